@@ -1,0 +1,86 @@
+"""The one serializer for bytes that are hashed or signed: RFC 8785 (JCS).
+
+Everything the ledger hashes or signs goes through :func:`canonicalize`. ``json.dumps(...,
+sort_keys=True)`` is not a substitute: it differs from JCS on number formatting (``1e21``,
+``1.0``) and on key order for non-BMP characters (JCS sorts by UTF-16 code units).
+
+:func:`parse_canonical` goes the other way with the strictness verification needs: the bytes
+must parse as JSON with no duplicate keys and no NaN/Infinity, *and* re-encode to exactly the
+same bytes. Stored bytes are verified as stored; nothing is re-serialized and trusted.
+
+Left out: streaming, and JSON values outside the I-JSON domain (integers beyond ±2**53-1 are
+rejected by the encoder, as RFC 8785 §3.2.2.3 requires).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+from ledger.errors import EncodingError
+
+__all__ = ["canonicalize", "parse_canonical", "parse_json_strict"]
+
+
+def canonicalize(value: Any) -> bytes:
+    """Return the RFC 8785 canonical UTF-8 encoding of a JSON value.
+
+    Args:
+        value: dicts with str keys, lists, str, int, float, bool and None.
+
+    Raises:
+        EncodingError: the value is outside what JCS can encode (NaN, huge integers,
+            non-str keys, unsupported types).
+    """
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise EncodingError(f"value cannot be canonicalized (RFC 8785): {exc}") from exc
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise EncodingError(f"duplicate object key {key!r}")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise EncodingError(f"{name} is not valid JSON")
+
+
+def parse_json_strict(data: bytes | str) -> Any:
+    """Parse JSON, rejecting duplicate keys and the non-standard NaN/Infinity literals.
+
+    Duplicate keys matter: two parsers that keep different duplicates see two different
+    statements under one signature.
+
+    Raises:
+        EncodingError: the input is not strict JSON.
+    """
+    try:
+        return json.loads(
+            data,
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+        )
+    except EncodingError:
+        raise
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise EncodingError(f"invalid JSON: {exc}") from exc
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Parse bytes that must already be in RFC 8785 canonical form.
+
+    Raises:
+        EncodingError: the bytes are not JSON, or not canonical.
+    """
+    value = parse_json_strict(data)
+    if canonicalize(value) != data:
+        raise EncodingError("bytes are not in RFC 8785 canonical form")
+    return value

@@ -1,0 +1,99 @@
+"""Entries: a signed statement placed at a sequence number, linked to its predecessor.
+
+DESIGN §2: the leaf is ``JCS({"seq", "prev", "statement", "sig"})`` and
+``entry_hash = SHA-256(0x00 ‖ leaf)`` (the RFC 9162 leaf hash). An :class:`Entry` keeps the
+exact leaf bytes it was built from or read from storage; ``entry_hash`` is always computed
+from those bytes, never from a re-serialization.
+
+Left out: whether the entry is authorized or valid for its type (``ledger.chain``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ledger.canonical import canonicalize, parse_canonical
+from ledger.errors import SchemaError
+from ledger.hashing import EntryHash, leaf_hash
+from ledger.statements import SignedStatement, Statement, schema_errors
+
+__all__ = ["Entry", "build_entry"]
+
+
+class _Leaf(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    seq: int = Field(ge=0)
+    prev: str = Field(pattern=r"^[0-9a-f]{64}$")
+    statement: Statement
+    sig: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger entry, carrying the exact bytes that were hashed."""
+
+    seq: int
+    prev: EntryHash
+    signed: SignedStatement
+    leaf_bytes: bytes = field(repr=False)
+    entry_hash: EntryHash
+
+    @property
+    def statement(self) -> Statement:
+        """The signed statement's content."""
+        return self.signed.statement
+
+    def to_dict(self) -> dict[str, Any]:
+        """The leaf as JSON values plus the entry hash (hex), for APIs and exports."""
+        return {
+            "seq": self.seq,
+            "prev": self.prev.hex(),
+            "statement": self.signed.statement.to_dict(),
+            "sig": self.signed.sig,
+            "entry_hash": self.entry_hash.hex(),
+        }
+
+    @classmethod
+    def from_leaf_bytes(cls, leaf_bytes: bytes) -> Entry:
+        """Rebuild an entry from stored leaf bytes, checking they are canonical.
+
+        Raises:
+            EncodingError: the bytes are not canonical JSON.
+            SchemaError: the leaf or its statement is malformed.
+        """
+        raw = parse_canonical(leaf_bytes)
+        try:
+            leaf = _Leaf.model_validate(raw)
+        except ValidationError as exc:
+            raise SchemaError("leaf does not match the schema", schema_errors(exc)) from exc
+        signed = SignedStatement.from_dict({"statement": raw["statement"], "sig": leaf.sig})
+        return cls(
+            seq=leaf.seq,
+            prev=EntryHash(bytes.fromhex(leaf.prev)),
+            signed=signed,
+            leaf_bytes=leaf_bytes,
+            entry_hash=leaf_hash(leaf_bytes),
+        )
+
+
+def build_entry(seq: int, prev: EntryHash, signed: SignedStatement) -> Entry:
+    """Place a signed statement at ``seq`` after ``prev`` and compute its leaf bytes and hash."""
+    leaf_bytes = canonicalize(
+        {
+            "seq": seq,
+            "prev": prev.hex(),
+            "statement": signed.statement.to_dict(),
+            "sig": signed.sig,
+        }
+    )
+    return Entry(
+        seq=seq,
+        prev=prev,
+        signed=signed,
+        leaf_bytes=leaf_bytes,
+        entry_hash=leaf_hash(leaf_bytes),
+    )

@@ -1,0 +1,200 @@
+"""Statements: what an actor signs, and the signed pair that is submitted to the ledger.
+
+DESIGN §2: ``{"v":1, "type", "actor", "ts", "nonce", "body"}``, signed with Ed25519 over
+``b"biotraza:statement:v1\\n" + JCS(statement)``. The model is strict (no coercion, no
+unknown fields) so that the validated statement re-encodes to exactly the bytes that were
+signed; ``body`` is only checked to be an object here — the entry type's own model checks it
+(``ledger.registry``).
+
+Left out: whether the actor may sign this (``ledger.trust``) and whether it fits the recorded
+state (entry types' rules).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ledger.canonical import canonicalize
+from ledger.encoding import b64url_decode, b64url_encode
+from ledger.errors import SchemaError, SignatureError
+from ledger.keys import STATEMENT_DOMAIN, KeyId, key_id, sign_message, verify_message
+
+__all__ = [
+    "MAX_STATEMENT_BYTES",
+    "SignedStatement",
+    "Statement",
+    "format_ts",
+    "parse_ts",
+    "schema_errors",
+    "sign_statement",
+]
+
+MAX_STATEMENT_BYTES = 64 * 1024
+"""Upper bound on JCS(statement): large files go to the blob store, only hashes enter."""
+
+_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+
+
+def parse_ts(text: str) -> datetime:
+    """Parse an RFC 3339 UTC timestamp of the one form statements use (``…Z``).
+
+    Raises:
+        ValueError: any other form, or an impossible date.
+    """
+    if not _TS.fullmatch(text):
+        raise ValueError("timestamp must be RFC 3339 UTC like 2026-03-01T12:00:00Z")
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def format_ts(moment: datetime) -> str:
+    """Format an aware datetime as the statement timestamp form (seconds, ``Z``)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def schema_errors(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """Turn pydantic errors into ``(dotted field path, reason)`` pairs for API bodies."""
+    pairs = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in err["loc"])
+        pairs.append((f"{prefix}{path}" if path else prefix.rstrip("."), err["msg"]))
+    return pairs
+
+
+class Statement(BaseModel):
+    """The signed content of an entry (DESIGN §2)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    v: Literal[1]
+    type: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=64)
+    actor: str = Field(pattern=r"^[0-9a-f]{32}$")
+    ts: str
+    nonce: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
+    body: dict[str, Any]
+
+    @field_validator("ts")
+    @classmethod
+    def _check_ts(cls, value: str) -> str:
+        parse_ts(value)
+        return value
+
+    @property
+    def actor_id(self) -> KeyId:
+        """The actor as a typed key id."""
+        return KeyId(self.actor)
+
+    @property
+    def moment(self) -> datetime:
+        """The signer's claimed time as an aware datetime."""
+        return parse_ts(self.ts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the statement as plain JSON values (no coercion happened, so these are the
+        values that were signed)."""
+        return self.model_dump()
+
+    @property
+    def canonical_bytes(self) -> bytes:
+        """JCS(statement): the bytes the signature covers, after the domain prefix."""
+        return canonicalize(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Statement:
+        """Validate a parsed JSON object as a statement.
+
+        Raises:
+            SchemaError: with one ``(field, reason)`` pair per problem.
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise SchemaError(
+                "statement does not match the schema", schema_errors(exc, "statement.")
+            ) from exc
+
+
+class SignedStatement(BaseModel):
+    """A statement with its actor's signature: the unit that is submitted and retried."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    statement: Statement
+    sig: str = Field(min_length=86, max_length=86)
+
+    @field_validator("sig")
+    @classmethod
+    def _check_sig(cls, value: str) -> str:
+        b64url_decode(value, 64)
+        return value
+
+    @property
+    def signature(self) -> bytes:
+        """The raw 64-byte Ed25519 signature."""
+        return b64url_decode(self.sig, 64)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"statement": {...}, "sig": "..."}`` as plain JSON values."""
+        return {"statement": self.statement.to_dict(), "sig": self.sig}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SignedStatement:
+        """Validate a parsed JSON object as a signed statement.
+
+        Raises:
+            SchemaError: with one ``(field, reason)`` pair per problem.
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise SchemaError("signed statement does not match the schema", schema_errors(exc))
+
+    def verify_signature(self, public_key: bytes) -> None:
+        """Check the signature with the actor's raw public key.
+
+        Raises:
+            SignatureError: the signature does not verify, or the key is not the actor's.
+        """
+        if key_id(public_key) != self.statement.actor:
+            raise SignatureError(
+                f"public key {key_id(public_key)} is not the actor {self.statement.actor}"
+            )
+        verify_message(
+            public_key, STATEMENT_DOMAIN, self.statement.canonical_bytes, self.signature
+        )
+
+
+def sign_statement(
+    private_key: Ed25519PrivateKey,
+    entry_type: str,
+    body: dict[str, Any],
+    *,
+    ts: str | None = None,
+    nonce: str | None = None,
+) -> SignedStatement:
+    """Build and sign a statement with a fresh nonce and the current time by default.
+
+    Retrying the *returned* object is safe (idempotent); calling this again is a new statement.
+
+    Raises:
+        SchemaError: the resulting statement is malformed.
+    """
+    statement = Statement.from_dict(
+        {
+            "v": 1,
+            "type": entry_type,
+            "actor": key_id(private_key),
+            "ts": ts or format_ts(datetime.now(UTC)),
+            "nonce": nonce or secrets.token_urlsafe(18),
+            "body": body,
+        }
+    )
+    signature = sign_message(private_key, STATEMENT_DOMAIN, statement.canonical_bytes)
+    return SignedStatement(statement=statement, sig=b64url_encode(signature))

@@ -1,0 +1,87 @@
+"""The storage protocol: append under a lock, read by seq, hash or nonce. No update, no delete.
+
+A store owns durability and mutual exclusion; it knows nothing of signatures or rules. The
+append protocol is: open :meth:`LedgerStore.appending` (which serializes every writer on the
+chain head, across threads and processes), read the head, let the ledger decide, then
+:meth:`AppendTransaction.insert` the entry — which also records the Merkle nodes the new leaf
+completes — and leave the block to commit. An exception inside the block rolls back every
+write, projections included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from ledger.entries import Entry
+from ledger.hashing import EntryHash
+from ledger.state import State
+
+__all__ = ["AppendTransaction", "Head", "LedgerStore", "StoredLeaf"]
+
+
+@dataclass(frozen=True)
+class Head:
+    """Tree size (the next seq) and the hash of the last entry (zeros when empty)."""
+
+    size: int
+    last_hash: EntryHash
+
+
+@dataclass(frozen=True)
+class StoredLeaf:
+    """A row as stored: verification checks ``entry_hash`` against ``leaf_bytes`` itself."""
+
+    seq: int
+    leaf_bytes: bytes
+    entry_hash: bytes
+
+
+class AppendTransaction(Protocol):
+    """Handle given to the ledger while it holds the append lock."""
+
+    @property
+    def state(self) -> State:
+        """Projection state inside this transaction."""
+
+    def head(self) -> Head:
+        """The chain head as of this transaction."""
+
+    def find_by_nonce(self, actor: str, nonce: str) -> Entry | None:
+        """The entry an actor already wrote with this nonce, if any."""
+
+    def insert(self, entry: Entry) -> None:
+        """Store the entry and the Merkle nodes it completes."""
+
+
+class LedgerStore(Protocol):
+    """A ledger's durable storage."""
+
+    def appending(self) -> AbstractContextManager[AppendTransaction]:
+        """Open an exclusive append transaction; commit on normal exit."""
+
+    def head(self) -> Head:
+        """The current chain head."""
+
+    def get(self, seq: int) -> Entry:
+        """The entry at ``seq``; raises ``EntryNotFoundError``."""
+
+    def get_by_hash(self, entry_hash: bytes) -> Entry:
+        """The entry with this hash; raises ``EntryNotFoundError``."""
+
+    def find_by_nonce(self, actor: str, nonce: str) -> Entry | None:
+        """The entry an actor wrote with this nonce, if any (no lock taken)."""
+
+    def entries(self, start: int, limit: int) -> list[Entry]:
+        """Up to ``limit`` entries from ``start`` in seq order."""
+
+    def stored_leaves(self, start: int = 0) -> Iterator[StoredLeaf]:
+        """Every stored row from ``start`` in seq order, as stored, in batches."""
+
+    def public_key(self, kid: str) -> bytes | None:
+        """The raw public key of a key id ever registered (keys never change their bytes)."""
+
+    def get_node(self, level: int, index: int) -> bytes:
+        """A stored complete-subtree hash (``ledger.merkle.NodeReader``)."""

@@ -1,0 +1,279 @@
+"""Who may write what: roots, delegated roles and key lifecycle, replayed from entries.
+
+Modelled on The Update Framework (DESIGN §4): the genesis entry names the root keys and the
+log operator key; root keys add and revoke the keys of delegated roles (registrars,
+certifiers, the label issuer, more roots). The trust state is a projection: key documents of
+kind ``"key"`` keyed by key id, plus the ``("ledger", "genesis")`` document. A signature
+counts if its key was active *at the entry's position*, so revoking or rotating a key never
+invalidates what it signed before.
+
+Left out: the domain roles' own entry types (associations register members etc. elsewhere)
+and threshold signatures (one root signature suffices for now).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ledger.errors import AuthorizationError, DomainRuleError, UnknownKeyError
+from ledger.keys import decode_public_key, key_id
+from ledger.registry import AppendContext, EntryType
+from ledger.state import State
+from ledger.statements import parse_ts
+
+__all__ = [
+    "DELEGABLE_ROLES",
+    "GENESIS_TYPE",
+    "ROLES",
+    "KeyAddedBody",
+    "KeyRevokedBody",
+    "GenesisBody",
+    "active_key",
+    "genesis_info",
+    "trust_entry_types",
+]
+
+Role = Literal["root", "operator", "registrar", "certifier", "label_issuer", "association"]
+ROLES: tuple[str, ...] = (
+    "root",
+    "operator",
+    "registrar",
+    "certifier",
+    "label_issuer",
+    "association",
+)
+DELEGABLE_ROLES = frozenset({"root", "operator", "registrar", "certifier", "label_issuer"})
+"""Roles a root key may grant directly; associations are onboarded by registrars."""
+
+GENESIS_TYPE = "ledger.genesis"
+KEY_KIND = "key"
+
+
+def _check_public_key(value: str) -> str:
+    decode_public_key(value)
+    return value
+
+
+class NamedKey(BaseModel):
+    """A public key with a human name, as genesis lists them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    public_key: str
+
+    _pk = field_validator("public_key")(_check_public_key)
+
+
+class GenesisBody(BaseModel):
+    """``ledger.genesis``: the log's origin, its root keys and its operator key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    origin: str = Field(pattern=r"^[\x21-\x7e]{1,255}$")
+    root_keys: list[NamedKey] = Field(min_length=1, max_length=16)
+    operator_key: NamedKey
+
+
+class KeyAddedBody(BaseModel):
+    """``key.added``: a root delegates a role to a new key, optionally scoped and time-boxed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    public_key: str
+    role: Role
+    scope: dict[str, Any] = Field(default_factory=dict)
+    valid_from: str | None = None
+    valid_until: str | None = None
+
+    _pk = field_validator("public_key")(_check_public_key)
+
+    @field_validator("valid_from", "valid_until")
+    @classmethod
+    def _check_ts(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_ts(value)
+        return value
+
+
+class KeyRevokedBody(BaseModel):
+    """``key.revoked``: a root withdraws a key from this position on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    key_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _key_document(
+    *, name: str, public_key: str, role: str, seq: int, added_by: str | None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "key_id": key_id(decode_public_key(public_key)),
+        "name": name,
+        "public_key": public_key,
+        "role": role,
+        "scope": extra.get("scope", {}),
+        "valid_from": extra.get("valid_from"),
+        "valid_until": extra.get("valid_until"),
+        "added_seq": seq,
+        "added_by": added_by,
+        "revoked_seq": None,
+        "revoked_reason": None,
+    }
+
+
+def active_key(state: State, kid: str, at_ts: str | None = None) -> dict[str, Any]:
+    """Return the key document if the key is active now (and at ``at_ts``, if given).
+
+    Raises:
+        UnknownKeyError: no such key.
+        AuthorizationError: revoked, or outside its validity window at ``at_ts``.
+    """
+    doc = state.get(KEY_KIND, kid)
+    if doc is None:
+        raise UnknownKeyError(f"unknown key {kid}")
+    if doc["revoked_seq"] is not None:
+        raise AuthorizationError(f"key {kid} was revoked at seq {doc['revoked_seq']}")
+    if at_ts is not None:
+        moment = parse_ts(at_ts)
+        if doc["valid_from"] is not None and moment < parse_ts(doc["valid_from"]):
+            raise AuthorizationError(f"key {kid} is not valid before {doc['valid_from']}")
+        if doc["valid_until"] is not None and moment > parse_ts(doc["valid_until"]):
+            raise AuthorizationError(f"key {kid} expired at {doc['valid_until']}")
+    return doc
+
+
+def genesis_info(state: State) -> dict[str, Any] | None:
+    """The genesis document (origin, operator key id, root key ids), or ``None`` if empty."""
+    return state.get("ledger", "genesis")
+
+
+def _apply_genesis(ctx: AppendContext, body: GenesisBody) -> None:
+    if ctx.seq != 0:
+        raise AuthorizationError("ledger.genesis is only valid at seq 0")
+    root_ids = [key_id(decode_public_key(k.public_key)) for k in body.root_keys]
+    if len(set(root_ids)) != len(root_ids):
+        raise DomainRuleError("root keys must be distinct", field="statement.body.root_keys")
+    if ctx.statement.actor not in root_ids:
+        raise AuthorizationError("genesis must be signed by one of the root keys it names")
+    operator_id = key_id(decode_public_key(body.operator_key.public_key))
+    if operator_id in root_ids:
+        raise DomainRuleError(
+            "the operator key must differ from every root key",
+            field="statement.body.operator_key",
+        )
+    for named in body.root_keys:
+        doc = _key_document(
+            name=named.name, public_key=named.public_key, role="root", seq=0, added_by=None
+        )
+        ctx.state.put(KEY_KIND, doc["key_id"], doc, 0)
+    operator = _key_document(
+        name=body.operator_key.name,
+        public_key=body.operator_key.public_key,
+        role="operator",
+        seq=0,
+        added_by=None,
+    )
+    ctx.state.put(KEY_KIND, operator_id, operator, 0)
+    _set_active_roots(ctx.state, root_ids, 0)
+    ctx.state.put(
+        "ledger",
+        "genesis",
+        {"origin": body.origin, "operator_key_id": operator_id, "root_key_ids": root_ids},
+        0,
+    )
+
+
+def _apply_key_added(ctx: AppendContext, body: KeyAddedBody) -> None:
+    if body.role not in DELEGABLE_ROLES:
+        raise DomainRuleError(
+            f"role {body.role!r} cannot be granted by key.added", field="statement.body.role"
+        )
+    kid = key_id(decode_public_key(body.public_key))
+    if ctx.state.get(KEY_KIND, kid) is not None:
+        raise DomainRuleError(
+            f"key {kid} is already registered; a key id is introduced once",
+            field="statement.body.public_key",
+        )
+    if body.valid_from and body.valid_until and body.valid_from >= body.valid_until:
+        raise DomainRuleError(
+            "valid_from must be before valid_until", field="statement.body.valid_until"
+        )
+    doc = _key_document(
+        name=body.name,
+        public_key=body.public_key,
+        role=body.role,
+        seq=ctx.seq,
+        added_by=ctx.statement.actor,
+        scope=body.scope,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+    )
+    ctx.state.put(KEY_KIND, kid, doc, ctx.seq)
+    if body.role == "root":
+        _set_active_roots(ctx.state, [*_active_roots(ctx.state), kid], ctx.seq)
+
+
+def _active_roots(state: State) -> list[str]:
+    doc = state.get("ledger", "roots")
+    return [] if doc is None else list(doc["active"])
+
+
+def _set_active_roots(state: State, roots: list[str], seq: int) -> None:
+    # Kept as one document so "is this the last root?" is one read, not a scan of all keys.
+    state.put("ledger", "roots", {"active": roots}, seq)
+
+
+def _apply_key_revoked(ctx: AppendContext, body: KeyRevokedBody) -> None:
+    doc = ctx.state.get(KEY_KIND, body.key_id)
+    if doc is None:
+        raise DomainRuleError(f"unknown key {body.key_id}", field="statement.body.key_id")
+    if doc["revoked_seq"] is not None:
+        raise DomainRuleError(
+            f"key {body.key_id} is already revoked (seq {doc['revoked_seq']})",
+            field="statement.body.key_id",
+        )
+    if doc["role"] == "root":
+        active_roots = _active_roots(ctx.state)
+        if active_roots == [body.key_id]:
+            raise DomainRuleError(
+                "refusing to revoke the last active root key", field="statement.body.key_id"
+            )
+        _set_active_roots(ctx.state, [k for k in active_roots if k != body.key_id], ctx.seq)
+    ctx.state.put(
+        KEY_KIND,
+        body.key_id,
+        {**doc, "revoked_seq": ctx.seq, "revoked_reason": body.reason},
+        ctx.seq,
+    )
+
+
+def trust_entry_types() -> list[EntryType]:
+    """The entry types of the trust layer."""
+    return [
+        EntryType(
+            name=GENESIS_TYPE,
+            body_model=GenesisBody,
+            roles=frozenset(),
+            apply=_apply_genesis,
+            description="First entry: names the origin, root keys and log operator key.",
+        ),
+        EntryType(
+            name="key.added",
+            body_model=KeyAddedBody,
+            roles=frozenset({"root"}),
+            apply=_apply_key_added,
+            description="A root key delegates a role to a new key.",
+        ),
+        EntryType(
+            name="key.revoked",
+            body_model=KeyRevokedBody,
+            roles=frozenset({"root"}),
+            apply=_apply_key_revoked,
+            description="A root key revokes a key from this position on.",
+        ),
+    ]
