@@ -74,13 +74,73 @@ def parse_json_strict(data: bytes | str) -> Any:
         raise EncodingError(f"invalid JSON: {exc}") from exc
 
 
+class _Features:
+    """What a parse saw that the fast serializer cannot reproduce exactly."""
+
+    def __init__(self) -> None:
+        self.needs_full_jcs = False
+
+
+def _fast_jcs(value: Any) -> bytes:
+    # Equal to RFC 8785 output for documents WITHOUT floats, with integers in the I-JSON
+    # range and with object keys free of characters beyond U+FFFF: then the number, string
+    # escaping and key-order rules of json.dumps coincide with JCS (tested property-wise
+    # against rfc8785 in tests/unit/ledger/test_canonical.py). Callers check those
+    # conditions; everything else goes through rfc8785.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+_SAFE_INT = 2**53 - 1
+
+
 def parse_canonical(data: bytes) -> Any:
     """Parse bytes that must already be in RFC 8785 canonical form.
+
+    Verification calls this for every stored leaf, so documents that are plainly inside
+    the domain where ``json.dumps`` and JCS coincide are re-encoded with the C encoder;
+    any float, out-of-range integer or astral-plane key sends the check through rfc8785.
 
     Raises:
         EncodingError: the bytes are not JSON, or not canonical.
     """
-    value = parse_json_strict(data)
-    if canonicalize(value) != data:
+    features = _Features()
+
+    def on_float(text: str) -> float:
+        features.needs_full_jcs = True
+        return float(text)
+
+    def on_int(text: str) -> int:
+        number = int(text)
+        if abs(number) > _SAFE_INT:
+            features.needs_full_jcs = True
+        return number
+
+    def on_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if any(max(key, default="\0") > "\uffff" for key, _ in pairs):
+            features.needs_full_jcs = True
+        return _reject_duplicates(pairs)
+
+    try:
+        value = json.loads(
+            data,
+            object_pairs_hook=on_pairs,
+            parse_constant=_reject_constant,
+            parse_float=on_float,
+            parse_int=on_int,
+        )
+    except EncodingError:
+        raise
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise EncodingError(f"invalid JSON: {exc}") from exc
+    if features.needs_full_jcs:
+        encoded = canonicalize(value)
+    else:
+        try:
+            encoded = _fast_jcs(value)
+        except UnicodeEncodeError:
+            encoded = canonicalize(value)
+    if encoded != data:
         raise EncodingError("bytes are not in RFC 8785 canonical form")
     return value

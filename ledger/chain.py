@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ledger.entries import Entry, build_entry
 from ledger.errors import (
     AuthorizationError,
     ChainBrokenError,
@@ -24,7 +25,6 @@ from ledger.errors import (
     SchemaError,
     UnknownKeyError,
 )
-from ledger.entries import Entry, build_entry
 from ledger.hashing import GENESIS_PREV, EntryHash
 from ledger.keys import decode_public_key, key_id
 from ledger.registry import AppendContext, Registry
@@ -52,9 +52,7 @@ class AppendResult:
     created: bool
 
 
-def resolve_public_key(
-    signed: SignedStatement, lookup: Callable[[str], bytes | None]
-) -> bytes:
+def resolve_public_key(signed: SignedStatement, lookup: Callable[[str], bytes | None]) -> bytes:
     """Find the actor's public key: in the genesis body itself, or through ``lookup``.
 
     Raises:
@@ -72,10 +70,10 @@ def resolve_public_key(
                 if key_id(raw) == statement.actor:
                     return raw
         raise UnknownKeyError(f"genesis actor {statement.actor} is not one of its root keys")
-    raw = lookup(statement.actor)
-    if raw is None:
+    found = lookup(statement.actor)
+    if found is None:
         raise UnknownKeyError(f"unknown key {statement.actor}")
-    return raw
+    return found
 
 
 def admit(
@@ -131,7 +129,9 @@ def admit(
     if check_signature:
         signed.verify_signature(public_key)
     # Step 6.
-    entry_type.apply(AppendContext(seq=seq, statement=statement, state=state, actor=actor_doc), body)
+    entry_type.apply(
+        AppendContext(seq=seq, statement=statement, state=state, actor=actor_doc), body
+    )
 
 
 def append(store: LedgerStore, registry: Registry, signed: SignedStatement) -> AppendResult:
@@ -202,7 +202,9 @@ def verify_stored_leaves(
     for row in leaves:
         seq = row.seq
         if seq != expected_seq:
-            raise ChainBrokenError(f"entry {expected_seq}: missing; next stored is {seq}", expected_seq)
+            raise ChainBrokenError(
+                f"entry {expected_seq}: missing; next stored is {seq}", expected_seq
+            )
         try:
             entry = Entry.from_leaf_bytes(row.leaf_bytes)
         except LedgerError as exc:
@@ -229,7 +231,9 @@ def verify_stored_leaves(
         expected_seq += 1
         if on_entry is not None:
             on_entry(seq)
-    return ChainVerification(size=expected_seq, head_hash=prev, leaf_hashes=leaf_hashes, state=state)
+    return ChainVerification(
+        size=expected_seq, head_hash=prev, leaf_hashes=leaf_hashes, state=state
+    )
 
 
 def _check_link(entry: Entry, seq: int, prev: EntryHash) -> None:

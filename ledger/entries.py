@@ -22,13 +22,15 @@ from ledger.statements import SignedStatement, Statement, schema_errors
 
 __all__ = ["Entry", "build_entry"]
 
+_STATEMENT_MARKER = b',"statement":'
+
 
 class _Leaf(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     seq: int = Field(ge=0)
     prev: str = Field(pattern=r"^[0-9a-f]{64}$")
-    statement: Statement
+    statement: dict[str, Any]
     sig: str
 
 
@@ -70,7 +72,12 @@ class Entry:
             leaf = _Leaf.model_validate(raw)
         except ValidationError as exc:
             raise SchemaError("leaf does not match the schema", schema_errors(exc)) from exc
-        signed = SignedStatement.from_dict({"statement": raw["statement"], "sig": leaf.sig})
+        signed = SignedStatement.from_dict({"statement": leaf.statement, "sig": leaf.sig})
+        # The leaf is canonical with exactly the keys prev < seq < sig < statement, so the
+        # statement's JCS bytes are the tail between the first marker and the final "}"
+        # (hex, an integer and base64url cannot contain the marker; the statement can).
+        start = leaf_bytes.find(_STATEMENT_MARKER)
+        signed.statement.prime_canonical_bytes(leaf_bytes[start + len(_STATEMENT_MARKER) : -1])
         return cls(
             seq=leaf.seq,
             prev=EntryHash(bytes.fromhex(leaf.prev)),
@@ -78,6 +85,21 @@ class Entry:
             leaf_bytes=leaf_bytes,
             entry_hash=leaf_hash(leaf_bytes),
         )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entry:
+        """Rebuild an entry from its JSON form (``to_dict``): the leaf is re-canonicalized.
+
+        Callers holding a claimed ``entry_hash`` must compare it with the result's.
+
+        Raises:
+            SchemaError, EncodingError: the data is not a well-formed leaf.
+        """
+        try:
+            leaf = {k: data[k] for k in ("seq", "prev", "statement", "sig")}
+        except (KeyError, TypeError) as exc:
+            raise SchemaError(f"entry is missing a leaf field: {exc}") from exc
+        return cls.from_leaf_bytes(canonicalize(leaf))
 
 
 def build_entry(seq: int, prev: EntryHash, signed: SignedStatement) -> Entry:

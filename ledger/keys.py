@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import NewType
 
 from cryptography.exceptions import InvalidSignature
@@ -64,6 +65,7 @@ def encode_public_key(public: bytes | Ed25519PublicKey | Ed25519PrivateKey) -> s
     return b64url_encode(raw)
 
 
+@lru_cache(maxsize=8192)
 def decode_public_key(text: str) -> bytes:
     """Decode a base64url public key to its 32 raw bytes.
 
@@ -71,6 +73,12 @@ def decode_public_key(text: str) -> bytes:
         ValueError: not canonical base64url of 32 bytes.
     """
     return b64url_decode(text, PUBLIC_KEY_SIZE)
+
+
+@lru_cache(maxsize=8192)
+def _public_key_object(public: bytes) -> Ed25519PublicKey:
+    # Parsing a point costs about a tenth of a verification; ledgers reuse few keys a lot.
+    return Ed25519PublicKey.from_public_bytes(public)
 
 
 def sign_message(private_key: Ed25519PrivateKey, domain: bytes, message: bytes) -> bytes:
@@ -87,6 +95,6 @@ def verify_message(public: bytes, domain: bytes, message: bytes, signature: byte
     if len(signature) != SIGNATURE_SIZE:
         raise SignatureError(f"signature must be 64 bytes, got {len(signature)}")
     try:
-        Ed25519PublicKey.from_public_bytes(public).verify(signature, domain + message)
+        _public_key_object(public).verify(signature, domain + message)
     except (InvalidSignature, ValueError) as exc:
         raise SignatureError(f"ed25519 signature does not verify for key {key_id(public)}") from exc

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -101,10 +102,22 @@ class Statement(BaseModel):
         values that were signed)."""
         return self.model_dump()
 
-    @property
+    @cached_property
     def canonical_bytes(self) -> bytes:
-        """JCS(statement): the bytes the signature covers, after the domain prefix."""
+        """JCS(statement): the bytes the signature covers, after the domain prefix.
+
+        Cached (the model is frozen); ``Entry.from_leaf_bytes`` primes it with the exact
+        slice of the stored leaf, so verification never re-encodes what it already checked.
+        """
         return canonicalize(self.to_dict())
+
+    def prime_canonical_bytes(self, data: bytes) -> None:
+        """Set the cached canonical bytes from bytes already proven canonical for it.
+
+        Only for callers that checked ``data`` is this statement's JCS (a slice of a
+        canonical leaf is); anything else would make signatures verify over wrong bytes.
+        """
+        self.__dict__["canonical_bytes"] = data
 
     @classmethod
     def from_dict(cls, data: Any) -> Statement:
@@ -135,7 +148,7 @@ class SignedStatement(BaseModel):
         b64url_decode(value, 64)
         return value
 
-    @property
+    @cached_property
     def signature(self) -> bytes:
         """The raw 64-byte Ed25519 signature."""
         return b64url_decode(self.sig, 64)
@@ -154,7 +167,9 @@ class SignedStatement(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise SchemaError("signed statement does not match the schema", schema_errors(exc))
+            raise SchemaError(
+                "signed statement does not match the schema", schema_errors(exc)
+            ) from exc
 
     def verify_signature(self, public_key: bytes) -> None:
         """Check the signature with the actor's raw public key.
@@ -166,9 +181,7 @@ class SignedStatement(BaseModel):
             raise SignatureError(
                 f"public key {key_id(public_key)} is not the actor {self.statement.actor}"
             )
-        verify_message(
-            public_key, STATEMENT_DOMAIN, self.statement.canonical_bytes, self.signature
-        )
+        verify_message(public_key, STATEMENT_DOMAIN, self.statement.canonical_bytes, self.signature)
 
 
 def sign_statement(

@@ -155,7 +155,7 @@ def genesis_info(state: State) -> dict[str, Any] | None:
 def _apply_genesis(ctx: AppendContext, body: GenesisBody) -> None:
     if ctx.seq != 0:
         raise AuthorizationError("ledger.genesis is only valid at seq 0")
-    root_ids = [key_id(decode_public_key(k.public_key)) for k in body.root_keys]
+    root_ids: list[str] = [key_id(decode_public_key(k.public_key)) for k in body.root_keys]
     if len(set(root_ids)) != len(root_ids):
         raise DomainRuleError("root keys must be distinct", field="statement.body.root_keys")
     if ctx.statement.actor not in root_ids:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.canonical import canonicalize
@@ -33,9 +33,9 @@ from ledger.storage.sql.models import EntryRow, MerkleNodeRow, StateObjectRow
 
 __all__ = ["SqlLedgerStore", "SqlState"]
 
-_entries = EntryRow.__table__
-_nodes = MerkleNodeRow.__table__
-_state = StateObjectRow.__table__
+_entries: Table = EntryRow.__table__  # type: ignore[assignment]  # declarative tables are Tables
+_nodes: Table = MerkleNodeRow.__table__  # type: ignore[assignment]
+_state: Table = StateObjectRow.__table__  # type: ignore[assignment]
 
 _HEAD = select(_entries.c.seq, _entries.c.entry_hash).order_by(_entries.c.seq.desc()).limit(1)
 

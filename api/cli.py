@@ -1,0 +1,368 @@
+"""The ``biotraza`` command line: thin commands over ``api.service`` and the HTTP client.
+
+Every command that can fail on input prints one clear line to stderr and exits non-zero;
+long operations show a progress bar. Writes go straight to the configured database, or to a
+server with ``--server URL`` (then the statement is signed here and submitted over HTTP).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from api.client import BiotrazaClient, ClientError
+from api.service import LedgerService
+from api.settings import Settings
+from ledger.errors import IntegrityError, LedgerError
+from ledger.keys import encode_public_key
+from ledger.keystore import KeyStore
+from ledger.statements import SignedStatement, sign_statement
+from ledger.trust import GENESIS_TYPE
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(no_args_is_help=True, help="Biotraza traceability ledger.")
+keys_app = typer.Typer(no_args_is_help=True, help="Manage Ed25519 keys in the key store.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+ledger_app = typer.Typer(no_args_is_help=True, help="Inspect and verify the ledger.")
+app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
+app.add_typer(ledger_app, name="ledger")
+
+out = Console()
+err = Console(stderr=True)
+
+ServerOpt = Annotated[
+    str | None,
+    typer.Option("--server", help="Submit to this Biotraza server instead of the local DB."),
+]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print an error line and exit non-zero."""
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Turn expected failures into one line and an exit code, never a traceback."""
+    try:
+        yield
+    except ClientError as exc:
+        details = "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields)
+        fail(f"{exc}" + (f" ({details})" if details else ""))
+    except LedgerError as exc:
+        fail(str(exc))
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+
+
+def settings() -> Settings:
+    """Settings from the environment."""
+    return Settings()
+
+
+def passphrase(cfg: Settings, *, confirm: bool = False) -> str:
+    """The key-store passphrase: ``BIOTRAZA_KEY_PASSPHRASE`` or an interactive prompt."""
+    if cfg.key_passphrase:
+        return cfg.key_passphrase
+    if not sys.stdin.isatty():
+        fail("set BIOTRAZA_KEY_PASSPHRASE or run in a terminal to be asked for the passphrase")
+    value: str = typer.prompt("Key store passphrase", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+def keystore(cfg: Settings) -> KeyStore:
+    """The configured key store."""
+    return KeyStore(cfg.key_dir)
+
+
+def load_key(cfg: Settings, name: str) -> Ed25519PrivateKey:
+    """Decrypt a stored key."""
+    return keystore(cfg).load(name, passphrase(cfg))
+
+
+def submit(cfg: Settings, signed: SignedStatement, server: str | None) -> dict[str, Any]:
+    """Append locally or through a server; return ``{seq, entry_hash, created}``."""
+    if server:
+        with BiotrazaClient(server) as client:
+            result = client.submit(signed)
+            return {"seq": result.seq, "entry_hash": result.entry_hash, "created": result.created}
+    service = LedgerService.open(cfg.resolved_database_url)
+    try:
+        appended = service.submit(signed)
+    finally:
+        service.close()
+    return {
+        "seq": appended.entry.seq,
+        "entry_hash": appended.entry.entry_hash.hex(),
+        "created": appended.created,
+    }
+
+
+def progress() -> Progress:
+    """A progress bar for long operations (to stderr, so --json output stays clean)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@keys_app.command("new")
+def keys_new(
+    name: Annotated[str, typer.Argument(help="Key name, e.g. root or certifier-ccpm.")],
+) -> None:
+    """Create an Ed25519 key, stored encrypted (PKCS#8) in the key store."""
+    cfg = settings()
+    with cli_errors():
+        info = keystore(cfg).create(name, passphrase(cfg, confirm=True))
+    out.print(f"created key [bold]{info.name}[/] id {info.key_id}")
+    out.print(f"public key {info.public_key}")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List stored keys (name, key id, public key); needs no passphrase."""
+    cfg = settings()
+    with cli_errors():
+        infos = keystore(cfg).list()
+    table = Table("name", "key id", "public key")
+    for info in infos:
+        table.add_row(info.name, info.key_id, info.public_key)
+    out.print(table)
+
+
+@keys_app.command("export")
+def keys_export(name: str) -> None:
+    """Print a key's public half as JSON (name, key_id, public_key)."""
+    cfg = settings()
+    with cli_errors():
+        info = keystore(cfg).info(name)
+    typer.echo(
+        json.dumps({"name": info.name, "key_id": info.key_id, "public_key": info.public_key})
+    )
+
+
+@keys_app.command("grant")
+def keys_grant(
+    name: Annotated[str, typer.Argument(help="Stored key to delegate a role to.")],
+    role: Annotated[
+        str, typer.Option(help="root, operator, registrar, certifier or label_issuer.")
+    ],
+    signer: Annotated[
+        str, typer.Option(help="Stored root key that signs the delegation.")
+    ] = "root",
+    server: ServerOpt = None,
+) -> None:
+    """Record key.added: a root key delegates ROLE to the stored key NAME."""
+    cfg = settings()
+    with cli_errors():
+        info = keystore(cfg).info(name)
+        signed = sign_statement(
+            load_key(cfg, signer),
+            "key.added",
+            {"name": info.name, "public_key": info.public_key, "role": role},
+        )
+        result = submit(cfg, signed, server)
+    out.print(f"key {info.key_id} granted {role} at seq {result['seq']}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="Key id (32 hex) to revoke.")],
+    reason: Annotated[str, typer.Option(help="Why, for the record.")],
+    signer: Annotated[str, typer.Option(help="Stored root key that signs.")] = "root",
+    server: ServerOpt = None,
+) -> None:
+    """Record key.revoked: the key signs nothing valid from this position on."""
+    cfg = settings()
+    with cli_errors():
+        signed = sign_statement(
+            load_key(cfg, signer), "key.revoked", {"key_id": key_id, "reason": reason}
+        )
+        result = submit(cfg, signed, server)
+    out.print(f"key {key_id} revoked at seq {result['seq']}")
+
+
+# --------------------------------------------------------------------------- db / init
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (idempotent)."""
+    cfg = settings()
+    with cli_errors():
+        LedgerService.open(cfg.resolved_database_url).close()
+    out.print(f"database at the latest revision: {cfg.resolved_database_url}")
+
+
+def ensure_key(cfg: Settings, store: KeyStore, name: str, secret: str) -> Ed25519PrivateKey:
+    """Load a stored key, creating it first if it does not exist."""
+    if not store.exists(name):
+        store.create(name, secret)
+        out.print(f"created key {name}")
+    return store.load(name, secret)
+
+
+def init_ledger(
+    cfg: Settings, secret: str, root_name: str = "root", operator_name: str = "operator"
+) -> dict[str, Any]:
+    """Create keys if needed, migrate, and append genesis if the ledger is empty."""
+    store = keystore(cfg)
+    root = ensure_key(cfg, store, root_name, secret)
+    operator = ensure_key(cfg, store, operator_name, secret)
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    service = LedgerService.open(cfg.resolved_database_url)
+    try:
+        head = service.head()
+        if head.size:
+            genesis = service.entry(0)
+            return {"seq": 0, "entry_hash": genesis.entry_hash.hex(), "created": False}
+        signed = sign_statement(
+            root,
+            GENESIS_TYPE,
+            {
+                "origin": cfg.origin,
+                "root_keys": [{"name": root_name, "public_key": encode_public_key(root)}],
+                "operator_key": {"name": operator_name, "public_key": encode_public_key(operator)},
+            },
+        )
+        result = service.submit(signed)
+        return {"seq": 0, "entry_hash": result.entry.entry_hash.hex(), "created": True}
+    finally:
+        service.close()
+
+
+@app.command()
+def init(
+    root_key: Annotated[
+        str, typer.Option(help="Name of the root key (created if missing).")
+    ] = "root",
+    operator_key: Annotated[str, typer.Option(help="Name of the log operator key.")] = "operator",
+) -> None:
+    """Create the database and the genesis entry naming the root and operator keys."""
+    cfg = settings()
+    with cli_errors():
+        result = init_ledger(cfg, passphrase(cfg, confirm=True), root_key, operator_key)
+    state = "created" if result["created"] else "already present"
+    out.print(f"genesis {state}: {result['entry_hash']} ({cfg.resolved_database_url})")
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Re-check every entry: canonical bytes, hashes, chain, signatures, authorization, schema."""
+    cfg = settings()
+    with cli_errors():
+        service = LedgerService.open(cfg.resolved_database_url, migrate=False)
+        try:
+            total = service.head().size
+            with progress() as bar:
+                task = bar.add_task("verifying entries", total=total)
+                try:
+                    result = service.verify(on_entry=lambda _seq: bar.advance(task))
+                except IntegrityError as exc:
+                    bar.stop()
+                    if as_json:
+                        typer.echo(
+                            json.dumps({"ok": False, "bad_seq": exc.seq, "reason": str(exc)})
+                        )
+                        raise typer.Exit(1) from exc
+                    fail(f"verification failed at seq {exc.seq}: {exc}")
+        finally:
+            service.close()
+    if as_json:
+        typer.echo(
+            json.dumps({"ok": True, "size": result.size, "head_hash": result.head_hash.hex()})
+        )
+    else:
+        out.print(f"[green]ok[/]: {result.size} entries verified; head {result.head_hash.hex()}")
+
+
+@ledger_app.command("head")
+def ledger_head() -> None:
+    """Print the chain head (size and last entry hash)."""
+    cfg = settings()
+    with cli_errors():
+        service = LedgerService.open(cfg.resolved_database_url, migrate=False)
+        try:
+            head = service.head()
+        finally:
+            service.close()
+    typer.echo(json.dumps({"size": head.size, "head_hash": head.last_hash.hex()}))
+
+
+# --------------------------------------------------------------------------- serve / demo
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP API (uvicorn)."""
+    import uvicorn
+
+    cfg = settings()
+    with cli_errors():
+        LedgerService.open(cfg.resolved_database_url).close()  # migrate once, before workers
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or cfg.host,
+        port=port or cfg.port,
+        workers=workers,
+    )
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Where the demo ledger and keys go.")] = Path(
+        "biotraza-demo"
+    ),
+    run_server: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
+) -> None:
+    """Build a small demo ledger (SQLite under DATA_DIR) and serve it."""
+    from api.demo import build_demo
+
+    os.environ.setdefault("BIOTRAZA_DATA_DIR", str(data_dir.resolve()))
+    os.environ.setdefault("BIOTRAZA_KEY_PASSPHRASE", "demo-passphrase-not-secret")
+    cfg = settings()
+    with cli_errors():
+        summary = build_demo(cfg)
+    out.print(f"demo ledger: {summary['size']} entries in {cfg.resolved_database_url}")
+    if run_server:
+        out.print(f"serving on http://{cfg.host}:{port}/docs")
+        serve(host=None, port=port, workers=1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,132 @@
+"""A small HTTP client for the Biotraza API: sign locally, submit, read back.
+
+Submitting is safe to retry on flaky rural networks: the signed statement (with its nonce)
+is built once, and re-sending the same object returns the entry it already became.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from ledger.entries import Entry
+from ledger.errors import HashMismatchError
+from ledger.hashing import EntryHash
+from ledger.statements import SignedStatement
+
+__all__ = ["BiotrazaClient", "ClientError", "SubmitResult"]
+
+
+class ClientError(Exception):
+    """The server refused a request; ``status`` and ``body`` say why."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        super().__init__(f"HTTP {status}: {error.get('message', body)}")
+        self.status = status
+        self.body = body
+        self.code = str(error.get("code", ""))
+        self.fields: list[dict[str, str]] = list(error.get("fields", []))
+
+
+class SubmitResult:
+    """The entry a submission became and whether this call created it."""
+
+    def __init__(self, entry: dict[str, Any], created: bool) -> None:
+        self.entry = entry
+        self.created = created
+        self.seq = int(entry["seq"])
+        self.entry_hash = str(entry["entry_hash"])
+
+
+class BiotrazaClient:
+    """Talks to one Biotraza server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+    ) -> None:
+        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
+        self._retries = retries
+
+    def __enter__(self) -> BiotrazaClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        # Retrying a POST is safe here: submissions are idempotent by (actor, nonce).
+        for attempt in range(self._retries + 1):
+            try:
+                response = self._http.request(method, url, **kwargs)
+            except httpx.TransportError:
+                if attempt == self._retries:
+                    raise
+                time.sleep(0.2 * 2**attempt)
+                continue
+            if response.status_code >= 500 and attempt < self._retries:
+                time.sleep(0.2 * 2**attempt)
+                continue
+            if response.status_code >= 400:
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = {"error": {"message": response.text}}
+                raise ClientError(response.status_code, body)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def submit(self, signed: SignedStatement) -> SubmitResult:
+        """Submit a signed statement; retries transport errors and 5xx answers.
+
+        Raises:
+            ClientError: the server refused it (4xx), naming the reason and fields.
+        """
+        response = self._request("POST", "/api/v1/entries", json=signed.to_dict())
+        return SubmitResult(response.json(), created=response.status_code == 201)
+
+    def head(self) -> dict[str, Any]:
+        """``{"size": n, "head_hash": hex}``."""
+        result: dict[str, Any] = self._request("GET", "/api/v1/head").json()
+        return result
+
+    def entry(self, seq: int) -> Entry:
+        """Fetch one entry and check its hash against its own bytes."""
+        return entry_from_public(self._request("GET", f"/api/v1/entries/{seq}").json())
+
+    def entries(self, start: int = 0, limit: int = 1000) -> list[Entry]:
+        """Fetch a page of entries, each checked against its claimed hash."""
+        page = self._request("GET", "/api/v1/entries", params={"start": start, "limit": limit})
+        return [entry_from_public(item) for item in page.json()["data"]]
+
+    def all_entries(self) -> list[Entry]:
+        """Fetch the whole ledger page by page."""
+        result: list[Entry] = []
+        while True:
+            page = self.entries(len(result))
+            if not page:
+                return result
+            result.extend(page)
+
+
+def entry_from_public(data: dict[str, Any]) -> Entry:
+    """Rebuild an entry from its API form; the claimed hash must match the rebuilt bytes."""
+    entry = Entry.from_dict(data)
+    claimed = EntryHash(bytes.fromhex(str(data["entry_hash"])))
+    if claimed != entry.entry_hash:
+        raise HashMismatchError(
+            f"entry {entry.seq}: claimed hash {claimed.hex()} != computed {entry.entry_hash.hex()}",
+            entry.seq,
+        )
+    return entry

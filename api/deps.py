@@ -1,0 +1,26 @@
+"""FastAPI dependencies as ``Annotated`` aliases: routes ask for what they need by type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.service import LedgerService
+from api.settings import Settings
+
+__all__ = ["ServiceDep", "SettingsDep"]
+
+
+def _service(request: Request) -> LedgerService:
+    service: LedgerService = request.app.state.service
+    return service
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+ServiceDep = Annotated[LedgerService, Depends(_service)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,42 @@
+"""Response models of the HTTP API (``XPublic`` / ``XsPublic`` naming)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ledger.entries import Entry
+
+__all__ = ["EntriesPublic", "EntryPublic", "HeadPublic"]
+
+
+class EntryPublic(BaseModel):
+    """One ledger entry: the leaf's fields plus its hash (lowercase hex)."""
+
+    seq: int
+    prev: str
+    statement: dict[str, Any]
+    sig: str
+    entry_hash: str
+
+    @classmethod
+    def from_entry(cls, entry: Entry) -> EntryPublic:
+        """Build from a domain entry."""
+        return cls.model_validate(entry.to_dict())
+
+
+class EntriesPublic(BaseModel):
+    """A page of entries in seq order."""
+
+    data: list[EntryPublic]
+    count: int
+    start: int
+    next_start: int | None
+
+
+class HeadPublic(BaseModel):
+    """The chain head: ``size`` entries, the last one's hash."""
+
+    size: int
+    head_hash: str

@@ -1,0 +1,42 @@
+"""Settings, read from the environment (prefix ``BIOTRAZA_``) — the only module that does.
+
+Defaults give a working single-machine ledger: an embedded SQLite file under the data
+directory. Set ``BIOTRAZA_DATABASE_URL=postgresql+psycopg://…`` for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "biotraza"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of the server and the CLI."""
+
+    model_config = SettingsConfigDict(env_prefix="BIOTRAZA_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    key_passphrase: str | None = None
+    origin: str = "biotraza.example/log"
+    max_request_bytes: int = 128 * 1024
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the SQLite file under the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    @property
+    def key_dir(self) -> Path:
+        """Where the encrypted private keys live."""
+        return self.data_dir / "keys"
