@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import entries
+from api.routes import entries, log
 from api.service import LedgerService
 from api.settings import Settings
+from ledger.errors import KeyStoreError
+from ledger.keystore import KeyStore
 
-__all__ = ["create_app"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["create_app", "load_operator_key"]
+
+
+def load_operator_key(settings: Settings) -> Ed25519PrivateKey | None:
+    """The log operator's private key, if the key store has it and the passphrase is set.
+
+    Without it the server still serves the checkpoints already issued (by ``biotraza
+    checkpoint`` or another server) but cannot sign new ones.
+    """
+    store = KeyStore(settings.key_dir)
+    if not settings.key_passphrase or not store.exists(settings.operator_key_name):
+        return None
+    try:
+        return store.load(settings.operator_key_name, settings.key_passphrase)
+    except KeyStoreError:
+        logger.warning("operator key %s could not be decrypted", settings.operator_key_name)
+        return None
 
 
 def create_app(settings: Settings | None = None, service: LedgerService | None = None) -> FastAPI:
@@ -23,7 +45,9 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     """
     settings = settings or Settings()
     own_service = service is None
-    service = service or LedgerService.open(settings.resolved_database_url)
+    service = service or LedgerService.open(
+        settings.resolved_database_url, operator_key=load_operator_key(settings)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -41,4 +65,5 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.state.service = service
     install_error_handlers(app)
     app.include_router(entries.router)
+    app.include_router(log.router)
     return app

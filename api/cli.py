@@ -21,13 +21,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.client import BiotrazaClient, ClientError
+from api.client import BiotrazaClient, ClientError, entry_from_public
 from api.service import LedgerService
 from api.settings import Settings
+from ledger.canonical import parse_json_strict
+from ledger.checkpoints import parse_verifier_key
 from ledger.errors import IntegrityError, LedgerError
 from ledger.keys import encode_public_key
 from ledger.keystore import KeyStore
 from ledger.statements import SignedStatement, sign_statement
+from ledger.transparency import (
+    ConsistencyProofDocument,
+    InclusionProofDocument,
+    parse_proof_document,
+    verify_consistency_document,
+    verify_inclusion_document,
+)
 from ledger.trust import GENESIS_TYPE
 
 __all__ = ["app", "main"]
@@ -39,9 +48,11 @@ ledger_app = typer.Typer(no_args_is_help=True, help="Inspect and verify the ledg
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
+proof_app = typer.Typer(no_args_is_help=True, help="Merkle proofs: fetch, and verify offline.")
+app.add_typer(proof_app, name="proof")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ServerOpt = Annotated[
     str | None,
@@ -313,6 +324,140 @@ def ledger_head() -> None:
         finally:
             service.close()
     typer.echo(json.dumps({"size": head.size, "head_hash": head.last_hash.hex()}))
+
+
+# --------------------------------------------------------------------------- transparency
+
+
+def open_service(cfg: Settings, *, with_operator: bool = False) -> LedgerService:
+    """Open the configured ledger (no migration), optionally holding the operator key."""
+    key = load_key(cfg, cfg.operator_key_name) if with_operator else None
+    return LedgerService.open(cfg.resolved_database_url, migrate=False, operator_key=key)
+
+
+@app.command()
+def checkpoint(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write it here.")
+    ] = None,
+) -> None:
+    """Sign (with the operator key) and print a checkpoint of the current tree."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg, with_operator=True)
+        try:
+            note = service.checkpoint().note
+        finally:
+            service.close()
+        if output is not None:
+            output.write_text(note, encoding="utf-8")
+    typer.echo(note, nl=False)
+
+
+@app.command("log-key")
+def log_key() -> None:
+    """Print the operator's C2SP verifier key (what offline verifiers need)."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            typer.echo(service.log_info().verifier_key)
+        finally:
+            service.close()
+
+
+@proof_app.command("inclusion")
+def proof_inclusion(
+    seq: int,
+    tree_size: Annotated[int | None, typer.Option(help="Tree size (default: current).")] = None,
+) -> None:
+    """Print the inclusion proof of entry SEQ as JSON."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            document = service.inclusion(seq, tree_size)
+        finally:
+            service.close()
+    typer.echo(document.model_dump_json(indent=2))
+
+
+@proof_app.command("consistency")
+def proof_consistency(
+    first: int,
+    second: Annotated[int | None, typer.Argument(help="Larger size (default: current).")] = None,
+) -> None:
+    """Print the consistency proof between tree sizes FIRST and SECOND as JSON."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            document = service.consistency(first, second)
+        finally:
+            service.close()
+    typer.echo(document.model_dump_json(indent=2))
+
+
+def read_text_arg(value: str) -> str:
+    """A literal value, or the contents of the file it names."""
+    path = Path(value)
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else value.strip()
+
+
+CheckpointOpt = Annotated[Path, typer.Option("--checkpoint", help="Signed checkpoint file.")]
+OperatorKeyOpt = Annotated[
+    str, typer.Option("--operator-key", help="C2SP verifier key string, or a file holding it.")
+]
+ProofOpt = Annotated[Path, typer.Option("--proof", help="Proof JSON file.")]
+
+
+@proof_app.command("verify-inclusion")
+def proof_verify_inclusion(
+    checkpoint_file: CheckpointOpt,
+    operator_key: OperatorKeyOpt,
+    proof_file: ProofOpt,
+    entry_file: Annotated[
+        Path | None, typer.Option("--entry", help="Entry JSON; its hash must be the leaf.")
+    ] = None,
+) -> None:
+    """Offline: the entry is in the tree the operator signed. Needs no database."""
+    with cli_errors():
+        origin, _kid, public = parse_verifier_key(read_text_arg(operator_key))
+        proof = parse_proof_document(
+            parse_json_strict(proof_file.read_bytes()), InclusionProofDocument
+        )
+        leaf = None
+        if entry_file is not None:
+            leaf = entry_from_public(parse_json_strict(entry_file.read_bytes())).entry_hash
+        verified = verify_inclusion_document(
+            proof, checkpoint_file.read_text(encoding="utf-8"), origin, public, leaf
+        )
+    out.print(
+        f"[green]ok[/]: entry {proof.leaf_index} is in {origin} at tree size {verified.tree_size}"
+    )
+
+
+@proof_app.command("verify-consistency")
+def proof_verify_consistency(
+    checkpoint_file: CheckpointOpt,
+    operator_key: OperatorKeyOpt,
+    proof_file: ProofOpt,
+    old_checkpoint: Annotated[
+        Path | None, typer.Option(help="The older signed checkpoint (recommended).")
+    ] = None,
+) -> None:
+    """Offline: the older tree is a prefix of the checkpointed one (nothing rewritten)."""
+    with cli_errors():
+        origin, _kid, public = parse_verifier_key(read_text_arg(operator_key))
+        proof = parse_proof_document(
+            parse_json_strict(proof_file.read_bytes()), ConsistencyProofDocument
+        )
+        old_note = old_checkpoint.read_text(encoding="utf-8") if old_checkpoint else None
+        new, _old_root = verify_consistency_document(
+            proof, checkpoint_file.read_text(encoding="utf-8"), origin, public, old_note
+        )
+    source = "signed old checkpoint" if old_checkpoint else "root stated in the proof"
+    out.print(f"[green]ok[/]: tree {proof.first} ({source}) is a prefix of tree {new.tree_size}")
 
 
 # --------------------------------------------------------------------------- serve / demo

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import (
     AuthorizationError,
+    CheckpointError,
     ConflictError,
     DomainRuleError,
     EncodingError,
@@ -70,6 +71,7 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (ConflictError, 409, "conflict"),
     (EntryNotFoundError, 404, "not_found"),
     (ProofError, 400, "bad_proof_request"),
+    (CheckpointError, 404, "no_checkpoint"),
 ]
 
 

@@ -1,29 +1,60 @@
 """The application service both the HTTP app and the CLI call: one way to do each thing.
 
-It owns the wiring (engine → store → registry) and nothing else: rules live in ``ledger``,
-request parsing lives in the routes and the CLI.
+It owns the wiring (engine → store → registry, the operator key) and nothing else: rules live
+in ``ledger``, request parsing lives in the routes and the CLI.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine
 
 from ledger import Registry, core_registry
 from ledger.chain import AppendResult, ChainVerification, append, verify_stored_leaves
+from ledger.checkpoints import verifier_key_string
 from ledger.entries import Entry
+from ledger.errors import (
+    CheckpointError,
+    EntryNotFoundError,
+    HashMismatchError,
+    IntegrityError,
+)
+from ledger.keys import decode_public_key
+from ledger.merkle import InMemoryNodes, root_at
 from ledger.statements import SignedStatement
-from ledger.storage.base import Head
+from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
+from ledger.storage.sql.store import SqlState
+from ledger.transparency import (
+    ConsistencyProofDocument,
+    InclusionProofDocument,
+    check_checkpoints,
+    consistency_document,
+    inclusion_document,
+    issue_checkpoint,
+)
+from ledger.trust import genesis_info
 
-__all__ = ["LedgerService", "full_registry"]
+__all__ = ["LedgerService", "LogInfo", "full_registry"]
 
 
 def full_registry() -> Registry:
     """Every entry type this deployment accepts."""
     return core_registry()
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    """Who runs this log and how to check its checkpoints."""
+
+    origin: str
+    operator_key_id: str
+    operator_public_key: Ed25519PublicKey
+    verifier_key: str
 
 
 @dataclass
@@ -33,14 +64,26 @@ class LedgerService:
     engine: Engine
     store: SqlLedgerStore
     registry: Registry
+    operator_key: Ed25519PrivateKey | None = None
 
     @classmethod
-    def open(cls, database_url: str, *, migrate: bool = True) -> LedgerService:
+    def open(
+        cls,
+        database_url: str,
+        *,
+        migrate: bool = True,
+        operator_key: Ed25519PrivateKey | None = None,
+    ) -> LedgerService:
         """Connect (and by default migrate) the database at ``database_url``."""
         engine = create_ledger_engine(database_url)
         if migrate:
             upgrade_database(engine)
-        return cls(engine=engine, store=SqlLedgerStore(engine), registry=full_registry())
+        return cls(
+            engine=engine,
+            store=SqlLedgerStore(engine),
+            registry=full_registry(),
+            operator_key=operator_key,
+        )
 
     def submit(self, signed: SignedStatement) -> AppendResult:
         """Append a signed statement (idempotent on retry)."""
@@ -54,13 +97,101 @@ class LedgerService:
         """One entry by seq."""
         return self.store.get(seq)
 
+    def entry_by_hash(self, entry_hash: bytes) -> Entry:
+        """One entry by its hash."""
+        return self.store.get_by_hash(entry_hash)
+
     def entries(self, start: int, limit: int) -> list[Entry]:
         """A page of entries."""
         return self.store.entries(start, limit)
 
+    # ------------------------------------------------------------------ transparency
+
+    def log_info(self) -> LogInfo:
+        """Origin and operator key, as recorded in genesis.
+
+        Raises:
+            CheckpointError: the ledger has no genesis yet.
+        """
+        with self.store.reading() as conn:
+            state = SqlState(conn)
+            genesis = genesis_info(state)
+            if genesis is None:
+                raise CheckpointError("the ledger has no genesis entry yet")
+            key_doc = state.get("key", genesis["operator_key_id"])
+        assert key_doc is not None  # noqa: S101 - genesis always writes the operator key
+        public = Ed25519PublicKey.from_public_bytes(decode_public_key(key_doc["public_key"]))
+        origin = str(genesis["origin"])
+        return LogInfo(
+            origin=origin,
+            operator_key_id=str(genesis["operator_key_id"]),
+            operator_public_key=public,
+            verifier_key=verifier_key_string(origin, public),
+        )
+
+    def checkpoint(self) -> StoredCheckpoint:
+        """A signed checkpoint of the current tree: issued now if this process holds the
+        operator key, otherwise the latest one kept.
+
+        Raises:
+            CheckpointError: no operator key here and no checkpoint kept yet.
+        """
+        if self.operator_key is not None:
+            return issue_checkpoint(self.store, self.log_info().origin, self.operator_key)
+        latest = self.store.latest_checkpoint()
+        if latest is None:
+            raise CheckpointError("no checkpoint issued yet and no operator key to sign one")
+        return latest
+
+    def inclusion(self, seq: int, tree_size: int | None = None) -> InclusionProofDocument:
+        """Inclusion proof of entry ``seq`` (in the current tree by default)."""
+        size = tree_size if tree_size is not None else self.head().size
+        leaf = self.store.get(seq).entry_hash if seq < self.head().size else b"\0" * 32
+        return inclusion_document(self.store, seq, size, leaf)
+
+    def consistency(self, first: int, second: int | None = None) -> ConsistencyProofDocument:
+        """Consistency proof from tree size ``first`` to ``second`` (current by default)."""
+        return consistency_document(
+            self.store, first, second if second is not None else self.head().size
+        )
+
+    # ------------------------------------------------------------------ verification
+
     def verify(self, on_entry: Callable[[int], None] | None = None) -> ChainVerification:
-        """Re-verify every stored entry from genesis."""
-        return verify_stored_leaves(self.store.stored_leaves(), self.registry, on_entry=on_entry)
+        """Re-verify every stored entry from genesis, the stored Merkle tree and checkpoints.
+
+        Raises:
+            IntegrityError: the first bad entry (``seq`` set), or a tree/checkpoint mismatch.
+        """
+        result = verify_stored_leaves(self.store.stored_leaves(), self.registry, on_entry=on_entry)
+        if result.size == 0:
+            return result
+        nodes = InMemoryNodes(result.leaf_hashes)
+        recomputed = nodes.root(result.size)
+        try:
+            stored = root_at(self.store, result.size)
+        except (EntryNotFoundError, KeyError) as exc:
+            raise IntegrityError(f"merkle node table incomplete: {exc}") from exc
+        if stored != recomputed:
+            raise HashMismatchError(
+                f"stored merkle tree root {stored.hex()} != recomputed {recomputed.hex()}"
+            )
+        info = self.log_info()
+        try:
+            check_checkpoints(
+                self.store.checkpoints(),
+                lambda size: bytes(nodes.root(size)) if size <= result.size else b"",
+                info.origin,
+                info.operator_public_key,
+            )
+        except CheckpointError as exc:
+            raise IntegrityError(f"checkpoint check failed: {exc}") from exc
+        return result
+
+    def describe(self) -> dict[str, Any]:
+        """A short summary for the CLI and the index page."""
+        head = self.head()
+        return {"size": head.size, "head_hash": head.last_hash.hex()}
 
     def close(self) -> None:
         """Release database connections."""

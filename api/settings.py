@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     key_passphrase: str | None = None
     origin: str = "biotraza.example/log"
+    operator_key_name: str = "operator"
     max_request_bytes: int = 128 * 1024
     host: str = "127.0.0.1"
     port: int = 8000

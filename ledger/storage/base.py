@@ -19,7 +19,7 @@ from ledger.entries import Entry
 from ledger.hashing import EntryHash
 from ledger.state import State
 
-__all__ = ["AppendTransaction", "Head", "LedgerStore", "StoredLeaf"]
+__all__ = ["AppendTransaction", "Head", "LedgerStore", "StoredCheckpoint", "StoredLeaf"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,16 @@ class StoredLeaf:
     seq: int
     leaf_bytes: bytes
     entry_hash: bytes
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A checkpoint as kept by the log: size, root and the signed note text."""
+
+    tree_size: int
+    root_hash: bytes
+    note: str
+    issued_at: str
 
 
 class AppendTransaction(Protocol):
@@ -85,3 +95,12 @@ class LedgerStore(Protocol):
 
     def get_node(self, level: int, index: int) -> bytes:
         """A stored complete-subtree hash (``ledger.merkle.NodeReader``)."""
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
+        """Keep a checkpoint; if one of that size exists, keep and return the existing one."""
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every kept checkpoint, by tree size."""
+
+    def checkpoint_at(self, tree_size: int) -> StoredCheckpoint | None:
+        """The kept checkpoint of that size, if any."""

@@ -17,7 +17,7 @@ from ledger.hashing import GENESIS_PREV
 from ledger.keys import decode_public_key
 from ledger.merkle import InMemoryNodes
 from ledger.state import InMemoryState, StagedState, State
-from ledger.storage.base import Head, StoredLeaf
+from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 
 __all__ = ["InMemoryLedgerStore"]
 
@@ -60,6 +60,7 @@ class InMemoryLedgerStore:
         self._by_nonce: dict[tuple[str, str], int] = {}
         self.projections = InMemoryState()
         self.nodes = InMemoryNodes()
+        self._checkpoints: dict[int, StoredCheckpoint] = {}
 
     @contextmanager
     def appending(self) -> Iterator[_MemoryTransaction]:
@@ -114,3 +115,18 @@ class InMemoryLedgerStore:
 
     def get_node(self, level: int, index: int) -> bytes:
         return self.nodes.get_node(level, index)
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
+        with self._lock:
+            return self._checkpoints.setdefault(checkpoint.tree_size, checkpoint)
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        return [self._checkpoints[size] for size in sorted(self._checkpoints)]
+
+    def checkpoint_at(self, tree_size: int) -> StoredCheckpoint | None:
+        return self._checkpoints.get(tree_size)
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """The checkpoint of the largest tree size kept, if any."""
+        sizes = sorted(self._checkpoints)
+        return self._checkpoints[sizes[-1]] if sizes else None

@@ -27,15 +27,16 @@ from ledger.hashing import GENESIS_PREV, EntryHash
 from ledger.keys import decode_public_key
 from ledger.merkle import nodes_completed_by_append
 from ledger.state import State
-from ledger.storage.base import Head, StoredLeaf
+from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import BEGIN_OPTION, is_sqlite
-from ledger.storage.sql.models import EntryRow, MerkleNodeRow, StateObjectRow
+from ledger.storage.sql.models import CheckpointRow, EntryRow, MerkleNodeRow, StateObjectRow
 
 __all__ = ["SqlLedgerStore", "SqlState"]
 
 _entries: Table = EntryRow.__table__  # type: ignore[assignment]  # declarative tables are Tables
 _nodes: Table = MerkleNodeRow.__table__  # type: ignore[assignment]
 _state: Table = StateObjectRow.__table__  # type: ignore[assignment]
+_checkpoints: Table = CheckpointRow.__table__  # type: ignore[assignment]
 
 _HEAD = select(_entries.c.seq, _entries.c.entry_hash).order_by(_entries.c.seq.desc()).limit(1)
 
@@ -139,6 +140,15 @@ def _find_by_nonce(conn: Connection, actor: str, nonce: str) -> Entry | None:
     return None if leaf is None else Entry.from_leaf_bytes(bytes(leaf))
 
 
+def _checkpoint_from_row(row: Any) -> StoredCheckpoint:
+    return StoredCheckpoint(int(row.tree_size), bytes(row.root_hash), row.note, row.issued_at)
+
+
+def _checkpoint_at(conn: Connection, tree_size: int) -> StoredCheckpoint | None:
+    row = conn.execute(select(_checkpoints).where(_checkpoints.c.tree_size == tree_size)).first()
+    return None if row is None else _checkpoint_from_row(row)
+
+
 class SqlLedgerStore:
     """The ledger's durable store on an engine whose schema is at the latest migration."""
 
@@ -223,6 +233,40 @@ class SqlLedgerStore:
     def get_node(self, level: int, index: int) -> bytes:
         with self.reading() as conn:
             return _NodeReader(conn).get_node(level, index)
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
+        # Under the append lock, so two servers issuing at the same size cannot both insert.
+        with self.appending() as tx:
+            conn = tx._conn  # noqa: SLF001 - same module, the transaction's own connection
+            existing = _checkpoint_at(conn, checkpoint.tree_size)
+            if existing is not None:
+                return existing
+            conn.execute(
+                _checkpoints.insert().values(
+                    tree_size=checkpoint.tree_size,
+                    root_hash=checkpoint.root_hash,
+                    note=checkpoint.note,
+                    issued_at=checkpoint.issued_at,
+                )
+            )
+        return checkpoint
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        with self.reading() as conn:
+            rows = conn.execute(select(_checkpoints).order_by(_checkpoints.c.tree_size)).all()
+        return [_checkpoint_from_row(row) for row in rows]
+
+    def checkpoint_at(self, tree_size: int) -> StoredCheckpoint | None:
+        with self.reading() as conn:
+            return _checkpoint_at(conn, tree_size)
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """The checkpoint of the largest tree size kept, if any."""
+        with self.reading() as conn:
+            row = conn.execute(
+                select(_checkpoints).order_by(_checkpoints.c.tree_size.desc()).limit(1)
+            ).first()
+        return None if row is None else _checkpoint_from_row(row)
 
     def projection_rows(self) -> list[tuple[str, str, str, int]]:
         """Every projection row ``(kind, key, canonical JSON, seq)``, sorted, for comparisons."""
