@@ -1,0 +1,53 @@
+# Biotraza developer commands. `make help` lists them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help dev demo serve test test-fast lint fmt typecheck bench db-upgrade clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+dev: $(STAMP) ## create .venv and install biotraza with its dev tools
+
+demo: $(STAMP) ## build the demo ledger (SQLite) and serve it on http://127.0.0.1:8000
+	$(BIN)/biotraza demo
+
+serve: $(STAMP) ## serve the configured ledger
+	$(BIN)/biotraza serve
+
+lint: $(STAMP) ## ruff check + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP) ## format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP) ## mypy --strict on the packages
+	$(BIN)/mypy
+
+test: $(STAMP) lint typecheck ## the whole suite: lint, types, all tests on SQLite and PostgreSQL
+	scripts/ensure-postgres
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## tests without the slow multi-process ones
+	scripts/ensure-postgres
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP) ## run the benchmarks and record docs/performance.md
+	scripts/ensure-postgres
+	$(BIN)/python -m bench.run_all --markdown docs/performance.md
+
+db-upgrade: $(STAMP) ## apply database migrations to the configured database
+	$(BIN)/biotraza db upgrade
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
