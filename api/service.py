@@ -113,8 +113,8 @@ class LedgerService:
         Raises:
             CheckpointError: the ledger has no genesis yet.
         """
-        with self.store.reading() as conn:
-            state = SqlState(conn)
+        with self.store.reading() as cursor:
+            state = SqlState(cursor)
             genesis = genesis_info(state)
             if genesis is None:
                 raise CheckpointError("the ledger has no genesis entry yet")

@@ -24,8 +24,44 @@ from ledger.errors import EncodingError
 __all__ = ["canonicalize", "parse_canonical", "parse_json_strict"]
 
 
+def _fast_jcs(value: Any) -> bytes:
+    # Equal to RFC 8785 output for documents WITHOUT floats, with integers in the I-JSON
+    # range and with object keys free of characters beyond U+FFFF: then the number, string
+    # escaping and key-order rules of json.dumps coincide with JCS (tested property-wise
+    # against rfc8785 in tests/unit/ledger/test_canonical.py). Callers check those
+    # conditions; everything else goes through rfc8785.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+_SAFE_INT = 2**53 - 1
+
+
+def _fast_safe(value: Any, depth: int = 0) -> bool:
+    """Whether ``json.dumps`` with sorted keys writes exactly what JCS writes for ``value``."""
+    if value is None or value is True or value is False or isinstance(value, str):
+        return True
+    if type(value) is int:
+        return -_SAFE_INT <= value <= _SAFE_INT
+    if depth > 100:
+        return False
+    if type(value) is list:
+        return all(_fast_safe(item, depth + 1) for item in value)
+    if type(value) is dict:
+        return all(
+            type(key) is str and (not key or max(key) <= "\uffff") and _fast_safe(item, depth + 1)
+            for key, item in value.items()
+        )
+    return False  # floats, tuples, subclasses…: the reference encoder decides
+
+
 def canonicalize(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 encoding of a JSON value.
+
+    Values without floats, with integers in the I-JSON range and with BMP-only keys are
+    written by the C JSON encoder, whose output coincides with JCS there (a property test
+    compares both on generated documents); everything else goes through ``rfc8785``.
 
     Args:
         value: dicts with str keys, lists, str, int, float, bool and None.
@@ -34,6 +70,11 @@ def canonicalize(value: Any) -> bytes:
         EncodingError: the value is outside what JCS can encode (NaN, huge integers,
             non-str keys, unsupported types).
     """
+    if _fast_safe(value):
+        try:
+            return _fast_jcs(value)
+        except UnicodeEncodeError:
+            pass  # lone surrogates: let the reference encoder report them
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
@@ -81,20 +122,6 @@ class _Features:
         self.needs_full_jcs = False
 
 
-def _fast_jcs(value: Any) -> bytes:
-    # Equal to RFC 8785 output for documents WITHOUT floats, with integers in the I-JSON
-    # range and with object keys free of characters beyond U+FFFF: then the number, string
-    # escaping and key-order rules of json.dumps coincide with JCS (tested property-wise
-    # against rfc8785 in tests/unit/ledger/test_canonical.py). Callers check those
-    # conditions; everything else goes through rfc8785.
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
-
-
-_SAFE_INT = 2**53 - 1
-
-
 def parse_canonical(data: bytes) -> Any:
     """Parse bytes that must already be in RFC 8785 canonical form.
 
@@ -111,10 +138,13 @@ def parse_canonical(data: bytes) -> Any:
         features.needs_full_jcs = True
         return float(text)
 
-    def on_int(text: str) -> int:
+    def on_int(text: str) -> int | float:
         number = int(text)
         if abs(number) > _SAFE_INT:
+            # JCS numbers are IEEE doubles: 2.0**53 is written "9007199254740992", which
+            # must read back as that double, not as an integer JCS cannot encode.
             features.needs_full_jcs = True
+            return float(text)
         return number
 
     def on_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -15,10 +15,20 @@ one kind.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-__all__ = ["InMemoryState", "StagedState", "State"]
+__all__ = ["InMemoryState", "StagedState", "State", "state_json"]
+
+
+def state_json(value: dict[str, Any]) -> str:
+    """The stored text of a projection document: deterministic, compact JSON.
+
+    Projections are never hashed or signed (entries are; see ``ledger.canonical``), so the
+    fast standard encoder with sorted keys is enough to make replay comparisons exact.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class State(Protocol):
@@ -55,6 +65,10 @@ class InMemoryState:
     def dump(self) -> dict[tuple[str, str], tuple[dict[str, Any], int]]:
         """Every document with the seq that wrote it, for replay-equality checks."""
         return dict(self._docs)
+
+    def rows(self) -> list[tuple[str, str, str, int]]:
+        """``(kind, key, JSON, seq)`` sorted: the shape ``SqlLedgerStore.projection_rows`` has."""
+        return [(k, key, state_json(v), s) for (k, key), (v, s) in sorted(self._docs.items())]
 
 
 class StagedState:

@@ -1,10 +1,17 @@
-"""SqlLedgerStore: the ledger on SQLite or PostgreSQL through SQLAlchemy Core.
+"""SqlLedgerStore: the ledger on SQLite or PostgreSQL.
 
 Appends serialize on the chain head: SQLite opens the transaction with ``BEGIN IMMEDIATE``
 (one writer at a time across processes), PostgreSQL takes a transaction-scoped advisory lock
 keyed by the schema. Inside the lock the head is read, the ledger decides, and the entry, its
 Merkle nodes and its projection writes commit together or not at all. So: contiguous seq, one
 chain, and an entry acknowledged only after its commit returned.
+
+SQLAlchemy provides the engine, the pool, the dialect settings and the migrations; the
+statements themselves are plain SQL run on the DBAPI cursor of the SQLAlchemy connection. An
+append runs about ten small statements while every other writer waits, and building and
+caching SQLAlchemy expressions cost more than the statements themselves (measured in
+``bench/``). The SQL below is portable: ``?`` placeholders are rewritten for psycopg, and
+``INSERT … ON CONFLICT … DO UPDATE`` exists on both engines.
 
 The store exposes no update and no delete of entries; the database refuses them as well
 (triggers created by the migrations).
@@ -13,139 +20,165 @@ The store exposes no update and no delete of entries; the database refuses them 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine
 
-from ledger.canonical import canonicalize
 from ledger.entries import Entry
 from ledger.errors import EntryNotFoundError
 from ledger.hashing import GENESIS_PREV, EntryHash
-from ledger.keys import decode_public_key
+from ledger.keys import decode_public_key, key_id
 from ledger.merkle import nodes_completed_by_append
-from ledger.state import State
+from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import BEGIN_OPTION, is_sqlite
-from ledger.storage.sql.models import CheckpointRow, EntryRow, MerkleNodeRow, StateObjectRow
 
-__all__ = ["SqlLedgerStore", "SqlState"]
+__all__ = ["SqlCursor", "SqlLedgerStore", "SqlState"]
 
-_entries: Table = EntryRow.__table__  # type: ignore[assignment]  # declarative tables are Tables
-_nodes: Table = MerkleNodeRow.__table__  # type: ignore[assignment]
-_state: Table = StateObjectRow.__table__  # type: ignore[assignment]
-_checkpoints: Table = CheckpointRow.__table__  # type: ignore[assignment]
 
-_HEAD = select(_entries.c.seq, _entries.c.entry_hash).order_by(_entries.c.seq.desc()).limit(1)
+class SqlCursor:
+    """A DBAPI cursor that speaks ``?`` placeholders on both engines."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self._cursor = conn.connection.cursor()
+        self._texts: dict[str, str] = {}
+
+    def _sql(self, text: str) -> str:
+        if self.sqlite:
+            return text
+        found = self._texts.get(text)
+        if found is None:
+            found = self._texts[text] = text.replace("?", "%s")
+        return found
+
+    def run(self, text: str, params: Sequence[Any] = ()) -> None:
+        """Execute one statement."""
+        self._cursor.execute(self._sql(text), tuple(params))
+
+    def run_many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Execute one statement for many parameter rows."""
+        if rows:
+            self._cursor.executemany(self._sql(text), [tuple(r) for r in rows])
+
+    def one(self, text: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """Execute and return the first row, or ``None``."""
+        self._cursor.execute(self._sql(text), tuple(params))
+        row = self._cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    def all(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Execute and return every row."""
+        self._cursor.execute(self._sql(text), tuple(params))
+        return [tuple(row) for row in self._cursor.fetchall()]
+
+
+_HEAD = "SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1"
+_BY_NONCE = "SELECT leaf FROM entries WHERE actor = ? AND nonce = ?"
+_BY_SEQ = "SELECT leaf FROM entries WHERE seq = ?"
+_BY_HASH = "SELECT leaf FROM entries WHERE entry_hash = ?"
+_INSERT_ENTRY = (
+    "INSERT INTO entries (seq, entry_hash, leaf, type, actor, nonce, ts) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_NODE = "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"
+_INSERT_NODE = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
+_STATE_GET = "SELECT value FROM state_objects WHERE kind = ? AND key = ?"
+_STATE_PUT = (
+    "INSERT INTO state_objects (kind, key, value, seq) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, seq = excluded.seq"
+)
+_STATE_SCAN = "SELECT key, value FROM state_objects WHERE kind = ? ORDER BY key"
+_CHECKPOINT_COLUMNS = "tree_size, root_hash, note, issued_at"
+_PG_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))"
 
 
 class SqlState:
-    """``ledger.state.State`` over the ``state_objects`` table, on one connection."""
+    """``ledger.state.State`` over the ``state_objects`` table, inside one transaction."""
 
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        if is_sqlite_conn(conn):
-            self._insert: Any = sqlite.insert(_state)
-        else:
-            self._insert = postgresql.insert(_state)
+    def __init__(self, cursor: SqlCursor) -> None:
+        self._cursor = cursor
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
-        value = self._conn.execute(
-            select(_state.c.value).where(_state.c.kind == kind, _state.c.key == key)
-        ).scalar_one_or_none()
-        return None if value is None else dict(json.loads(value))
+        row = self._cursor.one(_STATE_GET, (kind, key))
+        return None if row is None else dict(json.loads(row[0]))
 
     def put(self, kind: str, key: str, value: dict[str, Any], seq: int) -> None:
-        encoded = canonicalize(value).decode("utf-8")
-        stmt = self._insert.values(kind=kind, key=key, value=encoded, seq=seq)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_state.c.kind, _state.c.key],
-            set_={"value": stmt.excluded.value, "seq": stmt.excluded.seq},
-        )
-        self._conn.execute(stmt)
+        self._cursor.run(_STATE_PUT, (kind, key, state_json(value), seq))
 
     def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        rows = self._conn.execute(
-            select(_state.c.key, _state.c.value).where(_state.c.kind == kind).order_by(_state.c.key)
-        )
-        for key, value in rows:
+        for key, value in self._cursor.all(_STATE_SCAN, (kind,)):
             yield key, dict(json.loads(value))
 
 
-def is_sqlite_conn(conn: Connection) -> bool:
-    """Whether a connection talks to SQLite."""
-    return conn.dialect.name == "sqlite"
-
-
 class _NodeReader:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    def __init__(self, cursor: SqlCursor) -> None:
+        self._cursor = cursor
 
     def get_node(self, level: int, index: int) -> bytes:
-        found = self._conn.execute(
-            select(_nodes.c.hash).where(_nodes.c.level == level, _nodes.c.idx == index)
-        ).scalar_one_or_none()
-        if found is None:
+        row = self._cursor.one(_NODE, (level, index))
+        if row is None:
             raise EntryNotFoundError(f"no merkle node at level {level}, index {index}")
-        return bytes(found)
+        return bytes(row[0])
 
 
 class _SqlTransaction:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._state = SqlState(conn)
+    def __init__(self, cursor: SqlCursor) -> None:
+        self.cursor = cursor
+        self._state = SqlState(cursor)
 
     @property
     def state(self) -> State:
         return self._state
 
     def head(self) -> Head:
-        return _read_head(self._conn)
+        return _read_head(self.cursor)
 
     def find_by_nonce(self, actor: str, nonce: str) -> Entry | None:
-        return _find_by_nonce(self._conn, actor, nonce)
+        return _find_by_nonce(self.cursor, actor, nonce)
 
     def insert(self, entry: Entry) -> None:
         statement = entry.statement
-        self._conn.execute(
-            _entries.insert().values(
-                seq=entry.seq,
-                entry_hash=entry.entry_hash,
-                leaf=entry.leaf_bytes,
-                type=statement.type,
-                actor=statement.actor,
-                nonce=statement.nonce,
-                ts=statement.ts,
-            )
+        self.cursor.run(
+            _INSERT_ENTRY,
+            (
+                entry.seq,
+                bytes(entry.entry_hash),
+                entry.leaf_bytes,
+                statement.type,
+                statement.actor,
+                statement.nonce,
+                statement.ts,
+            ),
         )
-        nodes = nodes_completed_by_append(_NodeReader(self._conn), entry.seq, entry.entry_hash)
-        self._conn.execute(
-            _nodes.insert(), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
-        )
+        nodes = nodes_completed_by_append(_NodeReader(self.cursor), entry.seq, entry.entry_hash)
+        self.cursor.run_many(_INSERT_NODE, nodes)
 
 
-def _read_head(conn: Connection) -> Head:
-    row = conn.execute(_HEAD).first()
+def _read_head(cursor: SqlCursor) -> Head:
+    row = cursor.one(_HEAD)
     if row is None:
         return Head(size=0, last_hash=GENESIS_PREV)
-    return Head(size=int(row.seq) + 1, last_hash=EntryHash(bytes(row.entry_hash)))
+    return Head(size=int(row[0]) + 1, last_hash=EntryHash(bytes(row[1])))
 
 
-def _find_by_nonce(conn: Connection, actor: str, nonce: str) -> Entry | None:
-    leaf = conn.execute(
-        select(_entries.c.leaf).where(_entries.c.actor == actor, _entries.c.nonce == nonce)
-    ).scalar_one_or_none()
-    return None if leaf is None else Entry.from_leaf_bytes(bytes(leaf))
+def _find_by_nonce(cursor: SqlCursor, actor: str, nonce: str) -> Entry | None:
+    row = cursor.one(_BY_NONCE, (actor, nonce))
+    return None if row is None else Entry.from_leaf_bytes(bytes(row[0]))
 
 
-def _checkpoint_from_row(row: Any) -> StoredCheckpoint:
-    return StoredCheckpoint(int(row.tree_size), bytes(row.root_hash), row.note, row.issued_at)
+def _checkpoint_from_row(row: tuple[Any, ...]) -> StoredCheckpoint:
+    return StoredCheckpoint(int(row[0]), bytes(row[1]), str(row[2]), str(row[3]))
 
 
-def _checkpoint_at(conn: Connection, tree_size: int) -> StoredCheckpoint | None:
-    row = conn.execute(select(_checkpoints).where(_checkpoints.c.tree_size == tree_size)).first()
+def _checkpoint_at(cursor: SqlCursor, tree_size: int) -> StoredCheckpoint | None:
+    row = cursor.one(
+        f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE tree_size = ?",  # noqa: S608 - constant
+        (tree_size,),
+    )
     return None if row is None else _checkpoint_from_row(row)
 
 
@@ -154,138 +187,148 @@ class SqlLedgerStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # key id → public key never changes (the id is a hash of the key), so caching it
+        # in-process is safe across appends, revocations and other writers.
+        self._public_keys: dict[str, bytes] = {}
 
     @contextmanager
     def appending(self) -> Iterator[_SqlTransaction]:
+        """An exclusive append transaction; commits on normal exit, rolls back on error."""
         with self.engine.connect() as conn:
             if is_sqlite(self.engine):
                 conn = conn.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
             with conn.begin():
-                if not is_sqlite(self.engine):
+                cursor = SqlCursor(conn)
+                if not cursor.sqlite:
                     # One writer per ledger schema; released at commit or rollback.
-                    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
-                yield _SqlTransaction(conn)
+                    cursor.run(_PG_LOCK)
+                yield _SqlTransaction(cursor)
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A connection in one read transaction (a consistent snapshot on PostgreSQL)."""
+    def reading(self) -> Iterator[SqlCursor]:
+        """A cursor in one read transaction (a consistent snapshot on PostgreSQL)."""
         with self.engine.connect() as conn, conn.begin():
-            yield conn
+            yield SqlCursor(conn)
 
     def head(self) -> Head:
-        with self.reading() as conn:
-            return _read_head(conn)
+        with self.reading() as cursor:
+            return _read_head(cursor)
 
     def get(self, seq: int) -> Entry:
-        with self.reading() as conn:
-            leaf = conn.execute(
-                select(_entries.c.leaf).where(_entries.c.seq == seq)
-            ).scalar_one_or_none()
-        if leaf is None:
+        with self.reading() as cursor:
+            row = cursor.one(_BY_SEQ, (seq,))
+        if row is None:
             raise EntryNotFoundError(f"no entry at seq {seq}")
-        return Entry.from_leaf_bytes(bytes(leaf))
+        return Entry.from_leaf_bytes(bytes(row[0]))
 
     def get_by_hash(self, entry_hash: bytes) -> Entry:
-        with self.reading() as conn:
-            leaf = conn.execute(
-                select(_entries.c.leaf).where(_entries.c.entry_hash == entry_hash)
-            ).scalar_one_or_none()
-        if leaf is None:
+        with self.reading() as cursor:
+            row = cursor.one(_BY_HASH, (bytes(entry_hash),))
+        if row is None:
             raise EntryNotFoundError(f"no entry with hash {entry_hash.hex()}")
-        return Entry.from_leaf_bytes(bytes(leaf))
+        return Entry.from_leaf_bytes(bytes(row[0]))
 
     def find_by_nonce(self, actor: str, nonce: str) -> Entry | None:
-        with self.reading() as conn:
-            return _find_by_nonce(conn, actor, nonce)
+        with self.reading() as cursor:
+            return _find_by_nonce(cursor, actor, nonce)
 
     def entries(self, start: int, limit: int) -> list[Entry]:
-        with self.reading() as conn:
-            rows = conn.execute(
-                select(_entries.c.leaf)
-                .where(_entries.c.seq >= start)
-                .order_by(_entries.c.seq)
-                .limit(limit)
-            ).scalars()
-            return [Entry.from_leaf_bytes(bytes(leaf)) for leaf in rows]
+        with self.reading() as cursor:
+            rows = cursor.all(
+                "SELECT leaf FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?", (start, limit)
+            )
+        return [Entry.from_leaf_bytes(bytes(row[0])) for row in rows]
 
     def stored_leaves(self, start: int = 0, batch: int = 2000) -> Iterator[StoredLeaf]:
         """Rows as stored, fetched in keyset-paginated batches (constant memory)."""
         next_seq = start
         while True:
-            with self.reading() as conn:
-                rows = conn.execute(
-                    select(_entries.c.seq, _entries.c.leaf, _entries.c.entry_hash)
-                    .where(_entries.c.seq >= next_seq)
-                    .order_by(_entries.c.seq)
-                    .limit(batch)
-                ).all()
+            with self.reading() as cursor:
+                rows = cursor.all(
+                    "SELECT seq, leaf, entry_hash FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?",
+                    (next_seq, batch),
+                )
             if not rows:
                 return
-            for row in rows:
-                yield StoredLeaf(int(row.seq), bytes(row.leaf), bytes(row.entry_hash))
-            next_seq = int(rows[-1].seq) + 1
+            for seq, leaf, entry_hash in rows:
+                yield StoredLeaf(int(seq), bytes(leaf), bytes(entry_hash))
+            next_seq = int(rows[-1][0]) + 1
 
     def public_key(self, kid: str) -> bytes | None:
-        with self.reading() as conn:
-            doc = SqlState(conn).get("key", kid)
-        return None if doc is None else decode_public_key(doc["public_key"])
+        cached = self._public_keys.get(kid)
+        if cached is not None:
+            return cached
+        with self.reading() as cursor:
+            doc = SqlState(cursor).get("key", kid)
+        if doc is None:
+            return None
+        raw = decode_public_key(doc["public_key"])
+        if key_id(raw) == kid:
+            self._public_keys[kid] = raw
+        return raw
 
     def get_node(self, level: int, index: int) -> bytes:
-        with self.reading() as conn:
-            return _NodeReader(conn).get_node(level, index)
+        with self.reading() as cursor:
+            return _NodeReader(cursor).get_node(level, index)
+
+    def state_get(self, kind: str, key: str) -> dict[str, Any] | None:
+        """Read one projection document outside any append."""
+        with self.reading() as cursor:
+            return SqlState(cursor).get(kind, key)
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
         # Under the append lock, so two servers issuing at the same size cannot both insert.
         with self.appending() as tx:
-            conn = tx._conn  # noqa: SLF001 - same module, the transaction's own connection
-            existing = _checkpoint_at(conn, checkpoint.tree_size)
+            existing = _checkpoint_at(tx.cursor, checkpoint.tree_size)
             if existing is not None:
                 return existing
-            conn.execute(
-                _checkpoints.insert().values(
-                    tree_size=checkpoint.tree_size,
-                    root_hash=checkpoint.root_hash,
-                    note=checkpoint.note,
-                    issued_at=checkpoint.issued_at,
-                )
+            tx.cursor.run(
+                f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?)",  # noqa: S608
+                (
+                    checkpoint.tree_size,
+                    checkpoint.root_hash,
+                    checkpoint.note,
+                    checkpoint.issued_at,
+                ),
             )
         return checkpoint
 
     def checkpoints(self) -> list[StoredCheckpoint]:
-        with self.reading() as conn:
-            rows = conn.execute(select(_checkpoints).order_by(_checkpoints.c.tree_size)).all()
+        with self.reading() as cursor:
+            rows = cursor.all(
+                f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY tree_size"  # noqa: S608
+            )
         return [_checkpoint_from_row(row) for row in rows]
 
     def checkpoint_at(self, tree_size: int) -> StoredCheckpoint | None:
-        with self.reading() as conn:
-            return _checkpoint_at(conn, tree_size)
+        with self.reading() as cursor:
+            return _checkpoint_at(cursor, tree_size)
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         """The checkpoint of the largest tree size kept, if any."""
-        with self.reading() as conn:
-            row = conn.execute(
-                select(_checkpoints).order_by(_checkpoints.c.tree_size.desc()).limit(1)
-            ).first()
+        with self.reading() as cursor:
+            row = cursor.one(
+                f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints "  # noqa: S608 - constant
+                "ORDER BY tree_size DESC LIMIT 1"
+            )
         return None if row is None else _checkpoint_from_row(row)
 
     def projection_rows(self) -> list[tuple[str, str, str, int]]:
-        """Every projection row ``(kind, key, canonical JSON, seq)``, sorted, for comparisons."""
-        with self.reading() as conn:
-            rows = conn.execute(
-                select(_state.c.kind, _state.c.key, _state.c.value, _state.c.seq).order_by(
-                    _state.c.kind, _state.c.key
-                )
-            ).all()
-        return [(r.kind, r.key, r.value, int(r.seq)) for r in rows]
+        """Every projection row ``(kind, key, JSON, seq)``, sorted, for comparisons."""
+        with self.reading() as cursor:
+            rows = cursor.all("SELECT kind, key, value, seq FROM state_objects ORDER BY kind, key")
+        return [(str(k), str(key), str(v), int(s)) for k, key, v, s in rows]
 
     def replace_projections(self, docs: dict[tuple[str, str], tuple[dict[str, Any], int]]) -> None:
         """Drop every projection row and write ``docs`` instead, in one append transaction."""
         with self.appending() as tx:
-            conn = tx._conn  # noqa: SLF001 - same module, the transaction's own connection
-            conn.execute(_state.delete())
+            tx.cursor.run("DELETE FROM state_objects")
             rows = [
-                {"kind": kind, "key": key, "value": canonicalize(doc).decode("utf-8"), "seq": seq}
+                (kind, key, state_json(doc), seq)
                 for (kind, key), (doc, seq) in sorted(docs.items())
             ]
             for start in range(0, len(rows), 1000):
-                conn.execute(_state.insert(), rows[start : start + 1000])
+                tx.cursor.run_many(
+                    "INSERT INTO state_objects (kind, key, value, seq) VALUES (?, ?, ?, ?)",
+                    rows[start : start + 1000],
+                )
