@@ -16,7 +16,7 @@ one kind.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 __all__ = ["InMemoryState", "StagedState", "State", "state_json"]
@@ -32,7 +32,11 @@ def state_json(value: dict[str, Any]) -> str:
 
 
 class State(Protocol):
-    """Keyed JSON documents grouped by kind."""
+    """Keyed JSON documents grouped by kind, and directed links between keys.
+
+    Links (``kind``, ``src`` → ``dst``) carry graphs such as lot lineage, so that the SQL
+    store can walk them with a recursive query instead of loading documents one by one.
+    """
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         """Return the document or ``None``."""
@@ -43,12 +47,27 @@ class State(Protocol):
     def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Yield every ``(key, document)`` of a kind, ordered by key."""
 
+    def link(self, kind: str, src: str, dst: str, seq: int) -> None:
+        """Record the link ``src`` → ``dst`` (idempotent)."""
+
+    def linked(self, kind: str, node: str, *, reverse: bool = False) -> list[str]:
+        """Direct successors of ``node`` (predecessors with ``reverse``), sorted."""
+
+    def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
+        """Every node reachable from ``start`` (not including it), sorted."""
+
+
+Link = tuple[str, str, str]
+
 
 class InMemoryState:
     """State held in dicts: for unit tests and for verifying exported entries offline."""
 
     def __init__(self) -> None:
         self._docs: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
+        self._links: dict[Link, int] = {}
+        self._out: dict[tuple[str, str], set[str]] = {}
+        self._in: dict[tuple[str, str], set[str]] = {}
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         found = self._docs.get((kind, key))
@@ -62,13 +81,47 @@ class InMemoryState:
         for key in keys:
             yield key, self._docs[(kind, key)][0]
 
+    def link(self, kind: str, src: str, dst: str, seq: int) -> None:
+        if (kind, src, dst) in self._links:
+            return
+        self._links[(kind, src, dst)] = seq
+        self._out.setdefault((kind, src), set()).add(dst)
+        self._in.setdefault((kind, dst), set()).add(src)
+
+    def linked(self, kind: str, node: str, *, reverse: bool = False) -> list[str]:
+        table = self._in if reverse else self._out
+        return sorted(table.get((kind, node), ()))
+
+    def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
+        return sorted(_walk(lambda n: self.linked(kind, n, reverse=reverse), start))
+
     def dump(self) -> dict[tuple[str, str], tuple[dict[str, Any], int]]:
         """Every document with the seq that wrote it, for replay-equality checks."""
         return dict(self._docs)
 
+    def dump_links(self) -> dict[Link, int]:
+        """Every link with the seq that wrote it."""
+        return dict(self._links)
+
     def rows(self) -> list[tuple[str, str, str, int]]:
         """``(kind, key, JSON, seq)`` sorted: the shape ``SqlLedgerStore.projection_rows`` has."""
         return [(k, key, state_json(v), s) for (k, key), (v, s) in sorted(self._docs.items())]
+
+    def link_rows(self) -> list[tuple[str, str, str, int]]:
+        """``(kind, src, dst, seq)`` sorted: the shape ``SqlLedgerStore.link_rows`` has."""
+        return [(k, src, dst, seq) for (k, src, dst), seq in sorted(self._links.items())]
+
+
+def _walk(successors: Callable[[str], list[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    frontier = [start]
+    while frontier:
+        node = frontier.pop()
+        for nxt in successors(node):
+            if nxt not in seen and nxt != start:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return seen
 
 
 class StagedState:
@@ -81,6 +134,7 @@ class StagedState:
     def __init__(self, base: InMemoryState) -> None:
         self._base = base
         self._writes: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
+        self._links: dict[Link, int] = {}
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         staged = self._writes.get((kind, key))
@@ -95,8 +149,24 @@ class StagedState:
         for key in sorted(merged):
             yield key, merged[key]
 
+    def link(self, kind: str, src: str, dst: str, seq: int) -> None:
+        self._links.setdefault((kind, src, dst), seq)
+
+    def linked(self, kind: str, node: str, *, reverse: bool = False) -> list[str]:
+        found = set(self._base.linked(kind, node, reverse=reverse))
+        for k, src, dst in self._links:
+            if k == kind and (dst if reverse else src) == node:
+                found.add(src if reverse else dst)
+        return sorted(found)
+
+    def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
+        return sorted(_walk(lambda n: self.linked(kind, n, reverse=reverse), start))
+
     def commit(self) -> None:
         """Apply the staged writes to the base state."""
         for (kind, key), (value, seq) in self._writes.items():
             self._base.put(kind, key, value, seq)
+        for (kind, src, dst), seq in self._links.items():
+            self._base.link(kind, src, dst, seq)
         self._writes.clear()
+        self._links.clear()

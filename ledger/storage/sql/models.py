@@ -15,7 +15,15 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CheckpointRow", "EntryRow", "MerkleNodeRow", "StateObjectRow"]
+__all__ = [
+    "Base",
+    "CheckpointRow",
+    "EntryRow",
+    "MerkleNodeRow",
+    "PersonalDataRow",
+    "StateLinkRow",
+    "StateObjectRow",
+]
 
 
 class Base(DeclarativeBase):
@@ -71,3 +79,28 @@ class StateObjectRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class StateLinkRow(Base):
+    """A projection link ``src`` → ``dst`` of some kind (e.g. lot lineage)."""
+
+    __tablename__ = "state_links"
+
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    src: Mapped[str] = mapped_column(String(200), primary_key=True)
+    dst: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (Index("ix_state_links_dst", "kind", "dst"),)
+
+
+class PersonalDataRow(Base):
+    """Names, CURP and contact of a producer: outside the ledger, erasable."""
+
+    __tablename__ = "personal_data"
+
+    producer_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    association_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    data: Mapped[str] = mapped_column(Text, nullable=False)
+    salt: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -92,6 +92,29 @@ _STATE_PUT = (
     "ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, seq = excluded.seq"
 )
 _STATE_SCAN = "SELECT key, value FROM state_objects WHERE kind = ? ORDER BY key"
+_LINK_ADD = (
+    "INSERT INTO state_links (kind, src, dst, seq) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (kind, src, dst) DO NOTHING"
+)
+_LINKED = "SELECT dst FROM state_links WHERE kind = ? AND src = ? ORDER BY dst"
+_LINKED_REVERSE = "SELECT src FROM state_links WHERE kind = ? AND dst = ? ORDER BY src"
+# UNION (not UNION ALL) removes duplicates, so the walk ends even on a cyclic graph.
+_REACHABLE = """
+WITH RECURSIVE walk(node) AS (
+    SELECT dst FROM state_links WHERE kind = ? AND src = ?
+    UNION
+    SELECT l.dst FROM state_links l JOIN walk w ON l.src = w.node WHERE l.kind = ?
+)
+SELECT node FROM walk WHERE node <> ? ORDER BY node
+"""
+_REACHABLE_REVERSE = """
+WITH RECURSIVE walk(node) AS (
+    SELECT src FROM state_links WHERE kind = ? AND dst = ?
+    UNION
+    SELECT l.src FROM state_links l JOIN walk w ON l.dst = w.node WHERE l.kind = ?
+)
+SELECT node FROM walk WHERE node <> ? ORDER BY node
+"""
 _CHECKPOINT_COLUMNS = "tree_size, root_hash, note, issued_at"
 _PG_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))"
 
@@ -112,6 +135,17 @@ class SqlState:
     def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for key, value in self._cursor.all(_STATE_SCAN, (kind,)):
             yield key, dict(json.loads(value))
+
+    def link(self, kind: str, src: str, dst: str, seq: int) -> None:
+        self._cursor.run(_LINK_ADD, (kind, src, dst, seq))
+
+    def linked(self, kind: str, node: str, *, reverse: bool = False) -> list[str]:
+        rows = self._cursor.all(_LINKED_REVERSE if reverse else _LINKED, (kind, node))
+        return [str(row[0]) for row in rows]
+
+    def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
+        query = _REACHABLE_REVERSE if reverse else _REACHABLE
+        return [str(row[0]) for row in self._cursor.all(query, (kind, start, kind, start))]
 
 
 class _NodeReader:
@@ -319,9 +353,29 @@ class SqlLedgerStore:
             rows = cursor.all("SELECT kind, key, value, seq FROM state_objects ORDER BY kind, key")
         return [(str(k), str(key), str(v), int(s)) for k, key, v, s in rows]
 
-    def replace_projections(self, docs: dict[tuple[str, str], tuple[dict[str, Any], int]]) -> None:
-        """Drop every projection row and write ``docs`` instead, in one append transaction."""
+    def link_rows(self) -> list[tuple[str, str, str, int]]:
+        """Every projection link ``(kind, src, dst, seq)``, sorted, for comparisons."""
+        with self.reading() as cursor:
+            rows = cursor.all("SELECT kind, src, dst, seq FROM state_links ORDER BY kind, src, dst")
+        return [(str(k), str(s), str(d), int(q)) for k, s, d, q in rows]
+
+    def replace_projections(
+        self,
+        docs: dict[tuple[str, str], tuple[dict[str, Any], int]],
+        links: dict[tuple[str, str, str], int] | None = None,
+    ) -> None:
+        """Drop every projection row and link and write these instead, in one transaction.
+
+        Taken under the append lock, so no append interleaves with a rebuild.
+        """
         with self.appending() as tx:
+            tx.cursor.run("DELETE FROM state_links")
+            link_rows = [(k, s, d, q) for (k, s, d), q in sorted((links or {}).items())]
+            for start in range(0, len(link_rows), 1000):
+                tx.cursor.run_many(
+                    "INSERT INTO state_links (kind, src, dst, seq) VALUES (?, ?, ?, ?)",
+                    link_rows[start : start + 1000],
+                )
             tx.cursor.run("DELETE FROM state_objects")
             rows = [
                 (kind, key, state_json(doc), seq)

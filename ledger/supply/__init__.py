@@ -1,0 +1,1 @@
+"""Supply-chain domain helpers: plot geometry, identifiers and conversion tables."""

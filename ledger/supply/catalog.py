@@ -1,0 +1,23 @@
+"""The supply-chain entry types, in one list."""
+
+from __future__ import annotations
+
+from ledger.registry import EntryType
+from ledger.supply.lots import lot_entry_types
+from ledger.supply.orgs import org_entry_types
+from ledger.supply.producers import producer_entry_types
+from ledger.supply.sites import site_entry_types
+from ledger.supply.transfers import transfer_entry_types
+
+__all__ = ["supply_entry_types"]
+
+
+def supply_entry_types() -> list[EntryType]:
+    """Every supply-chain entry type."""
+    return [
+        *org_entry_types(),
+        *producer_entry_types(),
+        *site_entry_types(),
+        *lot_entry_types(),
+        *transfer_entry_types(),
+    ]

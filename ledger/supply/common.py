@@ -1,0 +1,90 @@
+"""Shared pieces of the supply-chain entry types: ids, quantities, the acting organization.
+
+Left out: the rules of each entry type (their own modules).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ledger.errors import AuthorizationError, DomainRuleError
+from ledger.registry import AppendContext
+from ledger.supply.conversions import kg_to_grams
+from ledger.supply.identifiers import validate_gtin, validate_lot_number
+
+__all__ = [
+    "Body",
+    "Gtin",
+    "Id",
+    "LotNumber",
+    "Quantity",
+    "acting_org",
+    "grams_to_kg",
+    "require",
+    "rule",
+]
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+"""Client-chosen identifiers of organizations, producers, plots, lots…: 1–64 URL-safe chars."""
+
+
+def _quantity(value: float | int) -> float | int:
+    kg_to_grams(value)
+    return value
+
+
+def _gtin(value: str) -> str:
+    validate_gtin(value)
+    return value
+
+
+def _lot_number(value: str) -> str:
+    validate_lot_number(value)
+    return value
+
+
+Quantity = Annotated[float | int, AfterValidator(_quantity)]
+"""A mass in kilograms: positive, at most three decimals (exact in grams)."""
+
+Gtin = Annotated[str, AfterValidator(_gtin)]
+LotNumber = Annotated[str, AfterValidator(_lot_number)]
+
+
+class Body(BaseModel):
+    """Base of every supply-chain body: frozen, strict types, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+def grams_to_kg(grams: int) -> float | int:
+    """Kilograms for display: an int when whole, else a float with ≤ 3 decimals."""
+    return grams // 1000 if grams % 1000 == 0 else grams / 1000
+
+
+def rule(condition: bool, message: str, field: str | None = None) -> None:
+    """Refuse the entry with a ``DomainRuleError`` unless ``condition`` holds."""
+    if not condition:
+        raise DomainRuleError(message, field=f"statement.body.{field}" if field else None)
+
+
+def require(state_doc: dict[str, Any] | None, message: str, field: str) -> dict[str, Any]:
+    """Return a document that must exist, or refuse the entry naming the field."""
+    if state_doc is None:
+        raise DomainRuleError(message, field=f"statement.body.{field}")
+    return state_doc
+
+
+def acting_org(ctx: AppendContext) -> str:
+    """The organization the signing key speaks for (its ``scope.org_id``).
+
+    Raises:
+        AuthorizationError: the key is not bound to an organization.
+    """
+    scope = (ctx.actor or {}).get("scope") or {}
+    org_id = scope.get("org_id")
+    if not isinstance(org_id, str):
+        raise AuthorizationError(f"key {ctx.statement.actor} does not speak for an organization")
+    return org_id

@@ -1,0 +1,80 @@
+"""Lineage: a lot's whole upstream graph (to plots, apiaries and producers) and downstream.
+
+Works on any ``State``: the SQL store answers ``reachable`` with one recursive query, so the
+upstream of an export lot with thousands of harvest lots costs a handful of round trips plus
+one document read per lot.
+
+Left out: pictures and exports of the graph (``api`` and the exporters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.state import State
+from ledger.supply.lots import LOT_INPUT, LOT_KIND, LOT_ORIGIN
+from ledger.supply.producers import PRODUCER_KIND
+
+__all__ = ["Lineage", "downstream", "upstream"]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """A lot and everything it came from (or went into)."""
+
+    lot_id: str
+    lots: list[str]
+    edges: list[tuple[str, str]]
+    plots: list[str] = field(default_factory=list)
+    apiaries: list[str] = field(default_factory=list)
+    producers: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the API."""
+        return {
+            "lot_id": self.lot_id,
+            "lots": self.lots,
+            "edges": [{"from": src, "to": dst} for src, dst in self.edges],
+            "plots": self.plots,
+            "apiaries": self.apiaries,
+            "producers": self.producers,
+        }
+
+
+def upstream(state: State, lot_id: str) -> Lineage:
+    """Every lot the given lot came from, the input edges, and the origin sites and producers.
+
+    ``edges`` are (output lot, input lot) pairs.
+    """
+    lots = [lot_id, *state.reachable(LOT_INPUT, lot_id)]
+    edges = [(src, dst) for src in lots for dst in state.linked(LOT_INPUT, src)]
+    sites = sorted({site for lot in lots for site in state.linked(LOT_ORIGIN, lot)})
+    plots = [s.split(":", 1)[1] for s in sites if s.startswith("plot:")]
+    apiaries = [s.split(":", 1)[1] for s in sites if s.startswith("apiary:")]
+    producers: set[str] = set()
+    for kind, ids in (("plot", plots), ("apiary", apiaries)):
+        for site_id in ids:
+            doc = state.get(kind, site_id)
+            if doc is not None and state.get(PRODUCER_KIND, doc["producer_id"]) is not None:
+                producers.add(doc["producer_id"])
+    return Lineage(
+        lot_id=lot_id,
+        lots=lots,
+        edges=edges,
+        plots=plots,
+        apiaries=apiaries,
+        producers=sorted(producers),
+    )
+
+
+def downstream(state: State, lot_id: str) -> Lineage:
+    """Every lot made (directly or not) from the given lot; ``edges`` are (output, input)."""
+    lots = [lot_id, *state.reachable(LOT_INPUT, lot_id, reverse=True)]
+    edges = [(src, dst) for dst in lots for src in state.linked(LOT_INPUT, dst, reverse=True)]
+    return Lineage(lot_id=lot_id, lots=lots, edges=edges)
+
+
+def lot_exists(state: State, lot_id: str) -> bool:
+    """Whether a lot of that id was recorded."""
+    return state.get(LOT_KIND, lot_id) is not None

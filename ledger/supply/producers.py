@@ -1,0 +1,57 @@
+"""Producers: pseudonymous members of an association.
+
+Entries never carry personal data. A producer entry holds a pseudonymous id and
+``pii_hash = SHA-256(salt ‖ JCS(personal data))``; names, CURP and contact sit in an
+erasable side table outside the ledger (``ledger.personal``). Erasing them leaves the hash,
+which without the salt reveals nothing, and the ledger keeps verifying.
+
+Left out: the side table itself.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ledger.registry import AppendContext, EntryType
+from ledger.supply.common import Body, Id, acting_org, rule
+
+__all__ = ["PRODUCER_KIND", "ProducerRegisteredBody", "producer_entry_types"]
+
+PRODUCER_KIND = "producer"
+
+
+class ProducerRegisteredBody(Body):
+    """``producer.registered``: a member of the signing association."""
+
+    producer_id: Id
+    pii_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    community: str | None = Field(default=None, max_length=100)
+    gender: Literal["female", "male", "other", "undisclosed"] = "undisclosed"
+    member_since: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _apply_producer_registered(ctx: AppendContext, body: ProducerRegisteredBody) -> None:
+    org_id = acting_org(ctx)
+    rule(
+        ctx.state.get(PRODUCER_KIND, body.producer_id) is None,
+        f"producer {body.producer_id} exists",
+        "producer_id",
+    )
+    doc = body.model_dump()
+    doc.update(org_id=org_id, registered_seq=ctx.seq)
+    ctx.state.put(PRODUCER_KIND, body.producer_id, doc, ctx.seq)
+
+
+def producer_entry_types() -> list[EntryType]:
+    """Entry types of producer registration."""
+    return [
+        EntryType(
+            name="producer.registered",
+            body_model=ProducerRegisteredBody,
+            roles=frozenset({"association"}),
+            apply=_apply_producer_registered,
+            description="An association registers a member by pseudonymous id.",
+        )
+    ]
