@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import entries, log
+from api.routes import entries, log, supply
 from api.service import LedgerService
 from api.settings import Settings
 from ledger.errors import KeyStoreError
@@ -66,4 +66,5 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     install_error_handlers(app)
     app.include_router(entries.router)
     app.include_router(log.router)
+    app.include_router(supply.router)
     return app

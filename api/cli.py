@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -29,7 +30,7 @@ from ledger.checkpoints import parse_verifier_key
 from ledger.errors import IntegrityError, LedgerError
 from ledger.keys import encode_public_key
 from ledger.keystore import KeyStore
-from ledger.statements import SignedStatement, sign_statement
+from ledger.statements import SignedStatement, schema_errors, sign_statement
 from ledger.transparency import (
     ConsistencyProofDocument,
     InclusionProofDocument,
@@ -76,6 +77,8 @@ def cli_errors() -> Iterator[None]:
         fail(f"{exc}" + (f" ({details})" if details else ""))
     except LedgerError as exc:
         fail(str(exc))
+    except ValidationError as exc:
+        fail("; ".join(f"{field}: {reason}" for field, reason in schema_errors(exc)))
     except (OSError, ValueError) as exc:
         fail(str(exc))
 
@@ -511,3 +514,8 @@ def demo(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+# The supply-chain commands live in their own module and register themselves on `app`;
+# imported last because that module imports the helpers defined above.
+import api.cli_supply  # noqa: E402, F401, I001

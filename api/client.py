@@ -96,6 +96,17 @@ class BiotrazaClient:
         response = self._request("POST", "/api/v1/entries", json=signed.to_dict())
         return SubmitResult(response.json(), created=response.status_code == 201)
 
+    def register_producer(
+        self, signed: SignedStatement, personal_data: dict[str, Any], salt: str
+    ) -> SubmitResult:
+        """Register a producer with its off-ledger personal data (idempotent)."""
+        response = self._request(
+            "POST",
+            "/api/v1/producers",
+            json={"entry": signed.to_dict(), "personal_data": personal_data, "salt": salt},
+        )
+        return SubmitResult(response.json(), created=response.status_code == 201)
+
     def head(self) -> dict[str, Any]:
         """``{"size": n, "head_hash": hex}``."""
         result: dict[str, Any] = self._request("GET", "/api/v1/head").json()

@@ -19,6 +19,7 @@ from ledger.checkpoints import verifier_key_string
 from ledger.entries import Entry
 from ledger.errors import (
     CheckpointError,
+    ConflictError,
     EntryNotFoundError,
     HashMismatchError,
     IntegrityError,
@@ -187,6 +188,31 @@ class LedgerService:
         except CheckpointError as exc:
             raise IntegrityError(f"checkpoint check failed: {exc}") from exc
         return result
+
+    def rebuild(self, on_entry: Callable[[int], None] | None = None, attempts: int = 5) -> int:
+        """Drop and replay every projection from the ledger; return the entries replayed.
+
+        The replay runs without the lock; the swap runs under it and only if no entry was
+        appended meanwhile (otherwise the replay is repeated).
+
+        Raises:
+            IntegrityError: the ledger does not verify (nothing is replaced then).
+            ConflictError: the ledger kept growing through every attempt.
+        """
+        for attempt in range(attempts):
+            result = verify_stored_leaves(
+                self.store.stored_leaves(), self.registry, on_entry=on_entry
+            )
+            try:
+                self.store.replace_projections(
+                    result.state.dump(), result.state.dump_links(), expected_size=result.size
+                )
+            except ConflictError:
+                if attempt == attempts - 1:
+                    raise
+                continue
+            return result.size
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def describe(self) -> dict[str, Any]:
         """A short summary for the CLI and the index page."""

@@ -482,12 +482,14 @@ def validate_plot_geometry(
     """Apply the plot geometry rules and return a normalized GeoJSON geometry.
 
     Rules: a Point is allowed only when ``area_ha`` ≤ :data:`MAX_POINT_AREA_HA` (4 ha); above
-    that a Polygon is required (EUDR). A Polygon must pass :func:`validate_polygon`, match the
-    declared area within ``tolerance`` (:func:`check_declared_area`), and still be valid when
-    rounded to :data:`EXPORT_DECIMALS` (6) decimals, so the EUDR export (which must carry at
-    least 6 decimals; writing it is the exporter's job) cannot produce duplicate vertices or a
-    self-intersection. The result is rounded to :data:`NORMALIZED_DECIMALS` (7) decimals, with
-    the ring counter-clockwise (RFC 7946 §3.1.6) and starting at the same vertex.
+    that a Polygon is required (EUDR). A Polygon must pass :func:`validate_polygon`; it is then
+    rounded to :data:`NORMALIZED_DECIMALS` (7) decimals, and that ring must still be valid,
+    stay valid when rounded further to :data:`EXPORT_DECIMALS` (6) decimals (so the EUDR
+    export, which must carry at least 6 decimals and is the exporter's job, cannot produce
+    duplicate vertices or a self-intersection), and match the declared area within
+    ``tolerance`` (as :func:`check_declared_area`). The returned ring is counter-clockwise
+    (RFC 7946 §3.1.6) and starts at the same vertex. Normalizing is idempotent: the result
+    passes this function again unchanged.
 
     Args:
         geom: A GeoJSON Point or Polygon.
@@ -504,25 +506,28 @@ def validate_plot_geometry(
             decimals makes the ring invalid.
     """
     area = _positive_number(area_ha, "the plot area (ha)")
+    tol = _tolerance(tolerance)
     checked = _check_keys(geom)
     kind = _geometry_type(checked)
     if kind == "Point":
         lon, lat = validate_point(checked)
         if area > MAX_POINT_AREA_HA:
             raise ValueError(
-                f"expected a 'Polygon' for a plot above {MAX_POINT_AREA_HA:g} ha (eudr), "
+                f"expected a 'Polygon' for a plot above {MAX_POINT_AREA_HA:g} ha (EUDR), "
                 f"found a 'Point' for {area:g} ha"
             )
         return {
             "type": "Point",
             "coordinates": [_round(lon, NORMALIZED_DECIMALS), _round(lat, NORMALIZED_DECIMALS)],
         }
-    tol = _tolerance(tolerance)
     ring = validate_polygon(checked)[0]
-    _compare_area(ring, area, tol)
-    _check_ring(_round_ring(ring, EXPORT_DECIMALS), f"after rounding to {EXPORT_DECIMALS} decimals")
     normalized = _round_ring(ring, NORMALIZED_DECIMALS)
     _check_ring(normalized, f"after rounding to {NORMALIZED_DECIMALS} decimals")
+    # The exporter rounds the stored (normalized) geometry, so check exactly that.
+    _check_ring(
+        _round_ring(normalized, EXPORT_DECIMALS), f"after rounding to {EXPORT_DECIMALS} decimals"
+    )
+    _compare_area(normalized, area, tol)
     if _signed_planar_area(normalized) < 0:
         normalized = [normalized[0], *reversed(normalized[1:-1]), normalized[0]]
     return {"type": "Polygon", "coordinates": [[[lon, lat] for lon, lat in normalized]]}

@@ -10,16 +10,54 @@ Left out: the side table itself.
 
 from __future__ import annotations
 
-from typing import Literal
+import hashlib
+import secrets
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from ledger.canonical import canonicalize
 from ledger.registry import AppendContext, EntryType
 from ledger.supply.common import Body, Id, acting_org, rule
+from ledger.supply.identifiers import validate_curp
 
-__all__ = ["PRODUCER_KIND", "ProducerRegisteredBody", "producer_entry_types"]
+__all__ = [
+    "PRODUCER_KIND",
+    "PersonalData",
+    "ProducerRegisteredBody",
+    "new_salt",
+    "personal_data_hash",
+    "producer_entry_types",
+]
 
 PRODUCER_KIND = "producer"
+
+
+class PersonalData(Body):
+    """What a producer's personal-data record may hold (kept outside the ledger)."""
+
+    name: str = Field(min_length=2, max_length=200)
+    curp: str | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
+    email: str | None = Field(default=None, max_length=200)
+    consent_to_publish_name: bool = False
+
+    @field_validator("curp")
+    @classmethod
+    def _curp(cls, value: str | None) -> str | None:
+        if value is not None:
+            validate_curp(value)
+        return value
+
+
+def new_salt() -> str:
+    """A fresh 32-byte salt, hex."""
+    return secrets.token_hex(32)
+
+
+def personal_data_hash(salt: str, data: dict[str, Any]) -> str:
+    """``SHA-256(salt ‖ JCS(data))`` hex: what the ledger keeps instead of the data."""
+    return hashlib.sha256(bytes.fromhex(salt) + canonicalize(data)).hexdigest()
 
 
 class ProducerRegisteredBody(Body):

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from ledger.entries import Entry
-from ledger.errors import EntryNotFoundError
+from ledger.errors import ConflictError, EntryNotFoundError
 from ledger.hashing import GENESIS_PREV, EntryHash
 from ledger.keys import decode_public_key, key_id
 from ledger.merkle import nodes_completed_by_append
@@ -310,6 +310,12 @@ class SqlLedgerStore:
         with self.reading() as cursor:
             return SqlState(cursor).get(kind, key)
 
+    @contextmanager
+    def read_state(self) -> Iterator[SqlState]:
+        """The projection state as of one read transaction (for queries such as lineage)."""
+        with self.reading() as cursor:
+            yield SqlState(cursor)
+
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
         # Under the append lock, so two servers issuing at the same size cannot both insert.
         with self.appending() as tx:
@@ -363,12 +369,22 @@ class SqlLedgerStore:
         self,
         docs: dict[tuple[str, str], tuple[dict[str, Any], int]],
         links: dict[tuple[str, str, str], int] | None = None,
+        expected_size: int | None = None,
     ) -> None:
         """Drop every projection row and link and write these instead, in one transaction.
 
-        Taken under the append lock, so no append interleaves with a rebuild.
+        Taken under the append lock, so no append interleaves with a rebuild; with
+        ``expected_size`` the swap happens only if the ledger still has exactly that many
+        entries (the replay that produced ``docs`` saw all of them).
+
+        Raises:
+            ConflictError: the ledger grew since the replay; replay again.
         """
         with self.appending() as tx:
+            if expected_size is not None and tx.head().size != expected_size:
+                raise ConflictError(
+                    f"ledger grew to {tx.head().size} entries during a replay of {expected_size}"
+                )
             tx.cursor.run("DELETE FROM state_links")
             link_rows = [(k, s, d, q) for (k, s, d), q in sorted((links or {}).items())]
             for start in range(0, len(link_rows), 1000):
