@@ -22,7 +22,7 @@ format (``ledger.checkpoints``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ledger.checkpoints import Checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.errors import CheckpointError, ProofError
 from ledger.merkle import (
+    NodeReader,
     consistency_proof,
     inclusion_proof,
     root_at,
@@ -46,6 +47,7 @@ __all__ = [
     "InclusionProofDocument",
     "StoredCheckpoint",
     "TransparencyStore",
+    "TreeReader",
     "check_checkpoints",
     "consistency_document",
     "inclusion_document",
@@ -143,14 +145,54 @@ class ConsistencyProofDocument(BaseModel):
         return [_hex32(v) for v in values]
 
 
-def _check_size(store: TransparencyStore, tree_size: int, what: str) -> None:
+class TreeReader(Protocol):
+    """What proof generation reads: the size, and complete-subtree hashes (in bulk)."""
+
+    def head(self) -> Head:
+        """The current chain head."""
+
+    def get_nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The stored hashes of the requested ``(level, index)`` nodes."""
+
+
+class _Recorder:
+    """Runs a proof algorithm once to learn which nodes it reads (dummy hashes)."""
+
+    def __init__(self) -> None:
+        self.wanted: set[tuple[int, int]] = set()
+
+    def get_node(self, level: int, index: int) -> bytes:
+        self.wanted.add((level, index))
+        return bytes(32)
+
+
+class _Prefetched:
+    def __init__(self, nodes: dict[tuple[int, int], bytes]) -> None:
+        self._nodes = nodes
+
+    def get_node(self, level: int, index: int) -> bytes:
+        try:
+            return self._nodes[(level, index)]
+        except KeyError:
+            raise ProofError(f"merkle node ({level}, {index}) is missing from storage") from None
+
+
+def _prefetch(reader: TreeReader, plan: Callable[[NodeReader], object]) -> _Prefetched:
+    # Which nodes a proof needs depends only on the index and sizes, so a dry run with dummy
+    # hashes lists them; one query then fetches them all (one round trip, not ~2·log n).
+    recorder = _Recorder()
+    plan(recorder)
+    return _Prefetched(reader.get_nodes(sorted(recorder.wanted)))
+
+
+def _check_size(store: TreeReader, tree_size: int, what: str) -> None:
     size = store.head().size
     if tree_size < 1 or tree_size > size:
         raise ProofError(f"{what} {tree_size} is outside the log (1..{size})")
 
 
 def inclusion_document(
-    store: TransparencyStore, leaf_index: int, tree_size: int, leaf_hash: bytes
+    store: TreeReader, leaf_index: int, tree_size: int, leaf_hash: bytes
 ) -> InclusionProofDocument:
     """Build the inclusion proof of entry ``leaf_index`` in the tree of ``tree_size``.
 
@@ -160,7 +202,8 @@ def inclusion_document(
     _check_size(store, tree_size, "tree_size")
     if not 0 <= leaf_index < tree_size:
         raise ProofError(f"seq {leaf_index} is not in a tree of size {tree_size}")
-    hashes = inclusion_proof(store, leaf_index, tree_size)
+    nodes = _prefetch(store, lambda r: inclusion_proof(r, leaf_index, tree_size))
+    hashes = inclusion_proof(nodes, leaf_index, tree_size)
     return InclusionProofDocument(
         type="inclusion",
         leaf_index=leaf_index,
@@ -170,9 +213,7 @@ def inclusion_document(
     )
 
 
-def consistency_document(
-    store: TransparencyStore, first: int, second: int
-) -> ConsistencyProofDocument:
+def consistency_document(store: TreeReader, first: int, second: int) -> ConsistencyProofDocument:
     """Build the consistency proof between tree sizes ``first`` ≤ ``second``.
 
     Raises:
@@ -182,13 +223,18 @@ def consistency_document(
     _check_size(store, second, "second")
     if first > second:
         raise ProofError(f"first ({first}) must not exceed second ({second})")
-    hashes = consistency_proof(store, first, second) if first < second else []
+
+    def plan(reader: NodeReader) -> tuple[list[bytes], bytes, bytes]:
+        proof = consistency_proof(reader, first, second) if first < second else []
+        return proof, root_at(reader, first), root_at(reader, second)
+
+    hashes, first_root, second_root = plan(_prefetch(store, plan))
     return ConsistencyProofDocument(
         type="consistency",
         first=first,
         second=second,
-        first_root=root_at(store, first).hex(),
-        second_root=root_at(store, second).hex(),
+        first_root=first_root.hex(),
+        second_root=second_root.hex(),
         hashes=[h.hex() for h in hashes],
     )
 

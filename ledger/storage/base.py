@@ -10,7 +10,7 @@ write, projections included.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -95,6 +95,9 @@ class LedgerStore(Protocol):
 
     def get_node(self, level: int, index: int) -> bytes:
         """A stored complete-subtree hash (``ledger.merkle.NodeReader``)."""
+
+    def get_nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Many stored complete-subtree hashes at once."""
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
         """Keep a checkpoint; if one of that size exists, keep and return the existing one."""

@@ -8,7 +8,7 @@ projection writes of a failed append. It keeps nothing across processes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from ledger.entries import Entry
@@ -115,6 +115,10 @@ class InMemoryLedgerStore:
 
     def get_node(self, level: int, index: int) -> bytes:
         return self.nodes.get_node(level, index)
+
+    def get_nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Many Merkle nodes at once (the SQL store answers this in one query)."""
+        return {(lv, ix): self.nodes.get_node(lv, ix) for lv, ix in wanted}
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
         with self._lock:

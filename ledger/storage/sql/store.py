@@ -20,7 +20,7 @@ The store exposes no update and no delete of entries; the database refuses them 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -304,6 +304,21 @@ class SqlLedgerStore:
     def get_node(self, level: int, index: int) -> bytes:
         with self.reading() as cursor:
             return _NodeReader(cursor).get_node(level, index)
+
+    def get_nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Many Merkle nodes in one query (proofs need about 2·log2 n of them)."""
+        pairs = list(wanted)
+        found: dict[tuple[int, int], bytes] = {}
+        with self.reading() as cursor:
+            for start in range(0, len(pairs), 200):
+                chunk = pairs[start : start + 200]
+                where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
+                params = [value for pair in chunk for value in pair]
+                rows = cursor.all(
+                    f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}", params
+                )  # noqa: S608 - placeholders only
+                found.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in rows})
+        return found
 
     def state_get(self, kind: str, key: str) -> dict[str, Any] | None:
         """Read one projection document outside any append."""
