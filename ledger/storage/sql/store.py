@@ -314,9 +314,9 @@ class SqlLedgerStore:
                 chunk = pairs[start : start + 200]
                 where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
                 params = [value for pair in chunk for value in pair]
-                rows = cursor.all(
-                    f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}", params
-                )  # noqa: S608 - placeholders only
+                # The WHERE clause is built from "?" placeholders only, never from values.
+                query = f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}"  # noqa: S608
+                rows = cursor.all(query, params)
                 found.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in rows})
         return found
 
