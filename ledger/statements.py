@@ -16,7 +16,7 @@ import re
 import secrets
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -74,7 +74,9 @@ class Statement(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-    v: Literal[1]
+    # A strict int (not Literal[1], which also matches JSON true and 1.0 by equality): one
+    # spelling per value, so one statement has one canonical form.
+    v: int = Field(ge=1, le=1)
     type: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=64)
     actor: str = Field(pattern=r"^[0-9a-f]{32}$")
     ts: str

@@ -199,7 +199,11 @@ def _apply_key_added(ctx: AppendContext, body: KeyAddedBody) -> None:
             f"key {kid} is already registered; a key id is introduced once",
             field="statement.body.public_key",
         )
-    if body.valid_from and body.valid_until and body.valid_from >= body.valid_until:
+    if (
+        body.valid_from
+        and body.valid_until
+        and parse_ts(body.valid_from) >= parse_ts(body.valid_until)
+    ):
         raise DomainRuleError(
             "valid_from must be before valid_until", field="statement.body.valid_until"
         )
