@@ -238,9 +238,17 @@ def ensure_key(cfg: Settings, store: KeyStore, name: str, secret: str) -> Ed2551
 
 
 def init_ledger(
-    cfg: Settings, secret: str, root_name: str = "root", operator_name: str = "operator"
+    cfg: Settings,
+    secret: str,
+    root_name: str = "root",
+    operator_name: str = "operator",
+    *,
+    ts: str | None = None,
 ) -> dict[str, Any]:
-    """Create keys if needed, migrate, and append genesis if the ledger is empty."""
+    """Create keys if needed, migrate, and append genesis if the ledger is empty.
+
+    ``ts`` fixes the genesis time (the demo uses it so its timeline starts at genesis).
+    """
     store = keystore(cfg)
     root = ensure_key(cfg, store, root_name, secret)
     operator = ensure_key(cfg, store, operator_name, secret)
@@ -259,6 +267,7 @@ def init_ledger(
                 "root_keys": [{"name": root_name, "public_key": encode_public_key(root)}],
                 "operator_key": {"name": operator_name, "public_key": encode_public_key(operator)},
             },
+            ts=ts,
         )
         result = service.submit(signed)
         return {"seq": 0, "entry_hash": result.entry.entry_hash.hex(), "created": True}
@@ -496,11 +505,22 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")
     ] = True,
     port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="Put the demo in this database instead of SQLite under DATA_DIR."),
+    ] = None,
 ) -> None:
-    """Build a small demo ledger (SQLite under DATA_DIR) and serve it."""
+    """Build the demo ledger (SQLite under DATA_DIR by default) and serve it.
+
+    The demo never writes into the configured ledger: it uses DATA_DIR (not
+    BIOTRAZA_DATA_DIR) and its own SQLite file unless --database-url is given.
+    """
     from api.demo import build_demo
 
-    os.environ.setdefault("BIOTRAZA_DATA_DIR", str(data_dir.resolve()))
+    os.environ["BIOTRAZA_DATA_DIR"] = str(data_dir.resolve())
+    os.environ.pop("BIOTRAZA_DATABASE_URL", None)
+    if database_url:
+        os.environ["BIOTRAZA_DATABASE_URL"] = database_url
     os.environ.setdefault("BIOTRAZA_KEY_PASSPHRASE", "demo-passphrase-not-secret")
     cfg = settings()
     with cli_errors():

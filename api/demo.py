@@ -1,42 +1,777 @@
-"""The demo ledger: genesis plus the delegated roles a real deployment starts with.
+"""The demo ledger: a realistic, deterministic season of three producer organizations.
 
-Idempotent: running it again on the same data directory adds nothing (keys are reused and
-every statement is re-signed with a fixed nonce, so resubmission is an idempotent replay).
+It starts as a real deployment does (genesis, then a registrar, a certifier and a label
+issuer delegated by the root key) and then records one season of three supply chains from
+southern Mexico, with the numbers taken from ``/work/shared/domain/facts.md``:
+
+**Organizations** (``org.registered`` by the registrar; fictitious names, RFCs in the persona
+moral format of facts.md §6, INEGI state codes 07 Chiapas, 04 Campeche, 27 Tabasco):
+a coffee cooperative in Ángel Albino Corzo (Sierra Madre de Chiapas), a honey SPR in Calakmul,
+a cacao SSS in Comalcalco (La Chontalpa) and a coffee exporter in Tapachula. Each has its own
+key in the key store (``org-cafe-sierra``, ``org-miel-calakmul``, ``org-cacao-chontalpa``,
+``org-exportadora``) with the configured passphrase.
+
+**Coffee** (facts.md §2 "Coffee"): 20 producers (``cs-p01``…; pseudonymous, no personal
+data), one plot each. Sizes follow the 2014 padrón (73 % of plots ≤ 1 ha): 15 of 20 plots are
+≤ 1 ha, three are 1.6–3.2 ha and two (4.6 and 5.8 ha) are above the 4 ha EUDR / Fairtrade
+threshold where a polygon is required (facts.md §1.3, §3). Every plot gets a polygon anyway
+(an irregular pentagon or hexagon around lon −92.6…−92.9, lat 15.5…15.8) whose declared
+``area_ha`` is its geodesic area rounded to 0.01 ha. Field yields are 1,000–1,500 kg cherry/ha
+around the national 1.37 t/ha (SIAP 2017/18), far below the table's 4,110 kg/ha maximum; each
+plot is picked twice (Dec 2025–Jan 2026 and Jan–Feb 2026, about 55 % / 45 %). Each delivery is
+wet-milled to dry parchment at 4.35 : 1 (250 kg cereza → 57.5 kg pergamino), four community
+groups are hulled at the dry mill at ×0.80 (ICO factor), the four green lots are blended, the
+blend is split into a multiple of the 69 kg Mexican export sack and a remainder kept in stock,
+the export part is packed into 69 kg sacks (GTIN-14 with a computed check digit, lot number
+``CS2526X001``) and shipped to the exporter, who receives it.
+
+**Honey** (facts.md §2 "Honey"): 8 beekeepers in Calakmul with one apiary each (a GPS point,
+12–40 hives, three SINIIGA hive ids of state 04 each, facts.md §6). Two extractions per apiary
+(dzidzilché in Mar–Apr, tzalam/jabín in May, facts.md "Season") give about 30 kg per hive and
+year, near the national 29.1 kg/hive and well under the 80 kg plausibility limit. All raw lots
+are filtered together at ×0.98 ([M] straining loss), split into a multiple of the 300 kg drum
+([M] 200 L drum ≈ 280–300 kg) and a remainder, and packed into drums.
+
+**Cacao** (facts.md §2 "Cacao"): 6 producers in Comalcalco with plots of 1.2–3.0 ha, three
+recorded as points (allowed up to 4 ha) and three as polygons. Wet (baba) beans at
+1,000–1,400 kg/ha (≈ 0.45 t dry/ha nationally ÷ 0.375) are harvested in two passes (Feb and
+Mar 2026), fermented and dried in two batches at ×0.38 (35–40 % [M]) and blended into one dry
+lot.
+
+Statement times follow the season (the coffee cooperative joins in mid-January and enters its
+December deliveries from its paper receipts first); the statements are submitted in time
+order. Every statement has a fixed ``ts`` and a fixed nonce (``demo-<step>``), and Ed25519
+signatures are deterministic, so running the demo again on the same data directory is an
+idempotent replay: it appends nothing and returns the same size. Community names and
+coordinates are illustrative.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.service import LedgerService
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement
+from ledger.supply.common import grams_to_kg
+from ledger.supply.geo import geodesic_area_ha
+from ledger.supply.identifiers import gtin14_check_digit
 
-__all__ = ["DEMO_ROLES", "build_demo"]
+__all__ = ["DEMO_ORGS", "DEMO_ROLES", "build_demo"]
 
 DEMO_ROLES = (
     ("registrar-conabio", "registrar"),
     ("certifier-certimex", "certifier"),
     ("label-issuer", "label_issuer"),
 )
+REGISTRAR = "registrar-conabio"
+
+CAFE = "org-cafe-sierra"
+MIEL = "org-miel-calakmul"
+CACAO = "org-cacao-chontalpa"
+EXPORTER = "org-exportadora"
+
+DEMO_ORGS: dict[str, dict[str, Any]] = {
+    CAFE: {
+        "org_id": "cafe-sierra",
+        "name": "Cafeticultores de la Sierra Madre, S.C. de R.L. (demo)",
+        "kind": "association",
+        "legal_form": "cooperativa",
+        "rfc": "CSM0503179K2",
+        "state": "07",
+        "municipality": "Ángel Albino Corzo",
+        "landscape": "Sierra Madre de Chiapas",
+        "products": ["coffee"],
+    },
+    MIEL: {
+        "org_id": "miel-calakmul",
+        "name": "Apicultores de Calakmul, SPR de RL (demo)",
+        "kind": "association",
+        "legal_form": "spr",
+        "rfc": "ACA0811207T1",
+        "state": "04",
+        "municipality": "Calakmul",
+        "landscape": "Calakmul",
+        "products": ["honey"],
+    },
+    CACAO: {
+        "org_id": "cacao-chontalpa",
+        "name": "Cacaoteros de la Chontalpa, S.S.S. (demo)",
+        "kind": "association",
+        "legal_form": "sss",
+        "rfc": "CCH1206054R8",
+        "state": "27",
+        "municipality": "Comalcalco",
+        "landscape": "La Chontalpa",
+        "products": ["cacao"],
+    },
+    EXPORTER: {
+        "org_id": "exportadora-soconusco",
+        "name": "Exportadora de Café del Soconusco, S.A. de C.V. (demo)",
+        "kind": "exporter",
+        "legal_form": "sa_de_cv",
+        "rfc": "ECS9702143Q5",
+        "state": "07",
+        "municipality": "Tapachula",
+        "products": ["coffee"],
+    },
+}
+"""Key-store name → ``org.registered`` body (without the public key)."""
+
+SACK_KG = 69
+"""Mexican green-coffee export sack (facts.md §2 Units, [S] Kornman)."""
+DRUM_KG = 300
+"""Honey drum, 200 L × ~1.42 kg/L (facts.md §2 Honey, [M] 300 kg)."""
+
+# Coffee plots: (target ha, community group 0–3, cherry kg/ha, gender). 15 of 20 ≤ 1 ha.
+_COFFEE_PLOTS: tuple[tuple[float, int, int, str], ...] = (
+    (0.50, 0, 1150, "female"),
+    (0.75, 0, 1300, "male"),
+    (1.00, 0, 1450, "male"),
+    (0.60, 0, 1050, "female"),
+    (0.90, 0, 1250, "male"),
+    (4.60, 1, 1400, "male"),
+    (0.80, 1, 1200, "female"),
+    (1.00, 1, 1350, "male"),
+    (0.70, 1, 1000, "male"),
+    (2.30, 1, 1500, "male"),
+    (0.55, 2, 1100, "female"),
+    (1.00, 2, 1250, "male"),
+    (0.85, 2, 1300, "undisclosed"),
+    (5.80, 2, 1450, "male"),
+    (0.65, 2, 1150, "female"),
+    (0.95, 3, 1200, "male"),
+    (1.60, 3, 1350, "male"),
+    (0.80, 3, 1050, "female"),
+    (1.00, 3, 1250, "male"),
+    (3.20, 3, 1400, "male"),
+)
+_COFFEE_COMMUNITIES = ("Jaltenango de la Paz", "Nueva Palestina", "Los Ángeles", "Querétaro")
+CHERRY_PER_PARCHMENT = 435  # 4.35 : 1, in hundredths (facts.md §2, [S] elbuentono)
+PARCHMENT_TO_GREEN = (4, 5)  # × 0.80 (facts.md §2, [S] ICO factor)
+
+# Apiaries: (hives, community, lon, lat, kg/hive in pass 1, kg/hive in pass 2).
+_APIARIES: tuple[tuple[int, str, float, float, int, int], ...] = (
+    (24, "Xpujil", -89.401237, 18.497411, 17, 14),
+    (36, "Zoh-Laguna", -89.421503, 18.583926, 18, 13),
+    (15, "Nuevo Becal", -89.265418, 18.614702, 15, 12),
+    (40, "Conhuás", -89.879316, 18.533870, 19, 15),
+    (12, "Cristóbal Colón", -89.446082, 18.214559, 14, 12),
+    (28, "Xpujil", -89.357944, 18.531266, 16, 16),
+    (20, "Zoh-Laguna", -89.452671, 18.611035, 17, 13),
+    (32, "Nuevo Becal", -89.301157, 18.642380, 18, 14),
+)
+RAW_TO_FILTERED = (49, 50)  # × 0.98 (conversion table, [M] straining loss)
+
+# Cacao plots: (target ha, polygon?, community, wet kg/ha).
+_CACAO_PLOTS: tuple[tuple[float, bool, str, int], ...] = (
+    (1.20, False, "Cupilco", 1250),
+    (2.40, True, "Cupilco", 1100),
+    (1.50, False, "Tecolutilla", 1400),
+    (3.00, True, "Tecolutilla", 1000),
+    (1.80, True, "Comalcalco", 1300),
+    (2.60, False, "Comalcalco", 1150),
+)
+WET_TO_DRY = (38, 100)  # × 0.38 (facts.md §2 Cacao, [M] 35–40 %)
+
+_METRES_PER_DEG_LAT = 110_600.0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _unit(label: str) -> float:
+    """A deterministic number in [0, 1) derived from a label (no RNG state, stable forever)."""
+    digest = hashlib.sha256(label.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _ts(day: date, minutes: int = 0, hour: int = 15) -> str:
+    """Statement time: ``day`` at ``hour``:00 UTC plus ``minutes``."""
+    total = hour * 60 + minutes
+    moment = day + timedelta(days=total // (24 * 60))
+    total %= 24 * 60
+    return f"{moment.isoformat()}T{total // 60:02d}:{total % 60:02d}:00Z"
+
+
+def _polygon(label: str, lon: float, lat: float, target_ha: float) -> tuple[dict[str, Any], float]:
+    """An irregular, star-shaped (hence simple) ring of ``target_ha`` around (lon, lat).
+
+    Returns the GeoJSON Polygon (6 decimals, the EUDR export precision) and its geodesic area
+    rounded to 0.01 ha, to be declared as ``area_ha``.
+    """
+    vertices = 5 + int(_unit(f"{label}:n") * 2)  # pentagon or hexagon
+    turn = _unit(f"{label}:turn") * 2 * math.pi
+    shape = []
+    for k in range(vertices):
+        angle = turn + 2 * math.pi * (k + 0.3 * (_unit(f"{label}:a{k}") - 0.5)) / vertices
+        radius = 1.0 + 0.35 * (_unit(f"{label}:r{k}") - 0.5)
+        shape.append((angle, radius))
+
+    def ring(scale_m: float) -> list[list[float]]:
+        cos_lat = math.cos(math.radians(lat))
+        points = [
+            [
+                round(lon + scale_m * r * math.cos(a) / (_METRES_PER_DEG_LAT * cos_lat), 6),
+                round(lat + scale_m * r * math.sin(a) / _METRES_PER_DEG_LAT, 6),
+            ]
+            for a, r in shape
+        ]
+        return [*points, points[0]]
+
+    first = ring(100.0)
+    scale = 100.0 * math.sqrt(target_ha / geodesic_area_ha(first))
+    final = ring(scale)
+    return {"type": "Polygon", "coordinates": [final]}, round(geodesic_area_ha(final), 2)
+
+
+def _floor_100g(grams: int) -> int:
+    """Round a mass down to 100 g (outputs stay under the table's maximum yield)."""
+    return grams // 100 * 100
+
+
+def _kg(grams: int) -> float | int:
+    return grams_to_kg(grams)
+
+
+@dataclass(frozen=True)
+class _Step:
+    ts: str
+    signer: str
+    entry_type: str
+    body: dict[str, Any]
+    nonce: str
+
+
+@dataclass
+class _Plan:
+    """The statements of the scenario, collected per chain and submitted in time order."""
+
+    public_keys: dict[str, str]
+    steps: list[_Step] = field(default_factory=list)
+    kg: dict[str, float | int] = field(default_factory=dict)
+    lots: dict[str, str] = field(default_factory=dict)
+
+    def add(self, ts: str, signer: str, entry_type: str, body: dict[str, Any], step: str) -> None:
+        self.steps.append(_Step(ts, signer, entry_type, body, f"demo-{step}"))
+
+    def org_id(self, key_name: str) -> str:
+        return str(DEMO_ORGS[key_name]["org_id"])
+
+
+# --------------------------------------------------------------------------- chains
+
+
+def _organizations(plan: _Plan) -> None:
+    for index, (key_name, body) in enumerate(DEMO_ORGS.items()):
+        plan.add(
+            _ts(date(2026, 1, 16), 10 * index),
+            REGISTRAR,
+            "org.registered",
+            {**body, "public_key": plan.public_keys[key_name]},
+            f"org-{body['org_id']}",
+        )
+
+
+def _coffee(plan: _Plan) -> None:
+    municipality = DEMO_ORGS[CAFE]["municipality"]
+    landscape = DEMO_ORGS[CAFE]["landscape"]
+    day0 = date(2026, 1, 19)
+    parchment_by_group: dict[int, list[tuple[str, int]]] = {g: [] for g in range(4)}
+    totals = {"cherry": 0, "parchment": 0}
+    for i, (target_ha, group, kg_per_ha, gender) in enumerate(_COFFEE_PLOTS):
+        n = f"{i + 1:02d}"
+        producer, plot = f"cs-p{n}", f"cs-plot{n}"
+        plan.add(
+            _ts(day0, i),
+            CAFE,
+            "producer.registered",
+            {
+                "producer_id": producer,
+                "community": _COFFEE_COMMUNITIES[group],
+                "gender": gender,
+                "member_since": f"{2008 + i % 12}-0{1 + i % 9}-15",
+            },
+            f"cs-producer-{n}",
+        )
+        # Plots on a 5 × 4 grid of about 3.5 km cells over lon −92.62…−92.88, lat 15.52…15.78.
+        lon = -92.62 - (i % 5) * 0.06 - 0.02 * _unit(f"cs{n}:x")
+        lat = 15.52 + (i // 5) * 0.07 - 0.02 * _unit(f"cs{n}:y") + 0.02
+        geometry, area_ha = _polygon(f"cs{n}", round(lon, 6), round(lat, 6), target_ha)
+        plan.add(
+            _ts(day0, i, hour=16),
+            CAFE,
+            "plot.registered",
+            {
+                "plot_id": plot,
+                "producer_id": producer,
+                "product": "coffee",
+                "area_ha": area_ha,
+                "geometry": geometry,
+                "municipality": municipality,
+                "landscape": landscape,
+            },
+            f"cs-plot-{n}",
+        )
+        cherry_kg = round(area_ha * kg_per_ha)
+        first_kg = round(cherry_kg * 0.55)
+        passes = (
+            # pass 1: picked Dec 2025 – mid-Jan 2026, entered from paper receipts on 20 Jan,
+            # parchment (pulped, fermented, ~1 week sun-dried) entered on 27 Jan.
+            ("a", date(2025, 12, 8) + timedelta(days=2 * i), first_kg, None),
+            # pass 2: picked late Jan – mid-Feb 2026 and recorded as it happens.
+            ("b", date(2026, 1, 26) + timedelta(days=i), cherry_kg - first_kg, 1),
+        )
+        for tag, picked_from, kg, live in passes:
+            picked_to = picked_from + timedelta(days=3 if live else 2)
+            milled_on = picked_to + timedelta(days=8)
+            harvest_ts = (
+                _ts(picked_to + timedelta(days=1), i, 18) if live else _ts(date(2026, 1, 20), i)
+            )
+            mill_ts = _ts(milled_on, i, 18) if live else _ts(date(2026, 1, 27), i)
+            cherry_lot, parchment_lot = f"cs-cherry-{n}{tag}", f"cs-parch-{n}{tag}"
+            cherry_g = kg * 1000
+            parchment_g = _floor_100g(cherry_g * 100 // CHERRY_PER_PARCHMENT)
+            totals["cherry"] += cherry_g
+            totals["parchment"] += parchment_g
+            plan.add(
+                harvest_ts,
+                CAFE,
+                "lot.harvested",
+                {
+                    "lot_id": cherry_lot,
+                    "product": "coffee",
+                    "form": "cherry",
+                    "quantity_kg": kg,
+                    "harvested_from": picked_from.isoformat(),
+                    "harvested_to": picked_to.isoformat(),
+                    "origins": [{"plot_id": plot, "quantity_kg": kg}],
+                },
+                f"cs-harvest-{n}{tag}",
+            )
+            plan.add(
+                mill_ts,
+                CAFE,
+                "lot.transformed",
+                {
+                    "transformation_id": f"cs-wetmill-{n}{tag}",
+                    "kind": "process",
+                    "inputs": [{"lot_id": cherry_lot, "quantity_kg": kg}],
+                    "outputs": [
+                        {
+                            "lot_id": parchment_lot,
+                            "form": "parchment",
+                            "quantity_kg": _kg(parchment_g),
+                        }
+                    ],
+                    "performed_on": milled_on.isoformat(),
+                },
+                f"cs-wetmill-{n}{tag}",
+            )
+            parchment_by_group[group].append((parchment_lot, parchment_g))
+
+    # Dry mill (beneficio seco): hull each community group's parchment, × 0.80.
+    green_lots: list[tuple[str, int]] = []
+    for group, lots in parchment_by_group.items():
+        hulled_on = date(2026, 3, 2) + timedelta(days=group)
+        parchment_g = sum(g for _lot, g in lots)
+        green_g = _floor_100g(parchment_g * PARCHMENT_TO_GREEN[0] // PARCHMENT_TO_GREEN[1])
+        green_lot = f"cs-green-g{group + 1}"
+        plan.add(
+            _ts(hulled_on),
+            CAFE,
+            "lot.transformed",
+            {
+                "transformation_id": f"cs-drymill-g{group + 1}",
+                "kind": "process",
+                "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in lots],
+                "outputs": [{"lot_id": green_lot, "form": "green", "quantity_kg": _kg(green_g)}],
+                "performed_on": hulled_on.isoformat(),
+            },
+            f"cs-drymill-g{group + 1}",
+        )
+        green_lots.append((green_lot, green_g))
+
+    # Blend the four green lots, split off a whole number of 69 kg sacks, pack, ship.
+    green_g = sum(g for _lot, g in green_lots)
+    sacks = green_g // (SACK_KG * 1000)
+    export_g = sacks * SACK_KG * 1000
+    rest_g = green_g - export_g
+    blend_on = date(2026, 3, 9)
+    plan.add(
+        _ts(blend_on),
+        CAFE,
+        "lot.transformed",
+        {
+            "transformation_id": "cs-blend-2526",
+            "kind": "blend",
+            "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in green_lots],
+            "outputs": [{"lot_id": "cs-green-blend", "quantity_kg": _kg(green_g)}],
+            "performed_on": blend_on.isoformat(),
+        },
+        "cs-blend-2526",
+    )
+    to_pack = "cs-green-blend"
+    if rest_g:
+        to_pack = "cs-green-export"
+        plan.add(
+            _ts(blend_on, 10),
+            CAFE,
+            "lot.transformed",
+            {
+                "transformation_id": "cs-split-2526",
+                "kind": "split",
+                "inputs": [{"lot_id": "cs-green-blend", "quantity_kg": _kg(green_g)}],
+                "outputs": [
+                    {"lot_id": to_pack, "quantity_kg": _kg(export_g)},
+                    {"lot_id": "cs-green-rest", "quantity_kg": _kg(rest_g)},
+                ],
+                "performed_on": blend_on.isoformat(),
+            },
+            "cs-split-2526",
+        )
+        plan.lots["coffee_remainder"] = "cs-green-rest"
+    export_lot = "cs-export-2526-001"
+    gtin_data = "1750123456789"  # indicator 1, GS1 Mexico 750, demo company and item
+    plan.add(
+        _ts(date(2026, 3, 10)),
+        CAFE,
+        "lot.transformed",
+        {
+            "transformation_id": "cs-pack-2526",
+            "kind": "pack",
+            "inputs": [{"lot_id": to_pack, "quantity_kg": _kg(export_g)}],
+            "outputs": [
+                {
+                    "lot_id": export_lot,
+                    "quantity_kg": _kg(export_g),
+                    "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
+                    "lot_number": "CS2526X001",
+                    "package": {"unit": "sack", "count": sacks, "unit_kg": SACK_KG},
+                }
+            ],
+            "performed_on": "2026-03-10",
+        },
+        "cs-pack-2526",
+    )
+    plan.add(
+        _ts(date(2026, 3, 12), hour=8),
+        CAFE,
+        "lot.shipped",
+        {
+            "shipment_id": "cs-ship-2526-001",
+            "lot_ids": [export_lot],
+            "to_org": plan.org_id(EXPORTER),
+            "shipped_on": "2026-03-12",
+            "document_ref": "carta porte CS-2026-0031 (demo)",
+        },
+        "cs-ship-2526-001",
+    )
+    plan.add(
+        _ts(date(2026, 3, 13), hour=17),
+        EXPORTER,
+        "lot.received",
+        {"shipment_id": "cs-ship-2526-001", "received_on": "2026-03-13"},
+        "es-receive-cs-2526-001",
+    )
+    plan.lots["coffee_export"] = export_lot
+    plan.kg.update(
+        coffee_cherry=_kg(totals["cherry"]),
+        coffee_parchment=_kg(totals["parchment"]),
+        coffee_green=_kg(green_g),
+        coffee_sacks=sacks,
+        coffee_export=_kg(export_g),
+        coffee_remainder=_kg(rest_g) if rest_g else 0,
+    )
+
+
+def _honey(plan: _Plan) -> None:
+    municipality = DEMO_ORGS[MIEL]["municipality"]
+    landscape = DEMO_ORGS[MIEL]["landscape"]
+    day0 = date(2026, 2, 23)
+    raw_lots: list[tuple[str, int]] = []
+    for i, (hives, community, lon, lat, kg1, kg2) in enumerate(_APIARIES):
+        n = f"{i + 1:02d}"
+        producer, apiary = f"mc-p{n}", f"mc-apiary{n}"
+        plan.add(
+            _ts(day0, i),
+            MIEL,
+            "producer.registered",
+            {
+                "producer_id": producer,
+                "community": community,
+                "gender": "female" if i % 3 == 1 else "male",
+                "member_since": f"{2010 + i}-03-01",
+            },
+            f"mc-producer-{n}",
+        )
+        plan.add(
+            _ts(day0, i, hour=16),
+            MIEL,
+            "apiary.registered",
+            {
+                "apiary_id": apiary,
+                "producer_id": producer,
+                "location": {"type": "Point", "coordinates": [lon, lat]},
+                "hive_count": hives,
+                "siniiga_ids": [f"MX0304{i + 1:03d}{h:05d}" for h in range(1, 4)],
+                "municipality": municipality,
+                "landscape": landscape,
+            },
+            f"mc-apiary-{n}",
+        )
+        # Extraction 1: dzidzilché (late Mar); extraction 2: tzalam / jabín (May).
+        for tag, start, per_hive in (
+            ("a", date(2026, 3, 16), kg1),
+            ("b", date(2026, 5, 4), kg2),
+        ):
+            harvested_from = start + timedelta(days=2 * i)
+            harvested_to = harvested_from + timedelta(days=2)
+            lot = f"mc-raw-{n}{tag}"
+            kg = hives * per_hive
+            plan.add(
+                _ts(harvested_to + timedelta(days=1), i, 19),
+                MIEL,
+                "lot.harvested",
+                {
+                    "lot_id": lot,
+                    "product": "honey",
+                    "form": "raw",
+                    "quantity_kg": kg,
+                    "harvested_from": harvested_from.isoformat(),
+                    "harvested_to": harvested_to.isoformat(),
+                    "origins": [{"apiary_id": apiary, "quantity_kg": kg}],
+                },
+                f"mc-harvest-{n}{tag}",
+            )
+            raw_lots.append((lot, kg * 1000))
+
+    raw_g = sum(g for _lot, g in raw_lots)
+    filtered_g = _floor_100g(raw_g * RAW_TO_FILTERED[0] // RAW_TO_FILTERED[1])
+    drums = filtered_g // (DRUM_KG * 1000)
+    drums_g = drums * DRUM_KG * 1000
+    rest_g = filtered_g - drums_g
+    plan.add(
+        _ts(date(2026, 5, 25), hour=17),
+        MIEL,
+        "lot.transformed",
+        {
+            "transformation_id": "mc-filter-2026",
+            "kind": "process",
+            "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in raw_lots],
+            "outputs": [
+                {"lot_id": "mc-filtered-2026", "form": "filtered", "quantity_kg": _kg(filtered_g)}
+            ],
+            "performed_on": "2026-05-25",
+        },
+        "mc-filter-2026",
+    )
+    to_pack = "mc-filtered-2026"
+    if rest_g:
+        to_pack = "mc-filtered-drums"
+        plan.add(
+            _ts(date(2026, 5, 26)),
+            MIEL,
+            "lot.transformed",
+            {
+                "transformation_id": "mc-split-2026",
+                "kind": "split",
+                "inputs": [{"lot_id": "mc-filtered-2026", "quantity_kg": _kg(filtered_g)}],
+                "outputs": [
+                    {"lot_id": to_pack, "quantity_kg": _kg(drums_g)},
+                    {"lot_id": "mc-filtered-rest", "quantity_kg": _kg(rest_g)},
+                ],
+                "performed_on": "2026-05-26",
+            },
+            "mc-split-2026",
+        )
+        plan.lots["honey_remainder"] = "mc-filtered-rest"
+    gtin_data = "1750123456791"
+    plan.add(
+        _ts(date(2026, 5, 26), 30),
+        MIEL,
+        "lot.transformed",
+        {
+            "transformation_id": "mc-pack-2026",
+            "kind": "pack",
+            "inputs": [{"lot_id": to_pack, "quantity_kg": _kg(drums_g)}],
+            "outputs": [
+                {
+                    "lot_id": "mc-drums-2026-001",
+                    "quantity_kg": _kg(drums_g),
+                    "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
+                    "lot_number": "MC2026D001",
+                    "package": {"unit": "drum", "count": drums, "unit_kg": DRUM_KG},
+                }
+            ],
+            "performed_on": "2026-05-26",
+        },
+        "mc-pack-2026",
+    )
+    plan.lots["honey_drums"] = "mc-drums-2026-001"
+    plan.kg.update(
+        honey_hives=sum(a[0] for a in _APIARIES),
+        honey_raw=_kg(raw_g),
+        honey_filtered=_kg(filtered_g),
+        honey_drums=drums,
+        honey_drummed=_kg(drums_g),
+        honey_remainder=_kg(rest_g) if rest_g else 0,
+    )
+
+
+def _cacao(plan: _Plan) -> None:
+    municipality = DEMO_ORGS[CACAO]["municipality"]
+    landscape = DEMO_ORGS[CACAO]["landscape"]
+    day0 = date(2026, 2, 2)
+    batches: dict[str, list[tuple[str, int]]] = {"a": [], "b": []}
+    for i, (target_ha, as_polygon, community, kg_per_ha) in enumerate(_CACAO_PLOTS):
+        n = f"{i + 1:02d}"
+        producer, plot = f"cc-p{n}", f"cc-plot{n}"
+        plan.add(
+            _ts(day0, i),
+            CACAO,
+            "producer.registered",
+            {
+                "producer_id": producer,
+                "community": community,
+                "gender": "female" if i % 2 else "male",
+                "member_since": f"{2012 + i}-06-01",
+            },
+            f"cc-producer-{n}",
+        )
+        lon = round(-93.12 - 0.03 * i - 0.01 * _unit(f"cc{n}:x"), 6)
+        lat = round(18.22 + 0.015 * (i % 3) + 0.01 * _unit(f"cc{n}:y"), 6)
+        geometry: dict[str, Any]
+        if as_polygon:
+            geometry, area_ha = _polygon(f"cc{n}", lon, lat, target_ha)
+        else:
+            geometry, area_ha = {"type": "Point", "coordinates": [lon, lat]}, target_ha
+        plan.add(
+            _ts(day0, i, hour=16),
+            CACAO,
+            "plot.registered",
+            {
+                "plot_id": plot,
+                "producer_id": producer,
+                "product": "cacao",
+                "area_ha": area_ha,
+                "geometry": geometry,
+                "municipality": municipality,
+                "landscape": landscape,
+            },
+            f"cc-plot-{n}",
+        )
+        wet_kg = round(area_ha * kg_per_ha)
+        first_kg = round(wet_kg * 0.6)
+        for tag, start, kg in (
+            ("a", date(2026, 2, 9), first_kg),
+            ("b", date(2026, 3, 9), wet_kg - first_kg),
+        ):
+            harvested_from = start + timedelta(days=2 * i)
+            harvested_to = harvested_from + timedelta(days=1)
+            lot = f"cc-wet-{n}{tag}"
+            plan.add(
+                _ts(harvested_to + timedelta(days=1), i, 19),
+                CACAO,
+                "lot.harvested",
+                {
+                    "lot_id": lot,
+                    "product": "cacao",
+                    "form": "wet",
+                    "quantity_kg": kg,
+                    "harvested_from": harvested_from.isoformat(),
+                    "harvested_to": harvested_to.isoformat(),
+                    "origins": [{"plot_id": plot, "quantity_kg": kg}],
+                },
+                f"cc-harvest-{n}{tag}",
+            )
+            batches[tag].append((lot, kg * 1000))
+
+    # Box fermentation (~6 days) and sun drying (~7 days) per pass, then one dry lot.
+    dry_lots: list[tuple[str, int]] = []
+    wet_total = 0
+    for tag, done_on in (("a", date(2026, 3, 6)), ("b", date(2026, 4, 3))):
+        lots = batches[tag]
+        wet_g = sum(g for _lot, g in lots)
+        wet_total += wet_g
+        dry_g = _floor_100g(wet_g * WET_TO_DRY[0] // WET_TO_DRY[1])
+        dry_lot = f"cc-dry-2026{tag}"
+        plan.add(
+            _ts(done_on, hour=17),
+            CACAO,
+            "lot.transformed",
+            {
+                "transformation_id": f"cc-ferment-2026{tag}",
+                "kind": "process",
+                "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in lots],
+                "outputs": [{"lot_id": dry_lot, "form": "dry", "quantity_kg": _kg(dry_g)}],
+                "performed_on": done_on.isoformat(),
+            },
+            f"cc-ferment-2026{tag}",
+        )
+        dry_lots.append((dry_lot, dry_g))
+    dry_total = sum(g for _lot, g in dry_lots)
+    plan.add(
+        _ts(date(2026, 4, 6)),
+        CACAO,
+        "lot.transformed",
+        {
+            "transformation_id": "cc-blend-2026",
+            "kind": "blend",
+            "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in dry_lots],
+            "outputs": [{"lot_id": "cc-dry-2026", "quantity_kg": _kg(dry_total)}],
+            "performed_on": "2026-04-06",
+        },
+        "cc-blend-2026",
+    )
+    plan.lots["cacao_dry"] = "cc-dry-2026"
+    plan.kg.update(cacao_wet=_kg(wet_total), cacao_dry=_kg(dry_total))
+
+
+# --------------------------------------------------------------------------- build
 
 
 def build_demo(cfg: Settings) -> dict[str, Any]:
-    """Create or complete the demo ledger; return its size."""
+    """Create or complete the demo ledger; idempotent.
+
+    Returns:
+        ``size`` (entries in the ledger), ``appended`` (entries this run added: 0 on a
+        replay), the main lot ids (``coffee_export_lot``, ``honey_drums_lot``,
+        ``cacao_dry_lot``, plus remainders under ``lots``), ``orgs`` (key name → org id)
+        and ``kg`` (quantities at each stage, sack and drum counts).
+    """
     from api.cli import init_ledger
 
     secret = cfg.key_passphrase or ""
-    init_ledger(cfg, secret)
+    init_ledger(cfg, secret, ts="2026-01-01T00:00:00Z")
     keys = KeyStore(cfg.key_dir)
     root = keys.load("root", secret)
+    for name in [n for n, _role in DEMO_ROLES] + list(DEMO_ORGS):
+        if not keys.exists(name):
+            keys.create(name, secret)
+    signers: dict[str, Ed25519PrivateKey] = {
+        name: keys.load(name, secret) for name in [REGISTRAR, *DEMO_ORGS]
+    }
+    plan = _Plan(public_keys={name: keys.info(name).public_key for name in DEMO_ORGS})
+    _organizations(plan)
+    _coffee(plan)
+    _cacao(plan)
+    _honey(plan)
+    plan.steps.sort(key=lambda step: step.ts)  # stable: same-time steps keep their order
+
     service = LedgerService.open(cfg.resolved_database_url)
     try:
+        appended = 0
         for name, role in DEMO_ROLES:
-            if not keys.exists(name):
-                keys.create(name, secret)
             info = keys.info(name)
-            service.submit(
+            result = service.submit(
                 sign_statement(
                     root,
                     "key.added",
@@ -45,6 +780,23 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
                     nonce=f"demo-grant-{name}",
                 )
             )
-        return {"size": service.head().size}
+            appended += result.created
+        for step in plan.steps:
+            result = service.submit(
+                sign_statement(
+                    signers[step.signer], step.entry_type, step.body, ts=step.ts, nonce=step.nonce
+                )
+            )
+            appended += result.created
+        return {
+            "size": service.head().size,
+            "appended": appended,
+            "coffee_export_lot": plan.lots["coffee_export"],
+            "honey_drums_lot": plan.lots["honey_drums"],
+            "cacao_dry_lot": plan.lots["cacao_dry"],
+            "lots": dict(plan.lots),
+            "orgs": {name: plan.org_id(name) for name in DEMO_ORGS},
+            "kg": dict(plan.kg),
+        }
     finally:
         service.close()

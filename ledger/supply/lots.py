@@ -4,7 +4,9 @@ Every quantity is kept in integer grams, so balances are exact. The rules:
 
 * A harvest lot comes from the signing association's own plots or apiaries, in the harvest
   form of its product (coffee cherry, cacao wet beans, raw honey); the per-site quantity in a
-  calendar year stays within the plausible field yield (kg per ha, or per hive).
+  harvest season stays within the plausible field yield (kg per ha, or per hive). Coffee
+  seasons follow the ICO coffee year (1 October – 30 September), so a December and a January
+  picking of one plot count against one cap; cacao and honey count by calendar year.
 * A transformation consumes declared quantities of input lots held by the signer: never more
   than a lot's remaining quantity. ``process`` changes the form and its outputs never exceed
   the inputs × the maximum yield of that form change (a versioned conversion table the entry
@@ -151,6 +153,16 @@ def _lot_document(
     }
 
 
+def harvest_season(product: str, day: str) -> str:
+    """The season a harvest date counts in: ``2025/26`` for coffee (ICO coffee year, from
+    1 October), the calendar year otherwise."""
+    year, month = int(day[:4]), int(day[5:7])
+    if product == "coffee":
+        start = year if month >= 10 else year - 1
+        return f"{start}/{(start + 1) % 100:02d}"
+    return str(year)
+
+
 def _max_site_grams(site: dict[str, Any], kind: str, product: str, table_version: str) -> int:
     field_yield = TABLES[table_version].field_yield(product)
     if kind == APIARY_KIND:
@@ -181,7 +193,7 @@ def _apply_harvest(ctx: AppendContext, body: HarvestBody) -> None:
         f"origin quantities add up to {shares / 1000} kg, the lot is {total / 1000} kg",
         "origins",
     )
-    year = body.harvested_from[:4]
+    year = harvest_season(body.product, body.harvested_from)
     seen: set[str] = set()
     for index, origin in enumerate(body.origins):
         kind = PLOT_KIND if origin.plot_id else APIARY_KIND
@@ -203,14 +215,14 @@ def _apply_harvest(ctx: AppendContext, body: HarvestBody) -> None:
         limit = _max_site_grams(site, kind, body.product, DEFAULT_TABLE.version)
         rule(
             tally["grams"] + grams <= limit,
-            f"{kind} {site_id} would yield {(tally['grams'] + grams) / 1000} kg in {year}; "
+            f"{kind} {site_id} would yield {(tally['grams'] + grams) / 1000} kg in season {year}; "
             f"plausible maximum is {limit / 1000} kg",
             field,
         )
         ctx.state.put(
             SITE_HARVEST_KIND,
             tally_key,
-            {"site": node, "year": year, "grams": tally["grams"] + grams},
+            {"site": node, "season": year, "grams": tally["grams"] + grams},
             ctx.seq,
         )
         ctx.state.link(LOT_ORIGIN, body.lot_id, node, ctx.seq)

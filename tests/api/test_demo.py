@@ -1,0 +1,193 @@
+"""The demo scenario (``api.demo.build_demo``) on SQLite.
+
+What each test proves:
+
+* The demo is a real ledger: more than 100 entries, and a second run on the same data
+  directory is an idempotent replay (same size, nothing appended).
+* ``verify_stored_leaves`` re-checks every stored entry from genesis without error.
+* The coffee export lot's upstream lineage reaches exactly the 20 coffee plots, their 20
+  producers and every coffee harvest lot, and the lot is held by the exporter.
+* Packages are exact: the sacks lot is a whole number of 69 kg sacks, the honey lot a whole
+  number of 300 kg drums.
+* Geometry: every coffee plot above 4 ha (and in this demo every coffee plot) is a Polygon;
+  most coffee plots are ≤ 1 ha, as in the 2014 padrón.
+* The numbers stay in the documented ranges (field yields, conversion factors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.demo import DEMO_ORGS, build_demo
+from api.service import LedgerService, full_registry
+from api.settings import Settings
+from ledger.chain import verify_stored_leaves
+from ledger.storage.sql.store import SqlState
+from ledger.supply.lineage import upstream
+
+PASSPHRASE = "demo-test-passphrase"
+
+
+def _settings(data_dir: Path) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        key_passphrase=PASSPHRASE,
+        database_url=f"sqlite:///{data_dir / 'ledger.db'}",
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, Any]]:
+    """The demo built once for the module: its settings and summary."""
+    cfg = _settings(tmp_path_factory.mktemp("demo"))
+    return cfg, build_demo(cfg)
+
+
+@pytest.fixture(scope="module")
+def service(demo: tuple[Settings, dict[str, Any]]) -> Iterator[LedgerService]:
+    """The demo ledger, opened read-only (no migration)."""
+    cfg, _summary = demo
+    svc = LedgerService.open(cfg.resolved_database_url, migrate=False)
+    try:
+        yield svc
+    finally:
+        svc.close()
+
+
+def _docs(service: LedgerService, kind: str) -> dict[str, dict[str, Any]]:
+    with service.store.reading() as cursor:
+        return dict(SqlState(cursor).scan(kind))
+
+
+def _org(key_name: str) -> str:
+    return str(DEMO_ORGS[key_name]["org_id"])
+
+
+def test_demo_is_large_and_idempotent(demo: tuple[Settings, dict[str, Any]]) -> None:
+    cfg, first = demo
+    assert first["size"] > 100
+    assert first["appended"] == first["size"] - 1  # everything but genesis
+    again = build_demo(cfg)
+    assert again["size"] == first["size"]
+    assert again["appended"] == 0
+    assert again == {**first, "appended": 0}
+
+
+def test_demo_ledger_verifies(
+    demo: tuple[Settings, dict[str, Any]], service: LedgerService
+) -> None:
+    _cfg, summary = demo
+    result = verify_stored_leaves(service.store.stored_leaves(), full_registry())
+    assert result.size == summary["size"] == service.head().size
+    assert service.verify().size == summary["size"]  # Merkle tree too
+
+
+def test_org_keys_are_in_the_key_store(demo: tuple[Settings, dict[str, Any]]) -> None:
+    cfg, summary = demo
+    names = {p.name.removesuffix(".key") for p in cfg.key_dir.glob("*.key")}
+    assert set(DEMO_ORGS) <= names
+    assert summary["orgs"] == {name: _org(name) for name in DEMO_ORGS}
+
+
+def test_coffee_export_lineage_reaches_the_20_plots_and_producers(
+    demo: tuple[Settings, dict[str, Any]], service: LedgerService
+) -> None:
+    _cfg, summary = demo
+    cafe = _org("org-cafe-sierra")
+    plots = {k for k, d in _docs(service, "plot").items() if d["org_id"] == cafe}
+    producers = {k for k, d in _docs(service, "producer").items() if d["org_id"] == cafe}
+    lots = _docs(service, "lot")
+    harvests = {k for k, d in lots.items() if d["org_id"] == cafe and d["created_by"] == "harvest"}
+    assert len(plots) == len(producers) == 20
+    assert all(d["org_id"] != cafe or d["product"] == "coffee" for d in lots.values())
+
+    with service.store.reading() as cursor:
+        lineage = upstream(SqlState(cursor), summary["coffee_export_lot"])
+    assert set(lineage.plots) == plots
+    assert set(lineage.producers) == producers
+    assert lineage.apiaries == []
+    assert {lot for lot in lineage.lots if lots[lot]["created_by"] == "harvest"} == harvests
+    assert {lots[lot]["form"] for lot in lineage.lots} == {"cherry", "parchment", "green"}
+
+    export = lots[summary["coffee_export_lot"]]
+    assert export["custodian"] == _org("org-exportadora")
+    assert export["status"] == "active"
+    assert export["gtin"] is not None and len(export["gtin"]) == 14
+    assert export["lot_number"] == "CS2526X001"
+
+
+def test_sacks_and_drums_are_whole_packages(
+    demo: tuple[Settings, dict[str, Any]], service: LedgerService
+) -> None:
+    _cfg, summary = demo
+    lots = _docs(service, "lot")
+    sacks = lots[summary["coffee_export_lot"]]
+    assert sacks["quantity_g"] % 69_000 == 0
+    assert sacks["package"] == {
+        "unit": "sack",
+        "count": sacks["quantity_g"] // 69_000,
+        "unit_kg": 69,
+    }
+    drums = lots[summary["honey_drums_lot"]]
+    assert drums["product"] == "honey" and drums["form"] == "filtered"
+    assert drums["quantity_g"] % 300_000 == 0
+    assert drums["package"] == {
+        "unit": "drum",
+        "count": drums["quantity_g"] // 300_000,
+        "unit_kg": 300,
+    }
+    dry = lots[summary["cacao_dry_lot"]]
+    assert (dry["product"], dry["form"]) == ("cacao", "dry")
+    # Remainders stay in stock as their own lots, below one package.
+    assert 0 < lots[summary["lots"]["coffee_remainder"]]["quantity_g"] < 69_000
+    assert 0 < lots[summary["lots"]["honey_remainder"]]["quantity_g"] < 300_000
+
+
+def test_coffee_plot_geometry(service: LedgerService) -> None:
+    cafe = _org("org-cafe-sierra")
+    plots = [d for d in _docs(service, "plot").values() if d["org_id"] == cafe]
+    large = [p for p in plots if p["area_ha"] > 4]
+    assert len(large) >= 2
+    assert all(p["geometry"]["type"] == "Polygon" for p in large)
+    assert all(p["geometry"]["type"] == "Polygon" for p in plots)
+    assert sum(p["area_ha"] <= 1 for p in plots) / len(plots) >= 0.7
+    for plot in plots:
+        lon, lat = plot["geometry"]["coordinates"][0][0]
+        assert -92.9 <= lon <= -92.6 and 15.5 <= lat <= 15.8
+    cacao = [
+        d for d in _docs(service, "plot").values() if d["org_id"] == _org("org-cacao-chontalpa")
+    ]
+    assert {p["geometry"]["type"] for p in cacao} == {"Point", "Polygon"}
+    assert all(1 <= p["area_ha"] <= 3 for p in cacao)
+
+
+def test_numbers_stay_in_documented_ranges(
+    demo: tuple[Settings, dict[str, Any]], service: LedgerService
+) -> None:
+    _cfg, summary = demo
+    kg = summary["kg"]
+    assert 4.0 <= kg["coffee_cherry"] / kg["coffee_parchment"] <= 4.5
+    assert 0.79 <= kg["coffee_green"] / kg["coffee_parchment"] <= 0.80
+    assert kg["coffee_export"] == kg["coffee_sacks"] * 69
+    assert 0.97 <= kg["honey_filtered"] / kg["honey_raw"] <= 0.98
+    assert kg["honey_drummed"] == kg["honey_drums"] * 300
+    assert 0.37 <= kg["cacao_dry"] / kg["cacao_wet"] <= 0.38
+
+    plots = _docs(service, "plot")
+    apiaries = _docs(service, "apiary")
+    per_site: dict[str, int] = {}
+    for tally in _docs(service, "site_harvest").values():
+        per_site[tally["site"]] = per_site.get(tally["site"], 0) + tally["grams"]
+    for site, grams in per_site.items():
+        kind, site_id = site.split(":", 1)
+        if kind == "apiary":
+            per_hive = grams / 1000 / apiaries[site_id]["hive_count"]
+            assert 20 <= per_hive <= 40, site
+        else:
+            per_ha = grams / 1000 / plots[site_id]["area_ha"]
+            assert 990 <= per_ha <= 1510, site
+    assert len(per_site) == 20 + 6 + 8
