@@ -296,6 +296,10 @@ def init(
 @ledger_app.command("verify")
 def ledger_verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(help="Processes checking signatures beside the replay (default: auto)."),
+    ] = None,
 ) -> None:
     """Re-check every entry: canonical bytes, hashes, chain, signatures, authorization, schema."""
     cfg = settings()
@@ -306,7 +310,7 @@ def ledger_verify(
             with progress() as bar:
                 task = bar.add_task("verifying entries", total=total)
                 try:
-                    result = service.verify(on_entry=lambda _seq: bar.advance(task))
+                    result = service.verify(on_entry=lambda _seq: bar.advance(task), workers=jobs)
                 except IntegrityError as exc:
                     bar.stop()
                     if as_json:

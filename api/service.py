@@ -6,6 +6,7 @@ in ``ledger``, request parsing lives in the routes and the CLI.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,10 @@ from ledger.transparency import (
 )
 from ledger.trust import genesis_info
 
-__all__ = ["LedgerService", "LogInfo", "full_registry"]
+__all__ = ["PARALLEL_VERIFY_THRESHOLD", "LedgerService", "LogInfo", "full_registry"]
+
+PARALLEL_VERIFY_THRESHOLD = 20_000
+"""Below this many entries, verifying inline beats starting worker processes."""
 
 
 def full_registry() -> Registry:
@@ -158,13 +162,23 @@ class LedgerService:
 
     # ------------------------------------------------------------------ verification
 
-    def verify(self, on_entry: Callable[[int], None] | None = None) -> ChainVerification:
+    def verify(
+        self, on_entry: Callable[[int], None] | None = None, workers: int | None = None
+    ) -> ChainVerification:
         """Re-verify every stored entry from genesis, the stored Merkle tree and checkpoints.
+
+        ``workers`` processes check signatures beside the replay; by default one per extra
+        core for ledgers large enough to repay starting them.
 
         Raises:
             IntegrityError: the first bad entry (``seq`` set), or a tree/checkpoint mismatch.
         """
-        result = verify_stored_leaves(self.store.stored_leaves(), self.registry, on_entry=on_entry)
+        if workers is None:
+            big = self.head().size >= PARALLEL_VERIFY_THRESHOLD
+            workers = max((os.cpu_count() or 1) - 1, 1) if big else 0
+        result = verify_stored_leaves(
+            self.store.stored_leaves(), self.registry, on_entry=on_entry, workers=workers
+        )
         if result.size == 0:
             return result
         nodes = InMemoryNodes(result.leaf_hashes)

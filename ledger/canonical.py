@@ -15,6 +15,7 @@ rejected by the encoder, as RFC 8785 §3.2.2.3 requires).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -122,17 +123,24 @@ class _Features:
         self.needs_full_jcs = False
 
 
+_ASTRAL_LEAD_BYTES = re.compile(rb"[\xf0-\xf4]")
+
+
 def parse_canonical(data: bytes) -> Any:
     """Parse bytes that must already be in RFC 8785 canonical form.
 
-    Verification calls this for every stored leaf, so documents that are plainly inside
-    the domain where ``json.dumps`` and JCS coincide are re-encoded with the C encoder;
-    any float, out-of-range integer or astral-plane key sends the check through rfc8785.
+    Verification calls this for every stored leaf, so it is built for speed: the C parser
+    reads the bytes and the C encoder writes them back whenever the document is plainly in
+    the domain where ``json.dumps`` and JCS coincide; any float, out-of-range integer or
+    character beyond U+FFFF sends the re-encoding through rfc8785. Duplicate keys need no
+    hook: the parse keeps one of them, so the re-encoding differs from the input.
 
     Raises:
         EncodingError: the bytes are not JSON, or not canonical.
     """
     features = _Features()
+    # UTF-8 lead bytes F0–F4 start the only characters on which key order could differ.
+    features.needs_full_jcs = _ASTRAL_LEAD_BYTES.search(data) is not None
 
     def on_float(text: str) -> float:
         features.needs_full_jcs = True
@@ -140,22 +148,16 @@ def parse_canonical(data: bytes) -> Any:
 
     def on_int(text: str) -> int | float:
         number = int(text)
-        if abs(number) > _SAFE_INT:
+        if len(text) > 15 and abs(number) > _SAFE_INT:
             # JCS numbers are IEEE doubles: 2.0**53 is written "9007199254740992", which
             # must read back as that double, not as an integer JCS cannot encode.
             features.needs_full_jcs = True
             return float(text)
         return number
 
-    def on_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        if any(max(key, default="\0") > "\uffff" for key, _ in pairs):
-            features.needs_full_jcs = True
-        return _reject_duplicates(pairs)
-
     try:
         value = json.loads(
             data,
-            object_pairs_hook=on_pairs,
             parse_constant=_reject_constant,
             parse_float=on_float,
             parse_int=on_int,

@@ -12,6 +12,7 @@ Left out: I/O and locking (``ledger.storage``), Merkle proofs (``ledger.merkle``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from ledger.entries import Entry, build_entry
@@ -23,10 +24,11 @@ from ledger.errors import (
     LedgerError,
     NonceReplayError,
     SchemaError,
+    SignatureError,
     UnknownKeyError,
 )
 from ledger.hashing import GENESIS_PREV, EntryHash
-from ledger.keys import decode_public_key, key_id
+from ledger.keys import STATEMENT_DOMAIN, decode_public_key, key_id, verify_message
 from ledger.registry import AppendContext, Registry
 from ledger.state import InMemoryState, StagedState, State
 from ledger.statements import MAX_STATEMENT_BYTES, SignedStatement
@@ -83,8 +85,11 @@ def admit(
     registry: Registry,
     *,
     check_signature: bool = True,
-) -> None:
+) -> bytes:
     """Check a signed statement at position ``seq`` and write its projections into ``state``.
+
+    Returns the public key the signature must verify with (checked here unless
+    ``check_signature`` is false, in which case the caller checks it).
 
     Numbered steps, each failing closed:
 
@@ -132,6 +137,7 @@ def admit(
     entry_type.apply(
         AppendContext(seq=seq, statement=statement, state=state, actor=actor_doc), body
     )
+    return public_key
 
 
 def append(store: LedgerStore, registry: Registry, signed: SignedStatement) -> AppendResult:
@@ -182,17 +188,118 @@ class ChainVerification:
     state: InMemoryState
 
 
+def _verify_batch(items: list[tuple[int, bytes, bytes, bytes]]) -> tuple[int, str] | None:
+    """Worker: the first (seq, reason) whose signature fails in a batch, or ``None``."""
+    for seq, public_key, message, signature in items:
+        try:
+            verify_message(public_key, STATEMENT_DOMAIN, message, signature)
+        except SignatureError as exc:
+            return seq, str(exc)
+    return None
+
+
+class _SignatureChecks:
+    """Ed25519 checks of a verification run: inline, or batched to worker processes.
+
+    Signatures are the one step that needs no state, so with ``workers`` they run in other
+    processes while this one parses, links and replays; failures are still reported at the
+    lowest bad seq, as if everything had been checked in order.
+    """
+
+    BATCH = 2000
+
+    def __init__(self, workers: int) -> None:
+        self._pool = ProcessPoolExecutor(workers) if workers > 0 else None
+        self._batch: list[tuple[int, bytes, bytes, bytes]] = []
+        self._pending: list[Future[tuple[int, str] | None]] = []
+
+    def add(self, seq: int, public_key: bytes, signed: SignedStatement) -> None:
+        message, signature = signed.statement.canonical_bytes, signed.signature
+        if self._pool is None:
+            try:
+                verify_message(public_key, STATEMENT_DOMAIN, message, signature)
+            except SignatureError as exc:
+                raise IntegrityError(f"entry {seq}: {exc}", seq) from exc
+            return
+        self._batch.append((seq, public_key, message, signature))
+        if len(self._batch) >= self.BATCH:
+            self._pending.append(self._pool.submit(_verify_batch, self._batch))
+            self._batch = []
+            self._raise_done()
+
+    def _raise_done(self) -> None:
+        done = [f for f in self._pending if f.done()]
+        failures = [r for f in done if (r := f.result()) is not None]
+        if failures:
+            self.raise_first(failures)
+        self._pending = [f for f in self._pending if not f.done()]
+
+    def raise_first(self, failures: list[tuple[int, str]]) -> None:
+        seq, reason = min(failures)
+        self.close()
+        raise IntegrityError(f"entry {seq}: {reason}", seq)
+
+    def drain_before(self, seq: int) -> None:
+        """Before reporting an error at ``seq``: raise a signature failure below it, if any."""
+        try:
+            self.drain()
+        except IntegrityError as exc:
+            if exc.seq is not None and exc.seq < seq:
+                raise
+
+    def drain(self) -> None:
+        """Wait for every submitted check; raise the lowest failure, if any."""
+        if self._pool is None:
+            return
+        if self._batch:
+            self._pending.append(self._pool.submit(_verify_batch, self._batch))
+            self._batch = []
+        failures = [r for f in self._pending if (r := f.result()) is not None]
+        self._pending = []
+        if failures:
+            self.raise_first(failures)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 def verify_stored_leaves(
     leaves: Iterable[StoredLeaf],
     registry: Registry,
     *,
     on_entry: Callable[[int], None] | None = None,
+    workers: int = 0,
 ) -> ChainVerification:
     """Re-check stored rows from genesis with no database: bytes, hashes, chain, rules.
+
+    With ``workers`` > 0, signatures are verified in that many worker processes (the rest
+    stays in order in this one); the result and the reported first bad seq are the same.
 
     Raises:
         IntegrityError: the first bad entry, with ``seq`` set and the reason in the message.
     """
+    checks = _SignatureChecks(workers)
+    try:
+        result = _verify_rows(leaves, registry, checks, on_entry)
+        checks.drain()
+        return result
+    except IntegrityError as exc:
+        # A signature failing at a lower seq than this error is the first bad entry.
+        if exc.seq is not None:
+            checks.drain_before(exc.seq)
+        raise
+    finally:
+        checks.close()
+
+
+def _verify_rows(
+    leaves: Iterable[StoredLeaf],
+    registry: Registry,
+    checks: _SignatureChecks,
+    on_entry: Callable[[int], None] | None,
+) -> ChainVerification:
     state = InMemoryState()
     expected_seq = 0
     prev: EntryHash = GENESIS_PREV
@@ -221,9 +328,10 @@ def verify_stored_leaves(
         nonces.add(key)
         staged = StagedState(state)
         try:
-            admit(seq, entry.signed, staged, registry)
+            public_key = admit(seq, entry.signed, staged, registry, check_signature=False)
         except LedgerError as exc:
             raise IntegrityError(f"entry {seq}: {exc}", seq) from exc
+        checks.add(seq, public_key, entry.signed)
         staged.commit()
         prev = entry.entry_hash
         leaf_hashes.append(entry.entry_hash)
