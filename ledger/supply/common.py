@@ -5,6 +5,8 @@ Left out: the rules of each entry type (their own modules).
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -16,6 +18,7 @@ from ledger.supply.identifiers import validate_gtin, validate_lot_number
 
 __all__ = [
     "Body",
+    "Day",
     "Gtin",
     "Id",
     "LotNumber",
@@ -45,6 +48,16 @@ def _lot_number(value: str) -> str:
     validate_lot_number(value)
     return value
 
+
+def _day(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date like 2026-03-01")
+    date.fromisoformat(value)  # raises ValueError for 2026-02-30, 2026-13-01 …
+    return value
+
+
+Day = Annotated[str, AfterValidator(_day)]
+"""A calendar date ``YYYY-MM-DD`` that exists."""
 
 Quantity = Annotated[float | int, AfterValidator(_quantity)]
 """A mass in kilograms: positive, at most three decimals (exact in grams)."""

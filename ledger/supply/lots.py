@@ -27,7 +27,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ledger.errors import DomainRuleError
 from ledger.registry import AppendContext, EntryType
-from ledger.supply.common import Body, Gtin, Id, LotNumber, Quantity, acting_org, require, rule
+from ledger.supply.common import Body, Day, Gtin, Id, LotNumber, Quantity, acting_org, require, rule
 from ledger.supply.conversions import DEFAULT_TABLE, HARVEST_FORMS, PRODUCTS, TABLES, kg_to_grams
 from ledger.supply.identifiers import validate_gtin
 from ledger.supply.sites import APIARY_KIND, PLOT_KIND, site_key
@@ -46,6 +46,9 @@ LOT_INPUT = "lot_input"
 LOT_ORIGIN = "lot_origin"
 TRANSFORMATION_KIND = "transformation"
 SITE_HARVEST_KIND = "site_harvest"
+MAX_HARVEST_AGE_YEARS = 2
+"""Harvests are recorded within two years of picking, so a yield cap cannot be dodged by
+dating a harvest into a distant season."""
 
 
 class OriginShare(Body):
@@ -69,8 +72,8 @@ class HarvestBody(Body):
     product: str
     form: str
     quantity_kg: Quantity
-    harvested_from: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    harvested_to: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    harvested_from: Day
+    harvested_to: Day | None = None
     origins: list[OriginShare] = Field(min_length=1, max_length=1000)
     gtin: Gtin | None = None
     lot_number: LotNumber | None = None
@@ -117,7 +120,7 @@ class TransformBody(Body):
     inputs: list[LotInput] = Field(min_length=1, max_length=20_000)
     outputs: list[LotOutput] = Field(min_length=1, max_length=1000)
     conversion_table: str = DEFAULT_TABLE.version
-    performed_on: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    performed_on: Day | None = None
 
 
 def _lot_document(
@@ -185,6 +188,18 @@ def _apply_harvest(ctx: AppendContext, body: HarvestBody) -> None:
         body.harvested_to is None or body.harvested_to >= body.harvested_from,
         "harvested_to is before harvested_from",
         "harvested_to",
+    )
+    signed_on = ctx.statement.ts[:10]
+    rule(
+        (body.harvested_to or body.harvested_from) <= signed_on,
+        f"a harvest cannot end after the statement's date {signed_on}",
+        "harvested_to" if body.harvested_to else "harvested_from",
+    )
+    earliest = f"{int(signed_on[:4]) - MAX_HARVEST_AGE_YEARS}{signed_on[4:]}"
+    rule(
+        body.harvested_from >= earliest,
+        f"a harvest recorded on {signed_on} cannot start before {earliest}",
+        "harvested_from",
     )
     total = kg_to_grams(body.quantity_kg)
     shares = sum(kg_to_grams(o.quantity_kg) for o in body.origins)

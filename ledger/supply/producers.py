@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 
 from ledger.canonical import canonicalize
 from ledger.registry import AppendContext, EntryType
-from ledger.supply.common import Body, Id, acting_org, rule
+from ledger.supply.common import Body, Day, Id, acting_org, rule
 from ledger.supply.identifiers import validate_curp
 
 __all__ = [
@@ -67,7 +67,7 @@ class ProducerRegisteredBody(Body):
     pii_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     community: str | None = Field(default=None, max_length=100)
     gender: Literal["female", "male", "other", "undisclosed"] = "undisclosed"
-    member_since: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    member_since: Day | None = None
 
 
 def _apply_producer_registered(ctx: AppendContext, body: ProducerRegisteredBody) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from ledger.registry import AppendContext, EntryType
-from ledger.supply.common import Body, Id, acting_org, require, rule
+from ledger.supply.common import Body, Day, Id, acting_org, require, rule
 from ledger.supply.lots import LOT_KIND
 from ledger.supply.orgs import ORG_KIND
 
@@ -28,7 +28,7 @@ class ShippedBody(Body):
     shipment_id: Id
     lot_ids: list[Id] = Field(min_length=1, max_length=1000)
     to_org: Id
-    shipped_on: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    shipped_on: Day | None = None
     document_ref: str | None = Field(default=None, max_length=200)
 
 
@@ -36,7 +36,7 @@ class ReceivedBody(Body):
     """``lot.received``: the recipient takes custody of a shipment."""
 
     shipment_id: Id
-    received_on: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    received_on: Day | None = None
 
 
 def _apply_shipped(ctx: AppendContext, body: ShippedBody) -> None:

@@ -141,11 +141,12 @@ class SqlState:
 
     def linked(self, kind: str, node: str, *, reverse: bool = False) -> list[str]:
         rows = self._cursor.all(_LINKED_REVERSE if reverse else _LINKED, (kind, node))
-        return [str(row[0]) for row in rows]
+        # Sorted here, not by the database: collations differ (C vs en_US), code points do not.
+        return sorted(str(row[0]) for row in rows)
 
     def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
         query = _REACHABLE_REVERSE if reverse else _REACHABLE
-        return [str(row[0]) for row in self._cursor.all(query, (kind, start, kind, start))]
+        return sorted(str(row[0]) for row in self._cursor.all(query, (kind, start, kind, start)))
 
 
 class _NodeReader:
