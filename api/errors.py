@@ -82,6 +82,12 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         fields = exc.errors
     elif isinstance(exc, DomainRuleError) and exc.field:
         fields = [(exc.field, str(exc))]
+    elif isinstance(exc, SignatureError):
+        fields = [("sig", str(exc))]
+    elif isinstance(exc, AuthorizationError):
+        fields = [("statement.actor", str(exc))]
+    elif isinstance(exc, NonceReplayError):
+        fields = [("statement.nonce", str(exc))]
     for cls, status, code in _STATUS:
         if isinstance(exc, cls):
             return JSONResponse(error_body(code, str(exc), fields), status_code=status)

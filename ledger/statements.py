@@ -65,7 +65,8 @@ def schema_errors(exc: ValidationError, prefix: str = "") -> list[tuple[str, str
     pairs = []
     for err in exc.errors(include_url=False):
         path = ".".join(str(part) for part in err["loc"])
-        pairs.append((f"{prefix}{path}" if path else prefix.rstrip("."), err["msg"]))
+        field = f"{prefix}{path}" if path else prefix.rstrip(".")
+        pairs.append((field or "body", err["msg"]))
     return pairs
 
 

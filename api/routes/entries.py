@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel
 
 from api.body import read_json_body
 from api.deps import ServiceDep, SettingsDep
 from api.schemas import EntriesPublic, EntryPublic, HeadPublic
 from ledger.statements import SignedStatement
 
-__all__ = ["router"]
+__all__ = ["inline_schema", "router"]
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` inlined.
+
+    ``openapi_extra`` is pasted into the OpenAPI document as is, where ``#/$defs/…`` would
+    point at the document root; inlining keeps every reference resolvable.
+    """
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
 
 router = APIRouter(prefix="/api/v1", tags=["entries"])
 
@@ -33,7 +58,7 @@ MAX_PAGE = 1000
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": SignedStatement.model_json_schema()}},
+            "content": {"application/json": {"schema": inline_schema(SignedStatement)}},
         }
     },
 )
