@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,12 +30,7 @@ from ledger.checkpoints import (
 from ledger.errors import CheckpointError
 from ledger.hashing import leaf_hash
 from ledger.merkle import verify_inclusion
-
-
-def oracles_dir() -> Path:
-    """Return ``shared/oracles``, the folder that sits beside the checkout (``/work/shared``)."""
-    return (Path(__file__).resolve().parents[3] / ".." / "shared" / "oracles").resolve()
-
+from tests.oracles import oracles_dir
 
 MERKLE_ORACLES = oracles_dir() / "merkle"
 

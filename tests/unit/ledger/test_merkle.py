@@ -34,12 +34,7 @@ from ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-
-
-def oracles_dir() -> Path:
-    """Return ``shared/oracles``, the folder that sits beside the checkout (``/work/shared``)."""
-    return (Path(__file__).resolve().parents[3] / ".." / "shared" / "oracles").resolve()
-
+from tests.oracles import oracles_dir
 
 MERKLE_ORACLES = oracles_dir() / "merkle"
 TDEV = MERKLE_ORACLES / "transparency-dev-merkle" / "testdata"
