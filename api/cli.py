@@ -543,3 +543,4 @@ def main() -> None:
 # The supply-chain commands live in their own module and register themselves on `app`;
 # imported last because that module imports the helpers defined above.
 import api.cli_supply  # noqa: E402, F401, I001
+import api.cli_certification  # noqa: E402, F401, I001

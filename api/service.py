@@ -40,6 +40,7 @@ from ledger.transparency import (
     issue_checkpoint,
 )
 from ledger.trust import genesis_info
+from verifiers.certification import certification_entry_types
 
 __all__ = ["PARALLEL_VERIFY_THRESHOLD", "LedgerService", "LogInfo", "full_registry"]
 
@@ -48,8 +49,11 @@ PARALLEL_VERIFY_THRESHOLD = 20_000
 
 
 def full_registry() -> Registry:
-    """Every entry type this deployment accepts."""
-    return core_registry()
+    """Every entry type this deployment accepts: the ledger core's and certification's."""
+    registry = core_registry()
+    for entry_type in certification_entry_types():
+        registry.register(entry_type)
+    return registry
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,219 @@
+"""``biotraza`` commands of certification: standards, evaluation, verifications, eligibility."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from api.certification_service import (
+    eligibility,
+    evaluation_body,
+    published_standards,
+    resolve_standard,
+    standard_diff,
+)
+from api.cli import ServerOpt, app, cli_errors, load_key, open_service, out, settings, submit
+from ledger.errors import EntryNotFoundError
+from ledger.statements import sign_statement
+from verifiers.standards.model import shipped_standards
+
+__all__ = ["standard_app", "verification_app"]
+
+standard_app = typer.Typer(no_args_is_help=True, help="Standards: list, show, diff, publish.")
+verification_app = typer.Typer(no_args_is_help=True, help="Certifiers' verifications.")
+app.add_typer(standard_app, name="standard")
+app.add_typer(verification_app, name="verification")
+
+
+def _echo(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@standard_app.command("list")
+def standard_list() -> None:
+    """Standards shipped with Biotraza and those published in this ledger."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            published = {
+                f"{s['id']}@{s['version']}": s["hash"] for s in published_standards(service)
+            }
+        finally:
+            service.close()
+    for ref, standard in sorted(shipped_standards().items()):
+        state = f"published {published.pop(ref)[:16]}…" if ref in published else "not published"
+        out.print(f"{ref:20} {standard.title.en} — {state}")
+    for ref, digest in sorted(published.items()):
+        out.print(f"{ref:20} (published only) {digest[:16]}…")
+
+
+@standard_app.command("show")
+def standard_show(ref: str) -> None:
+    """Print a standard (shipped ``id@version``, or published id/hash) as JSON."""
+    cfg = settings()
+    shipped = shipped_standards()
+    if ref in shipped:
+        _echo(shipped[ref].to_dict())
+        return
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            digest, standard = resolve_standard(service, ref)
+        finally:
+            service.close()
+    _echo({"hash": digest, **standard.to_dict()})
+
+
+@standard_app.command("diff")
+def standard_diff_command(a: str, b: str) -> None:
+    """Criterion-level differences between two standard versions."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            _echo(standard_diff(service, a, b))
+        finally:
+            service.close()
+
+
+@standard_app.command("publish")
+def standard_publish(
+    ref: Annotated[str, typer.Argument(help="A shipped standard, e.g. coffee-ab@1.")],
+    signer: Annotated[str, typer.Option(help="Stored root key.")] = "root",
+    server: ServerOpt = None,
+) -> None:
+    """Publish a shipped standard into the ledger (root-signed)."""
+    cfg = settings()
+    shipped = shipped_standards()
+    with cli_errors():
+        if ref not in shipped:
+            raise EntryNotFoundError(f"no shipped standard {ref!r}; known: {sorted(shipped)}")
+        signed = sign_statement(
+            load_key(cfg, signer), "standard.published", {"standard": shipped[ref].to_dict()}
+        )
+        result = submit(cfg, signed, server)
+    out.print(f"{ref} published at seq {result['seq']}")
+
+
+ScopeOpts = dict[str, list[str]]
+
+
+def _scope(
+    products: list[str], plots: list[str], apiaries: list[str], lots: list[str]
+) -> ScopeOpts:
+    return {"products": products, "plots": plots, "apiaries": apiaries, "lots": lots}
+
+
+ProductOpt = Annotated[list[str], typer.Option("--product", help="Product in scope (repeat).")]
+PlotOpt = Annotated[list[str], typer.Option("--plot", help="Plot in scope (repeat).")]
+ApiaryOpt = Annotated[list[str], typer.Option("--apiary", help="Apiary in scope (repeat).")]
+LotOpt = Annotated[list[str], typer.Option("--lot", help="Lot in scope (repeat).")]
+
+
+@app.command("evaluate")
+def evaluate_command(
+    standard: Annotated[str, typer.Option(help="Published standard: id, id@version or hash.")],
+    association: Annotated[str, typer.Option(help="Association id.")],
+    as_of: Annotated[str, typer.Option(help="Evaluate evidence up to this date.")],
+    product: ProductOpt,
+    plot: PlotOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    apiary: ApiaryOpt = [],  # noqa: B006
+    lot: LotOpt = [],  # noqa: B006
+) -> None:
+    """Dry run: evaluate recorded evidence against a standard (records nothing)."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            body = evaluation_body(
+                service,
+                standard_ref=standard,
+                association_id=association,
+                scope=_scope(product, plot, apiary, lot),
+                as_of=as_of,
+            )
+        finally:
+            service.close()
+    _echo(body)
+
+
+@verification_app.command("issue")
+def verification_issue(
+    verification_id: str,
+    standard: Annotated[str, typer.Option(help="Published standard: id, id@version or hash.")],
+    association: Annotated[str, typer.Option(help="Association id.")],
+    as_of: Annotated[str, typer.Option(help="Evidence up to this date.")],
+    valid_from: Annotated[str, typer.Option(help="First day the verification is valid.")],
+    valid_until: Annotated[str, typer.Option(help="Last day it is valid.")],
+    signer: Annotated[str, typer.Option(help="The certifier's stored key.")],
+    product: ProductOpt,
+    plot: PlotOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    apiary: ApiaryOpt = [],  # noqa: B006
+    lot: LotOpt = [],  # noqa: B006
+    server: ServerOpt = None,
+) -> None:
+    """Evaluate, sign and record a verification (the ledger re-checks the findings)."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            preview = evaluation_body(
+                service,
+                standard_ref=standard,
+                association_id=association,
+                scope=_scope(product, plot, apiary, lot),
+                as_of=as_of,
+            )
+        finally:
+            service.close()
+        body = {
+            "verification_id": verification_id,
+            "association_id": association,
+            "scope": preview["scope"],
+            "standard_hash": preview["standard_hash"],
+            "as_of": as_of,
+            "findings": preview["findings"],
+            "result": preview["result"],
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        }
+        signed = sign_statement(load_key(cfg, signer), "verification.issued", body)
+        result = submit(cfg, signed, server)
+    out.print(f"verification {verification_id} ({preview['result']}) at seq {result['seq']}")
+
+
+@verification_app.command("revoke")
+def verification_revoke(
+    verification_id: str,
+    reason: Annotated[str, typer.Option(help="Why, for the record.")],
+    signer: Annotated[str, typer.Option(help="The certifier's (or root's) stored key.")],
+    server: ServerOpt = None,
+) -> None:
+    """Revoke a verification; lots relying on it stop being eligible."""
+    cfg = settings()
+    with cli_errors():
+        signed = sign_statement(
+            load_key(cfg, signer),
+            "verification.revoked",
+            {"verification_id": verification_id, "reason": reason},
+        )
+        result = submit(cfg, signed, server)
+    out.print(f"verification {verification_id} revoked at seq {result['seq']}")
+
+
+@app.command("eligibility")
+def eligibility_command(lot_id: str) -> None:
+    """Whether a lot may carry the biolabel, with every reason (es/en). Exit 1 if not."""
+    cfg = settings()
+    with cli_errors():
+        service = open_service(cfg)
+        try:
+            answer = eligibility(service, lot_id)
+        finally:
+            service.close()
+    _echo(answer.to_dict())
+    if not answer.eligible:
+        raise typer.Exit(1)

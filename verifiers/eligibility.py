@@ -1,0 +1,197 @@
+"""Eligibility: may this lot carry the biodiversity-friendly label, and if not, why not.
+
+DESIGN §7, segregation chain of custody (the model Bird Friendly and EUDR accept): a lot is
+eligible when
+
+1. it exists and mass balance held at every step (the ledger refuses any entry that would
+   break it, so this is a fact of every recorded lot — reported, not recomputed);
+2. a harvest lot's every origin plot or apiary was covered, for that product, by an active
+   passing verification whose validity window contains the whole harvest window;
+3. a transformed lot's every input lot is eligible (one ineligible input spoils the blend —
+   segregation, not mass-balance credits);
+4. where the standard that certified the origins has lot-level criteria (honey moisture, HMF…),
+   the lot or one of its upstream lots carries an active passing lot verification;
+5. nothing it relies on was revoked.
+
+The answer lists every reason, each naming the lot and subject at fault, in Spanish and
+English, so a cooperative knows what to fix. Results are memoized per lot, so a DAG of
+thousands of lots is walked once.
+
+Left out: labels and their own revocation (``labels``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.state import State
+from ledger.supply.lots import LOT_INPUT, LOT_KIND, LOT_ORIGIN
+from verifiers.certification import VERIFICATION_KIND, VERIFIES, standard_from_state, subject_node
+
+__all__ = ["Eligibility", "Reason", "check_eligibility"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a lot is not eligible (or, with ``ok``, a fact that held)."""
+
+    code: str
+    lot_id: str
+    subject: str
+    message_en: str
+    message_es: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON form."""
+        return {
+            "code": self.code,
+            "lot_id": self.lot_id,
+            "subject": self.subject,
+            "message_en": self.message_en,
+            "message_es": self.message_es,
+        }
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The answer for one lot: truthy iff eligible."""
+
+    lot_id: str
+    eligible: bool
+    reasons: list[Reason] = field(default_factory=list)
+    verifications: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.eligible
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the API and the CLI."""
+        return {
+            "lot_id": self.lot_id,
+            "eligible": self.eligible,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "verifications": self.verifications,
+        }
+
+
+def _active_passing(state: State, node: str, product: str) -> list[dict[str, Any]]:
+    found = []
+    for verification_id in state.linked(VERIFIES, node):
+        doc = state.get(VERIFICATION_KIND, verification_id)
+        if doc and doc["status"] == "active" and doc["result"] == "pass":
+            if product in doc["scope"]["products"]:
+                found.append(doc)
+    return found
+
+
+@dataclass
+class _Origin:
+    """Whether every harvest behind a lot was certified (memoized per lot)."""
+
+    ok: bool
+    reasons: list[Reason]
+    verifications: set[str]
+    standards: set[str]
+
+
+class _Checker:
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.memo: dict[str, _Origin] = {}
+
+    def origin(self, lot_id: str) -> _Origin:
+        """Segregation: the lot's harvests were all certified; walked iteratively, memoized."""
+        pending, order, seen = [lot_id], [], set()
+        while pending:
+            current = pending.pop()
+            if current in seen or current in self.memo:
+                continue
+            seen.add(current)
+            order.append(current)
+            pending.extend(self.state.linked(LOT_INPUT, current))
+        for current in reversed(order):
+            self.memo[current] = self._origin_of(current)
+        return self.memo[lot_id]
+
+    def _origin_of(self, lot_id: str) -> _Origin:
+        lot = self.state.get(LOT_KIND, lot_id)
+        if lot is None:
+            return _Origin(False, [Reason(
+                "unknown_lot", lot_id, f"lot:{lot_id}",
+                f"lot {lot_id} is not recorded", f"el lote {lot_id} no está registrado",
+            )], set(), set())  # fmt: skip
+        result = _Origin(True, [], set(), set())
+        if lot["created_by"] == "harvest":
+            product, window = lot["product"], lot["harvest"]
+            for node in self.state.linked(LOT_ORIGIN, lot_id):
+                covering = [
+                    v for v in _active_passing(self.state, node, product)
+                    if v["valid_from"] <= window["from"] and window["to"] <= v["valid_until"]
+                ]  # fmt: skip
+                result.verifications.update(v["verification_id"] for v in covering)
+                result.standards.update(v["standard_hash"] for v in covering)
+                if not covering:
+                    result.ok = False
+                    result.reasons.append(Reason(
+                        "origin_not_certified", lot_id, node,
+                        f"{node} had no valid passing verification for {product} covering the "
+                        f"harvest {window['from']}..{window['to']}",
+                        f"{node} no tenía una verificación aprobada y vigente para {product} "
+                        f"durante la cosecha {window['from']}..{window['to']}",
+                    ))  # fmt: skip
+            return result
+        for input_id in self.state.linked(LOT_INPUT, lot_id):
+            upstream = self.memo[input_id]
+            result.verifications |= upstream.verifications
+            result.standards |= upstream.standards
+            if not upstream.ok:
+                result.ok = False
+                result.reasons.append(Reason(
+                    "input_not_eligible", lot_id, f"lot:{input_id}",
+                    f"input lot {input_id} is not eligible: "
+                    + "; ".join(r.message_en for r in upstream.reasons[:3]),
+                    f"el lote de entrada {input_id} no es elegible: "
+                    + "; ".join(r.message_es for r in upstream.reasons[:3]),
+                ))  # fmt: skip
+        return result
+
+    def lot_criteria(self, lot_id: str, origin: _Origin) -> tuple[list[Reason], set[str]]:
+        """Lot-level criteria: the lot or an upstream lot has a passing lot verification."""
+        lot = self.state.get(LOT_KIND, lot_id)
+        if lot is None:
+            return [], set()
+        needs = any(
+            (standard := standard_from_state(self.state, digest)) is not None
+            and any(c.applies_to == "lot" for c in standard.criteria)
+            for digest in sorted(origin.standards)
+        )
+        if not needs:
+            return [], set()
+        chain = [lot_id, *self.state.reachable(LOT_INPUT, lot_id)]
+        for candidate in chain:
+            found = _active_passing(self.state, subject_node("lot", candidate), lot["product"])
+            if found:
+                return [], {v["verification_id"] for v in found}
+        return [Reason(
+            "lot_criteria_unverified", lot_id, f"lot:{lot_id}",
+            "the standard has lot-level criteria (e.g. lab results) and no passing "
+            "verification covers this lot or its upstream lots",
+            "la norma tiene criterios por lote (p. ej. análisis de laboratorio) y "
+            "ninguna verificación aprobada cubre este lote ni sus lotes de origen",
+        )], set()  # fmt: skip
+
+
+def check_eligibility(state: State, lot_id: str) -> Eligibility:
+    """Whether ``lot_id`` may carry the label now, with every reason when it may not.
+
+    Inputs only need certified origins (segregation); lot-level criteria apply to the lot
+    asked about, met by a lot verification of it or of any lot upstream of it.
+    """
+    checker = _Checker(state)
+    origin = checker.origin(lot_id)
+    lot_reasons, lot_verifications = checker.lot_criteria(lot_id, origin)
+    reasons = [*origin.reasons, *lot_reasons]
+    return Eligibility(
+        lot_id, not reasons, reasons, sorted(origin.verifications | lot_verifications)
+    )

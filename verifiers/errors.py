@@ -1,0 +1,94 @@
+"""The verifiers' error tree, rooted in the ledger's.
+
+Every class is a fact about data (a standard file, evidence, a certifier, recorded findings),
+never about how the caller called us: bad arguments stay ``ValueError``/``TypeError``, as in
+the ledger. The HTTP layer maps the whole ``VerificationError`` branch to 422::
+
+    LedgerError                      (ledger.errors)
+    └── VerificationError
+        ├── StandardError            a standard file or dict is invalid; .errors = [(path, reason)]
+        ├── RuleEvaluationError      the rule engine cannot evaluate (no applicable criteria,
+        │                            no subjects, product not covered): fail closed
+        ├── RuleViolationError       an evaluation did not pass; .criterion_ids names the failures
+        ├── EligibilityError         a lot is not eligible for a biolabel
+        ├── AccreditationError       a certifier may not certify this standard, scope or date
+        └── FindingsMismatchError    recorded (signed) findings differ from the engine's own
+
+Left out: signature errors (``ledger.errors.SignatureError`` serves every package) and the
+HTTP mapping itself (``api/app.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ledger.errors import LedgerError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; rules imports this module
+    from verifiers.rules import Evaluation
+
+__all__ = [
+    "AccreditationError",
+    "EligibilityError",
+    "FindingsMismatchError",
+    "RuleEvaluationError",
+    "RuleViolationError",
+    "StandardError",
+    "VerificationError",
+]
+
+
+class VerificationError(LedgerError):
+    """Root of every error the verifiers raise about data."""
+
+
+class StandardError(VerificationError):
+    """A standard (file or dict) is invalid: unknown operator, missing translation, …
+
+    ``errors`` lists every problem found as ``(dotted JSON path, reason)`` pairs, e.g.
+    ``("criteria.2.threshold", "operator gte expects a number, found str")``, so an editor of a
+    standard file sees all of them at once. The root of the document is ``"$"``.
+    """
+
+    def __init__(self, message: str, errors: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors: list[tuple[str, str]] = list(errors or [])
+
+
+class RuleEvaluationError(VerificationError):
+    """The rule engine refuses to evaluate: nothing (or not the right thing) to check.
+
+    Verification fails closed: a standard with no criterion applicable to the given subjects
+    is an error, never a vacuous pass.
+    """
+
+
+class RuleViolationError(VerificationError):
+    """An evaluation ran and did not pass (raised by ``verify_evaluation``).
+
+    Attributes:
+        criterion_ids: Ids of the criteria with a failed or missing finding, sorted.
+        evaluation: The full evaluation, for its findings and reasons.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        criterion_ids: tuple[str, ...] = (),
+        evaluation: Evaluation | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.criterion_ids = criterion_ids
+        self.evaluation = evaluation
+
+
+class EligibilityError(VerificationError):
+    """A lot is not eligible for a biolabel (origins, inputs, mass balance or lot criteria)."""
+
+
+class AccreditationError(VerificationError):
+    """A certifier is not accredited for this standard, scope or date."""
+
+
+class FindingsMismatchError(VerificationError):
+    """Findings recorded (and signed) by a certifier differ from the engine's own findings."""
