@@ -154,15 +154,16 @@ class LedgerService:
 
     def inclusion(self, seq: int, tree_size: int | None = None) -> InclusionProofDocument:
         """Inclusion proof of entry ``seq`` (in the current tree by default)."""
-        size = tree_size if tree_size is not None else self.head().size
-        leaf = self.store.get(seq).entry_hash if seq < self.head().size else b"\0" * 32
-        return inclusion_document(self.store, seq, size, leaf)
+        with self.store.snapshot() as snapshot:
+            size = tree_size if tree_size is not None else snapshot.head().size
+            leaf = snapshot.entry_hash(seq) if 0 <= seq < snapshot.head().size else None
+            return inclusion_document(snapshot, seq, size, leaf or bytes(32))
 
     def consistency(self, first: int, second: int | None = None) -> ConsistencyProofDocument:
         """Consistency proof from tree size ``first`` to ``second`` (current by default)."""
-        return consistency_document(
-            self.store, first, second if second is not None else self.head().size
-        )
+        with self.store.snapshot() as snapshot:
+            size = second if second is not None else snapshot.head().size
+            return consistency_document(snapshot, first, size)
 
     # ------------------------------------------------------------------ verification
 

@@ -35,7 +35,7 @@ from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import BEGIN_OPTION, is_sqlite
 
-__all__ = ["SqlCursor", "SqlLedgerStore", "SqlState"]
+__all__ = ["SqlCursor", "SqlLedgerStore", "SqlState", "TreeSnapshot"]
 
 
 class SqlCursor:
@@ -217,6 +217,49 @@ def _checkpoint_at(cursor: SqlCursor, tree_size: int) -> StoredCheckpoint | None
     return None if row is None else _checkpoint_from_row(row)
 
 
+_PG_NODES = (
+    "SELECT m.level, m.idx, m.hash FROM merkle_nodes m "
+    "JOIN unnest(?::int[], ?::bigint[]) AS w(level, idx) ON m.level = w.level AND m.idx = w.idx"
+)
+
+
+def _get_nodes(cursor: SqlCursor, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    found: dict[tuple[int, int], bytes] = {}
+    if not cursor.sqlite:
+        # One fixed statement text (the server caches its plan) whatever the number of nodes.
+        rows = cursor.all(_PG_NODES, ([lv for lv, _ in pairs], [ix for _, ix in pairs]))
+        return {(int(lv), int(ix)): bytes(h) for lv, ix, h in rows}
+    for start in range(0, len(pairs), 200):
+        chunk = pairs[start : start + 200]
+        where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
+        params = [value for pair in chunk for value in pair]
+        # The WHERE clause is built from "?" placeholders only, never from values.
+        query = f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}"  # noqa: S608
+        found.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in cursor.all(query, params)})
+    return found
+
+
+class TreeSnapshot:
+    """``ledger.transparency.TreeReader`` over one read transaction."""
+
+    def __init__(self, cursor: SqlCursor) -> None:
+        self._cursor = cursor
+        self._head: Head | None = None
+
+    def head(self) -> Head:
+        if self._head is None:
+            self._head = _read_head(self._cursor)
+        return self._head
+
+    def get_nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        return _get_nodes(self._cursor, list(wanted))
+
+    def entry_hash(self, seq: int) -> bytes | None:
+        """The stored hash of entry ``seq``, if it exists."""
+        row = self._cursor.one("SELECT entry_hash FROM entries WHERE seq = ?", (seq,))
+        return None if row is None else bytes(row[0])
+
+
 class SqlLedgerStore:
     """The ledger's durable store on an engine whose schema is at the latest migration."""
 
@@ -308,18 +351,15 @@ class SqlLedgerStore:
 
     def get_nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """Many Merkle nodes in one query (proofs need about 2·log2 n of them)."""
-        pairs = list(wanted)
-        found: dict[tuple[int, int], bytes] = {}
         with self.reading() as cursor:
-            for start in range(0, len(pairs), 200):
-                chunk = pairs[start : start + 200]
-                where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
-                params = [value for pair in chunk for value in pair]
-                # The WHERE clause is built from "?" placeholders only, never from values.
-                query = f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}"  # noqa: S608
-                rows = cursor.all(query, params)
-                found.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in rows})
-        return found
+            return _get_nodes(cursor, list(wanted))
+
+    @contextmanager
+    def snapshot(self) -> Iterator[TreeSnapshot]:
+        """Head, entries and Merkle nodes as of one read transaction: a proof is built from
+        one consistent view in a few round trips, however many nodes it needs."""
+        with self.reading() as cursor:
+            yield TreeSnapshot(cursor)
 
     def state_get(self, kind: str, key: str) -> dict[str, Any] | None:
         """Read one projection document outside any append."""
