@@ -79,9 +79,8 @@ def lineage(service: LedgerService, lot_id: str, direction: str = "upstream") ->
         graph = upstream(state, lot_id) if direction == "upstream" else downstream(state, lot_id)
         result = graph.to_dict()
         result["direction"] = direction
-        result["lot_details"] = {
-            lot: lot_public(doc) for lot in graph.lots if (doc := state.get(LOT_KIND, lot))
-        }
+        docs = state.get_many(LOT_KIND, graph.lots)
+        result["lot_details"] = {lot: lot_public(docs[lot]) for lot in graph.lots if lot in docs}
     return result
 
 

@@ -56,6 +56,17 @@ class State(Protocol):
     def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
         """Every node reachable from ``start`` (not including it), sorted."""
 
+    def reachable_edges(
+        self, kind: str, start: str, *, reverse: bool = False
+    ) -> list[tuple[str, str]]:
+        """Every link ``(src, dst)`` on the walk from ``start``, sorted (one query in SQL)."""
+
+    def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
+        """Every link ``(src, dst)`` leaving any of ``nodes``, sorted."""
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The documents that exist among ``keys``."""
+
 
 Link = tuple[str, str, str]
 
@@ -95,6 +106,17 @@ class InMemoryState:
     def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
         return sorted(_walk(lambda n: self.linked(kind, n, reverse=reverse), start))
 
+    def reachable_edges(
+        self, kind: str, start: str, *, reverse: bool = False
+    ) -> list[tuple[str, str]]:
+        return _edges(self, kind, start, reverse)
+
+    def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
+        return sorted((n, d) for n in set(nodes) for d in self.linked(kind, n))
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
+
     def dump(self) -> dict[tuple[str, str], tuple[dict[str, Any], int]]:
         """Every document with the seq that wrote it, for replay-equality checks."""
         return dict(self._docs)
@@ -110,6 +132,13 @@ class InMemoryState:
     def link_rows(self) -> list[tuple[str, str, str, int]]:
         """``(kind, src, dst, seq)`` sorted: the shape ``SqlLedgerStore.link_rows`` has."""
         return [(k, src, dst, seq) for (k, src, dst), seq in sorted(self._links.items())]
+
+
+def _edges(state: State, kind: str, start: str, reverse: bool) -> list[tuple[str, str]]:
+    nodes = [start, *state.reachable(kind, start, reverse=reverse)]
+    if reverse:
+        return sorted((s, n) for n in nodes for s in state.linked(kind, n, reverse=True))
+    return sorted((n, d) for n in nodes for d in state.linked(kind, n))
 
 
 def _walk(successors: Callable[[str], list[str]], start: str) -> set[str]:
@@ -161,6 +190,17 @@ class StagedState:
 
     def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
         return sorted(_walk(lambda n: self.linked(kind, n, reverse=reverse), start))
+
+    def reachable_edges(
+        self, kind: str, start: str, *, reverse: bool = False
+    ) -> list[tuple[str, str]]:
+        return _edges(self, kind, start, reverse)
+
+    def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
+        return sorted((n, d) for n in set(nodes) for d in self.linked(kind, n))
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
 
     def commit(self) -> None:
         """Apply the staged writes to the base state."""

@@ -45,33 +45,29 @@ class Lineage:
 def upstream(state: State, lot_id: str) -> Lineage:
     """Every lot the given lot came from, the input edges, and the origin sites and producers.
 
-    ``edges`` are (output lot, input lot) pairs.
+    ``edges`` are (output lot, input lot) pairs. A fixed number of set queries, whatever the
+    size of the graph: the walk, the origins of all lots, the sites, the producers.
     """
-    lots = [lot_id, *state.reachable(LOT_INPUT, lot_id)]
-    edges = [(src, dst) for src in lots for dst in state.linked(LOT_INPUT, src)]
-    sites = sorted({site for lot in lots for site in state.linked(LOT_ORIGIN, lot)})
+    edges = state.reachable_edges(LOT_INPUT, lot_id)
+    lots = [lot_id, *sorted({dst for _src, dst in edges} - {lot_id})]
+    sites = sorted({site for _lot, site in state.links_from(LOT_ORIGIN, lots)})
     plots = [s.split(":", 1)[1] for s in sites if s.startswith("plot:")]
     apiaries = [s.split(":", 1)[1] for s in sites if s.startswith("apiary:")]
-    producers: set[str] = set()
-    for kind, ids in (("plot", plots), ("apiary", apiaries)):
-        for site_id in ids:
-            doc = state.get(kind, site_id)
-            if doc is not None and state.get(PRODUCER_KIND, doc["producer_id"]) is not None:
-                producers.add(doc["producer_id"])
+    owners = {
+        doc["producer_id"]
+        for kind, ids in (("plot", plots), ("apiary", apiaries))
+        for doc in state.get_many(kind, ids).values()
+    }
+    producers = sorted(state.get_many(PRODUCER_KIND, sorted(owners)))
     return Lineage(
-        lot_id=lot_id,
-        lots=lots,
-        edges=edges,
-        plots=plots,
-        apiaries=apiaries,
-        producers=sorted(producers),
+        lot_id=lot_id, lots=lots, edges=edges, plots=plots, apiaries=apiaries, producers=producers
     )
 
 
 def downstream(state: State, lot_id: str) -> Lineage:
     """Every lot made (directly or not) from the given lot; ``edges`` are (output, input)."""
-    lots = [lot_id, *state.reachable(LOT_INPUT, lot_id, reverse=True)]
-    edges = [(src, dst) for dst in lots for src in state.linked(LOT_INPUT, dst, reverse=True)]
+    edges = state.reachable_edges(LOT_INPUT, lot_id, reverse=True)
+    lots = [lot_id, *sorted({src for src, _dst in edges} - {lot_id})]
     return Lineage(lot_id=lot_id, lots=lots, edges=edges)
 
 

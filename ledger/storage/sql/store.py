@@ -148,6 +148,56 @@ class SqlState:
         query = _REACHABLE_REVERSE if reverse else _REACHABLE
         return sorted(str(row[0]) for row in self._cursor.all(query, (kind, start, kind, start)))
 
+    def reachable_edges(
+        self, kind: str, start: str, *, reverse: bool = False
+    ) -> list[tuple[str, str]]:
+        query = _REACHABLE_EDGES_REVERSE if reverse else _REACHABLE_EDGES
+        return sorted((str(s), str(d)) for s, d in self._cursor.all(query, (kind, start, kind)))
+
+    def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
+        head = "SELECT src, dst FROM state_links WHERE kind = ?"
+        rows = _many(self._cursor, head, "src", [kind], sorted(set(nodes)))
+        return sorted((str(s), str(d)) for s, d in rows)
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        head = "SELECT key, value FROM state_objects WHERE kind = ?"
+        rows = _many(self._cursor, head, "key", [kind], sorted(set(keys)))
+        return {str(k): dict(json.loads(v)) for k, v in rows}
+
+
+_REACHABLE_EDGES = """
+WITH RECURSIVE walk(src, dst) AS (
+    SELECT src, dst FROM state_links WHERE kind = ? AND src = ?
+    UNION
+    SELECT l.src, l.dst FROM state_links l JOIN walk w ON l.src = w.dst WHERE l.kind = ?
+)
+SELECT src, dst FROM walk
+"""
+_REACHABLE_EDGES_REVERSE = """
+WITH RECURSIVE walk(src, dst) AS (
+    SELECT src, dst FROM state_links WHERE kind = ? AND dst = ?
+    UNION
+    SELECT l.src, l.dst FROM state_links l JOIN walk w ON l.dst = w.src WHERE l.kind = ?
+)
+SELECT src, dst FROM walk
+"""
+
+
+def _many(
+    cursor: SqlCursor, head: str, column: str, params: list[Any], keys: list[str]
+) -> list[Any]:
+    """Rows of ``head WHERE … AND column IN keys``: an array on PostgreSQL, chunks on SQLite."""
+    if not keys:
+        return []
+    if not cursor.sqlite:
+        return cursor.all(f"{head} AND {column} = ANY(?)", [*params, list(keys)])
+    rows: list[Any] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows.extend(cursor.all(f"{head} AND {column} IN ({marks})", [*params, *chunk]))
+    return rows
+
 
 class _NodeReader:
     def __init__(self, cursor: SqlCursor) -> None:
