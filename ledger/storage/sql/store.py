@@ -85,7 +85,6 @@ _INSERT_ENTRY = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _NODE = "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"
-_INSERT_NODE = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
 _STATE_GET = "SELECT value FROM state_objects WHERE kind = ? AND key = ?"
 _STATE_PUT = (
     "INSERT INTO state_objects (kind, key, value, seq) VALUES (?, ?, ?, ?) "
@@ -210,6 +209,17 @@ class _NodeReader:
         return bytes(row[0])
 
 
+class _DictNodes:
+    def __init__(self, nodes: dict[tuple[int, int], bytes]) -> None:
+        self._nodes = nodes
+
+    def get_node(self, level: int, index: int) -> bytes:
+        try:
+            return self._nodes[(level, index)]
+        except KeyError:
+            raise EntryNotFoundError(f"no merkle node at level {level}, index {index}") from None
+
+
 class _SqlTransaction:
     def __init__(self, cursor: SqlCursor) -> None:
         self.cursor = cursor
@@ -239,8 +249,19 @@ class _SqlTransaction:
                 statement.ts,
             ),
         )
-        nodes = nodes_completed_by_append(_NodeReader(self.cursor), entry.seq, entry.entry_hash)
-        self.cursor.run_many(_INSERT_NODE, nodes)
+        # The left siblings this leaf completes are known from its index alone: fetch them in
+        # one query, then write every new node with one multi-row INSERT (two round trips
+        # for the tree, whatever the number of levels).
+        wanted, level = [], 0
+        while (entry.seq >> level) & 1:
+            wanted.append((level, (entry.seq >> level) - 1))
+            level += 1
+        siblings = _DictNodes(_get_nodes(self.cursor, wanted)) if wanted else _DictNodes({})
+        nodes = nodes_completed_by_append(siblings, entry.seq, entry.entry_hash)
+        values = ", ".join(["(?, ?, ?)"] * len(nodes))
+        params = [value for node in nodes for value in node]
+        # VALUES holds "?" placeholders only, never values.
+        self.cursor.run(f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {values}", params)  # noqa: S608
 
 
 def _read_head(cursor: SqlCursor) -> Head:
