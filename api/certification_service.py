@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from api.service import LedgerService
-from ledger.errors import EntryNotFoundError
+from ledger.errors import EntryNotFoundError, SchemaError
+from ledger.statements import schema_errors
 from verifiers.certification import (
     STANDARD_KIND,
     Scope,
@@ -97,7 +100,10 @@ def evaluation_body(
     """Evaluate recorded evidence (dry run) and return the ``verification.issued`` fields a
     certifier would sign: ``standard_hash``, ``findings``, ``result`` (plus the evaluation)."""
     digest, standard = resolve_standard(service, standard_ref)
-    parsed = Scope.model_validate(scope)
+    try:
+        parsed = Scope.model_validate(scope)
+    except ValidationError as exc:
+        raise SchemaError("scope does not match the schema", schema_errors(exc, "scope.")) from exc
     subjects = parsed.subjects(association_id)
     with service.store.read_state() as state:
         evaluation = evaluate(standard, subjects, evidence_for(state, subjects), as_of)

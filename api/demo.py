@@ -38,6 +38,15 @@ recorded as points (allowed up to 4 ha) and three as polygons. Wet (baba) beans 
 Mar 2026), fermented and dried in two batches at ×0.38 (35–40 % [M]) and blended into one dry
 lot.
 
+**Certification** (DESIGN §6–7): the root publishes ``coffee-ab@1``, ``honey-ab@1`` and
+``cacao-ab@1``, adds the key ``certifier-certimex-2026`` bound to ``certifier_id`` certimex and
+accredits Certimex for the three. Every coffee plot is surveyed in January; two
+(``cs-plot07``, ``cs-plot14``) have 25 % shade cover and fail. Their lots reach the main blend,
+so ``cs-export-2526-001`` is *not* eligible, naming them; six sacks of green coffee from the two
+community groups whose plots all passed are segregated into ``cs-export-2526-002``, which is.
+The apiaries are verified before the first extraction and the filtered honey's laboratory
+report afterwards, so the drums are eligible. Cacao is not verified this season (ineligible).
+
 Statement times follow the season (the coffee cooperative joins in mid-January and enters its
 December deliveries from its paper receipts first); the statements are submitted in time
 order. Every statement has a fixed ``ts`` and a fixed nonce (``demo-<step>``), and Ed25519
@@ -50,12 +59,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.certification_service import evaluation_body
 from api.service import LedgerService
 from api.settings import Settings
 from ledger.keystore import KeyStore
@@ -63,6 +74,7 @@ from ledger.statements import sign_statement
 from ledger.supply.common import grams_to_kg
 from ledger.supply.geo import geodesic_area_ha
 from ledger.supply.identifiers import gtin14_check_digit
+from verifiers.standards.model import shipped_standards
 
 __all__ = ["DEMO_ORGS", "DEMO_ROLES", "build_demo"]
 
@@ -183,6 +195,18 @@ WET_TO_DRY = (38, 100)  # × 0.38 (facts.md §2 Cacao, [M] 35–40 %)
 
 _METRES_PER_DEG_LAT = 110_600.0
 
+ROOT = "root"
+CERTIFIER = "certifier-certimex-2026"
+"""The certifier's signing key bound to ``certifier_id`` (the older ``certifier-certimex`` key
+of ``DEMO_ROLES`` has no scope, so it cannot sign verifications)."""
+CERTIFIER_ID = "certimex"
+DEMO_STANDARDS = ("coffee-ab@1", "honey-ab@1", "cacao-ab@1")
+FAILING_COFFEE_PLOTS = ("cs-plot07", "cs-plot14")
+"""Coffee plots whose survey finds 25 % shade cover (CAB-SHADE-COVER needs at least 40 %)."""
+CERTIFIED_GROUPS = (0, 3)
+"""Community groups (0-based) whose plots all pass: part of their green coffee is segregated."""
+CERTIFIED_SACKS_PER_GROUP = 3
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -241,12 +265,17 @@ def _kg(grams: int) -> float | int:
     return grams_to_kg(grams)
 
 
+Body = dict[str, Any] | Callable[[LedgerService], dict[str, Any]]
+"""A statement body, or a function building it from the ledger at submission time (a
+verification's findings are the rule engine's evaluation of the evidence recorded so far)."""
+
+
 @dataclass(frozen=True)
 class _Step:
     ts: str
     signer: str
     entry_type: str
-    body: dict[str, Any]
+    body: Body
     nonce: str
 
 
@@ -259,7 +288,7 @@ class _Plan:
     kg: dict[str, float | int] = field(default_factory=dict)
     lots: dict[str, str] = field(default_factory=dict)
 
-    def add(self, ts: str, signer: str, entry_type: str, body: dict[str, Any], step: str) -> None:
+    def add(self, ts: str, signer: str, entry_type: str, body: Body, step: str) -> None:
         self.steps.append(_Step(ts, signer, entry_type, body, f"demo-{step}"))
 
     def org_id(self, key_name: str) -> str:
@@ -399,6 +428,9 @@ def _coffee(plan: _Plan) -> None:
         )
         green_lots.append((green_lot, green_g))
 
+    total_green_g = sum(g for _lot, g in green_lots)
+    certified_g = _certified_coffee(plan, green_lots)
+
     # Blend the four green lots, split off a whole number of 69 kg sacks, pack, ship.
     green_g = sum(g for _lot, g in green_lots)
     sacks = green_g // (SACK_KG * 1000)
@@ -485,10 +517,367 @@ def _coffee(plan: _Plan) -> None:
     plan.kg.update(
         coffee_cherry=_kg(totals["cherry"]),
         coffee_parchment=_kg(totals["parchment"]),
-        coffee_green=_kg(green_g),
+        coffee_green=_kg(total_green_g),
         coffee_sacks=sacks,
+        coffee_sacks_certified=certified_g // (SACK_KG * 1000),
+        coffee_export_certified=_kg(certified_g),
         coffee_export=_kg(export_g),
         coffee_remainder=_kg(rest_g) if rest_g else 0,
+    )
+
+
+def _certified_coffee(plan: _Plan, green_lots: list[tuple[str, int]]) -> int:
+    """Segregate part of the green coffee of the groups whose plots all passed into a second,
+    certified-only export lot; ``green_lots`` is updated to what goes on to the main blend.
+
+    Returns the grams of the certified export lot.
+    """
+    parts: list[tuple[str, int]] = []
+    split_on = date(2026, 3, 6)
+    for index in CERTIFIED_GROUPS:
+        lot, grams = green_lots[index]
+        part_g = CERTIFIED_SACKS_PER_GROUP * SACK_KG * 1000
+        main_lot, part_lot = f"{lot}-main", f"{lot}-ab"
+        plan.add(
+            _ts(split_on, 10 * index),
+            CAFE,
+            "lot.transformed",
+            {
+                "transformation_id": f"cs-segregate-g{index + 1}",
+                "kind": "split",
+                "inputs": [{"lot_id": lot, "quantity_kg": _kg(grams)}],
+                "outputs": [
+                    {"lot_id": main_lot, "quantity_kg": _kg(grams - part_g)},
+                    {"lot_id": part_lot, "quantity_kg": _kg(part_g)},
+                ],
+                "performed_on": split_on.isoformat(),
+            },
+            f"cs-segregate-g{index + 1}",
+        )
+        green_lots[index] = (main_lot, grams - part_g)
+        parts.append((part_lot, part_g))
+    certified_g = sum(g for _lot, g in parts)
+    blend_on = date(2026, 3, 9)
+    plan.add(
+        _ts(blend_on, -60),
+        CAFE,
+        "lot.transformed",
+        {
+            "transformation_id": "cs-blend-2526-ab",
+            "kind": "blend",
+            "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in parts],
+            "outputs": [{"lot_id": "cs-green-ab", "quantity_kg": _kg(certified_g)}],
+            "performed_on": blend_on.isoformat(),
+        },
+        "cs-blend-2526-ab",
+    )
+    export_lot = "cs-export-2526-002"
+    gtin_data = "1750123456789"
+    plan.add(
+        _ts(date(2026, 3, 10), 30),
+        CAFE,
+        "lot.transformed",
+        {
+            "transformation_id": "cs-pack-2526-ab",
+            "kind": "pack",
+            "inputs": [{"lot_id": "cs-green-ab", "quantity_kg": _kg(certified_g)}],
+            "outputs": [
+                {
+                    "lot_id": export_lot,
+                    "quantity_kg": _kg(certified_g),
+                    "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
+                    "lot_number": "CS2526X002",
+                    "package": {
+                        "unit": "sack",
+                        "count": certified_g // (SACK_KG * 1000),
+                        "unit_kg": SACK_KG,
+                    },
+                }
+            ],
+            "performed_on": "2026-03-10",
+        },
+        "cs-pack-2526-ab",
+    )
+    plan.add(
+        _ts(date(2026, 3, 12), 10, hour=8),
+        CAFE,
+        "lot.shipped",
+        {
+            "shipment_id": "cs-ship-2526-002",
+            "lot_ids": [export_lot],
+            "to_org": plan.org_id(EXPORTER),
+            "shipped_on": "2026-03-12",
+            "document_ref": "carta porte CS-2026-0032 (demo)",
+        },
+        "cs-ship-2526-002",
+    )
+    plan.add(
+        _ts(date(2026, 3, 13), 10, hour=17),
+        EXPORTER,
+        "lot.received",
+        {"shipment_id": "cs-ship-2526-002", "received_on": "2026-03-13"},
+        "es-receive-cs-2526-002",
+    )
+    plan.lots["coffee_export_certified"] = export_lot
+    return certified_g
+
+
+def _attachment(name: str, media_type: str = "application/pdf") -> dict[str, str]:
+    """A file the evidence rests on, by the SHA-256 of fixed demo bytes."""
+    digest = hashlib.sha256(f"biotraza demo file: {name}".encode()).hexdigest()
+    return {"sha256": digest, "media_type": media_type, "name": name}
+
+
+def _evidence(
+    plan: _Plan,
+    ts: str,
+    signer: str,
+    evidence_id: str,
+    subject: tuple[str, str],
+    field_name: str,
+    value: Any,
+    *,
+    observed_on: str,
+    method: str,
+    attachments: list[dict[str, str]] | None = None,
+) -> None:
+    plan.add(
+        ts,
+        signer,
+        "evidence.recorded",
+        {
+            "evidence_id": evidence_id,
+            "subject_kind": subject[0],
+            "subject_id": subject[1],
+            "field": field_name,
+            "value": value,
+            "observed_on": observed_on,
+            "method": method,
+            "attachments": attachments or [],
+        },
+        evidence_id,
+    )
+
+
+def _verification(
+    verification_id: str,
+    association_id: str,
+    scope: dict[str, Any],
+    standard: str,
+    as_of: str,
+    valid: tuple[str, str],
+) -> Callable[[LedgerService], dict[str, Any]]:
+    """A ``verification.issued`` body whose findings the rule engine computes at submission
+    (exactly what the ledger re-checks); the same on a replay, as no evidence about these
+    subjects is recorded after it."""
+
+    def build(service: LedgerService) -> dict[str, Any]:
+        preview = evaluation_body(
+            service,
+            standard_ref=standard,
+            association_id=association_id,
+            scope=scope,
+            as_of=as_of,
+        )
+        return {
+            "verification_id": verification_id,
+            "association_id": association_id,
+            "scope": preview["scope"],
+            "standard_hash": preview["standard_hash"],
+            "as_of": as_of,
+            "findings": preview["findings"],
+            "result": preview["result"],
+            "valid_from": valid[0],
+            "valid_until": valid[1],
+        }
+
+    return build
+
+
+def _certification(plan: _Plan) -> None:
+    """Standards, the certifier's scoped key and accreditation, evidence and verifications.
+
+    Coffee: every plot is surveyed on 21 Jan 2026; two plots (``cs-plot07``, ``cs-plot14``)
+    have 25 % shade cover, under the 40 % of CAB-SHADE-COVER. Certimex verifies the 18 passing
+    plots (pass) and records the two failing ones (fail). Their lots reach the main blend, so
+    ``cs-export-2526-001`` is not eligible; ``cs-export-2526-002`` holds only green coffee of
+    groups 1 and 4 (all plots certified) and is. Honey: the 8 apiaries are inspected in late
+    Feb and verified before the first extraction; the filtered lot's laboratory report is
+    verified on 29 May, which makes the drums packed from it eligible.
+    """
+    for k, ref in enumerate(DEMO_STANDARDS):
+        plan.add(
+            _ts(date(2026, 1, 15), k, hour=13),
+            ROOT,
+            "standard.published",
+            {"standard": shipped_standards()[ref].to_dict()},
+            f"standard-{ref.replace('@', '-')}",
+        )
+    plan.add(
+        "2026-01-15T12:30:00Z",
+        ROOT,
+        "key.added",
+        {
+            "name": CERTIFIER,
+            "public_key": plan.public_keys[CERTIFIER],
+            "role": "certifier",
+            "scope": {"certifier_id": CERTIFIER_ID},
+        },
+        f"grant-{CERTIFIER}",
+    )
+    plan.add(
+        _ts(date(2026, 1, 15), hour=14),
+        ROOT,
+        "accreditation.granted",
+        {
+            "certifier_id": CERTIFIER_ID,
+            "name": "Certimex, Certificadora Mexicana de Productos y Procesos Ecológicos (demo)",
+            "accreditation_ref": "EMA acreditación demo 26-001",
+            "products": ["coffee", "honey", "cacao"],
+            "standards": [ref.split("@")[0] for ref in DEMO_STANDARDS],
+            "valid_from": "2026-01-01",
+            "valid_until": "2028-12-31",
+        },
+        f"accredit-{CERTIFIER_ID}",
+    )
+
+    # Coffee: field survey of every plot, the organic certificate of the cooperative.
+    cafe = plan.org_id(CAFE)
+    surveyed = "2026-01-21"
+    _evidence(
+        plan,
+        _ts(date(2026, 1, 21), hour=9),
+        CAFE,
+        "cs-ev-org-organic",
+        ("association", cafe),
+        "organic_certificate_valid",
+        True,
+        observed_on=surveyed,
+        method="copy of the organic certificate (demo)",
+        attachments=[_attachment("certificado-organico-cafe-sierra.pdf")],
+    )
+    passing: list[str] = []
+    failing: list[str] = []
+    for i in range(len(_COFFEE_PLOTS)):
+        n = f"{i + 1:02d}"
+        plot = f"cs-plot{n}"
+        (failing if plot in FAILING_COFFEE_PLOTS else passing).append(plot)
+        u = _unit(f"cs{n}:survey")
+        values: dict[str, Any] = {
+            "shade_cover_pct": 25 if plot in FAILING_COFFEE_PLOTS else 45 + round(25 * u),
+            "native_woody_species_count": 10 + round(9 * u),
+            "canopy_height_m": round(12.5 + 6 * u, 1),
+            "canopy_strata_count": 3 + (i % 2),
+            "stream_buffer_m": 6 + round(8 * u),
+            "river_buffer_m": 12 + round(10 * u),
+            "agrochemicals_used": [] if i % 3 else ["copper oxychloride"],
+            "deforestation_free_since_2020_12_31": True,
+            "leaf_litter_present": True,
+            "herbaceous_layer_present": True,
+        }
+        for k, (field_name, value) in enumerate(values.items()):
+            _evidence(
+                plan,
+                _ts(date(2026, 1, 21), 12 * i + k, hour=10),
+                CAFE,
+                f"cs-ev-{n}-{k + 1:02d}",
+                ("plot", plot),
+                field_name,
+                value,
+                observed_on=surveyed,
+                method="field survey with densiometer (demo)",
+                attachments=[_attachment(f"cs-plot{n}-foto.jpg", "image/jpeg")] if k == 0 else None,
+            )
+    coffee_valid = ("2025-12-01", "2026-11-30")
+    for verification_id, plots, minutes in (
+        ("cs-ver-2526-001", passing, 0),
+        ("cs-ver-2526-002", failing, 10),
+    ):
+        plan.add(
+            _ts(date(2026, 1, 23), minutes, hour=10),
+            CERTIFIER,
+            "verification.issued",
+            _verification(
+                verification_id,
+                cafe,
+                {"products": ["coffee"], "plots": plots},
+                "coffee-ab@1",
+                "2026-01-23",
+                coffee_valid,
+            ),
+            verification_id,
+        )
+
+    # Honey: apiary inspection before the season, laboratory report of the filtered lot.
+    miel = plan.org_id(MIEL)
+    apiaries = [f"mc-apiary{i + 1:02d}" for i in range(len(_APIARIES))]
+    for i, apiary in enumerate(apiaries):
+        u = _unit(f"{apiary}:inspection")
+        values = {
+            "forage_natural_share_pct": 70 + round(20 * u),
+            "varroa_treatments": ["oxalic acid"] if i % 2 else ["thymol", "formic acid"],
+            "wax_foundation_organic": True,
+        }
+        for k, (field_name, value) in enumerate(values.items()):
+            _evidence(
+                plan,
+                _ts(date(2026, 2, 25), 5 * i + k, hour=10),
+                MIEL,
+                f"mc-ev-{i + 1:02d}-{k + 1:02d}",
+                ("apiary", apiary),
+                field_name,
+                value,
+                observed_on="2026-02-25",
+                method="apiary inspection and land-cover map, 3 km radius (demo)",
+            )
+    plan.add(
+        _ts(date(2026, 2, 27), hour=10),
+        CERTIFIER,
+        "verification.issued",
+        _verification(
+            "mc-ver-2026-001",
+            miel,
+            {"products": ["honey"], "apiaries": apiaries},
+            "honey-ab@1",
+            "2026-02-27",
+            ("2026-03-01", "2027-02-28"),
+        ),
+        "mc-ver-2026-001",
+    )
+    lab = {
+        "moisture_pct": 18.4,
+        "hmf_mg_per_kg": 14.2,
+        "diastase_schade": 12.5,
+        "sucrose_g_per_100g": 1.8,
+        "free_acidity_meq_per_kg": 31,
+    }
+    report = _attachment("informe-laboratorio-mc-filtered-2026.pdf")
+    for k, (field_name, value) in enumerate(lab.items()):
+        _evidence(
+            plan,
+            _ts(date(2026, 5, 28), k, hour=10),
+            MIEL,
+            f"mc-ev-lab-{k + 1:02d}",
+            ("lot", "mc-filtered-2026"),
+            field_name,
+            value,
+            observed_on="2026-05-25",
+            method="laboratory analysis of a representative sample (demo)",
+            attachments=[report],
+        )
+    plan.add(
+        _ts(date(2026, 5, 29), hour=10),
+        CERTIFIER,
+        "verification.issued",
+        _verification(
+            "mc-ver-2026-002",
+            miel,
+            {"products": ["honey"], "lots": ["mc-filtered-2026"]},
+            "honey-ab@1",
+            "2026-05-29",
+            ("2026-05-25", "2027-05-24"),
+        ),
+        "mc-ver-2026-002",
     )
 
 
@@ -743,8 +1132,9 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
 
     Returns:
         ``size`` (entries in the ledger), ``appended`` (entries this run added: 0 on a
-        replay), the main lot ids (``coffee_export_lot``, ``honey_drums_lot``,
-        ``cacao_dry_lot``, plus remainders under ``lots``), ``orgs`` (key name → org id)
+        replay), the main lot ids (``coffee_export_lot``, ``coffee_export_certified_lot``,
+        ``honey_drums_lot``, ``cacao_dry_lot``, plus remainders under ``lots``),
+        ``coffee_failing_plots``, ``orgs`` (key name → org id)
         and ``kg`` (quantities at each stage, sack and drum counts).
     """
     from api.cli import init_ledger
@@ -753,17 +1143,19 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
     init_ledger(cfg, secret, ts="2026-01-01T00:00:00Z")
     keys = KeyStore(cfg.key_dir)
     root = keys.load("root", secret)
-    for name in [n for n, _role in DEMO_ROLES] + list(DEMO_ORGS):
+    for name in [n for n, _role in DEMO_ROLES] + list(DEMO_ORGS) + [CERTIFIER]:
         if not keys.exists(name):
             keys.create(name, secret)
     signers: dict[str, Ed25519PrivateKey] = {
-        name: keys.load(name, secret) for name in [REGISTRAR, *DEMO_ORGS]
+        name: keys.load(name, secret) for name in [REGISTRAR, CERTIFIER, *DEMO_ORGS]
     }
-    plan = _Plan(public_keys={name: keys.info(name).public_key for name in DEMO_ORGS})
+    signers[ROOT] = root
+    plan = _Plan(public_keys={name: keys.info(name).public_key for name in [*DEMO_ORGS, CERTIFIER]})
     _organizations(plan)
     _coffee(plan)
     _cacao(plan)
     _honey(plan)
+    _certification(plan)
     plan.steps.sort(key=lambda step: step.ts)  # stable: same-time steps keep their order
 
     service = LedgerService.open(cfg.resolved_database_url)
@@ -782,9 +1174,10 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
             )
             appended += result.created
         for step in plan.steps:
+            body = step.body(service) if callable(step.body) else step.body
             result = service.submit(
                 sign_statement(
-                    signers[step.signer], step.entry_type, step.body, ts=step.ts, nonce=step.nonce
+                    signers[step.signer], step.entry_type, body, ts=step.ts, nonce=step.nonce
                 )
             )
             appended += result.created
@@ -792,6 +1185,8 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
             "size": service.head().size,
             "appended": appended,
             "coffee_export_lot": plan.lots["coffee_export"],
+            "coffee_export_certified_lot": plan.lots["coffee_export_certified"],
+            "coffee_failing_plots": list(FAILING_COFFEE_PLOTS),
             "honey_drums_lot": plan.lots["honey_drums"],
             "cacao_dry_lot": plan.lots["cacao_dry"],
             "lots": dict(plan.lots),

@@ -381,13 +381,16 @@ def _apply_verification(ctx: AppendContext, body: VerificationBody) -> None:
     rule(body.as_of <= signed_on, "as_of is after the statement's date", "as_of")
     require(ctx.state.get(ORG_KIND, body.association_id), "unknown association", "association_id")
     subjects = body.scope.subjects(body.association_id)
-    for index, (kind, subject_id) in enumerate(subjects[1:]):
-        owner = _subject_org(ctx.state, kind, subject_id, f"scope.{kind}s")
-        rule(
-            owner == body.association_id,
-            f"{kind} {subject_id} belongs to {owner}, not {body.association_id}",
-            f"scope.{kind}s.{index}",
-        )
+    listed = {"plot": body.scope.plots, "apiary": body.scope.apiaries, "lot": body.scope.lots}
+    for kind, ids in listed.items():
+        for index, subject_id in enumerate(ids):
+            field = f"scope.{'apiaries' if kind == 'apiary' else kind + 's'}.{index}"
+            owner = _subject_org(ctx.state, kind, subject_id, field)
+            rule(
+                owner == body.association_id,
+                f"{kind} {subject_id} belongs to {owner}, not {body.association_id}",
+                field,
+            )
     # 3. The findings are exactly what the rule engine finds in the recorded evidence.
     evaluation = evaluate(
         standard,

@@ -12,6 +12,9 @@ What each test proves:
 * Geometry: every coffee plot above 4 ha (and in this demo every coffee plot) is a Polygon;
   most coffee plots are ≤ 1 ha, as in the 2014 padrón.
 * The numbers stay in the documented ranges (field yields, conversion factors).
+* Certification: three standards published, Certimex accredited with a scoped key; the main
+  coffee export lot is *ineligible* and names the two failing plots, the segregated export lot
+  is eligible, the honey drums are eligible (apiary and laboratory verifications).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from api.settings import Settings
 from ledger.chain import verify_stored_leaves
 from ledger.storage.sql.store import SqlState
 from ledger.supply.lineage import upstream
+from verifiers.eligibility import Eligibility, check_eligibility
 
 PASSPHRASE = "demo-test-passphrase"
 
@@ -191,3 +195,74 @@ def test_numbers_stay_in_documented_ranges(
             per_ha = grams / 1000 / plots[site_id]["area_ha"]
             assert 990 <= per_ha <= 1510, site
     assert len(per_site) == 20 + 6 + 8
+
+
+def _eligibility(service: LedgerService, lot_id: str) -> Eligibility:
+    with service.store.reading() as cursor:
+        return check_eligibility(SqlState(cursor), lot_id)
+
+
+def test_certification_is_recorded(service: LedgerService) -> None:
+    standards = _docs(service, "standard").values()
+    assert sorted((d["id"], d["version"]) for d in standards) == [
+        ("cacao-ab", 1),
+        ("coffee-ab", 1),
+        ("honey-ab", 1),
+    ]
+    [accreditation] = _docs(service, "accreditation").values()
+    assert accreditation["certifier_id"] == "certimex" and accreditation["status"] == "active"
+    assert set(accreditation["products"]) == {"coffee", "honey", "cacao"}
+    verifications = _docs(service, "verification")
+    assert {k: (d["result"], d["status"]) for k, d in verifications.items()} == {
+        "cs-ver-2526-001": ("pass", "active"),
+        "cs-ver-2526-002": ("fail", "active"),
+        "mc-ver-2026-001": ("pass", "active"),
+        "mc-ver-2026-002": ("pass", "active"),
+    }
+    assert all(d["certifier_id"] == "certimex" for d in verifications.values())
+    assert len(verifications["cs-ver-2526-001"]["scope"]["plots"]) == 18
+    assert all(d["observed_on"] <= "2026-05-28" for d in _docs(service, "evidence").values())
+
+
+def test_coffee_export_lots_one_eligible_one_not(
+    demo: tuple[Settings, dict[str, Any]], service: LedgerService
+) -> None:
+    _cfg, summary = demo
+    assert summary["coffee_failing_plots"] == ["cs-plot07", "cs-plot14"]
+    main = _eligibility(service, summary["coffee_export_lot"])
+    assert not main.eligible
+    assert [(r.code, r.subject) for r in main.reasons] == [
+        ("input_not_eligible", "lot:cs-green-export")
+    ]
+    for plot in summary["coffee_failing_plots"]:
+        assert f"plot:{plot}" in main.reasons[0].message_en
+        assert f"plot:{plot}" in main.reasons[0].message_es
+
+    certified_lot = summary["coffee_export_certified_lot"]
+    assert certified_lot != summary["coffee_export_lot"]
+    certified = _eligibility(service, certified_lot)
+    assert certified.eligible, certified.reasons
+    assert certified.verifications == ["cs-ver-2526-001"]
+
+    lots = _docs(service, "lot")
+    doc = lots[certified_lot]
+    assert doc["custodian"] == _org("org-exportadora")
+    assert doc["lot_number"] == "CS2526X002"
+    assert doc["quantity_g"] == summary["kg"]["coffee_export_certified"] * 1000
+    assert doc["quantity_g"] < lots[summary["coffee_export_lot"]]["quantity_g"]
+    assert doc["package"]["count"] == summary["kg"]["coffee_sacks_certified"]
+    with service.store.reading() as cursor:
+        lineage = upstream(SqlState(cursor), certified_lot)
+    assert not set(lineage.plots) & set(summary["coffee_failing_plots"])
+
+
+def test_honey_drums_are_eligible_cacao_is_not(
+    demo: tuple[Settings, dict[str, Any]], service: LedgerService
+) -> None:
+    _cfg, summary = demo
+    drums = _eligibility(service, summary["honey_drums_lot"])
+    assert drums.eligible, drums.reasons
+    assert drums.verifications == ["mc-ver-2026-001", "mc-ver-2026-002"]
+    cacao = _eligibility(service, summary["cacao_dry_lot"])
+    assert not cacao.eligible
+    assert {r.code for r in cacao.reasons} == {"input_not_eligible"}

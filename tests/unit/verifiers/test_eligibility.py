@@ -1,0 +1,264 @@
+"""Eligibility of lots (segregation): a blend with one ineligible input is ineligible, and the
+reason names the input; harvest windows, revocations, failing verifications and lot-level
+criteria (honey lab results) each change the answer as DESIGN §7 says.
+
+In-memory ledgers; statements at 2026-03-01, coffee harvested 2026-01-15, evidence observed
+2026-01-10, verifications valid 2025-10-01..2026-09-30 unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from api.service import full_registry
+from ledger.storage import InMemoryLedgerStore
+from tests.cert_factories import (
+    accredit,
+    add_certifier,
+    issue_verification,
+    publish,
+    record_evidence,
+)
+from tests.supply_factories import SupplyWorld
+from verifiers.eligibility import Eligibility, check_eligibility
+
+COFFEE = {"products": ["coffee"]}
+
+
+@dataclass
+class Chain:
+    w: SupplyWorld
+    key: Ed25519PrivateKey
+
+    @property
+    def state(self) -> Any:
+        return self.w.store.projections  # type: ignore[attr-defined]
+
+    def check(self, lot_id: str) -> Eligibility:
+        return check_eligibility(self.state, lot_id)
+
+    def verify(self, verification_id: str, scope: dict[str, Any], **over: Any) -> None:
+        issue_verification(self.w, self.key, verification_id, "coop-a", scope, **over)
+
+    def revoke(self, verification_id: str) -> None:
+        body = {"verification_id": verification_id, "reason": "non-conformity found"}
+        self.w.submit(self.key, "verification.revoked", body)
+
+
+def _world() -> tuple[SupplyWorld, Ed25519PrivateKey]:
+    w = SupplyWorld(InMemoryLedgerStore(), full_registry(), ["coop-a"])
+    w.producer("coop-a", "p-1")
+    w.producer("coop-a", "p-2")
+    publish(w, "coffee-ab@1")
+    publish(w, "honey-ab@1")
+    key = add_certifier(w)
+    accredit(w, products=["coffee", "honey"], standards=["coffee-ab", "honey-ab"])
+    return w, key
+
+
+@pytest.fixture
+def coffee() -> Chain:
+    """Two plots with passing evidence; each harvest processed to parchment, then blended.
+
+    Nothing is verified yet.
+    """
+    w, key = _world()
+    record_evidence(w, "coop-a", "association", "coop-a")
+    for n in ("1", "2"):
+        w.plot("coop-a", f"pl-{n}", f"p-{n}")
+        record_evidence(w, "coop-a", "plot", f"pl-{n}")
+        w.harvest("coop-a", f"h-{n}", {f"pl-{n}": 1000})
+        w.transform("coop-a", f"wet-{n}", "process", [(f"h-{n}", 1000)], [(f"pa-{n}", 220)],
+                    form="parchment")  # fmt: skip
+    w.transform("coop-a", "blend", "blend", [("pa-1", 220), ("pa-2", 220)], [("bl", 440)])
+    return Chain(w, key)
+
+
+def _codes(result: Eligibility) -> list[tuple[str, str, str]]:
+    return [(r.code, r.lot_id, r.subject) for r in result.reasons]
+
+
+def _bilingual(result: Eligibility) -> None:
+    for reason in result.reasons:
+        assert reason.message_en and reason.message_es
+        assert reason.message_en != reason.message_es
+        assert reason.to_dict()["message_es"] == reason.message_es
+
+
+# --------------------------------------------------------------------------- coffee
+
+
+def test_blend_with_one_uncertified_input_is_ineligible_naming_it(coffee: Chain) -> None:
+    coffee.verify("v1", {**COFFEE, "plots": ["pl-1"]})
+    assert coffee.check("h-1").eligible and coffee.check("pa-1").eligible
+    assert not coffee.check("h-2") and not coffee.check("pa-2")
+
+    result = coffee.check("bl")
+    assert not result.eligible and not result
+    assert _codes(result) == [("input_not_eligible", "bl", "lot:pa-2")]
+    reason = result.reasons[0]
+    # The chain is named down to the plot: pa-2 ← h-2 ← plot:pl-2.
+    for text in (reason.message_en, reason.message_es):
+        assert "pa-2" in text and "h-2" in text and "plot:pl-2" in text
+    assert "pa-1" not in reason.message_en
+    _bilingual(result)
+    assert coffee.check("h-2").reasons[0].code == "origin_not_certified"
+    assert coffee.check("h-2").reasons[0].subject == "plot:pl-2"
+
+
+def test_blend_of_certified_inputs_is_eligible_with_verifications(coffee: Chain) -> None:
+    coffee.verify("v1", {**COFFEE, "plots": ["pl-1"]})
+    coffee.verify("v2", {**COFFEE, "plots": ["pl-2"]})
+    result = coffee.check("bl")
+    assert result.eligible and result.reasons == []
+    assert result.verifications == ["v1", "v2"]
+    assert result.to_dict() == {
+        "lot_id": "bl",
+        "eligible": True,
+        "reasons": [],
+        "verifications": ["v1", "v2"],
+    }
+
+
+def test_one_verification_for_both_plots_is_enough(coffee: Chain) -> None:
+    coffee.verify("v-all", {**COFFEE, "plots": ["pl-1", "pl-2"]})
+    assert coffee.check("bl").verifications == ["v-all"]
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_until"),
+    [("2026-01-16", "2026-12-31"), ("2025-06-01", "2026-01-14")],
+    ids=["starts-after-harvest", "ends-before-harvest"],
+)
+def test_harvest_outside_the_verification_window(
+    coffee: Chain, valid_from: str, valid_until: str
+) -> None:
+    scope = {**COFFEE, "plots": ["pl-1", "pl-2"]}
+    coffee.verify("v1", scope, valid_from=valid_from, valid_until=valid_until)
+    result = coffee.check("h-1")
+    assert _codes(result) == [("origin_not_certified", "h-1", "plot:pl-1")]
+    assert "2026-01-15" in result.reasons[0].message_en
+    _bilingual(result)
+    assert [r.subject for r in coffee.check("bl").reasons] == ["lot:pa-1", "lot:pa-2"]
+
+
+def test_harvest_window_must_be_covered_whole(coffee: Chain) -> None:
+    coffee.verify("v1", {**COFFEE, "plots": ["pl-1"]}, valid_from="2026-01-20")
+    coffee.w.harvest("coop-a", "h-late", {"pl-1": 100}, harvested_from="2026-01-20")
+    coffee.w.harvest(
+        "coop-a", "h-span", {"pl-1": 100}, harvested_from="2026-01-18", harvested_to="2026-01-22"
+    )
+    assert coffee.check("h-late").eligible
+    assert not coffee.check("h-span").eligible
+
+
+def test_revoking_makes_previously_eligible_lots_ineligible(coffee: Chain) -> None:
+    coffee.verify("v1", {**COFFEE, "plots": ["pl-1"]})
+    coffee.verify("v2", {**COFFEE, "plots": ["pl-2"]})
+    assert coffee.check("bl").eligible
+    coffee.revoke("v2")
+    assert coffee.check("h-1").eligible
+    assert not coffee.check("h-2").eligible
+    assert _codes(coffee.check("bl")) == [("input_not_eligible", "bl", "lot:pa-2")]
+    assert coffee.check("bl").verifications == ["v1"]
+
+
+def test_failing_verification_does_not_count(coffee: Chain) -> None:
+    record_evidence(coffee.w, "coop-a", "plot", "pl-2", override={"shade_cover_pct": 25})
+    coffee.verify("v-fail", {**COFFEE, "plots": ["pl-2"]})
+    assert coffee.state.get("verification", "v-fail")["result"] == "fail"
+    result = coffee.check("h-2")
+    assert _codes(result) == [("origin_not_certified", "h-2", "plot:pl-2")]
+
+
+def test_verification_for_another_product_does_not_count(coffee: Chain) -> None:
+    coffee.w.apiary("coop-a", "ap-x", "p-1")
+    record_evidence(coffee.w, "coop-a", "apiary", "ap-x", ref="honey-ab@1")
+    coffee.verify("v-honey", {"products": ["honey"], "apiaries": ["ap-x"]}, ref="honey-ab@1")
+    assert not coffee.check("h-1").eligible
+
+
+def test_unknown_lot_is_ineligible(coffee: Chain) -> None:
+    result = coffee.check("no-such-lot")
+    assert _codes(result) == [("unknown_lot", "no-such-lot", "lot:no-such-lot")]
+    _bilingual(result)
+
+
+def test_coffee_needs_no_lot_verification(coffee: Chain) -> None:
+    """coffee-ab has no lot-level criteria: certified origins are enough."""
+    coffee.verify("v1", {**COFFEE, "plots": ["pl-1", "pl-2"]})
+    assert [r.code for r in coffee.check("bl").reasons] == []
+
+
+# --------------------------------------------------------------------------- honey
+
+
+HONEY = {"products": ["honey"]}
+
+
+@pytest.fixture
+def honey() -> Chain:
+    """Two certified apiaries; raw lots filtered together, split, the drum part packed."""
+    w, key = _world()
+    for n in ("1", "2"):
+        w.apiary("coop-a", f"ap-{n}", f"p-{n}")
+        record_evidence(w, "coop-a", "apiary", f"ap-{n}", ref="honey-ab@1")
+        w.harvest("coop-a", f"raw-{n}", {f"ap-{n}": 350}, product="honey")
+    chain = Chain(w, key)
+    chain.verify("v-api", {**HONEY, "apiaries": ["ap-1", "ap-2"]}, ref="honey-ab@1")
+    w.transform("coop-a", "filter", "process", [("raw-1", 350), ("raw-2", 350)],
+                [("filtered", 686)], form="filtered")  # fmt: skip
+    w.transform("coop-a", "split", "split", [("filtered", 686)], [("to-drum", 600), ("rest", 86)])
+    drums = {
+        "lot_id": "drums",
+        "quantity_kg": 600,
+        "package": {"unit": "drum", "count": 2, "unit_kg": 300},
+    }
+    w.transform("coop-a", "pack", "pack", [("to-drum", 600)], [drums])
+    return chain
+
+
+def test_drums_need_a_lab_verification_upstream(honey: Chain) -> None:
+    assert honey.check("raw-1").eligible is False  # lot criteria apply to the raw lot too
+    result = honey.check("drums")
+    assert _codes(result) == [("lot_criteria_unverified", "drums", "lot:drums")]
+    _bilingual(result)
+
+    record_evidence(honey.w, "coop-a", "lot", "filtered", ref="honey-ab@1")
+    honey.verify("v-lab", {**HONEY, "lots": ["filtered"]}, ref="honey-ab@1")
+    assert honey.state.get("verification", "v-lab")["result"] == "pass"
+    result = honey.check("drums")
+    assert result.eligible, result.reasons
+    assert result.verifications == ["v-api", "v-lab"]
+    assert honey.check("filtered").eligible and honey.check("rest").eligible
+    assert not honey.check("raw-1").eligible  # the lab verification is downstream of it
+
+
+def test_failing_lab_verification_does_not_count(honey: Chain) -> None:
+    record_evidence(
+        honey.w, "coop-a", "lot", "filtered", ref="honey-ab@1", override={"moisture_pct": 21.5}
+    )
+    honey.verify("v-lab", {**HONEY, "lots": ["filtered"]}, ref="honey-ab@1")
+    assert honey.state.get("verification", "v-lab")["result"] == "fail"
+    assert [r.code for r in honey.check("drums").reasons] == ["lot_criteria_unverified"]
+
+
+def test_lab_verification_of_a_sibling_lot_does_not_count(honey: Chain) -> None:
+    record_evidence(honey.w, "coop-a", "lot", "rest", ref="honey-ab@1")
+    honey.verify("v-lab", {**HONEY, "lots": ["rest"]}, ref="honey-ab@1")
+    assert honey.check("rest").eligible
+    assert not honey.check("drums").eligible
+
+
+def test_revoked_apiary_verification_spoils_the_drums(honey: Chain) -> None:
+    record_evidence(honey.w, "coop-a", "lot", "filtered", ref="honey-ab@1")
+    honey.verify("v-lab", {**HONEY, "lots": ["filtered"]}, ref="honey-ab@1")
+    assert honey.check("drums").eligible
+    honey.revoke("v-api")
+    result = honey.check("drums")
+    assert [r.code for r in result.reasons] == ["input_not_eligible"]
+    assert result.reasons[0].subject == "lot:to-drum"
