@@ -258,10 +258,12 @@ class _SqlTransaction:
             level += 1
         siblings = _DictNodes(_get_nodes(self.cursor, wanted)) if wanted else _DictNodes({})
         nodes = nodes_completed_by_append(siblings, entry.seq, entry.entry_hash)
-        values = ", ".join(["(?, ?, ?)"] * len(nodes))
-        params = [value for node in nodes for value in node]
-        # VALUES holds "?" placeholders only, never values.
-        self.cursor.run(f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {values}", params)  # noqa: S608
+        if nodes:  # never empty in the ledger (the leaf itself); benchmarks stub it out
+            values = ", ".join(["(?, ?, ?)"] * len(nodes))
+            params = [value for node in nodes for value in node]
+            # VALUES holds "?" placeholders only, never values.
+            query = f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {values}"  # noqa: S608
+            self.cursor.run(query, params)
 
 
 def _read_head(cursor: SqlCursor) -> Head:
