@@ -351,6 +351,16 @@ def open_service(cfg: Settings, *, with_operator: bool = False) -> LedgerService
     return LedgerService.open(cfg.resolved_database_url, migrate=False, operator_key=key)
 
 
+@contextmanager
+def opened_service(cfg: Settings, *, with_operator: bool = False) -> Iterator[LedgerService]:
+    """The configured ledger for the duration of a command."""
+    service = open_service(cfg, with_operator=with_operator)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
 @app.command()
 def checkpoint(
     output: Annotated[

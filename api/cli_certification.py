@@ -14,7 +14,17 @@ from api.certification_service import (
     resolve_standard,
     standard_diff,
 )
-from api.cli import ServerOpt, app, cli_errors, load_key, open_service, out, settings, submit
+from api.cli import (
+    ServerOpt,
+    app,
+    cli_errors,
+    load_key,
+    open_service,
+    opened_service,
+    out,
+    settings,
+    submit,
+)
 from ledger.errors import EntryNotFoundError
 from ledger.statements import sign_statement
 from verifiers.standards.model import shipped_standards
@@ -113,6 +123,14 @@ ApiaryOpt = Annotated[list[str], typer.Option("--apiary", help="Apiary in scope 
 LotOpt = Annotated[list[str], typer.Option("--lot", help="Lot in scope (repeat).")]
 
 
+def _preview(standard: str, association: str, scope: ScopeOpts, as_of: str) -> dict[str, Any]:
+    """The dry-run evaluation both ``evaluate`` and ``verification issue`` show or sign."""
+    with opened_service(settings()) as service:
+        return evaluation_body(
+            service, standard_ref=standard, association_id=association, scope=scope, as_of=as_of
+        )
+
+
 @app.command("evaluate")
 def evaluate_command(
     standard: Annotated[str, typer.Option(help="Published standard: id, id@version or hash.")],
@@ -124,19 +142,8 @@ def evaluate_command(
     lot: LotOpt = [],  # noqa: B006
 ) -> None:
     """Dry run: evaluate recorded evidence against a standard (records nothing)."""
-    cfg = settings()
     with cli_errors():
-        service = open_service(cfg)
-        try:
-            body = evaluation_body(
-                service,
-                standard_ref=standard,
-                association_id=association,
-                scope=_scope(product, plot, apiary, lot),
-                as_of=as_of,
-            )
-        finally:
-            service.close()
+        body = _preview(standard, association, _scope(product, plot, apiary, lot), as_of)
     _echo(body)
 
 
@@ -158,17 +165,7 @@ def verification_issue(
     """Evaluate, sign and record a verification (the ledger re-checks the findings)."""
     cfg = settings()
     with cli_errors():
-        service = open_service(cfg)
-        try:
-            preview = evaluation_body(
-                service,
-                standard_ref=standard,
-                association_id=association,
-                scope=_scope(product, plot, apiary, lot),
-                as_of=as_of,
-            )
-        finally:
-            service.close()
+        preview = _preview(standard, association, _scope(product, plot, apiary, lot), as_of)
         body = {
             "verification_id": verification_id,
             "association_id": association,
