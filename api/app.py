@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import certification, entries, log, supply
+from api.routes import certification, entries, exports, log, supply
 from api.service import LedgerService
 from api.settings import Settings
 from ledger.errors import KeyStoreError
@@ -68,4 +68,5 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(log.router)
     app.include_router(supply.router)
     app.include_router(certification.router)
+    app.include_router(exports.router)
     return app

@@ -554,3 +554,4 @@ def main() -> None:
 # imported last because that module imports the helpers defined above.
 import api.cli_supply  # noqa: E402, F401, I001
 import api.cli_certification  # noqa: E402, F401, I001
+import api.cli_exports  # noqa: E402, F401, I001

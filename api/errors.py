@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.exports.base import ExportError
 from ledger.errors import (
     AuthorizationError,
     CheckpointError,
@@ -72,6 +73,7 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (EntryNotFoundError, 404, "not_found"),
     (ProofError, 400, "bad_proof_request"),
     (CheckpointError, 404, "no_checkpoint"),
+    (ExportError, 422, "export_refused"),
 ]
 
 
@@ -86,6 +88,8 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         fields = [("sig", str(exc))]
     elif isinstance(exc, AuthorizationError):
         fields = [("statement.actor", str(exc))]
+    elif isinstance(exc, ExportError):
+        fields = [(exc.field, str(exc))]
     elif isinstance(exc, NonceReplayError):
         fields = [("statement.nonce", str(exc))]
     for cls, status, code in _STATUS:
