@@ -34,6 +34,14 @@ from ledger.errors import (
     UnknownEntryTypeError,
     UnknownKeyError,
 )
+from verifiers.errors import (
+    EligibilityError,
+    FindingsMismatchError,
+    RuleEvaluationError,
+    RuleViolationError,
+    StandardError,
+    VerificationError,
+)
 
 __all__ = ["RequestTooLargeError", "error_body", "install_error_handlers"]
 
@@ -74,6 +82,12 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (ProofError, 400, "bad_proof_request"),
     (CheckpointError, 404, "no_checkpoint"),
     (ExportError, 422, "export_refused"),
+    (StandardError, 422, "invalid_standard"),
+    (FindingsMismatchError, 422, "findings_mismatch"),
+    (RuleEvaluationError, 422, "cannot_evaluate"),
+    (RuleViolationError, 422, "rule_failed"),
+    (EligibilityError, 422, "not_eligible"),
+    (VerificationError, 422, "verification_failed"),
 ]
 
 
@@ -88,6 +102,10 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         fields = [("sig", str(exc))]
     elif isinstance(exc, AuthorizationError):
         fields = [("statement.actor", str(exc))]
+    elif isinstance(exc, StandardError):
+        fields = [(f"standard.{path}", reason) for path, reason in exc.errors]
+    elif isinstance(exc, RuleViolationError):
+        fields = [(f"criteria.{cid}", "did not pass") for cid in exc.criterion_ids]
     elif isinstance(exc, ExportError):
         fields = [(exc.field, str(exc))]
     elif isinstance(exc, NonceReplayError):

@@ -75,6 +75,27 @@ def subject_node(kind: str, subject_id: str) -> str:
     return f"{kind}:{subject_id}"
 
 
+def _first_difference(signed: list[Any], expected: list[dict[str, Any]]) -> str:
+    """Name the first finding where the signed list and the engine's list part ways.
+
+    A certifier whose verification is refused needs to know which criterion to look at, not
+    only that "something" differs among a hundred findings.
+    """
+    for index, (mine, theirs) in enumerate(zip(signed, expected, strict=False)):
+        if mine != theirs:
+            where = f"finding {index} ({theirs.get('criterion_id')} on "
+            where += f"{theirs.get('subject_kind')} {theirs.get('subject_id')})"
+            if not isinstance(mine, dict):
+                return f"{where}: signed value is not an object"
+            keys = sorted(k for k in {*mine, *theirs} if mine.get(k) != theirs.get(k))
+            return f"{where}: " + ", ".join(
+                f"{k} signed {mine.get(k)!r}, engine {theirs.get(k)!r}" for k in keys
+            )
+    if len(signed) != len(expected):
+        return f"{len(signed)} findings signed, the engine has {len(expected)}"
+    return "the overall result differs"
+
+
 def _subject_org(state: State, kind: str, subject_id: str, field: str) -> str:
     doc = require(
         state.get(_SUBJECT_STATE_KIND[kind], subject_id), f"unknown {kind} {subject_id}", field
@@ -403,6 +424,7 @@ def _apply_verification(ctx: AppendContext, body: VerificationBody) -> None:
         raise FindingsMismatchError(
             f"signed findings/result ({body.result}) differ from the rule engine's evaluation "
             f"of the recorded evidence ({expected['result']}, {len(expected['findings'])} findings)"
+            f": {_first_difference(body.findings, expected['findings'])}"
         )
     doc = body.model_dump()
     doc.update(

@@ -11,11 +11,12 @@ the ledger. The HTTP layer maps the whole ``VerificationError`` branch to 422::
         │                            no subjects, product not covered): fail closed
         ├── RuleViolationError       an evaluation did not pass; .criterion_ids names the failures
         ├── EligibilityError         a lot is not eligible for a biolabel
-        ├── AccreditationError       a certifier may not certify this standard, scope or date
         └── FindingsMismatchError    recorded (signed) findings differ from the engine's own
 
-Left out: signature errors (``ledger.errors.SignatureError`` serves every package) and the
-HTTP mapping itself (``api/app.py``).
+Left out: signature errors (``ledger.errors.SignatureError`` serves every package), a
+certifier acting outside its accreditation (standard, product, scope or date: that is
+``ledger.errors.AuthorizationError``, HTTP 403, like any other key acting beyond its role) and
+the HTTP mapping itself (``api/errors.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only; rules imports this module
     from verifiers.rules import Evaluation
 
 __all__ = [
-    "AccreditationError",
     "EligibilityError",
     "FindingsMismatchError",
     "RuleEvaluationError",
@@ -84,10 +84,6 @@ class RuleViolationError(VerificationError):
 
 class EligibilityError(VerificationError):
     """A lot is not eligible for a biolabel (origins, inputs, mass balance or lot criteria)."""
-
-
-class AccreditationError(VerificationError):
-    """A certifier is not accredited for this standard, scope or date."""
 
 
 class FindingsMismatchError(VerificationError):

@@ -275,3 +275,58 @@ def test_lot_eligibility(client: TestClient, world: tuple[LedgerService, SupplyW
     response = client.get("/api/v1/lots/no-such-lot/eligibility")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+# --------------------------------------------------------------------------- rejected writes
+
+
+def _verification_statement(
+    client: TestClient, world: tuple[LedgerService, SupplyWorld, Any], **over: Any
+) -> dict[str, Any]:
+    _service, w, extra = world
+    preview = _evaluate(client).json()
+    body = {
+        "verification_id": "v-bad",
+        "association_id": "coop-a",
+        "scope": preview["scope"],
+        "standard_hash": preview["standard_hash"],
+        "as_of": preview["as_of"],
+        "findings": preview["findings"],
+        "result": preview["result"],
+        "valid_from": "2025-10-01",
+        "valid_until": "2026-09-30",
+        **over,
+    }
+    return w.sign(extra["key"], "verification.issued", body).to_dict()
+
+
+def test_verification_with_doctored_findings_is_422_and_leaves_ledger_unchanged(
+    client: TestClient, world: tuple[LedgerService, SupplyWorld, Any]
+) -> None:
+    preview = _evaluate(client).json()
+    doctored = [dict(f) for f in preview["findings"]]
+    victim = next(f for f in doctored if f["status"] == "pass")
+    victim["status"] = "fail"
+    size = client.get("/api/v1/log").json()["size"]
+    response = client.post(
+        "/api/v1/entries", json=_verification_statement(client, world, findings=doctored)
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "findings_mismatch"
+    assert victim["criterion_id"] in response.json()["error"]["message"]
+    assert client.get("/api/v1/log").json()["size"] == size
+    assert client.get("/api/v1/verifications/v-bad").status_code == 404
+
+
+def test_verification_outside_the_accredited_scope_is_403(
+    client: TestClient, world: tuple[LedgerService, SupplyWorld, Any]
+) -> None:
+    size = client.get("/api/v1/log").json()["size"]
+    scope = {"products": ["coffee", "honey"], "plots": ["pl-1"], "apiaries": [], "lots": []}
+    statement = _verification_statement(client, world, scope=scope)
+    response = client.post("/api/v1/entries", json=statement)
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["code"] == "not_authorized" and "not honey" in error["message"]
+    assert error["fields"][0]["field"] == "statement.actor"
+    assert client.get("/api/v1/log").json()["size"] == size

@@ -18,7 +18,6 @@ import verifiers.rules
 import verifiers.standards
 from ledger.errors import LedgerError
 from verifiers.errors import (
-    AccreditationError,
     EligibilityError,
     FindingsMismatchError,
     RuleEvaluationError,
@@ -623,7 +622,6 @@ def test_error_tree() -> None:
         RuleEvaluationError,
         RuleViolationError,
         EligibilityError,
-        AccreditationError,
         FindingsMismatchError,
     ):
         assert issubclass(cls, VerificationError)
