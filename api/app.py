@@ -10,11 +10,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import certification, entries, exports, log, supply
+from api.routes import blobs, certification, entries, exports, log, supply
 from api.service import LedgerService
 from api.settings import Settings
 from ledger.errors import KeyStoreError
 from ledger.keystore import KeyStore
+from ledger.storage.blobs import BlobStore
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +64,12 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.blobs = BlobStore(settings.blob_dir, settings.max_blob_bytes)
     install_error_handlers(app)
     app.include_router(entries.router)
     app.include_router(log.router)
     app.include_router(supply.router)
     app.include_router(certification.router)
     app.include_router(exports.router)
+    app.include_router(blobs.router)
     return app

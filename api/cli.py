@@ -29,7 +29,7 @@ from ledger.canonical import parse_json_strict
 from ledger.checkpoints import parse_verifier_key
 from ledger.errors import IntegrityError, LedgerError
 from ledger.keys import encode_public_key
-from ledger.keystore import KeyStore
+from ledger.keystore import KeyStore, load_pem_ed25519
 from ledger.statements import SignedStatement, schema_errors, sign_statement
 from ledger.transparency import (
     ConsistencyProofDocument,
@@ -176,6 +176,39 @@ def keys_export(name: str) -> None:
     )
 
 
+@keys_app.command("import")
+def keys_import(
+    name: Annotated[str, typer.Argument(help="Name to store the key under.")],
+    pem_file: Annotated[Path, typer.Argument(help="PKCS#8 PEM file of an Ed25519 key.")],
+    pem_passphrase: Annotated[
+        str | None, typer.Option(help="Passphrase of the PEM file, if it is encrypted.")
+    ] = None,
+) -> None:
+    """Store a key generated elsewhere (e.g. by a certifier), encrypted like the others."""
+    cfg = settings()
+    with cli_errors():
+        private_key = load_pem_ed25519(pem_file.read_bytes(), pem_passphrase)
+        info = keystore(cfg).save(name, private_key, passphrase(cfg, confirm=True))
+    out.print(f"{info.name}: {info.key_id}")
+
+
+def parse_scope(items: list[str]) -> dict[str, str]:
+    """``["k=v", …]`` as a dict.
+
+    Raises:
+        ValueError: an item without ``=`` or with an empty key, or a key given twice.
+    """
+    scope: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise ValueError(f"--scope {item!r}: expected KEY=VALUE")
+        if key in scope:
+            raise ValueError(f"--scope {key} given twice")
+        scope[key] = value
+    return scope
+
+
 @keys_app.command("grant")
 def keys_grant(
     name: Annotated[str, typer.Argument(help="Stored key to delegate a role to.")],
@@ -185,17 +218,20 @@ def keys_grant(
     signer: Annotated[
         str, typer.Option(help="Stored root key that signs the delegation.")
     ] = "root",
+    scope: Annotated[
+        list[str],
+        typer.Option(help="Scope as KEY=VALUE, e.g. certifier_id=certimex (repeat)."),
+    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
     server: ServerOpt = None,
 ) -> None:
     """Record key.added: a root key delegates ROLE to the stored key NAME."""
     cfg = settings()
     with cli_errors():
         info = keystore(cfg).info(name)
-        signed = sign_statement(
-            load_key(cfg, signer),
-            "key.added",
-            {"name": info.name, "public_key": info.public_key, "role": role},
-        )
+        body: dict[str, Any] = {"name": info.name, "public_key": info.public_key, "role": role}
+        if scope:
+            body["scope"] = parse_scope(scope)
+        signed = sign_statement(load_key(cfg, signer), "key.added", body)
         result = submit(cfg, signed, server)
     out.print(f"key {info.key_id} granted {role} at seq {result['seq']}")
 
@@ -555,3 +591,4 @@ def main() -> None:
 import api.cli_supply  # noqa: E402, F401, I001
 import api.cli_certification  # noqa: E402, F401, I001
 import api.cli_exports  # noqa: E402, F401, I001
+import api.cli_evidence  # noqa: E402, F401, I001

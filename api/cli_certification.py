@@ -29,12 +29,16 @@ from ledger.errors import EntryNotFoundError
 from ledger.statements import sign_statement
 from verifiers.standards.model import shipped_standards
 
-__all__ = ["standard_app", "verification_app"]
+__all__ = ["accreditation_app", "standard_app", "verification_app"]
 
 standard_app = typer.Typer(no_args_is_help=True, help="Standards: list, show, diff, publish.")
 verification_app = typer.Typer(no_args_is_help=True, help="Certifiers' verifications.")
 app.add_typer(standard_app, name="standard")
 app.add_typer(verification_app, name="verification")
+accreditation_app = typer.Typer(
+    no_args_is_help=True, help="Accreditation of certification bodies (root-signed)."
+)
+app.add_typer(accreditation_app, name="accreditation")
 
 
 def _echo(data: Any) -> None:
@@ -199,6 +203,80 @@ def verification_revoke(
         )
         result = submit(cfg, signed, server)
     out.print(f"verification {verification_id} revoked at seq {result['seq']}")
+
+
+@accreditation_app.command("grant")
+def accreditation_grant(
+    certifier_id: str,
+    name: Annotated[str, typer.Option(help="The certification body's name.")],
+    product: ProductOpt,
+    standard: Annotated[list[str], typer.Option(help="Standard id it may certify (repeat).")],
+    valid_from: Annotated[str, typer.Option(help="First day of the accreditation.")],
+    valid_until: Annotated[str, typer.Option(help="Last day of the accreditation.")],
+    accreditation_ref: Annotated[
+        str | None, typer.Option(help="The accreditor's reference, e.g. EMA file number.")
+    ] = None,
+    signer: Annotated[str, typer.Option(help="Stored root key.")] = "root",
+    server: ServerOpt = None,
+) -> None:
+    """Accredit a certifier for products and standards over a validity window."""
+    cfg = settings()
+    body: dict[str, Any] = {
+        "certifier_id": certifier_id,
+        "name": name,
+        "products": product,
+        "standards": standard,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+    }
+    if accreditation_ref:
+        body["accreditation_ref"] = accreditation_ref
+    with cli_errors():
+        signed = sign_statement(load_key(cfg, signer), "accreditation.granted", body)
+        result = submit(cfg, signed, server)
+    out.print(f"{certifier_id} accredited at seq {result['seq']}")
+
+
+def _change_accreditation(
+    change: str, certifier_id: str, reason: str, signer: str, server: str | None
+) -> None:
+    cfg = settings()
+    with cli_errors():
+        signed = sign_statement(
+            load_key(cfg, signer),
+            f"accreditation.{change}",
+            {"certifier_id": certifier_id, "reason": reason},
+        )
+        result = submit(cfg, signed, server)
+    out.print(f"{certifier_id} {change} at seq {result['seq']}")
+
+
+ReasonOpt = Annotated[str, typer.Option(help="Why, for the record.")]
+RootSignerOpt = Annotated[str, typer.Option(help="Stored root key.")]
+
+
+@accreditation_app.command("suspend")
+def accreditation_suspend(
+    certifier_id: str, reason: ReasonOpt, signer: RootSignerOpt = "root", server: ServerOpt = None
+) -> None:
+    """Suspend: the certifier's new verifications are refused until reinstated."""
+    _change_accreditation("suspended", certifier_id, reason, signer, server)
+
+
+@accreditation_app.command("reinstate")
+def accreditation_reinstate(
+    certifier_id: str, reason: ReasonOpt, signer: RootSignerOpt = "root", server: ServerOpt = None
+) -> None:
+    """Lift a suspension."""
+    _change_accreditation("reinstated", certifier_id, reason, signer, server)
+
+
+@accreditation_app.command("withdraw")
+def accreditation_withdraw(
+    certifier_id: str, reason: ReasonOpt, signer: RootSignerOpt = "root", server: ServerOpt = None
+) -> None:
+    """Withdraw for good (a new accreditation needs a new certifier id)."""
+    _change_accreditation("withdrawn", certifier_id, reason, signer, server)
 
 
 @app.command("eligibility")

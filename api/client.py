@@ -6,13 +6,14 @@ is built once, and re-sending the same object returns the entry it already becam
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
 import httpx
 
 from ledger.entries import Entry
-from ledger.errors import HashMismatchError
+from ledger.errors import HashMismatchError, IntegrityError
 from ledger.hashing import EntryHash
 from ledger.statements import SignedStatement
 
@@ -106,6 +107,28 @@ class BiotrazaClient:
             json={"entry": signed.to_dict(), "personal_data": personal_data, "salt": salt},
         )
         return SubmitResult(response.json(), created=response.status_code == 201)
+
+    def put_blob(self, data: bytes, sha256: str) -> dict[str, Any]:
+        """Upload an evidence file under its hash (idempotent: retrying is harmless)."""
+        response = self._request(
+            "PUT",
+            f"/api/v1/blobs/{sha256}",
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        result: dict[str, Any] = response.json()
+        return result
+
+    def get_blob(self, sha256: str) -> bytes:
+        """Download an evidence file and check it against its hash.
+
+        Raises:
+            IntegrityError: the bytes received do not hash to ``sha256``.
+        """
+        data = self._request("GET", f"/api/v1/blobs/{sha256}").content
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise IntegrityError(f"file received for {sha256} hashes to something else")
+        return data
 
     def head(self) -> dict[str, Any]:
         """``{"size": n, "head_hash": hex}``."""

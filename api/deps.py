@@ -8,8 +8,9 @@ from fastapi import Depends, Request
 
 from api.service import LedgerService
 from api.settings import Settings
+from ledger.storage.blobs import BlobStore
 
-__all__ = ["ServiceDep", "SettingsDep"]
+__all__ = ["BlobsDep", "ServiceDep", "SettingsDep"]
 
 
 def _service(request: Request) -> LedgerService:
@@ -22,5 +23,11 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _blobs(request: Request) -> BlobStore:
+    blobs: BlobStore = request.app.state.blobs
+    return blobs
+
+
 ServiceDep = Annotated[LedgerService, Depends(_service)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+BlobsDep = Annotated[BlobStore, Depends(_blobs)]

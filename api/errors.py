@@ -34,6 +34,7 @@ from ledger.errors import (
     UnknownEntryTypeError,
     UnknownKeyError,
 )
+from ledger.storage.blobs import BlobHashMismatchError, BlobTooLargeError
 from verifiers.errors import (
     EligibilityError,
     FindingsMismatchError,
@@ -69,6 +70,8 @@ def error_body(
 
 # Most specific first: the first matching class decides the status.
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
+    (BlobTooLargeError, 413, "request_too_large"),
+    (BlobHashMismatchError, 422, "hash_mismatch"),
     (EncodingError, 400, "malformed_json"),
     (UnknownEntryTypeError, 422, "unknown_entry_type"),
     (SchemaError, 422, "schema_error"),

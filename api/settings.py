@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     origin: str = "biotraza.example/log"
     operator_key_name: str = "operator"
     max_request_bytes: int = 128 * 1024
+    max_blob_bytes: int = 25 * 1024 * 1024
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -36,6 +37,11 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The configured URL, or the SQLite file under the data directory."""
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where evidence files live, by SHA-256 (on the server's disk, whatever the database)."""
+        return self.data_dir / "blobs"
 
     @property
     def key_dir(self) -> Path:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.serialization import (
 from ledger.errors import KeyStoreError
 from ledger.keys import KeyId, encode_public_key, key_id
 
-__all__ = ["KeyInfo", "KeyStore"]
+__all__ = ["KeyInfo", "KeyStore", "load_pem_ed25519"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSPHRASE = 8
@@ -62,13 +62,20 @@ class KeyStore:
         Raises:
             KeyStoreError: bad name, short passphrase, or a key of that name exists.
         """
+        return self.save(name, Ed25519PrivateKey.generate(), passphrase)
+
+    def save(self, name: str, private_key: Ed25519PrivateKey, passphrase: str) -> KeyInfo:
+        """Store an existing key (e.g. one a certifier generated elsewhere), encrypted.
+
+        Raises:
+            KeyStoreError: bad name, short passphrase, or a key of that name exists.
+        """
         key_path, pub_path = self._paths(name)
         if len(passphrase) < MIN_PASSPHRASE:
             raise KeyStoreError(f"passphrase must be at least {MIN_PASSPHRASE} characters")
         if key_path.exists() or pub_path.exists():
             raise KeyStoreError(f"key {name!r} already exists in {self.directory}")
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        private_key = Ed25519PrivateKey.generate()
         pem = private_key.private_bytes(
             Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(passphrase.encode("utf-8"))
         )
@@ -96,12 +103,9 @@ class KeyStore:
         except FileNotFoundError:
             raise KeyStoreError(f"no key named {name!r} in {self.directory}") from None
         try:
-            private_key = load_pem_private_key(pem, passphrase.encode("utf-8"))
-        except (ValueError, TypeError) as exc:
-            raise KeyStoreError(f"cannot decrypt key {name!r}: wrong passphrase?") from exc
-        if not isinstance(private_key, Ed25519PrivateKey):
-            raise KeyStoreError(f"key {name!r} is not an Ed25519 key")
-        return private_key
+            return load_pem_ed25519(pem, passphrase)
+        except KeyStoreError as exc:
+            raise KeyStoreError(f"cannot decrypt key {name!r}: wrong passphrase? ({exc})") from exc
 
     def info(self, name: str) -> KeyInfo:
         """The public half of a stored key.
@@ -129,6 +133,23 @@ class KeyStore:
         """Whether a key of that name is stored."""
         key_path, _ = self._paths(name)
         return key_path.exists()
+
+
+def load_pem_ed25519(pem: bytes, passphrase: str | None) -> Ed25519PrivateKey:
+    """An Ed25519 private key from PKCS#8 PEM, encrypted (with ``passphrase``) or not.
+
+    Raises:
+        KeyStoreError: not PEM, wrong or missing passphrase, or not an Ed25519 key.
+    """
+    try:
+        private_key = load_pem_private_key(
+            pem, passphrase.encode("utf-8") if passphrase is not None else None
+        )
+    except (ValueError, TypeError) as exc:
+        raise KeyStoreError("cannot read the PEM key: wrong or missing passphrase?") from exc
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise KeyStoreError("not an Ed25519 key")
+    return private_key
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -20,7 +20,7 @@ from api.certification_service import (
     resolve_standard,
     standard_diff,
 )
-from api.deps import ServiceDep
+from api.deps import BlobsDep, ServiceDep
 from api.supply_service import document, documents
 from ledger.supply.common import Day
 
@@ -76,9 +76,14 @@ def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str
 
 
 @router.get("/evidence/{evidence_id}")
-def get_evidence(service: ServiceDep, evidence_id: IdPath) -> dict[str, Any]:
-    """One recorded measurement or declaration."""
-    return document(service, "evidence", evidence_id)
+def get_evidence(service: ServiceDep, blobs: BlobsDep, evidence_id: IdPath) -> dict[str, Any]:
+    """One recorded measurement or declaration; each attached file with its download URL and
+    whether this server holds it (`stored`)."""
+    doc = document(service, "evidence", evidence_id)
+    for attachment in doc.get("attachments", []):
+        attachment["stored"] = blobs.exists(attachment["sha256"])
+        attachment["url"] = f"/api/v1/blobs/{attachment['sha256']}"
+    return doc
 
 
 @router.get("/accreditations")

@@ -1,0 +1,127 @@
+"""Evidence files over HTTP on SQLite and PostgreSQL ledgers: upload by hash (idempotent),
+upload-and-learn-the-hash, download and HEAD, and every refusal as a JSON error naming the
+field: wrong hash (422), too large (413), unknown file (404), malformed name (400). The
+evidence document reports, per attachment, whether the server holds the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.service import LedgerService, full_registry
+from api.settings import Settings
+from tests.supply_factories import SupplyWorld
+
+REPORT = b"%PDF-1.7\n" + b"analisis de humedad 17.8 %\n" * 500
+DIGEST = hashlib.sha256(REPORT).hexdigest()
+
+
+@pytest.fixture
+def service(db_url: str) -> Iterator[LedgerService]:
+    opened = LedgerService.open(db_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def client(service: LedgerService, tmp_path: Path) -> TestClient:
+    settings = Settings(data_dir=tmp_path, database_url="sqlite:///unused", max_blob_bytes=64_000)
+    return TestClient(create_app(settings, service))
+
+
+def test_put_get_head_roundtrip(client: TestClient, tmp_path: Path) -> None:
+    first = client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT)
+    assert first.status_code == 201, first.text
+    assert first.json() == {
+        "sha256": DIGEST,
+        "size": len(REPORT),
+        "created": True,
+        "url": f"/api/v1/blobs/{DIGEST}",
+    }
+    again = client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT)
+    assert again.status_code == 200 and again.json()["created"] is False
+    got = client.get(f"/api/v1/blobs/{DIGEST}")
+    assert got.status_code == 200 and got.content == REPORT
+    assert got.headers["etag"] == f'"{DIGEST}"' and "immutable" in got.headers["cache-control"]
+    head = client.head(f"/api/v1/blobs/{DIGEST}")
+    assert head.status_code == 200 and head.headers["content-length"] == str(len(REPORT))
+    assert (tmp_path / "blobs" / DIGEST[:2] / DIGEST[2:4] / DIGEST).read_bytes() == REPORT
+
+
+def test_post_answers_the_hash(client: TestClient) -> None:
+    response = client.post("/api/v1/blobs", content=REPORT)
+    assert response.status_code == 201 and response.json()["sha256"] == DIGEST
+
+
+def test_wrong_hash_is_422_and_nothing_is_stored(client: TestClient) -> None:
+    other = hashlib.sha256(b"other").hexdigest()
+    response = client.put(f"/api/v1/blobs/{other}", content=REPORT)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "hash_mismatch"
+    assert error["fields"][0]["field"] == "sha256" and DIGEST in error["message"]
+    assert client.head(f"/api/v1/blobs/{other}").status_code == 404
+    assert client.head(f"/api/v1/blobs/{DIGEST}").status_code == 404
+
+
+def test_too_large_is_413(client: TestClient) -> None:
+    big = b"x" * 64_001
+    response = client.post("/api/v1/blobs", content=big)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "request_too_large"
+    assert response.json()["error"]["fields"][0]["field"] == "body"
+    digest = hashlib.sha256(big).hexdigest()
+    assert client.head(f"/api/v1/blobs/{digest}").status_code == 404
+
+
+def test_unknown_and_malformed_names(client: TestClient) -> None:
+    missing = client.get(f"/api/v1/blobs/{hashlib.sha256(b'nope').hexdigest()}")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    for bad in (DIGEST.upper(), DIGEST[:10], "..%2F..%2Fetc%2Fpasswd"):
+        response = client.get(f"/api/v1/blobs/{bad}")
+        assert response.status_code in (400, 404), response.text
+        assert "error" in response.json()
+    malformed = client.put(f"/api/v1/blobs/{DIGEST.upper()}", content=REPORT)
+    assert malformed.status_code == 400
+    assert malformed.json()["error"]["fields"][0]["field"] == "path.sha256"
+
+
+def test_evidence_document_marks_attachments_stored(
+    client: TestClient, service: LedgerService
+) -> None:
+    world = SupplyWorld(service.store, full_registry(), ["coop-a"])
+    world.producer("coop-a", "p-1")
+    world.plot("coop-a", "pl-1", "p-1")
+    absent = hashlib.sha256(b"photo never uploaded").hexdigest()
+    world.submit(
+        "coop-a",
+        "evidence.recorded",
+        {
+            "evidence_id": "ev-moisture",
+            "subject_kind": "plot",
+            "subject_id": "pl-1",
+            "field": "shade_cover_pct",
+            "value": 55,
+            "observed_on": "2026-01-10",
+            "method": "densiometer survey",
+            "attachments": [
+                {"sha256": DIGEST, "media_type": "application/pdf", "name": "informe.pdf"},
+                {"sha256": absent, "media_type": "image/jpeg", "name": "foto.jpg"},
+            ],
+        },
+    )
+    assert client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT).status_code == 201
+    doc = client.get("/api/v1/evidence/ev-moisture").json()
+    stored = {a["name"]: (a["stored"], a["url"]) for a in doc["attachments"]}
+    assert stored == {
+        "informe.pdf": (True, f"/api/v1/blobs/{DIGEST}"),
+        "foto.jpg": (False, f"/api/v1/blobs/{absent}"),
+    }
