@@ -21,7 +21,7 @@ from verifiers.certification import (
     standard_from_state,
 )
 from verifiers.eligibility import Eligibility, check_eligibility
-from verifiers.rules import evaluate
+from verifiers.rules import evaluate, findings_digest
 from verifiers.standards.model import Standard, diff_standards, shipped_standards
 
 __all__ = [
@@ -98,7 +98,8 @@ def evaluation_body(
     as_of: str,
 ) -> dict[str, Any]:
     """Evaluate recorded evidence (dry run) and return the ``verification.issued`` fields a
-    certifier would sign: ``standard_hash``, ``findings``, ``result`` (plus the evaluation)."""
+    certifier would sign: ``standard_hash``, ``findings`` or their ``findings_sha256`` (for
+    large scopes), ``result`` (plus the evaluation's reasons)."""
     digest, standard = resolve_standard(service, standard_ref)
     try:
         parsed = Scope.model_validate(scope)
@@ -115,6 +116,7 @@ def evaluation_body(
         "scope": parsed.model_dump(),
         "as_of": as_of,
         "findings": result["findings"],
+        "findings_sha256": findings_digest(result["findings"]),
         "result": result["result"],
         "reasons": result.get("reasons", []),
     }

@@ -25,6 +25,7 @@ from api.cli import (
     settings,
     submit,
 )
+from ledger.canonical import canonicalize
 from ledger.errors import EntryNotFoundError
 from ledger.statements import sign_statement
 from verifiers.standards.model import shipped_standards
@@ -114,6 +115,10 @@ def standard_publish(
 
 ScopeOpts = dict[str, list[str]]
 
+FULL_FINDINGS_LIMIT = 48 * 1024
+"""Findings up to this many canonical bytes are signed in full (the statement must stay under
+64 KiB); beyond it, ``verification issue`` signs their digest (``findings_sha256``)."""
+
 
 def _scope(
     products: list[str], plots: list[str], apiaries: list[str], lots: list[str]
@@ -164,19 +169,34 @@ def verification_issue(
     plot: PlotOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
     apiary: ApiaryOpt = [],  # noqa: B006
     lot: LotOpt = [],  # noqa: B006
+    sign_digest: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign-digest/--sign-findings",
+            help="Sign the findings' SHA-256 instead of the findings (default: only when "
+            "they are too many to sign in full).",
+        ),
+    ] = None,
     server: ServerOpt = None,
 ) -> None:
     """Evaluate, sign and record a verification (the ledger re-checks the findings)."""
     cfg = settings()
     with cli_errors():
         preview = _preview(standard, association, _scope(product, plot, apiary, lot), as_of)
+        if sign_digest is None:
+            sign_digest = len(canonicalize(preview["findings"])) > FULL_FINDINGS_LIMIT
+        findings: dict[str, Any] = (
+            {"findings_sha256": preview["findings_sha256"]}
+            if sign_digest
+            else {"findings": preview["findings"]}
+        )
         body = {
             "verification_id": verification_id,
             "association_id": association,
             "scope": preview["scope"],
             "standard_hash": preview["standard_hash"],
             "as_of": as_of,
-            "findings": preview["findings"],
+            **findings,
             "result": preview["result"],
             "valid_from": valid_from,
             "valid_until": valid_until,

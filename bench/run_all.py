@@ -25,6 +25,7 @@ BENCHMARKS = {
     "ledger": "bench.bench_ledger",
     "proofs": "bench.bench_proofs",
     "supply": "bench.bench_supply",
+    "certification": "bench.bench_certification",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"

@@ -36,7 +36,7 @@ from ledger.supply.lots import LOT_KIND
 from ledger.supply.orgs import ORG_KIND
 from ledger.supply.sites import APIARY_KIND, PLOT_KIND
 from verifiers.errors import FindingsMismatchError, StandardError
-from verifiers.rules import Evidence, evaluate
+from verifiers.rules import Evidence, describe_findings_difference, evaluate, findings_digest
 from verifiers.standards.model import Standard, load_standard, standard_hash
 
 __all__ = [
@@ -73,27 +73,6 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 def subject_node(kind: str, subject_id: str) -> str:
     """The node name of a certifiable subject in links: ``plot:<id>``, ``lot:<id>``…"""
     return f"{kind}:{subject_id}"
-
-
-def _first_difference(signed: list[Any], expected: list[dict[str, Any]]) -> str:
-    """Name the first finding where the signed list and the engine's list part ways.
-
-    A certifier whose verification is refused needs to know which criterion to look at, not
-    only that "something" differs among a hundred findings.
-    """
-    for index, (mine, theirs) in enumerate(zip(signed, expected, strict=False)):
-        if mine != theirs:
-            where = f"finding {index} ({theirs.get('criterion_id')} on "
-            where += f"{theirs.get('subject_kind')} {theirs.get('subject_id')})"
-            if not isinstance(mine, dict):
-                return f"{where}: signed value is not an object"
-            keys = sorted(k for k in {*mine, *theirs} if mine.get(k) != theirs.get(k))
-            return f"{where}: " + ", ".join(
-                f"{k} signed {mine.get(k)!r}, engine {theirs.get(k)!r}" for k in keys
-            )
-    if len(signed) != len(expected):
-        return f"{len(signed)} findings signed, the engine has {len(expected)}"
-    return "the overall result differs"
 
 
 def _subject_org(state: State, kind: str, subject_id: str, field: str) -> str:
@@ -344,10 +323,19 @@ class VerificationBody(Body):
     scope: Scope
     standard_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     as_of: Day
-    findings: list[dict[str, Any]] = Field(max_length=100_000)
+    findings: list[dict[str, Any]] | None = Field(default=None, max_length=100_000)
+    findings_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     result: Literal["pass", "fail"]
     valid_from: Day
     valid_until: Day
+
+    @model_validator(mode="after")
+    def _one_form_of_findings(self) -> VerificationBody:
+        # Full findings suit a few subjects; a group certificate over hundreds of plots signs
+        # their digest instead, or the statement would pass the 64 KiB limit.
+        if (self.findings is None) == (self.findings_sha256 is None):
+            raise ValueError("give exactly one of findings or findings_sha256")
+        return self
 
 
 class VerificationRevokedBody(Body):
@@ -420,14 +408,28 @@ def _apply_verification(ctx: AppendContext, body: VerificationBody) -> None:
         body.as_of,
     )
     expected = evaluation.to_dict()
-    if body.findings != expected["findings"] or body.result != expected["result"]:
+    digest = findings_digest(expected["findings"])
+    engine_says = f"{expected['result']}, {len(expected['findings'])} findings"
+    if body.findings is not None and body.findings != expected["findings"]:
         raise FindingsMismatchError(
-            f"signed findings/result ({body.result}) differ from the rule engine's evaluation "
-            f"of the recorded evidence ({expected['result']}, {len(expected['findings'])} findings)"
-            f": {_first_difference(body.findings, expected['findings'])}"
+            f"signed findings differ from the rule engine's evaluation of the recorded "
+            f"evidence ({engine_says}): "
+            f"{describe_findings_difference(body.findings, expected['findings'])}"
+        )
+    if body.findings_sha256 is not None and body.findings_sha256 != digest:
+        raise FindingsMismatchError(
+            f"signed findings_sha256 {body.findings_sha256} is not the digest of the rule "
+            f"engine's findings ({engine_says}, sha256 {digest}); dry-run the evaluation to "
+            "see them"
+        )
+    if body.result != expected["result"]:
+        raise FindingsMismatchError(
+            f"signed result {body.result} differs from the rule engine's ({engine_says})"
         )
     doc = body.model_dump()
     doc.update(
+        findings=expected["findings"],
+        findings_sha256=digest,
         certifier_id=certifier_id,
         standard_id=standard.id,
         standard_version=standard.version,

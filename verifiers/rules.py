@@ -41,6 +41,7 @@ carry es/en).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -69,7 +70,9 @@ __all__ = [
     "FindingStatus",
     "Result",
     "check_evaluation",
+    "describe_findings_difference",
     "evaluate",
+    "findings_digest",
     "verify_evaluation",
     "verify_findings_match",
 ]
@@ -997,11 +1000,18 @@ def _first_difference(recorded: Mapping[str, Any], engine: dict[str, Any]) -> st
     extra = sorted(set(recorded) - set(engine))
     if extra:
         return f"unexpected keys {extra}"
-    ours = engine["findings"]
-    theirs = recorded.get("findings")
-    if not isinstance(theirs, list):
+    return describe_findings_difference(recorded.get("findings"), engine["findings"])
+
+
+def describe_findings_difference(recorded: object, engine: list[dict[str, Any]]) -> str:
+    """Name the first place where recorded findings part from the engine's, for a message.
+
+    A certifier whose verification is refused needs to know which criterion on which subject
+    to look at, not only that "something" differs among a thousand findings.
+    """
+    if not isinstance(recorded, list):
         return "findings: recorded value is not a list"
-    for index, (mine, other) in enumerate(zip(ours, theirs, strict=False)):
+    for index, (mine, other) in enumerate(zip(engine, recorded, strict=False)):
         if mine != other:
             label = f"{mine['criterion_id']} {mine['subject_kind']}:{mine['subject_id']}"
             if not isinstance(other, dict):
@@ -1013,7 +1023,20 @@ def _first_difference(recorded: Mapping[str, Any], engine: dict[str, Any]) -> st
                         f"engine {_show(value)}"
                     )
             return f"findings.{index} ({label}): unexpected keys"
-    return f"findings: recorded {len(theirs)}, engine {len(ours)}"
+    if len(recorded) != len(engine):
+        return f"findings: recorded {len(recorded)}, engine {len(engine)}"
+    return "findings are equal"
+
+
+def findings_digest(findings: list[dict[str, Any]]) -> str:
+    """SHA-256 (hex) of the RFC 8785 bytes of a findings list.
+
+    What a certifier signs instead of the findings themselves when a verification covers
+    many subjects: the list is deterministic (:meth:`Evaluation.to_dict`), so the ledger
+    recomputes it from the recorded evidence and compares digests, and the statement stays
+    small whatever the size of the association.
+    """
+    return hashlib.sha256(canonicalize(findings)).hexdigest()
 
 
 def verify_findings_match(recorded: Mapping[str, Any], evaluation: Evaluation) -> None:

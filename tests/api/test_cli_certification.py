@@ -31,10 +31,10 @@ from tests.supply_factories import SupplyWorld, org_key
 PHOTO = b"\xff\xd8\xff\xe0JFIF" + b"dosel de sombra, finca La Esperanza " * 200
 
 
-@pytest.fixture
-def env(tmp_path: Path, db_url: str) -> dict[str, str]:
+def _environment(tmp_path: Path, db_url: str, group_plots: int = 0) -> dict[str, str]:
     """A ledger with coop-a, plots pl-1 (full evidence but shade cover) and pl-2 (none), one
-    harvest from each; root and coop-a keys in the CLI's key store."""
+    harvest from each, and ``group_plots`` more plots with full evidence; root and coop-a
+    keys in the CLI's key store."""
     service = LedgerService.open(db_url)
     try:
         world = SupplyWorld(service.store, full_registry(), ["coop-a"])
@@ -43,6 +43,9 @@ def env(tmp_path: Path, db_url: str) -> dict[str, str]:
         world.plot("coop-a", "pl-2", "p-1")
         record_evidence(world, "coop-a", "association", "coop-a")
         record_evidence(world, "coop-a", "plot", "pl-1", drop=("shade_cover_pct",))
+        for number in range(group_plots):
+            world.plot("coop-a", f"pl-g{number:02d}", "p-1")
+            record_evidence(world, "coop-a", "plot", f"pl-g{number:02d}")
         world.harvest("coop-a", "h-1", {"pl-1": 500})
         world.harvest("coop-a", "h-2", {"pl-2": 500})
     finally:
@@ -58,6 +61,12 @@ def env(tmp_path: Path, db_url: str) -> dict[str, str]:
         "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
         "BIOTRAZA_DATABASE_URL": db_url,
     }
+
+
+@pytest.fixture
+def env(tmp_path: Path, db_url: str) -> dict[str, str]:
+    """See :func:`_environment`."""
+    return _environment(tmp_path, db_url)
 
 
 def _size(env: dict[str, str]) -> int:
@@ -231,3 +240,24 @@ def test_keys_import_keeps_the_key_it_was_given(env: dict[str, str], tmp_path: P
     ok(env, "keys", "import", "certifier-b", str(pem), "--pem-passphrase", "pem-pass")
     exported = json.loads(ok(env, "keys", "export", "certifier-b").stdout)
     assert exported["key_id"] == key_id(key)
+
+
+def test_a_group_certificate_signs_the_findings_digest(tmp_path: Path, db_url: str) -> None:
+    """Thirty plots' findings are too many to sign in full: ``verification issue`` signs
+    their digest, the ledger recomputes it, and the stored verification has every finding."""
+    env = _environment(tmp_path, db_url, group_plots=30)
+    _setup_certifier(env)
+    plots = [arg for n in range(30) for arg in ("--plot", f"pl-g{n:02d}")]
+    issue = [*ISSUE[: ISSUE.index("--plot")], *plots]
+    assert (
+        "verification v-g (pass) at seq" in ok(env, "verification", "issue", "v-g", *issue).stdout
+    )
+    service = LedgerService.open(db_url, migrate=False)
+    try:
+        entry = service.entry(service.head().size - 1)
+        body = entry.statement.body
+        assert "findings" not in body and len(body["findings_sha256"]) == 64
+        doc = service.store.state_get("verification", "v-g")
+        assert doc is not None and len(doc["findings"]) == 30 * 10 + 1
+    finally:
+        service.close()

@@ -20,7 +20,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.service import full_registry
 from ledger.chain import verify_entries
-from ledger.errors import AuthorizationError, DomainRuleError, LedgerError, UnknownKeyError
+from ledger.errors import (
+    AuthorizationError,
+    DomainRuleError,
+    LedgerError,
+    SchemaError,
+    UnknownKeyError,
+)
 from ledger.keys import encode_public_key, key_id
 from ledger.storage import InMemoryLedgerStore
 from tests.cert_factories import (
@@ -36,6 +42,7 @@ from tests.factories import make_key
 from tests.supply_factories import SupplyWorld
 from verifiers.eligibility import check_eligibility
 from verifiers.errors import FindingsMismatchError
+from verifiers.rules import findings_digest
 
 SCOPE_A: dict[str, Any] = {"products": ["coffee"], "plots": ["pl-a"]}
 
@@ -294,6 +301,55 @@ def test_findings_with_later_evidence_are_refused(cert: Cert) -> None:
     stale = cert.body()
     record_evidence(cert.w, "coop-a", "plot", "pl-a", override={"shade_cover_pct": 30})
     cert.refused(FindingsMismatchError, cert.key, "verification.issued", stale)
+
+
+def _digest_form(body: dict[str, Any]) -> dict[str, Any]:
+    """The same verification signing the findings' digest instead of the findings."""
+    findings = body.pop("findings")
+    return {**body, "findings_sha256": findings_digest(findings)}
+
+
+def test_group_certificate_over_many_plots_signs_the_findings_digest(cert: Cert) -> None:
+    """A cooperative's certificate over 60 plots: its findings (about 660) would pass the
+    64 KiB statement limit; the digest form is accepted, re-checked by the engine, and the
+    projection still carries the full findings for pages and eligibility."""
+    plots = [f"pl-g{n:02d}" for n in range(60)]
+    for plot_id in plots:
+        cert.w.plot("coop-a", plot_id, "p-a")
+        record_evidence(cert.w, "coop-a", "plot", plot_id)
+    scope = {"products": ["coffee"], "plots": plots}
+    full = cert.body("v-group", scope=scope)
+    with pytest.raises(LedgerError, match="over the 65536-byte limit"):
+        cert.w.submit(cert.key, "verification.issued", full)
+    expected = full["findings"]
+    cert.w.submit(cert.key, "verification.issued", _digest_form(full))
+    doc = cert.state.get("verification", "v-group")
+    assert doc["status"] == "active" and doc["result"] == "pass"
+    assert doc["findings"] == expected and doc["findings_sha256"] == findings_digest(expected)
+    assert cert.state.linked("verifies", "plot:pl-g59") == ["v-group"]
+    assert verify_entries(cert.w.entries(), full_registry()).size == cert.w.store.head().size
+
+
+def test_a_digest_of_other_findings_is_refused(cert: Cert) -> None:
+    body = cert.body()
+    _tamper_value(body)
+    error = cert.refused(FindingsMismatchError, cert.key, "verification.issued", _digest_form(body))
+    assert "is not the digest of the rule engine's findings" in str(error)
+    honest = _digest_form(cert.body())
+    honest["result"] = "fail"
+    error = cert.refused(FindingsMismatchError, cert.key, "verification.issued", honest)
+    assert "signed result fail differs" in str(error)
+
+
+@pytest.mark.parametrize("form", ["both", "neither"])
+def test_exactly_one_form_of_findings(cert: Cert, form: str) -> None:
+    body = cert.body()
+    if form == "both":
+        body["findings_sha256"] = findings_digest(body["findings"])
+    else:
+        del body["findings"]
+    error = cert.refused(SchemaError, cert.key, "verification.issued", body)
+    assert "exactly one of findings or findings_sha256" in str(error.errors)  # type: ignore[attr-defined]
 
 
 def test_unpublished_standard_hash_is_refused(cert: Cert) -> None:
