@@ -33,7 +33,7 @@ from ledger.keys import decode_public_key, key_id
 from ledger.merkle import nodes_completed_by_append
 from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
-from ledger.storage.sql.engine import BEGIN_OPTION, is_sqlite
+from ledger.storage.sql.engine import BEGIN_OPTION, is_sqlite, writer_queue
 
 __all__ = ["SqlCursor", "SqlLedgerStore", "SqlState", "TreeSnapshot"]
 
@@ -386,7 +386,7 @@ class SqlLedgerStore:
     @contextmanager
     def appending(self) -> Iterator[_SqlTransaction]:
         """An exclusive append transaction; commits on normal exit, rolls back on error."""
-        with self.engine.connect() as conn:
+        with writer_queue(self.engine), self.engine.connect() as conn:
             if is_sqlite(self.engine):
                 conn = conn.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
             with conn.begin():
