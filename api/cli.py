@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.client import BiotrazaClient, ClientError, entry_from_public
 from api.service import LedgerService
@@ -81,6 +82,11 @@ def cli_errors() -> Iterator[None]:
         fail("; ".join(f"{field}: {reason}" for field, reason in schema_errors(exc)))
     except (OSError, ValueError) as exc:
         fail(str(exc))
+    except SQLAlchemyError as exc:
+        # The driver's own first line ("connection refused", "no such table") says what is
+        # wrong; SQLAlchemy's wrapping adds only the statement and a link.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail(f"database error: {reason} (check BIOTRAZA_DATABASE_URL and that the server is up)")
 
 
 def settings() -> Settings:
@@ -592,3 +598,6 @@ import api.cli_supply  # noqa: E402, F401, I001
 import api.cli_certification  # noqa: E402, F401, I001
 import api.cli_exports  # noqa: E402, F401, I001
 import api.cli_evidence  # noqa: E402, F401, I001
+import api.cli_audit  # noqa: E402, F401, I001
+import api.cli_epcis  # noqa: E402, F401, I001
+import api.cli_labels  # noqa: E402, F401, I001

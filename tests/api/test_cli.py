@@ -298,3 +298,13 @@ def test_demo_data_dir_option_wins_over_environment(tmp_path: Path) -> None:
     assert (target / "ledger.db").is_file()
     assert {"root.key", "operator.key"} <= {p.name for p in (target / "keys").glob("*.key")}
     assert not real.exists()
+
+
+@pytest.mark.parametrize("args", [("ledger", "head"), ("log-key",), ("ledger", "verify")])
+def test_unreachable_database_is_one_line(keys_env: dict[str, str], args: tuple[str, ...]) -> None:
+    env = {**keys_env, "BIOTRAZA_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    result = run(env, *args)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "database error" in result.stderr and "BIOTRAZA_DATABASE_URL" in result.stderr
