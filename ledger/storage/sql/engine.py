@@ -2,7 +2,7 @@
 
 SQLite: WAL journal (readers never block the writer), ``synchronous=FULL`` (an acknowledged
 append survives power loss, not only a process crash), a busy timeout so concurrent processes
-wait instead of failing, and append transactions opened with ``BEGIN IMMEDIATE`` so two
+wait instead of failing; the store opens append transactions with ``BEGIN IMMEDIATE`` so two
 writers never both read the same head. PostgreSQL needs nothing special here; the store takes
 a transaction-scoped advisory lock.
 
@@ -24,10 +24,7 @@ try:  # POSIX only; elsewhere SQLite's own busy handler is the only queue.
 except ImportError:  # pragma: no cover - not on the platforms we run on
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["BEGIN_OPTION", "create_ledger_engine", "is_sqlite", "writer_queue"]
-
-BEGIN_OPTION = "biotraza_sqlite_begin"
-"""Execution option naming the SQLite BEGIN mode (``IMMEDIATE`` for appends)."""
+__all__ = ["create_ledger_engine", "is_sqlite", "writer_queue"]
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -70,8 +67,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Reads and migrations; appends open their own BEGIN IMMEDIATE (see the store).
+        conn.exec_driver_sql("BEGIN")
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from ledger.keys import decode_public_key, key_id
 from ledger.merkle import nodes_completed_by_append
 from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
-from ledger.storage.sql.engine import BEGIN_OPTION, is_sqlite, writer_queue
+from ledger.storage.sql.engine import is_sqlite, writer_queue
 
 __all__ = ["SqlCursor", "SqlLedgerStore", "SqlState", "TreeSnapshot"]
 
@@ -42,9 +42,19 @@ class SqlCursor:
     """A DBAPI cursor that speaks ``?`` placeholders on both engines."""
 
     def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.sqlite = conn.dialect.name == "sqlite"
-        self._cursor = conn.connection.cursor()
+        self._setup(conn.connection.cursor(), conn.dialect.name == "sqlite")
+
+    @classmethod
+    def over_dbapi(cls, dbapi_connection: Any, sqlite: bool) -> SqlCursor:
+        """A cursor on a pooled DBAPI connection (the append path, which manages its own
+        transaction rather than pay for SQLAlchemy's ``Connection`` around every append)."""
+        cursor = cls.__new__(cls)
+        cursor._setup(dbapi_connection.cursor(), sqlite)
+        return cursor
+
+    def _setup(self, dbapi_cursor: Any, sqlite: bool) -> None:
+        self.sqlite = sqlite
+        self._cursor = dbapi_cursor
         self._texts: dict[str, str] = {}
 
     def _sql(self, text: str) -> str:
@@ -108,6 +118,23 @@ SELECT node FROM walk WHERE node <> ? ORDER BY node
 """
 _CHECKPOINT_COLUMNS = "tree_size, root_hash, note, issued_at"
 _PG_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))"
+_SQLITE_BEGIN = "BEGIN IMMEDIATE"
+# PostgreSQL's first read of an append, in one round trip: the entry already recorded under
+# this (actor, nonce) if any ("n"), the head ("h"), and the left siblings ("s") the next leaf
+# n = head + 1 completes — level l while bits 0..l of n are all ones, i.e. (n + 1) is a
+# multiple of 2^(l+1) — at index (n >> l) - 1 (RFC 9162 §2.1.1 tree shape). No "%" in the
+# text: on PostgreSQL the placeholders become psycopg's %s.
+_PG_APPEND_READS = """
+WITH h AS (SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1)
+SELECT 'n', NULL::bigint, NULL::bigint, leaf FROM entries WHERE actor = ? AND nonce = ?
+UNION ALL
+SELECT 'h', seq, NULL::bigint, entry_hash FROM h
+UNION ALL
+SELECT 's', m.level::bigint, m.idx::bigint, m.hash
+FROM h CROSS JOIN generate_series(0, 61) AS g(l)
+JOIN merkle_nodes m ON m.level = g.l AND m.idx = ((h.seq + 1) >> g.l) - 1
+WHERE mod(h.seq + 2, 1::bigint << (g.l + 1)) = 0
+"""
 
 
 class SqlState:
@@ -261,19 +288,45 @@ class _DictNodes:
 
 
 class _SqlTransaction:
+    """One append under the writer lock.
+
+    On PostgreSQL every round trip counts (an append is a handful of tiny statements), so
+    :meth:`find_by_nonce` — the first read ``append`` makes — also fetches the head and the
+    left siblings the next leaf completes, in the same query; :meth:`head` and
+    :meth:`insert` then use what it found. The statement runs after the lock is held, and
+    each statement sees a fresh snapshot (READ COMMITTED), so nothing read is stale.
+    """
+
     def __init__(self, cursor: SqlCursor) -> None:
         self.cursor = cursor
         self._state = SqlState(cursor)
+        self._head: Head | None = None
+        self._siblings: dict[tuple[int, int], bytes] | None = None
 
     @property
     def state(self) -> State:
         return self._state
 
     def head(self) -> Head:
-        return _read_head(self.cursor)
+        if self._head is None:
+            self._head = _read_head(self.cursor)
+        return self._head
 
     def find_by_nonce(self, actor: str, nonce: str) -> Entry | None:
-        return _find_by_nonce(self.cursor, actor, nonce)
+        if self.cursor.sqlite:
+            return _find_by_nonce(self.cursor, actor, nonce)
+        existing: Entry | None = None
+        head = Head(size=0, last_hash=GENESIS_PREV)
+        siblings: dict[tuple[int, int], bytes] = {}
+        for tag, first, second, blob in self.cursor.all(_PG_APPEND_READS, (actor, nonce)):
+            if tag == "n":
+                existing = Entry.from_leaf_bytes(bytes(blob))
+            elif tag == "h":
+                head = Head(size=int(first) + 1, last_hash=EntryHash(bytes(blob)))
+            else:
+                siblings[(int(first), int(second))] = bytes(blob)
+        self._head, self._siblings = head, siblings
+        return existing
 
     def insert(self, entry: Entry) -> None:
         self._state.flush()
@@ -290,15 +343,17 @@ class _SqlTransaction:
                 statement.ts,
             ),
         )
-        # The left siblings this leaf completes are known from its index alone: fetch them in
-        # one query, then write every new node with one multi-row INSERT (two round trips
-        # for the tree, whatever the number of levels).
+        # The left siblings this leaf completes are known from its index alone; unless the
+        # first read already brought them, fetch them in one query. Every new node is then
+        # written with one multi-row INSERT, whatever the number of levels.
         wanted, level = [], 0
         while (entry.seq >> level) & 1:
             wanted.append((level, (entry.seq >> level) - 1))
             level += 1
-        siblings = _DictNodes(_get_nodes(self.cursor, wanted)) if wanted else _DictNodes({})
-        nodes = nodes_completed_by_append(siblings, entry.seq, entry.entry_hash)
+        known = self._siblings if self._head is not None and self._head.size == entry.seq else None
+        if known is None:
+            known = _get_nodes(self.cursor, wanted) if wanted else {}
+        nodes = nodes_completed_by_append(_DictNodes(known), entry.seq, entry.entry_hash)
         if nodes:  # never empty in the ledger (the leaf itself); benchmarks stub it out
             values = ", ".join(["(?, ?, ?)"] * len(nodes))
             params = [value for node in nodes for value in node]
@@ -386,15 +441,25 @@ class SqlLedgerStore:
     @contextmanager
     def appending(self) -> Iterator[_SqlTransaction]:
         """An exclusive append transaction; commits on normal exit, rolls back on error."""
-        with writer_queue(self.engine), self.engine.connect() as conn:
-            if is_sqlite(self.engine):
-                conn = conn.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-            with conn.begin():
-                cursor = SqlCursor(conn)
-                if not cursor.sqlite:
-                    # One writer per ledger schema; released at commit or rollback.
-                    cursor.run(_PG_LOCK)
-                yield _SqlTransaction(cursor)
+        sqlite = is_sqlite(self.engine)
+        with writer_queue(self.engine):
+            # A pooled DBAPI connection with the transaction managed here: the append path
+            # runs a handful of tiny statements, and SQLAlchemy's Connection, its events and
+            # its BEGIN cost as much again as the statements themselves.
+            raw = self.engine.raw_connection()
+            try:
+                cursor = SqlCursor.over_dbapi(raw, sqlite)
+                # SQLite: the write lock is taken at BEGIN, before the head is read.
+                # PostgreSQL: one writer per ledger schema, released at commit or rollback.
+                cursor.run(_SQLITE_BEGIN if sqlite else _PG_LOCK)
+                try:
+                    yield _SqlTransaction(cursor)
+                except BaseException:
+                    raw.rollback()
+                    raise
+                raw.commit()
+            finally:
+                raw.close()  # back to the pool
 
     @contextmanager
     def reading(self) -> Iterator[SqlCursor]:
