@@ -33,7 +33,7 @@ from ledger.registry import AppendContext, Registry
 from ledger.state import InMemoryState, StagedState, State
 from ledger.statements import MAX_STATEMENT_BYTES, SignedStatement
 from ledger.storage.base import LedgerStore, StoredLeaf
-from ledger.trust import GENESIS_TYPE, GenesisBody, active_key
+from ledger.trust import GENESIS_TYPE, KEY_KIND, GenesisBody, active_key
 
 __all__ = [
     "AppendResult",
@@ -123,6 +123,11 @@ def admit(
     if statement.type == GENESIS_TYPE:
         public_key = resolve_public_key(signed, lambda _kid: None)
     else:
+        # One query for the actor's key and the documents the rules will read (SQL stores).
+        wanted = [(KEY_KIND, statement.actor)]
+        if entry_type.reads is not None:
+            wanted.extend(entry_type.reads(body))
+        state.prefetch(wanted)
         actor_doc = active_key(state, statement.actor, statement.ts)
         if actor_doc["role"] not in entry_type.roles:
             raise AuthorizationError(

@@ -50,6 +50,10 @@ class EntryType:
     roles: frozenset[str]
     apply: Callable[[AppendContext, Any], None]
     description: str = ""
+    reads: Callable[[Any], Iterable[tuple[str, str]]] | None = None
+    """The ``(kind, key)`` documents ``apply`` will read for a body, known before it runs;
+    the ledger prefetches them with the actor's key in one query (see ``State.prefetch``).
+    Optional, and only about speed: a document left out is still read when asked for."""
 
     def parse_body(self, body: dict[str, Any]) -> BaseModel:
         """Validate a statement body against this type's model.

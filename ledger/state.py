@@ -16,7 +16,7 @@ one kind.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 __all__ = ["InMemoryState", "StagedState", "State", "state_json"]
@@ -67,6 +67,14 @@ class State(Protocol):
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The documents that exist among ``keys``."""
 
+    def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """A hint: these ``(kind, key)`` documents are about to be read.
+
+        A store that pays a round trip per read fetches them together, so an entry type's
+        rules cost one query for their inputs instead of one per document; in memory it is
+        a no-op. Reads after it return exactly what they would have without it.
+        """
+
 
 Link = tuple[str, str, str]
 
@@ -116,6 +124,9 @@ class InMemoryState:
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
+
+    def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """In memory: nothing to fetch."""
 
     def dump(self) -> dict[tuple[str, str], tuple[dict[str, Any], int]]:
         """Every document with the seq that wrote it, for replay-equality checks."""
@@ -201,6 +212,9 @@ class StagedState:
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
+
+    def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """In memory: nothing to fetch."""
 
     def commit(self) -> None:
         """Apply the staged writes to the base state."""

@@ -188,6 +188,10 @@ def _apply_genesis(ctx: AppendContext, body: GenesisBody) -> None:
     )
 
 
+def _key_added_reads(body: KeyAddedBody) -> list[tuple[str, str]]:
+    return [(KEY_KIND, key_id(decode_public_key(body.public_key)))]
+
+
 def _apply_key_added(ctx: AppendContext, body: KeyAddedBody) -> None:
     if body.role not in DELEGABLE_ROLES:
         raise DomainRuleError(
@@ -272,6 +276,7 @@ def trust_entry_types() -> list[EntryType]:
             roles=frozenset({"root"}),
             apply=_apply_key_added,
             description="A root key delegates a role to a new key.",
+            reads=_key_added_reads,
         ),
         EntryType(
             name="key.revoked",

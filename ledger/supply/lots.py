@@ -175,6 +175,21 @@ def _max_site_grams(site: dict[str, Any], kind: str, product: str, table_version
     return int((limit * 1000).to_integral_value(ROUND_FLOOR))
 
 
+def _harvest_reads(body: HarvestBody) -> list[tuple[str, str]]:
+    year = harvest_season(body.product, body.harvested_from)
+    wanted = [(LOT_KIND, body.lot_id)]
+    for origin in body.origins:
+        kind = PLOT_KIND if origin.plot_id else APIARY_KIND
+        site_id = origin.plot_id or origin.apiary_id or ""
+        wanted += [(kind, site_id), (SITE_HARVEST_KIND, f"{site_key(kind, site_id)}:{year}")]
+    return wanted
+
+
+def _transform_reads(body: TransformBody) -> list[tuple[str, str]]:
+    lots = [item.lot_id for item in body.inputs] + [out.lot_id for out in body.outputs]
+    return [(TRANSFORMATION_KIND, body.transformation_id), *((LOT_KIND, lot) for lot in lots)]
+
+
 def _apply_harvest(ctx: AppendContext, body: HarvestBody) -> None:
     org_id = acting_org(ctx)
     rule(ctx.state.get(LOT_KIND, body.lot_id) is None, f"lot {body.lot_id} exists", "lot_id")
@@ -415,6 +430,7 @@ def lot_entry_types() -> list[EntryType]:
             roles=frozenset({"association"}),
             apply=_apply_harvest,
             description="An association records a harvest lot from its plots or apiaries.",
+            reads=_harvest_reads,
         ),
         EntryType(
             name="lot.transformed",
@@ -422,5 +438,6 @@ def lot_entry_types() -> list[EntryType]:
             roles=frozenset({"association"}),
             apply=_apply_transform,
             description="The custodian processes, splits, blends or packs lots.",
+            reads=_transform_reads,
         ),
     ]

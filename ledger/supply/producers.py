@@ -82,6 +82,10 @@ def _apply_producer_registered(ctx: AppendContext, body: ProducerRegisteredBody)
     ctx.state.put(PRODUCER_KIND, body.producer_id, doc, ctx.seq)
 
 
+def _producer_reads(body: ProducerRegisteredBody) -> list[tuple[str, str]]:
+    return [(PRODUCER_KIND, body.producer_id)]
+
+
 def producer_entry_types() -> list[EntryType]:
     """Entry types of producer registration."""
     return [
@@ -91,5 +95,6 @@ def producer_entry_types() -> list[EntryType]:
             roles=frozenset({"association"}),
             apply=_apply_producer_registered,
             description="An association registers a member by pseudonymous id.",
+            reads=_producer_reads,
         )
     ]

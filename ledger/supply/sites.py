@@ -93,6 +93,14 @@ def _own_producer(ctx: AppendContext, producer_id: str) -> str:
     return org_id
 
 
+def _plot_reads(body: PlotRegisteredBody) -> list[tuple[str, str]]:
+    return [(PRODUCER_KIND, body.producer_id), (PLOT_KIND, body.plot_id)]
+
+
+def _apiary_reads(body: ApiaryRegisteredBody) -> list[tuple[str, str]]:
+    return [(PRODUCER_KIND, body.producer_id), (APIARY_KIND, body.apiary_id)]
+
+
 def _apply_plot_registered(ctx: AppendContext, body: PlotRegisteredBody) -> None:
     org_id = _own_producer(ctx, body.producer_id)
     rule(ctx.state.get(PLOT_KIND, body.plot_id) is None, f"plot {body.plot_id} exists", "plot_id")
@@ -135,6 +143,7 @@ def site_entry_types() -> list[EntryType]:
             roles=frozenset({"association"}),
             apply=_apply_plot_registered,
             description="An association records a member's plot with its geometry.",
+            reads=_plot_reads,
         ),
         EntryType(
             name="apiary.registered",
@@ -142,5 +151,6 @@ def site_entry_types() -> list[EntryType]:
             roles=frozenset({"association"}),
             apply=_apply_apiary_registered,
             description="An association records a member's apiary.",
+            reads=_apiary_reads,
         ),
     ]

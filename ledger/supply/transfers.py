@@ -39,6 +39,14 @@ class ReceivedBody(Body):
     received_on: Day | None = None
 
 
+def _shipped_reads(body: ShippedBody) -> list[tuple[str, str]]:
+    return [
+        (SHIPMENT_KIND, body.shipment_id),
+        (ORG_KIND, body.to_org),
+        *((LOT_KIND, lot_id) for lot_id in body.lot_ids),
+    ]
+
+
 def _apply_shipped(ctx: AppendContext, body: ShippedBody) -> None:
     org_id = acting_org(ctx)
     rule(
@@ -134,6 +142,7 @@ def transfer_entry_types() -> list[EntryType]:
             roles=frozenset({"association"}),
             apply=_apply_shipped,
             description="The custodian ships whole lots to a registered organization.",
+            reads=_shipped_reads,
         ),
         EntryType(
             name="lot.received",
