@@ -181,25 +181,36 @@ class SqlState:
 
     def flush(self) -> None:
         """Write the buffered documents and links."""
+        for text, params in self.pending_writes():
+            self._cursor.run(text, params)
+
+    def pending_writes(self) -> list[tuple[str, list[Any]]]:
+        """The buffered writes as statements (one per table), taken out of the buffer.
+
+        The append path on PostgreSQL runs them inside the entry's own INSERT (see
+        ``_SqlTransaction.insert``); everywhere else :meth:`flush` runs them one by one.
+        """
+        statements: list[tuple[str, list[Any]]] = []
         if self._docs:
             rows = [(k, key, state_json(v), s) for (k, key), (v, s) in self._docs.items()]
             values = ", ".join(["(?, ?, ?, ?)"] * len(rows))
-            self._cursor.run(
+            statements.append((
                 "INSERT INTO state_objects (kind, key, value, seq) "  # noqa: S608 - placeholders
                 f"VALUES {values} ON CONFLICT (kind, key) DO UPDATE SET "
                 "value = excluded.value, seq = excluded.seq",
                 [value for row in rows for value in row],
-            )
+            ))  # fmt: skip
             self._docs.clear()
         if self._links:
             rows_l = [(k, src, dst, s) for (k, src, dst), s in self._links.items()]
             values = ", ".join(["(?, ?, ?, ?)"] * len(rows_l))
-            self._cursor.run(
+            statements.append((
                 "INSERT INTO state_links (kind, src, dst, seq) "  # noqa: S608 - placeholders
                 f"VALUES {values} ON CONFLICT (kind, src, dst) DO NOTHING",
                 [value for row in rows_l for value in row],
-            )
+            ))  # fmt: skip
             self._links.clear()
+        return statements
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         buffered = self._docs.get((kind, key))
@@ -360,20 +371,16 @@ class _SqlTransaction:
         return existing
 
     def insert(self, entry: Entry) -> None:
-        self._state.flush()
         statement = entry.statement
-        self.cursor.run(
-            _INSERT_ENTRY,
-            (
-                entry.seq,
-                bytes(entry.entry_hash),
-                entry.leaf_bytes,
-                statement.type,
-                statement.actor,
-                statement.nonce,
-                statement.ts,
-            ),
-        )
+        entry_row = [
+            entry.seq,
+            bytes(entry.entry_hash),
+            entry.leaf_bytes,
+            statement.type,
+            statement.actor,
+            statement.nonce,
+            statement.ts,
+        ]
         # The left siblings this leaf completes are known from its index alone; unless the
         # first read already brought them, fetch them in one query. Every new node is then
         # written with one multi-row INSERT, whatever the number of levels.
@@ -385,12 +392,22 @@ class _SqlTransaction:
         if known is None:
             known = _get_nodes(self.cursor, wanted) if wanted else {}
         nodes = nodes_completed_by_append(_DictNodes(known), entry.seq, entry.entry_hash)
-        if nodes:  # never empty in the ledger (the leaf itself); benchmarks stub it out
-            values = ", ".join(["(?, ?, ?)"] * len(nodes))
-            params = [value for node in nodes for value in node]
-            # VALUES holds "?" placeholders only, never values.
-            query = f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {values}"  # noqa: S608
-            self.cursor.run(query, params)
+        # VALUES hold "?" placeholders only, never values.
+        node_values = ", ".join(["(?, ?, ?)"] * len(nodes))
+        node_insert = f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {node_values}"  # noqa: S608
+        node_params = [value for node in nodes for value in node]
+        writes = [*self._state.pending_writes(), (_INSERT_ENTRY, entry_row)]
+        if self.cursor.sqlite or not nodes:  # no nodes only in benchmarks that stub them out
+            for text, params in writes:
+                self.cursor.run(text, params)
+            if nodes:
+                self.cursor.run(node_insert, node_params)
+            return
+        # PostgreSQL: projections, entry and nodes in one statement (data-modifying CTEs all
+        # run, in one snapshot, and fail or commit together): one round trip, not four.
+        ctes = ", ".join(f"w{index} AS ({text})" for index, (text, _p) in enumerate(writes))
+        params = [value for _text, p in writes for value in p]
+        self.cursor.run(f"WITH {ctes} {node_insert}", [*params, *node_params])
 
 
 def _read_head(cursor: SqlCursor) -> Head:
