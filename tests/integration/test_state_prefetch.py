@@ -11,12 +11,12 @@ import pytest
 from ledger.storage.sql import SqlLedgerStore
 
 
-class _Discard(Exception):
+class _DiscardError(Exception):
     """Rolls the test's transaction back."""
 
 
 def test_prefetched_reads_match_plain_reads(sql_store: SqlLedgerStore) -> None:
-    with pytest.raises(_Discard), sql_store.appending() as tx:
+    with pytest.raises(_DiscardError), sql_store.appending() as tx:
         state = tx.state
         for n in range(250):  # more than one prefetch chunk
             state.put("lot", f"l-{n:03d}", {"n": n, "tags": ["a"]}, n)
@@ -32,11 +32,11 @@ def test_prefetched_reads_match_plain_reads(sql_store: SqlLedgerStore) -> None:
         assert first is not None
         first["tags"].append("mutated by a reader")
         assert state.get("lot", "l-003") == {"n": 3, "tags": ["a"]}
-        raise _Discard
+        raise _DiscardError
 
 
 def test_a_write_after_prefetch_wins(sql_store: SqlLedgerStore) -> None:
-    with pytest.raises(_Discard), sql_store.appending() as tx:
+    with pytest.raises(_DiscardError), sql_store.appending() as tx:
         state = tx.state
         state.put("lot", "l-1", {"v": 1}, 1)
         state.flush()  # type: ignore[attr-defined]
@@ -46,4 +46,4 @@ def test_a_write_after_prefetch_wins(sql_store: SqlLedgerStore) -> None:
         state.flush()  # type: ignore[attr-defined]
         assert state.get("lot", "l-1") == {"v": 2}
         assert state.get("lot", "l-2") == {"v": 3}
-        raise _Discard
+        raise _DiscardError
