@@ -1,0 +1,149 @@
+"""Label scans at the resolver: a log, per-place tallies and the monthly place salt.
+
+Operational data beside the ledger, not in it: nothing here is signed, hashed into the tree
+or replayed by ``rebuild``, and rows are updated (tallies) and deleted (old salts). Writes use
+their own short transactions and never take the ledger's append lock, so on PostgreSQL a
+scan never waits for an append; on SQLite the database file has one writer at a time, which
+is why the resolver batches scans and writes them after the response (``api.web.scans``).
+
+A *place* is whatever opaque string the caller derived from the client's network (the
+resolver stores a keyed hash of the ``/24`` or ``/48`` prefix); this module never sees an IP
+address and has no way to tell one place from another except by equality.
+
+Left out: deriving places, the anomaly heuristic and any HTTP (``api.web.scans``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from ledger.storage.sql.store import SqlCursor
+
+__all__ = ["Scan", "ScanStore", "ScanTotals", "read_totals"]
+
+SALT_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One resolve of a label: issuance seq, unit serial (``""`` when none), time, place."""
+
+    label_seq: int
+    serial: str
+    scanned_at: str
+    place: str
+
+
+@dataclass(frozen=True)
+class ScanTotals:
+    """How often and from how many places a label was scanned (as recorded so far)."""
+
+    scans: int
+    places: int
+    place_seen: bool
+    """Whether the place asked about is already among ``places``."""
+
+
+class ScanStore:
+    """Scans in the ``label_scans``, ``label_scan_places`` and ``label_scan_salts`` tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(self, scans: Sequence[Scan]) -> None:
+        """Log the scans and add them to the per-place tallies, in one transaction."""
+        if not scans:
+            return
+        tallies: Counter[tuple[int, str, str]] = Counter()
+        first: dict[tuple[int, str, str], str] = {}
+        last: dict[tuple[int, str, str], str] = {}
+        for scan in scans:
+            key = (scan.label_seq, scan.serial, scan.place)
+            tallies[key] += 1
+            first[key] = min(first.get(key, scan.scanned_at), scan.scanned_at)
+            last[key] = max(last.get(key, scan.scanned_at), scan.scanned_at)
+        # One row per key: PostgreSQL refuses an upsert that touches a row twice.
+        rows = [(*key, count, first[key], last[key]) for key, count in sorted(tallies.items())]
+        with self.engine.connect() as conn, conn.begin():
+            cursor = SqlCursor(conn)
+            cursor.run_many(
+                "INSERT INTO label_scans (label_seq, serial, scanned_at, place) "
+                "VALUES (?, ?, ?, ?)",
+                [(s.label_seq, s.serial, s.scanned_at, s.place) for s in scans],
+            )
+            cursor.run_many(
+                "INSERT INTO label_scan_places "
+                "(label_seq, serial, place, scans, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (label_seq, serial, place) DO UPDATE SET "
+                "scans = label_scan_places.scans + excluded.scans, "
+                "first_at = CASE WHEN excluded.first_at < label_scan_places.first_at "
+                "THEN excluded.first_at ELSE label_scan_places.first_at END, "
+                "last_at = CASE WHEN excluded.last_at > label_scan_places.last_at "
+                "THEN excluded.last_at ELSE label_scan_places.last_at END",
+                rows,
+            )
+
+    def totals(self, label_seq: int, serial: str = "", place: str | None = None) -> ScanTotals:
+        """Scans and distinct places of one label (and unit serial), as recorded so far."""
+        with self.engine.connect() as conn, conn.begin():
+            return read_totals(SqlCursor(conn), label_seq, serial, place)
+
+    def scan_log(self, label_seq: int, serial: str = "") -> list[Scan]:
+        """Every logged scan of one label, oldest first."""
+        with self.engine.connect() as conn, conn.begin():
+            rows = SqlCursor(conn).all(
+                "SELECT label_seq, serial, scanned_at, place FROM label_scans "
+                "WHERE label_seq = ? AND serial = ? ORDER BY scanned_at, id",
+                (label_seq, serial),
+            )
+        return [Scan(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def salt(self, period: str, now: str) -> bytes:
+        """The salt of ``period`` (``YYYY-MM``), created at ``now`` if it does not exist yet.
+
+        Creating a period's salt deletes the salts of earlier periods, so the places recorded
+        then can no longer be linked to a network prefix. Concurrent workers agree: the
+        first insert wins and everyone reads it back.
+        """
+        with self.engine.connect() as conn, conn.begin():
+            cursor = SqlCursor(conn)
+            row = cursor.one("SELECT salt FROM label_scan_salts WHERE period = ?", (period,))
+            if row is not None:
+                return bytes(row[0])
+        with self.engine.connect() as conn, conn.begin():
+            cursor = SqlCursor(conn)
+            cursor.run(
+                "INSERT INTO label_scan_salts (period, salt, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (period) DO NOTHING",
+                (period, secrets.token_bytes(SALT_BYTES), now),
+            )
+            cursor.run("DELETE FROM label_scan_salts WHERE period < ?", (period,))
+            row = cursor.one("SELECT salt FROM label_scan_salts WHERE period = ?", (period,))
+        assert row is not None  # noqa: S101 - inserted or kept just above
+        return bytes(row[0])
+
+    def salt_periods(self) -> list[str]:
+        """The periods whose salt is still kept (normally only the current one)."""
+        with self.engine.connect() as conn, conn.begin():
+            rows = SqlCursor(conn).all("SELECT period FROM label_scan_salts ORDER BY period")
+        return [str(r[0]) for r in rows]
+
+
+def read_totals(
+    cursor: SqlCursor, label_seq: int, serial: str = "", place: str | None = None
+) -> ScanTotals:
+    """:meth:`ScanStore.totals` on a caller's cursor, so it can share a read transaction
+    (the resolver reads the tree size and the totals together)."""
+    row = cursor.one(
+        "SELECT COALESCE(SUM(scans), 0), COUNT(*), "
+        "COALESCE(SUM(CASE WHEN place = ? THEN 1 ELSE 0 END), 0) "
+        "FROM label_scan_places WHERE label_seq = ? AND serial = ?",
+        (place or "", label_seq, serial),
+    )
+    assert row is not None  # noqa: S101 - an aggregate always returns one row
+    return ScanTotals(int(row[0]), int(row[1]), place is not None and int(row[2]) > 0)
