@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
+from rich.markup import escape
 
-from api.cli import app, cli_errors, opened_service, out, progress, settings
+from api.cli import app, cli_errors, keystore, opened_service, out, progress, settings
 from api.exports.base import ExportRequest
 from api.exports.registry import FORMATS, export_format
 
@@ -42,15 +43,24 @@ def export_trail(
 ) -> None:
     """Export a lot's chain of custody for auditors (streams; shows progress)."""
     cfg = settings()
-    with cli_errors(), opened_service(cfg) as service, progress() as bar:
+    # With the operator key at hand, a bundle can sign the checkpoint its trail needs.
+    signer = bool(cfg.key_passphrase) and keystore(cfg).exists(cfg.operator_key_name)
+    with cli_errors(), opened_service(cfg, with_operator=signer) as service, progress() as bar:
         chosen = export_format(fmt)
         task = bar.add_task(f"export {chosen.name}", total=None)
 
         def report(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
+        def warn(message: str) -> None:
+            bar.console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False)
+
         request = ExportRequest(
-            lot_id=lot_id, excel_bom=bom, producer_names=producer_names, progress=report
+            lot_id=lot_id,
+            excel_bom=bom,
+            producer_names=producer_names,
+            progress=report,
+            on_warning=warn,
         )
         chunks = chosen.export(service, request)
         target = output or Path(f"{lot_id}-trail{chosen.suffix}")

@@ -27,6 +27,7 @@ __all__ = [
     "lineage",
     "lot_public",
     "personal_data",
+    "published_name",
     "register_producer",
 ]
 
@@ -127,6 +128,25 @@ def register_producer(
 def personal_data(service: LedgerService, producer_id: str) -> StoredPersonalData | None:
     """A producer's personal data (local use only: the HTTP API never serves it)."""
     return PersonalDataStore(service.engine).get(producer_id)
+
+
+def published_name(service: LedgerService, producer_id: str) -> str | None:
+    """The producer's name, only if the producer consented to publishing it; else ``None``.
+
+    Consent is the ``consent_to_publish_name`` flag of the personal-data record, which the
+    producer's ``producer.registered`` entry commits to through ``pii_hash``. The name is
+    given only when the flag is ``true`` *and* the record still hashes to that ``pii_hash``,
+    so an edited side table cannot grant consent the ledger never saw. Erased or never
+    recorded data, a producer registered without ``pii_hash``, or no consent: ``None``.
+    """
+    producer = service.store.state_get("producer", producer_id)
+    record = PersonalDataStore(service.engine).get(producer_id)
+    if producer is None or record is None or record.data.get("consent_to_publish_name") is not True:
+        return None
+    if producer.get("pii_hash") != personal_data_hash(record.salt, record.data):
+        return None
+    name = record.data.get("name")
+    return name if isinstance(name, str) else None
 
 
 def erase_personal_data(service: LedgerService, producer_id: str) -> bool:

@@ -46,11 +46,19 @@ class ExportRequest:
     producer_names: bool = False
     """EUDR: name producers who consented, instead of the association."""
     progress: ProgressCallback | None = None
+    on_warning: Callable[[str], None] | None = None
+    """Told about anything the auditor should look at that does not refuse the export (EUDR:
+    plots without deforestation-free evidence); formats also put these in the file."""
 
     def report(self, done: int, total: int | None) -> None:
         """Forward progress to the callback, if any."""
         if self.progress is not None:
             self.progress(done, total)
+
+    def warn(self, message: str) -> None:
+        """Forward a warning to the callback, if any."""
+        if self.on_warning is not None:
+            self.on_warning(message)
 
 
 Exporter = Callable[[LedgerService, ExportRequest], Iterator[bytes]]

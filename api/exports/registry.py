@@ -30,4 +30,20 @@ def export_format(name: str) -> ExportFormat:
         raise ExportError(f"unknown export format {name!r}; known: {known}") from None
 
 
-# Format modules register themselves below, one import each (kept last on purpose).
+# Format modules are registered below: one module import plus one _register line each, kept
+# last because the modules import ``api.exports.base`` (E402 is silenced for that reason).
+from api.exports import eudr  # noqa: E402
+
+_register(eudr.FORMAT)
+from api.exports import lineage_svg  # noqa: E402
+
+_register(lineage_svg.FORMAT)
+from api.exports import bundle  # noqa: E402
+
+_register(bundle.FORMAT)
+from api.exports import csv_events  # noqa: E402
+
+_register(csv_events.FORMAT)
+from api.exports import epcis  # noqa: E402
+
+_register(epcis.FORMAT)
