@@ -36,10 +36,12 @@ typecheck: $(STAMP) ## mypy --strict on the packages
 
 test: $(STAMP) lint typecheck ## the whole suite: lint, types, all tests on SQLite and PostgreSQL
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## tests without the slow multi-process ones
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP) ## run the benchmarks and record docs/performance.md

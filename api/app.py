@@ -10,7 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import blobs, certification, entries, exports, log, supply
+from api.routes import blobs, certification, entries, exports, log, pages, resolver, supply
+from api.routes import epcis as epcis_routes
+from api.routes import labels as label_routes
 from api.service import LedgerService
 from api.settings import Settings
 from ledger.errors import KeyStoreError
@@ -70,6 +72,10 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(log.router)
     app.include_router(supply.router)
     app.include_router(certification.router)
+    app.include_router(label_routes.router)
     app.include_router(exports.router)
+    app.include_router(epcis_routes.router)
     app.include_router(blobs.router)
+    app.include_router(pages.router)
+    app.include_router(resolver.router)
     return app

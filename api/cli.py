@@ -582,8 +582,12 @@ def demo(
     with cli_errors():
         summary = build_demo(cfg)
     out.print(f"demo ledger: {summary['size']} entries in {cfg.resolved_database_url}")
+    base = f"http://{cfg.host}:{port}"
+    out.print(f"lots:   {base}/  (index of export lots, Spanish/English)", highlight=False)
+    for name, label in summary.get("labels", {}).items():
+        out.print(f"label {name:15} {base}{label['path']}", highlight=False)
     if run_server:
-        out.print(f"serving on http://{cfg.host}:{port}/docs")
+        out.print(f"serving on {base}/  (API reference: {base}/docs)", highlight=False)
         serve(host=None, port=port, workers=1)
 
 

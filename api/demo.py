@@ -1124,6 +1124,62 @@ def _cacao(plan: _Plan) -> None:
     plan.kg.update(cacao_wet=_kg(wet_total), cacao_dry=_kg(dry_total))
 
 
+# --------------------------------------------------------------------------- labels
+
+DEMO_RESOLVERS = ["qr.bt.example", "127.0.0.1:8000", "localhost:8000"]
+"""The demo's resolver hosts: the printed one first, then the local server's."""
+
+
+def _labels(
+    service: LedgerService, root: Ed25519PrivateKey, issuer: Ed25519PrivateKey, plan: _Plan
+) -> tuple[dict[str, Any], int]:
+    """Biolabels after the season: the root records the resolver hosts; the label issuer
+    labels three sacks of the eligible coffee export lot and every honey drum (numbered
+    1…n), and one more sack whose label is then revoked as a misprint (two sacks are left
+    to label). Returns each
+    label's text and resolver path (one per issuance: the first drum for honey), and the
+    entries appended."""
+    from api.label_service import issuance_labels, issue_labels, revoke_label
+    from labels.payload import label_path, parse_label
+
+    appended = 0
+    appended += service.submit(
+        sign_statement(
+            root, "label.resolvers", {"hosts": DEMO_RESOLVERS},
+            ts="2026-06-01T09:00:00Z", nonce="demo-label-resolvers",
+        )
+    ).created  # fmt: skip
+    coffee_lot = plan.lots["coffee_export_certified"]
+    honey_lot = plan.lots["honey_drums"]
+    drums = int(plan.kg["honey_drums"])
+    runs = [
+        ("coffee", coffee_lot, 3, None, "2026-06-01T10:00:00Z"),
+        ("honey", honey_lot, drums, 1, "2026-06-02T10:00:00Z"),
+        ("coffee_revoked", coffee_lot, 1, None, "2026-06-03T10:00:00Z"),
+    ]
+    found: dict[str, Any] = {}
+    for name, lot_id, units, serial_from, ts in runs:
+        issued = issue_labels(
+            service, lot_id, units, signer=issuer, serial_from=serial_from,
+            host=DEMO_RESOLVERS[0], ts=ts, nonce=f"demo-label-{name}",
+        )  # fmt: skip
+        appended += issued.created
+        text = issuance_labels(issued.body, issued.seq, issuer, DEMO_RESOLVERS[0])[0]
+        found[name] = {
+            "lot_id": lot_id,
+            "seq": issued.seq,
+            "units": units,
+            "text": text,
+            "path": label_path(parse_label(text)) + text[text.index("?") :],
+        }
+    appended += revoke_label(
+        service, signer=issuer, issuance_seq=found["coffee_revoked"]["seq"],
+        reason="misprinted batch, destroyed / lote de etiquetas mal impreso, destruido",
+        ts="2026-06-03T11:00:00Z", nonce="demo-label-revoke-misprint",
+    ).created  # fmt: skip
+    return found, appended
+
+
 # --------------------------------------------------------------------------- build
 
 
@@ -1135,7 +1191,9 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
         replay), the main lot ids (``coffee_export_lot``, ``coffee_export_certified_lot``,
         ``honey_drums_lot``, ``cacao_dry_lot``, plus remainders under ``lots``),
         ``coffee_failing_plots``, ``orgs`` (key name → org id)
-        and ``kg`` (quantities at each stage, sack and drum counts).
+        ``kg`` (quantities at each stage, sack and drum counts) and ``labels`` (the demo
+        labels: ``coffee``, ``honey`` and the revoked ``coffee_revoked``, each with its
+        issuance ``seq``, QR ``text`` and resolver ``path``).
     """
     from api.cli import init_ledger
 
@@ -1181,6 +1239,8 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
                 )
             )
             appended += result.created
+        labels, added = _labels(service, root, keys.load("label-issuer", secret), plan)
+        appended += added
         return {
             "size": service.head().size,
             "appended": appended,
@@ -1192,6 +1252,7 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
             "lots": dict(plan.lots),
             "orgs": {name: plan.org_id(name) for name in DEMO_ORGS},
             "kg": dict(plan.kg),
+            "labels": labels,
         }
     finally:
         service.close()

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.exports.base import ExportError
+from labels.errors import IneligibleLotError, MalformedLabelError, TrustListError
 from ledger.errors import (
     AuthorizationError,
     CheckpointError,
@@ -79,6 +80,7 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (UnknownKeyError, 403, "unknown_key"),
     (AuthorizationError, 403, "not_authorized"),
     (NonceReplayError, 409, "nonce_replayed"),
+    (IneligibleLotError, 409, "lot_not_eligible"),
     (DomainRuleError, 409, "rule_violation"),
     (ConflictError, 409, "conflict"),
     (EntryNotFoundError, 404, "not_found"),
@@ -91,6 +93,8 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (RuleViolationError, 422, "rule_failed"),
     (EligibilityError, 422, "not_eligible"),
     (VerificationError, 422, "verification_failed"),
+    (MalformedLabelError, 400, "malformed_label"),
+    (TrustListError, 422, "bad_trust_list"),
 ]
 
 
@@ -99,6 +103,13 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     fields: list[tuple[str, str]] = []
     if isinstance(exc, SchemaError):
         fields = exc.errors
+    elif isinstance(exc, IneligibleLotError):
+        fields = [
+            ("statement.body.lot_id", f"{r['code']}: {r['message_en']} / {r['message_es']}")
+            for r in exc.reasons
+        ]
+    elif isinstance(exc, MalformedLabelError):
+        fields = [(f"label.{exc.part}", exc.reason)]
     elif isinstance(exc, DomainRuleError) and exc.field:
         fields = [(exc.field, str(exc))]
     elif isinstance(exc, SignatureError):

@@ -14,6 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine
 
+from labels.issuance import label_entry_types
 from ledger import Registry, core_registry
 from ledger.chain import AppendResult, ChainVerification, append, verify_stored_leaves
 from ledger.checkpoints import verifier_key_string
@@ -41,6 +42,7 @@ from ledger.transparency import (
 )
 from ledger.trust import genesis_info
 from verifiers.certification import certification_entry_types
+from verifiers.epcis.capture import capture_entry_types
 
 __all__ = ["PARALLEL_VERIFY_THRESHOLD", "LedgerService", "LogInfo", "full_registry"]
 
@@ -49,9 +51,14 @@ PARALLEL_VERIFY_THRESHOLD = 20_000
 
 
 def full_registry() -> Registry:
-    """Every entry type this deployment accepts: the ledger core's and certification's."""
+    """Every entry type this deployment accepts: the ledger core's, certification's, labels',
+    and EPCIS captures."""
     registry = core_registry()
-    for entry_type in certification_entry_types():
+    for entry_type in [
+        *certification_entry_types(),
+        *label_entry_types(),
+        *capture_entry_types(),
+    ]:
         registry.register(entry_type)
     return registry
 

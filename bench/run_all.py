@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.run_all [--quick] [--markdown docs/performance.md] [--no-pg]
-                            [--only ledger,proofs,supply]
+                            [--only ledger,proofs,supply,certification,labels,resolver,exports]
 
 Each benchmark runs in its own process (a fresh interpreter and heap: the proofs benchmark
 holds a million entries in memory) and writes its own marked section into the markdown file;
@@ -25,7 +25,10 @@ BENCHMARKS = {
     "ledger": "bench.bench_ledger",
     "proofs": "bench.bench_proofs",
     "supply": "bench.bench_supply",
+    "resolver": "bench.bench_resolver",
     "certification": "bench.bench_certification",
+    "exports": "bench.bench_exports",
+    "labels": "bench.bench_labels",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"
@@ -34,16 +37,20 @@ Every number below comes from `bench/` and is compared with a reference measured
 same run on the same machine**: appends against one raw insert plus one Ed25519 verification
 on the same engine, verification against the Ed25519 rate, supply-chain appends against bare
 `key.added` appends, appends that maintain the Merkle tree against the same appends without
-it, and proof latency at 1,000,000 entries against 10,000. Those ratios are the results: they
-say how much the ledger adds on top of work it cannot avoid. Absolute rates and latencies are
-measured on the 2-core CI-class machine; ratios matter more than absolute numbers. Other
-processes may share that machine, so each section records the load average at its start and
-end.
+it, proof latency at 1,000,000 entries against 10,000, rule evaluation against a bare pass
+over the evidence, eligibility against the lineage walk, offline label checks against raw
+Ed25519, the resolver page against a hello-world route on the same server, and trail
+export/verification against a raw SELECT and raw signature checks. Those ratios are the
+results: they say how much the ledger adds on top of work it cannot avoid. Absolute rates
+and latencies are measured on the 2-core CI-class machine; ratios matter more than absolute
+numbers. Other processes may share that machine, so each section records the load average at
+its start and end.
 
 Regenerate with `make bench` (`python -m bench.run_all --markdown docs/performance.md`), or
 `python -m bench.run_all --quick` for a smoke run with small sizes; each benchmark also runs
-alone (`python -m bench.bench_ledger`, `bench.bench_proofs`, `bench.bench_supply`; `--help`
-lists their options).
+alone (`python -m bench.bench_ledger`, `bench.bench_proofs`, `bench.bench_supply`,
+`bench.bench_certification`, `bench.bench_labels`, `bench.bench_resolver`,
+`bench.bench_exports`; `--help` lists their options).
 """
 
 

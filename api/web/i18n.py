@@ -1,0 +1,306 @@
+"""Every string the web pages show, in Spanish and English: one catalog, two languages.
+
+Pages never hold literal text: templates call ``t("key", name=value)`` and the view code calls
+:func:`translate`. Both languages must define exactly the same keys with the same
+``{placeholders}`` (a test checks it), so a page can never fall back to the other language or
+to a raw key. Values from the ledger that name a closed vocabulary (products, lot forms,
+package units, lot statuses, export formats) are translated through :func:`term`, which
+shows the ledger's own word for a value the catalog does not know yet, instead of failing.
+
+Texts that come with their own translations stay where they are: eligibility reasons
+(``verifiers.eligibility``), criterion titles (the standards) and label verdict messages
+(``labels.verify``) carry ``es``/``en`` themselves.
+
+Left out: choosing the language (``api.web.negotiation``) and plural rules beyond the simple
+one/many split our sentences need.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Final
+
+__all__ = ["CATALOG", "DEFAULT_LANGUAGE", "LANGUAGES", "placeholders", "term", "translate"]
+
+LANGUAGES: Final = ("es", "en")
+DEFAULT_LANGUAGE: Final = "es"
+
+_ES: dict[str, str] = {
+    # ----------------------------------------------------------------- every page
+    "site.name": "Biotraza",
+    "site.tagline": "Trazabilidad verificable de café, miel y cacao amigables con la biodiversidad",
+    "lang.switch": "English",
+    "lang.switch_title": "Ver esta página en inglés",
+    "footer.ledger": "Consultado en el registro público de Biotraza ({size} entradas).",
+    "footer.offline": "Cualquier etiqueta también se verifica sin conexión: biotraza label verify.",
+    "nav.home": "Inicio",
+    "nav.api": "API para aplicaciones",
+    # ----------------------------------------------------------------- resolver: verdict
+    "resolver.title": "Verificación de etiqueta",
+    "verdict.genuine": "Etiqueta auténtica",
+    "verdict.genuine_untrusted": "Firma auténtica, sitio no oficial",
+    "verdict.revoked": "Etiqueta revocada",
+    "verdict.not_genuine": "Etiqueta no auténtica",
+    "verdict.label": "Resultado de la verificación",
+    "verdict.code": "Código del resultado: {status}",
+    "verdict.checked_label": "Etiqueta verificada",
+    # ----------------------------------------------------------------- scans
+    "scans.count": "Esta etiqueta se ha escaneado {scans} {times} desde {places} {place_word}.",
+    "scans.warning_title": "Atención: posible copia de la etiqueta",
+    "scans.warning": (
+        "Esta etiqueta se ha escaneado {scans} veces desde {places} lugares; la etiqueta de "
+        "un {unit} auténtico normalmente se escanea unas pocas veces. Si la compró, pida al "
+        "vendedor el comprobante de origen."
+    ),
+    "scans.time_one": "vez",
+    "scans.time_many": "veces",
+    "scans.place_one": "lugar",
+    "scans.place_many": "lugares",
+    # ----------------------------------------------------------------- product and lot
+    "section.product": "Producto",
+    "field.product": "Producto",
+    "field.form": "Presentación",
+    "field.lot_number": "Número de lote",
+    "field.lot_id": "Lote en el registro",
+    "field.gtin": "GTIN (código de barras)",
+    "field.serial": "Número de serie",
+    "field.quantity": "Cantidad",
+    "field.remaining": "En existencia",
+    "field.package": "Envase",
+    "field.units": "Unidades etiquetadas",
+    "field.issued_on": "Etiqueta emitida el",
+    "field.status": "Estado",
+    "field.custodian": "En custodia de",
+    "field.created_by": "Creado por",
+    "package.text": "{count} {units} de {unit_kg} kg",
+    "quantity.kg": "{kg} kg",
+    # ----------------------------------------------------------------- origin
+    "section.origin": "Quién lo produjo y dónde",
+    "field.association": "Organización productora",
+    "field.landscape": "Paisaje",
+    "field.region": "Región",
+    "region.text": "{municipality}, {state}",
+    "field.harvest": "Cosecha",
+    "harvest.range": "del {start} al {end}",
+    # ----------------------------------------------------------------- certification
+    "section.certification": "Norma y certificación",
+    "field.standard": "Norma",
+    "standard.text": "{title} ({id}, versión {version})",
+    "field.certifier": "Certificador",
+    "field.verification": "Verificación",
+    "verification.text": "{id}: vigente del {start} al {end}",
+    "certification.none": "No hay una verificación vigente que cubra este producto.",
+    "section.practices": "Prácticas verificadas",
+    "practices.intro": "Criterios que el certificador comprobó y que se cumplieron:",
+    "practices.none": "No hay prácticas verificadas que mostrar.",
+    "practices.subjects": "en {count} {subject_word}",
+    "practices.subject_one": "sitio o lote",
+    "practices.subject_many": "sitios o lotes",
+    # ----------------------------------------------------------------- lineage
+    "section.lineage": "De dónde viene",
+    "lineage.summary": (
+        "{lots} lotes anteriores, {plots} parcelas, {apiaries} apiarios y {producers} productores."
+    ),
+    "lineage.item": "{lot}: {product}, {form}, {kg} kg",
+    "lineage.more": "… y {count} lotes más.",
+    "lineage.picture": "Diagrama del linaje del lote",
+    # ----------------------------------------------------------------- proof
+    "section.proof": "Prueba en el registro",
+    "proof.issuance": "La emisión de esta etiqueta es la entrada n.º {seq} del registro.",
+    "proof.created": "La creación de este lote es la entrada n.º {seq} del registro.",
+    "proof.link": "Prueba de inclusión en el árbol de Merkle (JSON)",
+    "proof.lot_link": "Página completa del lote",
+    # ----------------------------------------------------------------- lot page
+    "lot.title": "Lote {lot}",
+    "lot.eligible": "Elegible para el sello amigable con la biodiversidad",
+    "lot.not_eligible": "No elegible para el sello amigable con la biodiversidad",
+    "lot.reasons": "Motivos",
+    "lot.not_found": "No hay ningún lote {lot} en el registro.",
+    "section.exports": "Descargas para auditoría",
+    "exports.intro": "El rastro completo del lote, verificable sin conexión:",
+    "section.verifications": "Verificaciones que respaldan el lote",
+    # ----------------------------------------------------------------- index
+    "index.title": "Lotes en existencia",
+    "index.intro": (
+        "Lotes registrados y todavía disponibles. Abra uno para ver su origen, su elegibilidad "
+        "para el sello y las pruebas que lo respaldan."
+    ),
+    "index.packed": "Listos para exportar",
+    "index.other": "Otros lotes en existencia",
+    "index.empty": "Todavía no hay lotes en existencia.",
+    "index.eligible": "elegible",
+    "index.not_eligible": "no elegible",
+    # ----------------------------------------------------------------- errors
+    "error.title": "Página no encontrada",
+    "error.back": "Volver al inicio",
+}
+
+_EN: dict[str, str] = {
+    "site.name": "Biotraza",
+    "site.tagline": "Verifiable traceability of biodiversity-friendly coffee, honey and cacao",
+    "lang.switch": "Español",
+    "lang.switch_title": "See this page in Spanish",
+    "footer.ledger": "Looked up in Biotraza's public ledger ({size} entries).",
+    "footer.offline": "Any label can also be verified offline: biotraza label verify.",
+    "nav.home": "Home",
+    "nav.api": "API for apps",
+    "resolver.title": "Label check",
+    "verdict.genuine": "Genuine label",
+    "verdict.genuine_untrusted": "Genuine signature, unofficial site",
+    "verdict.revoked": "Revoked label",
+    "verdict.not_genuine": "Not a genuine label",
+    "verdict.label": "Verification result",
+    "verdict.code": "Result code: {status}",
+    "verdict.checked_label": "Label checked",
+    "scans.count": "This label has been scanned {scans} {times} from {places} {place_word}.",
+    "scans.warning_title": "Caution: this label may have been copied",
+    "scans.warning": (
+        "This label has been scanned {scans} times from {places} places; a genuine {unit}'s "
+        "label is usually scanned a few times. If you bought it, ask the seller for proof of "
+        "origin."
+    ),
+    "scans.time_one": "time",
+    "scans.time_many": "times",
+    "scans.place_one": "place",
+    "scans.place_many": "places",
+    "section.product": "Product",
+    "field.product": "Product",
+    "field.form": "Form",
+    "field.lot_number": "Lot number",
+    "field.lot_id": "Ledger lot",
+    "field.gtin": "GTIN (barcode)",
+    "field.serial": "Serial number",
+    "field.quantity": "Quantity",
+    "field.remaining": "In stock",
+    "field.package": "Packaging",
+    "field.units": "Units labelled",
+    "field.issued_on": "Label issued on",
+    "field.status": "Status",
+    "field.custodian": "Held by",
+    "field.created_by": "Created by",
+    "package.text": "{count} {units} of {unit_kg} kg",
+    "quantity.kg": "{kg} kg",
+    "section.origin": "Who produced it, and where",
+    "field.association": "Producer organization",
+    "field.landscape": "Landscape",
+    "field.region": "Region",
+    "region.text": "{municipality}, {state}",
+    "field.harvest": "Harvest",
+    "harvest.range": "{start} to {end}",
+    "section.certification": "Standard and certification",
+    "field.standard": "Standard",
+    "standard.text": "{title} ({id}, version {version})",
+    "field.certifier": "Certifier",
+    "field.verification": "Verification",
+    "verification.text": "{id}: valid {start} to {end}",
+    "certification.none": "No valid verification covers this product.",
+    "section.practices": "Verified practices",
+    "practices.intro": "Criteria the certifier checked and found met:",
+    "practices.none": "No verified practices to show.",
+    "practices.subjects": "on {count} {subject_word}",
+    "practices.subject_one": "site or lot",
+    "practices.subject_many": "sites or lots",
+    "section.lineage": "Where it comes from",
+    "lineage.summary": (
+        "{lots} upstream lots, {plots} plots, {apiaries} apiaries and {producers} producers."
+    ),
+    "lineage.item": "{lot}: {product}, {form}, {kg} kg",
+    "lineage.more": "… and {count} more lots.",
+    "lineage.picture": "Diagram of the lot's lineage",
+    "section.proof": "Ledger proof",
+    "proof.issuance": "This label's issuance is entry no. {seq} of the ledger.",
+    "proof.created": "This lot's creation is entry no. {seq} of the ledger.",
+    "proof.link": "Merkle tree inclusion proof (JSON)",
+    "proof.lot_link": "The lot's full page",
+    "lot.title": "Lot {lot}",
+    "lot.eligible": "Eligible for the biodiversity-friendly seal",
+    "lot.not_eligible": "Not eligible for the biodiversity-friendly seal",
+    "lot.reasons": "Reasons",
+    "lot.not_found": "There is no lot {lot} in the ledger.",
+    "section.exports": "Downloads for auditors",
+    "exports.intro": "The lot's whole trail, verifiable offline:",
+    "section.verifications": "Verifications behind the lot",
+    "index.title": "Lots in stock",
+    "index.intro": (
+        "Recorded lots that are still available. Open one to see its origin, whether it may "
+        "carry the seal, and the proofs behind it."
+    ),
+    "index.packed": "Ready for export",
+    "index.other": "Other lots in stock",
+    "index.empty": "No lots in stock yet.",
+    "index.eligible": "eligible",
+    "index.not_eligible": "not eligible",
+    "error.title": "Page not found",
+    "error.back": "Back to the start",
+}
+
+# Closed vocabularies from the ledger: (kind, value) → (es, en).
+_TERMS: dict[tuple[str, str], tuple[str, str]] = {
+    ("product", "coffee"): ("café", "coffee"),
+    ("product", "honey"): ("miel", "honey"),
+    ("product", "cacao"): ("cacao", "cacao"),
+    ("form", "cherry"): ("cereza", "cherry"),
+    ("form", "parchment"): ("pergamino", "parchment"),
+    ("form", "green"): ("café verde (oro)", "green coffee"),
+    ("form", "roasted"): ("tostado", "roasted"),
+    ("form", "wet"): ("en baba", "wet beans"),
+    ("form", "dry"): ("fermentado y seco", "fermented and dried"),
+    ("form", "nibs"): ("nibs", "nibs"),
+    ("form", "raw"): ("cruda", "raw"),
+    ("form", "filtered"): ("filtrada", "filtered"),
+    ("unit", "sack"): ("costal", "sack"),
+    ("unit", "drum"): ("tambor", "drum"),
+    ("unit", "bag"): ("bolsa", "bag"),
+    ("unit", "box"): ("caja", "box"),
+    ("unit", "jar"): ("frasco", "jar"),
+    ("unit", "bucket"): ("cubeta", "bucket"),
+    ("unit", "bale"): ("paca", "bale"),
+    ("unit", "item"): ("producto", "product"),
+    ("units", "sack"): ("costales", "sacks"),
+    ("units", "drum"): ("tambores", "drums"),
+    ("units", "bag"): ("bolsas", "bags"),
+    ("units", "box"): ("cajas", "boxes"),
+    ("units", "jar"): ("frascos", "jars"),
+    ("units", "bucket"): ("cubetas", "buckets"),
+    ("units", "bale"): ("pacas", "bales"),
+    ("status", "active"): ("disponible", "available"),
+    ("status", "consumed"): ("usado en otros lotes", "used in other lots"),
+    ("status", "in_transit"): ("en tránsito", "in transit"),
+    ("export", "bundle"): ("Paquete de rastro firmado (JSON)", "Signed trail bundle (JSON)"),
+    ("export", "epcis"): ("Eventos GS1 EPCIS 2.0 (JSON-LD)", "GS1 EPCIS 2.0 events (JSON-LD)"),
+    ("export", "csv"): ("Tabla para hojas de cálculo (CSV)", "Spreadsheet table (CSV)"),
+    ("export", "eudr-geojson"): (
+        "Parcelas de origen para EUDR (GeoJSON)",
+        "EUDR origin plots (GeoJSON)",
+    ),
+    ("export", "svg"): ("Diagrama del linaje (SVG)", "Lineage diagram (SVG)"),
+}
+
+CATALOG: dict[str, dict[str, str]] = {"es": _ES, "en": _EN}
+"""Language → key → text with ``{placeholders}``."""
+
+
+def translate(lang: str, key: str, **params: object) -> str:
+    """The text of ``key`` in ``lang`` with its placeholders filled.
+
+    Raises:
+        KeyError: unknown language or key (a bug in a template, caught by the tests).
+    """
+    text = CATALOG[lang][key]
+    return text.format(**params) if params else text
+
+
+def term(lang: str, kind: str, value: str | None) -> str:
+    """A ledger vocabulary word (``product``, ``form``, ``unit``, ``units``, ``status``,
+    ``export``) in ``lang``; the ledger's own word when the catalog does not know it."""
+    if value is None:
+        return ""
+    pair = _TERMS.get((kind, value))
+    if pair is None:
+        return value
+    return pair[LANGUAGES.index(lang)]
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a catalog text expects (for the completeness test)."""
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}

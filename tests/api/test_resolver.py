@@ -1,0 +1,683 @@
+"""The buyer-facing web: the label resolver, the lot pages, the index, and scan counting.
+
+What each group proves:
+
+* Catalog: both languages have exactly the same keys and placeholders, and every key a
+  template or view uses exists (templates are rendered in both languages below, with
+  ``StrictUndefined``, so a missing key fails a test instead of showing a raw key).
+* Negotiation: ``?lang=`` beats ``Accept-Language``, which beats the Spanish default; JSON only
+  when preferred to HTML; malformed headers are ignored, never an error.
+* Scan store (SQLite and PostgreSQL): tallies, distinct places, the log, monthly salts that
+  delete their predecessors; the migration creates no append-only trigger on those tables.
+* Place privacy: /24 and /48 prefixes, IPv4-mapped IPv6, no raw address in any stored row.
+* Lot pages and index on the demo ledger (HTML both languages, JSON, 404 both ways).
+* The resolver on the demo ledger: genuine, revoked, foreign host, unknown key, bad
+  signature, malformed (a 200 page for people, a 400 envelope naming the part for apps),
+  the language switch keeping the label query, scan counts and the anomaly flag on both
+  engines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from html import unescape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.app import create_app
+from api.demo import build_demo
+from api.label_service import issue_labels
+from api.service import LedgerService
+from api.settings import Settings
+from api.web.cache import TreeSizeCache
+from api.web.i18n import CATALOG, LANGUAGES, placeholders, term, translate
+from api.web.negotiation import choose_language, parse_weighted, wants_json
+from api.web.scans import (
+    PLACE_SLACK,
+    SCANS_PER_UNIT,
+    is_anomalous,
+    network_prefix,
+    place_of,
+)
+from ledger.keystore import KeyStore
+from ledger.storage.sql import create_ledger_engine, upgrade_database
+from ledger.storage.sql.scans import Scan, ScanStore, ScanTotals
+
+PASSPHRASE = "resolver-test-passphrase"
+HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+JSON = {"accept": "application/json"}
+EN = {"accept-language": "en-US,en;q=0.9"}
+ES = {"accept-language": "es-MX,es;q=0.9,en;q=0.5"}
+
+
+def _settings(data_dir: Path, url: str | None = None) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        key_passphrase=PASSPHRASE,
+        database_url=url or f"sqlite:///{data_dir / 'ledger.db'}",
+    )
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+def test_both_languages_have_the_same_keys_and_placeholders() -> None:
+    assert set(LANGUAGES) == set(CATALOG) == {"es", "en"}
+    assert CATALOG["es"].keys() == CATALOG["en"].keys()
+    for key in CATALOG["es"]:
+        assert placeholders(CATALOG["es"][key]) == placeholders(CATALOG["en"][key]), key
+        assert CATALOG["es"][key].strip() and CATALOG["en"][key].strip(), key
+
+
+def test_every_catalog_key_used_in_code_and_templates_exists() -> None:
+    root = Path(__file__).resolve().parents[2] / "api"
+    sources = [
+        *root.glob("web/templates/*.html"),
+        *root.glob("web/*.py"),
+        *root.glob("routes/*.py"),
+    ]
+    used: set[str] = set()
+    for path in sources:
+        content = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""", content))
+        used |= set(re.findall(r"""translate\([^,]+,\s*["']([a-z_]+\.[a-z_.]+)["']""", content))
+        used |= set(re.findall(r"""["']((?:verdict|scans|practices)\.[a-z_]+)["']""", content))
+    assert len(used) > 40
+    assert used - CATALOG["es"].keys() == set()
+
+
+def test_terms_translate_and_fall_back_to_the_ledger_word() -> None:
+    assert term("es", "product", "honey") == "miel"
+    assert term("en", "units", "drum") == "drums"
+    assert term("es", "form", "a-new-form") == "a-new-form"
+    assert term("en", "unit", None) == ""
+    assert translate("en", "lot.title", lot="x-1") == "Lot x-1"
+    with pytest.raises(KeyError):
+        translate("es", "no.such.key")
+
+
+# --------------------------------------------------------------------------- negotiation
+
+
+@pytest.mark.parametrize(
+    ("query", "header", "expected"),
+    [
+        (None, None, "es"),
+        (None, "en-US,en;q=0.9", "en"),
+        (None, "es-MX,es;q=0.9,en;q=0.8", "es"),
+        (None, "fr-FR,fr;q=0.9,en;q=0.5", "en"),
+        (None, "fr-FR,de;q=0.8", "es"),
+        (None, "en;q=0.2,es;q=0.9", "es"),
+        (None, "en;q=0,es", "es"),
+        (None, "en;q=abc", "es"),
+        (None, ";;,,;q=1", "es"),
+        ("en", "es-MX", "en"),
+        ("es", "en-US", "es"),
+        ("fr", "en-US", "en"),
+        (None, "*", "es"),
+        (None, "x" * 5000, "es"),
+    ],
+)
+def test_language_choice(query: str | None, header: str | None, expected: str) -> None:
+    assert choose_language(query, header) == expected
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("application/json", True),
+        ("application/json, text/plain, */*", True),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),
+        ("*/*", False),
+        (None, False),
+        ("text/html;q=0.5, application/json", True),
+        ("application/json;q=0.5, text/html", False),
+        ("application/json, text/html", False),
+        ("application/json;q=nonsense", False),
+    ],
+)
+def test_json_only_when_preferred(accept: str | None, expected: bool) -> None:
+    assert wants_json(accept) is expected
+
+
+def test_weighted_header_parsing_orders_by_weight() -> None:
+    assert parse_weighted("en;q=0.5, es-MX, fr;q=0.7") == [
+        ("es-mx", 1.0),
+        ("fr", 0.7),
+        ("en", 0.5),
+    ]
+
+
+def test_tree_size_cache_keys_on_size_and_bounds_itself() -> None:
+    cache: TreeSizeCache[int] = TreeSizeCache(maxsize=2)
+    calls: list[str] = []
+
+    def compute(name: str, value: int) -> Callable[[], int]:
+        def run() -> int:
+            calls.append(name)
+            return value
+
+        return run
+
+    assert cache.get(1, "a", compute("a1", 1)) == 1
+    assert cache.get(1, "a", compute("a1-again", 99)) == 1
+    assert cache.get(2, "a", compute("a2", 2)) == 2  # a new tree size recomputes
+    assert cache.get(2, "b", compute("b2", 3)) == 3  # evicts (1, "a")
+    assert cache.get(1, "a", compute("a1-evicted", 4)) == 4
+    assert calls == ["a1", "a2", "b2", "a1-evicted"]
+    assert (cache.hits, cache.misses) == (1, 4)
+    with pytest.raises(ValueError, match="maxsize"):
+        TreeSizeCache(maxsize=0)
+
+
+# --------------------------------------------------------------------------- places
+
+
+@pytest.mark.parametrize(
+    ("client", "prefix"),
+    [
+        ("203.0.113.77", "203.0.113.0/24"),
+        ("203.0.113.1", "203.0.113.0/24"),
+        ("::ffff:198.51.100.9", "198.51.100.0/24"),
+        ("2001:db8:1234:5678::1", "2001:db8:1234::/48"),
+        ("fe80::1%eth0", "fe80::/48"),
+        ("testclient", "other"),
+        (None, "other"),
+        ("", "other"),
+    ],
+)
+def test_network_prefix(client: str | None, prefix: str) -> None:
+    assert network_prefix(client) == prefix
+
+
+def test_places_are_keyed_hashes_of_the_prefix() -> None:
+    salt_a, salt_b = b"a" * 32, b"b" * 32
+    same_net = place_of(salt_a, "203.0.113.7"), place_of(salt_a, "203.0.113.200")
+    assert same_net[0] == same_net[1]
+    assert re.fullmatch(r"[0-9a-f]{32}", same_net[0])
+    assert place_of(salt_a, "203.0.114.7") != same_net[0]
+    assert place_of(salt_b, "203.0.113.7") != same_net[0]  # a new salt unlinks the old places
+    assert "203" not in same_net[0] and "113" not in same_net[0]
+
+
+@pytest.mark.parametrize(
+    ("scans", "places", "units", "flagged"),
+    [
+        (1, 1, 1, False),
+        (SCANS_PER_UNIT, 1 + PLACE_SLACK, 1, False),
+        (SCANS_PER_UNIT + 1, 1, 1, True),
+        (2, 2 + PLACE_SLACK, 1, True),
+        (SCANS_PER_UNIT * 6, 6 + PLACE_SLACK, 6, False),
+        (SCANS_PER_UNIT * 6 + 1, 2, 6, True),
+        (5, 7 + PLACE_SLACK, 6, True),
+        (1, 1, 0, False),
+    ],
+)
+def test_anomaly_heuristic(scans: int, places: int, units: int, flagged: bool) -> None:
+    assert is_anomalous(scans, places, units) is flagged
+
+
+# --------------------------------------------------------------------------- scan store
+
+
+@pytest.fixture
+def scan_store(db_url: str) -> Iterator[ScanStore]:
+    engine = create_ledger_engine(db_url)
+    upgrade_database(engine)
+    try:
+        yield ScanStore(engine)
+    finally:
+        engine.dispose()
+
+
+def test_scan_store_tallies_scans_and_places(scan_store: ScanStore) -> None:
+    assert scan_store.totals(7) == ScanTotals(0, 0, False)
+    scans = [
+        Scan(7, "", "2026-11-01T10:00:00Z", "p1"),
+        Scan(7, "", "2026-11-01T10:00:05Z", "p1"),
+        Scan(7, "", "2026-11-01T10:01:00Z", "p2"),
+        Scan(7, "12", "2026-11-01T10:02:00Z", "p1"),
+        Scan(8, "", "2026-11-01T10:03:00Z", "p3"),
+    ]
+    scan_store.record(scans)
+    scan_store.record([Scan(7, "", "2026-10-31T09:00:00Z", "p1")])  # a late, earlier scan
+    totals = scan_store.totals(7, "", "p1")
+    assert (totals.scans, totals.places, totals.place_seen) == (4, 2, True)
+    assert scan_store.totals(7, "", "p9").place_seen is False
+    assert (scan_store.totals(7, "12").scans, scan_store.totals(7, "12").places) == (1, 1)
+    assert scan_store.totals(8).scans == 1
+    log = scan_store.scan_log(7)
+    assert [s.scanned_at for s in log] == sorted(s.scanned_at for s in log)
+    assert len(log) == 4
+    with scan_store.engine.connect() as conn:
+        first, last = conn.execute(
+            text(
+                "SELECT first_at, last_at FROM label_scan_places "
+                "WHERE label_seq = 7 AND serial = '' AND place = 'p1'"
+            )
+        ).one()
+    assert (first, last) == ("2026-10-31T09:00:00Z", "2026-11-01T10:00:05Z")
+    scan_store.record([])  # nothing to do, no error
+
+
+def test_scan_salts_rotate_monthly_and_forget_the_old(scan_store: ScanStore) -> None:
+    october = scan_store.salt("2026-10", "2026-10-02T00:00:00Z")
+    assert len(october) == 32
+    assert scan_store.salt("2026-10", "2026-10-20T00:00:00Z") == october
+    november = scan_store.salt("2026-11", "2026-11-01T00:00:00Z")
+    assert november != october
+    assert scan_store.salt_periods() == ["2026-11"]
+
+
+def test_scan_tables_are_not_append_only(scan_store: ScanStore) -> None:
+    scan_store.record([Scan(3, "", "2026-11-01T10:00:00Z", "p1")])
+    with scan_store.engine.begin() as conn:
+        conn.execute(text("UPDATE label_scan_places SET scans = scans + 1"))
+        conn.execute(text("DELETE FROM label_scans"))
+    assert scan_store.totals(3).scans == 2
+    assert scan_store.scan_log(3) == []
+
+
+# --------------------------------------------------------------------------- demo pages
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, Any]]:
+    """The demo ledger on SQLite, built once for the module."""
+    cfg = _settings(tmp_path_factory.mktemp("resolver-demo"))
+    return cfg, build_demo(cfg)
+
+
+@pytest.fixture(scope="module")
+def client(demo: tuple[Settings, dict[str, Any]]) -> Iterator[TestClient]:
+    cfg, _summary = demo
+    service = LedgerService.open(cfg.resolved_database_url)
+    try:
+        with TestClient(create_app(cfg, service)) as test_client:
+            yield test_client
+    finally:
+        service.close()
+
+
+def _visible(page: str) -> str:
+    """The page's text without tags, whitespace collapsed (what a person reads)."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_index_lists_lots_in_stock_with_eligibility(client: TestClient) -> None:
+    page = client.get("/", headers=HTML)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    body = _visible(page.text)
+    assert "Lotes en existencia" in body and "Listos para exportar" in body
+    for lot_id in ("cs-export-2526-001", "cs-export-2526-002", "mc-drums-2026-001", "cc-dry-2026"):
+        assert f'href="/lots/{lot_id}?lang=es"' in page.text
+    assert "<script" not in page.text and "http://" not in page.text.replace("http://www.w3", "")
+    english = _visible(client.get("/?lang=en").text)
+    assert "Lots in stock" in english and "Ready for export" in english
+    rows = client.get("/", headers=JSON).json()
+    eligible = {row["lot"]["lot_id"]: row["eligible"] for row in rows["data"]}
+    assert eligible["cs-export-2526-002"] is True
+    assert eligible["cs-export-2526-001"] is False
+    assert eligible["mc-drums-2026-001"] is True
+    assert eligible["cc-dry-2026"] is False
+    assert all(row["lot"]["status"] != "consumed" for row in rows["data"])
+
+
+def test_lot_page_eligible_in_both_languages(client: TestClient) -> None:
+    spanish = client.get("/lots/cs-export-2526-002", headers={**HTML, **ES})
+    assert spanish.status_code == 200 and spanish.headers["content-language"] == "es"
+    body = _visible(spanish.text)
+    assert "Elegible para el sello amigable con la biodiversidad" in body
+    assert "Cafeticultores de la Sierra Madre" in body
+    assert "Sierra Madre de Chiapas" in body and "Ángel Albino Corzo, Chiapas" in body
+    assert "del 2025-12-08 al 2026-02-17" in body
+    assert "coffee-ab, versión 1" in body and "Certimex" in body
+    assert "Altura del dosel" in body  # a practice title in Spanish
+    assert "6 costales de 69 kg" in body
+    assert 'href="/api/v1/proofs/inclusion?seq=' in spanish.text
+    assert 'href="/lots/cs-export-2526-002?lang=en"' in spanish.text  # the switch
+    english = client.get("/lots/cs-export-2526-002", headers={**HTML, **EN})
+    assert english.headers["content-language"] == "en"
+    body_en = _visible(english.text)
+    assert "Eligible for the biodiversity-friendly seal" in body_en
+    assert "coffee-ab, version 1" in body_en and "6 sacks of 69 kg" in body_en
+    switched = client.get("/lots/cs-export-2526-002?lang=es", headers={**HTML, **EN})
+    assert "Elegible para el sello" in _visible(switched.text)
+
+
+def test_lot_page_ineligible_names_the_failing_plots(client: TestClient) -> None:
+    page = client.get("/lots/cs-export-2526-001?lang=en", headers=HTML)
+    body = _visible(page.text)
+    assert "Not eligible for the biodiversity-friendly seal" in body
+    assert "cs-plot07" in body and "cs-plot14" in body
+    spanish = _visible(client.get("/lots/cs-export-2526-001?lang=es").text)
+    assert "no es elegible" in spanish or "no tenía una verificación" in spanish
+
+
+def test_lot_page_proof_and_export_links_resolve(client: TestClient) -> None:
+    facts = client.get("/lots/mc-drums-2026-001", headers=JSON).json()
+    proof = client.get(facts["links"]["proof"])
+    assert proof.status_code == 200
+    assert proof.json()["leaf_index"] == facts["lot"]["created_seq"]
+    assert facts["eligibility"]["eligible"] is True
+    assert facts["association"]["landscape"] == "Calakmul"
+    assert facts["lineage"]["apiaries"] == 8
+    assert {p["criterion_id"] for p in facts["practices"]} >= {"HAB-FORAGE-NATURAL"}
+    for name, url in facts["links"]["exports"].items():
+        assert url == f"/api/v1/lots/mc-drums-2026-001/trail?format={name}"
+    assert facts["links"]["exports"], "no export format registered"
+
+
+def test_lot_page_not_found(client: TestClient) -> None:
+    page = client.get("/lots/no-such-lot?lang=en", headers=HTML)
+    assert page.status_code == 404
+    assert "There is no lot no-such-lot in the ledger." in _visible(page.text)
+    assert "No hay ningún lote" in _visible(client.get("/lots/no-such-lot").text)
+    as_json = client.get("/lots/no-such-lot", headers=JSON)
+    assert as_json.status_code == 404
+    assert as_json.json()["error"]["code"] == "not_found"
+    hostile = client.get("/lots/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers=HTML)
+    assert hostile.status_code == 404 and "<script>" not in hostile.text
+    too_long = client.get("/lots/" + "x" * 300, headers=JSON)
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["fields"][0]["field"] == "path.lot_id"
+
+
+# --------------------------------------------------------------------------- the resolver
+
+
+def _label(entry: dict[str, Any]) -> tuple[int, str]:
+    return int(entry["seq"]), str(entry["text"])
+
+
+@pytest.fixture(scope="module")
+def labels(demo: tuple[Settings, dict[str, Any]], client: TestClient) -> dict[str, tuple[int, str]]:
+    """The demo's labels (a sack label for 4 sacks, drum 1 of the serialized honey drums,
+    the revoked misprint) and a GTIN-less label issued here for the honey remainder."""
+    cfg, summary = demo
+    service: LedgerService = client.app.state.service  # type: ignore[attr-defined]
+    signer = KeyStore(cfg.key_dir).load("label-issuer", PASSPHRASE)
+    rest = issue_labels(
+        service,
+        "mc-filtered-rest",
+        1,
+        signer=signer,
+        unit_g=1000,
+        lot_number="MCREST01",
+        ts="2026-06-05T10:00:00Z",
+        nonce="resolver-test-rest",
+    )
+    found = summary["labels"]
+    return {
+        "sack": _label(found["coffee"]),
+        "drum": _label(found["honey"]),
+        "revoked": _label(found["coffee_revoked"]),
+        "rest": (rest.seq, rest.labels[0]),
+    }
+
+
+def _get(
+    client: TestClient, label: str, headers: dict[str, str] | None = None, extra: str = ""
+) -> Any:
+    """Open a label URL the way a phone does: its host in the Host header."""
+    parts = urlsplit(label)
+    return client.get(
+        f"{parts.path}?{parts.query}{extra}", headers={"host": parts.netloc, **(headers or {})}
+    )
+
+
+def _tamper_signature(label: str) -> str:
+    digits = label.rsplit("&s=", 1)[1]
+    position = 100
+    flipped = "1" if digits[position] != "1" else "2"
+    return label.rsplit("&s=", 1)[0] + "&s=" + digits[:position] + flipped + digits[position + 1 :]
+
+
+def test_genuine_label_page_in_both_languages(
+    client: TestClient, labels: dict[str, tuple[int, str]]
+) -> None:
+    seq, label = labels["sack"]
+    spanish = _get(client, label, {**HTML, **ES})
+    assert spanish.status_code == 200
+    assert spanish.headers["cache-control"] == "no-store"
+    body = _visible(spanish.text)
+    assert "Etiqueta auténtica" in body
+    assert 'class="verdict ok"' in spanish.text and 'data-status="valid"' in spanish.text
+    assert "Café, café verde (oro)" in body and "CS2526X002" in body
+    assert "Cafeticultores de la Sierra Madre" in body and "Sierra Madre de Chiapas" in body
+    assert "Ángel Albino Corzo, Chiapas" in body
+    assert "del 2025-12-08 al 2026-02-17" in body
+    assert "coffee-ab, versión 1" in body and "Certimex" in body
+    assert "Altura del dosel" in body
+    assert f"entrada n.º {seq} del registro" in body
+    assert f'href="/api/v1/proofs/inclusion?seq={seq}"' in spanish.text
+    assert "<script" not in spanish.text
+    english = _get(client, label, {**HTML, **EN})
+    body_en = _visible(english.text)
+    assert "Genuine label" in body_en and "Canopy height" in body_en
+    assert "coffee-ab, version 1" in body_en and f"entry no. {seq} of the ledger" in body_en
+
+
+def test_language_switch_keeps_the_label_query(
+    client: TestClient, labels: dict[str, tuple[int, str]]
+) -> None:
+    _seq, label = labels["sack"]
+    page = _get(client, label, HTML)
+    switch = re.search(r'href="([^"]+)"[^>]*id="lang-switch"', page.text)
+    assert switch is not None
+    target = switch.group(1).replace("&amp;", "&")
+    parts = urlsplit(label)
+    assert target == f"{parts.path}?{parts.query}&lang=en"
+    english = client.get(target, headers={"host": parts.netloc, **HTML, **ES})
+    assert "Genuine label" in _visible(english.text)  # ?lang=en beats Accept-Language
+    back = re.search(r'href="([^"]+)"[^>]*id="lang-switch"', english.text)
+    assert back is not None and back.group(1).endswith("&amp;lang=es")
+
+
+def test_proof_link_proves_the_issuance_entry(
+    client: TestClient, labels: dict[str, tuple[int, str]]
+) -> None:
+    seq, label = labels["sack"]
+    document = _get(client, label, JSON).json()
+    proof = client.get(document["links"]["proof"]).json()
+    assert proof["leaf_index"] == seq
+    entry = client.get(f"/api/v1/entries/{seq}").json()
+    assert entry["statement"]["type"] == "label.issued"
+
+
+def test_revoked_label_page(client: TestClient, labels: dict[str, tuple[int, str]]) -> None:
+    _seq, label = labels["revoked"]
+    page = _get(client, label, {**HTML, **EN})
+    body = _visible(page.text)
+    assert page.status_code == 200 and 'class="verdict bad"' in page.text
+    assert "Revoked label" in body and "misprinted batch, destroyed" in body
+    assert "Coffee, green coffee" in body  # the lot a buyer asks about is still named
+    spanish = _visible(_get(client, label, {**HTML, **ES}).text)
+    assert "Etiqueta revocada" in spanish and "Motivo: misprinted batch" in spanish
+    document = _get(client, label, JSON).json()
+    assert document["verdict"]["status"] == "revoked"
+    assert document["verdict"]["revocation"]["scope"] == "label"
+
+
+def test_serial_label_of_one_drum(client: TestClient, labels: dict[str, tuple[int, str]]) -> None:
+    seq, label = labels["drum"]
+    assert "/21/1?" in label
+    page = _get(client, label, {**HTML, **EN})
+    body = _visible(page.text)
+    assert "Genuine label" in body and "Honey, filtered" in body
+    assert "Serial number 1 " in body and "Calakmul" in body
+    document = _get(client, label, JSON).json()
+    assert document["verdict"]["claims"]["serial"] == "1"
+    assert document["scans"]["units"] == 1  # a serial stands for one drum
+    assert document["issuance"]["seq"] == seq
+
+
+def test_plain_path_label_for_a_lot_without_gtin(
+    client: TestClient, labels: dict[str, tuple[int, str]]
+) -> None:
+    _seq, label = labels["rest"]
+    assert "/l/MCREST01?" in label
+    page = _get(client, label, {**HTML, **EN})
+    assert "Genuine label" in _visible(page.text)
+    assert _get(client, label, JSON).json()["verdict"]["claims"]["gtin"] is None
+
+
+def test_foreign_host_is_flagged(client: TestClient, labels: dict[str, tuple[int, str]]) -> None:
+    _seq, label = labels["sack"]
+    parts = urlsplit(label)
+    page = client.get(f"{parts.path}?{parts.query}", headers={"host": "evil.example", **EN})
+    assert page.status_code == 200 and 'class="verdict warn"' in page.text
+    body = _visible(page.text)
+    assert "Genuine signature, unofficial site" in body
+    assert "https://evil.example/01/" in body
+    document = client.get(
+        f"{parts.path}?{parts.query}", headers={"host": "evil.example", **JSON}
+    ).json()
+    assert document["verdict"]["status"] == "valid_untrusted_host"
+    assert document["verdict"]["claims"]["host"] == "evil.example"
+
+
+@pytest.mark.parametrize("forgery", ["unknown_key", "bad_signature", "wrong_seq"])
+def test_forged_labels_are_not_genuine_and_show_no_lot(
+    client: TestClient, labels: dict[str, tuple[int, str]], forgery: str
+) -> None:
+    seq, label = labels["sack"]
+    forged = {
+        "unknown_key": re.sub(
+            r"k=[0-9a-f]{4}", "k=ffff" if "k=ffff" not in label else "k=0000", label
+        ),
+        "bad_signature": _tamper_signature(label),
+        "wrong_seq": label.replace(f"n={seq}&", f"n={seq - 1}&"),
+    }[forgery]
+    page = _get(client, forged, {**HTML, **EN})
+    assert page.status_code == 200 and 'class="verdict bad"' in page.text
+    body = _visible(page.text)
+    assert "Not a genuine label" in body
+    assert "Cafeticultores" not in body and "Ledger proof" not in body
+    assert "No auténtica" in _visible(_get(client, forged, {**HTML, **ES}).text)
+    document = _get(client, forged, JSON)
+    assert document.status_code == 200
+    expected = {"unknown_key": "unknown_key", "bad_signature": "bad_signature"}
+    assert document.json()["verdict"]["status"] == expected.get(forgery, "bad_signature")
+    assert document.json()["scans"] is None  # a forgery is not counted against the label
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [
+        ("/01/17501234567890/10/CS2526X002", "query"),
+        ("/01/17501234567890/10/CS2526X002?k=zz", "query"),
+        ("/01/17501234567891/10/CS2526X002?k=abcd&n=1&d=260601&s=" + "1" * 155, "gtin"),
+        ("/01/17501234567890/10/cs2526x002?k=abcd&n=1&d=260601&s=" + "1" * 155, "lot"),
+        ("/01/17501234567890/10/CS2526X002?k=abcd&n=1&d=261301&s=" + "1" * 155, "d"),
+        ("/01/17501234567890/10/CS2526X002?k=abcd&n=01&d=260601&s=" + "1" * 155, "n"),
+        ("/01/17501234567890/10/CS2526X002?k=abcd&n=1&d=260601&s=" + "1" * 154, "s"),
+        ("/l/X1/21/abc?k=abcd&n=1&d=260601&s=" + "1" * 155, "serial"),
+        ("/01/17501234567890/10/CS2526X002?k=abcd&n=1&d=260601&s=" + "9" * 155, "s"),
+    ],
+)
+def test_malformed_labels(client: TestClient, url: str, part: str) -> None:
+    headers = {"host": "qr.bt.example"}
+    page = client.get(url, headers={**headers, **HTML, **EN})
+    assert page.status_code == 200
+    body = _visible(page.text)
+    assert "Not a genuine label" in body and "This is not a Biotraza label" in body
+    spanish = client.get(url, headers={**headers, **HTML})
+    assert "Etiqueta no auténtica" in _visible(spanish.text)
+    answer = client.get(url, headers={**headers, **JSON})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == "malformed_label"
+    assert error["fields"][0]["field"] == part
+    assert error["fields"][0]["reason"]
+
+
+def test_host_header_that_is_not_a_label_host(client: TestClient) -> None:
+    url = "/01/17501234567890/10/CS2526X002?k=abcd&n=1&d=260601&s=" + "1" * 155
+    answer = client.get(url, headers={"host": "Bad_Host!", **JSON})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["fields"][0]["field"] in {"host", "text"}
+
+
+# --------------------------------------------------------------------------- scan counting
+
+
+def test_scans_are_counted_per_label_and_place(
+    client: TestClient, labels: dict[str, tuple[int, str]]
+) -> None:
+    service: LedgerService = client.app.state.service  # type: ignore[attr-defined]
+    seq, label = labels["rest"]
+    before = ScanStore(service.engine).totals(seq)
+    first = _get(client, label, JSON).json()["scans"]
+    assert (first["scans"], first["places"]) == (before.scans + 1, max(before.places, 1))
+    assert first["units"] == 1 and first["anomalous"] is False
+    again = _get(client, label, JSON).json()["scans"]
+    assert again["scans"] == first["scans"] + 1 and again["places"] == first["places"]
+    stored = ScanStore(service.engine).scan_log(seq)
+    assert len(stored) == again["scans"]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", scan.place) for scan in stored)
+    page = _get(client, label, {**HTML, **EN})
+    assert f"scanned {again['scans'] + 1} times from" in _visible(page.text)
+
+
+def _scan_app(db_url: str, tmp_path: Path) -> tuple[dict[str, Any], LedgerService, Any]:
+    cfg = _settings(tmp_path, db_url)
+    summary = build_demo(cfg)
+    service = LedgerService.open(db_url)
+    return summary["labels"], service, create_app(cfg, service)
+
+
+def test_anomaly_flag_on_both_engines(db_url: str, tmp_path: Path) -> None:
+    found, service, app = _scan_app(db_url, tmp_path)
+    try:
+        seq, label = _label(found["coffee"])
+        units = int(found["coffee"]["units"])
+        assert units > 1  # one printed label stands for several sacks
+        places = [f"198.51.{n}.20" for n in range(units + PLACE_SLACK + 1)]
+        reports = []
+        for address in places:
+            with TestClient(app, client=(address, 40000)) as from_there:
+                reports.append(_get(from_there, label, JSON).json()["scans"])
+        assert [r["units"] for r in reports] == [units] * len(places)
+        assert [r["places"] for r in reports] == list(range(1, len(places) + 1))
+        assert [r["anomalous"] for r in reports] == [False] * (units + PLACE_SLACK) + [True]
+        with TestClient(app, client=(places[0], 40001)) as same_network:
+            warned = _get(same_network, label, {**HTML, **EN})
+        body = _visible(warned.text)
+        assert f"scanned {len(places) + 1} times from {len(places)} places" in body
+        assert "a genuine sack's label is usually scanned a few times" in body
+        assert "Genuine label" in body  # a warning, never a verdict
+        with TestClient(app, client=(places[1], 1)) as again:
+            spanish = _visible(_get(again, label, {**HTML, **ES}).text)
+        assert "la etiqueta de un costal auténtico normalmente se escanea" in spanish
+        totals = ScanStore(service.engine).totals(seq)
+        assert (totals.scans, totals.places) == (len(places) + 2, len(places))
+        with service.engine.connect() as conn:
+            stored = conn.execute(text("SELECT place FROM label_scans")).scalars().all()
+        assert len(stored) == len(places) + 2
+        assert not any("198.51" in place for place in stored)
+    finally:
+        service.close()
+
+
+def test_a_label_scanned_too_often_from_one_place_is_flagged(db_url: str, tmp_path: Path) -> None:
+    found, service, app = _scan_app(db_url, tmp_path)
+    try:
+        _seq, label = _label(found["honey"])  # drum 1: a serial, one unit
+        with TestClient(app, client=("203.0.113.9", 5000)) as shop:
+            flags = [
+                _get(shop, label, JSON).json()["scans"]["anomalous"]
+                for _ in range(SCANS_PER_UNIT + 1)
+            ]
+        assert flags == [False] * SCANS_PER_UNIT + [True]
+    finally:
+        service.close()
