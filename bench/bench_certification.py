@@ -23,7 +23,6 @@ import argparse
 import gc
 import operator
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -41,12 +40,10 @@ from bench.common import (
     Report,
     load_average,
     machine_facts,
-    markdown_report_section,
     pg_server_version,
     phase,
     print_report,
-    progress,
-    write_markdown,
+    publish_reports,
 )
 from ledger.keys import encode_public_key
 from ledger.statements import SignedStatement
@@ -468,15 +465,16 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         f"< {ELIGIBILITY_TARGET_MS:g} ms (median of {RUNS} after one warm-up).",
         f"Whole run: {time.perf_counter() - started:.0f} s.",
     ]
-    for note in notes:
-        print(f"- {note}")
-    if args.markdown is not None:
-        command = " ".join(
-            ["python -m bench.bench_certification", *(argv if argv is not None else sys.argv[1:])]
-        )
-        section = markdown_report_section("Certification", facts, reports, command, notes)
-        write_markdown(args.markdown, MARKDOWN_MARKER, section)
-        progress.log(f"markdown written to {args.markdown}")
+    publish_reports(
+        args.markdown,
+        module="bench.bench_certification",
+        title="Certification",
+        marker=MARKDOWN_MARKER,
+        facts=facts,
+        reports=reports,
+        notes=notes,
+        argv=argv,
+    )
     return reports
 
 

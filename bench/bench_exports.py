@@ -54,12 +54,10 @@ from bench.common import (
     Timer,
     load_average,
     machine_facts,
-    markdown_report_section,
     pg_server_version,
     phase,
     print_report,
-    progress,
-    write_markdown,
+    publish_reports,
 )
 from ledger.keys import STATEMENT_DOMAIN
 from verifiers.audit import check_bundle
@@ -274,15 +272,16 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         f"Whole run: {time.perf_counter() - started:.0f} s; load average at end {load_average()}.",
     ]
     print_report(report)
-    for note in notes:
-        print(f"- {note}")
-    if args.markdown is not None:
-        command = " ".join(
-            ["python -m bench.bench_exports", *(argv if argv is not None else sys.argv[1:])]
-        )
-        section = markdown_report_section("Exports", facts, [report], command, notes)
-        write_markdown(args.markdown, MARKDOWN_MARKER, section)
-        progress.log(f"markdown written to {args.markdown}")
+    publish_reports(
+        args.markdown,
+        module="bench.bench_exports",
+        title="Exports",
+        marker=MARKDOWN_MARKER,
+        facts=facts,
+        reports=[report],
+        notes=notes,
+        argv=argv,
+    )
     return [report]
 
 

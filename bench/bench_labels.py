@@ -34,11 +34,9 @@ from bench.common import (
     Timer,
     load_average,
     machine_facts,
-    markdown_report_section,
     phase,
     print_report,
-    progress,
-    write_markdown,
+    publish_reports,
 )
 from labels.payload import (
     DEFAULT_HOST,
@@ -227,15 +225,16 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         "(`tests/unit/labels/test_render.py`).",
         f"Whole run: {time.perf_counter() - started:.0f} s.",
     ]
-    for note in notes:
-        print(f"- {note}")
-    if args.markdown is not None:
-        command = " ".join(
-            ["python -m bench.bench_labels", *(argv if argv is not None else sys.argv[1:])]
-        )
-        section = markdown_report_section("Labels", facts, reports, command, notes)
-        write_markdown(args.markdown, MARKDOWN_MARKER, section)
-        progress.log(f"markdown written to {args.markdown}")
+    publish_reports(
+        args.markdown,
+        module="bench.bench_labels",
+        title="Labels",
+        marker=MARKDOWN_MARKER,
+        facts=facts,
+        reports=reports,
+        notes=notes,
+        argv=argv,
+    )
     return reports
 
 

@@ -32,7 +32,6 @@ import argparse
 import gc
 import hashlib
 import random
-import sys
 import tempfile
 import time
 import uuid
@@ -55,7 +54,6 @@ from bench.common import (
     Timer,
     load_average,
     machine_facts,
-    markdown_report_section,
     parse_count,
     percentile,
     pg_schema,
@@ -63,7 +61,7 @@ from bench.common import (
     phase,
     print_report,
     progress,
-    write_markdown,
+    publish_reports,
 )
 from ledger.catalog import core_registry
 from ledger.chain import append
@@ -618,15 +616,16 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         "pairs of (time with tree / time without) - 1, the rates are totals.",
         f"Whole run: {total:.0f} s.",
     ]
-    for note in notes:
-        print(f"- {note}")
-    if args.markdown is not None:
-        command = " ".join(
-            ["python -m bench.bench_proofs", *(argv if argv is not None else sys.argv[1:])]
-        )
-        section = markdown_report_section("Merkle proofs", facts, reports, command, notes)
-        write_markdown(args.markdown, MARKDOWN_MARKER, section)
-        progress.log(f"markdown written to {args.markdown}")
+    publish_reports(
+        args.markdown,
+        module="bench.bench_proofs",
+        title="Merkle proofs",
+        marker=MARKDOWN_MARKER,
+        facts=facts,
+        reports=reports,
+        notes=notes,
+        argv=argv,
+    )
     return reports
 
 

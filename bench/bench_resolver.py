@@ -52,12 +52,11 @@ from bench.common import (
     Report,
     load_average,
     machine_facts,
-    markdown_report_section,
     pg_server_version,
     phase,
     print_report,
     progress,
-    write_markdown,
+    publish_reports,
 )
 
 MARKDOWN_MARKER = "bench-resolver"
@@ -383,15 +382,16 @@ def run(argv: Sequence[str] | None = None) -> Report:
         "than on a machine where the client runs elsewhere.",
         f"Whole run: {time.perf_counter() - started:.0f} s.",
     ]
-    for note in notes:
-        print(f"- {note}")
-    if args.markdown is not None:
-        command = " ".join(
-            ["python -m bench.bench_resolver", *(argv if argv is not None else sys.argv[1:])]
-        )
-        section = markdown_report_section("Resolver", facts, [table], command, notes)
-        write_markdown(args.markdown, MARKDOWN_MARKER, section)
-        progress.log(f"markdown written to {args.markdown}")
+    publish_reports(
+        args.markdown,
+        module="bench.bench_resolver",
+        title="Resolver",
+        marker=MARKDOWN_MARKER,
+        facts=facts,
+        reports=[table],
+        notes=notes,
+        argv=argv,
+    )
     if table.missed:
         progress.log("[red]target missed[/]")
     return table

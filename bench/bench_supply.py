@@ -54,12 +54,10 @@ from bench.common import (
     Report,
     load_average,
     machine_facts,
-    markdown_report_section,
     pg_server_version,
     phase,
     print_report,
-    progress,
-    write_markdown,
+    publish_reports,
 )
 from ledger.catalog import core_registry
 from ledger.chain import append, verify_stored_leaves
@@ -666,15 +664,16 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         "blend, a pack into 69 kg sacks, a shipment and its receipt (266 entries).",
         f"Whole run: {time.perf_counter() - started:.0f} s.",
     ]
-    for note in notes:
-        print(f"- {note}")
-    if args.markdown is not None:
-        command = " ".join(
-            ["python -m bench.bench_supply", *(argv if argv is not None else sys.argv[1:])]
-        )
-        section = markdown_report_section("Supply chain", facts, reports, command, notes)
-        write_markdown(args.markdown, MARKDOWN_MARKER, section)
-        progress.log(f"markdown written to {args.markdown}")
+    publish_reports(
+        args.markdown,
+        module="bench.bench_supply",
+        title="Supply chain",
+        marker=MARKDOWN_MARKER,
+        facts=facts,
+        reports=reports,
+        notes=notes,
+        argv=argv,
+    )
     return reports
 
 

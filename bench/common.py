@@ -439,3 +439,29 @@ def write_markdown(path: Path, marker: str, section: str) -> None:
         text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + block
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def publish_reports(
+    markdown: Path | None,
+    *,
+    module: str,
+    title: str,
+    marker: str,
+    facts: dict[str, str],
+    reports: Sequence[Report],
+    notes: Sequence[str],
+    argv: Sequence[str] | None,
+) -> None:
+    """Print the notes and, when ``markdown`` is given, write the benchmark's section there.
+
+    The one ending every benchmark shares: the section records the exact command (module
+    and arguments) so a reader can rerun it.
+    """
+    for note in notes:
+        print(f"- {note}")
+    if markdown is None:
+        return
+    command = " ".join([f"python -m {module}", *(argv if argv is not None else sys.argv[1:])])
+    section = markdown_report_section(title, facts, reports, command, notes)
+    write_markdown(markdown, marker, section)
+    progress.log(f"markdown written to {markdown}")
