@@ -8,7 +8,11 @@ from pydantic import BaseModel
 
 from ledger.entries import Entry
 
-__all__ = ["EntriesPublic", "EntryPublic", "HeadPublic"]
+__all__ = ["MAX_SEQ", "EntriesPublic", "EntryPublic", "HeadPublic"]
+
+MAX_SEQ = 2**63 - 1
+"""The largest sequence number or tree size either database can store (signed 64-bit): the
+bound on every such query parameter, so a larger number is a 400, not a driver overflow."""
 
 
 class EntryPublic(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from api.body import read_json_body
 from api.deps import ServiceDep, SettingsDep
-from api.schemas import EntriesPublic, EntryPublic, HeadPublic
+from api.schemas import MAX_SEQ, EntriesPublic, EntryPublic, HeadPublic
 from ledger.statements import SignedStatement
 
 __all__ = ["inline_schema", "router"]
@@ -82,7 +82,7 @@ async def submit_entry(
 @router.get("/entries", response_model=EntriesPublic)
 def list_entries(
     service: ServiceDep,
-    start: Annotated[int, Query(ge=0, description="First seq to return.")] = 0,
+    start: Annotated[int, Query(ge=0, le=MAX_SEQ, description="First seq to return.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = 100,
 ) -> EntriesPublic:
     """Entries in seq order from `start`. Follow `next_start` to page through the ledger."""
@@ -100,7 +100,7 @@ def list_entries(
 @router.get(
     "/entries/{seq}", response_model=EntryPublic, responses={404: {"description": "No such entry."}}
 )
-def get_entry(service: ServiceDep, seq: Annotated[int, Path(ge=0)]) -> EntryPublic:
+def get_entry(service: ServiceDep, seq: Annotated[int, Path(ge=0, le=MAX_SEQ)]) -> EntryPublic:
     """One entry by sequence number."""
     return EntryPublic.from_entry(service.entry(seq))
 

@@ -25,6 +25,7 @@ from api.label_service import (
     resolve_label,
     served_trust_list,
 )
+from api.schemas import MAX_SEQ
 from api.service import LedgerService
 from labels.issuance import LABEL_LOT_KIND
 from labels.payload import parse_label
@@ -160,7 +161,7 @@ def get_printable(
 
 
 @router.get("/labels/{seq}")
-def get_label(service: ServiceDep, seq: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+def get_label(service: ServiceDep, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)]) -> dict[str, Any]:
     """The label issuance recorded at `seq`: lot, units, GTIN, issuer key, day and status
     (revoked from which seq and why, including lots that stopped being eligible)."""
     return label_for(service, seq)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ServiceDep
+from api.schemas import MAX_SEQ
 from ledger.encoding import hex_decode
 from ledger.errors import ProofError
 from ledger.transparency import ConsistencyProofDocument, InclusionProofDocument
@@ -67,12 +68,14 @@ def list_checkpoints(service: ServiceDep) -> dict[str, Any]:
 @router.get("/proofs/inclusion", response_model=InclusionProofDocument)
 def get_inclusion_proof(
     service: ServiceDep,
-    seq: Annotated[int | None, Query(ge=0, description="Entry sequence number.")] = None,
+    seq: Annotated[
+        int | None, Query(ge=0, le=MAX_SEQ, description="Entry sequence number.")
+    ] = None,
     entry_hash: Annotated[
         str | None, Query(description="Entry hash (64 lowercase hex), instead of seq.")
     ] = None,
     tree_size: Annotated[
-        int | None, Query(ge=1, description="Tree size; defaults to the current size.")
+        int | None, Query(ge=1, le=MAX_SEQ, description="Tree size; defaults to the current size.")
     ] = None,
 ) -> InclusionProofDocument:
     """Inclusion proof of one entry (by `seq` or by `entry_hash`) in the tree of `tree_size`."""
@@ -91,9 +94,10 @@ def get_inclusion_proof(
 @router.get("/proofs/consistency", response_model=ConsistencyProofDocument)
 def get_consistency_proof(
     service: ServiceDep,
-    first: Annotated[int, Query(ge=1, description="The smaller tree size.")],
+    first: Annotated[int, Query(ge=1, le=MAX_SEQ, description="The smaller tree size.")],
     second: Annotated[
-        int | None, Query(ge=1, description="The larger tree size; defaults to the current size.")
+        int | None,
+        Query(ge=1, le=MAX_SEQ, description="The larger tree size; defaults to the current size."),
     ] = None,
 ) -> ConsistencyProofDocument:
     """Proof that the tree of size `first` is a prefix of the tree of size `second`."""

@@ -560,3 +560,23 @@ def test_streamed_oversize_body_over_a_real_socket(
     assert response.request.headers["transfer-encoding"] == "chunked"
     assert_error(response, 413, "request_too_large")
     assert service.head().size == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/entries/7673207891477969690951680",
+        "/api/v1/entries?start=9223372036854775808",
+        "/api/v1/proofs/inclusion?seq=9223372036854775808",
+        "/api/v1/proofs/inclusion?seq=0&tree_size=99999999999999999999",
+        "/api/v1/proofs/consistency?first=1&second=99999999999999999999",
+        "/api/v1/labels/99999999999999999999",
+    ],
+)
+def test_numbers_past_64_bits_are_400_not_500(populated: TestClient, url: str) -> None:
+    """Found by fuzzing the OpenAPI schema: a seq too large for the database's integer
+    type once reached the driver and came back as a 500."""
+    response = populated.get(url)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "bad_request"
+    assert response.json()["error"]["fields"]
