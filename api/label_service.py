@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.service import LedgerService
 from api.supply_service import lot_public
+from labels.errors import IneligibleLotError
 from labels.issuance import ISSUANCE_KIND, LABEL_LOT_KIND
 from labels.payload import LabelClaims, format_label, label_path, sign_label
 from labels.printing import LabelFace, short_code
@@ -156,12 +157,20 @@ def issuance_body(
 ) -> dict[str, Any]:
     """:func:`body_from_lot` for a lot of this ledger.
 
+    Eligibility is checked first, as the ledger will check it again on admission: an
+    issuer asking for labels of an ineligible lot should read why, not that a lot number is
+    missing for labels that could never be issued.
+
     Raises:
         EntryNotFoundError: no such lot.
+        IneligibleLotError: the lot may not carry the label now (every reason attached).
         ValueError: as :func:`body_from_lot`.
     """
     with service.store.read_state() as state:
         lot = _lot(state, lot_id)
+        answer = check_eligibility(state, lot_id)
+    if not answer.eligible:
+        raise IneligibleLotError(lot_id, [r.to_dict() for r in answer.reasons])
     return body_from_lot(
         lot, units, day=day, unit_g=unit_g, serial_from=serial_from, lot_number=lot_number
     )

@@ -38,6 +38,7 @@ from api.label_service import (
 from api.service import LedgerService
 from api.settings import Settings
 from labels.decode import decode_image
+from labels.errors import IneligibleLotError
 from labels.issuance import LABEL_LOT_KIND
 from labels.payload import format_label, sign_label
 from labels.trustlist import TrustList, verify_trust_list
@@ -296,4 +297,19 @@ def test_demo_cannot_label_the_ineligible_export_lot(
     size = service.head().size
     with pytest.raises(AuthorizationError, match="label_issuer"):
         service.submit(signed)
+    assert service.head().size == size
+
+
+def test_ineligibility_is_reported_before_missing_label_details(
+    demo: tuple[LedgerService, dict[str, Any], Settings],
+) -> None:
+    """The demo's cacao lot has neither a package nor a lot number and is not eligible:
+    the issuer is told why it cannot be labelled, not which label detail is missing."""
+    service, summary, cfg = demo
+    issuer = KeyStore(cfg.key_dir).load("label-issuer", PASSPHRASE)
+    size = service.head().size
+    with pytest.raises(IneligibleLotError) as refused:
+        issue_labels(service, summary["cacao_dry_lot"], 1, signer=issuer)
+    assert refused.value.lot_id == summary["cacao_dry_lot"]
+    assert any(r["code"] == "input_not_eligible" for r in refused.value.reasons)
     assert service.head().size == size
