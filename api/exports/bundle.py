@@ -24,7 +24,7 @@ from api.service import LedgerService
 from ledger.merkle import NodeReader, inclusion_proof
 from ledger.storage.base import StoredCheckpoint
 from ledger.storage.sql.store import TreeSnapshot
-from ledger.transparency import _prefetch
+from ledger.transparency import prefetch_nodes
 from verifiers.audit.layout import FOOTER, BundleHeader, entry_line, header_line
 
 __all__ = ["BATCH", "FORMAT", "export_bundle"]
@@ -54,7 +54,7 @@ def _covering_checkpoint(service: LedgerService, trail: Trail) -> StoredCheckpoi
 
 
 def _proof_plan(seqs: list[int], size: int) -> Callable[[NodeReader], object]:
-    """The proofs of ``seqs``, as a plan ``_prefetch`` dry-runs to list the nodes they read."""
+    """The proofs of ``seqs``, as a plan ``prefetch_nodes`` dry-runs to list the nodes they read."""
     return lambda reader: [inclusion_proof(reader, seq, size) for seq in seqs]
 
 
@@ -68,7 +68,7 @@ def _lines(
     for start in range(0, total, BATCH):
         batch = trail.seqs[start : start + BATCH]
         with service.store.reading() as cursor:
-            nodes = _prefetch(TreeSnapshot(cursor), _proof_plan(batch, size))
+            nodes = prefetch_nodes(TreeSnapshot(cursor), _proof_plan(batch, size))
         chunk: list[bytes] = []
         for seq in batch:
             row = next(leaves)
