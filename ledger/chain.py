@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from ledger.entries import Entry, build_entry
 from ledger.errors import (
     AuthorizationError,
@@ -29,7 +31,7 @@ from ledger.errors import (
 )
 from ledger.hashing import GENESIS_PREV, EntryHash
 from ledger.keys import STATEMENT_DOMAIN, decode_public_key, key_id, verify_message
-from ledger.registry import AppendContext, Registry
+from ledger.registry import AppendContext, EntryType, Registry
 from ledger.state import InMemoryState, StagedState, State
 from ledger.statements import MAX_STATEMENT_BYTES, SignedStatement
 from ledger.storage.base import LedgerStore, StoredLeaf
@@ -40,6 +42,8 @@ __all__ = [
     "ChainVerification",
     "admit",
     "append",
+    "documents_read",
+    "parse_statement",
     "resolve_public_key",
     "verify_entries",
     "verify_stored_leaves",
@@ -78,6 +82,37 @@ def resolve_public_key(signed: SignedStatement, lookup: Callable[[str], bytes | 
     return found
 
 
+def parse_statement(signed: SignedStatement, registry: Registry) -> tuple[EntryType, BaseModel]:
+    """Steps 1 and 2 of :func:`admit`: the size limit, the type and the body's model.
+
+    Raises:
+        SchemaError: too large, or the body does not match its type's model.
+        UnknownEntryTypeError: no such entry type.
+    """
+    statement = signed.statement
+    size = len(statement.canonical_bytes)
+    if size > MAX_STATEMENT_BYTES:
+        raise SchemaError(
+            f"statement is {size} bytes, over the {MAX_STATEMENT_BYTES}-byte limit",
+            [("statement", f"larger than {MAX_STATEMENT_BYTES} bytes")],
+        )
+    entry_type = registry.get(statement.type)
+    return entry_type, entry_type.parse_body(statement.body)
+
+
+def documents_read(
+    signed: SignedStatement, entry_type: EntryType, body: BaseModel
+) -> list[tuple[str, str]]:
+    """The projection documents admitting this statement reads, as far as known up front:
+    the actor's key and what the entry type declares (``EntryType.reads``)."""
+    if signed.statement.type == GENESIS_TYPE:
+        return []
+    wanted = [(KEY_KIND, signed.statement.actor)]
+    if entry_type.reads is not None:
+        wanted.extend(entry_type.reads(body))
+    return wanted
+
+
 def admit(
     seq: int,
     signed: SignedStatement,
@@ -85,11 +120,13 @@ def admit(
     registry: Registry,
     *,
     check_signature: bool = True,
+    parsed: tuple[EntryType, BaseModel] | None = None,
 ) -> bytes:
     """Check a signed statement at position ``seq`` and write its projections into ``state``.
 
     Returns the public key the signature must verify with (checked here unless
-    ``check_signature`` is false, in which case the caller checks it).
+    ``check_signature`` is false, in which case the caller checks it). ``parsed`` is
+    :func:`parse_statement`'s result when the caller already has it.
 
     Numbered steps, each failing closed:
 
@@ -105,16 +142,8 @@ def admit(
         SchemaError, SignatureError, AuthorizationError, DomainRuleError: as the step says.
     """
     statement = signed.statement
-    # Step 1.
-    size = len(statement.canonical_bytes)
-    if size > MAX_STATEMENT_BYTES:
-        raise SchemaError(
-            f"statement is {size} bytes, over the {MAX_STATEMENT_BYTES}-byte limit",
-            [("statement", f"larger than {MAX_STATEMENT_BYTES} bytes")],
-        )
-    entry_type = registry.get(statement.type)
-    # Step 2.
-    body = entry_type.parse_body(statement.body)
+    # Steps 1 and 2.
+    entry_type, body = parsed if parsed is not None else parse_statement(signed, registry)
     # Step 3.
     if seq == 0 and statement.type != GENESIS_TYPE:
         raise AuthorizationError("the first entry must be ledger.genesis")
@@ -123,11 +152,9 @@ def admit(
     if statement.type == GENESIS_TYPE:
         public_key = resolve_public_key(signed, lambda _kid: None)
     else:
-        # One query for the actor's key and the documents the rules will read (SQL stores).
-        wanted = [(KEY_KIND, statement.actor)]
-        if entry_type.reads is not None:
-            wanted.extend(entry_type.reads(body))
-        state.prefetch(wanted)
+        # One query for the actor's key and the documents the rules will read (SQL stores;
+        # a no-op for those the append's first read already brought).
+        state.prefetch(documents_read(signed, entry_type, body))
         actor_doc = active_key(state, statement.actor, statement.ts)
         if actor_doc["role"] not in entry_type.roles:
             raise AuthorizationError(
@@ -148,9 +175,11 @@ def admit(
 def append(store: LedgerStore, registry: Registry, signed: SignedStatement) -> AppendResult:
     """Append a signed statement; safe to retry.
 
-    The signature is checked before the lock (CPU work outside the critical section); a key
-    id names its public key forever, so the check stays valid inside the lock, where the
-    authorization and rules are checked against the state at the position the entry gets.
+    Everything that needs no ledger state — the signature, the size, the type and the
+    body's schema — is checked before the lock, so malformed or forged input never holds
+    up other writers; a key id names its public key forever, so the signature check stays
+    valid inside the lock, where the authorization and rules are checked against the
+    state at the position the entry gets.
 
     Raises:
         SchemaError, UnknownKeyError, SignatureError: the statement is malformed or forged.
@@ -163,12 +192,15 @@ def append(store: LedgerStore, registry: Registry, signed: SignedStatement) -> A
     # append an extra read transaction to save retries (rare) one signature check (cheap).
     public_key = resolve_public_key(signed, store.public_key)
     signed.verify_signature(public_key)
+    parsed = parse_statement(signed, registry)
     with store.appending() as tx:
-        existing = tx.find_by_nonce(statement.actor, statement.nonce)
+        existing = tx.find_by_nonce(
+            statement.actor, statement.nonce, documents_read(signed, *parsed)
+        )
         if existing is not None:
             return _replayed(existing, signed)
         head = tx.head()
-        admit(head.size, signed, tx.state, registry, check_signature=False)
+        admit(head.size, signed, tx.state, registry, check_signature=False, parsed=parsed)
         entry = build_entry(head.size, head.last_hash, signed)
         tx.insert(entry)
     return AppendResult(entry=entry, created=True)

@@ -59,11 +59,22 @@ class AppendTransaction(Protocol):
     def head(self) -> Head:
         """The chain head as of this transaction."""
 
-    def find_by_nonce(self, actor: str, nonce: str) -> Entry | None:
-        """The entry an actor already wrote with this nonce, if any."""
+    def find_by_nonce(
+        self, actor: str, nonce: str, documents: Iterable[tuple[str, str]] = ()
+    ) -> Entry | None:
+        """The entry an actor already wrote with this nonce, if any.
+
+        ``documents`` names projection documents the append is about to read; a store may
+        fetch them with this read (PostgreSQL does, in the same round trip). Only a hint:
+        reading a document that was not named still works.
+        """
 
     def insert(self, entry: Entry) -> None:
-        """Store the entry and the Merkle nodes it completes."""
+        """Store the entry and the Merkle nodes it completes.
+
+        The last call of an append: a store may hold the rows back and send them with the
+        commit (PostgreSQL does), so nothing inside the transaction reads them afterwards.
+        """
 
 
 class LedgerStore(Protocol):

@@ -35,7 +35,10 @@ class _MemoryTransaction:
     def head(self) -> Head:
         return self._store.head_unlocked(self._inserted)
 
-    def find_by_nonce(self, actor: str, nonce: str) -> Entry | None:
+    def find_by_nonce(
+        self, actor: str, nonce: str, documents: Iterable[tuple[str, str]] = ()
+    ) -> Entry | None:
+        del documents  # in memory, every read is as cheap as a prefetch
         for entry in self._inserted:
             if (entry.statement.actor, entry.statement.nonce) == (actor, nonce):
                 return entry

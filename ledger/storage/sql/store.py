@@ -34,6 +34,7 @@ from ledger.merkle import nodes_completed_by_append
 from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import is_sqlite, writer_queue
+from ledger.storage.sql.pg_append import PgAppendSession, PgWrite
 
 __all__ = ["SqlCursor", "SqlLedgerStore", "SqlState", "TreeSnapshot"]
 
@@ -117,24 +118,7 @@ WITH RECURSIVE walk(node) AS (
 SELECT node FROM walk WHERE node <> ? ORDER BY node
 """
 _CHECKPOINT_COLUMNS = "tree_size, root_hash, note, issued_at"
-_PG_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))"
 _SQLITE_BEGIN = "BEGIN IMMEDIATE"
-# PostgreSQL's first read of an append, in one round trip: the entry already recorded under
-# this (actor, nonce) if any ("n"), the head ("h"), and the left siblings ("s") the next leaf
-# n = head + 1 completes — level l while bits 0..l of n are all ones, i.e. (n + 1) is a
-# multiple of 2^(l+1) — at index (n >> l) - 1 (RFC 9162 §2.1.1 tree shape). No "%" in the
-# text: on PostgreSQL the placeholders become psycopg's %s.
-_PG_APPEND_READS = """
-WITH h AS (SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1)
-SELECT 'n', NULL::bigint, NULL::bigint, leaf FROM entries WHERE actor = ? AND nonce = ?
-UNION ALL
-SELECT 'h', seq, NULL::bigint, entry_hash FROM h
-UNION ALL
-SELECT 's', m.level::bigint, m.idx::bigint, m.hash
-FROM h CROSS JOIN generate_series(0, 61) AS g(l)
-JOIN merkle_nodes m ON m.level = g.l AND m.idx = ((h.seq + 1) >> g.l) - 1
-WHERE mod(h.seq + 2, 1::bigint << (g.l + 1)) = 0
-"""
 
 
 class SqlState:
@@ -176,7 +160,15 @@ class SqlState:
                     [part for pair in chunk for part in pair],
                 )
             }
-            for pair in chunk:
+            self.remember(chunk, found)
+
+    def remember(
+        self, wanted: Iterable[tuple[str, str]], found: dict[tuple[str, str], str]
+    ) -> None:
+        """Record documents fetched for this transaction: ``found`` holds the stored JSON
+        of those that exist; every other ``wanted`` key is known to be absent."""
+        for pair in wanted:
+            if pair not in self._docs:
                 self._fetched[pair] = found.get(pair)
 
     def flush(self) -> None:
@@ -184,32 +176,36 @@ class SqlState:
         for text, params in self.pending_writes():
             self._cursor.run(text, params)
 
-    def pending_writes(self) -> list[tuple[str, list[Any]]]:
-        """The buffered writes as statements (one per table), taken out of the buffer.
+    def take_pending(
+        self,
+    ) -> tuple[list[tuple[str, str, str, int]], list[tuple[str, str, str, int]]]:
+        """The buffered ``(kind, key, JSON, seq)`` documents and ``(kind, src, dst, seq)``
+        links, taken out of the buffer (the caller writes them)."""
+        docs = [(k, key, state_json(v), s) for (k, key), (v, s) in self._docs.items()]
+        links = [(k, src, dst, s) for (k, src, dst), s in self._links.items()]
+        self._docs.clear()
+        self._links.clear()
+        return docs, links
 
-        The append path on PostgreSQL runs them inside the entry's own INSERT (see
-        ``_SqlTransaction.insert``); everywhere else :meth:`flush` runs them one by one.
-        """
+    def pending_writes(self) -> list[tuple[str, list[Any]]]:
+        """The buffered writes as statements (one per table), taken out of the buffer."""
+        docs, links = self.take_pending()
         statements: list[tuple[str, list[Any]]] = []
-        if self._docs:
-            rows = [(k, key, state_json(v), s) for (k, key), (v, s) in self._docs.items()]
-            values = ", ".join(["(?, ?, ?, ?)"] * len(rows))
+        if docs:
+            values = ", ".join(["(?, ?, ?, ?)"] * len(docs))
             statements.append((
                 "INSERT INTO state_objects (kind, key, value, seq) "  # noqa: S608 - placeholders
                 f"VALUES {values} ON CONFLICT (kind, key) DO UPDATE SET "
                 "value = excluded.value, seq = excluded.seq",
-                [value for row in rows for value in row],
+                [value for row in docs for value in row],
             ))  # fmt: skip
-            self._docs.clear()
-        if self._links:
-            rows_l = [(k, src, dst, s) for (k, src, dst), s in self._links.items()]
-            values = ", ".join(["(?, ?, ?, ?)"] * len(rows_l))
+        if links:
+            values = ", ".join(["(?, ?, ?, ?)"] * len(links))
             statements.append((
                 "INSERT INTO state_links (kind, src, dst, seq) "  # noqa: S608 - placeholders
                 f"VALUES {values} ON CONFLICT (kind, src, dst) DO NOTHING",
-                [value for row in rows_l for value in row],
+                [value for row in links for value in row],
             ))  # fmt: skip
-            self._links.clear()
         return statements
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -332,21 +328,38 @@ class _DictNodes:
 class _SqlTransaction:
     """One append under the writer lock.
 
-    On PostgreSQL every round trip counts (an append is a handful of tiny statements), so
-    :meth:`find_by_nonce` — the first read ``append`` makes — also fetches the head and the
-    left siblings the next leaf completes, in the same query; :meth:`head` and
-    :meth:`insert` then use what it found. The statement runs after the lock is held, and
-    each statement sees a fresh snapshot (READ COMMITTED), so nothing read is stale.
+    SQLite holds its write lock from ``BEGIN IMMEDIATE`` on; every statement is an
+    in-process call, so the transaction simply runs them in order.
+
+    PostgreSQL is network-bound, so the lock is not taken up front: :meth:`find_by_nonce` —
+    the first thing ``append`` asks — opens the transaction, takes the lock and reads the
+    nonce, head, Merkle siblings and declared documents in one round trip, and
+    :meth:`insert` leaves its rows for the commit to send with the COMMIT (see
+    ``ledger.storage.sql.pg_append``). Any other first use (:attr:`cursor`,
+    :attr:`state`, :meth:`head`) takes the lock before its statement runs.
     """
 
-    def __init__(self, cursor: SqlCursor) -> None:
-        self.cursor = cursor
+    def __init__(self, cursor: SqlCursor, session: PgAppendSession | None) -> None:
+        self._cursor = cursor
+        self._session = session
         self._state = SqlState(cursor)
         self._head: Head | None = None
         self._siblings: dict[tuple[int, int], bytes] | None = None
+        self.pending_write: PgWrite | None = None
+
+    def _locked(self) -> None:
+        if self._session is not None and not self._session.begun:
+            self._session.begin()
+
+    @property
+    def cursor(self) -> SqlCursor:
+        """The transaction's cursor, with the writer lock held."""
+        self._locked()
+        return self._cursor
 
     @property
     def state(self) -> State:
+        self._locked()
         return self._state
 
     def head(self) -> Head:
@@ -354,25 +367,26 @@ class _SqlTransaction:
             self._head = _read_head(self.cursor)
         return self._head
 
-    def find_by_nonce(self, actor: str, nonce: str) -> Entry | None:
-        if self.cursor.sqlite:
+    def find_by_nonce(
+        self, actor: str, nonce: str, documents: Iterable[tuple[str, str]] = ()
+    ) -> Entry | None:
+        if self._session is None or self._session.begun:
+            self._state.prefetch(documents)
             return _find_by_nonce(self.cursor, actor, nonce)
-        existing: Entry | None = None
-        head = Head(size=0, last_hash=GENESIS_PREV)
-        siblings: dict[tuple[int, int], bytes] = {}
-        for tag, first, second, blob in self.cursor.all(_PG_APPEND_READS, (actor, nonce)):
-            if tag == "n":
-                existing = Entry.from_leaf_bytes(bytes(blob))
-            elif tag == "h":
-                head = Head(size=int(first) + 1, last_hash=EntryHash(bytes(blob)))
-            else:
-                siblings[(int(first), int(second))] = bytes(blob)
-        self._head, self._siblings = head, siblings
-        return existing
+        wanted = sorted(set(documents))
+        reads = self._session.begin_and_read(actor, nonce, wanted)
+        self._state.remember(wanted, reads.documents)
+        self._head = (
+            Head(size=0, last_hash=GENESIS_PREV)
+            if reads.head is None
+            else Head(size=reads.head[0] + 1, last_hash=EntryHash(reads.head[1]))
+        )
+        self._siblings = reads.siblings
+        return None if reads.existing_leaf is None else Entry.from_leaf_bytes(reads.existing_leaf)
 
     def insert(self, entry: Entry) -> None:
         statement = entry.statement
-        entry_row = [
+        entry_row = (
             entry.seq,
             bytes(entry.entry_hash),
             entry.leaf_bytes,
@@ -380,10 +394,9 @@ class _SqlTransaction:
             statement.actor,
             statement.nonce,
             statement.ts,
-        ]
+        )
         # The left siblings this leaf completes are known from its index alone; unless the
-        # first read already brought them, fetch them in one query. Every new node is then
-        # written with one multi-row INSERT, whatever the number of levels.
+        # first read already brought them, fetch them in one query.
         wanted, level = [], 0
         while (entry.seq >> level) & 1:
             wanted.append((level, (entry.seq >> level) - 1))
@@ -392,22 +405,21 @@ class _SqlTransaction:
         if known is None:
             known = _get_nodes(self.cursor, wanted) if wanted else {}
         nodes = nodes_completed_by_append(_DictNodes(known), entry.seq, entry.entry_hash)
-        # VALUES hold "?" placeholders only, never values.
-        node_values = ", ".join(["(?, ?, ?)"] * len(nodes))
-        node_insert = f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {node_values}"  # noqa: S608
-        node_params = [value for node in nodes for value in node]
-        writes = [*self._state.pending_writes(), (_INSERT_ENTRY, entry_row)]
-        if self.cursor.sqlite or not nodes:  # no nodes only in benchmarks that stub them out
-            for text, params in writes:
-                self.cursor.run(text, params)
-            if nodes:
-                self.cursor.run(node_insert, node_params)
+        if self._session is not None:
+            # Sent with the COMMIT, in one message (``PgAppendSession.commit``).
+            docs, links = self._state.take_pending()
+            self.pending_write = PgWrite(docs=docs, links=links, entry=entry_row, nodes=nodes)
             return
-        # PostgreSQL: projections, entry and nodes in one statement (data-modifying CTEs all
-        # run, in one snapshot, and fail or commit together): one round trip, not four.
-        ctes = ", ".join(f"w{index} AS ({text})" for index, (text, _p) in enumerate(writes))
-        params = [value for _text, p in writes for value in p]
-        self.cursor.run(f"WITH {ctes} {node_insert}", [*params, *node_params])
+        for text, params in self._state.pending_writes():
+            self._cursor.run(text, params)
+        self._cursor.run(_INSERT_ENTRY, entry_row)
+        if nodes:
+            # VALUES hold "?" placeholders only, never values.
+            values = ", ".join(["(?, ?, ?)"] * len(nodes))
+            self._cursor.run(
+                f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {values}",  # noqa: S608
+                [value for node in nodes for value in node],
+            )
 
 
 def _read_head(cursor: SqlCursor) -> Head:
@@ -477,6 +489,26 @@ class TreeSnapshot:
         return None if row is None else bytes(row[0])
 
 
+@contextmanager
+def _pg_session(raw: Any) -> Iterator[PgAppendSession]:
+    """A ``PgAppendSession`` on a pooled connection: rolled back if the block fails, and a
+    connection that broke on the way is dropped from the pool, not handed out again."""
+    session = PgAppendSession(raw.driver_connection)
+    try:
+        yield session
+    except BaseException:
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001 - the block's own error is the one to report
+            raw.invalidate()
+        raise
+    finally:
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001 - e.g. the server went away mid-transaction
+            raw.invalidate()
+
+
 class SqlLedgerStore:
     """The ledger's durable store on an engine whose schema is at the latest migration."""
 
@@ -497,15 +529,20 @@ class SqlLedgerStore:
             raw = self.engine.raw_connection()
             try:
                 cursor = SqlCursor.over_dbapi(raw, sqlite)
-                # SQLite: the write lock is taken at BEGIN, before the head is read.
-                # PostgreSQL: one writer per ledger schema, released at commit or rollback.
-                cursor.run(_SQLITE_BEGIN if sqlite else _PG_LOCK)
-                try:
-                    yield _SqlTransaction(cursor)
-                except BaseException:
-                    raw.rollback()
-                    raise
-                raw.commit()
+                if sqlite:
+                    # The write lock is taken at BEGIN, before the head is read.
+                    cursor.run(_SQLITE_BEGIN)
+                    try:
+                        yield _SqlTransaction(cursor, None)
+                    except BaseException:
+                        raw.rollback()
+                        raise
+                    raw.commit()
+                    return
+                with _pg_session(raw) as session:
+                    tx = _SqlTransaction(cursor, session)
+                    yield tx
+                    session.commit(tx.pending_write)
             finally:
                 raw.close()  # back to the pool
 

@@ -1,0 +1,196 @@
+"""PostgreSQL's append in two round trips: lock and read, then write and commit.
+
+An append on PostgreSQL is network-bound: a statement costs a client↔server round trip
+(~80 µs on loopback) whatever it does, and every one of them is made while all other
+writers wait for the lock. The plain sequence — BEGIN, lock, read, prefetch, write,
+COMMIT — is six. This module makes it two:
+
+1. ``BEGIN; SELECT pg_advisory_xact_lock(…); EXECUTE biotraza_append_reads(…)`` — one
+   simple-protocol message. Each statement of it takes its own snapshot (READ COMMITTED),
+   so the reads run *after* the lock is held and see every entry committed before it.
+   The reads are the entry already recorded under the statement's (actor, nonce), the
+   head, the left Merkle siblings the next leaf completes, and the projection documents
+   the entry type declares it will read (with the actor's key).
+2. ``EXECUTE biotraza_append_write(…); COMMIT`` — projections, entry and Merkle nodes in
+   one statement (data-modifying CTEs run in one snapshot and fail or commit together),
+   then the commit. If the write fails, PostgreSQL skips the COMMIT of the same message
+   and the caller rolls back: nothing is acknowledged that was not committed.
+
+Several statements fit in one message only with the simple protocol, which takes no bind
+parameters; the values are therefore sent as literals quoted by psycopg's client-side
+binding (``psycopg.ClientCursor``), and the statements themselves are prepared once per
+connection (``PREPARE``) so the server does not plan them on every append — planning the
+read query costs more than running it.
+
+Everything else an append might do (a document the type did not declare, a graph walk, an
+early flush of a large projection buffer) runs as ordinary statements in the same
+transaction, between the two messages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+__all__ = ["AppendReads", "PgAppendSession", "PgWrite"]
+
+_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))"
+
+# Left siblings the next leaf n = head + 1 completes: level l while bits 0..l of n are all
+# ones, i.e. (n + 1) is a multiple of 2^(l+1), at index (n >> l) - 1 (RFC 9162 §2.1.1 tree
+# shape). Each sibling and each wanted document is a scalar subquery: PostgreSQL never
+# flattens those into a join, so each stays a primary-key probe whatever the statistics say
+# (a join planned while the tables were small or unanalyzed scanned a whole tree level).
+# A wanted document that does not exist comes back with a NULL value.
+_PREPARE_READS = """
+PREPARE biotraza_append_reads(text, text, json) AS
+WITH h AS (SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1)
+SELECT 'n'::text, NULL::bigint, NULL::bigint, leaf, NULL::text, NULL::text, NULL::text
+FROM entries WHERE actor = $1 AND nonce = $2
+UNION ALL
+SELECT 'h', seq, NULL, entry_hash, NULL, NULL, NULL FROM h
+UNION ALL
+SELECT 's', g.l, ((h.seq + 1) >> g.l) - 1, (
+    SELECT m.hash FROM merkle_nodes m
+    WHERE m.level = g.l AND m.idx = ((h.seq + 1) >> g.l) - 1
+), NULL, NULL, NULL
+FROM h CROSS JOIN generate_series(0, 62) AS g(l)
+WHERE mod(h.seq + 2, 1::bigint << (g.l + 1)) = 0
+UNION ALL
+SELECT 'd', NULL, NULL, NULL, w.kind, w.key, (
+    SELECT s.value FROM state_objects s WHERE s.kind = w.kind AND s.key = w.key
+)
+FROM (SELECT d->>0, d->>1 FROM json_array_elements($3) AS d) AS w(kind, key)
+"""
+
+# Rows travel as JSON arrays (one literal each, encoded by the json module in C) rather
+# than as SQL arrays, which psycopg would quote element by element in Python. Hashes are
+# hex; everything else is text that JSON carries unchanged.
+_PREPARE_WRITE = """
+PREPARE biotraza_append_write(json, json, json, bigint, bytea, bytea, text, text, text, text)
+AS
+WITH docs AS (
+    INSERT INTO state_objects (kind, key, value, seq)
+    SELECT d->>0, d->>1, d->>2, (d->>3)::bigint FROM json_array_elements($1) AS d
+    ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, seq = excluded.seq
+), links AS (
+    INSERT INTO state_links (kind, src, dst, seq)
+    SELECT l->>0, l->>1, l->>2, (l->>3)::bigint FROM json_array_elements($2) AS l
+    ON CONFLICT (kind, src, dst) DO NOTHING
+), entry AS (
+    INSERT INTO entries (seq, entry_hash, leaf, type, actor, nonce, ts)
+    VALUES ($4, $5, $6, $7, $8, $9, $10)
+)
+INSERT INTO merkle_nodes (level, idx, hash)
+SELECT (n->>0)::int, (n->>1)::bigint, decode(n->>2, 'hex') FROM json_array_elements($3) AS n
+"""
+
+# Generic plans for the transaction: both prepared statements are primary-key probes and
+# multi-row inserts whose best plan does not depend on the values, and a custom plan would
+# cost more to make (~0.2 ms) than to run.
+_BEGIN = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
+_BEGIN_AND_READ = f"{_BEGIN}; {_LOCK}; EXECUTE biotraza_append_reads(%s, %s, %s)"
+_WRITE_AND_COMMIT = "EXECUTE biotraza_append_write(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s); COMMIT"
+
+
+@dataclass
+class AppendReads:
+    """What the first message of an append found, all read under the lock."""
+
+    existing_leaf: bytes | None = None
+    head: tuple[int, bytes] | None = None
+    """(seq, entry_hash) of the last entry; ``None`` for an empty ledger."""
+    siblings: dict[tuple[int, int], bytes] = field(default_factory=dict)
+    documents: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Found projection documents as stored (JSON text); a wanted key missing here is absent."""
+
+
+@dataclass(frozen=True)
+class PgWrite:
+    """Every row one append writes: projections, links, the entry and its Merkle nodes."""
+
+    docs: Sequence[tuple[str, str, str, int]]
+    links: Sequence[tuple[str, str, str, int]]
+    entry: tuple[int, bytes, bytes, str, str, str, str]
+    nodes: Sequence[tuple[int, int, bytes]]
+
+
+def _json(rows: Sequence[Sequence[Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+class PgAppendSession:
+    """One append's transaction on a pooled psycopg connection, in autocommit mode.
+
+    Autocommit stops psycopg from sending its own BEGIN (a round trip of its own); the
+    transaction is opened by the first message instead, and ended by :meth:`commit` or
+    :meth:`rollback`. :meth:`close` hands the connection back in its usual mode.
+    """
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._connection = connection
+        self._connection.autocommit = True
+        self._literal = psycopg.ClientCursor(self._connection)
+        self.begun = False
+
+    def begin(self) -> None:
+        """Open the transaction and take the writer lock (one round trip)."""
+        self._literal.execute(f"{_BEGIN}; {_LOCK}")
+        self.begun = True
+
+    def begin_and_read(
+        self, actor: str, nonce: str, documents: Sequence[tuple[str, str]]
+    ) -> AppendReads:
+        """Open the transaction, take the lock and read what the append needs (one round
+        trip)."""
+        params = (actor, nonce, _json(documents))
+        self.begun = True
+        try:
+            self._literal.execute(_BEGIN_AND_READ, params)
+        except psycopg.errors.InvalidSqlStatementName:
+            # Not yet prepared on this connection, or gone: psycopg deallocates every
+            # prepared statement of a session after a ROLLBACK or DDL (DEALLOCATE ALL). The
+            # two are always prepared together and both go at once, so finding the read
+            # statement means the write statement is there too; nothing runs between the
+            # two messages of an append that would make psycopg drop them.
+            self._literal.execute("ROLLBACK")
+            self._literal.execute(f"{_PREPARE_READS}; {_PREPARE_WRITE}")
+            self._literal.execute(_BEGIN_AND_READ, params)
+        while self._literal.nextset():
+            pass  # to the EXECUTE's rows, the last result of the message
+        found = AppendReads()
+        for tag, first, second, blob, kind, key, value in self._literal.fetchall():
+            if tag == "n":
+                found.existing_leaf = bytes(blob)
+            elif tag == "h":
+                found.head = (int(first), bytes(blob))
+            elif tag == "s":
+                if blob is not None:  # a sibling is missing only from a damaged tree
+                    found.siblings[(int(first), int(second))] = bytes(blob)
+            elif value is not None:
+                found.documents[(str(kind), str(key))] = str(value)
+        return found
+
+    def commit(self, write: PgWrite | None) -> None:
+        """Write the append's rows and commit, in one round trip (or just commit)."""
+        if write is None:
+            if self.begun:
+                self._literal.execute("COMMIT")
+            return
+        nodes = [(level, index, value.hex()) for level, index, value in write.nodes]
+        params = [_json(write.docs), _json(write.links), _json(nodes), *write.entry]
+        self._literal.execute(_WRITE_AND_COMMIT, params)
+
+    def rollback(self) -> None:
+        """End the transaction without keeping anything."""
+        if self.begun and not self._connection.closed:
+            self._connection.execute("ROLLBACK")
+
+    def close(self) -> None:
+        """Give the connection back in the mode the rest of the code expects."""
+        if not self._connection.closed:
+            self._connection.autocommit = False

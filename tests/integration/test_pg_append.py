@@ -1,0 +1,147 @@
+"""PostgreSQL's two-message append (``ledger.storage.sql.pg_append``) against the real server.
+
+The append relies on two prepared statements that psycopg may deallocate behind its back, on
+a write that is sent together with its COMMIT, and on read plans that stay primary-key
+probes. Each of those is checked here on a real schema; the rest of the append contract is
+covered for both engines in ``test_sql_store.py``, ``test_concurrency.py`` and
+``test_crash.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from ledger.chain import append, verify_stored_leaves
+from ledger.entries import build_entry
+from ledger.registry import Registry
+from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
+from tests.factories import bootstrap, make_key, make_key_added
+from tests.helpers_storage import raw_count
+
+pytestmark = pytest.mark.postgres
+
+_OUR_STATEMENTS = (
+    "SELECT name FROM pg_prepared_statements WHERE name LIKE 'biotraza_append_%' ORDER BY name"
+)
+
+
+@pytest.fixture
+def one_connection_store(pg_schema_url: str) -> Iterator[SqlLedgerStore]:
+    """A store whose pool holds exactly one connection, so every append reuses it."""
+    engine = create_ledger_engine(pg_schema_url, pool_size=1, max_overflow=0)
+    upgrade_database(engine)
+    try:
+        yield SqlLedgerStore(engine)
+    finally:
+        engine.dispose()
+
+
+def _session_facts(store: SqlLedgerStore) -> tuple[int, list[str]]:
+    """The pooled connection's backend pid and the append statements prepared on it."""
+    raw = store.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        assert isinstance(connection, psycopg.Connection)
+        pid = connection.info.backend_pid
+        names = [str(row[0]) for row in connection.execute(_OUR_STATEMENTS).fetchall()]
+        connection.rollback()
+        return pid, names
+    finally:
+        raw.close()
+
+
+def test_appends_survive_psycopg_deallocating_every_prepared_statement(
+    one_connection_store: SqlLedgerStore, registry: Registry
+) -> None:
+    store = one_connection_store
+    keys = bootstrap(store, registry)
+    append(store, registry, make_key_added(keys.root, make_key("before"), name="before"))
+    pid, names = _session_facts(store)
+    assert names == ["biotraza_append_reads", "biotraza_append_write"]
+
+    # What psycopg itself sends after a ROLLBACK or DDL once it has prepared statements.
+    raw = store.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        assert isinstance(connection, psycopg.Connection)
+        connection.execute("DEALLOCATE ALL")
+        connection.commit()
+    finally:
+        raw.close()
+    assert _session_facts(store) == (pid, [])
+
+    result = append(store, registry, make_key_added(keys.root, make_key("after"), name="after"))
+    assert result.created
+    assert result.entry.seq == 2
+    assert _session_facts(store) == (pid, names)  # prepared again on the same session
+    verified = verify_stored_leaves(store.stored_leaves(), registry)
+    assert verified.size == 3
+
+
+def test_a_write_refused_by_the_database_leaves_nothing_behind(
+    one_connection_store: SqlLedgerStore, registry: Registry
+) -> None:
+    store = one_connection_store
+    keys = bootstrap(store, registry)
+    signed = make_key_added(keys.root, make_key("refused"), name="refused")
+    before = (
+        store.head(),
+        raw_count(store.engine, "state_objects"),
+        raw_count(store.engine, "merkle_nodes"),
+    )
+
+    # A projection key longer than its column (200 characters) makes the database refuse
+    # the one statement that carries the projections, the entry and the nodes; the COMMIT
+    # sent in the same message must then not run.
+    with pytest.raises(psycopg.errors.StringDataRightTruncation), store.appending() as tx:
+        assert tx.find_by_nonce(signed.statement.actor, signed.statement.nonce) is None
+        head = tx.head()
+        tx.state.put("lot", "x" * 201, {"seq": head.size}, head.size)
+        tx.insert(build_entry(head.size, head.last_hash, signed))
+
+    after = (
+        store.head(),
+        raw_count(store.engine, "state_objects"),
+        raw_count(store.engine, "merkle_nodes"),
+    )
+    assert after == before
+    # The connection went back to the pool usable, and the same statement appends now.
+    result = append(store, registry, signed)
+    assert result.created
+    assert result.entry.seq == before[0].size
+    assert verify_stored_leaves(store.stored_leaves(), registry).size == before[0].size + 1
+
+
+def test_reads_stay_primary_key_probes_on_a_fresh_unanalyzed_ledger(
+    one_connection_store: SqlLedgerStore, registry: Registry
+) -> None:
+    """The first version joined the Merkle siblings on ``level`` only and scanned a whole
+    tree level per append on tables the planner had no statistics for yet."""
+    store = one_connection_store
+    keys = bootstrap(store, registry)
+    for n in range(600):
+        append(store, registry, make_key_added(keys.root, make_key(f"k{n}"), name=f"k{n}"))
+    raw = store.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        assert isinstance(connection, psycopg.Connection)
+        connection.execute("SET plan_cache_mode = force_generic_plan")
+        plan = "\n".join(
+            str(row[0])
+            for row in connection.execute(
+                "EXPLAIN EXECUTE biotraza_append_reads('a', 'b', '[[\"key\", \"c\"]]')"
+            ).fetchall()
+        )
+        connection.rollback()
+        connection.execute("RESET plan_cache_mode")
+        connection.commit()
+    finally:
+        raw.close()
+    assert "Seq Scan" not in plan, plan
+    assert "Index Cond: ((level = g.l) AND (idx = " in plan, plan
+    assert (
+        "Index Cond: (((kind)::text = (d.value ->> 0)) AND ((key)::text = (d.value ->> 1)))" in plan
+    ), plan
