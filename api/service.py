@@ -247,4 +247,5 @@ class LedgerService:
 
     def close(self) -> None:
         """Release database connections."""
+        self.store.close()
         self.engine.dispose()

@@ -11,20 +11,12 @@ Left out: reading configuration (the caller passes the URL).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 
-try:  # POSIX only; elsewhere SQLite's own busy handler is the only queue.
-    import fcntl
-except ImportError:  # pragma: no cover - not on the platforms we run on
-    fcntl = None  # type: ignore[assignment]
-
-__all__ = ["create_ledger_engine", "is_sqlite", "writer_queue"]
+__all__ = ["create_ledger_engine", "is_sqlite"]
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -69,26 +61,3 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # Reads and migrations; appends open their own BEGIN IMMEDIATE (see the store).
         conn.exec_driver_sql("BEGIN")
-
-
-@contextmanager
-def writer_queue(engine: Engine) -> Iterator[None]:
-    """Queue SQLite writers on an OS file lock before they ask SQLite for the write lock.
-
-    SQLite alone makes a waiting writer poll: its busy handler sleeps 1, 2, 5 … up to 100 ms
-    between tries, so under eight concurrent writers most of the time goes to sleeping past
-    the moment the lock was freed. An exclusive ``flock`` on ``<database>-writer.lock`` is
-    handed over by the kernel the instant its holder lets go. Correctness does not depend on
-    it — ``BEGIN IMMEDIATE`` still serializes writers — it only turns polling into a queue.
-    A no-op for PostgreSQL (its advisory lock already queues) and where ``fcntl`` is absent.
-    """
-    database = engine.url.database if is_sqlite(engine) else None
-    if fcntl is None or not database:
-        yield
-        return
-    fd = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock

@@ -33,8 +33,9 @@ from ledger.keys import decode_public_key, key_id
 from ledger.merkle import nodes_completed_by_append
 from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
-from ledger.storage.sql.engine import is_sqlite, writer_queue
+from ledger.storage.sql.engine import is_sqlite
 from ledger.storage.sql.pg_append import PgAppendSession, PgWrite
+from ledger.storage.sql.sqlite_writer import SqliteWriter
 
 __all__ = ["SqlCursor", "SqlLedgerStore", "SqlState", "TreeSnapshot"]
 
@@ -517,34 +518,42 @@ class SqlLedgerStore:
         # key id → public key never changes (the id is a hash of the key), so caching it
         # in-process is safe across appends, revocations and other writers.
         self._public_keys: dict[str, bytes] = {}
+        self._sqlite_writer = SqliteWriter(engine) if is_sqlite(engine) else None
 
     @contextmanager
     def appending(self) -> Iterator[_SqlTransaction]:
-        """An exclusive append transaction; commits on normal exit, rolls back on error."""
-        sqlite = is_sqlite(self.engine)
-        with writer_queue(self.engine):
-            # A pooled DBAPI connection with the transaction managed here: the append path
-            # runs a handful of tiny statements, and SQLAlchemy's Connection, its events and
-            # its BEGIN cost as much again as the statements themselves.
-            raw = self.engine.raw_connection()
-            try:
-                cursor = SqlCursor.over_dbapi(raw, sqlite)
-                if sqlite:
-                    # The write lock is taken at BEGIN, before the head is read.
-                    cursor.run(_SQLITE_BEGIN)
-                    try:
-                        yield _SqlTransaction(cursor, None)
-                    except BaseException:
-                        raw.rollback()
-                        raise
-                    raw.commit()
-                    return
-                with _pg_session(raw) as session:
-                    tx = _SqlTransaction(cursor, session)
-                    yield tx
-                    session.commit(tx.pending_write)
-            finally:
-                raw.close()  # back to the pool
+        """An exclusive append transaction; commits on normal exit, rolls back on error.
+
+        The transaction is managed here on a DBAPI connection: the append path runs a
+        handful of tiny statements, and SQLAlchemy's Connection, its events and its BEGIN
+        cost as much again as the statements themselves.
+        """
+        if self._sqlite_writer is not None:
+            with self._sqlite_writer.connection() as connection:
+                cursor = SqlCursor.over_dbapi(connection, True)
+                # The write lock is taken at BEGIN, before the head is read.
+                cursor.run(_SQLITE_BEGIN)
+                try:
+                    yield _SqlTransaction(cursor, None)
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            return
+        raw = self.engine.raw_connection()
+        try:
+            with _pg_session(raw) as session:
+                tx = _SqlTransaction(SqlCursor.over_dbapi(raw, False), session)
+                yield tx
+                session.commit(tx.pending_write)
+        finally:
+            raw.close()  # back to the pool
+
+    def close(self) -> None:
+        """Close the connection this process keeps for SQLite appends (the engine's pool is
+        the engine's to dispose). The store stays usable: the next append reopens it."""
+        if self._sqlite_writer is not None:
+            self._sqlite_writer.close()
 
     @contextmanager
     def reading(self) -> Iterator[SqlCursor]:

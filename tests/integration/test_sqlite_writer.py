@@ -1,0 +1,104 @@
+"""SQLite's per-process writer connection (``ledger.storage.sql.sqlite_writer``) on real files.
+
+The connection outlives each append, so what could go wrong is what it carries over: a
+transaction left open, a ``fork`` that copies it into a child, a store closed between
+appends. Concurrency across processes and threads is covered in ``test_concurrency.py``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ledger.chain import append, verify_stored_leaves
+from ledger.errors import DomainRuleError
+from ledger.registry import Registry
+from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
+from ledger.storage.sql.sqlite_writer import SqliteWriter
+from tests.factories import Keys, bootstrap, make_key, make_key_added
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> SqlLedgerStore:
+    engine = create_ledger_engine(f"sqlite:///{tmp_path}/ledger.db")
+    upgrade_database(engine)
+    return SqlLedgerStore(engine)
+
+
+def _grant(store: SqlLedgerStore, registry: Registry, keys: Keys, name: str) -> int:
+    result = append(store, registry, make_key_added(keys.root, make_key(name), name=name))
+    assert result.created
+    return result.entry.seq
+
+
+def _child_appends(store: SqlLedgerStore, registry: Registry, keys: Keys) -> None:
+    for n in range(5):
+        _grant(store, registry, keys, f"child-{n}")
+    opened = store._sqlite_writer._opened  # type: ignore[union-attr]  # noqa: SLF001
+    assert opened is not None
+    assert opened.pid == os.getpid()  # its own connection, not the parent's copy
+
+
+def test_a_forked_child_appends_through_its_own_connection(
+    sqlite_store: SqlLedgerStore, registry: Registry
+) -> None:
+    keys = bootstrap(sqlite_store, registry)
+    _grant(sqlite_store, registry, keys, "parent-before")  # the parent's writer is open
+    child = multiprocessing.get_context("fork").Process(
+        target=_child_appends, args=(sqlite_store, registry, keys)
+    )
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert _grant(sqlite_store, registry, keys, "parent-after") == 7
+    verified = verify_stored_leaves(sqlite_store.stored_leaves(), registry)
+    assert verified.size == 8
+
+
+def test_a_refused_append_leaves_the_writer_usable(
+    sqlite_store: SqlLedgerStore, registry: Registry
+) -> None:
+    keys = bootstrap(sqlite_store, registry)
+    _grant(sqlite_store, registry, keys, "once")
+    again = make_key_added(keys.root, make_key("once"), name="once-again")
+    with pytest.raises(DomainRuleError):
+        append(sqlite_store, registry, again)
+    assert _grant(sqlite_store, registry, keys, "next") == 2
+    assert sqlite_store.head().size == 3
+
+
+def test_a_transaction_left_open_is_not_carried_into_the_next_append(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    engine = create_ledger_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    writer = SqliteWriter(engine)
+    with writer.connection() as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO label_scan_salts VALUES ('2026-01', x'00', 'now')")
+        # Leaves without COMMIT or ROLLBACK: the writer must drop this connection.
+    other = sqlite3.connect(path, timeout=1)
+    try:
+        # SQLite's write lock is free again and the uncommitted row is gone.
+        other.execute("INSERT INTO label_scan_salts VALUES ('2026-02', x'01', 'now')")
+        other.commit()
+        assert other.execute("SELECT period FROM label_scan_salts").fetchall() == [("2026-02",)]
+    finally:
+        other.close()
+    with writer.connection() as connection:
+        assert not connection.in_transaction
+        assert connection.execute("SELECT count(*) FROM label_scan_salts").fetchone() == (1,)
+    writer.close()
+    engine.dispose()
+
+
+def test_closing_the_writer_between_appends_reopens_it(
+    sqlite_store: SqlLedgerStore, registry: Registry
+) -> None:
+    keys = bootstrap(sqlite_store, registry)
+    _grant(sqlite_store, registry, keys, "first")
+    sqlite_store.close()
+    assert _grant(sqlite_store, registry, keys, "second") == 2
