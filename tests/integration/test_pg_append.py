@@ -10,6 +10,8 @@ covered for both engines in ``test_sql_store.py``, ``test_concurrency.py`` and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
@@ -29,9 +31,8 @@ _OUR_STATEMENTS = (
 
 
 @pytest.fixture
-def one_connection_store(pg_schema_url: str) -> Iterator[SqlLedgerStore]:
-    """A store whose pool holds exactly one connection, so every append reuses it."""
-    engine = create_ledger_engine(pg_schema_url, pool_size=1, max_overflow=0)
+def pg_store(pg_schema_url: str) -> Iterator[SqlLedgerStore]:
+    engine = create_ledger_engine(pg_schema_url)
     upgrade_database(engine)
     try:
         yield SqlLedgerStore(engine)
@@ -39,38 +40,34 @@ def one_connection_store(pg_schema_url: str) -> Iterator[SqlLedgerStore]:
         engine.dispose()
 
 
-def _session_facts(store: SqlLedgerStore) -> tuple[int, list[str]]:
-    """The pooled connection's backend pid and the append statements prepared on it."""
-    raw = store.engine.raw_connection()
-    try:
-        connection = raw.driver_connection
+@contextmanager
+def append_connection(store: SqlLedgerStore) -> Iterator[psycopg.Connection[Any]]:
+    """The connection the store appends through (autocommit, between appends)."""
+    with store._writer.connection() as connection:  # noqa: SLF001 - white-box test
         assert isinstance(connection, psycopg.Connection)
+        yield connection
+
+
+def _session_facts(store: SqlLedgerStore) -> tuple[int, list[str]]:
+    """The append connection's backend pid and the append statements prepared on it."""
+    with append_connection(store) as connection:
         pid = connection.info.backend_pid
         names = [str(row[0]) for row in connection.execute(_OUR_STATEMENTS).fetchall()]
-        connection.rollback()
         return pid, names
-    finally:
-        raw.close()
 
 
 def test_appends_survive_psycopg_deallocating_every_prepared_statement(
-    one_connection_store: SqlLedgerStore, registry: Registry
+    pg_store: SqlLedgerStore, registry: Registry
 ) -> None:
-    store = one_connection_store
+    store = pg_store
     keys = bootstrap(store, registry)
     append(store, registry, make_key_added(keys.root, make_key("before"), name="before"))
     pid, names = _session_facts(store)
     assert names == ["biotraza_append_reads", "biotraza_append_write"]
 
     # What psycopg itself sends after a ROLLBACK or DDL once it has prepared statements.
-    raw = store.engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        assert isinstance(connection, psycopg.Connection)
+    with append_connection(store) as connection:
         connection.execute("DEALLOCATE ALL")
-        connection.commit()
-    finally:
-        raw.close()
     assert _session_facts(store) == (pid, [])
 
     result = append(store, registry, make_key_added(keys.root, make_key("after"), name="after"))
@@ -82,9 +79,9 @@ def test_appends_survive_psycopg_deallocating_every_prepared_statement(
 
 
 def test_a_write_refused_by_the_database_leaves_nothing_behind(
-    one_connection_store: SqlLedgerStore, registry: Registry
+    pg_store: SqlLedgerStore, registry: Registry
 ) -> None:
-    store = one_connection_store
+    store = pg_store
     keys = bootstrap(store, registry)
     signed = make_key_added(keys.root, make_key("refused"), name="refused")
     before = (
@@ -116,30 +113,22 @@ def test_a_write_refused_by_the_database_leaves_nothing_behind(
 
 
 def test_reads_stay_primary_key_probes_on_a_fresh_unanalyzed_ledger(
-    one_connection_store: SqlLedgerStore, registry: Registry
+    pg_store: SqlLedgerStore, registry: Registry
 ) -> None:
     """The first version joined the Merkle siblings on ``level`` only and scanned a whole
     tree level per append on tables the planner had no statistics for yet."""
-    store = one_connection_store
+    store = pg_store
     keys = bootstrap(store, registry)
     for n in range(600):
         append(store, registry, make_key_added(keys.root, make_key(f"k{n}"), name=f"k{n}"))
-    raw = store.engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        assert isinstance(connection, psycopg.Connection)
-        connection.execute("SET plan_cache_mode = force_generic_plan")
+    with append_connection(store) as connection, connection.transaction():
+        connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         plan = "\n".join(
             str(row[0])
             for row in connection.execute(
                 "EXPLAIN EXECUTE biotraza_append_reads('a', 'b', '[[\"key\", \"c\"]]')"
             ).fetchall()
         )
-        connection.rollback()
-        connection.execute("RESET plan_cache_mode")
-        connection.commit()
-    finally:
-        raw.close()
     assert "Seq Scan" not in plan, plan
     assert "Index Cond: ((level = g.l) AND (idx = " in plan, plan
     assert (

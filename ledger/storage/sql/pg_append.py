@@ -124,16 +124,15 @@ def _json(rows: Sequence[Sequence[Any]]) -> str:
 
 
 class PgAppendSession:
-    """One append's transaction on a pooled psycopg connection, in autocommit mode.
+    """One append's transaction on the process's append connection (autocommit mode).
 
     Autocommit stops psycopg from sending its own BEGIN (a round trip of its own); the
     transaction is opened by the first message instead, and ended by :meth:`commit` or
-    :meth:`rollback`. :meth:`close` hands the connection back in its usual mode.
+    :meth:`rollback`.
     """
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
-        self._connection.autocommit = True
         self._literal = psycopg.ClientCursor(self._connection)
         self.begun = False
 
@@ -189,8 +188,3 @@ class PgAppendSession:
         """End the transaction without keeping anything."""
         if self.begun and not self._connection.closed:
             self._connection.execute("ROLLBACK")
-
-    def close(self) -> None:
-        """Give the connection back in the mode the rest of the code expects."""
-        if not self._connection.closed:
-            self._connection.autocommit = False

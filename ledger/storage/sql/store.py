@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine
 
 from ledger.entries import Entry
@@ -35,7 +36,7 @@ from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import is_sqlite
 from ledger.storage.sql.pg_append import PgAppendSession, PgWrite
-from ledger.storage.sql.sqlite_writer import SqliteWriter
+from ledger.storage.sql.writer import AppendConnection
 
 __all__ = ["SqlCursor", "SqlLedgerStore", "SqlState", "TreeSnapshot"]
 
@@ -490,26 +491,6 @@ class TreeSnapshot:
         return None if row is None else bytes(row[0])
 
 
-@contextmanager
-def _pg_session(raw: Any) -> Iterator[PgAppendSession]:
-    """A ``PgAppendSession`` on a pooled connection: rolled back if the block fails, and a
-    connection that broke on the way is dropped from the pool, not handed out again."""
-    session = PgAppendSession(raw.driver_connection)
-    try:
-        yield session
-    except BaseException:
-        try:
-            session.rollback()
-        except Exception:  # noqa: BLE001 - the block's own error is the one to report
-            raw.invalidate()
-        raise
-    finally:
-        try:
-            session.close()
-        except Exception:  # noqa: BLE001 - e.g. the server went away mid-transaction
-            raw.invalidate()
-
-
 class SqlLedgerStore:
     """The ledger's durable store on an engine whose schema is at the latest migration."""
 
@@ -518,18 +499,19 @@ class SqlLedgerStore:
         # key id → public key never changes (the id is a hash of the key), so caching it
         # in-process is safe across appends, revocations and other writers.
         self._public_keys: dict[str, bytes] = {}
-        self._sqlite_writer = SqliteWriter(engine) if is_sqlite(engine) else None
+        self._sqlite = is_sqlite(engine)
+        self._writer = AppendConnection(engine)
 
     @contextmanager
     def appending(self) -> Iterator[_SqlTransaction]:
         """An exclusive append transaction; commits on normal exit, rolls back on error.
 
-        The transaction is managed here on a DBAPI connection: the append path runs a
-        handful of tiny statements, and SQLAlchemy's Connection, its events and its BEGIN
-        cost as much again as the statements themselves.
+        The transaction is managed here on the process's append connection
+        (``ledger.storage.sql.writer``): an append runs a handful of tiny statements, and
+        SQLAlchemy's Connection, its events and its BEGIN cost as much again as they do.
         """
-        if self._sqlite_writer is not None:
-            with self._sqlite_writer.connection() as connection:
+        with self._writer.connection() as connection:
+            if self._sqlite:
                 cursor = SqlCursor.over_dbapi(connection, True)
                 # The write lock is taken at BEGIN, before the head is read.
                 cursor.run(_SQLITE_BEGIN)
@@ -539,21 +521,22 @@ class SqlLedgerStore:
                     connection.rollback()
                     raise
                 connection.commit()
-            return
-        raw = self.engine.raw_connection()
-        try:
-            with _pg_session(raw) as session:
-                tx = _SqlTransaction(SqlCursor.over_dbapi(raw, False), session)
+                return
+            session = PgAppendSession(connection)
+            tx = _SqlTransaction(SqlCursor.over_dbapi(connection, False), session)
+            try:
                 yield tx
                 session.commit(tx.pending_write)
-        finally:
-            raw.close()  # back to the pool
+            except BaseException:
+                with suppress(psycopg.Error):
+                    # If even the rollback fails, the writer drops the connection.
+                    session.rollback()
+                raise
 
     def close(self) -> None:
-        """Close the connection this process keeps for SQLite appends (the engine's pool is
-        the engine's to dispose). The store stays usable: the next append reopens it."""
-        if self._sqlite_writer is not None:
-            self._sqlite_writer.close()
+        """Close the connection this process keeps for appends (the engine's pool is the
+        engine's to dispose). The store stays usable: the next append opens a new one."""
+        self._writer.close()
 
     @contextmanager
     def reading(self) -> Iterator[SqlCursor]:
