@@ -124,11 +124,11 @@ def _json(rows: Sequence[Sequence[Any]]) -> str:
 
 
 class PgAppendSession:
-    """One append's transaction on the process's append connection (autocommit mode).
+    """Append transactions, one after another, on the process's append connection.
 
-    Autocommit stops psycopg from sending its own BEGIN (a round trip of its own); the
-    transaction is opened by the first message instead, and ended by :meth:`commit` or
-    :meth:`rollback`.
+    The connection is in autocommit mode, which stops psycopg from sending its own BEGIN (a
+    round trip of its own); each transaction is opened by the append's first message, and
+    ended by :meth:`commit` or :meth:`rollback`, after which the next one can start.
     """
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
@@ -179,12 +179,14 @@ class PgAppendSession:
         if write is None:
             if self.begun:
                 self._literal.execute("COMMIT")
-            return
-        nodes = [(level, index, value.hex()) for level, index, value in write.nodes]
-        params = [_json(write.docs), _json(write.links), _json(nodes), *write.entry]
-        self._literal.execute(_WRITE_AND_COMMIT, params)
+        else:
+            nodes = [(level, index, value.hex()) for level, index, value in write.nodes]
+            params = [_json(write.docs), _json(write.links), _json(nodes), *write.entry]
+            self._literal.execute(_WRITE_AND_COMMIT, params)
+        self.begun = False
 
     def rollback(self) -> None:
         """End the transaction without keeping anything."""
         if self.begun and not self._connection.closed:
-            self._connection.execute("ROLLBACK")
+            self._literal.execute("ROLLBACK")
+        self.begun = False

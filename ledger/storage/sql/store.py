@@ -501,6 +501,7 @@ class SqlLedgerStore:
         self._public_keys: dict[str, bytes] = {}
         self._sqlite = is_sqlite(engine)
         self._writer = AppendConnection(engine)
+        self._tools: tuple[Any, SqlCursor, PgAppendSession | None] | None = None
 
     @contextmanager
     def appending(self) -> Iterator[_SqlTransaction]:
@@ -511,8 +512,8 @@ class SqlLedgerStore:
         SQLAlchemy's Connection, its events and its BEGIN cost as much again as they do.
         """
         with self._writer.connection() as connection:
-            if self._sqlite:
-                cursor = SqlCursor.over_dbapi(connection, True)
+            cursor, session = self._append_tools(connection)
+            if session is None:
                 # The write lock is taken at BEGIN, before the head is read.
                 cursor.run(_SQLITE_BEGIN)
                 try:
@@ -522,8 +523,7 @@ class SqlLedgerStore:
                     raise
                 connection.commit()
                 return
-            session = PgAppendSession(connection)
-            tx = _SqlTransaction(SqlCursor.over_dbapi(connection, False), session)
+            tx = _SqlTransaction(cursor, session)
             try:
                 yield tx
                 session.commit(tx.pending_write)
@@ -532,6 +532,15 @@ class SqlLedgerStore:
                     # If even the rollback fails, the writer drops the connection.
                     session.rollback()
                 raise
+
+    def _append_tools(self, connection: Any) -> tuple[SqlCursor, PgAppendSession | None]:
+        """The cursor (and PostgreSQL session) of the append connection, made once per
+        connection; only called inside ``self._writer.connection()``, one append at a time."""
+        if self._tools is None or self._tools[0] is not connection:
+            cursor = SqlCursor.over_dbapi(connection, self._sqlite)
+            session = None if self._sqlite else PgAppendSession(connection)
+            self._tools = (connection, cursor, session)
+        return self._tools[1], self._tools[2]
 
     def close(self) -> None:
         """Close the connection this process keeps for appends (the engine's pool is the
