@@ -42,7 +42,7 @@ __all__ = [
     "ChainVerification",
     "admit",
     "append",
-    "documents_read",
+    "ParsedStatement",
     "parse_statement",
     "resolve_public_key",
     "verify_entries",
@@ -82,8 +82,20 @@ def resolve_public_key(signed: SignedStatement, lookup: Callable[[str], bytes | 
     return found
 
 
-def parse_statement(signed: SignedStatement, registry: Registry) -> tuple[EntryType, BaseModel]:
-    """Steps 1 and 2 of :func:`admit`: the size limit, the type and the body's model.
+@dataclass(frozen=True)
+class ParsedStatement:
+    """A statement's type, validated body and the documents admitting it will read: all
+    that needs no ledger state, so ``append`` works it out before taking the lock."""
+
+    entry_type: EntryType
+    body: BaseModel
+    reads: list[tuple[str, str]]
+
+
+def parse_statement(signed: SignedStatement, registry: Registry) -> ParsedStatement:
+    """Steps 1 and 2 of :func:`admit` (the size limit, the type and the body's model), and
+    the projection documents step 4 and 6 will read, as far as known up front: the actor's
+    key and what the entry type declares (``EntryType.reads``).
 
     Raises:
         SchemaError: too large, or the body does not match its type's model.
@@ -97,20 +109,13 @@ def parse_statement(signed: SignedStatement, registry: Registry) -> tuple[EntryT
             [("statement", f"larger than {MAX_STATEMENT_BYTES} bytes")],
         )
     entry_type = registry.get(statement.type)
-    return entry_type, entry_type.parse_body(statement.body)
-
-
-def documents_read(
-    signed: SignedStatement, entry_type: EntryType, body: BaseModel
-) -> list[tuple[str, str]]:
-    """The projection documents admitting this statement reads, as far as known up front:
-    the actor's key and what the entry type declares (``EntryType.reads``)."""
-    if signed.statement.type == GENESIS_TYPE:
-        return []
-    wanted = [(KEY_KIND, signed.statement.actor)]
-    if entry_type.reads is not None:
-        wanted.extend(entry_type.reads(body))
-    return wanted
+    body = entry_type.parse_body(statement.body)
+    reads: list[tuple[str, str]] = []
+    if statement.type != GENESIS_TYPE:
+        reads.append((KEY_KIND, statement.actor))
+        if entry_type.reads is not None:
+            reads.extend(entry_type.reads(body))
+    return ParsedStatement(entry_type, body, reads)
 
 
 def admit(
@@ -120,7 +125,7 @@ def admit(
     registry: Registry,
     *,
     check_signature: bool = True,
-    parsed: tuple[EntryType, BaseModel] | None = None,
+    parsed: ParsedStatement | None = None,
 ) -> bytes:
     """Check a signed statement at position ``seq`` and write its projections into ``state``.
 
@@ -143,7 +148,9 @@ def admit(
     """
     statement = signed.statement
     # Steps 1 and 2.
-    entry_type, body = parsed if parsed is not None else parse_statement(signed, registry)
+    if parsed is None:
+        parsed = parse_statement(signed, registry)
+    entry_type, body = parsed.entry_type, parsed.body
     # Step 3.
     if seq == 0 and statement.type != GENESIS_TYPE:
         raise AuthorizationError("the first entry must be ledger.genesis")
@@ -154,7 +161,7 @@ def admit(
     else:
         # One query for the actor's key and the documents the rules will read (SQL stores;
         # a no-op for those the append's first read already brought).
-        state.prefetch(documents_read(signed, entry_type, body))
+        state.prefetch(parsed.reads)
         actor_doc = active_key(state, statement.actor, statement.ts)
         if actor_doc["role"] not in entry_type.roles:
             raise AuthorizationError(
@@ -194,9 +201,7 @@ def append(store: LedgerStore, registry: Registry, signed: SignedStatement) -> A
     signed.verify_signature(public_key)
     parsed = parse_statement(signed, registry)
     with store.appending() as tx:
-        existing = tx.find_by_nonce(
-            statement.actor, statement.nonce, documents_read(signed, *parsed)
-        )
+        existing = tx.find_by_nonce(statement.actor, statement.nonce, parsed.reads)
         if existing is not None:
             return _replayed(existing, signed)
         head = tx.head()

@@ -123,6 +123,13 @@ _CHECKPOINT_COLUMNS = "tree_size, root_hash, note, issued_at"
 _SQLITE_BEGIN = "BEGIN IMMEDIATE"
 
 
+def _document(text: str) -> dict[str, Any]:
+    """A stored projection document, parsed: a new dict on every read, so two readers never
+    share one (the stored text is always a JSON object)."""
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
 class SqlState:
     """``ledger.state.State`` over the ``state_objects`` and ``state_links`` tables.
 
@@ -216,9 +223,9 @@ class SqlState:
             return buffered[0]
         if (kind, key) in self._fetched:
             text = self._fetched[(kind, key)]
-            return None if text is None else dict(json.loads(text))
+            return None if text is None else _document(text)
         row = self._cursor.one(_STATE_GET, (kind, key))
-        return None if row is None else dict(json.loads(row[0]))
+        return None if row is None else _document(row[0])
 
     def put(self, kind: str, key: str, value: dict[str, Any], seq: int) -> None:
         self._fetched.pop((kind, key), None)
