@@ -7,11 +7,12 @@ Merkle nodes and its projection writes commit together or not at all. So: contig
 chain, and an entry acknowledged only after its commit returned.
 
 SQLAlchemy provides the engine, the pool, the dialect settings and the migrations; the
-statements themselves are plain SQL run on the DBAPI cursor of the SQLAlchemy connection. An
-append runs about ten small statements while every other writer waits, and building and
-caching SQLAlchemy expressions cost more than the statements themselves (measured in
-``bench/``). The SQL below is portable: ``?`` placeholders are rewritten for psycopg, and
-``INSERT … ON CONFLICT … DO UPDATE`` exists on both engines.
+statements themselves are plain SQL run on DBAPI cursors. An append runs a handful of small
+statements while every other writer waits, and building and caching SQLAlchemy expressions
+cost more than the statements themselves (measured in ``bench/``). Appends go through the
+process's append connection (``ledger.storage.sql.writer``); on PostgreSQL they are two
+messages (``ledger.storage.sql.pg_append``). The SQL below is portable: ``?`` placeholders
+are rewritten for psycopg, and ``INSERT … ON CONFLICT … DO UPDATE`` exists on both engines.
 
 The store exposes no update and no delete of entries; the database refuses them as well
 (triggers created by the migrations).
@@ -49,7 +50,7 @@ class SqlCursor:
 
     @classmethod
     def over_dbapi(cls, dbapi_connection: Any, sqlite: bool) -> SqlCursor:
-        """A cursor on a pooled DBAPI connection (the append path, which manages its own
+        """A cursor on a bare DBAPI connection (the append path, which manages its own
         transaction rather than pay for SQLAlchemy's ``Connection`` around every append)."""
         cursor = cls.__new__(cls)
         cursor._setup(dbapi_connection.cursor(), sqlite)
