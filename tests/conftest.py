@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, text
 
 from ledger.catalog import core_registry
 from ledger.registry import Registry
-from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
+from ledger.storage.sql import SqlLedgerStore
+from tests.helpers_storage import open_store
 
 PG_URL = os.environ.get("BIOTRAZA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -68,9 +69,5 @@ def registry() -> Registry:
 @pytest.fixture
 def sql_store(db_url: str) -> Iterator[SqlLedgerStore]:
     """A migrated, empty SQL ledger store."""
-    engine = create_ledger_engine(db_url)
-    upgrade_database(engine)
-    try:
-        yield SqlLedgerStore(engine)
-    finally:
-        engine.dispose()
+    with open_store(db_url) as store:
+        yield store

@@ -19,9 +19,9 @@ import pytest
 from ledger.chain import append, verify_stored_leaves
 from ledger.entries import build_entry
 from ledger.registry import Registry
-from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
+from ledger.storage.sql import SqlLedgerStore
 from tests.factories import bootstrap, make_key, make_key_added
-from tests.helpers_storage import raw_count
+from tests.helpers_storage import open_store, raw_count
 
 pytestmark = pytest.mark.postgres
 
@@ -32,12 +32,8 @@ _OUR_STATEMENTS = (
 
 @pytest.fixture
 def pg_store(pg_schema_url: str) -> Iterator[SqlLedgerStore]:
-    engine = create_ledger_engine(pg_schema_url)
-    upgrade_database(engine)
-    try:
-        yield SqlLedgerStore(engine)
-    finally:
-        engine.dispose()
+    with open_store(pg_schema_url) as store:
+        yield store
 
 
 @contextmanager
