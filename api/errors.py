@@ -32,6 +32,7 @@ from ledger.errors import (
     ProofError,
     SchemaError,
     SignatureError,
+    StorageUnavailableError,
     UnknownEntryTypeError,
     UnknownKeyError,
 )
@@ -84,6 +85,7 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (DomainRuleError, 409, "rule_violation"),
     (ConflictError, 409, "conflict"),
     (EntryNotFoundError, 404, "not_found"),
+    (StorageUnavailableError, 503, "storage_unavailable"),
     (ProofError, 400, "bad_proof_request"),
     (CheckpointError, 404, "no_checkpoint"),
     (ExportError, 422, "export_refused"),

@@ -14,6 +14,7 @@ code, so adding a class here is an API decision::
     ├── ConflictError            the append contradicts recorded state (HTTP 409)
     │   ├── NonceReplayError     same (actor, nonce), different statement
     │   └── DomainRuleError      a business rule refuses the entry (mass balance, …)
+    ├── StorageUnavailableError  the database is unreachable or went away mid-append (503)
     ├── EntryNotFoundError
     ├── IntegrityError           stored data fails verification
     │   ├── ChainBrokenError     seq or prev link does not match
@@ -41,6 +42,7 @@ __all__ = [
     "ProofError",
     "SchemaError",
     "SignatureError",
+    "StorageUnavailableError",
     "UnknownEntryTypeError",
     "UnknownKeyError",
 ]
@@ -98,6 +100,12 @@ class DomainRuleError(ConflictError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class StorageUnavailableError(LedgerError):
+    """The database could not be reached or gave up waiting during an append: nothing was
+    recorded that was not committed, and resending the same signed statement is safe (a
+    committed one comes back as an idempotent replay)."""
 
 
 class EntryNotFoundError(LedgerError):

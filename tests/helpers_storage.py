@@ -80,10 +80,12 @@ def fresh_database(like_url: str, workdir: Path) -> Iterator[str]:
 def open_store(url: str) -> Iterator[SqlLedgerStore]:
     """A migrated store on a new engine (a "process start"); the engine is disposed after."""
     engine = create_ledger_engine(url)
+    store = SqlLedgerStore(engine)
     try:
         upgrade_database(engine)
-        yield SqlLedgerStore(engine)
+        yield store
     finally:
+        store.close()
         engine.dispose()
 
 

@@ -580,3 +580,34 @@ def test_numbers_past_64_bits_are_400_not_500(populated: TestClient, url: str) -
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "bad_request"
     assert response.json()["error"]["fields"]
+
+
+@pytest.mark.postgres
+def test_a_lost_database_connection_is_a_503_and_the_same_statement_then_goes_in(
+    pg_schema_url: str, tmp_path: Path
+) -> None:
+    """The server's append connection dies (PostgreSQL restarted, a proxy dropped it): the
+    append in flight is answered 503 with the envelope, and the client's retry of the very
+    same signed statement is recorded once."""
+    service = LedgerService.open(pg_schema_url)
+    try:
+        settings = Settings(data_dir=tmp_path, database_url=pg_schema_url)
+        with TestClient(create_app(settings, service)) as client:
+            for signed in SETUP:
+                assert client.post(ENTRIES, json=signed.to_dict()).status_code == 201
+            with service.engine.connect() as admin:
+                killed = admin.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND position('biotraza_append_' in query) > 0"
+                ).scalar()
+            assert killed is True
+            grant = added(ROOT, make_key("after-restart"), "certifier", "after-restart")
+            lost = client.post(ENTRIES, json=grant.to_dict())
+            assert_error(lost, 503, "storage_unavailable")
+            again = client.post(ENTRIES, json=grant.to_dict())
+            assert again.status_code == 201, again.text
+            assert again.json()["seq"] == len(SETUP)
+            assert client.get(HEAD).json()["size"] == len(SETUP) + 1
+    finally:
+        service.close()

@@ -21,15 +21,17 @@ The store exposes no update and no delete of entries; the database refuses them 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, Engine
+from sqlalchemy import exc as sa_exc
 
 from ledger.entries import Entry
-from ledger.errors import ConflictError, EntryNotFoundError
+from ledger.errors import ConflictError, EntryNotFoundError, StorageUnavailableError
 from ledger.hashing import GENESIS_PREV, EntryHash
 from ledger.keys import decode_public_key, key_id
 from ledger.merkle import nodes_completed_by_append
@@ -122,6 +124,10 @@ SELECT node FROM walk WHERE node <> ? ORDER BY node
 """
 _CHECKPOINT_COLUMNS = "tree_size, root_hash, note, issued_at"
 _SQLITE_BEGIN = "BEGIN IMMEDIATE"
+# Failures of the database rather than of the data: unreachable, gone mid-append, a lock wait
+# timed out. (SQLAlchemy wraps them when it opens the connection; the driver raises them
+# from the append's own statements.)
+_UNAVAILABLE = (sqlite3.OperationalError, psycopg.OperationalError, sa_exc.OperationalError)
 
 
 def _document(text: str) -> dict[str, Any]:
@@ -518,28 +524,40 @@ class SqlLedgerStore:
         The transaction is managed here on the process's append connection
         (``ledger.storage.sql.writer``): an append runs a handful of tiny statements, and
         SQLAlchemy's Connection, its events and its BEGIN cost as much again as they do.
+
+        Raises:
+            StorageUnavailableError: the database could not be reached, went away, or its
+                lock wait timed out; nothing uncommitted was kept, and the connection is
+                replaced before the next append.
         """
-        with self._writer.connection() as connection:
-            cursor, session = self._append_tools(connection)
-            if session is None:
-                # The write lock is taken at BEGIN, before the head is read.
-                cursor.run(_SQLITE_BEGIN)
+        try:
+            with self._writer.connection() as connection:
+                cursor, session = self._append_tools(connection)
+                if session is None:
+                    # The write lock is taken at BEGIN, before the head is read.
+                    cursor.run(_SQLITE_BEGIN)
+                    try:
+                        yield _SqlTransaction(cursor, None)
+                    except BaseException:
+                        connection.rollback()
+                        raise
+                    connection.commit()
+                    return
+                tx = _SqlTransaction(cursor, session)
                 try:
-                    yield _SqlTransaction(cursor, None)
+                    yield tx
+                    session.commit(tx.pending_write)
                 except BaseException:
-                    connection.rollback()
+                    with suppress(psycopg.Error):
+                        # If even the rollback fails, the writer drops the connection.
+                        session.rollback()
                     raise
-                connection.commit()
-                return
-            tx = _SqlTransaction(cursor, session)
-            try:
-                yield tx
-                session.commit(tx.pending_write)
-            except BaseException:
-                with suppress(psycopg.Error):
-                    # If even the rollback fails, the writer drops the connection.
-                    session.rollback()
-                raise
+        except _UNAVAILABLE as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StorageUnavailableError(
+                f"the ledger database is unavailable: {reason}; nothing was recorded that "
+                "was not committed, and sending the same signed statement again is safe"
+            ) from exc
 
     def _append_tools(self, connection: Any) -> tuple[SqlCursor, PgAppendSession | None]:
         """The cursor (and PostgreSQL session) of the append connection, made once per
