@@ -412,14 +412,18 @@ class _SqlTransaction:
             statement.ts,
         )
         # The left siblings this leaf completes are known from its index alone; unless the
-        # first read already brought them, fetch them in one query.
-        wanted, level = [], 0
-        while (entry.seq >> level) & 1:
-            wanted.append((level, (entry.seq >> level) - 1))
-            level += 1
+        # first read already brought them, fetch them in one query. The level-0 sibling is
+        # the previous entry's hash, which the head already holds.
         known = self._siblings if self._head is not None and self._head.size == entry.seq else None
         if known is None:
-            known = _get_nodes(self.cursor, wanted) if wanted else {}
+            known, wanted, level = {}, [], 0
+            while (entry.seq >> level) & 1:
+                wanted.append((level, (entry.seq >> level) - 1))
+                level += 1
+            if wanted and self._head is not None and self._head.size == entry.seq:
+                known[wanted.pop(0)] = bytes(self._head.last_hash)
+            if wanted:
+                known.update(_get_nodes(self.cursor, wanted))
         nodes = nodes_completed_by_append(_DictNodes(known), entry.seq, entry.entry_hash)
         if self._session is not None:
             # Sent with the COMMIT, in one message (``PgAppendSession.commit``).
