@@ -16,10 +16,11 @@ import json
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft7Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["MAX_SCHEMA_ERRORS", "SCHEMA_ID", "schema_errors", "validator"]
 
@@ -30,7 +31,14 @@ MAX_SCHEMA_ERRORS = 50
 
 @cache
 def validator() -> Draft7Validator:
-    """A draft-07 validator for the shipped EPCIS 2.0.1 schema, with format checking."""
+    """A draft-07 validator for the shipped EPCIS 2.0.1 schema, with format checking.
+
+    jsonschema is imported here, on first use, not with this module: its format checkers
+    import ``rfc3987_syntax``, which builds a grammar at import (about 1.8 s), and every
+    CLI command would pay for it at start-up.
+    """
+    from jsonschema import Draft7Validator, FormatChecker
+
     text = (
         resources.files("verifiers.epcis")
         .joinpath("data/epcis-json-schema-2.0.1.json")
