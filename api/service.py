@@ -27,7 +27,7 @@ from ledger.errors import (
     IntegrityError,
 )
 from ledger.keys import decode_public_key
-from ledger.merkle import InMemoryNodes, root_at
+from ledger.merkle import STORED_FROM_LEVEL, InMemoryNodes, root_at, stored_node_count
 from ledger.statements import SignedStatement
 from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
@@ -194,15 +194,7 @@ class LedgerService:
         if result.size == 0:
             return result
         nodes = InMemoryNodes(result.leaf_hashes)
-        recomputed = nodes.root(result.size)
-        try:
-            stored = root_at(self.store, result.size)
-        except (EntryNotFoundError, KeyError) as exc:
-            raise IntegrityError(f"merkle node table incomplete: {exc}") from exc
-        if stored != recomputed:
-            raise HashMismatchError(
-                f"stored merkle tree root {stored.hex()} != recomputed {recomputed.hex()}"
-            )
+        self._check_stored_tree(nodes)
         info = self.log_info()
         try:
             check_checkpoints(
@@ -214,6 +206,50 @@ class LedgerService:
         except CheckpointError as exc:
             raise IntegrityError(f"checkpoint check failed: {exc}") from exc
         return result
+
+    def _check_stored_tree(self, nodes: InMemoryNodes) -> None:
+        """Every stored Merkle node equals the one recomputed from the verified entries, none
+        is missing, and the root read the way proofs read it matches.
+
+        Nodes over entries appended after the verification read are skipped: they are
+        another snapshot's, and the next verification covers them. A node over entries that
+        do not exist even after the scan was written by no append.
+
+        Raises:
+            HashMismatchError: a stored node differs from the recomputed one.
+            IntegrityError: a node is missing or lies beyond the head, or the root cannot
+                be read.
+        """
+        size, kept, reach = nodes.size, 0, 0
+        for level, index, value in self.store.stored_nodes():
+            if (index + 1) << level > size:
+                reach = max(reach, (index + 1) << level)
+                continue
+            expected = nodes.get_node(level, index)
+            if value != expected:
+                raise HashMismatchError(
+                    f"stored merkle node (level {level}, index {index}) is {value.hex()}, "
+                    f"the entries give {expected.hex()}"
+                )
+            kept += level >= STORED_FROM_LEVEL
+        if reach > self.store.head().size:
+            raise IntegrityError(
+                f"a stored merkle node covers entries up to seq {reach - 1}, beyond the head"
+            )
+        if kept != stored_node_count(size):
+            raise IntegrityError(
+                f"merkle node table incomplete: {kept} of the {stored_node_count(size)} nodes "
+                f"from level {STORED_FROM_LEVEL} up are stored for {size} entries"
+            )
+        recomputed = nodes.root(size)
+        try:
+            stored = root_at(self.store, size)
+        except (EntryNotFoundError, KeyError) as exc:
+            raise IntegrityError(f"merkle node table incomplete: {exc}") from exc
+        if stored != recomputed:
+            raise HashMismatchError(
+                f"stored merkle tree root {stored.hex()} != recomputed {recomputed.hex()}"
+            )
 
     def rebuild(self, on_entry: Callable[[int], None] | None = None, attempts: int = 5) -> int:
         """Drop and replay every projection from the ledger; return the entries replayed.

@@ -66,7 +66,7 @@ from ledger.chain import admit, append, verify_stored_leaves
 from ledger.entries import build_entry
 from ledger.hashing import GENESIS_PREV, EntryHash, leaf_hash
 from ledger.keys import STATEMENT_DOMAIN, encode_public_key
-from ledger.merkle import nodes_completed_by_append
+from ledger.merkle import STORED_FROM_LEVEL, nodes_completed_by_append
 from ledger.registry import Registry
 from ledger.state import InMemoryState
 from ledger.statements import SignedStatement, sign_statement
@@ -520,7 +520,8 @@ def bulk_build(
             )
             for level, index, value in nodes_completed_by_append(nodes, seq, entry.entry_hash):
                 nodes.nodes[(level, index)] = value
-                node_rows.append({"level": level, "idx": index, "hash": value})
+                if level >= STORED_FROM_LEVEL:  # the rows SqlLedgerStore keeps
+                    node_rows.append({"level": level, "idx": index, "hash": value})
             prev = entry.entry_hash
             if len(entry_rows) >= BULK_CHUNK or seq == count - 1:
                 with engine.begin() as conn:

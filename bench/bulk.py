@@ -31,14 +31,14 @@ from bench.common import Timer, pg_conninfo
 from ledger.chain import admit
 from ledger.entries import build_entry
 from ledger.hashing import GENESIS_PREV, EntryHash
-from ledger.merkle import nodes_completed_by_append, root_at
+from ledger.merkle import STORED_FROM_LEVEL, nodes_completed_by_append, root_at, stored_node_count
 from ledger.registry import Registry
 from ledger.state import InMemoryState, state_json
 from ledger.statements import SignedStatement
 from ledger.storage.sql import create_ledger_engine, upgrade_database
 from ledger.storage.sql.engine import is_sqlite
 
-__all__ = ["BuiltLedger", "LedgerBuilder", "LoadReport", "load_ledger", "nodes_in_tree"]
+__all__ = ["BuiltLedger", "LedgerBuilder", "LoadReport", "load_ledger"]
 
 EntryRow = tuple[int, bytes, bytes, str, str, str, str]
 NodeRow = tuple[int, int, bytes]
@@ -52,11 +52,6 @@ _ENTRY_COLUMNS = ("seq", "entry_hash", "leaf", "type", "actor", "nonce", "ts")
 _NODE_COLUMNS = ("level", "idx", "hash")
 _STATE_COLUMNS = ("kind", "key", "value", "seq")
 _LINK_COLUMNS = ("kind", "src", "dst", "seq")
-
-
-def nodes_in_tree(size: int) -> int:
-    """How many complete Merkle nodes a tree of ``size`` leaves has: ``2n - popcount(n)``."""
-    return 2 * size - size.bit_count()
 
 
 @dataclass
@@ -157,7 +152,8 @@ class LedgerBuilder:
         )
         for level, index, value in nodes_completed_by_append(self, seq, entry.entry_hash):
             self._node_map[(level, index)] = value
-            self._nodes.append((level, index, value))
+            if level >= STORED_FROM_LEVEL:  # the rows SqlLedgerStore keeps
+                self._nodes.append((level, index, value))
         self._leaf_hashes.append(bytes(entry.entry_hash))
         self._prev = entry.entry_hash
         if seq + 1 in self.checkpoints:
@@ -214,7 +210,7 @@ def load_ledger(
         raise ValueError(f"expected 0 < size <= {built.size}, found {n}")
     tables: list[tuple[str, Sequence[str], Sequence[tuple[Any, ...]]]] = [
         ("entries", _ENTRY_COLUMNS, built.entries[:n] if n < built.size else built.entries),
-        ("merkle_nodes", _NODE_COLUMNS, built.nodes[: nodes_in_tree(n)]),
+        ("merkle_nodes", _NODE_COLUMNS, built.nodes[: stored_node_count(n)]),
         ("state_objects", _STATE_COLUMNS, built.state_prefix(n)),
         ("state_links", _LINK_COLUMNS, built.link_prefix(n)),
     ]

@@ -13,6 +13,11 @@ right edge of a tree whose size is not a power of two) is folded from at most
 ``log2(n) + 1`` complete nodes by :func:`subtree_hash`. Roots and proofs for *any* past tree
 size come from the same stored nodes, because a complete node never changes.
 
+A store need not keep every complete node. The SQL store keeps those from
+:data:`STORED_FROM_LEVEL` up (:func:`stored_nodes_completed_by_append`) and folds lower ones
+from the leaf hashes it keeps anyway (:class:`FoldedNodes`, :func:`node_sources`): one row
+per 16 leaves instead of two per leaf, and 15 of 16 appends touch no node at all.
+
 Cost, in :meth:`NodeReader.get_node` calls for a tree of ``n`` leaves (``L = bitlen(n)``):
 
 * :func:`subtree_hash` over ``[start, end)``: ``popcount(end - start) <= L``;
@@ -36,23 +41,31 @@ with anything (RFC 9162 requires ``0 < first``; we reject it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from typing import Protocol
 
 from ledger.errors import ProofError
 from ledger.hashing import EMPTY_TREE_HASH, HASH_SIZE, MerkleRoot, node_hash
 
 __all__ = [
+    "STORED_FROM_LEVEL",
+    "FoldedNodes",
     "InMemoryNodes",
     "NodeReader",
+    "append_sources",
     "check_consistency",
     "check_inclusion",
     "consistency_proof",
     "consistency_proof_size",
     "inclusion_proof",
     "inclusion_proof_size",
+    "leaf_range",
+    "node_sources",
     "nodes_completed_by_append",
     "root_at",
     "root_from_leaf_hashes",
+    "stored_node_count",
+    "stored_nodes_completed_by_append",
     "subtree_hash",
     "verify_consistency",
     "verify_inclusion",
@@ -296,6 +309,137 @@ def nodes_completed_by_append(
     return completed
 
 
+# --------------------------------------------------------------------------- sparse storage
+
+STORED_FROM_LEVEL = 4
+"""Stores keep complete nodes from this level up and fold the lower ones from leaf hashes.
+
+A node below this level covers at most ``2**(STORED_FROM_LEVEL - 1) = 8`` leaves, whose
+hashes the store keeps anyway (each entry's ``entry_hash`` is its leaf hash), so storing
+it again buys little: a proof reads at most 15 extra leaf hashes, all inside the
+16-leaf block around its leaf or at the tree's right edge, in the same query. Not storing
+it is what an append gains: 15 of every 16 appends write no node and read no sibling,
+which shortens the time every other writer waits on the chain head.
+"""
+
+
+def leaf_range(level: int, index: int) -> range:
+    """The leaf indices the complete node ``(level, index)`` covers."""
+    return range(index << level, (index + 1) << level)
+
+
+def stored_node_count(tree_size: int) -> int:
+    """How many nodes a store keeps for a tree of ``tree_size`` leaves.
+
+    Level ``l`` holds ``tree_size >> l`` complete nodes; summed from
+    :data:`STORED_FROM_LEVEL` up that is ``2m - popcount(m)`` with
+    ``m = tree_size >> STORED_FROM_LEVEL``.
+    """
+    m = tree_size >> STORED_FROM_LEVEL
+    return 2 * m - m.bit_count()
+
+
+def node_sources(wanted: Iterable[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[int]]:
+    """Split wanted nodes into the stored ones to fetch and the leaves to fold the rest from.
+
+    Returns ``(stored, leaves)``: the ``(level, index)`` pairs at or above
+    :data:`STORED_FROM_LEVEL`, and the sorted leaf indices every lower node covers.
+    """
+    stored: set[tuple[int, int]] = set()
+    leaves: set[int] = set()
+    for level, index in wanted:
+        if level >= STORED_FROM_LEVEL:
+            stored.add((level, index))
+        else:
+            leaves.update(leaf_range(level, index))
+    return sorted(stored), sorted(leaves)
+
+
+def append_sources(index: int) -> tuple[list[tuple[int, int]], range]:
+    """What a sparse store reads to append leaf ``index``: stored siblings and leaves.
+
+    Nothing, unless ``index`` completes a node at :data:`STORED_FROM_LEVEL` (its low
+    ``STORED_FROM_LEVEL`` bits are all ones). Then: the leaves before it in its block,
+    folded into the lower siblings, and one stored left sibling per further trailing one.
+    """
+    block = 1 << STORED_FROM_LEVEL
+    if index < 0 or (index + 1) % block:
+        return [], range(0)
+    siblings: list[tuple[int, int]] = []
+    level = STORED_FROM_LEVEL
+    while (index >> level) & 1:
+        siblings.append((level, (index >> level) - 1))
+        level += 1
+    return siblings, range(index + 1 - block, index)
+
+
+def stored_nodes_completed_by_append(
+    reader: NodeReader, index: int, leaf: bytes
+) -> list[tuple[int, int, bytes]]:
+    """The nodes at or above :data:`STORED_FROM_LEVEL` that appending leaf ``index``
+    completes (see :func:`nodes_completed_by_append`).
+
+    Reads nothing when there are none; otherwise exactly what :func:`append_sources` names
+    (the lower siblings through ``reader``, typically a :class:`FoldedNodes`).
+
+    Raises:
+        ValueError: ``index`` is negative or ``leaf`` is not 32 bytes.
+    """
+    if index < 0:
+        raise ValueError(f"expected index >= 0, found {index}")
+    _require_hash(leaf, "leaf hash")
+    if (index + 1) % (1 << STORED_FROM_LEVEL):
+        return []
+    completed = nodes_completed_by_append(reader, index, leaf)
+    return [node for node in completed if node[0] >= STORED_FROM_LEVEL]
+
+
+class FoldedNodes:
+    """A :class:`NodeReader` over stored nodes and leaf hashes, as a sparse store keeps them.
+
+    Nodes at or above :data:`STORED_FROM_LEVEL` come from ``stored``; a lower one is folded
+    from the leaf hashes it covers (``root_from_leaf_hashes`` of a power-of-two run is that
+    complete subtree's hash), and remembered.
+    """
+
+    def __init__(self, stored: dict[tuple[int, int], bytes], leaves: dict[int, bytes]) -> None:
+        self._stored = stored
+        self._leaves = leaves
+        self._folded: dict[tuple[int, int], bytes] = {}
+
+    def get_node(self, level: int, index: int) -> bytes:
+        """Return the hash of the complete node at ``(level, index)``.
+
+        Raises:
+            KeyError: the node is above the folded levels and not stored, or a leaf it
+                covers is missing.
+        """
+        if level >= STORED_FROM_LEVEL:
+            try:
+                return self._stored[(level, index)]
+            except KeyError:
+                raise KeyError(f"no stored merkle node at level {level} index {index}") from None
+        found = self._folded.get((level, index))
+        if found is None:
+            try:
+                run = [self._leaves[i] for i in leaf_range(level, index)]
+            except KeyError as exc:
+                raise KeyError(
+                    f"merkle node at level {level} index {index} needs leaf {exc.args[0]}, "
+                    "which is missing"
+                ) from None
+            found = self._folded[(level, index)] = bytes(root_from_leaf_hashes(run))
+        return found
+
+    def known(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The hashes of those ``wanted`` nodes this reader can give (others are left out)."""
+        found: dict[tuple[int, int], bytes] = {}
+        for level, index in wanted:
+            with suppress(KeyError):
+                found[(level, index)] = self.get_node(level, index)
+        return found
+
+
 class InMemoryNodes:
     """A :class:`NodeReader` over a dict, grown by :meth:`append`; for tests and tools."""
 
@@ -342,6 +486,10 @@ class InMemoryNodes:
             self._nodes[(level, position)] = value
         self._size = index + 1
         return index
+
+    def items(self) -> list[tuple[int, int, bytes]]:
+        """Every complete node, as ``(level, index, hash)``."""
+        return [(level, index, value) for (level, index), value in self._nodes.items()]
 
     def root(self, tree_size: int | None = None) -> MerkleRoot:
         """Return the root at ``tree_size`` (default: the current size).

@@ -3,7 +3,8 @@
 DESIGN §3. A checkpoint commits the operator to the tree of the first ``tree_size`` entries;
 an inclusion proof shows one entry is in it, a consistency proof shows a smaller checkpoint's
 tree is a prefix of a larger one's. Proofs are generated from the stored complete-subtree
-hashes (``merkle_nodes``), so they cost O(log n) reads at any size.
+hashes (``merkle_nodes``, from level 4 up) and the entries' hashes the lower nodes are folded
+from, so they cost O(log n) reads at any size, in one query.
 
 Proof documents (what the API returns and the offline CLI reads) carry hashes as lowercase
 hex, bottom-up, exactly as RFC 9162 orders them::

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from ledger.canonical import canonicalize
 from ledger.chain import append
 from ledger.entries import Entry
+from ledger.merkle import STORED_FROM_LEVEL
 from ledger.registry import Registry
 from ledger.state import InMemoryState
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
@@ -120,8 +121,10 @@ def projection_of(state: InMemoryState) -> list[ProjectionRow]:
 
 
 def merkle_node_count(tree_size: int) -> int:
-    """Complete subtrees of a tree of ``tree_size`` leaves: ``sum(n >> level) = 2n - popcount``."""
-    return 2 * tree_size - tree_size.bit_count()
+    """Rows the SQL store keeps in ``merkle_nodes`` for ``tree_size`` leaves: the complete
+    subtrees from ``STORED_FROM_LEVEL`` up, ``sum(n >> level for level >= 4)``, counted
+    here independently of ``ledger.merkle.stored_node_count``."""
+    return sum(tree_size >> level for level in range(STORED_FROM_LEVEL, 64))
 
 
 # --------------------------------------------------------------------------- raw SQL

@@ -105,10 +105,15 @@ class LedgerStore(Protocol):
         """The raw public key of a key id ever registered (keys never change their bytes)."""
 
     def get_node(self, level: int, index: int) -> bytes:
-        """A stored complete-subtree hash (``ledger.merkle.NodeReader``)."""
+        """A complete-subtree hash (``ledger.merkle.NodeReader``), stored or folded from
+        the stored leaf hashes."""
 
     def get_nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        """Many stored complete-subtree hashes at once."""
+        """Many complete-subtree hashes at once; the ones that do not exist are left out."""
+
+    def stored_nodes(self) -> Iterator[tuple[int, int, bytes]]:
+        """Every Merkle node the store keeps, as ``(level, index, hash)``, in batches: what
+        full verification compares with the tree recomputed from the entries."""
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
         """Keep a checkpoint; if one of that size exists, keep and return the existing one."""

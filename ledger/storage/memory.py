@@ -123,6 +123,12 @@ class InMemoryLedgerStore:
         """Many Merkle nodes at once (the SQL store answers this in one query)."""
         return {(lv, ix): self.nodes.get_node(lv, ix) for lv, ix in wanted}
 
+    def stored_nodes(self) -> Iterator[tuple[int, int, bytes]]:
+        """Every node this store keeps (all levels: memory costs nothing to read)."""
+        with self._lock:
+            nodes = list(self.nodes.items())
+        yield from nodes
+
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
         with self._lock:
             return self._checkpoints.setdefault(checkpoint.tree_size, checkpoint)

@@ -111,12 +111,19 @@ def test_ledger_verify_catches_a_rewritten_checkpoint(env: dict[str, str], tmp_p
 
 
 def test_ledger_verify_catches_a_rewritten_merkle_node(env: dict[str, str], tmp_path: Path) -> None:
-    assert run(env, "keys", "grant", "c1", "--role", "certifier").returncode == 0
-    db = sqlite3.connect(tmp_path / "ledger.db")
+    # The demo ledger has hundreds of entries; node (4, 3) is on no root path of its size,
+    # so only the comparison of every stored node with the recomputed tree can catch it.
+    target = tmp_path / "demo"
+    built = run(env, "demo", "--no-serve", "--data-dir", str(target))
+    assert built.returncode == 0, built.stderr
+    demo_env = {**env, "BIOTRAZA_DATA_DIR": str(target), "BIOTRAZA_KEY_PASSPHRASE": "x"}
+    demo_env["BIOTRAZA_DATABASE_URL"] = f"sqlite:///{target / 'ledger.db'}"
+    assert run(demo_env, "ledger", "verify").returncode == 0
+    db = sqlite3.connect(target / "ledger.db")
     with db:
         db.execute("DROP TRIGGER merkle_nodes_no_update")
-        db.execute("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 0")
+        db.execute("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 3")
     db.close()
-    result = run(env, "ledger", "verify", "--json")
+    result = run(demo_env, "ledger", "verify", "--json")
     assert result.returncode == 1
-    assert "merkle" in json.loads(result.stdout)["reason"]
+    assert "merkle node (level 4, index 3)" in json.loads(result.stdout)["reason"]

@@ -9,6 +9,7 @@ covered for both engines in ``test_sql_store.py``, ``test_concurrency.py`` and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -127,6 +128,9 @@ def test_reads_stay_primary_key_probes_on_a_fresh_unanalyzed_ledger(
         )
     assert "Seq Scan" not in plan, plan
     assert "Index Cond: ((level = g.l) AND (idx = " in plan, plan
+    # The leaves a 16th append folds: one primary-key probe each, never a range scan.
+    assert "Index Scan using entries_pkey on entries e " in plan, plan
+    assert re.search(r"Index Cond: \(seq = \(h_\d+\.seq - g_\d+\.k\)\)", plan), plan
     assert (
         "Index Cond: (((kind)::text = (d.value ->> 0)) AND ((key)::text = (d.value ->> 1)))" in plan
     ), plan

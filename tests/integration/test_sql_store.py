@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from ledger.chain import append, verify_stored_leaves
@@ -20,11 +20,11 @@ from ledger.errors import (
 )
 from ledger.hashing import GENESIS_PREV
 from ledger.keys import encode_public_key, key_id
-from ledger.merkle import root_at, root_from_leaf_hashes
+from ledger.merkle import STORED_FROM_LEVEL, InMemoryNodes, root_at, root_from_leaf_hashes
 from ledger.registry import AppendContext, EntryType, Registry
 from ledger.statements import sign_statement
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
-from ledger.storage.sql.migrate import current_revision, head_revision
+from ledger.storage.sql.migrate import current_revision, downgrade_database, head_revision
 from tests.factories import TS, bootstrap, make_key, make_key_added
 from tests.helpers_storage import (
     build_ledger,
@@ -167,7 +167,7 @@ def test_upgrade_database_twice_is_idempotent(db_url: str, registry: Registry) -
         pytest.param("DELETE FROM entries WHERE seq = 0", id="del-entry"),
         pytest.param("DELETE FROM entries", id="del-all-entries"),
         pytest.param(
-            "UPDATE merkle_nodes SET hash = hash WHERE level = 0 AND idx = 0", id="upd-node"
+            "UPDATE merkle_nodes SET hash = hash WHERE level = 4 AND idx = 0", id="upd-node"
         ),
         pytest.param("DELETE FROM merkle_nodes", id="del-nodes"),
     ],
@@ -175,11 +175,12 @@ def test_upgrade_database_twice_is_idempotent(db_url: str, registry: Registry) -
 def test_database_refuses_update_and_delete(
     sql_store: SqlLedgerStore, registry: Registry, statement: str
 ) -> None:
-    bootstrap(sql_store, registry)
+    build_ledger(sql_store, registry, 16)  # 16 leaves: one stored merkle node
     engine = sql_store.engine
     before_entry = raw_entry_row(engine, 0)
     with engine.connect() as conn:
         before_nodes = conn.execute(text("SELECT level, idx, hash FROM merkle_nodes")).all()
+    assert len(before_nodes) == 1
 
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement))
@@ -194,12 +195,12 @@ def test_database_refuses_update_and_delete(
 @pytest.mark.parametrize("table", ["entries", "merkle_nodes", "checkpoints"])
 def test_postgres_refuses_truncate(pg_schema_url: str, registry: Registry, table: str) -> None:
     with open_store(pg_schema_url) as store:
-        bootstrap(store, registry)
+        build_ledger(store, registry, 16)
         counts = {t: raw_count(store.engine, t) for t in ("entries", "merkle_nodes")}
         with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {table}"))
         assert {t: raw_count(store.engine, t) for t in counts} == counts
-        assert counts == {"entries": 1, "merkle_nodes": 1}
+        assert counts == {"entries": 16, "merkle_nodes": 1}
 
 
 # --------------------------------------------------------------------------- failed appends
@@ -269,13 +270,14 @@ def test_projection_writes_of_a_refused_entry_roll_back(
             apply=_half_written,
         )
     )
-    keys = bootstrap(sql_store, registry)
+    # 15 entries: the refused one would be leaf 15, which completes a stored merkle node.
+    keys, _entries, _granted = build_ledger(sql_store, registry, 15)
     head, rows = sql_store.head(), sql_store.projection_rows()
     with pytest.raises(DomainRuleError, match="after writing"):
         append(sql_store, registry, sign_statement(keys.root, "test.half_written", {}, ts=TS))
     assert sql_store.head() == head
     assert sql_store.projection_rows() == rows
-    assert raw_count(sql_store.engine, "merkle_nodes") == 1
+    assert raw_count(sql_store.engine, "merkle_nodes") == 0
 
 
 # --------------------------------------------------------------------------- Merkle nodes
@@ -284,7 +286,7 @@ def test_projection_writes_of_a_refused_entry_roll_back(
 def test_merkle_nodes_written_with_each_append_survive_restart(
     db_url: str, registry: Registry
 ) -> None:
-    size = 13  # not a power of two: the root folds a ragged right edge
+    size = 45  # not a power of two: the root folds a ragged right edge; stored levels 4, 5
     with open_store(db_url) as store:
         _keys, entries, _granted = build_ledger(store, registry, size)
         hashes = [e.entry_hash for e in entries]
@@ -297,8 +299,78 @@ def test_merkle_nodes_written_with_each_append_survive_restart(
         assert stored == hashes
         for n in range(1, size + 1):
             assert root_at(reopened, n) == root_from_leaf_hashes(hashes[:n])
-        with pytest.raises(EntryNotFoundError):
-            reopened.get_node(0, size)
+        for level, index in [(0, size), (3, 6), (4, 2), (5, 1)]:  # not complete at 45
+            with pytest.raises(EntryNotFoundError):
+                reopened.get_node(level, index)
         verification = verify_stored_leaves(reopened.stored_leaves(), registry)
         assert verification.size == size
         assert verification.leaf_hashes == hashes
+
+
+def _complete_nodes(tree: InMemoryNodes) -> dict[tuple[int, int], bytes]:
+    """Every complete node of ``tree``, from the full in-memory reference tree."""
+    return {
+        (level, index): tree.get_node(level, index)
+        for level in range(tree.size.bit_length())
+        for index in range(tree.size >> level)
+    }
+
+
+def _stored_node_rows(engine: Engine) -> dict[tuple[int, int], bytes]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT level, idx, hash FROM merkle_nodes")).all()
+    return {(int(lv), int(ix)): bytes(h) for lv, ix, h in rows}
+
+
+def test_only_upper_merkle_levels_are_stored_and_every_node_reads_back(
+    sql_store: SqlLedgerStore, registry: Registry
+) -> None:
+    size = 50
+    _keys, entries, _granted = build_ledger(sql_store, registry, size)
+    reference = _complete_nodes(InMemoryNodes(e.entry_hash for e in entries))
+    stored = _stored_node_rows(sql_store.engine)
+    # The rows are exactly the reference tree's nodes from STORED_FROM_LEVEL up: (4, 0..2)
+    # and (5, 0) at 50 leaves.
+    assert stored == {k: v for k, v in reference.items() if k[0] >= STORED_FROM_LEVEL}
+    assert sorted(stored) == [(4, 0), (4, 1), (4, 2), (5, 0)]
+    # Every complete node, stored or folded from the entries' hashes, in one call.
+    assert sql_store.get_nodes(reference) == reference
+    with sql_store.snapshot() as snapshot:
+        assert snapshot.get_nodes(list(reference)) == reference
+    # Nodes that are not complete are left out, not invented.
+    assert sql_store.get_nodes([(1, 25), (3, 6), (4, 3), (6, 0)]) == {}
+    for n in (1, 15, 16, 17, 31, 32, 33, 48, 50):
+        assert root_at(sql_store, n) == root_from_leaf_hashes([e.entry_hash for e in entries[:n]])
+
+
+def test_migration_0004_drops_lower_nodes_and_its_downgrade_restores_them(
+    db_url: str, registry: Registry
+) -> None:
+    size = 37
+    with open_store(db_url) as store:
+        _keys, entries, _granted = build_ledger(store, registry, size)
+        engine = store.engine
+        reference = _complete_nodes(InMemoryNodes(e.entry_hash for e in entries))
+        sparse = _stored_node_rows(engine)
+
+        # Back to 0003: every complete node of every level, as revisions up to 0003 wrote.
+        downgrade_database(engine, "0003")
+        assert current_revision(engine) == "0003"
+        assert _stored_node_rows(engine) == reference
+        assert len(reference) == 2 * size - size.bit_count()
+
+        # And up again: the lower levels are deleted, the rest untouched.
+        upgrade_database(engine)
+        assert current_revision(engine) == head_revision()
+        assert _stored_node_rows(engine) == sparse
+        assert root_at(store, size) == root_from_leaf_hashes([e.entry_hash for e in entries])
+        # The append-only trigger set aside for the deletion is back.
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM merkle_nodes"))
+        assert _stored_node_rows(engine) == sparse
+        # Appends continue on the migrated database: leaf 47 completes (4, 2).
+        build_more = [make_key_added(_keys.root, make_key(f"m{i}")) for i in range(11)]
+        for statement in build_more:
+            append(store, registry, statement)
+        assert store.head().size == 48
+        assert (4, 2) in _stored_node_rows(engine)

@@ -25,6 +25,7 @@ from ledger.errors import (
     AuthorizationError,
     ChainBrokenError,
     DomainRuleError,
+    EntryNotFoundError,
     HashMismatchError,
     IntegrityError,
     LedgerError,
@@ -151,14 +152,17 @@ def test_deleted_last_row_is_invisible_to_the_chain_alone(
 ) -> None:
     """Truncating the tail leaves a valid shorter chain: that is what checkpoints are for.
 
-    The chain cannot tell; the Merkle leaf node of the removed entry is still stored, and a
-    root the operator signed at ``LEDGER_SIZE`` can no longer be recomputed from the entries.
+    The chain cannot tell; but a root the operator signed at ``LEDGER_SIZE`` can no longer be
+    recomputed from the entries (the removed leaf hash went with its row).
     """
+    signed_root = root_at(sql_store, LEDGER_SIZE)
+    assert signed_root == root_from_leaf_hashes([e.entry_hash for e in ledger])
     raw_delete_entry(sql_store.engine, LEDGER_SIZE - 1)
     verification = verify_stored_leaves(sql_store.stored_leaves(), registry)
     assert verification.size == LEDGER_SIZE - 1
-    assert sql_store.get_node(0, LEDGER_SIZE - 1) == ledger[-1].entry_hash
-    assert root_at(sql_store, LEDGER_SIZE) != root_from_leaf_hashes(verification.leaf_hashes)
+    with pytest.raises(EntryNotFoundError):
+        sql_store.get_node(0, LEDGER_SIZE - 1)
+    assert root_from_leaf_hashes(verification.leaf_hashes) != signed_root
 
 
 def test_tamper_helpers_restore_the_triggers(

@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-__all__ = ["current_revision", "head_revision", "upgrade_database"]
+__all__ = ["current_revision", "downgrade_database", "head_revision", "upgrade_database"]
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -31,6 +31,19 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        conn.commit()
+
+
+def downgrade_database(engine: Engine, revision: str) -> None:
+    """Migrate the database back to ``revision`` (for moving back to an older release).
+
+    Raises:
+        RuntimeError: a revision on the way refuses (the first one: it would drop history).
+    """
+    config = _config()
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
         conn.commit()
 
 

@@ -2,7 +2,8 @@
 
 ``entries`` is the ledger: ``seq`` is the primary key, ``leaf`` holds the exact canonical bytes
 that were hashed, and triggers (created by the migrations) reject UPDATE and DELETE.
-``merkle_nodes`` holds every complete-subtree hash, so proofs cost O(log n) reads.
+``merkle_nodes`` holds the complete-subtree hashes from level 4 up (lower ones are folded from
+the entries' hashes, ``ledger.merkle.STORED_FROM_LEVEL``), so proofs cost O(log n) reads.
 ``checkpoints`` keeps every signed checkpoint issued. ``state_objects`` is the projection
 state of ``ledger.state`` — derived, rebuildable, and the only table that is ever updated.
 
@@ -50,7 +51,8 @@ class EntryRow(Base):
 
 
 class MerkleNodeRow(Base):
-    """Hash of the complete subtree over leaves [index·2^level, (index+1)·2^level)."""
+    """Hash of the complete subtree over leaves [index·2^level, (index+1)·2^level), for
+    levels from ``ledger.merkle.STORED_FROM_LEVEL`` (4) up; none are kept below."""
 
     __tablename__ = "merkle_nodes"
 

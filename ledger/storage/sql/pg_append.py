@@ -9,7 +9,8 @@ COMMIT — is six. This module makes it two:
    simple-protocol message. Each statement of it takes its own snapshot (READ COMMITTED),
    so the reads run *after* the lock is held and see every entry committed before it.
    The reads are the entry already recorded under the statement's (actor, nonce), the
-   head, the left Merkle siblings the next leaf completes, and the projection documents
+   head, what the Merkle nodes the next leaf completes are made from (every 16th leaf),
+   and the projection documents
    the entry type declares it will read (with the actor's key).
 2. ``EXECUTE biotraza_append_write(…); COMMIT`` — projections, entry and Merkle nodes in
    one statement (data-modifying CTEs run in one snapshot and fail or commit together),
@@ -40,12 +41,16 @@ __all__ = ["AppendReads", "PgAppendSession", "PgWrite"]
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))"
 
-# Left siblings the next leaf n = head + 1 completes: level l while bits 0..l of n are all
-# ones, i.e. (n + 1) is a multiple of 2^(l+1), at index (n >> l) - 1 (RFC 9162 §2.1.1 tree
-# shape). Each sibling and each wanted document is a scalar subquery: PostgreSQL never
-# flattens those into a join, so each stays a primary-key probe whatever the statistics say
-# (a join planned while the tables were small or unanalyzed scanned a whole tree level).
-# A wanted document that does not exist comes back with a NULL value.
+# What the next leaf n = head + 1 needs for the Merkle nodes it completes
+# (``ledger.merkle.append_sources``), only when it completes a stored node, i.e. when
+# (n + 1) is a multiple of 16 (STORED_FROM_LEVEL = 4): the 15 leaf hashes before it ('l'
+# rows; the lower siblings are folded from them), and a stored left sibling at each level
+# l >= 4 while (n + 1) is a multiple of 2^(l+1), at index (n >> l) - 1. The other 15 of 16
+# appends read nothing here. Each leaf, sibling and wanted document is a scalar subquery:
+# PostgreSQL never flattens those into a join, so each stays a primary-key probe whatever
+# the statistics say (a join planned while the tables were small or unanalyzed scanned a
+# whole tree level; a range join over the leaves, the whole entries table). A wanted
+# document that does not exist comes back with a NULL value.
 _PREPARE_READS = """
 PREPARE biotraza_append_reads(text, text, json) AS
 WITH h AS (SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1)
@@ -58,8 +63,13 @@ SELECT 's', g.l, ((h.seq + 1) >> g.l) - 1, (
     SELECT m.hash FROM merkle_nodes m
     WHERE m.level = g.l AND m.idx = ((h.seq + 1) >> g.l) - 1
 ), NULL, NULL, NULL
-FROM h CROSS JOIN generate_series(0, 62) AS g(l)
+FROM h CROSS JOIN generate_series(4, 62) AS g(l)
 WHERE mod(h.seq + 2, 1::bigint << (g.l + 1)) = 0
+UNION ALL
+SELECT 'l', h.seq - g.k, NULL, (SELECT e.entry_hash FROM entries e WHERE e.seq = h.seq - g.k),
+    NULL, NULL, NULL
+FROM h CROSS JOIN generate_series(0, 14) AS g(k)
+WHERE mod(h.seq + 2, 16) = 0
 UNION ALL
 SELECT 'd', NULL, NULL, NULL, w.kind, w.key, (
     SELECT s.value FROM state_objects s WHERE s.kind = w.kind AND s.key = w.key
@@ -105,6 +115,9 @@ class AppendReads:
     head: tuple[int, bytes] | None = None
     """(seq, entry_hash) of the last entry; ``None`` for an empty ledger."""
     siblings: dict[tuple[int, int], bytes] = field(default_factory=dict)
+    """Stored left siblings (level >= 4) of the next leaf, when it completes such a node."""
+    leaves: dict[int, bytes] = field(default_factory=dict)
+    """The leaf hashes before the next leaf in its 16-leaf block, when it completes one."""
     documents: dict[tuple[str, str], str] = field(default_factory=dict)
     """Found projection documents as stored (JSON text); a wanted key missing here is absent."""
 
@@ -170,6 +183,9 @@ class PgAppendSession:
             elif tag == "s":
                 if blob is not None:  # a sibling is missing only from a damaged tree
                     found.siblings[(int(first), int(second))] = bytes(blob)
+            elif tag == "l":
+                if blob is not None:  # a leaf before the head is never missing
+                    found.leaves[int(first)] = bytes(blob)
             elif value is not None:
                 found.documents[(str(kind), str(key))] = str(value)
         return found

@@ -31,10 +31,20 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
 from ledger.entries import Entry
-from ledger.errors import ConflictError, EntryNotFoundError, StorageUnavailableError
+from ledger.errors import (
+    ConflictError,
+    EntryNotFoundError,
+    IntegrityError,
+    StorageUnavailableError,
+)
 from ledger.hashing import GENESIS_PREV, EntryHash
 from ledger.keys import decode_public_key, key_id
-from ledger.merkle import nodes_completed_by_append
+from ledger.merkle import (
+    FoldedNodes,
+    append_sources,
+    node_sources,
+    stored_nodes_completed_by_append,
+)
 from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import is_sqlite
@@ -100,7 +110,6 @@ _INSERT_ENTRY = (
     "INSERT INTO entries (seq, entry_hash, leaf, type, actor, nonce, ts) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_NODE = "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"
 _STATE_GET = "SELECT value FROM state_objects WHERE kind = ? AND key = ?"
 _STATE_SCAN = "SELECT key, value FROM state_objects WHERE kind = ? ORDER BY key"
 _LINKED = "SELECT dst FROM state_links WHERE kind = ? AND src = ? ORDER BY dst"
@@ -324,21 +333,10 @@ class _NodeReader:
         self._cursor = cursor
 
     def get_node(self, level: int, index: int) -> bytes:
-        row = self._cursor.one(_NODE, (level, index))
-        if row is None:
+        found = _get_nodes(self._cursor, [(level, index)]).get((level, index))
+        if found is None:
             raise EntryNotFoundError(f"no merkle node at level {level}, index {index}")
-        return bytes(row[0])
-
-
-class _DictNodes:
-    def __init__(self, nodes: dict[tuple[int, int], bytes]) -> None:
-        self._nodes = nodes
-
-    def get_node(self, level: int, index: int) -> bytes:
-        try:
-            return self._nodes[(level, index)]
-        except KeyError:
-            raise EntryNotFoundError(f"no merkle node at level {level}, index {index}") from None
+        return found
 
 
 class _SqlTransaction:
@@ -360,7 +358,7 @@ class _SqlTransaction:
         self._session = session
         self._state = SqlState(cursor)
         self._head: Head | None = None
-        self._siblings: dict[tuple[int, int], bytes] | None = None
+        self._tree: FoldedNodes | None = None
         self.pending_write: PgWrite | None = None
 
     def _locked(self) -> None:
@@ -397,7 +395,7 @@ class _SqlTransaction:
             if reads.head is None
             else Head(size=reads.head[0] + 1, last_hash=EntryHash(reads.head[1]))
         )
-        self._siblings = reads.siblings
+        self._tree = FoldedNodes(reads.siblings, reads.leaves)
         return None if reads.existing_leaf is None else Entry.from_leaf_bytes(reads.existing_leaf)
 
     def insert(self, entry: Entry) -> None:
@@ -411,20 +409,17 @@ class _SqlTransaction:
             statement.nonce,
             statement.ts,
         )
-        # The left siblings this leaf completes are known from its index alone; unless the
-        # first read already brought them, fetch them in one query. The level-0 sibling is
-        # the previous entry's hash, which the head already holds.
-        known = self._siblings if self._head is not None and self._head.size == entry.seq else None
-        if known is None:
-            known, wanted, level = {}, [], 0
-            while (entry.seq >> level) & 1:
-                wanted.append((level, (entry.seq >> level) - 1))
-                level += 1
-            if wanted and self._head is not None and self._head.size == entry.seq:
-                known[wanted.pop(0)] = bytes(self._head.last_hash)
-            if wanted:
-                known.update(_get_nodes(self.cursor, wanted))
-        nodes = nodes_completed_by_append(_DictNodes(known), entry.seq, entry.entry_hash)
+        # Only every 16th leaf completes a stored node (``ledger.merkle.STORED_FROM_LEVEL``);
+        # what it needs is known from its index alone. On PostgreSQL the first message
+        # already brought it; otherwise one query reads it here.
+        tree = self._tree if self._head is not None and self._head.size == entry.seq else None
+        if tree is None:
+            siblings, leaves = append_sources(entry.seq)
+            tree = _read_tree(self.cursor, siblings, list(leaves))
+        try:
+            nodes = stored_nodes_completed_by_append(tree, entry.seq, entry.entry_hash)
+        except KeyError as exc:
+            raise IntegrityError(f"the stored merkle tree is incomplete: {exc.args[0]}") from None
         if self._session is not None:
             # Sent with the COMMIT, in one message (``PgAppendSession.commit``).
             docs, links = self._state.take_pending()
@@ -466,26 +461,66 @@ def _checkpoint_at(cursor: SqlCursor, tree_size: int) -> StoredCheckpoint | None
     return None if row is None else _checkpoint_from_row(row)
 
 
-_PG_NODES = (
+# One statement, one round trip: the stored nodes wanted, and the leaf hashes the lower
+# nodes are folded from (tagged level -1). Fixed text, so the server caches its plan.
+_PG_TREE = (
     "SELECT m.level, m.idx, m.hash FROM merkle_nodes m "
-    "JOIN unnest(?::int[], ?::bigint[]) AS w(level, idx) ON m.level = w.level AND m.idx = w.idx"
+    "JOIN unnest(?::int[], ?::bigint[]) AS w(level, idx) ON m.level = w.level AND m.idx = w.idx "
+    "UNION ALL SELECT -1, e.seq, e.entry_hash FROM entries e WHERE e.seq = ANY(?::bigint[])"
 )
+_SQLITE_CHUNK = 200
+"""Terms per SQLite statement (well under its limit of bound parameters)."""
 
 
-def _get_nodes(cursor: SqlCursor, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    found: dict[tuple[int, int], bytes] = {}
+def _read_tree(cursor: SqlCursor, stored: list[tuple[int, int]], leaves: list[int]) -> FoldedNodes:
+    """The stored nodes and the leaf hashes asked for, as a reader that folds lower nodes.
+
+    Whatever does not exist is simply absent (the reader raises ``KeyError`` when asked).
+    """
+    nodes: dict[tuple[int, int], bytes] = {}
+    hashes: dict[int, bytes] = {}
+    if not stored and not leaves:
+        return FoldedNodes(nodes, hashes)
     if not cursor.sqlite:
-        # One fixed statement text (the server caches its plan) whatever the number of nodes.
-        rows = cursor.all(_PG_NODES, ([lv for lv, _ in pairs], [ix for _, ix in pairs]))
-        return {(int(lv), int(ix)): bytes(h) for lv, ix, h in rows}
-    for start in range(0, len(pairs), 200):
-        chunk = pairs[start : start + 200]
+        arrays = ([lv for lv, _ in stored], [ix for _, ix in stored], leaves)
+        for level, index, value in cursor.all(_PG_TREE, arrays):
+            if level < 0:
+                hashes[int(index)] = bytes(value)
+            else:
+                nodes[(int(level), int(index))] = bytes(value)
+        return FoldedNodes(nodes, hashes)
+    for start in range(0, len(stored), _SQLITE_CHUNK):
+        chunk = stored[start : start + _SQLITE_CHUNK]
         where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
         params = [value for pair in chunk for value in pair]
         # The WHERE clause is built from "?" placeholders only, never from values.
         query = f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}"  # noqa: S608
-        found.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in cursor.all(query, params)})
-    return found
+        nodes.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in cursor.all(query, params)})
+    runs = _runs(leaves)
+    for start in range(0, len(runs), _SQLITE_CHUNK):
+        chunk = runs[start : start + _SQLITE_CHUNK]
+        where = " OR ".join(["seq BETWEEN ? AND ?"] * len(chunk))
+        params = [value for run in chunk for value in run]
+        query = f"SELECT seq, entry_hash FROM entries WHERE {where}"  # noqa: S608 - placeholders
+        hashes.update({int(seq): bytes(h) for seq, h in cursor.all(query, params)})
+    return FoldedNodes(nodes, hashes)
+
+
+def _runs(sorted_values: list[int]) -> list[tuple[int, int]]:
+    """Sorted integers as inclusive ``(first, last)`` runs of consecutive values."""
+    runs: list[tuple[int, int]] = []
+    for value in sorted_values:
+        if runs and runs[-1][1] == value - 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
+
+
+def _get_nodes(cursor: SqlCursor, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The hashes of the complete nodes ``pairs`` that exist (stored, or folded from leaves)."""
+    stored, leaves = node_sources(pairs)
+    return _read_tree(cursor, stored, leaves).known(pairs)
 
 
 class TreeSnapshot:
@@ -645,9 +680,26 @@ class SqlLedgerStore:
             return _NodeReader(cursor).get_node(level, index)
 
     def get_nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        """Many Merkle nodes in one query (proofs need about 2·log2 n of them)."""
+        """Many Merkle nodes in one query (proofs need about 2·log2 n of them); the ones
+        that do not exist are left out."""
         with self.reading() as cursor:
             return _get_nodes(cursor, list(wanted))
+
+    def stored_nodes(self, batch: int = 5000) -> Iterator[tuple[int, int, bytes]]:
+        """The ``merkle_nodes`` rows by (level, index), keyset-paginated (constant memory)."""
+        after = (-1, -1)
+        while True:
+            with self.reading() as cursor:
+                rows = cursor.all(
+                    "SELECT level, idx, hash FROM merkle_nodes "
+                    "WHERE level > ? OR (level = ? AND idx > ?) ORDER BY level, idx LIMIT ?",
+                    (after[0], after[0], after[1], batch),
+                )
+            if not rows:
+                return
+            for level, index, value in rows:
+                yield int(level), int(index), bytes(value)
+            after = (int(rows[-1][0]), int(rows[-1][1]))
 
     @contextmanager
     def snapshot(self) -> Iterator[TreeSnapshot]:

@@ -20,16 +20,23 @@ from hypothesis import strategies as st
 from ledger.errors import ProofError
 from ledger.hashing import EMPTY_TREE_HASH, HASH_SIZE, leaf_hash, node_hash
 from ledger.merkle import (
+    STORED_FROM_LEVEL,
+    FoldedNodes,
     InMemoryNodes,
+    append_sources,
     check_consistency,
     check_inclusion,
     consistency_proof,
     consistency_proof_size,
     inclusion_proof,
     inclusion_proof_size,
+    leaf_range,
+    node_sources,
     nodes_completed_by_append,
     root_at,
     root_from_leaf_hashes,
+    stored_node_count,
+    stored_nodes_completed_by_append,
     subtree_hash,
     verify_consistency,
     verify_inclusion,
@@ -532,3 +539,94 @@ def test_altered_consistency_inputs_are_rejected(seed: int, n: int, data: Any) -
     assert not check_consistency(other1, size2, proof, roots[other1], root2)
     other2 = data.draw(st.integers(0, n).filter(lambda s: s != size2))
     assert not check_consistency(size1, other2, proof, root1, roots[other2])
+
+
+# --------------------------------------------------------------------------- sparse storage
+
+
+def test_append_sources_name_the_block_and_the_stored_siblings() -> None:
+    assert append_sources(0) == ([], range(0))
+    assert append_sources(14) == ([], range(0))
+    assert append_sources(15) == ([], range(15))
+    assert append_sources(31) == ([(4, 0)], range(16, 31))
+    assert append_sources(47) == ([], range(32, 47))
+    assert append_sources(63) == ([(4, 2), (5, 0)], range(48, 63))
+    assert append_sources(2**20 - 1) == (
+        [(lv, 2 ** (20 - lv) - 2) for lv in range(4, 20)],
+        range(2**20 - 16, 2**20 - 1),
+    )
+
+
+def test_node_sources_split_stored_nodes_from_folded_ones() -> None:
+    stored, leaves = node_sources([(4, 1), (0, 3), (2, 1), (3, 0), (9, 0), (4, 1)])
+    assert stored == [(4, 1), (9, 0)]
+    assert leaves == list(range(8))  # (0, 3), (2, 1) = 4..7 and (3, 0) = 0..7
+    assert leaf_range(3, 2) == range(16, 24)
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 31, 32, 100, 1024, 2**40 + 12345])
+def test_stored_node_count_counts_levels_from_four_up(size: int) -> None:
+    expected = sum(size >> level for level in range(STORED_FROM_LEVEL, 64))
+    assert stored_node_count(size) == expected
+
+
+def test_folded_nodes_refuse_what_they_cannot_compute() -> None:
+    reader = FoldedNodes({}, {i: LEAF_HASHES[i] for i in range(6)})
+    assert reader.get_node(2, 0) == TREE8.get_node(2, 0)
+    with pytest.raises(KeyError, match="needs leaf 6"):
+        reader.get_node(2, 1)
+    with pytest.raises(KeyError, match="no stored merkle node at level 4"):
+        reader.get_node(4, 0)
+    assert reader.known([(1, 2), (1, 3), (3, 0)]) == {(1, 2): TREE8.get_node(1, 2)}
+
+
+@FAST
+@given(seed=SEEDS, n=st.integers(1, 300), data=st.data())
+def test_sparse_tree_grown_by_appends_gives_the_full_trees_proofs(
+    seed: int, n: int, data: Any
+) -> None:
+    leaves, full, roots = tree(seed, n)
+    stored: dict[tuple[int, int], bytes] = {}
+    for index, leaf in enumerate(leaves):
+        # An append reads exactly what append_sources names, nothing else.
+        siblings, block = append_sources(index)
+        reader = CountingReader(
+            FoldedNodes({s: stored[s] for s in siblings}, {i: leaves[i] for i in block})
+        )
+        for level, position, value in stored_nodes_completed_by_append(reader, index, leaf):
+            assert level >= STORED_FROM_LEVEL
+            assert (level, position) not in stored
+            stored[(level, position)] = value
+        assert {r for r in reader.reads if r[0] >= STORED_FROM_LEVEL} <= set(siblings)
+        assert len(reader.reads) == (len(siblings) + STORED_FROM_LEVEL if block else 0)
+    assert len(stored) == stored_node_count(n)
+    assert stored == {
+        (level, i): full.get_node(level, i)
+        for level in range(STORED_FROM_LEVEL, n.bit_length())
+        for i in range(n >> level)
+    }
+    # Proofs and roots from the sparse nodes, fetched the way a store plans them.
+    size = data.draw(st.integers(1, n))
+    index = data.draw(st.integers(0, size - 1))
+    recorder = CountingReader(SyntheticReader())
+    inclusion_proof(recorder, index, size)
+    wanted_stored, wanted_leaves = node_sources(recorder.reads)
+    sparse = FoldedNodes(
+        {k: stored[k] for k in wanted_stored}, {i: leaves[i] for i in wanted_leaves}
+    )
+    assert inclusion_proof(sparse, index, size) == inclusion_proof(full, index, size)
+    assert all(
+        index // 16 * 16 <= i < index // 16 * 16 + 16 or i >= size // 16 * 16 for i in wanted_leaves
+    )
+    assert len(wanted_leaves) <= 30  # 15 in the leaf's block, 15 at the right edge
+    first = data.draw(st.integers(1, size))
+    everything = FoldedNodes(stored, dict(enumerate(leaves)))
+    assert consistency_proof(everything, first, size) == consistency_proof(full, first, size)
+    assert root_at(everything, size) == roots[size]
+
+
+def test_stored_nodes_completed_by_append_checks_its_input() -> None:
+    with pytest.raises(ValueError, match="index >= 0"):
+        stored_nodes_completed_by_append(TREE8, -1, LEAF_HASHES[0])
+    with pytest.raises(ValueError, match="32 bytes"):
+        stored_nodes_completed_by_append(TREE8, 3, b"short")
