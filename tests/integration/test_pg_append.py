@@ -19,8 +19,10 @@ import pytest
 
 from ledger.chain import append, verify_stored_leaves
 from ledger.entries import build_entry
+from ledger.merkle import InMemoryNodes
 from ledger.registry import Registry
 from ledger.storage.sql import SqlLedgerStore
+from ledger.storage.sql.store import _PG_TREE
 from tests.factories import bootstrap, make_key, make_key_added
 from tests.helpers_storage import open_store, raw_count
 
@@ -134,3 +136,40 @@ def test_reads_stay_primary_key_probes_on_a_fresh_unanalyzed_ledger(
     assert (
         "Index Cond: (((kind)::text = (d.value ->> 0)) AND ((key)::text = (d.value ->> 1)))" in plan
     ), plan
+
+
+def test_proof_reads_stay_primary_key_probes_with_a_generic_plan(
+    pg_store: SqlLedgerStore, registry: Registry
+) -> None:
+    """The first sparse-tree version joined the wanted nodes to ``merkle_nodes``; once the
+    table was small (10,000 entries: 1,245 nodes), the generic plan hashed a scan of all of
+    it on every proof."""
+    store = pg_store
+    keys = bootstrap(store, registry)
+    for n in range(300):
+        append(store, registry, make_key_added(keys.root, make_key(f"p{n}"), name=f"p{n}"))
+    numbered = iter(range(1, 4))
+    text = re.sub(r"\?", lambda _m: f"${next(numbered)}", _PG_TREE)
+    with append_connection(store) as connection, connection.transaction():
+        connection.execute("ANALYZE merkle_nodes")
+        connection.execute("ANALYZE entries")
+        connection.execute(f"PREPARE proof_tree AS {text}")
+        connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        plan = "\n".join(
+            str(row[0])
+            for row in connection.execute(
+                "EXPLAIN EXECUTE proof_tree('{4,5}', '{3,1}', '{1,2,3,290,291}')"
+            ).fetchall()
+        )
+        connection.execute("DEALLOCATE proof_tree")
+    # One probe per wanted node and leaf (a subplan each), never a join of the wanted list
+    # with a whole table. (A one-page node table may be probed by reading its page.)
+    assert "Join" not in plan, plan
+    assert plan.count("SubPlan") == 2, plan
+    assert "Seq Scan on entries" not in plan, plan
+    assert "Index Cond: (seq = s.seq)" in plan, plan
+    # And the query answers: present nodes and leaves, nothing for what does not exist.
+    with store.snapshot() as snapshot:
+        found = snapshot.get_nodes([(4, 3), (5, 1), (4, 99), (0, 1), (3, 36)])
+    reference = InMemoryNodes(e.entry_hash for e in store.entries(0, 301))
+    assert found == {key: reference.get_node(*key) for key in [(4, 3), (5, 1), (0, 1), (3, 36)]}

@@ -462,11 +462,16 @@ def _checkpoint_at(cursor: SqlCursor, tree_size: int) -> StoredCheckpoint | None
 
 
 # One statement, one round trip: the stored nodes wanted, and the leaf hashes the lower
-# nodes are folded from (tagged level -1). Fixed text, so the server caches its plan.
+# nodes are folded from (tagged level -1); a missing one comes back with a NULL hash. Fixed
+# text, so the server caches its plan. Every lookup is a scalar subquery, which PostgreSQL
+# never turns into a join: the generic plan of a join on the arrays hashed a scan of the
+# whole (small, since nodes are sparse) node table on every proof.
 _PG_TREE = (
-    "SELECT m.level, m.idx, m.hash FROM merkle_nodes m "
-    "JOIN unnest(?::int[], ?::bigint[]) AS w(level, idx) ON m.level = w.level AND m.idx = w.idx "
-    "UNION ALL SELECT -1, e.seq, e.entry_hash FROM entries e WHERE e.seq = ANY(?::bigint[])"
+    "SELECT w.level, w.idx, (SELECT m.hash FROM merkle_nodes m "
+    "WHERE m.level = w.level AND m.idx = w.idx) "
+    "FROM unnest(?::int[], ?::bigint[]) AS w(level, idx) "
+    "UNION ALL SELECT -1, s.seq, (SELECT e.entry_hash FROM entries e WHERE e.seq = s.seq) "
+    "FROM unnest(?::bigint[]) AS s(seq)"
 )
 _SQLITE_CHUNK = 200
 """Terms per SQLite statement (well under its limit of bound parameters)."""
@@ -484,6 +489,8 @@ def _read_tree(cursor: SqlCursor, stored: list[tuple[int, int]], leaves: list[in
     if not cursor.sqlite:
         arrays = ([lv for lv, _ in stored], [ix for _, ix in stored], leaves)
         for level, index, value in cursor.all(_PG_TREE, arrays):
+            if value is None:
+                continue  # not stored (yet): the reader reports it when asked
             if level < 0:
                 hashes[int(index)] = bytes(value)
             else:
