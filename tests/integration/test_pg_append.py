@@ -47,6 +47,13 @@ def append_connection(store: SqlLedgerStore) -> Iterator[psycopg.Connection[Any]
         yield connection
 
 
+def generic_plan(connection: psycopg.Connection[Any], execute: str) -> str:
+    """The generic plan PostgreSQL would cache for a prepared statement (``EXECUTE …``)."""
+    connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    rows = connection.execute(f"EXPLAIN {execute}").fetchall()
+    return "\n".join(str(row[0]) for row in rows)
+
+
 def _session_facts(store: SqlLedgerStore) -> tuple[int, list[str]]:
     """The append connection's backend pid and the append statements prepared on it."""
     with append_connection(store) as connection:
@@ -121,12 +128,8 @@ def test_reads_stay_primary_key_probes_on_a_fresh_unanalyzed_ledger(
     for n in range(600):
         append(store, registry, make_key_added(keys.root, make_key(f"k{n}"), name=f"k{n}"))
     with append_connection(store) as connection, connection.transaction():
-        connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        plan = "\n".join(
-            str(row[0])
-            for row in connection.execute(
-                "EXPLAIN EXECUTE biotraza_append_reads('a', 'b', '[[\"key\", \"c\"]]')"
-            ).fetchall()
+        plan = generic_plan(
+            connection, "EXECUTE biotraza_append_reads('a', 'b', '[[\"key\", \"c\"]]')"
         )
     assert "Seq Scan" not in plan, plan
     assert "Index Cond: ((level = g.l) AND (idx = " in plan, plan
@@ -154,13 +157,7 @@ def test_proof_reads_stay_primary_key_probes_with_a_generic_plan(
         connection.execute("ANALYZE merkle_nodes")
         connection.execute("ANALYZE entries")
         connection.execute(f"PREPARE proof_tree AS {text}")
-        connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        plan = "\n".join(
-            str(row[0])
-            for row in connection.execute(
-                "EXPLAIN EXECUTE proof_tree('{4,5}', '{3,1}', '{1,2,3,290,291}')"
-            ).fetchall()
-        )
+        plan = generic_plan(connection, "EXECUTE proof_tree('{4,5}', '{3,1}', '{1,2,3,290,291}')")
         connection.execute("DEALLOCATE proof_tree")
     # One probe per wanted node and leaf (a subplan each), never a join of the wanted list
     # with a whole table. (A one-page node table may be probed by reading its page.)
