@@ -24,8 +24,6 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from fpdf import FPDF
-
 from labels.payload import LabelClaims, parse_label
 from labels.render import ErrorLevel, LabelQR, make_qr
 
@@ -229,6 +227,9 @@ def label_pdf(
     """
     if not texts:
         raise ValueError("no labels to print")
+    # Imported here: fpdf2 (with fontTools) costs every CLI command half a second to import.
+    from fpdf import FPDF
+
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_creator("Biotraza")
