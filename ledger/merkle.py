@@ -41,7 +41,6 @@ with anything (RFC 9162 requires ``0 < first``; we reject it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from typing import Protocol
 
 from ledger.errors import ProofError
@@ -421,22 +420,27 @@ class FoldedNodes:
                 raise KeyError(f"no stored merkle node at level {level} index {index}") from None
         found = self._folded.get((level, index))
         if found is None:
-            try:
-                run = [self._leaves[i] for i in leaf_range(level, index)]
-            except KeyError as exc:
+            if level == 0:
+                found = self._leaves.get(index)
+            else:  # both halves are complete nodes one level down (and remembered)
+                left = self.get_node(level - 1, 2 * index)
+                found = node_hash(left, self.get_node(level - 1, 2 * index + 1))
+            if found is None:
                 raise KeyError(
-                    f"merkle node at level {level} index {index} needs leaf {exc.args[0]}, "
+                    f"merkle node at level {level} index {index} needs leaf {index}, "
                     "which is missing"
-                ) from None
-            found = self._folded[(level, index)] = bytes(root_from_leaf_hashes(run))
+                )
+            self._folded[(level, index)] = found
         return found
 
     def known(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """The hashes of those ``wanted`` nodes this reader can give (others are left out)."""
         found: dict[tuple[int, int], bytes] = {}
         for level, index in wanted:
-            with suppress(KeyError):
+            try:
                 found[(level, index)] = self.get_node(level, index)
+            except KeyError:
+                continue
         return found
 
 
