@@ -616,8 +616,10 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         f"ledgers of every size (background load hits them alike); {WARMUP} warm-up calls per "
         "path and size untimed. Every proof is verified afterwards against roots computed in "
         "memory.",
-        "Each proof call opens two read transactions (head, then one query for all nodes); "
-        "`LedgerService.inclusion` adds two head reads and one entry read.",
+        "Each proof call makes two reads, each on a connection from the pool: the head, then "
+        "one query for every node; `LedgerService.inclusion` makes three on one connection "
+        "(head, the entry's hash, the nodes). A read is one round trip on PostgreSQL "
+        "(autocommit); on SQLite the reads of a connection share one transaction.",
         "Tree cost: root-signed `key.added` appends (signature check included) to two fresh "
         "ledgers, one with `stored_nodes_completed_by_append` patched out of the SQL transaction, "
         f"taking turns in blocks of {APPEND_BLOCK}; the slowdown is the median over block "

@@ -2,8 +2,8 @@
 
 :func:`collect_trail` is the one place the exports decide which entries form a lot's trail.
 It applies ``verifiers.audit.scope.trail_scope`` — the rule the offline auditor re-applies to
-a bundle — to the live projections inside one read transaction (two recursive lineage walks,
-a set query per kind of document, one query for the signers of the collected entries), and
+a bundle — to the live projections on one read cursor (two recursive lineage walks, a set
+query per kind of document, one query for the signers of the collected entries), and
 adds the labels through :data:`TRAIL_EXTENSIONS`. :func:`iter_trail_entries` then reads the
 entries in seq order, ``batch_size`` at a time, so a 100,000-entry trail never sits in memory.
 

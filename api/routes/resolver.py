@@ -56,7 +56,7 @@ def _resolve(
     text = label_text(host, request.url.path, request.url.query)
     claimed = claimed_label(text)
     place = web.recorder.place(request.client.host if request.client else None)
-    # One read transaction for the tree size and the claimed label's scan totals: the
+    # One read cursor for the tree size and the claimed label's scan totals: the
     # totals count only if the verdict confirms the claimed issuance (same seq and serial).
     with service.store.reading() as cursor:
         size = TreeSnapshot(cursor).head().size

@@ -23,7 +23,7 @@ market stall trips the first. The flag is a warning, never a verdict: the signat
 stands on its own.
 
 **Writes off the request path.** A request reads the stored totals (one indexed query, in
-the same read transaction as the tree size), adds its own scan to them, and queues the
+the same read cursor as the tree size), adds its own scan to them, and queues the
 scan; the queue is written in one transaction *after* the response has been sent (a
 Starlette background task; at most one writer per process at a time, taking whatever
 queued meanwhile). So a page never waits for a scan write, and on

@@ -6,6 +6,8 @@ mocked: the append-only guarantees are checked against the triggers the migratio
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, text
@@ -25,6 +27,7 @@ from ledger.registry import AppendContext, EntryType, Registry
 from ledger.statements import sign_statement
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
 from ledger.storage.sql.migrate import current_revision, downgrade_database, head_revision
+from ledger.storage.sql.store import SqlCursor, TreeSnapshot
 from tests.factories import TS, bootstrap, make_key, make_key_added
 from tests.helpers_storage import (
     build_ledger,
@@ -135,6 +138,53 @@ def test_empty_store_head_is_genesis_prev(sql_store: SqlLedgerStore) -> None:
     head = sql_store.head()
     assert (head.size, head.last_hash) == (0, GENESIS_PREV)
     assert list(sql_store.stored_leaves()) == []
+
+
+def _transaction_started(cursor: SqlCursor) -> object:
+    row = cursor.one("SELECT transaction_timestamp(), pg_sleep(0.01)")
+    assert row is not None
+    return row[0]
+
+
+@pytest.mark.postgres
+def test_postgres_reads_run_outside_a_transaction(pg_schema_url: str, registry: Registry) -> None:
+    """Each read statement is its own transaction (no BEGIN/COMMIT round trips), and the
+    pooled connection it used goes back to transactional use for the next borrower."""
+    engine = create_ledger_engine(pg_schema_url, pool_size=1, max_overflow=0)
+    store = SqlLedgerStore(engine)
+    try:
+        upgrade_database(engine)
+        bootstrap(store, registry)
+        with store.reading() as cursor:
+            assert _transaction_started(cursor) != _transaction_started(cursor)
+        # The same (only) pooled connection, borrowed through the plain engine: one
+        # transaction again, and a rollback there undoes its write.
+        with engine.connect() as conn:
+            cursor = SqlCursor(conn)
+            assert _transaction_started(cursor) == _transaction_started(cursor)
+            cursor.run("DELETE FROM state_links")
+            cursor.run(
+                "INSERT INTO state_links (kind, src, dst, seq) VALUES ('probe', 'a', 'b', 0)"
+            )
+            conn.rollback()
+        assert raw_count(engine, "state_links") == 0
+        assert store.head().size == 1
+    finally:
+        store.close()
+        engine.dispose()
+
+
+def test_sqlite_reads_share_one_snapshot(tmp_path: Path, registry: Registry) -> None:
+    """On SQLite the reads of one ``reading`` see one snapshot: an append committed by
+    another connection meanwhile is not seen until the next ``reading``."""
+    with open_store(f"sqlite:///{tmp_path}/ledger.db") as store:
+        keys = bootstrap(store, registry)
+        with store.reading() as cursor:
+            before = TreeSnapshot(cursor).head().size
+            append(store, registry, make_key_added(keys.root, make_key("late")))
+            assert TreeSnapshot(cursor).head().size == before
+            assert cursor.one("SELECT count(*) FROM entries") == (before,)
+        assert store.head().size == before + 1
 
 
 # --------------------------------------------------------------------------- migrations

@@ -137,7 +137,7 @@ class ScanStore:
 def read_totals(
     cursor: SqlCursor, label_seq: int, serial: str = "", place: str | None = None
 ) -> ScanTotals:
-    """:meth:`ScanStore.totals` on a caller's cursor, so it can share a read transaction
+    """:meth:`ScanStore.totals` on a caller's cursor, so it can share a read cursor
     (the resolver reads the tree size and the totals together)."""
     row = cursor.one(
         "SELECT COALESCE(SUM(scans), 0), COUNT(*), "

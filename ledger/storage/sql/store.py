@@ -531,7 +531,7 @@ def _get_nodes(cursor: SqlCursor, pairs: list[tuple[int, int]]) -> dict[tuple[in
 
 
 class TreeSnapshot:
-    """``ledger.transparency.TreeReader`` over one read transaction."""
+    """``ledger.transparency.TreeReader`` over one read cursor (``SqlLedgerStore.reading``)."""
 
     def __init__(self, cursor: SqlCursor) -> None:
         self._cursor = cursor
@@ -560,6 +560,11 @@ class SqlLedgerStore:
         # in-process is safe across appends, revocations and other writers.
         self._public_keys: dict[str, bytes] = {}
         self._sqlite = is_sqlite(engine)
+        # Reads on PostgreSQL run outside any transaction (see ``reading``); the option
+        # engine shares the pool and sets autocommit on a connection only while it is out.
+        self._read_engine = (
+            engine if self._sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._writer = AppendConnection(engine)
         self._tools: tuple[Any, SqlCursor, PgAppendSession | None] | None = None
 
@@ -621,9 +626,22 @@ class SqlLedgerStore:
 
     @contextmanager
     def reading(self) -> Iterator[SqlCursor]:
-        """A cursor in one read transaction (a consistent snapshot on PostgreSQL)."""
-        with self.engine.connect() as conn, conn.begin():
-            yield SqlCursor(conn)
+        """A cursor for reads.
+
+        On SQLite the reads share one transaction, a consistent snapshot. On PostgreSQL each
+        statement runs on its own (autocommit) and sees what was committed when it started:
+        that is all a READ COMMITTED transaction gave there, and its BEGIN and COMMIT were
+        two round trips more than a one-query read needs (an inclusion proof went from six
+        to two). What readers combine across statements stays consistent because the ledger
+        only grows: an entry, and the Merkle nodes a tree of some size is made of, never
+        change once committed, and they are committed together.
+        """
+        with self._read_engine.connect() as conn:
+            if self._sqlite:
+                with conn.begin():
+                    yield SqlCursor(conn)
+            else:
+                yield SqlCursor(conn)
 
     def head(self) -> Head:
         with self.reading() as cursor:
@@ -710,8 +728,9 @@ class SqlLedgerStore:
 
     @contextmanager
     def snapshot(self) -> Iterator[TreeSnapshot]:
-        """Head, entries and Merkle nodes as of one read transaction: a proof is built from
-        one consistent view in a few round trips, however many nodes it needs."""
+        """Head, entries and Merkle nodes on one connection (``reading``): a proof is built
+        in a few round trips, however many nodes it needs, and everything a tree of the size
+        read is made of is already committed and never changes."""
         with self.reading() as cursor:
             yield TreeSnapshot(cursor)
 
@@ -722,7 +741,7 @@ class SqlLedgerStore:
 
     @contextmanager
     def read_state(self) -> Iterator[SqlState]:
-        """The projection state as of one read transaction (for queries such as lineage)."""
+        """The projection state on one read cursor (``reading``), for queries such as lineage."""
         with self.reading() as cursor:
             yield SqlState(cursor)
 
