@@ -44,7 +44,11 @@ export/verification against a raw SELECT and raw signature checks. Those ratios 
 results: they say how much the ledger adds on top of work it cannot avoid. Absolute rates
 and latencies are measured on the 2-core CI-class machine; ratios matter more than absolute
 numbers. Other processes may share that machine, so each section records the load average at
-its start and end.
+its start and end. Ratios still move with the machine's speed: on 2026-11-25 a slower
+machine of the same kind (Ed25519 at 6,269/s instead of about 12,000/s) measured the append
+ratios at 54%, 42%, 38% and 33% (SQLite with 1 and 8 writers, PostgreSQL with 1 and 8) for
+code that gave 52–56% on a faster one the same day; each append row lists every round's
+ratio.
 
 Regenerate with `make bench` (`python -m bench.run_all --markdown docs/performance.md`), or
 `python -m bench.run_all --quick` for a smoke run with small sizes; each benchmark also runs
