@@ -9,7 +9,7 @@ appended first, the ledger gives it seq ``n``, and only then the same label-issu
 the labels naming ``n``. Ed25519 is deterministic, so :func:`issuance_labels` re-renders an
 issuance's labels at any time from the recorded body.
 
-Trust lists are cut from one read (``SqlLedgerStore.reading``: head and projections) and cached per
+Trust lists are cut from one read cursor (head, then projections) and cached per
 (database, tree size, head hash): every resolver request reuses the same list until the
 ledger grows.
 

@@ -632,9 +632,10 @@ class SqlLedgerStore:
         statement runs on its own (autocommit) and sees what was committed when it started:
         that is all a READ COMMITTED transaction gave there, and its BEGIN and COMMIT were
         two round trips more than a one-query read needs (an inclusion proof went from six
-        to two). What readers combine across statements stays consistent because the ledger
-        only grows: an entry, and the Merkle nodes a tree of some size is made of, never
-        change once committed, and they are committed together.
+        to two). Entries and Merkle nodes combined across statements stay consistent because
+        the ledger only grows: an entry, and the nodes a tree of some size is made of, never
+        change once committed, and they are committed together. Projection documents, which
+        appends update, are read as of each statement, as they were in READ COMMITTED.
         """
         with self._read_engine.connect() as conn:
             if self._sqlite:
