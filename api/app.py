@@ -9,12 +9,13 @@ from contextlib import asynccontextmanager
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
-from api.errors import install_error_handlers
-from api.routes import blobs, certification, entries, exports, log, pages, resolver, supply
-from api.routes import epcis as epcis_routes
-from api.routes import labels as label_routes
-from api.service import LedgerService
+from api.http.errors import install_error_handlers
+from api.http.routes import blobs, certification, entries, exports, log, supply
+from api.http.routes import epcis as epcis_routes
+from api.http.routes import labels as label_routes
+from api.services.ledger import LedgerService
 from api.settings import Settings
+from api.web.routes import pages, resolver
 from ledger.errors import KeyStoreError
 from ledger.keystore import KeyStore
 from ledger.storage.blobs import BlobStore

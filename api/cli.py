@@ -1,4 +1,4 @@
-"""The ``biotraza`` command line: thin commands over ``api.service`` and the HTTP client.
+"""The ``biotraza`` command line: thin commands over ``api.services.ledger`` and the HTTP client.
 
 Every command that can fail on input prints one clear line to stderr and exits non-zero;
 long operations show a progress bar. Writes go straight to the configured database, or to a
@@ -24,7 +24,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.client import BiotrazaClient, ClientError, entry_from_public
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.canonical import parse_json_strict
 from ledger.checkpoints import parse_verifier_key

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from api.cli import OperatorKeyOpt, app, cli_errors, out, progress, read_text_arg
 from api.exports.trail import TRAIL_EXTENSIONS
-from api.service import full_registry
+from api.services.ledger import full_registry
 from ledger.checkpoints import parse_verifier_key
 from verifiers.audit import AuditReport, check_bundle
 

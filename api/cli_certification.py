@@ -7,13 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from api.certification_service import (
-    eligibility,
-    evaluation_body,
-    published_standards,
-    resolve_standard,
-    standard_diff,
-)
 from api.cli import (
     ServerOpt,
     app,
@@ -24,6 +17,13 @@ from api.cli import (
     out,
     settings,
     submit,
+)
+from api.services.certification import (
+    eligibility,
+    evaluation_body,
+    published_standards,
+    resolve_standard,
+    standard_diff,
 )
 from ledger.canonical import canonicalize
 from ledger.errors import EntryNotFoundError

@@ -29,8 +29,8 @@ from api.cli import (
     submit,
 )
 from api.client import BiotrazaClient
+from api.services.supply import document
 from api.settings import Settings
-from api.supply_service import document
 from ledger.errors import IntegrityError
 from ledger.statements import sign_statement
 from ledger.storage.blobs import BlobStore, check_digest

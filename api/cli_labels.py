@@ -30,7 +30,7 @@ from api.cli import (
     settings,
     submit,
 )
-from api.label_service import (
+from api.services.labels import (
     body_from_lot,
     export_trust_list,
     issuance_labels,
@@ -38,7 +38,7 @@ from api.label_service import (
     label_for,
     resolver_host,
 )
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from labels.decode import decode_image
 from labels.payload import LabelClaims, parse_label

@@ -26,8 +26,8 @@ from api.cli import (
     submit,
 )
 from api.client import BiotrazaClient
-from api.supply_service import document as read_document
-from api.supply_service import erase_personal_data, lineage, personal_data, register_producer
+from api.services.supply import document as read_document
+from api.services.supply import erase_personal_data, lineage, personal_data, register_producer
 from ledger.canonical import parse_json_strict
 from ledger.statements import sign_statement
 from ledger.supply.producers import PersonalData, new_salt, personal_data_hash

@@ -2,7 +2,7 @@
 
 It starts as a real deployment does (genesis, then a registrar, a certifier and a label
 issuer delegated by the root key) and then records one season of three supply chains from
-southern Mexico, with the numbers taken from ``/work/shared/domain/facts.md``:
+southern Mexico, with the numbers taken from ``docs/domain-facts.md``:
 
 **Organizations** (``org.registered`` by the registrar; fictitious names, RFCs in the persona
 moral format of facts.md §6, INEGI state codes 07 Chiapas, 04 Campeche, 27 Tabasco):
@@ -66,8 +66,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.certification_service import evaluation_body
-from api.service import LedgerService
+from api.services.certification import evaluation_body
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement
@@ -1139,7 +1139,7 @@ def _labels(
     to label). Returns each
     label's text and resolver path (one per issuance: the first drum for honey), and the
     entries appended."""
-    from api.label_service import issuance_labels, issue_labels, revoke_label
+    from api.services.labels import issuance_labels, issue_labels, revoke_label
     from labels.payload import label_path, parse_label
 
     appended = 0

@@ -29,8 +29,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from api.certification_service import eligibility
-from api.service import LedgerService, full_registry
+from api.services.certification import eligibility
+from api.services.ledger import LedgerService, full_registry
 from bench.bench_ledger import derive_key
 from bench.bench_proofs import database
 from bench.bench_supply import SupplyScript

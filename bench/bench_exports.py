@@ -43,7 +43,7 @@ from typing import Any
 from api.exports.base import ExportRequest
 from api.exports.bundle import export_bundle
 from api.exports.trail import TRAIL_EXTENSIONS, collect_trail
-from api.service import LedgerService, full_registry
+from api.services.ledger import LedgerService, full_registry
 from bench.bench_ledger import LedgerKeys
 from bench.bench_proofs import database
 from bench.bench_supply import SupplyScript

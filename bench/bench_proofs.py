@@ -45,7 +45,7 @@ from unittest import mock
 
 from sqlalchemy import Engine
 
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from bench.bench_ledger import LedgerKeys, init_ledger
 from bench.bulk import BuiltLedger, LedgerBuilder, load_ledger
 from bench.common import (

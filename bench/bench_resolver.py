@@ -72,8 +72,8 @@ def prepare_ledger(data_dir: Path, url: str, host: str) -> tuple[list[str], list
     """Build the demo (with its labels) into ``url`` and list this server as a resolver host;
     (genuine label paths, revoked label paths)."""
     from api.demo import build_demo
-    from api.label_service import issuance_labels, label_for
-    from api.service import LedgerService
+    from api.services.labels import issuance_labels, label_for
+    from api.services.ledger import LedgerService
     from api.settings import Settings
     from ledger.keystore import KeyStore
     from ledger.statements import sign_statement

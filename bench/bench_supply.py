@@ -16,7 +16,7 @@ Phases:
    SQLite the result is re-verified from genesis and its projections compared with the
    replay's. Timed, median of 5 after one warm-up: the recursive walk alone
    (``SqlState.reachable``), ``ledger.supply.lineage.upstream(state, lot)`` inside
-   ``store.read_state()``, and the API's ``api.supply_service.lineage(service, lot)``, which
+   ``store.read_state()``, and the API's ``api.services.supply.lineage(service, lot)``, which
    also loads every lot document.
 2. Appends. A season's worth of supply entries per unit (20 producers, 20 polygon plots,
    200 harvests, 22 process steps, a blend, a pack, a shipment and its receipt: 266
@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.service import LedgerService
-from api.supply_service import lineage as api_lineage
+from api.services.ledger import LedgerService
+from api.services.supply import lineage as api_lineage
 from bench.bench_ledger import LedgerKeys, derive_key, init_ledger
 from bench.bench_proofs import database, key_added
 from bench.bulk import BuiltLedger, LedgerBuilder, load_ledger

@@ -22,7 +22,7 @@ Every verdict has a message in Spanish and English for the person holding the ja
 
 Left out: the trust list's own signature (checked once when it is loaded:
 ``labels.trustlist.verify_trust_list``), reading images (``labels.decode``) and the online
-resolver's extra facts (``api.label_service``).
+resolver's extra facts (``api.services.labels``).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ Cost, in :meth:`NodeReader.get_node` calls for a tree of ``n`` leaves (``L = bit
 
 Verification (:func:`verify_inclusion`, :func:`verify_consistency`) follows the numbered
 steps of RFC 9162 §2.1.3.2 and §2.1.4.2, preceded by the input checks of the oracle README
-(``/work/shared/oracles/merkle/README.md``, which matches transparency-dev/merkle): exact
+(``tests/vectors/oracles/merkle/README.md``, which matches transparency-dev/merkle): exact
 proof lengths, 32-byte hashes, ``0 < size1 <= size2``.
 
 Left out on purpose: I/O and storage (the SQL store implements :class:`NodeReader`), leaf

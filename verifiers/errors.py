@@ -16,7 +16,7 @@ the ledger. The HTTP layer maps the whole ``VerificationError`` branch to 422::
 Left out: signature errors (``ledger.errors.SignatureError`` serves every package), a
 certifier acting outside its accreditation (standard, product, scope or date: that is
 ``ledger.errors.AuthorizationError``, HTTP 403, like any other key acting beyond its role) and
-the HTTP mapping itself (``api/errors.py``).
+the HTTP mapping itself (``api/http/errors.py``).
 """
 
 from __future__ import annotations

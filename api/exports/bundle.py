@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 from api.exports.base import ExportError, ExportFormat, ExportRequest
 from api.exports.trail import Trail, collect_trail, iter_trail_leaves
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from ledger.merkle import NodeReader, inclusion_proof
 from ledger.storage.base import StoredCheckpoint
 from ledger.storage.sql.store import TreeSnapshot

@@ -23,7 +23,7 @@ from typing import Any
 
 from api.exports.base import ExportFormat, ExportRequest
 from api.exports.trail import collect_trail, iter_trail_entries
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from ledger.entries import Entry
 from ledger.storage.sql.store import SqlState
 from ledger.supply.common import grams_to_kg

@@ -52,7 +52,7 @@ from urllib.parse import quote
 
 from api.exports.base import ExportFormat, ExportRequest
 from api.exports.trail import Trail, collect_trail, iter_trail_entries
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from ledger.entries import Entry
 from ledger.state import State
 from ledger.supply.common import grams_to_kg

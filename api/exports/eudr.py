@@ -17,7 +17,7 @@ v1.2 of 4 July 2024 and later; see ``docs/eudr.md``). What this module writes:
   ``Area`` (the plot's declared area in hectares, a number), ``ProductionPlace`` (plot id and
   municipality) and ``ProducerName``: the association's name, or the producer's own name when
   ``producer_names`` is asked for *and* the producer consented
-  (:func:`api.supply_service.published_name`).
+  (:func:`api.services.supply.published_name`).
 * Foreign members (RFC 7946 §6.1) on the collection: ``lot_id``, ``product`` and
   ``warnings`` — each ``{"code", "subject", "message_en", "message_es"}`` — for plots whose
   latest ``deforestation_free_since_2020_12_31`` evidence (the field of the standards'
@@ -44,8 +44,8 @@ from decimal import Decimal
 from typing import Any
 
 from api.exports.base import ExportError, ExportFormat, ExportRequest
-from api.service import LedgerService
-from api.supply_service import published_name
+from api.services.ledger import LedgerService
+from api.services.supply import published_name
 from ledger.errors import EntryNotFoundError
 from ledger.state import State
 from ledger.supply.geo import EXPORT_DECIMALS, MAX_POINT_AREA_HA, validate_plot_geometry

@@ -37,8 +37,8 @@ from html import escape
 from typing import Any, Literal
 
 from api.exports.base import ExportFormat, ExportRequest
-from api.service import LedgerService
-from api.web.i18n import term
+from api.i18n import term
+from api.services.ledger import LedgerService
 from ledger.errors import EntryNotFoundError
 from ledger.state import State
 from ledger.supply.common import grams_to_kg

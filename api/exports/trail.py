@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from labels.issuance import ISSUANCE_KIND, LABEL_LOT_KIND
 from ledger.entries import Entry
 from ledger.state import State

@@ -8,10 +8,10 @@ summary of the upstream lineage. Templates translate; the JSON variant returns t
 is. The lineage picture is drawn apart (:func:`lineage_svg`), per language, when the SVG
 exporter is installed.
 
-Everything is read through the existing services (``api.supply_service``,
-``api.certification_service``) and the ledger's own queries; nothing is recomputed here.
+Everything is read through the existing services (``api.services.supply``,
+``api.services.certification``) and the ledger's own queries; nothing is recomputed here.
 
-Left out: labels (``api.label_service``), scans (``api.web.scans``) and rendering.
+Left out: labels (``api.services.labels``), scans (``api.web.scans``) and rendering.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from api.certification_service import eligibility
-from api.service import LedgerService
-from api.supply_service import lineage, lot_public
+from api.services.certification import eligibility
+from api.services.ledger import LedgerService
+from api.services.supply import lineage, lot_public
 from ledger.errors import EntryNotFoundError, LedgerError
 from ledger.state import State
 from ledger.supply.lots import LOT_KIND

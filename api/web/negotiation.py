@@ -9,12 +9,12 @@ most buyers who scan a label are in Mexico. Media type: JSON only when the clien
 Both parsers are lenient on purpose: a malformed header is never an error, it is ignored
 (RFC 9110 §12.4.2 lets a server treat a bad weight as absent).
 
-Left out: the message catalog (``api.web.i18n``) and building links (``api.web.templating``).
+Left out: the message catalog (``api.i18n``) and building links (``api.web.templating``).
 """
 
 from __future__ import annotations
 
-from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from api.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 __all__ = ["choose_language", "parse_weighted", "wants_json"]
 

@@ -2,7 +2,7 @@
 
 The label text is rebuilt from the request exactly as the QR printed it (``https://`` + the
 request's host + path + the label's query, with the page's own ``lang`` parameter taken out)
-and handed to ``api.label_service.label_document``, which verifies it online against the
+and handed to ``api.services.labels.label_document``, which verifies it online against the
 current ledger and gathers what the issuance relied on (the certificates and the practices
 they found met). The lot's own facts (product, origin, harvest, lineage) are the same dict
 the lot page shows (``api.web.lot_view``), so a label page and its lot page cannot disagree;
@@ -12,7 +12,7 @@ Lot facts appear only when the verdict names a recorded issuance (genuine, genui
 unofficial host, revoked): a forged or unknown label gets a verdict and nothing that would
 lend it credibility.
 
-Left out: scan counting (``api.web.scans``) and HTTP (``api.routes.resolver``).
+Left out: scan counting (``api.web.scans``) and HTTP (``api.web.routes.resolver``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from api.label_service import label_document
-from api.service import LedgerService
+from api.services.labels import label_document
+from api.services.ledger import LedgerService
 from api.web.lot_view import lot_view
 from labels.verify import LabelStatus
 
@@ -36,7 +36,7 @@ HEADLINES: dict[LabelStatus, tuple[str, str]] = {
     LabelStatus.BAD_SIGNATURE: ("bad", "verdict.not_genuine"),
     LabelStatus.MALFORMED: ("bad", "verdict.not_genuine"),
 }
-"""Status → (tone for colour, headline key in ``api.web.i18n``)."""
+"""Status → (tone for colour, headline key in ``api.i18n``)."""
 
 _PAGE_PARAMS = frozenset({"lang"})
 """Query parameters the page itself adds (the language switch); never part of a label."""

@@ -30,7 +30,7 @@ queued meanwhile). So a page never waits for a scan write, and on
 SQLite never waits behind a ledger append holding the database's single write lock. Scans
 of other requests still in the queue are not yet counted (they are, milliseconds later).
 
-Left out: the tables (``ledger.storage.sql.scans``) and the page (``api.routes.resolver``).
+Left out: the tables (``ledger.storage.sql.scans``) and the page (``api.web.routes.resolver``).
 """
 
 from __future__ import annotations

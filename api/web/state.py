@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.web.cache import TreeSizeCache
 from api.web.lot_view import lineage_svg, lot_view
 from api.web.scans import ScanRecorder

@@ -8,7 +8,7 @@ and "no external CDN" are enforced by the browser, not just promised.
 Templates are autoescaped. The only markup passed in pre-built is the lineage SVG drawn by
 our own exporter (``api.exports.lineage_svg``), marked safe where it is embedded.
 
-Left out: what the pages say (``api.web.i18n``), which language (``api.web.negotiation``)
+Left out: what the pages say (``api.i18n``), which language (``api.web.negotiation``)
 and the data behind them (``api.web.lot_view``, ``api.web.resolver_view``).
 """
 
@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from api.web.i18n import LANGUAGES, term, translate
+from api.i18n import LANGUAGES, term, translate
 
 __all__ = ["CONTENT_SECURITY_POLICY", "page", "render", "switch_url"]
 

@@ -6,7 +6,7 @@ output at most ``input × maximum`` of the new form (DESIGN §5, mass balance); 
 transformations (split, blend, pack) have a maximum yield of exactly 1. A harvest lot is
 checked against a plausible field yield per hectare (coffee, cacao) or per hive (honey).
 
-Numbers come from ``../shared/domain/facts.md`` §2. Each entry's ``source`` starts with the
+Numbers come from ``docs/domain-facts.md`` §2. Each entry's ``source`` starts with the
 facts.md confidence tag: ``[S]`` seen in a source, ``[M]`` background knowledge not re-checked,
 ``[D]`` derived here from other entries. Ratios quoted as "n : 1" are stored as ``1/n``; where
 that is not a finite decimal, minimum and maximum are rounded *outward* to 6 decimals, so the

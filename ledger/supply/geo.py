@@ -1,7 +1,7 @@
 """Plot geometry: GeoJSON (RFC 7946) Point/Polygon validation, ellipsoidal area and centroids.
 
 Plots are WGS 84 (EPSG:4326) geometries with positions ``[lon, lat]`` in decimal degrees, as in
-RFC 7946 and the EUDR geolocation file (``../shared/domain/facts.md`` §3, §3.1). What is checked:
+RFC 7946 and the EUDR geolocation file (``docs/domain-facts.md`` §3, §3.1). What is checked:
 
 * **Shape of the object**: a mapping with exactly the keys ``"type"`` and ``"coordinates"``;
   ``"type"`` is ``"Point"`` or ``"Polygon"`` (LineString, MultiLineString, the ``Multi*``

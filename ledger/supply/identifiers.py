@@ -1,6 +1,6 @@
 """Identifier validation: GS1 GTIN and lot numbers, CURP, RFC, SINIIGA hive ids, INEGI states.
 
-Formats come from ``../shared/domain/facts.md`` §6 and the GS1 General Specifications:
+Formats come from ``docs/domain-facts.md`` §6 and the GS1 General Specifications:
 
 * **GTIN** (GTIN-8/12/13/14): digits with the GS1 mod-10 check digit (weights 3, 1, 3, …
   from the rightmost data digit); returned as the 14-digit form used in AI (01) and GS1

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.service import LedgerService, full_registry
+from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
 from tests.cert_factories import (
     CERTIFIER_ID,

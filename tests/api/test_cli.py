@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from ledger.keys import decode_public_key, key_id
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement

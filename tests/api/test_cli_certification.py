@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from api.service import LedgerService, full_registry
+from api.services.ledger import LedgerService, full_registry
 from ledger.keystore import KeyStore
 from tests.api.test_cli import PASSPHRASE, _base_env, ok, run
 from tests.cert_factories import record_evidence

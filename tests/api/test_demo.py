@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from api.demo import DEMO_ORGS, build_demo
-from api.service import LedgerService, full_registry
+from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
 from ledger.chain import verify_stored_leaves
 from ledger.storage.sql.store import SqlState

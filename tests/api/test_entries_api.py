@@ -36,7 +36,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
 from api.client import BiotrazaClient, ClientError
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.catalog import core_registry
 from ledger.chain import verify_entries

@@ -33,7 +33,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.demo import build_demo
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.keys import encode_public_key
 from ledger.keystore import KeyStore

@@ -42,9 +42,9 @@ from api.demo import DEMO_ORGS, build_demo
 from api.exports.base import ExportError, ExportRequest
 from api.exports.eudr import FORMAT, collect_eudr, format_coordinate, plot_feature
 from api.exports.registry import export_format
-from api.service import LedgerService
+from api.services.ledger import LedgerService
+from api.services.supply import erase_personal_data, register_producer
 from api.settings import Settings
-from api.supply_service import erase_personal_data, register_producer
 from ledger.errors import DomainRuleError, EntryNotFoundError
 from ledger.storage.sql.personal import PersonalDataStore
 from ledger.storage.sql.store import SqlState

@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.demo import build_demo
-from api.label_service import (
+from api.services.labels import (
     current_trust_list,
     issue_labels,
     label_document,
@@ -35,7 +35,7 @@ from api.label_service import (
     resolve_label,
     served_trust_list,
 )
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from labels.decode import decode_image
 from labels.errors import IneligibleLotError

@@ -44,7 +44,7 @@ from api.exports.lineage_svg import (
     lineage_picture,
     render_lineage_svg,
 )
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.errors import EntryNotFoundError
 from ledger.storage.sql.store import SqlState

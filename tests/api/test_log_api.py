@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.checkpoints import parse_verifier_key, verify_checkpoint
 from ledger.keys import key_id

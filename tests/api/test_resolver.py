@@ -32,11 +32,11 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.demo import build_demo
-from api.label_service import issue_labels
-from api.service import LedgerService
+from api.i18n import CATALOG, LANGUAGES, placeholders, term, translate
+from api.services.labels import issue_labels
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from api.web.cache import TreeSizeCache
-from api.web.i18n import CATALOG, LANGUAGES, placeholders, term, translate
 from api.web.negotiation import choose_language, parse_weighted, wants_json
 from api.web.scans import (
     PLACE_SLACK,

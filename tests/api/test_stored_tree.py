@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from ledger.errors import HashMismatchError, IntegrityError
 from ledger.merkle import InMemoryNodes, consistency_proof, inclusion_proof
 from tests.factories import make_genesis, make_key, make_key_added

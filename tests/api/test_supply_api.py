@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.service import LedgerService
+from api.services.ledger import LedgerService
+from api.services.supply import erase_personal_data, personal_data
 from api.settings import Settings
-from api.supply_service import erase_personal_data, personal_data
 from ledger.keys import encode_public_key
 from ledger.statements import SignedStatement, sign_statement
 from ledger.supply.producers import new_salt, personal_data_hash

@@ -32,9 +32,9 @@ from api.app import create_app, load_operator_key
 from api.demo import build_demo
 from api.exports.csv_events import BOM, COLUMNS
 from api.exports.trail import TRAIL_EXTENSIONS, collect_trail
-from api.service import LedgerService
+from api.services.ledger import LedgerService
+from api.services.supply import register_producer
 from api.settings import Settings
-from api.supply_service import register_producer
 from ledger.chain import verify_stored_leaves
 from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
 from tests.cert_factories import (

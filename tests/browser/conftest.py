@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from api.app import create_app
 from api.demo import build_demo
-from api.service import LedgerService
+from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement

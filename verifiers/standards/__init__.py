@@ -1,7 +1,7 @@
 """Versioned standards (DESIGN §6): the data model, its loader, hashes and diffs.
 
 The shipped standards live in ``data/<id>-<version>.json`` and are built from
-``../shared/domain/facts.md`` §1 and §3 (Bird Friendly, Rainforest Alliance 2020, EU organic
+``docs/domain-facts.md`` §1 and §3 (Bird Friendly, Rainforest Alliance 2020, EU organic
 beekeeping, honey quality directives, cacao grading, EUDR cut-off), each criterion citing its
 source. Left out here: evaluating evidence (``verifiers.rules``).
 """

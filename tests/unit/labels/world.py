@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.service import full_registry
+from api.services.ledger import full_registry
 from ledger.entries import Entry
 from ledger.keys import encode_public_key
 from ledger.storage.base import LedgerStore

@@ -1,6 +1,6 @@
 """Tests for ``ledger.checkpoints``: C2SP / Go sumdb / Rekor v2 vectors, then properties.
 
-Oracles (read-only, beside the checkout): ``/work/shared/oracles/merkle/`` — see its README.
+Oracles: ``tests/vectors/oracles/merkle/`` — see its README.
 """
 
 from __future__ import annotations

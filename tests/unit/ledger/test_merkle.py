@@ -1,6 +1,6 @@
 """Tests for ``ledger.merkle``: public oracle vectors byte for byte, then hypothesis properties.
 
-Oracles (read-only, beside the checkout): ``/work/shared/oracles/merkle/`` — see its README.
+Oracles: ``tests/vectors/oracles/merkle/`` — see its README.
 """
 
 from __future__ import annotations

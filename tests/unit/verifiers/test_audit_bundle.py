@@ -33,7 +33,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import verifiers.audit as audit
-from api.service import full_registry
+from api.services.ledger import full_registry
 from ledger.checkpoints import verifier_key_string
 from ledger.entries import build_entry
 from ledger.errors import EntryNotFoundError

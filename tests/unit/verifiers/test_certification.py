@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.service import full_registry
+from api.services.ledger import full_registry
 from ledger.chain import verify_entries
 from ledger.errors import (
     AuthorizationError,

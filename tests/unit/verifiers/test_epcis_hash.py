@@ -2,7 +2,7 @@
 
 What each test proves:
 
-* Every JSON-LD vector of ``shared/oracles/epcis-hash`` that CBV 2.0 §8.9 covers gives the
+* Every JSON-LD vector of ``tests/vectors/oracles/epcis-hash`` that CBV 2.0 §8.9 covers gives the
   expected pre-hash strings (where the published file is consistent with its hash) and
   hashes, event by event: the reference project's own examples and the hashes of the 44
   official GS1 example documents. Vectors that cannot apply are skipped with their reason.

@@ -2,7 +2,7 @@
 
 What each test proves:
 
-* The shipped schema is byte-identical to the ratified GS1 file in ``shared/oracles``.
+* The shipped schema is byte-identical to the ratified GS1 file in ``tests/vectors/oracles``.
 * Every official GS1 example document (and bare event) validates, with formats checked.
 * Every openepcis negative example is rejected, with the JSON path of the fault: also the five
   that only a ``uri`` format checker catches (bare non-CBV bizStep/disposition, ILMD keys

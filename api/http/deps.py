@@ -1,0 +1,33 @@
+"""FastAPI dependencies as ``Annotated`` aliases: routes ask for what they need by type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.services.ledger import LedgerService
+from api.settings import Settings
+from ledger.storage.blobs import BlobStore
+
+__all__ = ["BlobsDep", "ServiceDep", "SettingsDep"]
+
+
+def _service(request: Request) -> LedgerService:
+    service: LedgerService = request.app.state.service
+    return service
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _blobs(request: Request) -> BlobStore:
+    blobs: BlobStore = request.app.state.blobs
+    return blobs
+
+
+ServiceDep = Annotated[LedgerService, Depends(_service)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+BlobsDep = Annotated[BlobStore, Depends(_blobs)]

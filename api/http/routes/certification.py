@@ -1,0 +1,116 @@
+"""Standards, evidence, verifications and lot eligibility.
+
+Writes (publishing a standard, recording evidence, accrediting, issuing or revoking a
+verification) are signed statements sent to `POST /api/v1/entries`. `POST /api/v1/evaluations`
+is a dry run: it evaluates the recorded evidence exactly as the ledger will when the
+certifier's `verification.issued` arrives, and returns the findings to sign.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.http.deps import BlobsDep, ServiceDep
+from api.services.certification import (
+    eligibility,
+    evaluation_body,
+    published_standards,
+    resolve_standard,
+    standard_diff,
+)
+from api.services.supply import document, documents
+from ledger.supply.common import Day
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["certification"])
+
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,80}$")]
+
+
+@router.get("/standards")
+def list_standards(service: ServiceDep) -> dict[str, Any]:
+    """Every standard version published in the ledger."""
+    found = published_standards(service)
+    return {"data": found, "count": len(found)}
+
+
+@router.get("/standards/{ref}")
+def get_standard(service: ServiceDep, ref: IdPath) -> dict[str, Any]:
+    """A published standard by `id` (latest), `id@version` or hash, with its criteria."""
+    digest, standard = resolve_standard(service, ref)
+    return {"hash": digest, **standard.to_dict()}
+
+
+@router.get("/standards/{a}/diff/{b}")
+def diff_standards_route(service: ServiceDep, a: IdPath, b: IdPath) -> dict[str, Any]:
+    """What changed between two standard versions, criterion by criterion."""
+    changes = standard_diff(service, a, b)
+    return {"from": a, "to": b, "changes": changes, "count": len(changes)}
+
+
+class EvaluationRequest(BaseModel):
+    """A dry-run evaluation: which standard, whose subjects, as of when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    standard: str = Field(description="hash, id@version or id (latest)")
+    association_id: str
+    scope: dict[str, Any]
+    as_of: Day
+
+
+@router.post("/evaluations")
+def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str, Any]:
+    """Evaluate the recorded evidence against a standard without recording anything."""
+    return evaluation_body(
+        service,
+        standard_ref=request.standard,
+        association_id=request.association_id,
+        scope=request.scope,
+        as_of=request.as_of,
+    )
+
+
+@router.get("/evidence/{evidence_id}")
+def get_evidence(service: ServiceDep, blobs: BlobsDep, evidence_id: IdPath) -> dict[str, Any]:
+    """One recorded measurement or declaration; each attached file with its download URL and
+    whether this server holds it (`stored`)."""
+    doc = document(service, "evidence", evidence_id)
+    for attachment in doc.get("attachments", []):
+        attachment["stored"] = blobs.exists(attachment["sha256"])
+        attachment["url"] = f"/api/v1/blobs/{attachment['sha256']}"
+    return doc
+
+
+@router.get("/accreditations")
+def list_accreditations(service: ServiceDep) -> dict[str, Any]:
+    """Accredited certification bodies, their scope, validity and status history."""
+    found = documents(service, "accreditation")
+    return {"data": found, "count": len(found)}
+
+
+@router.get("/verifications")
+def list_verifications(
+    service: ServiceDep,
+    association_id: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+) -> dict[str, Any]:
+    """Verifications (certificates), optionally by association or status."""
+    found = documents(service, "verification", association_id=association_id, status=status)
+    return {"data": found, "count": len(found)}
+
+
+@router.get("/verifications/{verification_id}")
+def get_verification(service: ServiceDep, verification_id: IdPath) -> dict[str, Any]:
+    """One verification: certifier, scope, standard hash, findings, result, validity, status."""
+    return document(service, "verification", verification_id)
+
+
+@router.get("/lots/{lot_id}/eligibility")
+def get_eligibility(service: ServiceDep, lot_id: IdPath) -> dict[str, Any]:
+    """Whether the lot may carry the biolabel now, and every reason why not (es/en)."""
+    return eligibility(service, lot_id).to_dict()

@@ -1,0 +1,127 @@
+"""EPCIS 2.0 capture and re-export of captured partner events.
+
+`POST /api/v1/epcis/capture` takes the same signed statement as `POST /api/v1/entries`, of type
+`epcis.events.captured`, whose body holds the partner's EPCIS document and the event hash of
+each event. Before anything is appended the document is validated against the EPCIS 2.0.1 JSON
+Schema with format checking: an invalid document answers 422 with one `fields` item per schema
+error, its `field` the JSON path (`statement.body.document.epcisBody.eventList.0.bizStep`). The
+ledger then re-checks schema and hashes itself, so a forged hash is refused (409, naming
+`statement.body.event_hashes.<i>`).
+
+`GET /api/v1/epcis/captures/{capture_id}` answers the captured document as stored (JSON-LD):
+its events hash exactly as when they were captured.
+
+Left out: EPCIS's asynchronous capture jobs (`202` + `/capture/{id}` polling): a capture here
+is one ledger entry, appended before the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.http.body import read_json_body
+from api.http.deps import ServiceDep, SettingsDep
+from api.http.routes.entries import inline_schema
+from api.http.schemas import EntryPublic
+from api.services.ledger import LedgerService
+from ledger.errors import EntryNotFoundError, SchemaError
+from ledger.statements import SignedStatement
+from verifiers.epcis.capture import CAPTURE_KIND, CAPTURE_TYPE, check_capture_document
+
+__all__ = ["captured_document", "precheck_capture", "router"]
+
+router = APIRouter(prefix="/api/v1/epcis", tags=["epcis"])
+
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+
+
+def precheck_capture(signed: SignedStatement) -> list[str]:
+    """Check a capture statement's type and document before it reaches the ledger.
+
+    Returns:
+        The document's event hashes.
+
+    Raises:
+        SchemaError: wrong entry type, no document object, or a document the EPCIS 2.0.1
+            schema rejects (one field per schema error).
+    """
+    statement = signed.statement
+    if statement.type != CAPTURE_TYPE:
+        raise SchemaError(
+            f"expected a {CAPTURE_TYPE} statement",
+            [("statement.type", f"must be {CAPTURE_TYPE}")],
+        )
+    document = statement.body.get("document")
+    if not isinstance(document, dict):
+        raise SchemaError(
+            "the body needs the EPCIS document as an object",
+            [("statement.body.document", "expected an EPCIS document object")],
+        )
+    return check_capture_document(document, "statement.body.document.")
+
+
+def captured_document(service: LedgerService, capture_id: str) -> dict[str, Any]:
+    """The EPCIS document of a capture, read back from its ledger entry.
+
+    Raises:
+        EntryNotFoundError: no capture with that id.
+    """
+    doc = service.store.state_get(CAPTURE_KIND, capture_id)
+    if doc is None:
+        raise EntryNotFoundError(f"no EPCIS capture {capture_id!r}")
+    document: dict[str, Any] = service.entry(int(doc["seq"])).statement.body["document"]
+    return document
+
+
+@router.post(
+    "/capture",
+    status_code=201,
+    responses={
+        200: {"description": "Idempotent replay: this capture is already in the ledger."},
+        403: {"description": "Unknown or unauthorized key."},
+        409: {
+            "description": "A hash does not match, an event was captured before, or the id "
+            "is taken; `fields` names it."
+        },  # fmt: skip
+        413: {"description": "Body over the size limit."},
+        422: {
+            "description": "Not an `epcis.events.captured` statement, a bad signature, or a "
+            "document the EPCIS 2.0.1 schema rejects (`fields`: JSON paths)."
+        },
+    },  # fmt: skip
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(SignedStatement)}},
+        }
+    },
+)
+async def capture(
+    request: Request, response: Response, service: ServiceDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Capture a partner's EPCIS 2.0 document as a ledger entry signed by an organization.
+
+    The body is `{"statement": {"type": "epcis.events.captured", "body": {"capture_id",
+    "document", "event_hashes"}, …}, "sig": …}`. The answer is the entry plus the capture's
+    event hashes.
+    """
+    payload = await read_json_body(request, settings.max_request_bytes)
+    signed = SignedStatement.from_dict(payload)
+    hashes = precheck_capture(signed)
+    result = service.submit(signed)
+    if not result.created:
+        response.status_code = 200
+    return {
+        "capture_id": signed.statement.body.get("capture_id"),
+        "event_hashes": hashes,
+        "entry": EntryPublic.from_entry(result.entry).model_dump(),
+    }
+
+
+@router.get("/captures/{capture_id}", responses={404: {"description": "No such capture."}})
+def get_capture(service: ServiceDep, capture_id: IdPath) -> JSONResponse:
+    """The captured EPCIS document as stored; its events hash as when they were captured."""
+    return JSONResponse(captured_document(service, capture_id), media_type="application/ld+json")

@@ -1,0 +1,104 @@
+"""The transparency log: signed checkpoints and Merkle proofs anyone can check offline.
+
+Proof hashes are lowercase hex, bottom-up (RFC 9162 order). Check them against a checkpoint
+signed by the operator key that genesis names (see `GET /api/v1/log`), never against a root
+taken from the proof itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from api.http.deps import ServiceDep
+from api.http.schemas import MAX_SEQ
+from ledger.encoding import hex_decode
+from ledger.errors import ProofError
+from ledger.transparency import ConsistencyProofDocument, InclusionProofDocument
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["transparency log"])
+
+
+@router.get("/log")
+def log_info(service: ServiceDep) -> dict[str, Any]:
+    """The log's origin, its operator key (C2SP verifier key string) and its size."""
+    info = service.log_info()
+    head = service.head()
+    return {
+        "origin": info.origin,
+        "operator_key_id": info.operator_key_id,
+        "verifier_key": info.verifier_key,
+        "size": head.size,
+        "head_hash": head.last_hash.hex(),
+    }
+
+
+@router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "A C2SP signed note."}},
+)
+def get_checkpoint(service: ServiceDep) -> PlainTextResponse:
+    """The latest checkpoint as a C2SP signed note (origin, tree size, base64 root, signature)."""
+    return PlainTextResponse(service.checkpoint().note)
+
+
+@router.get("/checkpoints")
+def list_checkpoints(service: ServiceDep) -> dict[str, Any]:
+    """Every checkpoint the log issued, so older tree sizes can be proved consistent."""
+    kept = service.store.checkpoints()
+    return {
+        "data": [
+            {
+                "tree_size": c.tree_size,
+                "root_hash": c.root_hash.hex(),
+                "issued_at": c.issued_at,
+                "note": c.note,
+            }
+            for c in kept
+        ],
+        "count": len(kept),
+    }
+
+
+@router.get("/proofs/inclusion", response_model=InclusionProofDocument)
+def get_inclusion_proof(
+    service: ServiceDep,
+    seq: Annotated[
+        int | None, Query(ge=0, le=MAX_SEQ, description="Entry sequence number.")
+    ] = None,
+    entry_hash: Annotated[
+        str | None, Query(description="Entry hash (64 lowercase hex), instead of seq.")
+    ] = None,
+    tree_size: Annotated[
+        int | None, Query(ge=1, le=MAX_SEQ, description="Tree size; defaults to the current size.")
+    ] = None,
+) -> InclusionProofDocument:
+    """Inclusion proof of one entry (by `seq` or by `entry_hash`) in the tree of `tree_size`."""
+    if (seq is None) == (entry_hash is None):
+        raise ProofError("give exactly one of seq or entry_hash")
+    if entry_hash is not None:
+        try:
+            wanted = hex_decode(entry_hash, 32)
+        except ValueError as exc:
+            raise ProofError(f"entry_hash: {exc}") from exc
+        seq = service.entry_by_hash(wanted).seq
+    assert seq is not None  # noqa: S101 - one of the two was given
+    return service.inclusion(seq, tree_size)
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProofDocument)
+def get_consistency_proof(
+    service: ServiceDep,
+    first: Annotated[int, Query(ge=1, le=MAX_SEQ, description="The smaller tree size.")],
+    second: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_SEQ, description="The larger tree size; defaults to the current size."),
+    ] = None,
+) -> ConsistencyProofDocument:
+    """Proof that the tree of size `first` is a prefix of the tree of size `second`."""
+    return service.consistency(first, second)

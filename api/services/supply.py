@@ -1,0 +1,160 @@
+"""Supply-chain queries and the producer personal-data flow, over a ``LedgerService``.
+
+Kept apart from ``api.services.ledger`` so the ledger service stays about the log itself; both the
+HTTP routes and the CLI call these functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from api.services.ledger import LedgerService
+from ledger.chain import AppendResult
+from ledger.errors import DomainRuleError, EntryNotFoundError, SchemaError
+from ledger.statements import SignedStatement, schema_errors
+from ledger.storage.sql.personal import PersonalDataStore, StoredPersonalData
+from ledger.supply.common import grams_to_kg
+from ledger.supply.lineage import downstream, upstream
+from ledger.supply.lots import LOT_KIND
+from ledger.supply.producers import PersonalData, personal_data_hash
+
+__all__ = [
+    "document",
+    "documents",
+    "erase_personal_data",
+    "lineage",
+    "lot_public",
+    "personal_data",
+    "published_name",
+    "register_producer",
+]
+
+
+def lot_public(doc: dict[str, Any]) -> dict[str, Any]:
+    """A lot document for people and apps: kilograms next to the exact grams."""
+    return {
+        **doc,
+        "quantity_kg": grams_to_kg(doc["quantity_g"]),
+        "remaining_kg": grams_to_kg(doc["remaining_g"]),
+    }
+
+
+def document(service: LedgerService, kind: str, key: str) -> dict[str, Any]:
+    """One projection document.
+
+    Raises:
+        EntryNotFoundError: nothing of that kind and id was recorded.
+    """
+    doc = service.store.state_get(kind, key)
+    if doc is None:
+        raise EntryNotFoundError(f"no {kind} {key!r}")
+    return lot_public(doc) if kind == LOT_KIND else doc
+
+
+def documents(service: LedgerService, doc_kind: str, **where: str | None) -> list[dict[str, Any]]:
+    """Every document of a kind whose fields equal the given (non-None) values."""
+    wanted = {k: v for k, v in where.items() if v is not None}
+    with service.store.read_state() as state:
+        found = [
+            doc
+            for _key, doc in state.scan(doc_kind)
+            if all(doc.get(k) == v for k, v in wanted.items())
+        ]
+    return [lot_public(doc) for doc in found] if doc_kind == LOT_KIND else found
+
+
+def lineage(service: LedgerService, lot_id: str, direction: str = "upstream") -> dict[str, Any]:
+    """A lot's upstream (default) or downstream graph.
+
+    Raises:
+        EntryNotFoundError: no such lot.
+        ValueError: unknown direction.
+    """
+    if direction not in ("upstream", "downstream"):
+        raise ValueError("direction must be upstream or downstream")
+    with service.store.read_state() as state:
+        if state.get(LOT_KIND, lot_id) is None:
+            raise EntryNotFoundError(f"no lot {lot_id!r}")
+        graph = upstream(state, lot_id) if direction == "upstream" else downstream(state, lot_id)
+        result = graph.to_dict()
+        result["direction"] = direction
+        docs = state.get_many(LOT_KIND, graph.lots)
+        result["lot_details"] = {lot: lot_public(docs[lot]) for lot in graph.lots if lot in docs}
+    return result
+
+
+def register_producer(
+    service: LedgerService, signed: SignedStatement, data: dict[str, Any], salt: str
+) -> AppendResult:
+    """Append a ``producer.registered`` entry and keep its personal data outside the ledger.
+
+    The entry must carry ``pii_hash = SHA-256(salt ‖ JCS(data))``, so the ledger commits to
+    exactly this record without containing it.
+
+    Raises:
+        SchemaError: the data or salt is malformed, or the entry is not a producer entry.
+        DomainRuleError: the entry's ``pii_hash`` is not the hash of this data.
+    """
+    try:
+        record = PersonalData.model_validate(data)
+    except ValidationError as exc:
+        raise SchemaError(
+            "personal data does not match the schema", schema_errors(exc, "personal_data.")
+        ) from exc
+    if len(salt) != 64 or any(c not in "0123456789abcdef" for c in salt):
+        raise SchemaError("salt must be 64 lowercase hex characters", [("salt", "bad salt")])
+    statement = signed.statement
+    if statement.type != "producer.registered":
+        raise SchemaError(
+            "expected a producer.registered statement", [("entry.statement.type", "wrong type")]
+        )
+    canonical = record.model_dump()
+    expected = personal_data_hash(salt, canonical)
+    if statement.body.get("pii_hash") != expected:
+        raise DomainRuleError(
+            "pii_hash is not SHA-256(salt ‖ JCS(personal data))", field="statement.body.pii_hash"
+        )
+    result = service.submit(signed)
+    producer = service.store.state_get("producer", str(statement.body["producer_id"]))
+    assert producer is not None  # noqa: S101 - the append just wrote it
+    PersonalDataStore(service.engine).record(
+        str(statement.body["producer_id"]), str(producer["org_id"]), canonical, salt
+    )
+    return result
+
+
+def personal_data(service: LedgerService, producer_id: str) -> StoredPersonalData | None:
+    """A producer's personal data (local use only: the HTTP API never serves it)."""
+    return PersonalDataStore(service.engine).get(producer_id)
+
+
+def published_name(service: LedgerService, producer_id: str) -> str | None:
+    """The producer's name, only if the producer consented to publishing it; else ``None``.
+
+    Consent is the ``consent_to_publish_name`` flag of the personal-data record, which the
+    producer's ``producer.registered`` entry commits to through ``pii_hash``. The name is
+    given only when the flag is ``true`` *and* the record still hashes to that ``pii_hash``,
+    so an edited side table cannot grant consent the ledger never saw. Erased or never
+    recorded data, a producer registered without ``pii_hash``, or no consent: ``None``.
+    """
+    producer = service.store.state_get("producer", producer_id)
+    record = PersonalDataStore(service.engine).get(producer_id)
+    if producer is None or record is None or record.data.get("consent_to_publish_name") is not True:
+        return None
+    if producer.get("pii_hash") != personal_data_hash(record.salt, record.data):
+        return None
+    name = record.data.get("name")
+    return name if isinstance(name, str) else None
+
+
+def erase_personal_data(service: LedgerService, producer_id: str) -> bool:
+    """Erase a producer's personal data; the ledger is untouched and still verifies.
+
+    Raises:
+        EntryNotFoundError: no such producer in the ledger.
+    """
+    if service.store.state_get("producer", producer_id) is None:
+        raise EntryNotFoundError(f"no producer {producer_id!r}")
+    return PersonalDataStore(service.engine).erase(producer_id)

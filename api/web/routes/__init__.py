@@ -1,0 +1,1 @@
+"""The web face's routers: the server-rendered pages (index, lots, label resolver)."""

@@ -1,0 +1,122 @@
+"""Human pages: the index of lots in stock and one page per lot (HTML, Spanish or English).
+
+`GET /` lists the lots still in stock, packed lots first, each with whether it may carry the
+seal. `GET /lots/{lot_id}` shows the lot's facts, its eligibility with every reason, the
+verifications and practices behind it, where it came from (a picture when the SVG exporter
+is installed, a list otherwise), the inclusion proof of the entry that created it and links
+to the auditor exports. Both answer JSON instead when the client prefers
+`application/json`. Language: `?lang=es|en`, else `Accept-Language`, else Spanish.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.exports.registry import FORMATS
+from api.http.deps import ServiceDep
+from api.i18n import term, translate
+from api.web.lot_view import lot_index
+from api.web.negotiation import choose_language, wants_json
+from api.web.state import WebStateDep
+from api.web.templating import page, switch_url
+from ledger.errors import EntryNotFoundError
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["pages"])
+
+LangQuery = Annotated[
+    str | None, Query(max_length=8, description="Page language: es or en (default: negotiated).")
+]
+
+
+def _language(request: Request, lang: str | None) -> str:
+    return choose_language(lang, request.headers.get("accept-language"))
+
+
+def _switch(request: Request, lang: str) -> str:
+    return switch_url(request.url.path, request.query_params.multi_items(), lang)
+
+
+def proof_url(seq: int) -> str:
+    """The inclusion proof of entry ``seq`` in the current tree."""
+    return f"/api/v1/proofs/inclusion?seq={seq}"
+
+
+def _exports(lot_id: str, lang: str) -> list[dict[str, str]]:
+    found = []
+    for name in sorted(FORMATS):
+        title = term(lang, "export", name)
+        found.append(
+            {
+                "name": name,
+                "url": f"/api/v1/lots/{lot_id}/trail?format={name}",
+                "title": FORMATS[name].description if title == name else title,
+            }
+        )
+    return found
+
+
+@router.get("/", response_class=HTMLResponse)
+def index_page(
+    request: Request, service: ServiceDep, web: WebStateDep, lang: LangQuery = None
+) -> Response:
+    """The lots still in stock, packed lots first, with their eligibility (HTML or JSON)."""
+    size = service.head().size
+    rows = web.pages.get(size, ("index",), lambda: lot_index(service))
+    if wants_json(request.headers.get("accept")):
+        return JSONResponse({"data": rows, "count": len(rows), "tree_size": size})
+    chosen = _language(request, lang)
+    return page(
+        "index.html",
+        chosen,
+        packed=[row for row in rows if row["lot"].get("package")],
+        others=[row for row in rows if not row["lot"].get("package")],
+        switch_url=_switch(request, chosen),
+        tree_size=size,
+    )
+
+
+@router.get("/lots/{lot_id}", response_class=HTMLResponse)
+def lot_page(
+    request: Request,
+    service: ServiceDep,
+    web: WebStateDep,
+    lot_id: Annotated[str, Path(min_length=1, max_length=200)],
+    lang: LangQuery = None,
+) -> Response:
+    """One lot: facts, eligibility and reasons, certification, lineage, proof, exports."""
+    size = service.head().size
+    as_json = wants_json(request.headers.get("accept"))
+    chosen = _language(request, lang)
+    try:
+        facts = web.lot_facts(service, size, lot_id)
+    except EntryNotFoundError:
+        if as_json:
+            raise
+        return page(
+            "not_found.html",
+            chosen,
+            status_code=404,
+            message=translate(chosen, "lot.not_found", lot=lot_id),
+            switch_url=_switch(request, chosen),
+            tree_size=size,
+        )
+    exports = _exports(lot_id, chosen)
+    proof = proof_url(int(facts["lot"]["created_seq"]))
+    if as_json:
+        links = {"proof": proof, "exports": {e["name"]: e["url"] for e in exports}}
+        return JSONResponse({**facts, "links": links, "tree_size": size})
+    return page(
+        "lot.html",
+        chosen,
+        facts=facts,
+        lineage_svg=web.lineage_picture(service, size, lot_id, chosen),
+        proof_url=proof,
+        exports=exports,
+        switch_url=_switch(request, chosen),
+        tree_size=size,
+    )
