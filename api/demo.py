@@ -1195,7 +1195,7 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
         labels: ``coffee``, ``honey`` and the revoked ``coffee_revoked``, each with its
         issuance ``seq``, QR ``text`` and resolver ``path``).
     """
-    from api.cli import init_ledger
+    from api.services.genesis import init_ledger
 
     secret = cfg.key_passphrase or ""
     init_ledger(cfg, secret, ts="2026-01-01T00:00:00Z")

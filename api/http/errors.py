@@ -41,10 +41,10 @@ from verifiers.errors import (
     EligibilityError,
     FindingsMismatchError,
     RuleEvaluationError,
-    RuleViolationError,
     StandardError,
     VerificationError,
 )
+from verifiers.rules import RuleViolationError
 
 __all__ = ["RequestTooLargeError", "error_body", "install_error_handlers"]
 

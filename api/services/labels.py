@@ -1,7 +1,7 @@
 """Labels over a ``LedgerService``: issue, revoke, look up, resolve, and cut trust lists.
 
 Both the HTTP routes (``api.http.routes.labels``, the resolver pages) and the CLI
-(``api.cli_labels``) call these, so the label a cooperative prints, the label the API serves
+(``api.cli.labels``) call these, so the label a cooperative prints, the label the API serves
 and the verdict the resolver shows come from one code path.
 
 Issuance follows the design for ``n`` (``docs/labels.md``): the ``label.issued`` statement is

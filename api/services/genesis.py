@@ -1,0 +1,85 @@
+"""Starting a ledger: the root and operator keys, the schema, and the genesis entry.
+
+Shared by ``biotraza init`` and the demo builder, so that a demo ledger starts exactly as a
+real deployment does; it prints nothing (the faces say what happened).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from api.services.ledger import LedgerService
+from api.settings import Settings
+from ledger.keys import encode_public_key
+from ledger.keystore import KeyStore
+from ledger.statements import sign_statement
+from ledger.trust import GENESIS_TYPE
+
+__all__ = ["ensure_key", "init_ledger"]
+
+
+def ensure_key(store: KeyStore, name: str, secret: str) -> tuple[Ed25519PrivateKey, bool]:
+    """Load a stored key, creating it first if it does not exist; ``(key, created)``."""
+    created = not store.exists(name)
+    if created:
+        store.create(name, secret)
+    return store.load(name, secret), created
+
+
+def init_ledger(
+    cfg: Settings,
+    secret: str,
+    root_name: str = "root",
+    operator_name: str = "operator",
+    *,
+    ts: str | None = None,
+) -> dict[str, Any]:
+    """Create keys if needed, migrate, and append genesis if the ledger is empty.
+
+    ``ts`` fixes the genesis time (the demo uses it so its timeline starts at genesis).
+
+    Returns:
+        ``seq`` (0), ``entry_hash`` (hex) and ``created`` of the genesis entry, and
+        ``created_keys``: the names of the keys this call created.
+    """
+    store = KeyStore(cfg.key_dir)
+    root, root_created = ensure_key(store, root_name, secret)
+    operator, operator_created = ensure_key(store, operator_name, secret)
+    created_keys = [
+        name
+        for name, created in ((root_name, root_created), (operator_name, operator_created))
+        if created
+    ]
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    service = LedgerService.open(cfg.resolved_database_url)
+    try:
+        head = service.head()
+        if head.size:
+            genesis = service.entry(0)
+            return {
+                "seq": 0,
+                "entry_hash": genesis.entry_hash.hex(),
+                "created": False,
+                "created_keys": created_keys,
+            }
+        signed = sign_statement(
+            root,
+            GENESIS_TYPE,
+            {
+                "origin": cfg.origin,
+                "root_keys": [{"name": root_name, "public_key": encode_public_key(root)}],
+                "operator_key": {"name": operator_name, "public_key": encode_public_key(operator)},
+            },
+            ts=ts,
+        )
+        result = service.submit(signed)
+        return {
+            "seq": 0,
+            "entry_hash": result.entry.entry_hash.hex(),
+            "created": True,
+            "created_keys": created_keys,
+        }
+    finally:
+        service.close()
