@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.client import BiotrazaClient, ClientError
+from api.error_report import describe, one_line
 from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.errors import LedgerError
@@ -62,10 +63,10 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except ClientError as exc:
-        details = "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields)
-        fail(f"{exc}" + (f" ({details})" if details else ""))
+        fail(one_line(str(exc), [(f["field"], f["reason"]) for f in exc.fields]))
     except LedgerError as exc:
-        fail(str(exc))
+        report = describe(exc)
+        fail(one_line(report.message, report.fields))
     except ValidationError as exc:
         fail("; ".join(f"{field}: {reason}" for field, reason in schema_errors(exc)))
     except (OSError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,8 @@ from api.cli.common import (
 )
 from ledger.keystore import load_pem_ed25519
 from ledger.statements import sign_statement
+from ledger.trust import DELEGABLE_ROLES
+from verifiers.certification import SCOPE_NEEDED
 
 
 @keys_app.command("new")
@@ -92,11 +95,45 @@ def parse_scope(items: list[str]) -> dict[str, str]:
     return scope
 
 
+def grantable_role(role: str) -> str:
+    """``role`` if a root key may grant it.
+
+    Raises:
+        ValueError: not such a role; lists the valid ones and the nearest spelling.
+    """
+    valid = sorted(DELEGABLE_ROLES)
+    if role in valid:
+        return role
+    near = difflib.get_close_matches(role.replace("-", "_").lower(), valid, n=1)
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise ValueError(f"--role {role!r}: not a role{hint}; valid roles: {', '.join(valid)}")
+
+
+def scope_for(role: str, items: list[str]) -> dict[str, str]:
+    """The ``--scope`` items as a dict, checked to hold what ``role`` needs.
+
+    Raises:
+        ValueError: a malformed item, or a key the role needs is missing (named, with its
+            meaning and an example).
+    """
+    scope = parse_scope(items)
+    for key, meaning in SCOPE_NEEDED.get(role, {}).items():
+        if not scope.get(key):
+            raise ValueError(
+                f"--scope: role {role} needs {key}=… ({meaning}), e.g. --scope {key}=certimex"
+            )
+    return scope
+
+
 @keys_app.command("grant")
 def keys_grant(
     name: Annotated[str, typer.Argument(help="Stored key to delegate a role to.")],
     role: Annotated[
-        str, typer.Option(help="root, operator, registrar, certifier or label_issuer.")
+        str,
+        typer.Option(
+            help="root, operator, registrar, certifier or label_issuer "
+            "(certifier needs --scope certifier_id=ID)."
+        ),
     ],
     signer: Annotated[
         str, typer.Option(help="Stored root key that signs the delegation.")
@@ -110,10 +147,12 @@ def keys_grant(
     """Record key.added: a root key delegates ROLE to the stored key NAME."""
     cfg = settings()
     with cli_errors():
+        role = grantable_role(role)
+        granted_scope = scope_for(role, scope)
         info = keystore(cfg).info(name)
         body: dict[str, Any] = {"name": info.name, "public_key": info.public_key, "role": role}
-        if scope:
-            body["scope"] = parse_scope(scope)
+        if granted_scope:
+            body["scope"] = granted_scope
         signed = sign_statement(load_key(cfg, signer), "key.added", body)
         result = submit(cfg, signed, server)
     out.print(f"key {info.key_id} granted {role} at seq {result['seq']}")

@@ -66,7 +66,7 @@ def demo(
     os.environ.setdefault("BIOTRAZA_KEY_PASSPHRASE", "demo-passphrase-not-secret")
     cfg = settings()
     with cli_errors():
-        summary = build_demo(cfg)
+        summary = build_demo(cfg, port=port)
     out.print(f"demo ledger: {summary['size']} entries in {cfg.resolved_database_url}")
     base = f"http://{cfg.host}:{port}"
     out.print(f"lots:   {base}/  (index of export lots, Spanish/English)", highlight=False)

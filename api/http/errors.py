@@ -18,33 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.exports.base import ExportError
-from labels.errors import IneligibleLotError, MalformedLabelError, TrustListError
-from ledger.errors import (
-    AuthorizationError,
-    CheckpointError,
-    ConflictError,
-    DomainRuleError,
-    EncodingError,
-    EntryNotFoundError,
-    LedgerError,
-    NonceReplayError,
-    ProofError,
-    SchemaError,
-    SignatureError,
-    StorageUnavailableError,
-    UnknownEntryTypeError,
-    UnknownKeyError,
-)
-from ledger.storage.blobs import BlobHashMismatchError, BlobTooLargeError
-from verifiers.errors import (
-    EligibilityError,
-    FindingsMismatchError,
-    RuleEvaluationError,
-    StandardError,
-    VerificationError,
-)
-from verifiers.rules import RuleViolationError
+from api.error_report import describe
+from ledger.errors import LedgerError
 
 __all__ = ["RequestTooLargeError", "error_body", "install_error_handlers"]
 
@@ -70,66 +45,12 @@ def error_body(
     }
 
 
-# Most specific first: the first matching class decides the status.
-_STATUS: list[tuple[type[LedgerError], int, str]] = [
-    (BlobTooLargeError, 413, "request_too_large"),
-    (BlobHashMismatchError, 422, "hash_mismatch"),
-    (EncodingError, 400, "malformed_json"),
-    (UnknownEntryTypeError, 422, "unknown_entry_type"),
-    (SchemaError, 422, "schema_error"),
-    (SignatureError, 422, "bad_signature"),
-    (UnknownKeyError, 403, "unknown_key"),
-    (AuthorizationError, 403, "not_authorized"),
-    (NonceReplayError, 409, "nonce_replayed"),
-    (IneligibleLotError, 409, "lot_not_eligible"),
-    (DomainRuleError, 409, "rule_violation"),
-    (ConflictError, 409, "conflict"),
-    (EntryNotFoundError, 404, "not_found"),
-    (StorageUnavailableError, 503, "storage_unavailable"),
-    (ProofError, 400, "bad_proof_request"),
-    (CheckpointError, 404, "no_checkpoint"),
-    (ExportError, 422, "export_refused"),
-    (StandardError, 422, "invalid_standard"),
-    (FindingsMismatchError, 422, "findings_mismatch"),
-    (RuleEvaluationError, 422, "cannot_evaluate"),
-    (RuleViolationError, 422, "rule_failed"),
-    (EligibilityError, 422, "not_eligible"),
-    (VerificationError, 422, "verification_failed"),
-    (MalformedLabelError, 400, "malformed_label"),
-    (TrustListError, 422, "bad_trust_list"),
-]
-
-
 def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)  # noqa: S101 - registered for LedgerError only
-    fields: list[tuple[str, str]] = []
-    if isinstance(exc, SchemaError):
-        fields = exc.errors
-    elif isinstance(exc, IneligibleLotError):
-        fields = [
-            ("statement.body.lot_id", f"{r['code']}: {r['message_en']} / {r['message_es']}")
-            for r in exc.reasons
-        ]
-    elif isinstance(exc, MalformedLabelError):
-        fields = [(f"label.{exc.part}", exc.reason)]
-    elif isinstance(exc, DomainRuleError) and exc.field:
-        fields = [(exc.field, str(exc))]
-    elif isinstance(exc, SignatureError):
-        fields = [("sig", str(exc))]
-    elif isinstance(exc, AuthorizationError):
-        fields = [("statement.actor", str(exc))]
-    elif isinstance(exc, StandardError):
-        fields = [(f"standard.{path}", reason) for path, reason in exc.errors]
-    elif isinstance(exc, RuleViolationError):
-        fields = [(f"criteria.{cid}", "did not pass") for cid in exc.criterion_ids]
-    elif isinstance(exc, ExportError):
-        fields = [(exc.field, str(exc))]
-    elif isinstance(exc, NonceReplayError):
-        fields = [("statement.nonce", str(exc))]
-    for cls, status, code in _STATUS:
-        if isinstance(exc, cls):
-            return JSONResponse(error_body(code, str(exc), fields), status_code=status)
-    return JSONResponse(error_body("ledger_error", str(exc), fields), status_code=400)
+    report = describe(exc)
+    return JSONResponse(
+        error_body(report.code, report.message, report.fields), status_code=report.status
+    )
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

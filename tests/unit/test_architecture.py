@@ -27,10 +27,20 @@ ALLOWED: dict[str, set[str]] = {
     "api.services": CORE | {"api.settings"},
     "api.exports": CORE | {"api.services", "api.settings", "api.i18n"},
     "api.demo": CORE | {"api.services", "api.settings"},
-    "api.http": CORE | {"api.services", "api.exports", "api.settings", "api.i18n"},
+    "api.error_report": CORE | {"api.exports"},
+    "api.http": CORE
+    | {"api.services", "api.exports", "api.settings", "api.i18n", "api.error_report"},
     "api.web": CORE | {"api.http", "api.services", "api.exports", "api.settings", "api.i18n"},
     "api.cli": CORE
-    | {"api.client", "api.demo", "api.exports", "api.services", "api.settings", "api.i18n"},
+    | {
+        "api.client",
+        "api.demo",
+        "api.error_report",
+        "api.exports",
+        "api.services",
+        "api.settings",
+        "api.i18n",
+    },
     "api.app": CORE | {"api.http", "api.web", "api.services", "api.settings"},
 }
 """Folder (or top-level module) → the folders it may import; the table in docs/architecture.md."""
