@@ -41,6 +41,7 @@ def audit_verify(
     with cli_errors():
         key = read_text_arg(operator_key)
         parse_verifier_key(key)  # a malformed key is refused before anything is read
+        _refuse_non_bundle(bundle)
         registry = full_registry()
         with bundle.open("rb") as handle, progress() as bar:
             task = bar.add_task("verifying bundle", total=None)
@@ -59,9 +60,29 @@ def audit_verify(
         raise typer.Exit(1)
 
 
+def _refuse_non_bundle(path: Path) -> None:
+    """Fail in one line when the file is plainly not a bundle (a CSV, an EPCIS document…).
+
+    Raises:
+        ValueError: the file does not start like a trail bundle.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(64).lstrip()
+    if not start.startswith(b"{"):
+        raise ValueError(
+            f"BUNDLE: {path.name} is not a trail bundle (the .bundle.json file written by "
+            "`biotraza export trail LOT --format bundle`); other exports carry no signatures "
+            "and cannot be verified offline"
+        )
+
+
 def print_report(report: AuditReport) -> None:
     """The human summary: verdict, the lot, every step, failures, and what cannot be checked."""
     verdict = "[bold green]VERIFIED[/]" if report else "[bold red]NOT VERIFIED[/]"
+    if report.lot_id is None:  # the header could not be read: nothing else was checked
+        reason = report.failures[0].message if report.failures else "unreadable header"
+        out.print(f"{verdict}: not a trail bundle ({reason})", highlight=False)
+        return
     out.print(
         f"{verdict} trail of lot [bold]{report.lot_id}[/] — {report.entry_count} entries, "
         f"checkpoint of {report.origin} at tree size {report.tree_size}"

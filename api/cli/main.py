@@ -1,40 +1,36 @@
 """The ``biotraza`` console script: load every command module, then run the command tree.
 
 Each module registers its commands on ``api.cli.common.app`` when imported; this is the only
-module that imports them all, so the import graph of the CLI has no cycle.
+module that imports them all, so the import graph of the CLI has no cycle. They are imported
+in :data:`COMMAND_MODULES` order, which is the order ``biotraza --help`` lists them: setting
+up and checking the ledger first, then the supply chain, certification, labels and exports.
 """
 
 from __future__ import annotations
 
-import api.cli.audit
-import api.cli.certification
-import api.cli.epcis
-import api.cli.evidence
-import api.cli.exports
-import api.cli.keys
-import api.cli.labels
-import api.cli.ledger
-import api.cli.proofs
-import api.cli.server
-import api.cli.supply
+import importlib
+
 from api.cli.common import app
 
-__all__ = ["app", "main"]
+__all__ = ["COMMAND_MODULES", "app", "main"]
 
 COMMAND_MODULES = (
-    api.cli.audit,
-    api.cli.certification,
-    api.cli.epcis,
-    api.cli.evidence,
-    api.cli.exports,
-    api.cli.keys,
-    api.cli.labels,
-    api.cli.ledger,
-    api.cli.proofs,
-    api.cli.server,
-    api.cli.supply,
+    "api.cli.ledger",
+    "api.cli.keys",
+    "api.cli.server",
+    "api.cli.supply",
+    "api.cli.evidence",
+    "api.cli.certification",
+    "api.cli.labels",
+    "api.cli.exports",
+    "api.cli.epcis",
+    "api.cli.proofs",
+    "api.cli.audit",
 )
-"""Imported for their side effect of registering commands (named so linters see them used)."""
+"""Every command module, in the order their commands appear in ``--help``."""
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module)
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
 
 __all__ = ["lot_app", "producer_app"]
 
-lot_app = typer.Typer(no_args_is_help=True, help="Lots: show, list, lineage.")
+lot_app = typer.Typer(no_args_is_help=True, help="Lots: show, lineage.")
 producer_app = typer.Typer(no_args_is_help=True, help="Producers and their personal data.")
 app.add_typer(lot_app, name="lot")
 app.add_typer(producer_app, name="producer")

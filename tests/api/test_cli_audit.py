@@ -134,6 +134,8 @@ def test_wrong_or_malformed_key_and_missing_file(example: tuple[Path, list[str]]
     )
     assert wrong.returncode == 1 and "NOT VERIFIED" in wrong.stdout
     assert "checkpoint" in wrong.stdout and "another ledger" in wrong.stdout
+    # The replay of another ledger's trail is not run, so no misleading "lot … not recorded".
+    assert "is not recorded" not in wrong.stdout and "[trail]" not in wrong.stdout
 
     for bad_key in ("not-a-key", f"{name}+{key_id}+{material[:-4]}AAAA"):
         bad = _run(["audit", "verify", "lot.bundle.json", "--operator-key", bad_key],
@@ -143,3 +145,23 @@ def test_wrong_or_malformed_key_and_missing_file(example: tuple[Path, list[str]]
     missing = _run(["audit", "verify", "nope.json", "--operator-key", vkey], _offline(), cwd)
     assert missing.returncode == 1 and "nope.json" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_csv_or_another_document_is_named_as_not_a_bundle(
+    example: tuple[Path, list[str]],
+) -> None:
+    cwd, _outputs = example
+    (cwd / "trail.csv").write_text("seq,type,actor\n1,lot.harvested,abc\n", encoding="utf-8")
+    csv = _run(["audit", "verify", "trail.csv", "--operator-key", "operator.vkey"], _offline(), cwd)
+    assert csv.returncode == 1 and "Traceback" not in csv.stderr
+    assert csv.stderr.strip().splitlines() == [
+        "error: BUNDLE: trail.csv is not a trail bundle (the .bundle.json file written by "
+        "`biotraza export trail LOT --format bundle`); other exports carry no signatures and "
+        "cannot be verified offline"
+    ]
+    (cwd / "events.json").write_text('{"@context": [], "type": "EPCISDocument"}\n', "utf-8")
+    other = _run(["audit", "verify", "events.json", "--operator-key", "operator.vkey"],
+                 _offline(), cwd)  # fmt: skip
+    assert other.returncode == 1
+    assert "NOT VERIFIED: not a trail bundle (" in other.stdout
+    assert "None" not in other.stdout
