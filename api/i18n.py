@@ -17,10 +17,21 @@ one/many split our sentences need.
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from typing import Final
 
-__all__ = ["CATALOG", "DEFAULT_LANGUAGE", "LANGUAGES", "placeholders", "term", "translate"]
+__all__ = [
+    "CATALOG",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "mx_date",
+    "mx_kg",
+    "mx_number",
+    "placeholders",
+    "term",
+    "translate",
+]
 
 LANGUAGES: Final = ("es", "en")
 DEFAULT_LANGUAGE: Final = "es"
@@ -306,3 +317,25 @@ def term(lang: str, kind: str, value: str | None) -> str:
 def placeholders(text: str) -> set[str]:
     """The ``{names}`` a catalog text expects (for the completeness test)."""
     return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+
+
+def mx_number(value: float | int) -> str:
+    """A number as written in Mexico: ``,`` between thousands, ``.`` before decimals."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def mx_date(day: str) -> str:
+    """``YYYY-MM-DD`` as ``dd/mm/aaaa``; anything else unchanged."""
+    try:
+        return dt.date.fromisoformat(day[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return day
+
+
+def mx_kg(grams: int) -> str:
+    """A mass in grams as kilograms written the Mexican way: ``207,000 g`` → ``207 kg``."""
+    return f"{mx_number(grams / 1000)} kg"

@@ -30,6 +30,7 @@ from api.cli.common import (
     settings,
     submit,
 )
+from api.i18n import mx_kg
 from api.services.labels import (
     body_from_lot,
     export_trust_list,
@@ -178,7 +179,11 @@ def label_issue(
     if as_json:
         typer.echo(json.dumps({**result, "labels": texts, "files": [str(p) for p in written]}))
         return
-    out.print(f"issuance recorded at seq {result['seq']}: {units} × {body['unit_g']} g of {lot_id}")
+    unit_g = int(body["unit_g"])
+    out.print(
+        f"issuance recorded at seq {result['seq']}: {units} × {mx_kg(unit_g)} "
+        f"({mx_kg(units * unit_g)}) of {lot_id}"
+    )
     out.print(f"short code {short_code(parse_label(texts[0]))}; first label:")
     out.print(texts[0], markup=False, highlight=False)
     for path in written[:5]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,24 @@ from api.cli.common import (
 from api.services.ledger import LedgerService
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail in one line, before any work, when nothing can listen on ``host:port``.
+
+    Raises:
+        ValueError: the port is taken (or not ours to bind), naming it and the way out.
+    """
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ValueError(
+                f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                "another server may be running there: choose another port "
+                "(--port N, or make demo PORT=N)"
+            ) from exc
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
@@ -28,6 +47,7 @@ def serve(
 
     cfg = settings()
     with cli_errors():
+        ensure_port_free(host or cfg.host, port or cfg.port)
         LedgerService.open(cfg.resolved_database_url).close()  # migrate once, before workers
     uvicorn.run(
         "api.app:create_app",
@@ -66,6 +86,8 @@ def demo(
     os.environ.setdefault("BIOTRAZA_KEY_PASSPHRASE", "demo-passphrase-not-secret")
     cfg = settings()
     with cli_errors():
+        if run_server:
+            ensure_port_free(cfg.host, port)  # before minutes of building, not after
         summary = build_demo(cfg, port=port)
     out.print(f"demo ledger: {summary['size']} entries in {cfg.resolved_database_url}")
     base = f"http://{cfg.host}:{port}"

@@ -15,15 +15,15 @@ lines come from the eligibility verdicts and the verifications' recorded finding
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from api.i18n import mx_date, mx_number
 from ledger.state import State
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, standard_from_state
 from verifiers.eligibility import Eligibility, Reason, check_eligibility
 from verifiers.standards.model import Criterion
 
-__all__ = ["reason_lines", "mx_date", "mx_number"]
+__all__ = ["reason_lines"]
 
 Line = dict[str, str]
 """One reason in each language: ``{"es": …, "en": …}``."""
@@ -54,23 +54,6 @@ _COMPARISON = {
     "is_false": ("se requiere: no", "required: no"),
 }
 _PLAIN_UNITS = {"bool", "date", "list", "count", "text"}
-
-
-def mx_number(value: float | int) -> str:
-    """A number as written in Mexico: ``,`` between thousands, ``.`` before decimals."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int) or float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def mx_date(day: str) -> str:
-    """``YYYY-MM-DD`` as ``dd/mm/aaaa``; anything else unchanged."""
-    try:
-        return dt.date.fromisoformat(day[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return day
 
 
 def _value(value: Any, unit: str, lang: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -90,6 +91,9 @@ def test_issue_export_verify_revoke(tmp_path: Path, db_url: str) -> None:
     run(env, "trustlist", "export", "--out", str(trust_list))
     revoked = run(env, "label", "verify", text, "--trust-list", str(trust_list), code=1)
     assert "REVOKED" in revoked.stdout and "sack torn" in revoked.stdout
+
+    plain = run(env, "label", "issue", lot, "--units", "1")  # the last sack; the line speaks kg
+    assert re.search(r"issuance recorded at seq \d+: 1 × 69 kg \(69 kg\) of " + lot, plain.stdout)
 
     refused = run(env, "label", "issue", summary["coffee_export_lot"], "--units", "1", code=1)
     assert "not eligible" in refused.stderr and "cs-plot07" in refused.stderr

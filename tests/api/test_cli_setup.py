@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -214,3 +215,16 @@ def test_local_errors_name_the_field_and_reason_as_the_http_api_does(
     assert line.startswith(f"error: {error['message']} (")
     for field in error["fields"]:
         assert f"{field['field']}: {field['reason']}" in line
+
+
+def test_demo_and_serve_on_a_busy_port_fail_at_once(env: dict[str, str], tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        demo_dir = tmp_path / "demo"
+        line = one_error_line(run(env, "demo", "--data-dir", str(demo_dir), "--port", port))
+        assert f"--port {port}: cannot listen on 127.0.0.1:{port}" in line
+        assert not demo_dir.exists()  # refused before building anything
+        line = one_error_line(run(env, "serve", "--port", port))
+        assert f"--port {port}: cannot listen" in line
