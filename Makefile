@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml
 dev: $(STAMP) ## create .venv and install biotraza with its dev tools
 
 PORT ?= 8000
+DEMO_DIR ?= biotraza-demo
 
-demo: $(STAMP) ## build the demo ledger (SQLite) and serve it on http://127.0.0.1:$(PORT) (PORT=…)
-	$(BIN)/biotraza demo --port $(PORT)
+demo: $(STAMP) ## build the demo ledger (SQLite in DEMO_DIR) and serve it on http://127.0.0.1:$(PORT)
+	$(BIN)/biotraza demo --port $(PORT) --data-dir $(DEMO_DIR)
 
 serve: $(STAMP) ## serve the configured ledger
 	$(BIN)/biotraza serve

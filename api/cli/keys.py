@@ -52,11 +52,22 @@ def keys_list() -> None:
 
 
 @keys_app.command("export")
-def keys_export(name: str) -> None:
-    """Print a key's public half as JSON (name, key_id, public_key)."""
+def keys_export(
+    name: Annotated[str, typer.Argument(help="Stored key name.")],
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public", help="Print only the base64url public key (to paste into a body)."
+        ),
+    ] = False,
+) -> None:
+    """Print a key's public half as JSON (name, key_id, public_key); never the private key."""
     cfg = settings()
     with cli_errors():
         info = keystore(cfg).info(name)
+    if public:
+        typer.echo(info.public_key)
+        return
     typer.echo(
         json.dumps({"name": info.name, "key_id": info.key_id, "public_key": info.public_key})
     )
