@@ -295,7 +295,8 @@ def init_ledger(
     root = ensure_key(cfg, store, root_name, secret)
     operator = ensure_key(cfg, store, operator_name, secret)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    service = LedgerService.open(cfg.resolved_database_url)
+    # Holding the operator key, the genesis append also signs the log's first checkpoint.
+    service = LedgerService.open(cfg.resolved_database_url, operator_key=operator)
     try:
         head = service.head()
         if head.size:
@@ -414,7 +415,7 @@ def checkpoint(
     with cli_errors():
         service = open_service(cfg, with_operator=True)
         try:
-            note = service.checkpoint().note
+            note = service.issue_checkpoint().note
         finally:
             service.close()
         if output is not None:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     operator_key_name: str = "operator"
     max_request_bytes: int = 128 * 1024
     max_blob_bytes: int = 25 * 1024 * 1024
+    checkpoint_every_entries: int = Field(default=256, ge=1)
+    checkpoint_max_age_seconds: float = Field(default=10.0, gt=0)
     host: str = "127.0.0.1"
     port: int = 8000
 
