@@ -17,6 +17,7 @@ from api.http.routes import epcis as epcis_routes
 from api.http.routes import labels as label_routes
 from api.services.checkpointer import Checkpointer, CheckpointPolicy
 from api.services.ledger import LedgerService
+from api.services.uploads import UploadGate, UploadPolicy
 from api.settings import Settings
 from api.web.routes import pages, resolver
 from ledger.errors import KeyStoreError
@@ -91,6 +92,13 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.state.settings = settings
     app.state.service = service
     app.state.blobs = BlobStore(settings.blob_dir, settings.max_blob_bytes)
+    upload_policy = UploadPolicy(
+        settings.upload_window_seconds,
+        settings.upload_bytes_per_key_per_day,
+        settings.upload_bytes_per_key_total,
+        settings.upload_min_free_bytes,
+    )
+    app.state.upload_gate = UploadGate(service, app.state.blobs, upload_policy)
     install_error_handlers(app)
     app.include_router(entries.router)
     app.include_router(log.router)

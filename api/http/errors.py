@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.exports.base import ExportError
+from api.services.uploads import InsufficientStorageError, UploadForbiddenError, UploadQuotaError
+from api.upload_auth import SCHEME, UploadUnauthorizedError
 from labels.errors import IneligibleLotError, MalformedLabelError, TrustListError
 from ledger.errors import (
     AuthorizationError,
@@ -72,6 +74,10 @@ def error_body(
 
 # Most specific first: the first matching class decides the status.
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
+    (UploadUnauthorizedError, 401, "unauthorized"),
+    (UploadForbiddenError, 403, "forbidden"),
+    (UploadQuotaError, 429, "quota_exceeded"),
+    (InsufficientStorageError, 507, "insufficient_storage"),
     (BlobTooLargeError, 413, "request_too_large"),
     (BlobHashMismatchError, 422, "hash_mismatch"),
     (EncodingError, 400, "malformed_json"),
@@ -100,6 +106,14 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
 ]
 
 
+_UPLOAD_REFUSALS = (
+    UploadUnauthorizedError,
+    UploadForbiddenError,
+    UploadQuotaError,
+    InsufficientStorageError,
+)
+
+
 def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)  # noqa: S101 - registered for LedgerError only
     fields: list[tuple[str, str]] = []
@@ -126,9 +140,24 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         fields = [(exc.field, str(exc))]
     elif isinstance(exc, NonceReplayError):
         fields = [("statement.nonce", str(exc))]
+    elif isinstance(
+        exc,
+        UploadUnauthorizedError
+        | UploadForbiddenError
+        | UploadQuotaError
+        | InsufficientStorageError,
+    ):
+        fields = [(exc.field, str(exc))]
+    headers: dict[str, str] = {}
+    if isinstance(exc, UploadUnauthorizedError):
+        headers["WWW-Authenticate"] = SCHEME
+    elif isinstance(exc, UploadQuotaError) and exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     for cls, status, code in _STATUS:
         if isinstance(exc, cls):
-            return JSONResponse(error_body(code, str(exc), fields), status_code=status)
+            return JSONResponse(
+                error_body(code, str(exc), fields), status_code=status, headers=headers
+            )
     return JSONResponse(error_body("ledger_error", str(exc), fields), status_code=400)
 
 
