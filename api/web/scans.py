@@ -111,9 +111,11 @@ def place_of(salt: bytes, client: str | None) -> str:
 
 
 BOT_AGENT = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|preview|facebookexternalhit|whatsapp|telegram|skype|"
-    r"embedly|quora link|pinterest|bitlybot|headless|lighthouse|python-requests|wget|"
-    r"go-http-client|okhttp|java/|libwww|httpclient|scrapy|feedfetcher|monitor",
+    r"bot/|bot\)|bot;|\+https?://|crawl|spider|slurp|googlebot|bingbot|duckduckbot|applebot|"
+    r"yandex|baidu|slackbot|discordbot|twitterbot|linkedinbot|telegrambot|skypeuripreview|"
+    r"facebookexternalhit|facebookcatalog|whatsapp|preview|embedly|pinterest|headless|"
+    r"lighthouse|python-requests|python-httpx|aiohttp|curl/|wget|go-http-client|okhttp|"
+    r"java/|libwww|scrapy|feedfetcher|uptime|monitor",
     re.IGNORECASE,
 )
 """User-Agents of crawlers, link previews, monitors and HTTP libraries: not a person looking."""

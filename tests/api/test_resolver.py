@@ -255,6 +255,15 @@ def test_devices_are_keyed_hashes_of_address_and_agent() -> None:
         ("GET", {"user-agent": "facebookexternalhit/1.1"}, False),
         ("GET", {"user-agent": "Mozilla/5.0 (compatible; bingbot/2.0)"}, False),
         ("GET", {"user-agent": "TelegramBot (like TwitterBot)"}, False),
+        (
+            "GET",
+            {"user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"},
+            False,
+        ),
+        ("GET", {"user-agent": "curl/8.5.0"}, False),
+        ("GET", {"user-agent": "python-httpx/0.27.0"}, False),
+        # A phone brand with "bot" in its name is a person.
+        ("GET", {"user-agent": "Mozilla/5.0 (Linux; Android 11; CUBOT X30) Chrome/131"}, True),
         ("GET", {}, False),
     ],
 )
