@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,3 +98,26 @@ def test_a_reader_without_the_key_serves_what_the_operator_signed(
         assert verify_checkpoint(note, ORIGIN, _operator.public_key()).tree_size == 5
     finally:
         keyless.close()
+
+
+def test_the_server_schedule_covers_the_newest_entries(
+    service: LedgerService, tmp_path: Path
+) -> None:
+    """With no further append, the server's background task signs the grown tree."""
+    _add(service, "a")
+    _add(service, "b")
+    assert _sizes(service) == [1]
+    server = LedgerService(
+        service.engine,
+        service.store,
+        service.registry,
+        operator_key=_operator,
+        checkpoint_policy=CheckpointPolicy(1000, 0.05),
+    )
+    with TestClient(create_app(Settings(data_dir=tmp_path), server)) as client:
+        for _ in range(400):  # polls; the bound itself is the policy's, not asserted here
+            if _sizes(service)[-1] == 3:
+                break
+            threading.Event().wait(0.05)
+        note = client.get("/api/v1/checkpoint").text
+    assert verify_checkpoint(note, ORIGIN, _operator.public_key()).tree_size == 3
