@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 
 dev: $(STAMP) ## create .venv and install biotraza with its dev tools
 
-demo: $(STAMP) ## build the demo ledger (SQLite) and serve it on http://127.0.0.1:8000
-	$(BIN)/biotraza demo
+PORT ?= 8000
+
+demo: $(STAMP) ## build the demo ledger (SQLite) and serve it on http://127.0.0.1:$(PORT) (PORT=…)
+	$(BIN)/biotraza demo --port $(PORT)
 
 serve: $(STAMP) ## serve the configured ledger
 	$(BIN)/biotraza serve

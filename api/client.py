@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.upload_auth import sign_upload
 from ledger.entries import Entry
 from ledger.errors import HashMismatchError, IntegrityError
 from ledger.hashing import EntryHash
 from ledger.statements import SignedStatement
+from ledger.upload_auth import sign_upload
 
 __all__ = ["BiotrazaClient", "ClientError", "SubmitResult"]
 
@@ -125,7 +125,7 @@ class BiotrazaClient:
         """Upload an evidence file under its hash (idempotent: retrying is harmless).
 
         ``signer`` is a ledger key allowed to record evidence: each attempt carries a fresh
-        upload authorization it signs (see ``api.upload_auth``).
+        upload authorization it signs (see ``ledger.upload_auth``).
         """
         response = self._request(
             "PUT",

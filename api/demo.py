@@ -1126,12 +1126,26 @@ def _cacao(plan: _Plan) -> None:
 
 # --------------------------------------------------------------------------- labels
 
-DEMO_RESOLVERS = ["qr.bt.example", "127.0.0.1:8000", "localhost:8000"]
-"""The demo's resolver hosts: the printed one first, then the local server's."""
+DEMO_PORT = 8000
+DEMO_ORIGIN = "biotraza.example/log"
+"""The demo log's name (a deployment names its own with ``biotraza init --origin``)."""
+
+
+def demo_resolvers(port: int) -> list[str]:
+    """The demo's resolver hosts: the local server on ``port``, the printed one first.
+
+    Labels resolve as genuine only on a host listed here, so the demo records the hosts of
+    the port it is served on (``biotraza demo --port``, ``make demo PORT=…``).
+    """
+    return [f"127.0.0.1:{port}", f"localhost:{port}"]
 
 
 def _labels(
-    service: LedgerService, root: Ed25519PrivateKey, issuer: Ed25519PrivateKey, plan: _Plan
+    service: LedgerService,
+    root: Ed25519PrivateKey,
+    issuer: Ed25519PrivateKey,
+    plan: _Plan,
+    port: int,
 ) -> tuple[dict[str, Any], int]:
     """Biolabels after the season: the root records the resolver hosts; the label issuer
     labels three sacks of the eligible coffee export lot and every honey drum (numbered
@@ -1139,16 +1153,21 @@ def _labels(
     to label). Returns each
     label's text and resolver path (one per issuance: the first drum for honey), and the
     entries appended."""
-    from api.services.labels import issuance_labels, issue_labels, revoke_label
+    from api.services.labels import (
+        issuance_labels,
+        issue_labels,
+        record_resolver_hosts,
+        recorded_resolver_hosts,
+        revoke_label,
+    )
     from labels.payload import label_path, parse_label
 
     appended = 0
-    appended += service.submit(
-        sign_statement(
-            root, "label.resolvers", {"hosts": DEMO_RESOLVERS},
-            ts="2026-06-01T09:00:00Z", nonce="demo-label-resolvers",
-        )
-    ).created  # fmt: skip
+    hosts = demo_resolvers(port)
+    if recorded_resolver_hosts(service) != hosts:  # first run, or served on another port
+        appended += record_resolver_hosts(
+            service, root, hosts, ts="2026-06-01T09:00:00Z", nonce=f"demo-label-resolvers-{port}"
+        ).created
     coffee_lot = plan.lots["coffee_export_certified"]
     honey_lot = plan.lots["honey_drums"]
     drums = int(plan.kg["honey_drums"])
@@ -1161,10 +1180,10 @@ def _labels(
     for name, lot_id, units, serial_from, ts in runs:
         issued = issue_labels(
             service, lot_id, units, signer=issuer, serial_from=serial_from,
-            host=DEMO_RESOLVERS[0], ts=ts, nonce=f"demo-label-{name}",
+            host=hosts[0], ts=ts, nonce=f"demo-label-{name}",
         )  # fmt: skip
         appended += issued.created
-        text = issuance_labels(issued.body, issued.seq, issuer, DEMO_RESOLVERS[0])[0]
+        text = issuance_labels(issued.body, issued.seq, issuer, hosts[0])[0]
         found[name] = {
             "lot_id": lot_id,
             "seq": issued.seq,
@@ -1183,7 +1202,7 @@ def _labels(
 # --------------------------------------------------------------------------- build
 
 
-def build_demo(cfg: Settings) -> dict[str, Any]:
+def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
     """Create or complete the demo ledger; idempotent.
 
     Returns:
@@ -1195,10 +1214,10 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
         labels: ``coffee``, ``honey`` and the revoked ``coffee_revoked``, each with its
         issuance ``seq``, QR ``text`` and resolver ``path``).
     """
-    from api.cli import init_ledger
+    from api.services.genesis import init_ledger
 
     secret = cfg.key_passphrase or ""
-    init_ledger(cfg, secret, ts="2026-01-01T00:00:00Z")
+    init_ledger(cfg, secret, origin=DEMO_ORIGIN, ts="2026-01-01T00:00:00Z")
     keys = KeyStore(cfg.key_dir)
     root = keys.load("root", secret)
     for name in [n for n, _role in DEMO_ROLES] + list(DEMO_ORGS) + [CERTIFIER]:
@@ -1242,7 +1261,7 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
                 )
             )
             appended += result.created
-        labels, added = _labels(service, root, keys.load("label-issuer", secret), plan)
+        labels, added = _labels(service, root, keys.load("label-issuer", secret), plan, port)
         appended += added
         service.issue_checkpoint()
         return {

@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
     key_passphrase: str | None = None
-    origin: str = "biotraza.example/log"
+    origin: str | None = None
+    """The log's name for ``biotraza init`` (``BIOTRAZA_ORIGIN``); genesis records it for good."""
     operator_key_name: str = "operator"
     max_request_bytes: int = 128 * 1024
     max_blob_bytes: int = 25 * 1024 * 1024

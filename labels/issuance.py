@@ -44,6 +44,7 @@ __all__ = [
     "LabelIssuedBody",
     "LabelResolversBody",
     "LabelRevokedBody",
+    "RESOLVERS_TYPE",
     "code_key",
     "label_entry_types",
     "resolver_hosts",
@@ -54,6 +55,7 @@ ISSUANCE_KIND = "label_issuance"  # key: str(seq)
 LABEL_LOT_KIND = "label_lot"  # key: lot id; labelled total, issuances, lot-wide revocation
 LABEL_CODE_KIND = "label_code"  # key: "<gtin or ->/<lot number>" → the ledger lot it names
 LABEL_CONFIG_KIND = "label_config"  # key: "resolvers"
+RESOLVERS_TYPE = "label.resolvers"
 MAX_SERIAL = 10**20 - 1
 """Serials are written in decimal in at most 20 characters (GS1 AI 21 allows 20)."""
 
@@ -291,7 +293,7 @@ def label_entry_types() -> list[EntryType]:
             description="One issuance, or every label of a lot, is revoked with a reason.",
         ),
         EntryType(
-            name="label.resolvers",
+            name=RESOLVERS_TYPE,
             body_model=LabelResolversBody,
             roles=frozenset({"root"}),
             apply=_apply_resolvers,

@@ -43,6 +43,7 @@ __all__ = [
     "ACCREDITATION_KIND",
     "EVIDENCE_KIND",
     "EVIDENCE_OF",
+    "SCOPE_NEEDED",
     "STANDARD_KIND",
     "VERIFICATION_KIND",
     "VERIFIES",
@@ -59,6 +60,14 @@ ACCREDITATION_KIND = "accreditation"
 VERIFICATION_KIND = "verification"
 EVIDENCE_OF = "evidence_of"  # link: subject node → evidence id
 VERIFIES = "verifies"  # link: subject node → verification id
+SCOPE_NEEDED: dict[str, dict[str, str]] = {
+    "certifier": {"certifier_id": "the certifier body the key signs for, e.g. certimex"},
+}
+"""Role → the scope keys a key of that role needs to act, and what each means.
+
+A certifier key without ``certifier_id`` is admitted by ``key.added`` (old ledgers hold such
+keys) but can never sign a verification (:func:`_certifier_of`); ``biotraza keys grant``
+refuses to create one."""
 
 SubjectKind = Literal["plot", "apiary", "lot", "association"]
 _SUBJECT_STATE_KIND = {

@@ -10,6 +10,8 @@ the ledger. The HTTP layer maps the whole ``VerificationError`` branch to 422::
         ├── RuleEvaluationError      the rule engine cannot evaluate (no applicable criteria,
         │                            no subjects, product not covered): fail closed
         ├── RuleViolationError       an evaluation did not pass; .criterion_ids names the failures
+        │                            (defined in verifiers.rules beside the Evaluation it carries,
+        │                            so that this module imports nothing of the package)
         ├── EligibilityError         a lot is not eligible for a biolabel
         └── FindingsMismatchError    recorded (signed) findings differ from the engine's own
 
@@ -21,18 +23,12 @@ the HTTP mapping itself (``api/http/errors.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ledger.errors import LedgerError
-
-if TYPE_CHECKING:  # pragma: no cover - typing only; rules imports this module
-    from verifiers.rules import Evaluation
 
 __all__ = [
     "EligibilityError",
     "FindingsMismatchError",
     "RuleEvaluationError",
-    "RuleViolationError",
     "StandardError",
     "VerificationError",
 ]
@@ -61,25 +57,6 @@ class RuleEvaluationError(VerificationError):
     Verification fails closed: a standard with no criterion applicable to the given subjects
     is an error, never a vacuous pass.
     """
-
-
-class RuleViolationError(VerificationError):
-    """An evaluation ran and did not pass (raised by ``verify_evaluation``).
-
-    Attributes:
-        criterion_ids: Ids of the criteria with a failed or missing finding, sorted.
-        evaluation: The full evaluation, for its findings and reasons.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        criterion_ids: tuple[str, ...] = (),
-        evaluation: Evaluation | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.criterion_ids = criterion_ids
-        self.evaluation = evaluation
 
 
 class EligibilityError(VerificationError):

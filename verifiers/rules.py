@@ -49,7 +49,7 @@ from typing import Any, Literal
 
 from ledger.canonical import canonicalize
 from ledger.errors import EncodingError
-from verifiers.errors import FindingsMismatchError, RuleEvaluationError, RuleViolationError
+from verifiers.errors import FindingsMismatchError, RuleEvaluationError, VerificationError
 from verifiers.standards.model import (
     SEVERITIES,
     SUBJECT_KINDS,
@@ -69,6 +69,7 @@ __all__ = [
     "Finding",
     "FindingStatus",
     "Result",
+    "RuleViolationError",
     "check_evaluation",
     "describe_findings_difference",
     "evaluate",
@@ -695,6 +696,25 @@ class Evaluation:
                 values accepted by :class:`Evidence`).
         """
         return canonicalize(self.to_dict())
+
+
+class RuleViolationError(VerificationError):
+    """An evaluation ran and did not pass (raised by ``verify_evaluation``).
+
+    Attributes:
+        criterion_ids: Ids of the criteria with a failed or missing finding, sorted.
+        evaluation: The full evaluation, for its findings and reasons.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        criterion_ids: tuple[str, ...] = (),
+        evaluation: Evaluation | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.criterion_ids = criterion_ids
+        self.evaluation = evaluation
 
 
 def _subjects(subjects: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ can refuse the export (unknown lot, product outside EUDR scope, a plot without g
 then does it hand back an iterator of byte chunks, which the caller writes to a file or a
 streaming response. Progress is reported through the request's callback as (done, total).
 
-Left out: where the bytes go (``api.http.routes.exports``, ``api.cli_exports``).
+Left out: where the bytes go (``api.http.routes.exports``, ``api.cli.exports``).
 """
 
 from __future__ import annotations

@@ -18,35 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.exports.base import ExportError
-from api.services.uploads import InsufficientStorageError, UploadForbiddenError, UploadQuotaError
-from api.upload_auth import SCHEME, UploadUnauthorizedError
-from labels.errors import IneligibleLotError, MalformedLabelError, TrustListError
-from ledger.errors import (
-    AuthorizationError,
-    CheckpointError,
-    ConflictError,
-    DomainRuleError,
-    EncodingError,
-    EntryNotFoundError,
-    LedgerError,
-    NonceReplayError,
-    ProofError,
-    SchemaError,
-    SignatureError,
-    StorageUnavailableError,
-    UnknownEntryTypeError,
-    UnknownKeyError,
-)
-from ledger.storage.blobs import BlobHashMismatchError, BlobTooLargeError
-from verifiers.errors import (
-    EligibilityError,
-    FindingsMismatchError,
-    RuleEvaluationError,
-    RuleViolationError,
-    StandardError,
-    VerificationError,
-)
+from api.error_report import describe
+from ledger.errors import LedgerError
+from ledger.upload_auth import SCHEME, UploadQuotaError, UploadUnauthorizedError
 
 __all__ = ["RequestTooLargeError", "error_body", "install_error_handlers"]
 
@@ -72,93 +46,24 @@ def error_body(
     }
 
 
-# Most specific first: the first matching class decides the status.
-_STATUS: list[tuple[type[LedgerError], int, str]] = [
-    (UploadUnauthorizedError, 401, "unauthorized"),
-    (UploadForbiddenError, 403, "forbidden"),
-    (UploadQuotaError, 429, "quota_exceeded"),
-    (InsufficientStorageError, 507, "insufficient_storage"),
-    (BlobTooLargeError, 413, "request_too_large"),
-    (BlobHashMismatchError, 422, "hash_mismatch"),
-    (EncodingError, 400, "malformed_json"),
-    (UnknownEntryTypeError, 422, "unknown_entry_type"),
-    (SchemaError, 422, "schema_error"),
-    (SignatureError, 422, "bad_signature"),
-    (UnknownKeyError, 403, "unknown_key"),
-    (AuthorizationError, 403, "not_authorized"),
-    (NonceReplayError, 409, "nonce_replayed"),
-    (IneligibleLotError, 409, "lot_not_eligible"),
-    (DomainRuleError, 409, "rule_violation"),
-    (ConflictError, 409, "conflict"),
-    (EntryNotFoundError, 404, "not_found"),
-    (StorageUnavailableError, 503, "storage_unavailable"),
-    (ProofError, 400, "bad_proof_request"),
-    (CheckpointError, 404, "no_checkpoint"),
-    (ExportError, 422, "export_refused"),
-    (StandardError, 422, "invalid_standard"),
-    (FindingsMismatchError, 422, "findings_mismatch"),
-    (RuleEvaluationError, 422, "cannot_evaluate"),
-    (RuleViolationError, 422, "rule_failed"),
-    (EligibilityError, 422, "not_eligible"),
-    (VerificationError, 422, "verification_failed"),
-    (MalformedLabelError, 400, "malformed_label"),
-    (TrustListError, 422, "bad_trust_list"),
-]
-
-
-_UPLOAD_REFUSALS = (
-    UploadUnauthorizedError,
-    UploadForbiddenError,
-    UploadQuotaError,
-    InsufficientStorageError,
-)
-
-
 def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)  # noqa: S101 - registered for LedgerError only
-    fields: list[tuple[str, str]] = []
-    if isinstance(exc, SchemaError):
-        fields = exc.errors
-    elif isinstance(exc, IneligibleLotError):
-        fields = [
-            ("statement.body.lot_id", f"{r['code']}: {r['message_en']} / {r['message_es']}")
-            for r in exc.reasons
-        ]
-    elif isinstance(exc, MalformedLabelError):
-        fields = [(f"label.{exc.part}", exc.reason)]
-    elif isinstance(exc, DomainRuleError) and exc.field:
-        fields = [(exc.field, str(exc))]
-    elif isinstance(exc, SignatureError):
-        fields = [("sig", str(exc))]
-    elif isinstance(exc, AuthorizationError):
-        fields = [("statement.actor", str(exc))]
-    elif isinstance(exc, StandardError):
-        fields = [(f"standard.{path}", reason) for path, reason in exc.errors]
-    elif isinstance(exc, RuleViolationError):
-        fields = [(f"criteria.{cid}", "did not pass") for cid in exc.criterion_ids]
-    elif isinstance(exc, ExportError):
-        fields = [(exc.field, str(exc))]
-    elif isinstance(exc, NonceReplayError):
-        fields = [("statement.nonce", str(exc))]
-    elif isinstance(
-        exc,
-        UploadUnauthorizedError
-        | UploadForbiddenError
-        | UploadQuotaError
-        | InsufficientStorageError,
-    ):
-        fields = [(exc.field, str(exc))]
-    headers: dict[str, str] = {}
+    report = describe(exc)
+    return JSONResponse(
+        error_body(report.code, report.message, report.fields),
+        status_code=report.status,
+        headers=_headers(exc),
+    )
+
+
+def _headers(exc: LedgerError) -> dict[str, str]:
+    """What a refused upload tells the client beyond the body: how to authenticate (401) and
+    when its daily quota resets (429)."""
     if isinstance(exc, UploadUnauthorizedError):
-        headers["WWW-Authenticate"] = SCHEME
-    elif isinstance(exc, UploadQuotaError) and exc.retry_after is not None:
-        headers["Retry-After"] = str(exc.retry_after)
-    for cls, status, code in _STATUS:
-        if isinstance(exc, cls):
-            return JSONResponse(
-                error_body(code, str(exc), fields), status_code=status, headers=headers
-            )
-    return JSONResponse(error_body("ledger_error", str(exc), fields), status_code=400)
+        return {"WWW-Authenticate": SCHEME}
+    if isinstance(exc, UploadQuotaError) and exc.retry_after is not None:
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

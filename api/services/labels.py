@@ -1,7 +1,7 @@
 """Labels over a ``LedgerService``: issue, revoke, look up, resolve, and cut trust lists.
 
 Both the HTTP routes (``api.http.routes.labels``, the resolver pages) and the CLI
-(``api.cli_labels``) call these, so the label a cooperative prints, the label the API serves
+(``api.cli.labels``) call these, so the label a cooperative prints, the label the API serves
 and the verdict the resolver shows come from one code path.
 
 Issuance follows the design for ``n`` (``docs/labels.md``): the ``label.issued`` statement is
@@ -27,10 +27,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.services.ledger import LedgerService
+from api.services.placeholders import PlaceholderNameError, is_placeholder, placeholder_reason
 from api.services.supply import lot_public
 from labels.errors import IneligibleLotError
-from labels.issuance import ISSUANCE_KIND, LABEL_LOT_KIND
-from labels.payload import LabelClaims, format_label, label_path, sign_label
+from labels.issuance import ISSUANCE_KIND, LABEL_LOT_KIND, RESOLVERS_TYPE, resolver_hosts
+from labels.payload import DEFAULT_HOST, LabelClaims, format_label, label_path, sign_label
 from labels.printing import LabelFace, short_code
 from labels.status import lot_revocation
 from labels.trustlist import TrustList, build_trust_list, sign_trust_list
@@ -263,6 +264,7 @@ def issue_labels(
         DomainRuleError: over the lot's quantity, revoked lot, serial overlap…
         AuthorizationError: ``signer`` is not an active label-issuer key.
     """
+    host = printable_host(host) if host else resolver_host(service)  # before anything is recorded
     moment = ts or format_ts(dt.datetime.now(dt.UTC))
     body = issuance_body(
         service,
@@ -276,7 +278,7 @@ def issue_labels(
     result = service.submit(sign_statement(signer, "label.issued", body, ts=moment, nonce=nonce))
     seq = result.entry.seq
     recorded = dict(result.entry.statement.body)
-    texts = issuance_labels(recorded, seq, signer, host or resolver_host(service))
+    texts = issuance_labels(recorded, seq, signer, host)
     return Issued(seq, result.entry.entry_hash.hex(), result.created, recorded, texts)
 
 
@@ -471,9 +473,62 @@ def served_trust_list(service: LedgerService) -> TrustList:
     return _cached(service, "served", lambda: export_trust_list(service, key))
 
 
+def recorded_resolver_hosts(service: LedgerService) -> list[str] | None:
+    """The hosts of the latest ``label.resolvers``, or ``None`` if none was recorded."""
+    with service.store.reading() as cursor:
+        return resolver_hosts(SqlState(cursor))
+
+
+def record_resolver_hosts(
+    service: LedgerService,
+    root: Ed25519PrivateKey,
+    hosts: list[str],
+    *,
+    ts: str | None = None,
+    nonce: str | None = None,
+) -> AppendResult:
+    """Append ``label.resolvers`` (signed by a root key): where this deployment's labels point.
+
+    Raises:
+        PlaceholderNameError: a host is a documentation placeholder (``qr.bt.example``).
+        SchemaError: a host is not a valid label host, or one is listed twice.
+        AuthorizationError: ``root`` is not an active root key.
+    """
+    for host in hosts:
+        printable_host(host)
+    return service.submit(
+        sign_statement(root, RESOLVERS_TYPE, {"hosts": list(hosts)}, ts=ts, nonce=nonce)
+    )
+
+
+def printable_host(host: str) -> str:
+    """``host``, if labels may be printed pointing at it.
+
+    Raises:
+        PlaceholderNameError: it is a documentation placeholder, which no phone can reach.
+    """
+    if is_placeholder(host):
+        raise PlaceholderNameError(
+            f"resolver host: {placeholder_reason(host)}; record the host your labels' QR codes "
+            "will point to (biotraza label resolvers HOST, or biotraza init --resolver-host HOST)"
+        )
+    return host
+
+
 def resolver_host(service: LedgerService) -> str:
-    """The first resolver host of the current trust list (where new labels point)."""
-    return current_trust_list(service).resolver_hosts[0]
+    """Where new labels point: the first host of the latest ``label.resolvers``.
+
+    Raises:
+        PlaceholderNameError: no resolver host was recorded yet, or the first is a placeholder.
+    """
+    hosts = recorded_resolver_hosts(service)
+    if not hosts:
+        raise PlaceholderNameError(
+            "resolver host: none recorded yet, so labels would point at the placeholder "
+            f"{DEFAULT_HOST!r}; record the host your labels' QR codes will point to "
+            "(biotraza label resolvers HOST, or biotraza init --resolver-host HOST)"
+        )
+    return printable_host(hosts[0])
 
 
 # --------------------------------------------------------------------------- resolving

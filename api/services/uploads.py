@@ -1,8 +1,8 @@
 """Who may put files on the server's disk, and how much: admission of evidence-file uploads.
 
 An anonymous client must not be able to fill the disk, so every upload carries an
-authorization signed by a ledger key (``api.upload_auth``). :meth:`UploadGate.admit` checks, in
-this order, and refuses with
+authorization signed by a ledger key (``ledger.upload_auth``, which also defines the
+refusals). :meth:`UploadGate.admit` checks, in this order, and refuses with
 
 * 401 — no or malformed authorization, one for another file, a signature that does not
   verify, a ``ts`` outside ``window_seconds`` of the server's clock, or a nonce already used
@@ -28,28 +28,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from api.services.ledger import LedgerService
-from api.upload_auth import (
-    UploadAuthorization,
-    UploadUnauthorizedError,
-    check_upload_signature,
-    parse_upload_authorization,
-)
-from ledger.errors import AuthorizationError, LedgerError
+from ledger.errors import AuthorizationError
 from ledger.keys import decode_public_key
 from ledger.statements import format_ts
 from ledger.storage.blobs import BlobInfo, BlobStore, BlobTooLargeError
 from ledger.storage.sql.store import SqlState
 from ledger.storage.sql.uploads import UploadLedger, UploadNonceUsedError, UploadQuotaExceededError
 from ledger.trust import KEY_KIND, active_key
+from ledger.upload_auth import (
+    InsufficientStorageError,
+    UploadAuthorization,
+    UploadForbiddenError,
+    UploadQuotaError,
+    UploadUnauthorizedError,
+    check_upload_signature,
+    parse_upload_authorization,
+)
 
-__all__ = [
-    "EVIDENCE_TYPE",
-    "InsufficientStorageError",
-    "UploadForbiddenError",
-    "UploadGate",
-    "UploadPolicy",
-    "UploadQuotaError",
-]
+__all__ = ["EVIDENCE_TYPE", "UploadGate", "UploadPolicy"]
 
 EVIDENCE_TYPE = "evidence.recorded"
 """Keys whose role may sign this entry type may upload the files it cites."""
@@ -63,31 +59,6 @@ class UploadPolicy:
     bytes_per_key_per_day: int = 1 << 30
     bytes_per_key_total: int = 20 << 30
     min_free_bytes: int = 1 << 30
-
-
-class UploadForbiddenError(LedgerError):
-    """The authorization is genuine but its key may not upload (HTTP 403)."""
-
-    def __init__(self, message: str, field: str = "authorization.key") -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class UploadQuotaError(LedgerError):
-    """The key is over its upload quota (HTTP 429; ``retry_after`` seconds when it resets)."""
-
-    def __init__(self, message: str, retry_after: int | None) -> None:
-        super().__init__(message)
-        self.field = "authorization.size"
-        self.retry_after = retry_after
-
-
-class InsufficientStorageError(LedgerError):
-    """Storing the file would leave the server's disk below its free-space floor (HTTP 507)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.field = "body"
 
 
 def _free_bytes(root: Path) -> int:

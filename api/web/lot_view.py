@@ -18,16 +18,22 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from api.services.certification import eligibility
 from api.services.ledger import LedgerService
 from api.services.supply import lineage, lot_public
+from api.web.reasons import reason_lines
 from ledger.errors import EntryNotFoundError, LedgerError
 from ledger.state import State
 from ledger.supply.lots import LOT_KIND
-from verifiers.certification import ACCREDITATION_KIND, VERIFICATION_KIND, standard_from_state
+from verifiers.certification import (
+    ACCREDITATION_KIND,
+    VERIFICATION_KIND,
+    VERIFIES,
+    standard_from_state,
+)
 
 __all__ = ["LINEAGE_ITEMS", "lineage_svg", "lot_index", "lot_view", "practices"]
 
@@ -45,23 +51,37 @@ def _org(state: State, org_id: str | None) -> dict[str, Any] | None:
 
 
 def practices(
-    state: State, verification_ids: list[str], subjects: set[tuple[str, str]]
+    state: State,
+    verification_ids: list[str],
+    subjects: set[tuple[str, str]],
+    failing_ids: Sequence[str] = (),
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The verifications (with standard and certifier) and the criteria they found met on
+    """The verifications (with standard and certifier) and the criteria they checked on
     ``subjects`` (``(kind, id)`` pairs: the lot's origins, lots and association).
+    ``failing_ids`` are verifications that did not pass: their findings count, but they are
+    not listed among the verifications behind the lot.
+
+    A criterion found failed (or without evidence) on any of our subjects is listed as
+    failed, never ticked: a buyer must not read "shade cover ✓" when two plots failed it.
 
     Returns:
         ``(verifications, practices)``; each practice has ``criterion_id``, ``title``
-        (``{"es", "en"}``), ``severity`` and ``subjects`` (how many of ours it passed on).
+        (``{"es", "en"}``), ``severity``, ``subjects`` (how many of ours it passed on),
+        ``failed`` (how many of ours it failed on) and ``met`` (``failed == 0``). Failed
+        criteria come first.
     """
     found: list[dict[str, Any]] = []
     passed: dict[str, dict[str, Any]] = {}
-    for verification_id in verification_ids:
+    listed_ids = set(verification_ids)
+    for verification_id in [*verification_ids, *failing_ids]:
         doc = state.get(VERIFICATION_KIND, verification_id)
         if doc is None:
             continue
         standard = standard_from_state(state, doc["standard_hash"])
         criteria = {c.id: c for c in standard.criteria} if standard else {}
+        _count_findings(doc, criteria, subjects, passed)
+        if verification_id not in listed_ids:
+            continue
         certifier = state.get(ACCREDITATION_KIND, doc["certifier_id"])
         found.append(
             {
@@ -82,28 +102,43 @@ def practices(
                 "result": doc.get("result"),
             }
         )
-        for finding in doc.get("findings", []):
-            subject = (finding["subject_kind"], finding["subject_id"])
-            if finding["status"] != "pass" or subject not in subjects:
-                continue
-            criterion = criteria.get(finding["criterion_id"])
-            entry = passed.setdefault(
-                finding["criterion_id"],
-                {
-                    "criterion_id": finding["criterion_id"],
-                    "title": criterion.title.model_dump()
-                    if criterion
-                    else {"es": finding["criterion_id"], "en": finding["criterion_id"]},
-                    "severity": finding.get("severity"),
-                    "subjects": set(),
-                },
-            )
-            entry["subjects"].add(subject)
     listed = [
-        {**p, "subjects": len(p["subjects"])}
-        for p in sorted(passed.values(), key=lambda p: p["criterion_id"])
+        {
+            **p,
+            "subjects": len(p["subjects"] - p["failed"]),
+            "failed": len(p["failed"]),
+            "met": not p["failed"],
+        }
+        for p in sorted(passed.values(), key=lambda p: (not p["failed"], p["criterion_id"]))
     ]
     return found, listed
+
+
+def _count_findings(
+    doc: dict[str, Any],
+    criteria: dict[str, Any],
+    subjects: set[tuple[str, str]],
+    passed: dict[str, dict[str, Any]],
+) -> None:
+    """Add a verification's findings on ``subjects`` to the per-criterion tallies."""
+    for finding in doc.get("findings", []):
+        subject = (finding["subject_kind"], finding["subject_id"])
+        if subject not in subjects:
+            continue
+        criterion = criteria.get(finding["criterion_id"])
+        entry = passed.setdefault(
+            finding["criterion_id"],
+            {
+                "criterion_id": finding["criterion_id"],
+                "title": criterion.title.model_dump()
+                if criterion
+                else {"es": finding["criterion_id"], "en": finding["criterion_id"]},
+                "severity": finding.get("severity"),
+                "subjects": set(),
+                "failed": set(),
+            },
+        )
+        entry["subjects" if finding["status"] == "pass" else "failed"].add(subject)
 
 
 def _lineage_renderer() -> Callable[..., str] | None:
@@ -150,7 +185,16 @@ def lot_view(service: LedgerService, lot_id: str) -> dict[str, Any]:
         sites = {("plot", p) for p in graph["plots"]} | {("apiary", a) for a in graph["apiaries"]}
         subjects = sites | {("lot", item) for item in graph["lots"]}
         subjects.add(("association", lot["org_id"]))
-        verifications, passed = practices(state, verdict.verifications, subjects)
+        failing = sorted(
+            {
+                verification_id
+                for kind, site_id in sites
+                for verification_id in state.linked(VERIFIES, f"{kind}:{site_id}")
+            }
+            - set(verdict.verifications)
+        )
+        verifications, passed = practices(state, verdict.verifications, subjects, failing)
+        reasons = reason_lines(state, verdict)
         association = _org(state, lot["org_id"])
         custodian = _org(state, lot.get("custodian"))
     details = graph["lot_details"]
@@ -171,6 +215,7 @@ def lot_view(service: LedgerService, lot_id: str) -> dict[str, Any]:
         "association": association,
         "custodian": custodian if custodian and custodian != association else None,
         "eligibility": verdict.to_dict(),
+        "reasons": reasons,
         "verifications": verifications,
         "practices": passed,
         "lineage": {

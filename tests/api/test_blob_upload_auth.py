@@ -20,9 +20,9 @@ from api.app import create_app
 from api.client import BiotrazaClient
 from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
-from api.upload_auth import sign_upload
 from ledger.keys import key_id
 from ledger.statements import format_ts
+from ledger.upload_auth import sign_upload
 from tests.factories import make_key, make_key_added
 from tests.supply_factories import SupplyWorld, org_key
 

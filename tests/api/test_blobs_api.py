@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
-from api.upload_auth import sign_upload
+from ledger.upload_auth import sign_upload
 from tests.supply_factories import SupplyWorld, org_key
 
 REPORT = b"%PDF-1.7\n" + b"analisis de humedad 17.8 %\n" * 500

@@ -32,6 +32,7 @@ from ledger.keystore import KeyStore
 from ledger.statements import sign_statement
 
 BIOTRAZA = Path(sys.executable).with_name("biotraza")
+ORIGIN = "ledger.coop-test.mx/log"
 PASSPHRASE = "cli-test-passphrase"
 
 
@@ -49,6 +50,7 @@ def env(tmp_path: Path, db_url: str) -> dict[str, str]:
         "BIOTRAZA_DATA_DIR": str(tmp_path / "data"),
         "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
         "BIOTRAZA_DATABASE_URL": db_url,
+        "BIOTRAZA_ORIGIN": ORIGIN,
     }
 
 
@@ -165,7 +167,16 @@ def test_grant_revoke_and_verify(initialized: dict[str, str], db_url: str) -> No
     info = KeyStore(Path(env["BIOTRAZA_DATA_DIR"]) / "keys").create("certifier-a", PASSPHRASE)
     cert = {"key_id": info.key_id}
 
-    granted = ok(env, "keys", "grant", "certifier-a", "--role", "certifier").stdout
+    granted = ok(
+        env,
+        "keys",
+        "grant",
+        "certifier-a",
+        "--role",
+        "certifier",
+        "--scope",
+        "certifier_id=certimex",
+    ).stdout
     assert f"key {cert['key_id']} granted certifier at seq 1" in " ".join(granted.split())
     assert head_size(db_url) == 2
 
@@ -259,7 +270,7 @@ def test_verify_names_the_tampered_seq(initialized: dict[str, str], db_url: str)
 
 def test_wrong_passphrase_is_one_clean_line(initialized: dict[str, str], db_url: str) -> None:
     wrong = {**initialized, "BIOTRAZA_KEY_PASSPHRASE": "not-the-passphrase"}
-    grant = failed(wrong, "keys", "grant", "operator", "--role", "certifier")
+    grant = failed(wrong, "keys", "grant", "operator", "--role", "registrar")
     assert "wrong passphrase" in grant.stderr
     assert len(grant.stderr.strip().splitlines()) == 1
     assert head_size(db_url) == 1

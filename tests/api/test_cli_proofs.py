@@ -30,6 +30,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     environment.update(
         BIOTRAZA_DATA_DIR=str(tmp_path / "data"),
         BIOTRAZA_KEY_PASSPHRASE="test-passphrase",
+        BIOTRAZA_ORIGIN="ledger.coop-test.mx/log",
         BIOTRAZA_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.db'}",
     )
     assert run(environment, "init").returncode == 0
@@ -39,11 +40,11 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_checkpoints_and_proofs_verify_offline(env: dict[str, str], tmp_path: Path) -> None:
-    assert run(env, "keys", "grant", "c1", "--role", "certifier").returncode == 0
+    assert run(env, "keys", "grant", "c1", "--role", "registrar").returncode == 0
     old_cp = tmp_path / "old.txt"
     assert run(env, "checkpoint", "-o", str(old_cp)).returncode == 0
     for name in ("c2", "c3"):
-        assert run(env, "keys", "grant", name, "--role", "certifier").returncode == 0
+        assert run(env, "keys", "grant", name, "--role", "registrar").returncode == 0
     new_cp = tmp_path / "new.txt"
     assert run(env, "checkpoint", "-o", str(new_cp)).stdout == run(env, "checkpoint").stdout
     vkey = tmp_path / "operator.vkey"
@@ -97,7 +98,7 @@ def test_checkpoints_and_proofs_verify_offline(env: dict[str, str], tmp_path: Pa
 
 
 def test_ledger_verify_catches_a_rewritten_checkpoint(env: dict[str, str], tmp_path: Path) -> None:
-    assert run(env, "keys", "grant", "c1", "--role", "certifier").returncode == 0
+    assert run(env, "keys", "grant", "c1", "--role", "registrar").returncode == 0
     assert run(env, "checkpoint").returncode == 0
     assert run(env, "ledger", "verify").returncode == 0
     db = sqlite3.connect(tmp_path / "ledger.db")

@@ -785,3 +785,29 @@ def _label_serial(label: str) -> str:
     """The unit serial in a label URL (``/21/<serial>``), or ``""``."""
     path = urlsplit(label).path
     return path.split("/21/", 1)[1] if "/21/" in path else ""
+
+
+def test_ineligible_lot_page_gives_one_readable_reason_per_line(client: TestClient) -> None:
+    """The blend fails because two plots have 25 % shade cover: the page says exactly that,
+    per plot, with the measured value against the threshold, and marks the criterion failed."""
+    for lang, line in (
+        ("es", "Parcela {plot} (Ángel Albino Corzo): Cobertura de sombra: 25 %; "
+               "se requiere al menos 40 %"),
+        ("en", "Plot {plot} (Ángel Albino Corzo): Shade cover: 25 %; at least 40 % required"),
+    ):  # fmt: skip
+        page = client.get(f"/lots/cs-export-2526-001?lang={lang}", headers=HTML)
+        assert page.status_code == 200
+        section = re.search(r'id="reasons".*?</section>', page.text, re.S)
+        assert section is not None
+        items = [_visible(item).strip() for item in re.findall(r"<li>(.*?)</li>", section[0], re.S)]
+        assert items == [line.format(plot="cs-plot07"), line.format(plot="cs-plot14")]
+        practices = re.search(r'id="practices".*?</section>', page.text, re.S)
+        assert practices is not None
+        failed = re.findall(r'<li class="failed">(.*?)</li>', practices[0], re.S)
+        assert (
+            len(failed) == 1
+            and ("Cobertura de sombra" if lang == "es" else "Shade cover") in failed[0]
+        )
+        assert ("2 de 20" if lang == "es" else "2 of 20") in _visible(failed[0])
+    eligible = client.get("/lots/cs-export-2526-002?lang=es", headers=HTML).text
+    assert 'id="reasons"' not in eligible and 'class="failed"' not in eligible

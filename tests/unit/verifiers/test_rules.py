@@ -13,12 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verifiers.errors import FindingsMismatchError, RuleEvaluationError, RuleViolationError
+from verifiers.errors import FindingsMismatchError, RuleEvaluationError
 from verifiers.rules import (
     ENGINE,
     Evaluation,
     Evidence,
     Finding,
+    RuleViolationError,
     check_evaluation,
     evaluate,
     verify_evaluation,

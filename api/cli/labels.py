@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import httpx
 import typer
 
-from api.cli import (
+from api.cli.common import (
     ServerOpt,
     app,
     cli_errors,
@@ -36,11 +36,13 @@ from api.services.labels import (
     issuance_labels,
     label_face,
     label_for,
+    printable_host,
     resolver_host,
 )
 from api.services.ledger import LedgerService
 from api.settings import Settings
 from labels.decode import decode_image
+from labels.issuance import RESOLVERS_TYPE
 from labels.payload import LabelClaims, parse_label
 from labels.printing import LabelFace, label_html, label_pdf, label_svg, short_code
 from labels.render import ErrorLevel, make_qr
@@ -153,6 +155,7 @@ def label_issue(
         kind = _format(fmt)
         level = _ecc(ecc)
         key = load_key(cfg, signer)
+        host = printable_host(host) if host else _default_host(cfg, server)  # before recording
         moment = format_ts(dt.datetime.now(dt.UTC))
         day = dt.date.fromisoformat(moment[:10])
         if server:
@@ -165,8 +168,6 @@ def label_issue(
         )
         signed = sign_statement(key, "label.issued", body, ts=moment)
         result = submit(cfg, signed, server)
-        if host is None:
-            host = _default_host(cfg, server)
         texts = issuance_labels(body, result["seq"], key, host)
         written: list[Path] = []
         if out_dir is not None:
@@ -194,8 +195,9 @@ def _lot_doc(service: LedgerService, lot_id: str) -> dict[str, Any]:
 
 
 def _default_host(cfg: Settings, server: str | None) -> str:
+    """The ledger's first resolver host (checked printable), from the server or the database."""
     if server:
-        return str(_server_json(server, "/api/v1/trustlist")["resolver_hosts"][0])
+        return printable_host(str(_server_json(server, "/api/v1/trustlist")["resolver_hosts"][0]))
     with opened_service(cfg) as service:
         return resolver_host(service)
 
@@ -228,6 +230,29 @@ def label_revoke(
         result = submit(cfg, sign_statement(load_key(cfg, signer), "label.revoked", body), server)
     target = f"issuance {issuance}" if issuance is not None else f"every label of lot {lot}"
     out.print(f"{target} revoked at seq {result['seq']}")
+
+
+@label_app.command("resolvers")
+def label_resolvers(
+    hosts: Annotated[
+        list[str],
+        typer.Argument(help="Hosts label QR codes point to, the printed one first."),
+    ],
+    signer: Annotated[str, typer.Option(help="Stored root key that signs.")] = "root",
+    server: ServerOpt = None,
+) -> None:
+    """Record label.resolvers: the hosts this deployment's labels point to (first: printed).
+
+    New labels point at the first host; verifiers accept any of them. Placeholder hosts
+    (``*.example``, ``*.invalid``, ``*.test``) are refused: no phone can reach them.
+    """
+    cfg = settings()
+    with cli_errors():
+        for host in hosts:
+            printable_host(host)
+        signed = sign_statement(load_key(cfg, signer), RESOLVERS_TYPE, {"hosts": hosts})
+        result = submit(cfg, signed, server)
+    out.print(f"resolver hosts {' '.join(hosts)} recorded at seq {result['seq']}")
 
 
 def _pinned_roots(cfg: Settings, values: list[str]) -> list[bytes]:
@@ -353,7 +378,9 @@ def label_sheet(
         with opened_service(cfg) as service:
             issuance = label_for(service, seq)
             face = label_face(service, issuance["lot_id"])
-            texts = issuance_labels(issuance, seq, key, host or resolver_host(service))
+            texts = issuance_labels(
+                issuance, seq, key, printable_host(host) if host else resolver_host(service)
+            )
         sheet = texts if len(texts) > 1 else texts * min(copies or issuance["units"], 1000)
         with progress() as bar:
             bar.add_task("rendering the sheet", total=None)

@@ -20,7 +20,18 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from api.cli import ServerOpt, app, cli_errors, err, fail, load_key, out, progress, settings, submit
+from api.cli.common import (
+    ServerOpt,
+    app,
+    cli_errors,
+    err,
+    fail,
+    load_key,
+    out,
+    progress,
+    settings,
+    submit,
+)
 from ledger.canonical import canonicalize, parse_json_strict
 from ledger.errors import SchemaError
 from ledger.statements import MAX_STATEMENT_BYTES, sign_statement

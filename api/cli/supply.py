@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli import (
+from api.cli.common import (
     ServerOpt,
     app,
     cli_errors,

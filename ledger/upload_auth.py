@@ -32,7 +32,11 @@ from ledger.statements import format_ts, parse_ts
 __all__ = [
     "SCHEME",
     "UPLOAD_DOMAIN",
+    "InsufficientStorageError",
     "UploadAuthorization",
+    "UploadForbiddenError",
+    "UploadQuotaError",
+    "UploadRefusedError",
     "UploadUnauthorizedError",
     "check_upload_signature",
     "parse_upload_authorization",
@@ -44,13 +48,46 @@ UPLOAD_DOMAIN = b"biotraza:blob-upload:v1\n"
 _MAX_HEADER = 1024
 
 
-class UploadUnauthorizedError(LedgerError):
+class UploadRefusedError(LedgerError):
+    """An upload the server refuses before storing anything; ``field`` names what is at fault.
+
+    The subclasses are the refusals of ``api.services.uploads``, here beside the format so
+    that every face (HTTP envelope, CLI line) reports them alike.
+    """
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UploadUnauthorizedError(UploadRefusedError):
     """The upload carries no valid authorization (HTTP 401): missing, malformed, badly
     signed, outside the time window, or already used."""
 
     def __init__(self, message: str, field: str = "authorization") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
+
+
+class UploadForbiddenError(UploadRefusedError):
+    """The authorization is genuine but its key may not upload (HTTP 403)."""
+
+    def __init__(self, message: str, field: str = "authorization.key") -> None:
+        super().__init__(message, field)
+
+
+class UploadQuotaError(UploadRefusedError):
+    """The key is over its upload quota (HTTP 429; ``retry_after`` seconds when it resets)."""
+
+    def __init__(self, message: str, retry_after: int | None) -> None:
+        super().__init__(message, "authorization.size")
+        self.retry_after = retry_after
+
+
+class InsufficientStorageError(UploadRefusedError):
+    """Storing the file would leave the server's disk below its free-space floor (HTTP 507)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "body")
 
 
 class UploadAuthorization(BaseModel):

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli import OperatorKeyOpt, app, cli_errors, out, progress, read_text_arg
+from api.cli.common import OperatorKeyOpt, app, cli_errors, out, progress, read_text_arg
 from api.exports.trail import TRAIL_EXTENSIONS
 from api.services.ledger import full_registry
 from ledger.checkpoints import parse_verifier_key

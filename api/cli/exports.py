@@ -14,7 +14,7 @@ from typing import Annotated, BinaryIO
 import typer
 from rich.markup import escape
 
-from api.cli import app, cli_errors, keystore, opened_service, out, progress, settings
+from api.cli.common import app, cli_errors, keystore, opened_service, out, progress, settings
 from api.exports.base import ExportRequest
 from api.exports.registry import FORMATS, export_format
 

@@ -1,0 +1,175 @@
+"""``biotraza keys …``: create, list, export, import, grant and revoke Ed25519 keys."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from api.cli.common import (
+    ServerOpt,
+    cli_errors,
+    keys_app,
+    keystore,
+    load_key,
+    out,
+    passphrase,
+    settings,
+    submit,
+)
+from ledger.keystore import load_pem_ed25519
+from ledger.statements import sign_statement
+from ledger.trust import DELEGABLE_ROLES
+from verifiers.certification import SCOPE_NEEDED
+
+
+@keys_app.command("new")
+def keys_new(
+    name: Annotated[str, typer.Argument(help="Key name, e.g. root or certifier-ccpm.")],
+) -> None:
+    """Create an Ed25519 key, stored encrypted (PKCS#8) in the key store."""
+    cfg = settings()
+    with cli_errors():
+        info = keystore(cfg).create(name, passphrase(cfg, confirm=True))
+    out.print(f"created key [bold]{info.name}[/] id {info.key_id}")
+    out.print(f"public key {info.public_key}")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List stored keys (name, key id, public key); needs no passphrase."""
+    cfg = settings()
+    with cli_errors():
+        infos = keystore(cfg).list()
+    table = Table("name", "key id", "public key")
+    for info in infos:
+        table.add_row(info.name, info.key_id, info.public_key)
+    out.print(table)
+
+
+@keys_app.command("export")
+def keys_export(name: str) -> None:
+    """Print a key's public half as JSON (name, key_id, public_key)."""
+    cfg = settings()
+    with cli_errors():
+        info = keystore(cfg).info(name)
+    typer.echo(
+        json.dumps({"name": info.name, "key_id": info.key_id, "public_key": info.public_key})
+    )
+
+
+@keys_app.command("import")
+def keys_import(
+    name: Annotated[str, typer.Argument(help="Name to store the key under.")],
+    pem_file: Annotated[Path, typer.Argument(help="PKCS#8 PEM file of an Ed25519 key.")],
+    pem_passphrase: Annotated[
+        str | None, typer.Option(help="Passphrase of the PEM file, if it is encrypted.")
+    ] = None,
+) -> None:
+    """Store a key generated elsewhere (e.g. by a certifier), encrypted like the others."""
+    cfg = settings()
+    with cli_errors():
+        private_key = load_pem_ed25519(pem_file.read_bytes(), pem_passphrase)
+        info = keystore(cfg).save(name, private_key, passphrase(cfg, confirm=True))
+    out.print(f"{info.name}: {info.key_id}")
+
+
+def parse_scope(items: list[str]) -> dict[str, str]:
+    """``["k=v", …]`` as a dict.
+
+    Raises:
+        ValueError: an item without ``=`` or with an empty key, or a key given twice.
+    """
+    scope: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise ValueError(f"--scope {item!r}: expected KEY=VALUE")
+        if key in scope:
+            raise ValueError(f"--scope {key} given twice")
+        scope[key] = value
+    return scope
+
+
+def grantable_role(role: str) -> str:
+    """``role`` if a root key may grant it.
+
+    Raises:
+        ValueError: not such a role; lists the valid ones and the nearest spelling.
+    """
+    valid = sorted(DELEGABLE_ROLES)
+    if role in valid:
+        return role
+    near = difflib.get_close_matches(role.replace("-", "_").lower(), valid, n=1)
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise ValueError(f"--role {role!r}: not a role{hint}; valid roles: {', '.join(valid)}")
+
+
+def scope_for(role: str, items: list[str]) -> dict[str, str]:
+    """The ``--scope`` items as a dict, checked to hold what ``role`` needs.
+
+    Raises:
+        ValueError: a malformed item, or a key the role needs is missing (named, with its
+            meaning and an example).
+    """
+    scope = parse_scope(items)
+    for key, meaning in SCOPE_NEEDED.get(role, {}).items():
+        if not scope.get(key):
+            raise ValueError(
+                f"--scope: role {role} needs {key}=… ({meaning}), e.g. --scope {key}=certimex"
+            )
+    return scope
+
+
+@keys_app.command("grant")
+def keys_grant(
+    name: Annotated[str, typer.Argument(help="Stored key to delegate a role to.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="root, operator, registrar, certifier or label_issuer "
+            "(certifier needs --scope certifier_id=ID)."
+        ),
+    ],
+    signer: Annotated[
+        str, typer.Option(help="Stored root key that signs the delegation.")
+    ] = "root",
+    scope: Annotated[
+        list[str],
+        typer.Option(help="Scope as KEY=VALUE, e.g. certifier_id=certimex (repeat)."),
+    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    server: ServerOpt = None,
+) -> None:
+    """Record key.added: a root key delegates ROLE to the stored key NAME."""
+    cfg = settings()
+    with cli_errors():
+        role = grantable_role(role)
+        granted_scope = scope_for(role, scope)
+        info = keystore(cfg).info(name)
+        body: dict[str, Any] = {"name": info.name, "public_key": info.public_key, "role": role}
+        if granted_scope:
+            body["scope"] = granted_scope
+        signed = sign_statement(load_key(cfg, signer), "key.added", body)
+        result = submit(cfg, signed, server)
+    out.print(f"key {info.key_id} granted {role} at seq {result['seq']}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="Key id (32 hex) to revoke.")],
+    reason: Annotated[str, typer.Option(help="Why, for the record.")],
+    signer: Annotated[str, typer.Option(help="Stored root key that signs.")] = "root",
+    server: ServerOpt = None,
+) -> None:
+    """Record key.revoked: the key signs nothing valid from this position on."""
+    cfg = settings()
+    with cli_errors():
+        signed = sign_statement(
+            load_key(cfg, signer), "key.revoked", {"key_id": key_id, "reason": reason}
+        )
+        result = submit(cfg, signed, server)
+    out.print(f"key {key_id} revoked at seq {result['seq']}")
