@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from api.http.errors import install_error_handlers
 from api.http.routes import blobs, certification, entries, exports, log, supply
 from api.http.routes import epcis as epcis_routes
 from api.http.routes import labels as label_routes
+from api.services.checkpointer import Checkpointer, CheckpointPolicy
 from api.services.ledger import LedgerService
+from api.services.uploads import UploadGate, UploadPolicy
 from api.settings import Settings
 from api.web.routes import pages, resolver
 from ledger.errors import KeyStoreError
@@ -41,6 +45,18 @@ def load_operator_key(settings: Settings) -> Ed25519PrivateKey | None:
         return None
 
 
+async def _tick_forever(checkpointer: Checkpointer) -> None:
+    """Sign a checkpoint every ``max_age_seconds`` if the tree grew: the bound on how long the
+    newest entries wait for a checkpoint when no further append comes."""
+    while True:
+        await asyncio.sleep(checkpointer.policy.max_age_seconds)
+        try:
+            await run_in_threadpool(checkpointer.tick)
+        except Exception:
+            # A database outage must not end the schedule: the next tick tries again.
+            logger.exception("scheduled checkpoint failed")
+
+
 def create_app(settings: Settings | None = None, service: LedgerService | None = None) -> FastAPI:
     """Build the app for ``settings`` (read from the environment when omitted).
 
@@ -50,12 +66,20 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     settings = settings or Settings()
     own_service = service is None
     service = service or LedgerService.open(
-        settings.resolved_database_url, operator_key=load_operator_key(settings)
+        settings.resolved_database_url,
+        operator_key=load_operator_key(settings),
+        checkpoint_policy=CheckpointPolicy(
+            settings.checkpoint_every_entries, settings.checkpoint_max_age_seconds
+        ),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        checkpointer = service.checkpointer
+        ticker = None if checkpointer is None else asyncio.create_task(_tick_forever(checkpointer))
         yield
+        if ticker is not None:
+            ticker.cancel()
         if own_service:
             service.close()
 
@@ -68,6 +92,13 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.state.settings = settings
     app.state.service = service
     app.state.blobs = BlobStore(settings.blob_dir, settings.max_blob_bytes)
+    upload_policy = UploadPolicy(
+        settings.upload_window_seconds,
+        settings.upload_bytes_per_key_per_day,
+        settings.upload_bytes_per_key_total,
+        settings.upload_min_free_bytes,
+    )
+    app.state.upload_gate = UploadGate(service, app.state.blobs, upload_policy)
     install_error_handlers(app)
     app.include_router(entries.router)
     app.include_router(log.router)

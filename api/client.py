@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.entries import Entry
 from ledger.errors import HashMismatchError, IntegrityError
 from ledger.hashing import EntryHash
 from ledger.statements import SignedStatement
+from ledger.upload_auth import sign_upload
 
 __all__ = ["BiotrazaClient", "ClientError", "SubmitResult"]
 
@@ -66,9 +69,19 @@ class BiotrazaClient:
         """Close the connection pool."""
         self._http.close()
 
-    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        sign: Callable[[], dict[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         # Retrying a POST is safe here: submissions are idempotent by (actor, nonce).
+        # ``sign`` gives fresh headers per attempt (upload authorizations are single-use).
         for attempt in range(self._retries + 1):
+            if sign is not None:
+                kwargs["headers"] = {**kwargs.get("headers", {}), **sign()}
             try:
                 response = self._http.request(method, url, **kwargs)
             except httpx.TransportError:
@@ -108,11 +121,16 @@ class BiotrazaClient:
         )
         return SubmitResult(response.json(), created=response.status_code == 201)
 
-    def put_blob(self, data: bytes, sha256: str) -> dict[str, Any]:
-        """Upload an evidence file under its hash (idempotent: retrying is harmless)."""
+    def put_blob(self, data: bytes, sha256: str, signer: Ed25519PrivateKey) -> dict[str, Any]:
+        """Upload an evidence file under its hash (idempotent: retrying is harmless).
+
+        ``signer`` is a ledger key allowed to record evidence: each attempt carries a fresh
+        upload authorization it signs (see ``ledger.upload_auth``).
+        """
         response = self._request(
             "PUT",
             f"/api/v1/blobs/{sha256}",
+            sign=lambda: {"Authorization": sign_upload(signer, sha256, len(data))},
             content=data,
             headers={"Content-Type": "application/octet-stream"},
         )

@@ -1235,7 +1235,10 @@ def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
     _certification(plan)
     plan.steps.sort(key=lambda step: step.ts)  # stable: same-time steps keep their order
 
-    service = LedgerService.open(cfg.resolved_database_url)
+    # The demo runs the log too: it signs checkpoints as it grows and one over the whole.
+    service = LedgerService.open(
+        cfg.resolved_database_url, operator_key=keys.load(cfg.operator_key_name, secret)
+    )
     try:
         appended = 0
         for name, role in DEMO_ROLES:
@@ -1260,6 +1263,7 @@ def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
             appended += result.created
         labels, added = _labels(service, root, keys.load("label-issuer", secret), plan, port)
         appended += added
+        service.issue_checkpoint()
         return {
             "size": service.head().size,
             "appended": appended,

@@ -29,6 +29,13 @@ from ledger.errors import (
     UnknownKeyError,
 )
 from ledger.storage.blobs import BlobHashMismatchError, BlobTooLargeError
+from ledger.upload_auth import (
+    InsufficientStorageError,
+    UploadForbiddenError,
+    UploadQuotaError,
+    UploadRefusedError,
+    UploadUnauthorizedError,
+)
 from verifiers.errors import (
     EligibilityError,
     FindingsMismatchError,
@@ -53,6 +60,10 @@ class ErrorReport:
 
 # Most specific first: the first matching class decides the status.
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
+    (UploadUnauthorizedError, 401, "unauthorized"),
+    (UploadForbiddenError, 403, "forbidden"),
+    (UploadQuotaError, 429, "quota_exceeded"),
+    (InsufficientStorageError, 507, "insufficient_storage"),
     (BlobTooLargeError, 413, "request_too_large"),
     (BlobHashMismatchError, 422, "hash_mismatch"),
     (EncodingError, 400, "malformed_json"),
@@ -106,6 +117,8 @@ def _fields(exc: LedgerError) -> list[tuple[str, str]]:
         return [(exc.field, str(exc))]
     if isinstance(exc, NonceReplayError):
         return [("statement.nonce", str(exc))]
+    if isinstance(exc, UploadRefusedError):
+        return [(exc.field, str(exc))]
     return []
 
 

@@ -56,17 +56,24 @@ _ES: dict[str, str] = {
     "verdict.code": "Código del resultado: {status}",
     "verdict.checked_label": "Etiqueta verificada",
     # ----------------------------------------------------------------- scans
-    "scans.count": "Esta etiqueta se ha escaneado {scans} {times} desde {places} {place_word}.",
+    "scans.count": (
+        "Esta etiqueta se ha escaneado desde {devices} {device_word} en los últimos {days} "
+        "días, en {places} {place_word}."
+    ),
+    "scans.what": (
+        "Cada teléfono o navegador cuenta una vez, aunque recargue la página; no se cuentan "
+        "vistas previas de enlaces ni robots."
+    ),
     "scans.warning_title": "Atención: posible copia de la etiqueta",
     "scans.warning": (
-        "Esta etiqueta se ha escaneado {scans} veces desde {places} lugares; la etiqueta de "
-        "un {unit} auténtico normalmente se escanea unas pocas veces. Si la compró, pida al "
-        "vendedor el comprobante de origen."
+        "Esta etiqueta se ha escaneado desde {devices} dispositivos distintos en los últimos "
+        "{days} días y en {places} lugares; la etiqueta de un {unit} auténtico normalmente la "
+        "escanean unas pocas personas. Si la compró, pida al vendedor el comprobante de origen."
     ),
-    "scans.time_one": "vez",
-    "scans.time_many": "veces",
+    "scans.device_one": "dispositivo",
+    "scans.device_many": "dispositivos distintos",
     "scans.place_one": "lugar",
-    "scans.place_many": "lugares",
+    "scans.place_many": "lugares distintos",
     # ----------------------------------------------------------------- product and lot
     "section.product": "Producto",
     "field.product": "Producto",
@@ -164,17 +171,24 @@ _EN: dict[str, str] = {
     "verdict.label": "Verification result",
     "verdict.code": "Result code: {status}",
     "verdict.checked_label": "Label checked",
-    "scans.count": "This label has been scanned {scans} {times} from {places} {place_word}.",
+    "scans.count": (
+        "This label has been scanned from {devices} {device_word} in the last {days} days, "
+        "in {places} {place_word}."
+    ),
+    "scans.what": (
+        "Each phone or browser counts once, however often it reloads the page; link previews "
+        "and bots are not counted."
+    ),
     "scans.warning_title": "Caution: this label may have been copied",
     "scans.warning": (
-        "This label has been scanned {scans} times from {places} places; a genuine {unit}'s "
-        "label is usually scanned a few times. If you bought it, ask the seller for proof of "
-        "origin."
+        "This label has been scanned from {devices} different devices in the last {days} days "
+        "and in {places} places; a genuine {unit}'s label is usually scanned by a few people. "
+        "If you bought it, ask the seller for proof of origin."
     ),
-    "scans.time_one": "time",
-    "scans.time_many": "times",
+    "scans.device_one": "device",
+    "scans.device_many": "different devices",
     "scans.place_one": "place",
-    "scans.place_many": "places",
+    "scans.place_many": "different places",
     "section.product": "Product",
     "field.product": "Product",
     "field.form": "Form",

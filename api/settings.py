@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     operator_key_name: str = "operator"
     max_request_bytes: int = 128 * 1024
     max_blob_bytes: int = 25 * 1024 * 1024
+    upload_window_seconds: float = Field(default=300.0, gt=0)
+    upload_bytes_per_key_per_day: int = Field(default=1 << 30, ge=0)
+    upload_bytes_per_key_total: int = Field(default=20 << 30, ge=0)
+    upload_min_free_bytes: int = Field(default=1 << 30, ge=0)
+    checkpoint_every_entries: int = Field(default=256, ge=1)
+    checkpoint_max_age_seconds: float = Field(default=10.0, gt=0)
     host: str = "127.0.0.1"
     port: int = 8000
 

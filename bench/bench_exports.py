@@ -222,7 +222,7 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
                     load_ledger(url, built)
                     service = LedgerService.open(url, migrate=False, operator_key=keys.operator)
                     try:
-                        service.checkpoint()
+                        service.issue_checkpoint()
                         vkey = service.log_info().verifier_key
                         entries = len(collect_trail(service, export_lot).seqs)
                     finally:

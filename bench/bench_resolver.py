@@ -62,7 +62,11 @@ from bench.common import (
 MARKDOWN_MARKER = "bench-resolver"
 TARGET_RPS = 300.0
 PASSPHRASE = "bench-resolver-passphrase"  # noqa: S105 - a throw-away key store
-HEADERS = "Accept: text/html\r\nAccept-Language: es-MX,es;q=0.9\r\n"
+HEADERS = (
+    "Accept: text/html\r\nAccept-Language: es-MX,es;q=0.9\r\n"
+    # A phone's browser: requests without a User-Agent (or a library's) are not counted scans.
+    "User-Agent: Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131 Mobile\r\n"
+)
 
 
 # --------------------------------------------------------------------------- the ledger

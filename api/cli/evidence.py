@@ -48,13 +48,18 @@ def local_blobs(cfg: Settings) -> BlobStore:
     return BlobStore(cfg.blob_dir, cfg.max_blob_bytes)
 
 
-def upload(cfg: Settings, path: Path, server: str | None) -> dict[str, Any]:
-    """Store one file (locally or on ``server``); its attachment record for an entry."""
+def upload(
+    cfg: Settings, path: Path, server: str | None, signer: str | None = None
+) -> dict[str, Any]:
+    """Store one file (locally or on ``server``, authorized by the stored key ``signer``); its
+    attachment record for an entry."""
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if server:
+        if not signer:
+            raise ValueError("--signer: uploading to a server needs a ledger key to sign with")
         with BiotrazaClient(server) as client:
-            client.put_blob(data, digest)
+            client.put_blob(data, digest, load_key(cfg, signer))
     else:
         local_blobs(cfg).put_bytes(data, digest)
     media_type = mimetypes.guess_type(path.name)[0]
@@ -92,7 +97,7 @@ def evidence_record(
         kind, sep, subject_id = subject.partition(":")
         if not sep or not subject_id:
             raise ValueError("--subject must be KIND:ID, e.g. plot:pl-1")
-        attachments = [upload(cfg, path, server) for path in attach]
+        attachments = [upload(cfg, path, server, signer) for path in attach]
         body = {
             "evidence_id": evidence_id,
             "subject_kind": kind,
@@ -122,12 +127,19 @@ def evidence_show(evidence_id: str) -> None:
 
 
 @blob_app.command("put")
-def blob_put(files: list[Path], server: ServerOpt = None) -> None:
+def blob_put(
+    files: list[Path],
+    server: ServerOpt = None,
+    signer: Annotated[
+        str | None,
+        typer.Option(help="With --server: stored key (association or certifier) to authorize."),
+    ] = None,
+) -> None:
     """Store files by SHA-256 and print each hash (for an entry's attachments)."""
     cfg = settings()
     with cli_errors():
         for path in files:
-            record = upload(cfg, path, server)
+            record = upload(cfg, path, server, signer)
             out.print(f"{record['sha256']}  {path}", highlight=False)
 
 

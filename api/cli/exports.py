@@ -43,10 +43,12 @@ def export_trail(
 ) -> None:
     """Export a lot's chain of custody for auditors (streams; shows progress)."""
     cfg = settings()
-    # With the operator key at hand, a bundle can sign the checkpoint its trail needs.
+    # With the operator key at hand, the operator's CLI signs the checkpoint a bundle needs.
     signer = bool(cfg.key_passphrase) and keystore(cfg).exists(cfg.operator_key_name)
     with cli_errors(), opened_service(cfg, with_operator=signer) as service, progress() as bar:
         chosen = export_format(fmt)
+        if service.checkpointer is not None:
+            service.checkpointer.tick()  # the operator's own command: cover the newest entries
         task = bar.add_task(f"export {chosen.name}", total=None)
 
         def report(done: int, total: int | None) -> None:

@@ -180,7 +180,7 @@ def checkpoint(
     with cli_errors():
         service = open_service(cfg, with_operator=True)
         try:
-            note = service.checkpoint().note
+            note = service.issue_checkpoint().note
         finally:
             service.close()
         if output is not None:

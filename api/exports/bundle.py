@@ -34,23 +34,24 @@ BATCH = 1000
 
 
 def _covering_checkpoint(service: LedgerService, trail: Trail) -> StoredCheckpoint:
-    """The latest checkpoint if it covers the trail, else a new one (operator key needed).
+    """The latest checkpoint, if it covers the trail. Never signs one: an export is a read,
+    and checkpoints are signed by the operator on growth and on a schedule
+    (``api.services.checkpointer``), so a refused export succeeds a few seconds later.
 
     Raises:
-        ExportError: no checkpoint covers the trail and this process cannot sign one.
+        ExportError: no checkpoint covers the trail yet.
     """
     needed = trail.seqs[-1] + 1
     latest = service.store.latest_checkpoint()
     if latest is not None and latest.tree_size >= needed:
         return latest
-    if service.operator_key is None:
-        have = f"the latest covers {latest.tree_size} entries" if latest else "none was issued"
-        raise ExportError(
-            f"no signed checkpoint covers entry {needed - 1} of the trail ({have}); run "
-            "`biotraza checkpoint` with the operator key, then export again",
-            field="checkpoint",
-        )
-    return service.checkpoint()
+    have = f"the latest covers {latest.tree_size} entries" if latest else "none was issued"
+    raise ExportError(
+        f"no signed checkpoint covers entry {needed - 1} of the trail yet ({have}); the log "
+        "operator signs one within seconds of an append (or run `biotraza checkpoint`), "
+        "then export again",
+        field="checkpoint",
+    )
 
 
 def _proof_plan(seqs: list[int], size: int) -> Callable[[NodeReader], object]:

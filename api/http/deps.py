@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.services.ledger import LedgerService
+from api.services.uploads import UploadGate
 from api.settings import Settings
 from ledger.storage.blobs import BlobStore
 
-__all__ = ["BlobsDep", "ServiceDep", "SettingsDep"]
+__all__ = ["BlobsDep", "ServiceDep", "SettingsDep", "UploadGateDep"]
 
 
 def _service(request: Request) -> LedgerService:
@@ -28,6 +29,12 @@ def _blobs(request: Request) -> BlobStore:
     return blobs
 
 
+def _upload_gate(request: Request) -> UploadGate:
+    gate: UploadGate = request.app.state.upload_gate
+    return gate
+
+
 ServiceDep = Annotated[LedgerService, Depends(_service)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 BlobsDep = Annotated[BlobStore, Depends(_blobs)]
+UploadGateDep = Annotated[UploadGate, Depends(_upload_gate)]

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_report import describe
 from ledger.errors import LedgerError
+from ledger.upload_auth import SCHEME, UploadQuotaError, UploadUnauthorizedError
 
 __all__ = ["RequestTooLargeError", "error_body", "install_error_handlers"]
 
@@ -49,8 +50,20 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)  # noqa: S101 - registered for LedgerError only
     report = describe(exc)
     return JSONResponse(
-        error_body(report.code, report.message, report.fields), status_code=report.status
+        error_body(report.code, report.message, report.fields),
+        status_code=report.status,
+        headers=_headers(exc),
     )
+
+
+def _headers(exc: LedgerError) -> dict[str, str]:
+    """What a refused upload tells the client beyond the body: how to authenticate (401) and
+    when its daily quota resets (429)."""
+    if isinstance(exc, UploadUnauthorizedError):
+        return {"WWW-Authenticate": SCHEME}
+    if isinstance(exc, UploadQuotaError) and exc.retry_after is not None:
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -61,7 +61,8 @@ def init_ledger(
         if created
     ]
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    service = LedgerService.open(cfg.resolved_database_url)
+    # Holding the operator key, the genesis append also signs the log's first checkpoint.
+    service = LedgerService.open(cfg.resolved_database_url, operator_key=operator)
     try:
         created = not service.head().size
         if created:

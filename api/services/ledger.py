@@ -6,14 +6,16 @@ in ``ledger``, request parsing lives in the routes and the CLI.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine
 
+from api.services.checkpointer import Checkpointer, CheckpointPolicy
 from labels.issuance import label_entry_types
 from ledger import Registry, core_registry
 from ledger.chain import AppendResult, ChainVerification, append, verify_stored_leaves
@@ -38,11 +40,12 @@ from ledger.transparency import (
     check_checkpoints,
     consistency_document,
     inclusion_document,
-    issue_checkpoint,
 )
 from ledger.trust import genesis_info
 from verifiers.certification import certification_entry_types
 from verifiers.epcis.capture import capture_entry_types
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["PARALLEL_VERIFY_THRESHOLD", "LedgerService", "LogInfo", "full_registry"]
 
@@ -81,6 +84,8 @@ class LedgerService:
     store: SqlLedgerStore
     registry: Registry
     operator_key: Ed25519PrivateKey | None = None
+    checkpoint_policy: CheckpointPolicy = field(default_factory=CheckpointPolicy)
+    _checkpointer: Checkpointer | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(
@@ -89,6 +94,7 @@ class LedgerService:
         *,
         migrate: bool = True,
         operator_key: Ed25519PrivateKey | None = None,
+        checkpoint_policy: CheckpointPolicy | None = None,
     ) -> LedgerService:
         """Connect (and by default migrate) the database at ``database_url``."""
         engine = create_ledger_engine(database_url)
@@ -99,11 +105,24 @@ class LedgerService:
             store=SqlLedgerStore(engine),
             registry=full_registry(),
             operator_key=operator_key,
+            checkpoint_policy=checkpoint_policy or CheckpointPolicy(),
         )
 
     def submit(self, signed: SignedStatement) -> AppendResult:
-        """Append a signed statement (idempotent on retry)."""
-        return append(self.store, self.registry, signed)
+        """Append a signed statement (idempotent on retry); then, in the operator's process,
+        sign a checkpoint if one is due (``api.services.checkpointer``)."""
+        result = append(self.store, self.registry, signed)
+        checkpointer = self.checkpointer
+        if checkpointer is not None and result.created:
+            try:
+                checkpointer.after_append(result.entry.seq + 1)
+            except Exception:
+                # The entry is committed and acknowledged whatever happens here; the
+                # scheduled tick signs the checkpoint on its next run.
+                logger.exception(
+                    "could not sign a checkpoint after appending entry %s", result.entry.seq
+                )
+        return result
 
     def head(self) -> Head:
         """The current chain head."""
@@ -145,19 +164,44 @@ class LedgerService:
             verifier_key=verifier_key_string(origin, public),
         )
 
-    def checkpoint(self) -> StoredCheckpoint:
-        """A signed checkpoint of the current tree: issued now if this process holds the
-        operator key, otherwise the latest one kept.
+    @property
+    def checkpointer(self) -> Checkpointer | None:
+        """Who signs checkpoints here: ``None`` unless this process holds the operator key."""
+        if self.operator_key is None:
+            return None
+        if self._checkpointer is None:
+            self._checkpointer = Checkpointer(
+                self.store,
+                lambda: self.log_info().origin,
+                self.operator_key,
+                self.checkpoint_policy,
+            )
+        return self._checkpointer
+
+    def latest_checkpoint(self) -> StoredCheckpoint:
+        """The latest signed checkpoint kept: what readers get. Never signs anything.
 
         Raises:
-            CheckpointError: no operator key here and no checkpoint kept yet.
+            CheckpointError: none was issued yet.
         """
-        if self.operator_key is not None:
-            return issue_checkpoint(self.store, self.log_info().origin, self.operator_key)
         latest = self.store.latest_checkpoint()
         if latest is None:
-            raise CheckpointError("no checkpoint issued yet and no operator key to sign one")
+            raise CheckpointError(
+                "no checkpoint issued yet: the log operator signs one after the next append "
+                "(or run `biotraza checkpoint`)"
+            )
         return latest
+
+    def issue_checkpoint(self) -> StoredCheckpoint:
+        """Sign a checkpoint of the current tree now (the operator's CLI and scheduler).
+
+        Raises:
+            CheckpointError: this process does not hold the operator key.
+        """
+        checkpointer = self.checkpointer
+        if checkpointer is None:
+            raise CheckpointError("this process has no operator key to sign a checkpoint")
+        return checkpointer.issue()
 
     def inclusion(self, seq: int, tree_size: int | None = None) -> InclusionProofDocument:
         """Inclusion proof of entry ``seq`` (in the current tree by default)."""

@@ -2,6 +2,10 @@
 upload-and-learn-the-hash, download and HEAD, and every refusal as a JSON error naming the
 field: wrong hash (422), too large (413), unknown file (404), malformed name (400). The
 evidence document reports, per attachment, whether the server holds the file.
+
+Uploads carry an authorization signed by a ledger key (issue 15 item 12a); the refusals of
+anonymous, unknown, revoked, replayed, stale and over-quota uploads are in
+``test_blob_upload_auth.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
-from tests.supply_factories import SupplyWorld
+from ledger.upload_auth import sign_upload
+from tests.supply_factories import SupplyWorld, org_key
 
 REPORT = b"%PDF-1.7\n" + b"analisis de humedad 17.8 %\n" * 500
 DIGEST = hashlib.sha256(REPORT).hexdigest()
@@ -32,13 +37,30 @@ def service(db_url: str) -> Iterator[LedgerService]:
 
 
 @pytest.fixture
-def client(service: LedgerService, tmp_path: Path) -> TestClient:
-    settings = Settings(data_dir=tmp_path, database_url="sqlite:///unused", max_blob_bytes=64_000)
+def world(service: LedgerService) -> SupplyWorld:
+    return SupplyWorld(service.store, full_registry(), ["coop-a"])
+
+
+@pytest.fixture
+def client(service: LedgerService, world: SupplyWorld, tmp_path: Path) -> TestClient:
+    del world  # registers coop-a, whose key authorizes the uploads below
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="sqlite:///unused",
+        max_blob_bytes=64_000,
+        upload_min_free_bytes=0,
+    )
     return TestClient(create_app(settings, service))
 
 
+def signed(data: bytes, sha256: str | None = None) -> dict[str, str]:
+    """Headers of an upload of ``data`` authorized by coop-a's key."""
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    return {"Authorization": sign_upload(org_key("coop-a"), digest, len(data))}
+
+
 def test_put_get_head_roundtrip(client: TestClient, tmp_path: Path) -> None:
-    first = client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT)
+    first = client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT, headers=signed(REPORT))
     assert first.status_code == 201, first.text
     assert first.json() == {
         "sha256": DIGEST,
@@ -46,7 +68,7 @@ def test_put_get_head_roundtrip(client: TestClient, tmp_path: Path) -> None:
         "created": True,
         "url": f"/api/v1/blobs/{DIGEST}",
     }
-    again = client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT)
+    again = client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT, headers=signed(REPORT))
     assert again.status_code == 200 and again.json()["created"] is False
     got = client.get(f"/api/v1/blobs/{DIGEST}")
     assert got.status_code == 200 and got.content == REPORT
@@ -57,13 +79,13 @@ def test_put_get_head_roundtrip(client: TestClient, tmp_path: Path) -> None:
 
 
 def test_post_answers_the_hash(client: TestClient) -> None:
-    response = client.post("/api/v1/blobs", content=REPORT)
+    response = client.post("/api/v1/blobs", content=REPORT, headers=signed(REPORT))
     assert response.status_code == 201 and response.json()["sha256"] == DIGEST
 
 
 def test_wrong_hash_is_422_and_nothing_is_stored(client: TestClient) -> None:
     other = hashlib.sha256(b"other").hexdigest()
-    response = client.put(f"/api/v1/blobs/{other}", content=REPORT)
+    response = client.put(f"/api/v1/blobs/{other}", content=REPORT, headers=signed(REPORT, other))
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "hash_mismatch"
@@ -74,7 +96,7 @@ def test_wrong_hash_is_422_and_nothing_is_stored(client: TestClient) -> None:
 
 def test_too_large_is_413(client: TestClient) -> None:
     big = b"x" * 64_001
-    response = client.post("/api/v1/blobs", content=big)
+    response = client.post("/api/v1/blobs", content=big, headers=signed(big))
     assert response.status_code == 413, response.text
     assert response.json()["error"]["code"] == "request_too_large"
     assert response.json()["error"]["fields"][0]["field"] == "body"
@@ -89,15 +111,14 @@ def test_unknown_and_malformed_names(client: TestClient) -> None:
         response = client.get(f"/api/v1/blobs/{bad}")
         assert response.status_code in (400, 404), response.text
         assert "error" in response.json()
-    malformed = client.put(f"/api/v1/blobs/{DIGEST.upper()}", content=REPORT)
+    malformed = client.put(
+        f"/api/v1/blobs/{DIGEST.upper()}", content=REPORT, headers=signed(REPORT)
+    )
     assert malformed.status_code == 400
     assert malformed.json()["error"]["fields"][0]["field"] == "path.sha256"
 
 
-def test_evidence_document_marks_attachments_stored(
-    client: TestClient, service: LedgerService
-) -> None:
-    world = SupplyWorld(service.store, full_registry(), ["coop-a"])
+def test_evidence_document_marks_attachments_stored(client: TestClient, world: SupplyWorld) -> None:
     world.producer("coop-a", "p-1")
     world.plot("coop-a", "pl-1", "p-1")
     absent = hashlib.sha256(b"photo never uploaded").hexdigest()
@@ -118,7 +139,10 @@ def test_evidence_document_marks_attachments_stored(
             ],
         },
     )
-    assert client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT).status_code == 201
+    assert (
+        client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT, headers=signed(REPORT)).status_code
+        == 201
+    )
     doc = client.get("/api/v1/evidence/ev-moisture").json()
     stored = {a["name"]: (a["stored"], a["url"]) for a in doc["attachments"]}
     assert stored == {

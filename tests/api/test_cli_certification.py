@@ -195,6 +195,8 @@ def test_refusals_are_one_line_and_change_nothing(env: dict[str, str], tmp_path:
             "expected KEY=VALUE",
         ),  # fmt: skip
         (("blob", "get", "ABC", "--out", str(tmp_path / "x")), "64 lowercase hex"),
+        # Uploads to a server are signed by a ledger key: without one, refused before sending.
+        (("blob", "put", __file__, "--server", "http://127.0.0.1:1"), "--signer"),
     ]
     for args, message in failures:
         result = run(env, *args)

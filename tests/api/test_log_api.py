@@ -30,6 +30,7 @@ def service(db_url: str) -> Iterator[LedgerService]:
         svc.submit(make_genesis(make_key("root"), make_key("operator")))
         for i in range(9):
             svc.submit(make_key_added(make_key("root"), make_key(f"k{i}"), name=f"k{i}"))
+        svc.issue_checkpoint()  # what the operator's schedule does a few seconds later
         yield svc
     finally:
         svc.close()
@@ -56,10 +57,11 @@ def test_checkpoint_is_a_signed_note_over_the_current_root(client: TestClient) -
     assert response.headers["content-type"].startswith("text/plain")
     checkpoint = verify_checkpoint(response.text, ORIGIN, make_key("operator").public_key())
     assert checkpoint.tree_size == 10
-    # The same size gives the same kept checkpoint; the list keeps it.
+    # Reading again gives the same kept checkpoint; the list keeps it (after genesis's own).
     assert client.get("/api/v1/checkpoint").text == response.text
     kept = client.get("/api/v1/checkpoints").json()
-    assert kept["count"] == 1 and kept["data"][0]["note"] == response.text
+    assert [c["tree_size"] for c in kept["data"]] == [1, 10]
+    assert kept["data"][-1]["note"] == response.text
 
 
 def test_inclusion_proofs_verify_for_every_entry_and_size(client: TestClient) -> None:
@@ -113,6 +115,7 @@ def test_proof_documents_verify_offline_against_signed_checkpoints(
 ) -> None:
     old_note = client.get("/api/v1/checkpoint").text
     service.submit(make_key_added(make_key("root"), make_key("late"), name="late"))
+    service.issue_checkpoint()
     new_note = client.get("/api/v1/checkpoint").text
     operator = make_key("operator").public_key()
     inc = InclusionProofDocument.model_validate(
@@ -164,8 +167,21 @@ def test_without_operator_key_the_server_serves_the_latest_kept(
     settings = Settings(data_dir=tmp_path, database_url="sqlite:///unused")
     reader = LedgerService(service.engine, service.store, service.registry, operator_key=None)
     client = TestClient(create_app(settings, reader))
-    missing = client.get("/api/v1/checkpoint")
-    assert missing.status_code == 404
-    assert missing.json()["error"]["code"] == "no_checkpoint"
-    issued = service.checkpoint().note
+    kept = client.get("/api/v1/checkpoint").text
+    service.submit(make_key_added(make_key("root"), make_key("late"), name="late"))
+    assert client.get("/api/v1/checkpoint").text == kept
+    issued = service.issue_checkpoint().note  # the operator signs one elsewhere
+    assert issued != kept
     assert client.get("/api/v1/checkpoint").text == issued
+
+
+def test_before_any_checkpoint_the_server_answers_404_json(db_url: str, tmp_path: Path) -> None:
+    keyless = LedgerService.open(db_url)
+    try:
+        keyless.submit(make_genesis(make_key("root"), make_key("operator")))
+        client = TestClient(create_app(Settings(data_dir=tmp_path), keyless))
+        missing = client.get("/api/v1/checkpoint")
+        assert missing.status_code == 404
+        assert missing.json()["error"]["code"] == "no_checkpoint"
+    finally:
+        keyless.close()

@@ -7,8 +7,12 @@ What each group proves:
   ``StrictUndefined``, so a missing key fails a test instead of showing a raw key).
 * Negotiation: ``?lang=`` beats ``Accept-Language``, which beats the Spanish default; JSON only
   when preferred to HTML; malformed headers are ignored, never an error.
-* Scan store (SQLite and PostgreSQL): tallies, distinct places, the log, monthly salts that
-  delete their predecessors; the migration creates no append-only trigger on those tables.
+* Scan store (SQLite and PostgreSQL): tallies, distinct places, distinct devices within the
+  window, the log, monthly salts that delete their predecessors; the migration creates no
+  append-only trigger on those tables.
+* Scan counting resists repetition (issue 15 item 12c): 37 GETs from one client are one
+  device and raise no warning; many distinct devices do; prefetches, link previews and bots
+  are not counted; the page says what it counts, in both languages.
 * Place privacy: /24 and /48 prefixes, IPv4-mapped IPv6, no raw address in any stored row.
 * Lot pages and index on the demo ledger (HTML both languages, JSON, 404 both ways).
 * The resolver on the demo ledger: genuine, revoked, foreign host, unknown key, bad
@@ -39,10 +43,13 @@ from api.settings import Settings
 from api.web.cache import TreeSizeCache
 from api.web.negotiation import choose_language, parse_weighted, wants_json
 from api.web.scans import (
+    DEVICES_PER_UNIT,
     PLACE_SLACK,
-    SCANS_PER_UNIT,
+    WINDOW_DAYS,
+    device_of,
     is_anomalous,
     network_prefix,
+    not_a_scan,
     place_of,
 )
 from ledger.keystore import KeyStore
@@ -207,20 +214,61 @@ def test_places_are_keyed_hashes_of_the_prefix() -> None:
 
 
 @pytest.mark.parametrize(
-    ("scans", "places", "units", "flagged"),
+    ("devices", "places", "units", "flagged"),
     [
         (1, 1, 1, False),
-        (SCANS_PER_UNIT, 1 + PLACE_SLACK, 1, False),
-        (SCANS_PER_UNIT + 1, 1, 1, True),
+        (DEVICES_PER_UNIT, 1 + PLACE_SLACK, 1, False),
+        (DEVICES_PER_UNIT + 1, 1, 1, True),
         (2, 2 + PLACE_SLACK, 1, True),
-        (SCANS_PER_UNIT * 6, 6 + PLACE_SLACK, 6, False),
-        (SCANS_PER_UNIT * 6 + 1, 2, 6, True),
+        (DEVICES_PER_UNIT * 6, 6 + PLACE_SLACK, 6, False),
+        (DEVICES_PER_UNIT * 6 + 1, 2, 6, True),
         (5, 7 + PLACE_SLACK, 6, True),
         (1, 1, 0, False),
     ],
 )
-def test_anomaly_heuristic(scans: int, places: int, units: int, flagged: bool) -> None:
-    assert is_anomalous(scans, places, units) is flagged
+def test_anomaly_heuristic(devices: int, places: int, units: int, flagged: bool) -> None:
+    assert is_anomalous(devices, places, units) is flagged
+
+
+def test_devices_are_keyed_hashes_of_address_and_agent() -> None:
+    salt = b"s" * 32
+    phone = device_of(salt, "203.0.113.7", "Mozilla/5.0 (Linux; Android 14)")
+    assert re.fullmatch(r"[0-9a-f]{32}", phone) and "203" not in phone
+    assert device_of(salt, "203.0.113.7", "Mozilla/5.0 (Linux; Android 14)") == phone
+    assert device_of(salt, "203.0.113.8", "Mozilla/5.0 (Linux; Android 14)") != phone
+    assert device_of(salt, "203.0.113.7", "Mozilla/5.0 (iPhone)") != phone
+    assert device_of(b"t" * 32, "203.0.113.7", "Mozilla/5.0 (Linux; Android 14)") != phone
+    assert device_of(salt, "203.0.113.7", "x") != place_of(salt, "203.0.113.7")
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "counted"),
+    [
+        ("GET", {"user-agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131"}, True),
+        ("HEAD", {"user-agent": "Mozilla/5.0"}, False),
+        ("GET", {"user-agent": "Mozilla/5.0", "purpose": "prefetch"}, False),
+        ("GET", {"user-agent": "Mozilla/5.0", "sec-purpose": "prefetch;prerender"}, False),
+        ("GET", {"user-agent": "Mozilla/5.0", "x-moz": "prefetch"}, False),
+        ("GET", {"user-agent": "Mozilla/5.0", "x-purpose": "preview"}, False),
+        ("GET", {"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}, False),
+        ("GET", {"user-agent": "WhatsApp/2.23.20.0"}, False),
+        ("GET", {"user-agent": "facebookexternalhit/1.1"}, False),
+        ("GET", {"user-agent": "Mozilla/5.0 (compatible; bingbot/2.0)"}, False),
+        ("GET", {"user-agent": "TelegramBot (like TwitterBot)"}, False),
+        (
+            "GET",
+            {"user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"},
+            False,
+        ),
+        ("GET", {"user-agent": "curl/8.5.0"}, False),
+        ("GET", {"user-agent": "python-httpx/0.27.0"}, False),
+        # A phone brand with "bot" in its name is a person.
+        ("GET", {"user-agent": "Mozilla/5.0 (Linux; Android 11; CUBOT X30) Chrome/131"}, True),
+        ("GET", {}, False),
+    ],
+)
+def test_what_is_not_a_scan(method: str, headers: dict[str, str], counted: bool) -> None:
+    assert (not_a_scan(method, headers) is None) is counted
 
 
 # --------------------------------------------------------------------------- scan store
@@ -266,6 +314,25 @@ def test_scan_store_tallies_scans_and_places(scan_store: ScanStore) -> None:
     scan_store.record([])  # nothing to do, no error
 
 
+def test_scan_store_counts_distinct_devices_in_the_window(scan_store: ScanStore) -> None:
+    scan_store.record(
+        [
+            Scan(7, "", "2026-10-01T10:00:00Z", "p1", "old-phone"),
+            Scan(7, "", "2026-11-01T10:00:00Z", "p1", "d1"),
+            *[Scan(7, "", f"2026-11-01T10:00:{i:02d}Z", "p1", "d2") for i in range(37)],
+            Scan(7, "", "2026-11-02T10:00:00Z", "p2", "d3"),
+            Scan(7, "5", "2026-11-02T10:00:00Z", "p2", "d4"),
+            Scan(7, "", "2026-11-02T11:00:00Z", "p2"),  # no device told apart: not tallied
+        ]
+    )
+    totals = scan_store.totals(7, "", "p1", "d2", since="2026-10-15T00:00:00Z")
+    assert (totals.scans, totals.places, totals.devices) == (41, 2, 3)
+    assert totals.device_seen is True
+    assert scan_store.totals(7, "", None, "old-phone", "2026-10-15T00:00:00Z").device_seen is False
+    assert scan_store.totals(7, "").devices == 4  # no window: every device ever
+    assert scan_store.totals(7, "5").devices == 1
+
+
 def test_scan_salts_rotate_monthly_and_forget_the_old(scan_store: ScanStore) -> None:
     october = scan_store.salt("2026-10", "2026-10-02T00:00:00Z")
     assert len(october) == 32
@@ -279,6 +346,7 @@ def test_scan_tables_are_not_append_only(scan_store: ScanStore) -> None:
     scan_store.record([Scan(3, "", "2026-11-01T10:00:00Z", "p1")])
     with scan_store.engine.begin() as conn:
         conn.execute(text("UPDATE label_scan_places SET scans = scans + 1"))
+        conn.execute(text("UPDATE label_scan_devices SET scans = scans + 1"))
         conn.execute(text("DELETE FROM label_scans"))
     assert scan_store.totals(3).scans == 2
     assert scan_store.scan_log(3) == []
@@ -625,8 +693,14 @@ def test_scans_are_counted_per_label_and_place(
     stored = ScanStore(service.engine).scan_log(seq)
     assert len(stored) == again["scans"]
     assert all(re.fullmatch(r"[0-9a-f]{32}", scan.place) for scan in stored)
-    page = _get(client, label, {**HTML, **EN})
-    assert f"scanned {again['scans'] + 1} times from" in _visible(page.text)
+    assert again["devices"] == first["devices"] == 1  # one client, however often
+    assert again["window_days"] == WINDOW_DAYS and again["counted"] is True
+    page = _visible(_get(client, label, {**HTML, **EN}).text)
+    assert f"scanned from 1 device in the last {WINDOW_DAYS} days" in page
+    assert "Each phone or browser counts once" in page
+    spanish = _visible(_get(client, label, {**HTML, **ES}).text)
+    assert f"se ha escaneado desde 1 dispositivo en los últimos {WINDOW_DAYS} días" in spanish
+    assert "no se cuentan vistas previas de enlaces ni robots" in spanish
 
 
 def _scan_app(db_url: str, tmp_path: Path) -> tuple[dict[str, Any], LedgerService, Any]:
@@ -653,12 +727,15 @@ def test_anomaly_flag_on_both_engines(db_url: str, tmp_path: Path) -> None:
         with TestClient(app, client=(places[0], 40001)) as same_network:
             warned = _get(same_network, label, {**HTML, **EN})
         body = _visible(warned.text)
-        assert f"scanned {len(places) + 1} times from {len(places)} places" in body
-        assert "a genuine sack's label is usually scanned a few times" in body
+        assert (
+            f"scanned from {len(places)} different devices in the last {WINDOW_DAYS} days "
+            f"and in {len(places)} places"
+        ) in body
+        assert "a genuine sack's label is usually scanned by a few people" in body
         assert "Genuine label" in body  # a warning, never a verdict
         with TestClient(app, client=(places[1], 1)) as again:
             spanish = _visible(_get(again, label, {**HTML, **ES}).text)
-        assert "la etiqueta de un costal auténtico normalmente se escanea" in spanish
+        assert "la etiqueta de un costal auténtico normalmente la escanean unas pocas" in spanish
         totals = ScanStore(service.engine).totals(seq)
         assert (totals.scans, totals.places) == (len(places) + 2, len(places))
         with service.engine.connect() as conn:
@@ -669,18 +746,45 @@ def test_anomaly_flag_on_both_engines(db_url: str, tmp_path: Path) -> None:
         service.close()
 
 
-def test_a_label_scanned_too_often_from_one_place_is_flagged(db_url: str, tmp_path: Path) -> None:
+def test_repeated_requests_prefetches_and_bots_do_not_make_a_label_look_copied(
+    db_url: str, tmp_path: Path
+) -> None:
     found, service, app = _scan_app(db_url, tmp_path)
+    phone = {"user-agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131 Mobile", **JSON}
     try:
-        _seq, label = _label(found["honey"])  # drum 1: a serial, one unit
+        seq, label = _label(found["honey"])  # drum 1: a serial, one unit
+        serial = _label_serial(label)
         with TestClient(app, client=("203.0.113.9", 5000)) as shop:
-            flags = [
-                _get(shop, label, JSON).json()["scans"]["anomalous"]
-                for _ in range(SCANS_PER_UNIT + 1)
-            ]
-        assert flags == [False] * SCANS_PER_UNIT + [True]
+            reports = [_get(shop, label, phone).json()["scans"] for _ in range(37)]
+            # Prefetchers, link previews, crawlers, HEAD: answered, never counted.
+            for headers in (
+                {**phone, "sec-purpose": "prefetch"},
+                {**phone, "purpose": "prefetch"},
+                {**JSON, "user-agent": "WhatsApp/2.23.20.0"},
+                {**JSON, "user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"},
+            ):
+                answer = _get(shop, label, headers).json()["scans"]
+                assert answer["counted"] is False and answer["anomalous"] is False
+            assert shop.head(urlsplit(label).path).status_code == 405
+        assert [r["scans"] for r in reports] == list(range(1, 38))
+        assert {r["devices"] for r in reports} == {1}
+        assert not any(r["anomalous"] for r in reports)  # 37 reloads are one buyer
+        totals = ScanStore(service.engine).totals(seq, serial)
+        assert (totals.scans, totals.devices) == (37, 1)
+        # Many distinct phones on one network (a market stall) do trip the warning.
+        flags = []
+        for n in range(DEVICES_PER_UNIT + 1):
+            with TestClient(app, client=(f"198.51.100.{n + 1}", 6000)) as stall:
+                flags.append(_get(stall, label, phone).json()["scans"]["anomalous"])
+        assert flags == [False] * (DEVICES_PER_UNIT - 1) + [True, True]
     finally:
         service.close()
+
+
+def _label_serial(label: str) -> str:
+    """The unit serial in a label URL (``/21/<serial>``), or ``""``."""
+    path = urlsplit(label).path
+    return path.split("/21/", 1)[1] if "/21/" in path else ""
 
 
 def test_ineligible_lot_page_gives_one_readable_reason_per_line(client: TestClient) -> None:

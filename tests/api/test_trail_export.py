@@ -191,6 +191,7 @@ def test_bundle_verifies_and_holds_no_personal_data(
     world: tuple[LedgerService, SupplyWorld], tmp_path: Path
 ) -> None:
     service, _w = world
+    service.issue_checkpoint()  # the operator's schedule covers the newest entries
     client = TestClient(create_app(Settings(data_dir=tmp_path), service))
     response = client.get("/api/v1/lots/h-1/trail")
     assert response.status_code == 200, response.text
@@ -206,10 +207,15 @@ def test_bundle_verifies_and_holds_no_personal_data(
     assert NAME not in csv_text and CURP not in csv_text
 
 
-def test_checkpoint_is_reused_or_refused_without_the_key(
+def test_checkpoint_is_reused_or_refused_until_one_covers(
     world: tuple[LedgerService, SupplyWorld], db_url: str, tmp_path: Path
 ) -> None:
     service, _w = world
+    # Even the operator's own server signs nothing for a reader's export.
+    kept = service.store.checkpoints()
+    own = TestClient(create_app(Settings(data_dir=tmp_path), service))
+    assert own.get("/api/v1/lots/bl/trail").status_code == 422
+    assert service.store.checkpoints() == kept
     keyless = LedgerService.open(db_url, migrate=False)
     try:
         client = TestClient(create_app(Settings(data_dir=tmp_path), keyless))
@@ -220,7 +226,7 @@ def test_checkpoint_is_reused_or_refused_without_the_key(
         assert error["fields"][0]["field"] == "checkpoint"
         assert "biotraza checkpoint" in error["message"]
 
-        issued = service.checkpoint()  # the operator signs one elsewhere
+        issued = service.issue_checkpoint()  # the operator signs one elsewhere
         first = client.get("/api/v1/lots/bl/trail").content
         assert client.get("/api/v1/lots/bl/trail").content == first
         assert json.loads(first)["checkpoint"] == issued.note

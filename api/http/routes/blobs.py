@@ -5,6 +5,10 @@ way: the client knows the hash it will put in the `evidence.recorded` entry, and
 upload is harmless). `POST /api/v1/blobs` stores a body and tells you its hash.
 `GET`/`HEAD /api/v1/blobs/{sha256}` serve the file, immutable and checked against its name.
 Bodies are streamed to disk, never held whole in memory, and refused past the size limit.
+
+Uploads write to the server's disk, so they need an ``Authorization: Biotraza-Upload …``
+header signed by a ledger key allowed to record evidence, and count against that key's quota
+(``api.services.uploads``); the header is checked before any of the body is read.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from api.http.deps import BlobsDep
+from api.http.deps import BlobsDep, UploadGateDep
+from api.services.uploads import UploadGate
 from ledger.storage.blobs import BlobInfo, BlobStore, BlobTooLargeError
 
 __all__ = ["router"]
@@ -29,14 +35,32 @@ DigestPath = Annotated[
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-async def _store(request: Request, blobs: BlobStore, expected: str | None) -> BlobInfo:
+_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid upload authorization (missing, stale, replayed, bad)."},
+    403: {"description": "The key is unknown, revoked, or may not record evidence."},
+    413: {"description": "The file is over the size limit."},
+    429: {"description": "The key is over its upload quota."},
+    507: {"description": "The server is short of disk space."},
+}
+
+
+async def _store(
+    request: Request, blobs: BlobStore, gate: UploadGate, expected: str | None
+) -> BlobInfo:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > blobs.max_bytes:
         raise BlobTooLargeError(blobs.max_bytes)
-    with blobs.writer(expected) as writer:
-        async for chunk in request.stream():
-            writer.write(chunk)
-        return writer.commit()
+    auth = await run_in_threadpool(gate.admit, request.headers.get("authorization"), expected)
+    info: BlobInfo | None = None
+    try:
+        # The authorization names the hash: content that hashes to anything else is refused.
+        with blobs.writer(auth.sha256) as writer:
+            async for chunk in request.stream():
+                writer.write(chunk)
+            info = writer.commit()
+        return info
+    finally:
+        await run_in_threadpool(gate.settle, auth, info)
 
 
 def _stored(info: BlobInfo) -> JSONResponse:
@@ -49,20 +73,27 @@ def _stored(info: BlobInfo) -> JSONResponse:
     return JSONResponse(body, status_code=201 if info.created else 200)
 
 
-@router.put("/blobs/{sha256}", status_code=201)
-async def put_blob(request: Request, blobs: BlobsDep, sha256: DigestPath) -> JSONResponse:
+@router.put("/blobs/{sha256}", status_code=201, responses=_UPLOAD_ERRORS)
+async def put_blob(
+    request: Request, blobs: BlobsDep, gate: UploadGateDep, sha256: DigestPath
+) -> JSONResponse:
     """Store a file under its SHA-256 (201; 200 if it was already there).
 
-    The raw request body is the file. It is refused (422, field `sha256`) if it hashes to
-    anything else, and (413, field `body`) if it is over the size limit; nothing is stored then.
+    Needs `Authorization: Biotraza-Upload <authorization>.<signature>` for this hash and size,
+    signed by an active ledger key that may record evidence (see docs/api.md). The raw request
+    body is the file. It is refused (422, field `sha256`) if it hashes to anything else, and
+    (413, field `body`) if it is over the size limit; nothing is stored then.
     """
-    return _stored(await _store(request, blobs, sha256))
+    return _stored(await _store(request, blobs, gate, sha256))
 
 
-@router.post("/blobs", status_code=201)
-async def post_blob(request: Request, blobs: BlobsDep) -> JSONResponse:
-    """Store a file and answer with its SHA-256, to cite in an `evidence.recorded` entry."""
-    return _stored(await _store(request, blobs, None))
+@router.post("/blobs", status_code=201, responses=_UPLOAD_ERRORS)
+async def post_blob(request: Request, blobs: BlobsDep, gate: UploadGateDep) -> JSONResponse:
+    """Store a file and answer with its SHA-256, to cite in an `evidence.recorded` entry.
+
+    Needs the same signed authorization as `PUT`, which names the file's hash.
+    """
+    return _stored(await _store(request, blobs, gate, None))
 
 
 @router.head("/blobs/{sha256}")

@@ -43,8 +43,9 @@ def log_info(service: ServiceDep) -> dict[str, Any]:
     responses={200: {"content": {"text/plain": {}}, "description": "A C2SP signed note."}},
 )
 def get_checkpoint(service: ServiceDep) -> PlainTextResponse:
-    """The latest checkpoint as a C2SP signed note (origin, tree size, base64 root, signature)."""
-    return PlainTextResponse(service.checkpoint().note)
+    """The latest signed checkpoint as a C2SP signed note (origin, tree size, base64 root,
+    signature). Reading it signs nothing: the operator signs on growth and on a schedule."""
+    return PlainTextResponse(service.latest_checkpoint().note)
 
 
 @router.get("/checkpoints")

@@ -12,8 +12,9 @@ HTML works without JavaScript, in Spanish (default) or English (`Accept-Language
 get the same facts as JSON. A text that is not a label is a *not genuine* page for people
 (200) and a 400 error envelope naming the part at fault for apps — never a 500.
 
-Every resolve of a recorded label counts a scan (privately: see `docs/resolver.md`) and warns
-when a label was scanned far more often, or from more places, than its units explain.
+Every resolve of a recorded label by a person counts a scan (privately: see `docs/resolver.md`;
+prefetchers and bots are not counted) and warns when a label was scanned from far more
+devices, or places, than its units explain.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from api.http.errors import error_body
 from api.web.negotiation import choose_language, wants_json
 from api.web.resolver_view import label_text, resolver_view
 from api.web.routes.pages import proof_url
-from api.web.scans import ScanReport
+from api.web.scans import ScanReport, not_a_scan
 from api.web.state import WebState, WebStateDep
 from api.web.templating import page, render, switch_url
 from labels.errors import MalformedLabelError
@@ -55,12 +56,15 @@ def _resolve(
     host = request.headers.get("host", "")
     text = label_text(host, request.url.path, request.url.query)
     claimed = claimed_label(text)
-    place = web.recorder.place(request.client.host if request.client else None)
+    address = request.client.host if request.client else None
+    place = web.recorder.place(address)
+    device = web.recorder.device(address, request.headers.get("user-agent", ""))
+    since = web.recorder.window_start()
     # One read cursor for the tree size and the claimed label's scan totals: the
     # totals count only if the verdict confirms the claimed issuance (same seq and serial).
     with service.store.reading() as cursor:
         size = TreeSnapshot(cursor).head().size
-        stored = None if claimed is None else read_totals(cursor, *claimed, place)
+        stored = None if claimed is None else read_totals(cursor, *claimed, place, device, since)
 
     view: dict[str, Any] = web.pages.get(
         size,
@@ -72,7 +76,15 @@ def _resolve(
         label = view["label"]
         seq, serial = int(label["seq"]), label["serial"]
         confirmed = stored if claimed == (seq, serial or "") else None
-        scans, start_writer = web.recorder.count(seq, serial, int(label["units"]), place, confirmed)
+        scans, start_writer = web.recorder.count(
+            seq,
+            serial,
+            int(label["units"]),
+            place,
+            device,
+            confirmed,
+            record=not_a_scan(request.method, request.headers) is None,
+        )
         if start_writer:
             background.add_task(web.recorder.write_queued)
     proof = proof_url(int(view["label"]["seq"])) if view["label"] else None

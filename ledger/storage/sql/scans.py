@@ -1,4 +1,4 @@
-"""Label scans at the resolver: a log, per-place tallies and the monthly place salt.
+"""Label scans at the resolver: a log, per-place and per-device tallies, the monthly salt.
 
 Operational data beside the ledger, not in it: nothing here is signed, hashed into the tree
 or replayed by ``rebuild``, and rows are updated (tallies) and deleted (old salts). Writes use
@@ -7,8 +7,11 @@ scan never waits for an append; on SQLite the database file has one writer at a 
 is why the resolver batches scans and writes them after the response (``api.web.scans``).
 
 A *place* is whatever opaque string the caller derived from the client's network (the
-resolver stores a keyed hash of the ``/24`` or ``/48`` prefix); this module never sees an IP
-address and has no way to tell one place from another except by equality.
+resolver stores a keyed hash of the ``/24`` or ``/48`` prefix), and a *device* one derived
+from the client's address and User-Agent (a keyed hash too); this module never sees an IP
+address and has no way to tell one place or device from another except by equality.
+Devices are counted over a recent window (``since``): the anomaly check asks how many
+distinct devices scanned a label lately, not how many requests were made.
 
 Left out: deriving places, the anomaly heuristic and any HTTP (``api.web.scans``).
 """
@@ -37,20 +40,27 @@ class Scan:
     serial: str
     scanned_at: str
     place: str
+    device: str = ""
+    """Empty when the caller tells no devices apart (then no device is tallied)."""
 
 
 @dataclass(frozen=True)
 class ScanTotals:
-    """How often and from how many places a label was scanned (as recorded so far)."""
+    """How often and from how many places and devices a label was scanned (so far)."""
 
     scans: int
     places: int
     place_seen: bool
     """Whether the place asked about is already among ``places``."""
+    devices: int = 0
+    """Distinct devices seen since the window's start."""
+    device_seen: bool = False
+    """Whether the device asked about is already among ``devices``."""
 
 
 class ScanStore:
-    """Scans in the ``label_scans``, ``label_scan_places`` and ``label_scan_salts`` tables."""
+    """Scans in the ``label_scans``, ``label_scan_places``, ``label_scan_devices`` and
+    ``label_scan_salts`` tables."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -59,16 +69,10 @@ class ScanStore:
         """Log the scans and add them to the per-place tallies, in one transaction."""
         if not scans:
             return
-        tallies: Counter[tuple[int, str, str]] = Counter()
-        first: dict[tuple[int, str, str], str] = {}
-        last: dict[tuple[int, str, str], str] = {}
-        for scan in scans:
-            key = (scan.label_seq, scan.serial, scan.place)
-            tallies[key] += 1
-            first[key] = min(first.get(key, scan.scanned_at), scan.scanned_at)
-            last[key] = max(last.get(key, scan.scanned_at), scan.scanned_at)
-        # One row per key: PostgreSQL refuses an upsert that touches a row twice.
-        rows = [(*key, count, first[key], last[key]) for key, count in sorted(tallies.items())]
+        rows = _tally([(s.label_seq, s.serial, s.place, s.scanned_at) for s in scans])
+        device_rows = _tally(
+            [(s.label_seq, s.serial, s.device, s.scanned_at) for s in scans if s.device]
+        )
         with self.engine.connect() as conn, conn.begin():
             cursor = SqlCursor(conn)
             cursor.run_many(
@@ -87,11 +91,30 @@ class ScanStore:
                 "THEN excluded.last_at ELSE label_scan_places.last_at END",
                 rows,
             )
+            cursor.run_many(
+                "INSERT INTO label_scan_devices "
+                "(label_seq, serial, device, scans, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (label_seq, serial, device) DO UPDATE SET "
+                "scans = label_scan_devices.scans + excluded.scans, "
+                "first_at = CASE WHEN excluded.first_at < label_scan_devices.first_at "
+                "THEN excluded.first_at ELSE label_scan_devices.first_at END, "
+                "last_at = CASE WHEN excluded.last_at > label_scan_devices.last_at "
+                "THEN excluded.last_at ELSE label_scan_devices.last_at END",
+                device_rows,
+            )
 
-    def totals(self, label_seq: int, serial: str = "", place: str | None = None) -> ScanTotals:
-        """Scans and distinct places of one label (and unit serial), as recorded so far."""
+    def totals(
+        self,
+        label_seq: int,
+        serial: str = "",
+        place: str | None = None,
+        device: str | None = None,
+        since: str = "",
+    ) -> ScanTotals:
+        """Scans and distinct places of one label (and unit serial), as recorded so far, and
+        distinct devices seen since ``since``."""
         with self.engine.connect() as conn, conn.begin():
-            return read_totals(SqlCursor(conn), label_seq, serial, place)
+            return read_totals(SqlCursor(conn), label_seq, serial, place, device, since)
 
     def scan_log(self, label_seq: int, serial: str = "") -> list[Scan]:
         """Every logged scan of one label, oldest first."""
@@ -134,8 +157,29 @@ class ScanStore:
         return [str(r[0]) for r in rows]
 
 
+def _tally(
+    scans: Sequence[tuple[int, str, str, str]],
+) -> list[tuple[int, str, str, int, str, str]]:
+    """``(label_seq, serial, who, at)`` scans → one row ``(…, count, first_at, last_at)`` per
+    key: PostgreSQL refuses an upsert that touches a row twice."""
+    tallies: Counter[tuple[int, str, str]] = Counter()
+    first: dict[tuple[int, str, str], str] = {}
+    last: dict[tuple[int, str, str], str] = {}
+    for label_seq, serial, who, at in scans:
+        key = (label_seq, serial, who)
+        tallies[key] += 1
+        first[key] = min(first.get(key, at), at)
+        last[key] = max(last.get(key, at), at)
+    return [(*key, count, first[key], last[key]) for key, count in sorted(tallies.items())]
+
+
 def read_totals(
-    cursor: SqlCursor, label_seq: int, serial: str = "", place: str | None = None
+    cursor: SqlCursor,
+    label_seq: int,
+    serial: str = "",
+    place: str | None = None,
+    device: str | None = None,
+    since: str = "",
 ) -> ScanTotals:
     """:meth:`ScanStore.totals` on a caller's cursor, so it can share a read cursor
     (the resolver reads the tree size and the totals together)."""
@@ -145,5 +189,16 @@ def read_totals(
         "FROM label_scan_places WHERE label_seq = ? AND serial = ?",
         (place or "", label_seq, serial),
     )
-    assert row is not None  # noqa: S101 - an aggregate always returns one row
-    return ScanTotals(int(row[0]), int(row[1]), place is not None and int(row[2]) > 0)
+    devices = cursor.one(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN device = ? THEN 1 ELSE 0 END), 0) "
+        "FROM label_scan_devices WHERE label_seq = ? AND serial = ? AND last_at >= ?",
+        (device or "", label_seq, serial, since),
+    )
+    assert row is not None and devices is not None  # noqa: S101 - aggregates: one row each
+    return ScanTotals(
+        int(row[0]),
+        int(row[1]),
+        place is not None and int(row[2]) > 0,
+        int(devices[0]),
+        device is not None and int(devices[1]) > 0,
+    )
