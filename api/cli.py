@@ -13,25 +13,26 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
-from api.client import BiotrazaClient, ClientError, entry_from_public
+from api.cli_errors import CliGroup, cli_errors, err, fail
+from api.cli_secrets import read_pem_passphrase
+from api.client import BiotrazaClient, entry_from_public, server_url
 from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.canonical import parse_json_strict
 from ledger.checkpoints import parse_verifier_key
-from ledger.errors import IntegrityError, LedgerError
+from ledger.errors import IntegrityError
 from ledger.keys import encode_public_key
 from ledger.keystore import KeyStore, load_pem_ed25519
-from ledger.statements import SignedStatement, schema_errors, sign_statement
+from ledger.statements import SignedStatement, sign_statement
+from ledger.storage.sql import redact_url
 from ledger.transparency import (
     ConsistencyProofDocument,
     InclusionProofDocument,
@@ -41,9 +42,9 @@ from ledger.transparency import (
 )
 from ledger.trust import GENESIS_TYPE
 
-__all__ = ["app", "main"]
+__all__ = ["app", "cli_errors", "err", "fail", "main"]
 
-app = typer.Typer(no_args_is_help=True, help="Biotraza traceability ledger.")
+app = typer.Typer(cls=CliGroup, no_args_is_help=True, help="Biotraza traceability ledger.")
 keys_app = typer.Typer(no_args_is_help=True, help="Manage Ed25519 keys in the key store.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 ledger_app = typer.Typer(no_args_is_help=True, help="Inspect and verify the ledger.")
@@ -54,39 +55,26 @@ proof_app = typer.Typer(no_args_is_help=True, help="Merkle proofs: fetch, and ve
 app.add_typer(proof_app, name="proof")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+
+def _server_option(value: str | None) -> str | None:
+    """Check ``--server`` while parsing, before any key is decrypted or statement signed."""
+    if value is None:
+        return None
+    try:
+        return server_url(value)
+    except ValueError as exc:
+        raise ValueError(f"--server {value!r}: {exc}") from None
+
 
 ServerOpt = Annotated[
     str | None,
-    typer.Option("--server", help="Submit to this Biotraza server instead of the local DB."),
+    typer.Option(
+        "--server",
+        help="Submit to this Biotraza server (http:// or https://) instead of the local DB.",
+        callback=_server_option,
+    ),
 ]
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print an error line and exit non-zero."""
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
-
-
-@contextmanager
-def cli_errors() -> Iterator[None]:
-    """Turn expected failures into one line and an exit code, never a traceback."""
-    try:
-        yield
-    except ClientError as exc:
-        details = "; ".join(f"{f['field']}: {f['reason']}" for f in exc.fields)
-        fail(f"{exc}" + (f" ({details})" if details else ""))
-    except LedgerError as exc:
-        fail(str(exc))
-    except ValidationError as exc:
-        fail("; ".join(f"{field}: {reason}" for field, reason in schema_errors(exc)))
-    except (OSError, ValueError) as exc:
-        fail(str(exc))
-    except SQLAlchemyError as exc:
-        # The driver's own first line ("connection refused", "no such table") says what is
-        # wrong; SQLAlchemy's wrapping adds only the statement and a link.
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        fail(f"database error: {reason} (check BIOTRAZA_DATABASE_URL and that the server is up)")
 
 
 def settings() -> Settings:
@@ -151,7 +139,7 @@ def progress() -> Progress:
 def keys_new(
     name: Annotated[str, typer.Argument(help="Key name, e.g. root or certifier-ccpm.")],
 ) -> None:
-    """Create an Ed25519 key, stored encrypted (PKCS#8) in the key store."""
+    """Create an Ed25519 key, encrypted (Argon2id + AES-256-GCM) under the store's passphrase."""
     cfg = settings()
     with cli_errors():
         info = keystore(cfg).create(name, passphrase(cfg, confirm=True))
@@ -186,15 +174,19 @@ def keys_export(name: str) -> None:
 def keys_import(
     name: Annotated[str, typer.Argument(help="Name to store the key under.")],
     pem_file: Annotated[Path, typer.Argument(help="PKCS#8 PEM file of an Ed25519 key.")],
-    pem_passphrase: Annotated[
-        str | None, typer.Option(help="Passphrase of the PEM file, if it is encrypted.")
+    pem_passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File whose first line is the PEM file's passphrase ('-' for stdin, or "
+            "/dev/fd/N). Or set BIOTRAZA_PEM_PASSPHRASE, or answer the prompt; never argv.",
+        ),
     ] = None,
 ) -> None:
     """Store a key generated elsewhere (e.g. by a certifier), encrypted like the others."""
     cfg = settings()
-    with cli_errors():
-        private_key = load_pem_ed25519(pem_file.read_bytes(), pem_passphrase)
-        info = keystore(cfg).save(name, private_key, passphrase(cfg, confirm=True))
+    pem = pem_file.read_bytes()
+    private_key = load_pem_ed25519(pem, read_pem_passphrase(cfg, pem, pem_passphrase_file))
+    info = keystore(cfg).save(name, private_key, passphrase(cfg, confirm=True))
     out.print(f"{info.name}: {info.key_id}")
 
 
@@ -268,7 +260,7 @@ def db_upgrade() -> None:
     cfg = settings()
     with cli_errors():
         LedgerService.open(cfg.resolved_database_url).close()
-    out.print(f"database at the latest revision: {cfg.resolved_database_url}")
+    out.print(f"database at the latest revision: {redact_url(cfg.resolved_database_url)}")
 
 
 def ensure_key(cfg: Settings, store: KeyStore, name: str, secret: str) -> Ed25519PrivateKey:
@@ -329,7 +321,7 @@ def init(
     with cli_errors():
         result = init_ledger(cfg, passphrase(cfg, confirm=True), root_key, operator_key)
     state = "created" if result["created"] else "already present"
-    out.print(f"genesis {state}: {result['entry_hash']} ({cfg.resolved_database_url})")
+    out.print(f"genesis {state}: {result['entry_hash']} ({redact_url(cfg.resolved_database_url)})")
 
 
 # --------------------------------------------------------------------------- ledger
@@ -581,7 +573,7 @@ def demo(
     cfg = settings()
     with cli_errors():
         summary = build_demo(cfg)
-    out.print(f"demo ledger: {summary['size']} entries in {cfg.resolved_database_url}")
+    out.print(f"demo ledger: {summary['size']} entries in {redact_url(cfg.resolved_database_url)}")
     base = f"http://{cfg.host}:{port}"
     out.print(f"lots:   {base}/  (index of export lots, Spanish/English)", highlight=False)
     for name, label in summary.get("labels", {}).items():

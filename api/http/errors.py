@@ -11,6 +11,7 @@ propagate and these handlers translate them.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -46,7 +47,21 @@ from verifiers.errors import (
     VerificationError,
 )
 
-__all__ = ["RequestTooLargeError", "error_body", "install_error_handlers"]
+__all__ = [
+    "STORAGE_UNAVAILABLE_MESSAGE",
+    "RequestTooLargeError",
+    "error_body",
+    "install_error_handlers",
+]
+
+logger = logging.getLogger(__name__)
+
+STORAGE_UNAVAILABLE_MESSAGE = (
+    "the ledger database is unavailable; nothing was recorded that was not committed, and "
+    "sending the same signed statement again is safe"
+)
+"""What a client is told when storage is lost. The driver's reason (host, port, role,
+driver message) is for the operator's log, not for anonymous clients."""
 
 
 class RequestTooLargeError(Exception):
@@ -126,9 +141,13 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         fields = [(exc.field, str(exc))]
     elif isinstance(exc, NonceReplayError):
         fields = [("statement.nonce", str(exc))]
+    message = str(exc)
+    if isinstance(exc, StorageUnavailableError):
+        logger.warning("storage unavailable: %s", exc)
+        message = STORAGE_UNAVAILABLE_MESSAGE
     for cls, status, code in _STATUS:
         if isinstance(exc, cls):
-            return JSONResponse(error_body(code, str(exc), fields), status_code=status)
+            return JSONResponse(error_body(code, message, fields), status_code=status)
     return JSONResponse(error_body("ledger_error", str(exc), fields), status_code=400)
 
 
