@@ -20,6 +20,7 @@ import psycopg
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
@@ -36,7 +37,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error line and exit non-zero."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # Escaped: a message quoting user input ("[bold]…") must print as it is, not as markup.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
