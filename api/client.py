@@ -20,7 +20,25 @@ from ledger.hashing import EntryHash
 from ledger.statements import SignedStatement
 from ledger.upload_auth import sign_upload
 
-__all__ = ["BiotrazaClient", "ClientError", "SubmitResult"]
+__all__ = ["BiotrazaClient", "ClientError", "SubmitResult", "server_url"]
+
+
+def server_url(text: str) -> str:
+    """``text`` if it is an absolute http(s) URL with a host (what a server address must be).
+
+    Checked before anything is signed or sent: a malformed address is a typo to fix, not a
+    network error to retry.
+
+    Raises:
+        ValueError: not a URL, another scheme, or no host.
+    """
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"not a URL ({exc})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("expected an http:// or https:// URL with a host, e.g. http://host:8000")
+    return text
 
 
 class ClientError(Exception):
@@ -56,7 +74,9 @@ class BiotrazaClient:
         timeout: float = 30.0,
         retries: int = 3,
     ) -> None:
-        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
+        self._http = httpx.Client(
+            base_url=server_url(base_url), transport=transport, timeout=timeout
+        )
         self._retries = retries
 
     def __enter__(self) -> BiotrazaClient:

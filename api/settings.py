@@ -11,7 +11,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["SETTINGS_PREFIX", "Settings"]
+
+SETTINGS_PREFIX = "BIOTRAZA_"
 
 
 def _default_data_dir() -> Path:
@@ -21,11 +23,12 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Runtime configuration of the server and the CLI."""
 
-    model_config = SettingsConfigDict(env_prefix="BIOTRAZA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=SETTINGS_PREFIX, extra="ignore")
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
     key_passphrase: str | None = None
+    pem_passphrase: str | None = None  # of a PEM file given to `keys import` (never argv)
     origin: str | None = None
     """The log's name for ``biotraza init`` (``BIOTRAZA_ORIGIN``); genesis records it for good."""
     operator_key_name: str = "operator"

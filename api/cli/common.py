@@ -14,24 +14,46 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy.exc import SQLAlchemyError
 
-from api.client import BiotrazaClient, ClientError
-from api.error_report import describe, one_line
+from api.cli.errors import CliGroup, cli_errors, err, fail
+from api.client import BiotrazaClient, server_url
 from api.services.ledger import LedgerService
 from api.settings import Settings
-from ledger.errors import LedgerError
 from ledger.keystore import KeyStore
-from ledger.statements import SignedStatement, schema_errors
+from ledger.statements import SignedStatement
 
-app = typer.Typer(no_args_is_help=True, help="Biotraza traceability ledger.")
+__all__ = [
+    "CheckpointOpt",
+    "OperatorKeyOpt",
+    "ProofOpt",
+    "ServerOpt",
+    "app",
+    "cli_errors",
+    "db_app",
+    "err",
+    "fail",
+    "keys_app",
+    "keystore",
+    "ledger_app",
+    "load_key",
+    "open_service",
+    "opened_service",
+    "out",
+    "passphrase",
+    "progress",
+    "proof_app",
+    "read_text_arg",
+    "settings",
+    "submit",
+]
+
+app = typer.Typer(cls=CliGroup, no_args_is_help=True, help="Biotraza traceability ledger.")
 keys_app = typer.Typer(no_args_is_help=True, help="Manage Ed25519 keys in the key store.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 ledger_app = typer.Typer(no_args_is_help=True, help="Inspect and verify the ledger.")
@@ -43,39 +65,26 @@ app.add_typer(proof_app, name="proof")
 
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+
+def _server_option(value: str | None) -> str | None:
+    """Check ``--server`` while parsing, before any key is decrypted or statement signed."""
+    if value is None:
+        return None
+    try:
+        return server_url(value)
+    except ValueError as exc:
+        raise ValueError(f"--server {value!r}: {exc}") from None
+
 
 ServerOpt = Annotated[
     str | None,
-    typer.Option("--server", help="Submit to this Biotraza server instead of the local DB."),
+    typer.Option(
+        "--server",
+        help="Submit to this Biotraza server (http:// or https://) instead of the local DB.",
+        callback=_server_option,
+    ),
 ]
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print an error line and exit non-zero."""
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
-
-
-@contextmanager
-def cli_errors() -> Iterator[None]:
-    """Turn expected failures into one line and an exit code, never a traceback."""
-    try:
-        yield
-    except ClientError as exc:
-        fail(one_line(str(exc), [(f["field"], f["reason"]) for f in exc.fields]))
-    except LedgerError as exc:
-        report = describe(exc)
-        fail(one_line(report.message, report.fields))
-    except ValidationError as exc:
-        fail("; ".join(f"{field}: {reason}" for field, reason in schema_errors(exc)))
-    except (OSError, ValueError) as exc:
-        fail(str(exc))
-    except SQLAlchemyError as exc:
-        # The driver's own first line ("connection refused", "no such table") says what is
-        # wrong; SQLAlchemy's wrapping adds only the statement and a link.
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        fail(f"database error: {reason} (check BIOTRAZA_DATABASE_URL and that the server is up)")
 
 
 def settings() -> Settings:

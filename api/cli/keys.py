@@ -21,6 +21,7 @@ from api.cli.common import (
     settings,
     submit,
 )
+from api.cli.secrets import read_pem_passphrase
 from ledger.keystore import load_pem_ed25519
 from ledger.statements import sign_statement
 from ledger.trust import DELEGABLE_ROLES
@@ -31,7 +32,7 @@ from verifiers.certification import SCOPE_NEEDED
 def keys_new(
     name: Annotated[str, typer.Argument(help="Key name, e.g. root or certifier-ccpm.")],
 ) -> None:
-    """Create an Ed25519 key, stored encrypted (PKCS#8) in the key store."""
+    """Create an Ed25519 key, encrypted (Argon2id + AES-256-GCM) under the store's passphrase."""
     cfg = settings()
     with cli_errors():
         info = keystore(cfg).create(name, passphrase(cfg, confirm=True))
@@ -77,15 +78,19 @@ def keys_export(
 def keys_import(
     name: Annotated[str, typer.Argument(help="Name to store the key under.")],
     pem_file: Annotated[Path, typer.Argument(help="PKCS#8 PEM file of an Ed25519 key.")],
-    pem_passphrase: Annotated[
-        str | None, typer.Option(help="Passphrase of the PEM file, if it is encrypted.")
+    pem_passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File whose first line is the PEM file's passphrase ('-' for stdin, or "
+            "/dev/fd/N). Or set BIOTRAZA_PEM_PASSPHRASE, or answer the prompt; never argv.",
+        ),
     ] = None,
 ) -> None:
     """Store a key generated elsewhere (e.g. by a certifier), encrypted like the others."""
     cfg = settings()
-    with cli_errors():
-        private_key = load_pem_ed25519(pem_file.read_bytes(), pem_passphrase)
-        info = keystore(cfg).save(name, private_key, passphrase(cfg, confirm=True))
+    pem = pem_file.read_bytes()
+    private_key = load_pem_ed25519(pem, read_pem_passphrase(cfg, pem, pem_passphrase_file))
+    info = keystore(cfg).save(name, private_key, passphrase(cfg, confirm=True))
     out.print(f"{info.name}: {info.key_id}")
 
 

@@ -27,6 +27,7 @@ from api.services.ledger import LedgerService
 from api.services.placeholders import is_placeholder, placeholder_reason
 from api.settings import Settings
 from ledger.errors import IntegrityError
+from ledger.storage.sql import redact_url
 
 
 @db_app.command("upgrade")
@@ -35,7 +36,7 @@ def db_upgrade() -> None:
     cfg = settings()
     with cli_errors():
         LedgerService.open(cfg.resolved_database_url).close()
-    out.print(f"database at the latest revision: {cfg.resolved_database_url}")
+    out.print(f"database at the latest revision: {redact_url(cfg.resolved_database_url)}")
 
 
 ORIGIN_EXAMPLE = "ledger.your-association.mx/log"

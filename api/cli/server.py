@@ -16,6 +16,7 @@ from api.cli.common import (
     settings,
 )
 from api.services.ledger import LedgerService
+from ledger.storage.sql import redact_url
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -89,7 +90,7 @@ def demo(
         if run_server:
             ensure_port_free(cfg.host, port)  # before minutes of building, not after
         summary = build_demo(cfg, port=port)
-    out.print(f"demo ledger: {summary['size']} entries in {cfg.resolved_database_url}")
+    out.print(f"demo ledger: {summary['size']} entries in {redact_url(cfg.resolved_database_url)}")
     base = f"http://{cfg.host}:{port}"
     out.print(f"lots:   {base}/  (index of export lots, Spanish/English)", highlight=False)
     for name, label in summary.get("labels", {}).items():

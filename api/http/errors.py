@@ -11,6 +11,7 @@ propagate and these handlers translate them.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,10 +20,24 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_report import describe
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, StorageUnavailableError
 from ledger.upload_auth import SCHEME, UploadQuotaError, UploadUnauthorizedError
 
-__all__ = ["RequestTooLargeError", "error_body", "install_error_handlers"]
+__all__ = [
+    "STORAGE_UNAVAILABLE_MESSAGE",
+    "RequestTooLargeError",
+    "error_body",
+    "install_error_handlers",
+]
+
+logger = logging.getLogger(__name__)
+
+STORAGE_UNAVAILABLE_MESSAGE = (
+    "the ledger database is unavailable; nothing was recorded that was not committed, and "
+    "sending the same signed statement again is safe"
+)
+"""What a client is told when storage is lost. The driver's reason (host, port, role,
+driver message) is for the operator's log, not for anonymous clients."""
 
 
 class RequestTooLargeError(Exception):
@@ -49,8 +64,12 @@ def error_body(
 def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)  # noqa: S101 - registered for LedgerError only
     report = describe(exc)
+    message = report.message
+    if isinstance(exc, StorageUnavailableError):  # the driver's reason is for the operator only
+        logger.warning("storage unavailable: %s", exc)
+        message = STORAGE_UNAVAILABLE_MESSAGE
     return JSONResponse(
-        error_body(report.code, report.message, report.fields),
+        error_body(report.code, message, report.fields),
         status_code=report.status,
         headers=_headers(exc),
     )

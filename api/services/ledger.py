@@ -33,6 +33,7 @@ from ledger.merkle import STORED_FROM_LEVEL, InMemoryNodes, root_at, stored_node
 from ledger.statements import SignedStatement
 from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
+from ledger.storage.sql.migrate import require_current_schema
 from ledger.storage.sql.store import SqlState
 from ledger.transparency import (
     ConsistencyProofDocument,
@@ -96,10 +97,21 @@ class LedgerService:
         operator_key: Ed25519PrivateKey | None = None,
         checkpoint_policy: CheckpointPolicy | None = None,
     ) -> LedgerService:
-        """Connect (and by default migrate) the database at ``database_url``."""
+        """Connect to the database at ``database_url`` and migrate it, or (``migrate=False``)
+        check that it is already at this code's schema revision.
+
+        Raises:
+            SchemaRevisionError: ``migrate=False`` and the schema is missing or another one.
+        """
         engine = create_ledger_engine(database_url)
-        if migrate:
-            upgrade_database(engine)
+        try:
+            if migrate:
+                upgrade_database(engine)
+            else:
+                require_current_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(
             engine=engine,
             store=SqlLedgerStore(engine),

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ledger.atomic import fsync_dir
 from ledger.errors import DomainRuleError, EntryNotFoundError, IntegrityError
 
 __all__ = [
@@ -215,7 +216,7 @@ class BlobWriter:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(self._tmp, 0o444)
         os.replace(self._tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return BlobInfo(digest, self._size, created=True)
 
 
@@ -227,12 +228,3 @@ def _checked_chunks(handle: BinaryIO, digest: str) -> Iterator[bytes]:
             yield chunk
     if hasher.hexdigest() != digest:
         raise IntegrityError(f"stored file {digest} hashes to {hasher.hexdigest()}")
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename durable: fsync the directory that holds the new name (POSIX)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -237,9 +237,17 @@ def test_keys_import_keeps_the_key_it_was_given(env: dict[str, str], tmp_path: P
     pem.write_bytes(
         key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(b"pem-pass"))
     )
-    wrong = run(env, "keys", "import", "certifier-b", str(pem), "--pem-passphrase", "nope")
+    # The PEM passphrase never goes in argv (visible in ps): a file, or the environment.
+    wrong_file = tmp_path / "wrong-pass"
+    wrong_file.write_text("nope\n")
+    wrong = run(
+        env, "keys", "import", "certifier-b", str(pem), "--pem-passphrase-file", str(wrong_file)
+    )
     assert wrong.returncode == 1 and "passphrase" in wrong.stderr
-    ok(env, "keys", "import", "certifier-b", str(pem), "--pem-passphrase", "pem-pass")
+    missing = run(env, "keys", "import", "certifier-b", str(pem))
+    assert missing.returncode == 1 and "BIOTRAZA_PEM_PASSPHRASE" in missing.stderr
+    assert "Traceback" not in wrong.stderr + missing.stderr
+    ok({**env, "BIOTRAZA_PEM_PASSPHRASE": "pem-pass"}, "keys", "import", "certifier-b", str(pem))
     exported = json.loads(ok(env, "keys", "export", "certifier-b").stdout)
     assert exported["key_id"] == key_id(key)
 

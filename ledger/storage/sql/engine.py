@@ -11,12 +11,31 @@ Left out: reading configuration (the caller passes the URL).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import ArgumentError
 
-__all__ = ["create_ledger_engine", "is_sqlite"]
+__all__ = ["create_ledger_engine", "is_sqlite", "redact_url"]
+
+# The password of a URL's userinfo, as SQLAlchemy's own URL pattern reads it (up to the @),
+# wherever the URL sits in the text (an error message quoting it, say).
+_USERINFO_PASSWORD = re.compile(r"(?P<keep>\b[a-z][\w+.-]*://[^:/@\s'\"]*:)[^@\s'\"]*(?=@)", re.I)
+_QUERY_PASSWORD = re.compile(r"(?P<keep>[?&](?:password|passwd|sslpassword)=)[^&#]*", re.I)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password (in the userinfo or a query parameter) shown as ``***``.
+
+    Every place that prints or logs a database URL goes through here: ``init`` and
+    ``db upgrade`` print where the ledger is, the CLI's error lines may quote one, and a
+    password must not reach a terminal scrollback, a CI log or a support ticket. Works on any
+    text: a URL, or a message with URLs in it.
+    """
+    url = _USERINFO_PASSWORD.sub(lambda m: m["keep"] + "***", url)
+    return _QUERY_PASSWORD.sub(lambda m: m["keep"] + "***", url)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -28,8 +47,12 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for a ledger database URL (``sqlite:///…`` or ``postgresql+psycopg://…``).
 
     Raises:
-        ValueError: the URL names an unsupported back end.
+        ValueError: the URL is malformed or names an unsupported back end.
     """
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(f"malformed database URL {redact_url(url)!r}: {exc}") from None
     if url.startswith("sqlite"):
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
             raise ValueError("in-memory SQLite cannot be shared by connections; use a file path")
@@ -42,7 +65,9 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
         # No pre-ping: it costs a round trip per checkout (a third of a proof's latency);
         # a connection found dead raises once and the pool replaces it.
         return create_engine(url, **kwargs)
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
+    raise ValueError(
+        f"unsupported database URL {redact_url(url)!r}: use sqlite:/// or postgresql+psycopg://"
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -6,6 +6,7 @@ installed ``biotraza`` can upgrade its database without a source checkout or an 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -14,7 +15,21 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-__all__ = ["current_revision", "downgrade_database", "head_revision", "upgrade_database"]
+from ledger.errors import LedgerError
+
+__all__ = [
+    "SchemaRevisionError",
+    "current_revision",
+    "downgrade_database",
+    "head_revision",
+    "require_current_schema",
+    "upgrade_database",
+]
+
+
+class SchemaRevisionError(LedgerError):
+    """The database was never migrated, or is at a revision this code does not run on."""
+
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -53,6 +68,39 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@lru_cache(maxsize=1)
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
 def head_revision() -> str | None:
     """The latest revision shipped with this version of the package."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return _scripts().get_current_head()
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Check, before reading, that the database is at this code's revision.
+
+    Commands that must not migrate (``ledger verify``, reads) would otherwise meet a missing
+    table as a driver error half-way through; this names the cause and the fix up front.
+
+    Raises:
+        SchemaRevisionError: no ledger schema, an older one, or one newer than this code.
+    """
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise SchemaRevisionError(
+            "the database has no ledger tables: it was never migrated "
+            "(run `biotraza db upgrade`, or `biotraza init` for a new ledger)"
+        )
+    if current in {script.revision for script in _scripts().walk_revisions()}:
+        raise SchemaRevisionError(
+            f"the database schema is at revision {current}, this version needs {head} "
+            "(run `biotraza db upgrade`)"
+        )
+    raise SchemaRevisionError(
+        f"the database schema is at revision {current}, newer than this version knows "
+        f"(its latest is {head}): upgrade biotraza"
+    )
