@@ -436,7 +436,7 @@ class _Audit:
         self.types[statement.type] += 1
         staged = StagedState(self.state)
         try:
-            admit(seq, entry.signed, staged, self.registry)
+            admit(seq, entry.signed, staged, self.registry, replaying=True)
         except LedgerError as exc:
             step = _step_of(exc, statement.type)
             self.fail(step, where, f"{statement.type}: {exc}", line, seq)
