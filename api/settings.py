@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     operator_key_name: str = "operator"
     max_request_bytes: int = 128 * 1024
     max_blob_bytes: int = 25 * 1024 * 1024
+    epcis_max_events: int = Field(default=10_000, gt=0)
+    """Most events one EPCIS document may bring in (import and capture; issue 15 #17)."""
+    epcis_max_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    """Largest EPCIS file ``biotraza epcis import`` reads."""
     host: str = "127.0.0.1"
     port: int = 8000
 
