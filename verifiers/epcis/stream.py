@@ -19,6 +19,7 @@ document reader accepts: capture takes an ``EPCISDocument`` with an ``eventList`
 from __future__ import annotations
 
 import codecs
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,7 @@ class _Reader:
         self._handle = handle
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
         self._decoder = strict_json_decoder()
+        self._fast = json.JSONDecoder()
         self._buf = ""
         self._pos = 0
         self._eof = False
@@ -95,12 +97,14 @@ class _Reader:
             raise StreamError(f"expected {char!r} near byte {self._read}, found {found or 'EOF'!r}")
         self._pos += 1
 
-    def value(self) -> Any:
-        """Decode the next JSON value."""
+    def value(self, *, strict: bool = True) -> Any:
+        """Decode the next JSON value (``strict=False``: the C decoder, for values that are
+        only skipped here and decoded strictly by another pass)."""
         self.peek()
+        decoder = self._decoder if strict else self._fast
         while True:
             try:
-                value, end = self._decoder.raw_decode(self._buf, self._pos)
+                value, end = decoder.raw_decode(self._buf, self._pos)
             except EncodingError as exc:
                 raise StreamError(str(exc)) from exc
             except ValueError as exc:
@@ -134,14 +138,14 @@ class _Reader:
             self.expect("}")
             return
 
-    def items(self) -> Iterator[Any]:
+    def items(self, *, strict: bool = True) -> Iterator[Any]:
         """Decode the elements of an array one by one."""
         self.expect("[")
         if self.peek() == "]":
             self._pos += 1
             return
         while True:
-            yield self.value()
+            yield self.value(strict=strict)
             if self.peek() == ",":
                 self._pos += 1
                 continue
@@ -180,7 +184,8 @@ def _walk(
             has_list = True
             if reader.peek() != "[":
                 raise StreamError("the eventList must be a list of event objects")
-            for event in reader.items():
+            # The header pass skips events with the C decoder; the event pass is strict.
+            for event in reader.items(strict=header is None):
                 if not isinstance(event, dict):
                     raise StreamError("the eventList must be a list of event objects")
                 yield event
