@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     upload_min_free_bytes: int = Field(default=1 << 30, ge=0)
     checkpoint_every_entries: int = Field(default=256, ge=1)
     checkpoint_max_age_seconds: float = Field(default=10.0, gt=0)
+    epcis_max_events: int = Field(default=10_000, gt=0)
+    """Most events one EPCIS document may bring in (import and capture; issue 15 #17)."""
+    epcis_max_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    """Largest EPCIS file ``biotraza epcis import`` reads."""
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -92,10 +92,14 @@ def _kg(grams: int) -> int | float:
 
 
 def plot_polygon(index: int, vertices: int = 24) -> tuple[dict[str, Any], float]:
-    """A star-shaped ~8 ha plot of ``vertices`` GPS points on a grid in the Sierra Madre de
-    Chiapas, with its computed area (ha, 3 decimals)."""
-    lon0 = -92.60 + 0.004 * (index % 200)
-    lat0 = 15.55 + 0.004 * (index // 200)
+    """A star-shaped ~8 ha plot of ``vertices`` GPS points on a grid in central Chiapas, with
+    its computed area (ha, 3 decimals).
+
+    The grid (150 × 75 cells of 0.004°, lon −93.0…−92.4, lat 16.2…16.5) wraps around, so
+    every plot lies well inside Chiapas, the association's state, whatever the ledger size
+    (appends check it: ``ledger.supply.boundaries``); plots may overlap, which is allowed."""
+    lon0 = -93.0 + 0.004 * (index % 150)
+    lat0 = 16.2 + 0.004 * ((index // 150) % 75)
     ring: list[list[float]] = []
     for k in range(vertices):
         angle = 2 * math.pi * k / vertices
@@ -199,8 +203,8 @@ class SupplyScript:
                     "product": "coffee",
                     "area_ha": area,
                     "geometry": geometry,
-                    "municipality": "Siltepec",
-                    "landscape": "Sierra Madre de Chiapas",
+                    "municipality": "Villa Corzo",
+                    "landscape": "La Frailesca",
                 },
             ),
         ]

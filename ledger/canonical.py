@@ -22,7 +22,7 @@ import rfc8785
 
 from ledger.errors import EncodingError
 
-__all__ = ["canonicalize", "parse_canonical", "parse_json_strict"]
+__all__ = ["canonicalize", "parse_canonical", "parse_json_strict", "strict_json_decoder"]
 
 
 def _fast_jcs(value: Any) -> bytes:
@@ -93,6 +93,15 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise EncodingError(f"{name} is not valid JSON")
+
+
+def strict_json_decoder() -> json.JSONDecoder:
+    """A decoder with :func:`parse_json_strict`'s rules, for ``raw_decode`` over a stream
+    (``verifiers.epcis.stream`` reads large documents one value at a time).
+
+    Its errors are :class:`EncodingError` (duplicate keys, NaN) or :class:`ValueError`.
+    """
+    return json.JSONDecoder(object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
 
 
 def parse_json_strict(data: bytes | str) -> Any:

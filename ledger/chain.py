@@ -126,12 +126,15 @@ def admit(
     *,
     check_signature: bool = True,
     parsed: ParsedStatement | None = None,
+    replaying: bool = False,
 ) -> bytes:
     """Check a signed statement at position ``seq`` and write its projections into ``state``.
 
     Returns the public key the signature must verify with (checked here unless
     ``check_signature`` is false, in which case the caller checks it). ``parsed`` is
-    :func:`parse_statement`'s result when the caller already has it.
+    :func:`parse_statement`'s result when the caller already has it. ``replaying`` is true
+    when the entry is already recorded (verify, rebuild): admission-only rules are skipped
+    (see :class:`~ledger.registry.AppendContext`).
 
     Numbered steps, each failing closed:
 
@@ -174,7 +177,10 @@ def admit(
         signed.verify_signature(public_key)
     # Step 6.
     entry_type.apply(
-        AppendContext(seq=seq, statement=statement, state=state, actor=actor_doc), body
+        AppendContext(
+            seq=seq, statement=statement, state=state, actor=actor_doc, replaying=replaying
+        ),
+        body,
     )
     return public_key
 
@@ -370,7 +376,9 @@ def _verify_rows(
         nonces.add(key)
         staged = StagedState(state)
         try:
-            public_key = admit(seq, entry.signed, staged, registry, check_signature=False)
+            public_key = admit(
+                seq, entry.signed, staged, registry, check_signature=False, replaying=True
+            )
         except LedgerError as exc:
             raise IntegrityError(f"entry {seq}: {exc}", seq) from exc
         checks.add(seq, public_key, entry.signed)

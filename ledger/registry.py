@@ -29,12 +29,16 @@ class AppendContext:
     """What an entry type's rules see: the position, the statement and the state before it.
 
     ``actor`` is the signer's key document from the trust state (``None`` only for genesis).
+    ``replaying`` is true when an already-recorded ledger is replayed (verify, rebuild, audit):
+    rules added after entries were recorded under older rules check admission only, so those
+    entries keep verifying (the boundary check of sites, ``ledger.supply.sites``).
     """
 
     seq: int
     statement: Statement
     state: State
     actor: dict[str, Any] | None
+    replaying: bool = False
 
 
 @dataclass(frozen=True)

@@ -45,10 +45,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from api.exports.base import ExportFormat, ExportRequest
 from api.exports.trail import Trail, collect_trail, iter_trail_entries
@@ -61,6 +59,7 @@ from ledger.supply.lots import LOT_KIND
 from ledger.supply.transfers import SHIPMENT_KIND
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, subject_node
 from verifiers.epcis.event_hash import HashContext, event_hash
+from verifiers.epcis.uris import ProjectUris
 from verifiers.epcis.vocabulary import EPCIS_CONTEXT_URL
 
 __all__ = ["FORMAT", "EventMapper", "ProjectUris", "document_chunks", "export_epcis"]
@@ -68,36 +67,6 @@ __all__ = ["FORMAT", "EventMapper", "ProjectUris", "document_chunks", "export_ep
 LOCAL_OFFSET = "-06:00"
 """Chiapas and Oaxaca keep UTC−6 all year (Mexico dropped daylight saving time in 2022)."""
 PREFIX = "biotraza"
-
-
-@dataclass(frozen=True)
-class ProjectUris:
-    """Stable URIs for the ledger's own things, under its origin (``https://<origin>/epcis/…``)."""
-
-    origin: str
-
-    @property
-    def base(self) -> str:
-        return f"https://{quote(self.origin, safe='/.-_~')}/epcis"
-
-    @property
-    def namespace(self) -> str:
-        """The namespace of Biotraza's ILMD and extension fields (prefix ``biotraza``)."""
-        return f"{self.base}/ns/"
-
-    def thing(self, kind: str, thing_id: str) -> str:
-        return f"{self.base}/{kind}/{quote(thing_id, safe='')}"
-
-    def lot(self, doc: dict[str, Any] | None, lot_id: str) -> str:
-        """The lot's class: LGTIN when it has a GTIN and lot number, else the project URI."""
-        if doc and doc.get("gtin") and doc.get("lot_number"):
-            return f"https://id.gs1.org/01/{doc['gtin']}/10/{quote(str(doc['lot_number']))}"
-        return self.thing("lot", lot_id)
-
-    def place(self, kind: str, doc: dict[str, Any] | None, place_id: str) -> str:
-        """A plot, apiary or organization: its SGLN if a GLN is recorded, else the project URI."""
-        gln = (doc or {}).get("gln")
-        return f"https://id.gs1.org/414/{gln}" if gln else self.thing(kind, place_id)
 
 
 def _day_time(day: str | None, ts: str) -> tuple[str, str]:

@@ -5,6 +5,12 @@ A plot's geometry is validated when it is recorded (WGS84 [lon, lat], a Point on
 one), so every later export can rely on it. Sites belong to a producer of the signing
 association.
 
+A site must also lie in its declared state (``state``, or the organization's state when the
+body has none) and so in Mexico (``ledger.supply.boundaries``): a flipped sign or swapped
+coordinates are refused with what went wrong. The check is made when an entry is admitted,
+not when a recorded ledger is replayed (``AppendContext.replaying``), so entries recorded
+before the rule existed keep verifying; ``docs/supply-chain.md`` says why that is safe.
+
 Left out: geometry algorithms (``ledger.supply.geo``).
 """
 
@@ -16,10 +22,12 @@ from pydantic import Field, field_validator
 
 from ledger.errors import DomainRuleError
 from ledger.registry import AppendContext, EntryType
+from ledger.supply.boundaries import check_in_state
 from ledger.supply.common import Body, Id, acting_org, require, rule
 from ledger.supply.conversions import PRODUCTS
 from ledger.supply.geo import validate_plot_geometry, validate_point
-from ledger.supply.identifiers import validate_siniiga_hive_id
+from ledger.supply.identifiers import INEGI_STATES, validate_siniiga_hive_id
+from ledger.supply.orgs import ORG_KIND
 from ledger.supply.producers import PRODUCER_KIND
 
 __all__ = [
@@ -48,8 +56,16 @@ class PlotRegisteredBody(Body):
     product: str
     area_ha: float | int = Field(gt=0, le=10_000)
     geometry: dict[str, Any]
+    state: str | None = Field(
+        default=None, description="INEGI state code of the plot; default: the organization's"
+    )
     municipality: str | None = Field(default=None, max_length=100)
     landscape: str | None = Field(default=None, max_length=100)
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str | None) -> str | None:
+        return _known_state(value)
 
     @field_validator("product")
     @classmethod
@@ -67,8 +83,16 @@ class ApiaryRegisteredBody(Body):
     location: dict[str, Any]
     hive_count: int = Field(ge=1, le=10_000)
     siniiga_ids: list[str] = Field(default_factory=list, max_length=10_000)
+    state: str | None = Field(
+        default=None, description="INEGI state code of the apiary; default: the organization's"
+    )
     municipality: str | None = Field(default=None, max_length=100)
     landscape: str | None = Field(default=None, max_length=100)
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str | None) -> str | None:
+        return _known_state(value)
 
     @field_validator("siniiga_ids")
     @classmethod
@@ -78,6 +102,47 @@ class ApiaryRegisteredBody(Body):
         if len(set(values)) != len(values):
             raise ValueError("hive ids repeat")
         return values
+
+
+def _known_state(value: str | None) -> str | None:
+    if value is not None and value not in INEGI_STATES:
+        raise ValueError(f"unknown INEGI state code {value!r}")
+    return value
+
+
+def _check_location(
+    ctx: AppendContext, org_id: str, declared: str | None, positions: Any, what: str, field: str
+) -> None:
+    """Refuse a site outside its declared state (the body's, else the organization's).
+
+    Skipped on replay (entries recorded before the rule keep verifying) and for
+    organizations outside Mexico that declare no state (no boundary data for them).
+    """
+    if ctx.replaying:
+        return
+    if declared is None:
+        org = ctx.state.get(ORG_KIND, org_id) or {}
+        if org.get("country", "MX") != "MX" or org.get("state") is None:
+            return
+        declared = str(org["state"])
+    try:
+        check_in_state(positions, declared, what)
+    except ValueError as exc:
+        raise DomainRuleError(f"{what} {field}: {exc}", field=f"statement.body.{field}") from exc
+
+
+def _positions(geometry: dict[str, Any]) -> list[list[float]]:
+    if geometry["type"] == "Point":
+        return [geometry["coordinates"]]
+    return list(geometry["coordinates"][0])
+
+
+def _site_doc(body: Body) -> dict[str, Any]:
+    """The body as a projection document; ``state`` only when given (older documents lack it)."""
+    doc = body.model_dump()
+    if doc.get("state") is None:
+        doc.pop("state", None)
+    return doc
 
 
 def _own_producer(ctx: AppendContext, producer_id: str) -> str:
@@ -108,7 +173,8 @@ def _apply_plot_registered(ctx: AppendContext, body: PlotRegisteredBody) -> None
         geometry = validate_plot_geometry(body.geometry, float(body.area_ha))
     except ValueError as exc:
         raise DomainRuleError(f"plot geometry: {exc}", field="statement.body.geometry") from exc
-    doc = body.model_dump()
+    _check_location(ctx, org_id, body.state, _positions(geometry), "plot", "geometry")
+    doc = _site_doc(body)
     doc.update(geometry=geometry, org_id=org_id, registered_seq=ctx.seq)
     ctx.state.put(PLOT_KIND, body.plot_id, doc, ctx.seq)
 
@@ -124,12 +190,13 @@ def _apply_apiary_registered(ctx: AppendContext, body: ApiaryRegisteredBody) -> 
         validate_point(body.location)
     except ValueError as exc:
         raise DomainRuleError(f"apiary location: {exc}", field="statement.body.location") from exc
+    _check_location(ctx, org_id, body.state, [body.location["coordinates"]], "apiary", "location")
     rule(
         len(body.siniiga_ids) <= body.hive_count,
         f"{len(body.siniiga_ids)} hive ids for {body.hive_count} hives",
         "siniiga_ids",
     )
-    doc = body.model_dump()
+    doc = _site_doc(body)
     doc.update(product="honey", org_id=org_id, registered_seq=ctx.seq)
     ctx.state.put(APIARY_KIND, body.apiary_id, doc, ctx.seq)
 

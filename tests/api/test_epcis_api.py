@@ -175,6 +175,7 @@ def _capture(document: dict[str, Any], capture_id: str, hashes: list[str] | None
         "capture_id": capture_id,
         "document": document,
         "event_hashes": hashes if hashes is not None else document_event_hashes(document),
+        "allow_unrelated": True,  # GS1's examples name none of this ledger's lots
     }
     return sign_statement(COOP, CAPTURE_TYPE, body, ts=TS, nonce=f"capture-{capture_id}")
 
@@ -300,9 +301,29 @@ def test_cli_validate_hash_and_import(service: LedgerService, db_url: str, tmp_p
     assert "epcisBody.eventList.0.bizStep" in result.stderr
 
     before = service.head().size
-    result = _run(env, "epcis", "import", str(good), "--key", "coop", "--capture-id", "cli-1")
+    result = _run(
+        env,
+        "epcis",
+        "import",
+        str(good),
+        "--key",
+        "coop",
+        "--capture-id",
+        "cli-1",
+        "--allow-unrelated",
+    )
     assert result.returncode == 0, result.stderr
     assert "cli-1: 1 events captured" in result.stdout
     assert service.head().size == before + 1
-    result = _run(env, "epcis", "import", str(good), "--key", "coop", "--capture-id", "cli-2")
+    result = _run(
+        env,
+        "epcis",
+        "import",
+        str(good),
+        "--key",
+        "coop",
+        "--capture-id",
+        "cli-2",
+        "--allow-unrelated",
+    )
     assert result.returncode == 1 and "was captured in cli-1" in result.stderr

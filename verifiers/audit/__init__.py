@@ -7,7 +7,7 @@ returns an :class:`AuditReport` whose truthiness means "verified". The rule that
 trail's entries (:func:`trail_scope`) lives here too, so the exporter and the auditor apply
 the same one.
 
-Left out: databases, files and HTTP (``api.exports`` writes bundles, ``api.cli_audit`` reads
+Left out: databases, files and HTTP (``api.exports`` writes bundles, ``api.cli.audit`` reads
 them from disk and prints reports).
 """
 

@@ -7,7 +7,7 @@ entry's seq and the field (``checkpoint``, ``header.lot_id``, ``entries[seq=17].
 so a tampered byte is pointed at, not just detected.
 
 Left out: the checks themselves (``verifiers.audit.verify``) and how a report is shown
-(``api.cli_audit``).
+(``api.cli.audit``).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ state) and runs the numbered steps of ``verifiers.audit.report.STEPS``, failing 
 The replay runs over the trail only, a subset of the ledger; what that cannot re-establish
 is listed in every report (:data:`CANNOT_CHECK`) and in ``docs/audit-bundle.md``.
 
-Left out: reading files and showing reports (``api.cli_audit``), writing bundles
+Left out: reading files and showing reports (``api.cli.audit``), writing bundles
 (``api.exports.bundle``).
 """
 
@@ -441,7 +441,7 @@ class _Audit:
         self.types[statement.type] += 1
         staged = StagedState(self.state)
         try:
-            admit(seq, entry.signed, staged, self.registry)
+            admit(seq, entry.signed, staged, self.registry, replaying=True)
         except LedgerError as exc:
             step = _step_of(exc, statement.type)
             self.fail(step, where, f"{statement.type}: {exc}", line, seq)

@@ -9,7 +9,11 @@ append time and in every replay:
    the schema's paths, ``statement.body.document.epcisBody.eventList.0.bizStep``…);
 2. the hashes are exactly the ones our implementation computes, in document order, so a forged
    or stale hash is refused, naming ``statement.body.event_hashes.<i>``;
-3. no event is captured twice (the hash is the event's identity across the ledger).
+3. no event is captured twice (the hash is the event's identity across the ledger);
+4. every event names at least one of the ledger's lots (``verifiers.epcis.relation``), unless
+   the signer set ``allow_unrelated: true`` in the body — an explicit, signed request that stays
+   on the record. Checked at admission only (``AppendContext.replaying``): captures recorded
+   before this rule keep verifying.
 
 The document is kept whole (``@context`` included) because extension keys are hashed with the
 prefixes the document defines; re-exporting it therefore yields equal event hashes.
@@ -28,7 +32,8 @@ from pydantic import Field
 from ledger.errors import SchemaError
 from ledger.registry import AppendContext, EntryType
 from ledger.supply.common import Body, Id, acting_org, rule
-from verifiers.epcis.event_hash import document_event_hashes
+from verifiers.epcis.event_hash import document_event_hashes, document_events
+from verifiers.epcis.relation import LotIndex
 from verifiers.epcis.schema import schema_errors
 
 __all__ = [
@@ -54,6 +59,8 @@ class CaptureBody(Body):
     capture_id: Id
     document: dict[str, Any]
     event_hashes: list[EventHash] = Field(min_length=1, max_length=MAX_EVENTS)
+    allow_unrelated: bool = False
+    """Record events that name none of the ledger's lots (refused otherwise)."""
 
 
 def check_capture_document(document: dict[str, Any], prefix: str = "") -> list[str]:
@@ -120,6 +127,16 @@ def _apply_captured(ctx: AppendContext, body: CaptureBody) -> None:
             f"event {index} ({computed}) was captured in {(earlier or {}).get('capture_id')}",
             field,
         )
+    # 4. Every event is about one of the ledger's lots, unless the signer asked otherwise.
+    if not ctx.replaying and not body.allow_unrelated:
+        lots = LotIndex(ctx.state)
+        for index, event in enumerate(document_events(body.document)):
+            rule(
+                bool(lots.lots_of(event)),
+                f"event {index} ({event.get('type')}) names no lot of this ledger; "
+                "set allow_unrelated to capture it anyway",
+                f"document.epcisBody.eventList.{index}",
+            )
     for index, computed in enumerate(expected):
         ctx.state.put(
             EVENT_KIND,

@@ -8,6 +8,12 @@ error, its `field` the JSON path (`statement.body.document.epcisBody.eventList.0
 ledger then re-checks schema and hashes itself, so a forged hash is refused (409, naming
 `statement.body.event_hashes.<i>`).
 
+Bounds (issue 15 #17): a document may hold at most `BIOTRAZA_EPCIS_MAX_EVENTS` events (422
+naming `statement.body.document.epcisBody.eventList`), on top of the request size limit; events
+that name no lot of the ledger are refused (409) unless the signed body sets
+`allow_unrelated: true`. `?dry_run=true` answers 200 with what the capture would record
+(counts by event type and lot) and refuse (by reason, with event indexes), appending nothing.
+
 `GET /api/v1/epcis/captures/{capture_id}` answers the captured document as stored (JSON-LD):
 its events hash exactly as when they were captured.
 
@@ -19,17 +25,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.http.body import read_json_body
 from api.http.deps import ServiceDep, SettingsDep
 from api.http.routes.entries import inline_schema
 from api.http.schemas import EntryPublic
+from api.services.epcis_import import checked_document, plan_import
 from api.services.ledger import LedgerService
 from ledger.errors import EntryNotFoundError, SchemaError
 from ledger.statements import SignedStatement
-from verifiers.epcis.capture import CAPTURE_KIND, CAPTURE_TYPE, check_capture_document
+from verifiers.epcis.capture import CAPTURE_KIND, CAPTURE_TYPE, EVENT_KIND, check_capture_document
+from verifiers.epcis.event_hash import document_events
+from verifiers.epcis.relation import LotIndex
 
 __all__ = ["captured_document", "precheck_capture", "router"]
 
@@ -38,15 +47,15 @@ router = APIRouter(prefix="/api/v1/epcis", tags=["epcis"])
 IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 
 
-def precheck_capture(signed: SignedStatement) -> list[str]:
-    """Check a capture statement's type and document before it reaches the ledger.
+def precheck_capture(signed: SignedStatement, max_events: int | None = None) -> list[str]:
+    """Check a capture statement's type, event count and document before the ledger.
 
     Returns:
         The document's event hashes.
 
     Raises:
-        SchemaError: wrong entry type, no document object, or a document the EPCIS 2.0.1
-            schema rejects (one field per schema error).
+        SchemaError: wrong entry type, no document object, more than ``max_events`` events,
+            or a document the EPCIS 2.0.1 schema rejects (one field per schema error).
     """
     statement = signed.statement
     if statement.type != CAPTURE_TYPE:
@@ -60,7 +69,39 @@ def precheck_capture(signed: SignedStatement) -> list[str]:
             "the body needs the EPCIS document as an object",
             [("statement.body.document", "expected an EPCIS document object")],
         )
+    if max_events is not None:
+        try:
+            count = len(document_events(document))
+        except ValueError:
+            count = 0  # the schema check below names the problem
+        if count > max_events:
+            raise SchemaError(
+                f"the document has {count} events, over the limit of {max_events}",
+                [
+                    (
+                        "statement.body.document.epcisBody.eventList",
+                        f"at most {max_events} events (BIOTRAZA_EPCIS_MAX_EVENTS)",
+                    )
+                ],
+            )
     return check_capture_document(document, "statement.body.document.")
+
+
+def capture_plan(
+    service: LedgerService, signed: SignedStatement, max_events: int
+) -> dict[str, Any]:
+    """What capturing this (pre-checked) statement would record and refuse, as JSON data."""
+    body = signed.statement.body
+    with service.store.read_state() as state:
+        plan = plan_import(
+            checked_document(body["document"]),
+            body["document"],
+            max_events=max_events,
+            lots=LotIndex(state),
+            captured_in=lambda digest: (state.get(EVENT_KIND, digest) or {}).get("capture_id"),
+            allow_unrelated=body.get("allow_unrelated") is True,
+        )
+    return plan.as_dict()
 
 
 def captured_document(service: LedgerService, capture_id: str) -> dict[str, Any]:
@@ -80,7 +121,7 @@ def captured_document(service: LedgerService, capture_id: str) -> dict[str, Any]
     "/capture",
     status_code=201,
     responses={
-        200: {"description": "Idempotent replay: this capture is already in the ledger."},
+        200: {"description": "Idempotent replay (already in the ledger), or the dry run plan."},
         403: {"description": "Unknown or unauthorized key."},
         409: {
             "description": "A hash does not match, an event was captured before, or the id "
@@ -100,7 +141,13 @@ def captured_document(service: LedgerService, capture_id: str) -> dict[str, Any]
     },
 )
 async def capture(
-    request: Request, response: Response, service: ServiceDep, settings: SettingsDep
+    request: Request,
+    response: Response,
+    service: ServiceDep,
+    settings: SettingsDep,
+    dry_run: Annotated[
+        bool, Query(description="Answer what would be recorded and refused; append nothing.")
+    ] = False,
 ) -> dict[str, Any]:
     """Capture a partner's EPCIS 2.0 document as a ledger entry signed by an organization.
 
@@ -110,7 +157,11 @@ async def capture(
     """
     payload = await read_json_body(request, settings.max_request_bytes)
     signed = SignedStatement.from_dict(payload)
-    hashes = precheck_capture(signed)
+    hashes = precheck_capture(signed, settings.epcis_max_events)
+    if dry_run:
+        response.status_code = 200
+        plan = capture_plan(service, signed, settings.epcis_max_events)
+        return {"capture_id": signed.statement.body.get("capture_id"), "dry_run": True, **plan}
     result = service.submit(signed)
     if not result.created:
         response.status_code = 200
