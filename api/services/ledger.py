@@ -33,7 +33,7 @@ from ledger.merkle import STORED_FROM_LEVEL, InMemoryNodes, root_at, stored_node
 from ledger.statements import SignedStatement
 from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
-from ledger.storage.sql.migrate import require_current_schema
+from ledger.storage.sql.migrate import require_current_schema, require_sqlite_file
 from ledger.storage.sql.store import SqlState
 from ledger.transparency import (
     ConsistencyProofDocument,
@@ -103,6 +103,8 @@ class LedgerService:
         Raises:
             SchemaRevisionError: ``migrate=False`` and the schema is missing or another one.
         """
+        if not migrate:
+            require_sqlite_file(database_url)  # do not create an empty file by looking
         engine = create_ledger_engine(database_url)
         try:
             if migrate:

@@ -228,3 +228,21 @@ def test_demo_and_serve_on_a_busy_port_fail_at_once(env: dict[str, str], tmp_pat
         assert not demo_dir.exists()  # refused before building anything
         line = one_error_line(run(env, "serve", "--port", port))
         assert f"--port {port}: cannot listen" in line
+
+
+@pytest.mark.parametrize(
+    "command", [("ledger", "verify"), ("ledger", "head"), ("lot", "show", "x")]
+)
+def test_commands_before_init_say_run_init_first(tmp_path: Path, command: tuple[str, ...]) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BIOTRAZA_")}
+    env = {**clean, "BIOTRAZA_DATA_DIR": str(tmp_path / "nowhere"), "NO_COLOR": "1"}
+    line = one_error_line(run(env, *command))
+    assert "run `biotraza init` first" in line
+    assert not (tmp_path / "nowhere" / "ledger.db").exists()  # looking created nothing
+
+
+def test_a_database_without_a_ledger_says_run_init_first(env: dict[str, str], db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        Path(db_url.removeprefix("sqlite:///")).touch()  # an empty file, as SQLite makes one
+    line = one_error_line(run(env, "ledger", "verify"))
+    assert "no ledger here yet: run `biotraza init` first" in line

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from ledger.errors import LedgerError
 
@@ -78,6 +78,23 @@ def head_revision() -> str | None:
     return _scripts().get_current_head()
 
 
+def require_sqlite_file(url: str) -> None:
+    """Refuse, without creating it, a SQLite file that does not exist (SQLite would create an
+    empty one on connect, and a mistyped path would then look like an empty ledger).
+
+    Raises:
+        SchemaRevisionError: the URL names a SQLite file that is not there.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if not Path(parsed.database).exists():
+        raise SchemaRevisionError(
+            f"no ledger at {parsed.database}: run `biotraza init` first "
+            "(or check BIOTRAZA_DATA_DIR / BIOTRAZA_DATABASE_URL)"
+        )
+
+
 def require_current_schema(engine: Engine) -> None:
     """Check, before reading, that the database is at this code's revision.
 
@@ -92,8 +109,8 @@ def require_current_schema(engine: Engine) -> None:
         return
     if current is None:
         raise SchemaRevisionError(
-            "the database has no ledger tables: it was never migrated "
-            "(run `biotraza db upgrade`, or `biotraza init` for a new ledger)"
+            "no ledger here yet: run `biotraza init` first (or `biotraza db upgrade` if this "
+            "database is meant to hold an existing ledger)"
         )
     if current in {script.revision for script in _scripts().walk_revisions()}:
         raise SchemaRevisionError(
