@@ -50,7 +50,9 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     settings = settings or Settings()
     own_service = service is None
     service = service or LedgerService.open(
-        settings.resolved_database_url, operator_key=load_operator_key(settings)
+        settings.resolved_database_url,
+        operator_key=load_operator_key(settings),
+        lock_timeout=settings.lock_timeout_seconds,
     )
 
     @asynccontextmanager

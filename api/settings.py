@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.storage.sql.writer import DEFAULT_LOCK_TIMEOUT
+
 __all__ = ["Settings"]
 
 
@@ -30,6 +32,8 @@ class Settings(BaseSettings):
     operator_key_name: str = "operator"
     max_request_bytes: int = 128 * 1024
     max_blob_bytes: int = 25 * 1024 * 1024
+    lock_timeout_seconds: float = Field(default=DEFAULT_LOCK_TIMEOUT, gt=0, le=3600)
+    """How long an append waits for other writers before it answers 503 / fails."""
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -126,9 +126,16 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         fields = [(exc.field, str(exc))]
     elif isinstance(exc, NonceReplayError):
         fields = [("statement.nonce", str(exc))]
+    # A busy or unreachable database is temporary: say when to resend (the same signed
+    # statement is safe to resend, appends are idempotent).
+    headers = (
+        {"Retry-After": str(exc.retry_after)} if isinstance(exc, StorageUnavailableError) else None
+    )
     for cls, status, code in _STATUS:
         if isinstance(exc, cls):
-            return JSONResponse(error_body(code, str(exc), fields), status_code=status)
+            return JSONResponse(
+                error_body(code, str(exc), fields), status_code=status, headers=headers
+            )
     return JSONResponse(error_body("ledger_error", str(exc), fields), status_code=400)
 
 

@@ -32,6 +32,7 @@ from ledger.statements import SignedStatement
 from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
 from ledger.storage.sql.store import SqlState
+from ledger.storage.sql.writer import DEFAULT_LOCK_TIMEOUT
 from ledger.transparency import (
     ConsistencyProofDocument,
     InclusionProofDocument,
@@ -89,14 +90,16 @@ class LedgerService:
         *,
         migrate: bool = True,
         operator_key: Ed25519PrivateKey | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> LedgerService:
-        """Connect (and by default migrate) the database at ``database_url``."""
+        """Connect (and by default migrate) the database at ``database_url``; appends wait
+        at most ``lock_timeout`` seconds for other writers."""
         engine = create_ledger_engine(database_url)
         if migrate:
             upgrade_database(engine)
         return cls(
             engine=engine,
-            store=SqlLedgerStore(engine),
+            store=SqlLedgerStore(engine, lock_timeout=lock_timeout),
             registry=full_registry(),
             operator_key=operator_key,
         )
