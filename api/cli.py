@@ -31,6 +31,7 @@ from ledger.checkpoints import parse_verifier_key
 from ledger.errors import IntegrityError, LedgerError
 from ledger.keys import encode_public_key
 from ledger.keystore import KeyStore, load_pem_ed25519
+from ledger.private_paths import private_dir
 from ledger.statements import SignedStatement, schema_errors, sign_statement
 from ledger.transparency import (
     ConsistencyProofDocument,
@@ -294,7 +295,7 @@ def init_ledger(
     store = keystore(cfg)
     root = ensure_key(cfg, store, root_name, secret)
     operator = ensure_key(cfg, store, operator_name, secret)
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(cfg.data_dir)
     service = LedgerService.open(cfg.resolved_database_url, lock_timeout=cfg.lock_timeout_seconds)
     try:
         head = service.head()

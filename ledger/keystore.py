@@ -3,7 +3,9 @@
 Each key NAME is two files: ``NAME.key`` (PEM, PKCS#8, encrypted with the best available
 scheme of ``cryptography``: scrypt-derived key + AES-256-CBC) and ``NAME.pub.json`` (name, key id
 and public key, readable without the passphrase so ``keys list`` never asks for it). Files are
-created with mode 0600 and never overwritten.
+created with mode 0600 and never overwritten, in a directory created 0700 whatever the umask;
+a directory or key file found readable by others is tightened when a key is loaded
+(``ledger.private_paths``).
 
 Left out: where the passphrase comes from (the CLI reads an env var or prompts) and which
 role a key plays (that is recorded in the ledger, not here).
@@ -27,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from ledger.errors import KeyStoreError
 from ledger.keys import KeyId, encode_public_key, key_id
+from ledger.private_paths import private_dir, tighten
 
 __all__ = ["KeyInfo", "KeyStore", "load_pem_ed25519"]
 
@@ -75,7 +78,7 @@ class KeyStore:
             raise KeyStoreError(f"passphrase must be at least {MIN_PASSPHRASE} characters")
         if key_path.exists() or pub_path.exists():
             raise KeyStoreError(f"key {name!r} already exists in {self.directory}")
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.directory)
         pem = private_key.private_bytes(
             Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(passphrase.encode("utf-8"))
         )
@@ -98,6 +101,8 @@ class KeyStore:
             KeyStoreError: no such key, wrong passphrase, or not an Ed25519 key.
         """
         key_path, _ = self._paths(name)
+        tighten(self.directory)
+        tighten(key_path)
         try:
             pem = key_path.read_bytes()
         except FileNotFoundError:
