@@ -611,3 +611,4 @@ import api.cli_evidence  # noqa: E402, F401, I001
 import api.cli_audit  # noqa: E402, F401, I001
 import api.cli_epcis  # noqa: E402, F401, I001
 import api.cli_labels  # noqa: E402, F401, I001
+import api.cli_db  # noqa: E402, F401, I001

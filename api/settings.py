@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
+    admin_database_url: str | None = None
+    """An administrator's URL, used only by ``db roles --apply`` (never by the server)."""
     key_passphrase: str | None = None
     origin: str = "biotraza.example/log"
     operator_key_name: str = "operator"
