@@ -23,7 +23,7 @@ on PostgreSQL the advisory lock (``SET LOCAL lock_timeout`` to what is left, see
 the same signed statement can be sent again. ``flock`` itself has no timeout, so a contended
 one is waited for by a helper thread on its own descriptor of the lock file: the append takes
 the lock over from it when it comes in time, and a helper given up on releases the lock the
-moment it gets it (closing its descriptor). An uncontended lock is taken without a thread.
+moment it gets it. An uncontended lock is taken without a thread.
 
 None of this is needed for correctness: the database's own lock still serializes every
 writer, including other programs. A connection that comes back inside a transaction (its
@@ -145,11 +145,11 @@ class _FlockWaiter:
         with self._guard:
             self._done.set()
             if self._abandoned:
-                os.close(self.fd)  # given up on: let the lock go at once
+                _release(self.fd)  # given up on: let the lock go at once
 
     def take(self, timeout: float) -> bool:
         """Whether the lock came within ``timeout`` seconds (then the caller owns ``fd`` and
-        closes it to release the lock); otherwise the helper releases it when it comes."""
+        releases it with :func:`_release`); otherwise the helper releases it when it comes."""
         self._done.wait(max(timeout, 0.0))
         with self._guard:
             if not self._done.is_set():
@@ -159,6 +159,15 @@ class _FlockWaiter:
             os.close(self.fd)
             raise self._error
         return True
+
+
+def _release(fd: int) -> None:
+    """Unlock and close a helper's descriptor. Unlocked explicitly: a child forked meanwhile
+    holds a copy of the descriptor, and closing ours alone would leave the lock held."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _close(pooled: Any, lock_fd: int | None, pid: int) -> None:
@@ -215,7 +224,7 @@ class AppendConnection:
                         opened.close()  # closing the lock file also releases the flock
                 finally:
                     if held is not None and held != opened.lock_fd:
-                        os.close(held)  # a helper's descriptor: closing it releases
+                        _release(held)  # a helper's descriptor
                     elif held is not None and self._opened is opened:
                         fcntl.flock(held, fcntl.LOCK_UN)
         finally:
@@ -243,7 +252,7 @@ class AppendConnection:
         try:
             opened.set_busy_timeout(self.remaining_ms())
         except BaseException:
-            os.close(waiter.fd)
+            _release(waiter.fd)
             raise
         return waiter.fd
 
