@@ -9,6 +9,8 @@ the one overwrite PostgreSQL offers, fires the UPDATE trigger on both engines.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
@@ -16,31 +18,29 @@ from sqlalchemy.exc import DBAPIError
 from ledger.chain import verify_stored_leaves
 from ledger.registry import Registry
 from ledger.storage.sql import SqlLedgerStore
-from tests.helpers_storage import build_ledger, is_sqlite_engine
+from tests.helpers_storage import build_ledger, is_sqlite_engine, open_store
 
 _ENTRY = "seq, entry_hash, leaf, type, actor, 'overwritten-nonce', ts FROM entries WHERE seq = 0"
 _NODE = "level, idx, {zeros} FROM merkle_nodes WHERE level = 4 AND idx = 0"
 
-# (statement, which engines have it); {zeros} is 32 zero bytes in the engine's own syntax.
-_OVERWRITES = {
-    "entries-insert-or-replace": (f"INSERT OR REPLACE INTO entries SELECT {_ENTRY}", "sqlite"),
-    "entries-replace-into": (f"REPLACE INTO entries SELECT {_ENTRY}", "sqlite"),
+# {zeros} is 32 zero bytes in the engine's own syntax.
+_SQLITE_REPLACES = {
+    "entries-insert-or-replace": f"INSERT OR REPLACE INTO entries SELECT {_ENTRY}",
+    "entries-replace-into": f"REPLACE INTO entries SELECT {_ENTRY}",
+    "nodes-insert-or-replace": f"INSERT OR REPLACE INTO merkle_nodes SELECT {_NODE}",
+    "nodes-replace-into": f"REPLACE INTO merkle_nodes SELECT {_NODE}",
+    "checkpoints-replace-into": (
+        "REPLACE INTO checkpoints SELECT tree_size, root_hash, 'forged', issued_at FROM checkpoints"
+    ),
+}
+_UPSERTS = {
     "entries-upsert": (
         f"INSERT INTO entries SELECT {_ENTRY} ON CONFLICT (seq) DO UPDATE SET nonce = "
-        "excluded.nonce",
-        "both",
+        "excluded.nonce"
     ),
-    "nodes-insert-or-replace": (f"INSERT OR REPLACE INTO merkle_nodes SELECT {_NODE}", "sqlite"),
-    "nodes-replace-into": (f"REPLACE INTO merkle_nodes SELECT {_NODE}", "sqlite"),
     "nodes-upsert": (
         f"INSERT INTO merkle_nodes SELECT {_NODE} ON CONFLICT (level, idx) DO UPDATE SET "
-        "hash = excluded.hash",
-        "both",
-    ),
-    "checkpoints-replace-into": (
-        "REPLACE INTO checkpoints SELECT tree_size, root_hash, 'forged', issued_at "
-        "FROM checkpoints",
-        "sqlite",
+        "hash = excluded.hash"
     ),
 }
 
@@ -53,16 +53,11 @@ def _rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
-@pytest.mark.parametrize("name", sorted(_OVERWRITES))
-def test_no_statement_overwrites_an_append_only_row(
-    sql_store: SqlLedgerStore, registry: Registry, name: str
-) -> None:
-    statement, engines = _OVERWRITES[name]
-    engine = sql_store.engine
-    sqlite = is_sqlite_engine(engine)
-    if engines == "sqlite" and not sqlite:
-        pytest.skip("REPLACE is SQLite syntax; PostgreSQL's only overwrite is the upsert")
-    build_ledger(sql_store, registry, 16)  # 16 leaves: one stored merkle node (4, 0)
+def _refused(store: SqlLedgerStore, registry: Registry, statement: str) -> None:
+    """Build a ledger with a stored Merkle node and a checkpoint, run ``statement``, and
+    check that it was refused and changed nothing."""
+    engine = store.engine
+    build_ledger(store, registry, 16)  # 16 leaves: one stored merkle node (4, 0)
     with engine.begin() as conn:
         conn.execute(
             text("INSERT INTO checkpoints VALUES (16, :root, 'note', '2026-01-01T00:00:00Z')"),
@@ -71,12 +66,27 @@ def test_no_statement_overwrites_an_append_only_row(
     before = _rows(engine)
     assert len(before["merkle_nodes"]) == 1
 
-    zeros = "zeroblob(32)" if sqlite else "'\\x" + "00" * 32 + "'::bytea"
+    zeros = "zeroblob(32)" if is_sqlite_engine(engine) else "'\\x" + "00" * 32 + "'::bytea"
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement.format(zeros=zeros)))
 
     assert _rows(engine) == before
-    verify_stored_leaves(sql_store.stored_leaves(), registry)
+    verify_stored_leaves(store.stored_leaves(), registry)
+
+
+@pytest.mark.parametrize("name", sorted(_SQLITE_REPLACES))
+def test_sqlite_replace_overwrites_no_append_only_row(
+    tmp_path: Path, registry: Registry, name: str
+) -> None:
+    with open_store(f"sqlite:///{tmp_path}/ledger.db") as store:
+        _refused(store, registry, _SQLITE_REPLACES[name])
+
+
+@pytest.mark.parametrize("name", sorted(_UPSERTS))
+def test_an_upsert_overwrites_no_append_only_row(
+    sql_store: SqlLedgerStore, registry: Registry, name: str
+) -> None:
+    _refused(sql_store, registry, _UPSERTS[name])
 
 
 def test_a_plain_insert_of_a_new_row_is_still_accepted(
