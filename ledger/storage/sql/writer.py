@@ -207,15 +207,21 @@ class AppendConnection:
             LockWaitTimeoutError: other writers kept the lock past the bound.
         """
         deadline = time.monotonic() + self.lock_timeout
-        if not self._mutex.acquire(timeout=self.lock_timeout):
+        queued = not self._mutex.acquire(blocking=False)
+        if queued and not self._mutex.acquire(timeout=self.lock_timeout):
             raise LockWaitTimeoutError(self.lock_timeout)
         try:
             self._deadline = deadline
             opened = self._opened
             if opened is None or opened.pid != os.getpid():
                 opened = self._opened = _Opened(self._engine, self.lock_timeout)
-            held = self._flock(opened, deadline)
+            held, waited = self._flock(opened, deadline)
             try:
+                if opened.sqlite:
+                    # SQLite's own wait gets what is left of the bound: all of it when
+                    # nothing had to be waited for (the usual case: no statement then).
+                    waited = waited or queued
+                    opened.set_busy_timeout(self.remaining_ms() if waited else opened.full_busy_ms)
                 yield opened.connection
             finally:
                 try:
@@ -230,31 +236,25 @@ class AppendConnection:
         finally:
             self._mutex.release()
 
-    def _flock(self, opened: _Opened, deadline: float) -> int | None:
-        """Take the SQLite writer file lock by ``deadline``; the descriptor holding it.
+    def _flock(self, opened: _Opened, deadline: float) -> tuple[int | None, bool]:
+        """Take the SQLite writer file lock by ``deadline``: the descriptor holding it (none
+        without a lock file), and whether it had to be waited for.
 
         Raises:
             LockWaitTimeoutError: it did not come in time.
         """
         if opened.lock_fd is None or opened.lock_path is None:
-            return None
+            return None, False
         try:
             fcntl.flock(opened.lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pass
         else:
-            opened.set_busy_timeout(opened.full_busy_ms)
-            return opened.lock_fd
+            return opened.lock_fd, False
         waiter = _FlockWaiter(opened.lock_path)
         if not waiter.take(deadline - time.monotonic()):
             raise LockWaitTimeoutError(self.lock_timeout)
-        # SQLite's own wait gets only what is left of the bound.
-        try:
-            opened.set_busy_timeout(self.remaining_ms())
-        except BaseException:
-            _release(waiter.fd)
-            raise
-        return waiter.fd
+        return waiter.fd, True
 
     def close(self) -> None:
         """Close the connection (and lock file); the next append opens a new one."""
