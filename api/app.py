@@ -22,6 +22,7 @@ from api.settings import Settings
 from api.web.routes import pages, resolver
 from ledger.errors import KeyStoreError
 from ledger.keystore import KeyStore
+from ledger.private_paths import private_dir
 from ledger.storage.blobs import BlobStore
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     configured database, migrating it first.
     """
     settings = settings or Settings()
+    # Keys, evidence files and the SQLite file (personal data) live here: owner-only.
+    private_dir(settings.data_dir)
     own_service = service is None
     service = service or LedgerService.open(
         settings.resolved_database_url,
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         checkpoint_policy=CheckpointPolicy(
             settings.checkpoint_every_entries, settings.checkpoint_max_age_seconds
         ),
+        lock_timeout=settings.lock_timeout_seconds,
     )
 
     @asynccontextmanager

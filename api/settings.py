@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.storage.sql.writer import DEFAULT_LOCK_TIMEOUT
+
 __all__ = ["SETTINGS_PREFIX", "Settings"]
 
 SETTINGS_PREFIX = "BIOTRAZA_"
@@ -27,6 +29,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
+    admin_database_url: str | None = None
+    """An administrator's URL, used only by ``db roles --apply`` (never by the server)."""
     key_passphrase: str | None = None
     pem_passphrase: str | None = None  # of a PEM file given to `keys import` (never argv)
     origin: str | None = None
@@ -44,6 +48,8 @@ class Settings(BaseSettings):
     """Most events one EPCIS document may bring in (import and capture; issue 15 #17)."""
     epcis_max_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
     """Largest EPCIS file ``biotraza epcis import`` reads."""
+    lock_timeout_seconds: float = Field(default=DEFAULT_LOCK_TIMEOUT, gt=0, le=3600)
+    """How long an append waits for other writers before it answers 503 / fails."""
     host: str = "127.0.0.1"
     port: int = 8000
 

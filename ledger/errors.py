@@ -107,6 +107,9 @@ class StorageUnavailableError(LedgerError):
     recorded that was not committed, and resending the same signed statement is safe (a
     committed one comes back as an idempotent replay)."""
 
+    retry_after = 1
+    """Seconds a client should wait before resending (HTTP ``Retry-After``)."""
+
 
 class EntryNotFoundError(LedgerError):
     """No entry with that sequence number or hash."""

@@ -3,7 +3,8 @@
 Each key NAME is two files: ``NAME.key`` (a ``ledger.keyfile`` file: Argon2id + AES-256-GCM)
 and ``NAME.pub.json`` (name, key id and public key, readable without the passphrase so ``keys
 list`` never asks for it). Files are created with mode 0600, whole or not at all, and never
-overwritten.
+overwritten, in a directory created 0700 whatever the umask; a directory or key file found
+readable by others is tightened when a key is loaded (``ledger.private_paths``).
 
 One store, one passphrase: ``keystore.json`` records a passphrase check (a key file sealing
 nothing), written with the first key. Adding a key under any other passphrase is refused
@@ -33,6 +34,7 @@ from ledger import keyfile
 from ledger.atomic import replace_file, write_new_file
 from ledger.errors import KeyStoreError
 from ledger.keys import KeyId, encode_public_key, key_id
+from ledger.private_paths import private_dir, tighten
 
 __all__ = ["CHECK_FILE", "KeyInfo", "KeyStore", "PassphraseMismatchError", "load_pem_ed25519"]
 
@@ -92,7 +94,7 @@ class KeyStore:
             raise KeyStoreError(f"passphrase must be at least {MIN_PASSPHRASE} characters")
         if key_path.exists() or pub_path.exists():
             raise KeyStoreError(f"key {name!r} already exists in {self.directory}")
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.directory)
         self.check_passphrase(passphrase)
         sealed = keyfile.seal_private_key(private_key, passphrase, deriver=self._deriver)
         info = KeyInfo(name, key_id(private_key), encode_public_key(private_key))
@@ -163,6 +165,8 @@ class KeyStore:
             KeyStoreError: no such key, wrong passphrase, or not an Ed25519 key.
         """
         key_path, _ = self._paths(name)
+        tighten(self.directory)
+        tighten(key_path)
         try:
             data = key_path.read_bytes()
         except FileNotFoundError:

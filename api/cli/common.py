@@ -118,7 +118,7 @@ def submit(cfg: Settings, signed: SignedStatement, server: str | None) -> dict[s
         with BiotrazaClient(server) as client:
             result = client.submit(signed)
             return {"seq": result.seq, "entry_hash": result.entry_hash, "created": result.created}
-    service = LedgerService.open(cfg.resolved_database_url)
+    service = LedgerService.open(cfg.resolved_database_url, lock_timeout=cfg.lock_timeout_seconds)
     try:
         appended = service.submit(signed)
     finally:
@@ -145,7 +145,12 @@ def progress() -> Progress:
 def open_service(cfg: Settings, *, with_operator: bool = False) -> LedgerService:
     """Open the configured ledger (no migration), optionally holding the operator key."""
     key = load_key(cfg, cfg.operator_key_name) if with_operator else None
-    return LedgerService.open(cfg.resolved_database_url, migrate=False, operator_key=key)
+    return LedgerService.open(
+        cfg.resolved_database_url,
+        migrate=False,
+        operator_key=key,
+        lock_timeout=cfg.lock_timeout_seconds,
+    )
 
 
 @contextmanager

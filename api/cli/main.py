@@ -17,6 +17,7 @@ __all__ = ["COMMAND_MODULES", "app", "main"]
 COMMAND_MODULES = (
     "api.cli.ledger",
     "api.cli.keys",
+    "api.cli.db",
     "api.cli.server",
     "api.cli.supply",
     "api.cli.evidence",

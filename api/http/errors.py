@@ -76,11 +76,15 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _headers(exc: LedgerError) -> dict[str, str]:
-    """What a refused upload tells the client beyond the body: how to authenticate (401) and
-    when its daily quota resets (429)."""
+    """What a refusal tells the client beyond the body: how to authenticate (401), when an
+    upload quota resets (429), when to resend after a storage outage or lock wait (503)."""
     if isinstance(exc, UploadUnauthorizedError):
         return {"WWW-Authenticate": SCHEME}
     if isinstance(exc, UploadQuotaError) and exc.retry_after is not None:
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, StorageUnavailableError):
+        # A busy or unreachable database is temporary: say when to resend (the same signed
+        # statement is safe to resend, appends are idempotent).
         return {"Retry-After": str(exc.retry_after)}
     return {}
 

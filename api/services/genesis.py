@@ -15,6 +15,7 @@ from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.keys import encode_public_key
 from ledger.keystore import KeyStore
+from ledger.private_paths import private_dir
 from ledger.statements import sign_statement
 from ledger.trust import GENESIS_TYPE
 
@@ -60,9 +61,11 @@ def init_ledger(
         for name, created in ((root_name, root_created), (operator_name, operator_created))
         if created
     ]
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(cfg.data_dir)
     # Holding the operator key, the genesis append also signs the log's first checkpoint.
-    service = LedgerService.open(cfg.resolved_database_url, operator_key=operator)
+    service = LedgerService.open(
+        cfg.resolved_database_url, operator_key=operator, lock_timeout=cfg.lock_timeout_seconds
+    )
     try:
         created = not service.head().size
         if created:

@@ -35,6 +35,7 @@ from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
 from ledger.storage.sql.migrate import require_current_schema, require_sqlite_file
 from ledger.storage.sql.store import SqlState
+from ledger.storage.sql.writer import DEFAULT_LOCK_TIMEOUT
 from ledger.transparency import (
     ConsistencyProofDocument,
     InclusionProofDocument,
@@ -96,9 +97,11 @@ class LedgerService:
         migrate: bool = True,
         operator_key: Ed25519PrivateKey | None = None,
         checkpoint_policy: CheckpointPolicy | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> LedgerService:
         """Connect to the database at ``database_url`` and migrate it, or (``migrate=False``)
-        check that it is already at this code's schema revision.
+        check that it is already at this code's schema revision. Appends wait at most
+        ``lock_timeout`` seconds for other writers.
 
         Raises:
             SchemaRevisionError: ``migrate=False`` and the schema is missing or another one.
@@ -116,7 +119,7 @@ class LedgerService:
             raise
         return cls(
             engine=engine,
-            store=SqlLedgerStore(engine),
+            store=SqlLedgerStore(engine, lock_timeout=lock_timeout),
             registry=full_registry(),
             operator_key=operator_key,
             checkpoint_policy=checkpoint_policy or CheckpointPolicy(),

@@ -11,6 +11,10 @@ temporary file in the same directory, hashing as it goes, is fsynced, and is ren
 place only once its hash is known (and matches the one the caller expected, if any), so a
 crash or a refused upload never leaves a partial or mislabelled file behind.
 
+Evidence may show people and their land, so the store is owner-only whatever the umask:
+directories 0700, files 0400 (``ledger.private_paths``); a root found open to others is
+tightened when the store is made.
+
 Left out: replication and garbage collection (files are evidence; nothing is deleted), and
 media types (the entry's attachment records them; the store is bytes only).
 """
@@ -28,6 +32,7 @@ from typing import BinaryIO
 
 from ledger.atomic import fsync_dir
 from ledger.errors import DomainRuleError, EntryNotFoundError, IntegrityError
+from ledger.private_paths import private_dir, tighten
 
 __all__ = [
     "BlobHashMismatchError",
@@ -40,6 +45,8 @@ __all__ = [
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 16
+_BLOB_MODE = 0o400
+"""Stored files: the owner reads; nobody writes (a file's name is its content's hash)."""
 
 
 class BlobTooLargeError(DomainRuleError):
@@ -85,6 +92,7 @@ class BlobStore:
     def __init__(self, root: Path, max_bytes: int = 25 * 1024 * 1024) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        tighten(root)  # 0700 on the root closes everything below it
 
     def path_of(self, digest: str) -> Path:
         """Where the file with this hash lives (whether or not it exists)."""
@@ -114,7 +122,7 @@ class BlobStore:
         """
         if expected is not None:
             check_digest(expected)
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         return BlobWriter(self, expected)
 
     def put(self, chunks: Iterable[bytes], expected: str | None = None) -> BlobInfo:
@@ -213,8 +221,8 @@ class BlobWriter:
         target = self._store.path_of(digest)
         if target.is_file():
             return BlobInfo(digest, self._size, created=False)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(self._tmp, 0o444)
+        private_dir(target.parent)
+        os.chmod(self._tmp, _BLOB_MODE)
         os.replace(self._tmp, target)
         fsync_dir(target.parent)
         return BlobInfo(digest, self._size, created=True)

@@ -6,6 +6,11 @@ wait instead of failing; the store opens append transactions with ``BEGIN IMMEDI
 writers never both read the same head. PostgreSQL needs nothing special here; the store takes
 a transaction-scoped advisory lock.
 
+The SQLite file holds personal data (``personal_data``), so it is created owner-only (0600)
+before SQLite first opens it — SQLite gives its ``-wal`` and ``-shm`` files the database
+file's mode — and an existing one, or its companions, found readable by others is tightened
+(``ledger.private_paths``).
+
 Left out: reading configuration (the caller passes the URL).
 """
 
@@ -17,6 +22,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError
+
+from ledger.private_paths import private_file
 
 __all__ = ["create_ledger_engine", "is_sqlite", "redact_url"]
 
@@ -56,6 +63,7 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
             raise ValueError("in-memory SQLite cannot be shared by connections; use a file path")
+        _private_sqlite_files(make_url(url).database)
         engine = create_engine(
             url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
         )
@@ -68,6 +76,18 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
     raise ValueError(
         f"unsupported database URL {redact_url(url)!r}: use sqlite:/// or postgresql+psycopg://"
     )
+
+
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal", "-writer.lock")
+
+
+def _private_sqlite_files(database: str | None) -> None:
+    """Create the database file owner-only if missing; tighten it and its companions."""
+    if not database or database.startswith("file:"):
+        return  # a URI filename: SQLite resolves it, and applies the mode of the file it finds
+    private_file(database, create=True)
+    for suffix in _SQLITE_COMPANIONS:
+        private_file(f"{database}{suffix}")
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -5,13 +5,15 @@ An append on PostgreSQL is network-bound: a statement costs a client↔server ro
 writers wait for the lock. The plain sequence — BEGIN, lock, read, prefetch, write,
 COMMIT — is six. This module makes it two:
 
-1. ``BEGIN; SELECT pg_advisory_xact_lock(…); EXECUTE biotraza_append_reads(…)`` — one
-   simple-protocol message. Each statement of it takes its own snapshot (READ COMMITTED),
-   so the reads run *after* the lock is held and see every entry committed before it.
-   The reads are the entry already recorded under the statement's (actor, nonce), the
-   head, what the Merkle nodes the next leaf completes are made from (every 16th leaf),
-   and the projection documents
-   the entry type declares it will read (with the actor's key).
+1. ``BEGIN; SET LOCAL lock_timeout …; SELECT pg_advisory_xact_lock(…); EXECUTE
+   biotraza_append_reads(…)`` — one simple-protocol message. Each statement of it takes
+   its own snapshot (READ COMMITTED), so the reads run *after* the lock is held and see
+   every entry committed before it. The reads are the entry already recorded under the
+   statement's (actor, nonce), the head, what the Merkle nodes the next leaf completes are
+   made from (every 16th leaf), and the projection documents the entry type declares it
+   will read (with the actor's key). The lock wait is bounded by what is left of the
+   append's deadline (``ledger.storage.sql.writer``): past it PostgreSQL raises SQLSTATE
+   55P03 (``lock_not_available``) and the caller rolls back.
 2. ``EXECUTE biotraza_append_write(…); COMMIT`` — projections, entry and Merkle nodes in
    one statement (data-modifying CTEs run in one snapshot and fail or commit together),
    then the commit. If the write fails, PostgreSQL skips the COMMIT of the same message
@@ -102,8 +104,8 @@ SELECT (n->>0)::int, (n->>1)::bigint, decode(n->>2, 'hex') FROM json_array_eleme
 # Generic plans for the transaction: both prepared statements are primary-key probes and
 # multi-row inserts whose best plan does not depend on the values, and a custom plan would
 # cost more to make (~0.2 ms) than to run.
-_BEGIN = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
-_BEGIN_AND_READ = f"{_BEGIN}; {_LOCK}; EXECUTE biotraza_append_reads(%s, %s, %s)"
+_BEGIN = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL lock_timeout = {ms}"
+_READ = "EXECUTE biotraza_append_reads(%s, %s, %s)"
 _WRITE_AND_COMMIT = "EXECUTE biotraza_append_write(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s); COMMIT"
 
 
@@ -148,11 +150,16 @@ class PgAppendSession:
         self._connection = connection
         self._literal = psycopg.ClientCursor(self._connection)
         self.begun = False
+        self.lock_timeout_ms = 5000
+        """How long the next transaction waits for the writer lock (set before each append)."""
+
+    def _begin(self) -> str:
+        return _BEGIN.format(ms=max(1, int(self.lock_timeout_ms)))
 
     def begin(self) -> None:
         """Open the transaction and take the writer lock (one round trip)."""
-        self._literal.execute(f"{_BEGIN}; {_LOCK}")
         self.begun = True
+        self._literal.execute(f"{self._begin()}; {_LOCK}")
 
     def begin_and_read(
         self, actor: str, nonce: str, documents: Sequence[tuple[str, str]]
@@ -160,9 +167,10 @@ class PgAppendSession:
         """Open the transaction, take the lock and read what the append needs (one round
         trip)."""
         params = (actor, nonce, _json(documents))
+        begin_and_read = f"{self._begin()}; {_LOCK}; {_READ}"
         self.begun = True
         try:
-            self._literal.execute(_BEGIN_AND_READ, params)
+            self._literal.execute(begin_and_read, params)
         except psycopg.errors.InvalidSqlStatementName:
             # Not yet prepared on this connection, or gone: psycopg deallocates every
             # prepared statement of a session after a ROLLBACK or DDL (DEALLOCATE ALL). The
@@ -171,7 +179,7 @@ class PgAppendSession:
             # two messages of an append that would make psycopg drop them.
             self._literal.execute("ROLLBACK")
             self._literal.execute(f"{_PREPARE_READS}; {_PREPARE_WRITE}")
-            self._literal.execute(_BEGIN_AND_READ, params)
+            self._literal.execute(begin_and_read, params)
         while self._literal.nextset():
             pass  # to the EXECUTE's rows, the last result of the message
         found = AppendReads()

@@ -49,7 +49,7 @@ from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import is_sqlite
 from ledger.storage.sql.pg_append import PgAppendSession, PgWrite
-from ledger.storage.sql.writer import AppendConnection
+from ledger.storage.sql.writer import DEFAULT_LOCK_TIMEOUT, AppendConnection, LockWaitTimeoutError
 
 __all__ = ["SqlCursor", "SqlLedgerStore", "SqlState", "TreeSnapshot"]
 
@@ -137,6 +137,15 @@ _SQLITE_BEGIN = "BEGIN IMMEDIATE"
 # timed out. (SQLAlchemy wraps them when it opens the connection; the driver raises them
 # from the append's own statements.)
 _UNAVAILABLE = (sqlite3.OperationalError, psycopg.OperationalError, sa_exc.OperationalError)
+
+
+def _lock_wait_timed_out(exc: Exception) -> bool:
+    """Whether a driver error is the database's own lock wait giving up: PostgreSQL's
+    ``lock_timeout`` (SQLSTATE 55P03), SQLite's busy timeout ("database is locked")."""
+    error = getattr(exc, "orig", None) or exc
+    if isinstance(error, psycopg.errors.LockNotAvailable):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
 
 
 def _document(text: str) -> dict[str, Any]:
@@ -554,7 +563,9 @@ class TreeSnapshot:
 class SqlLedgerStore:
     """The ledger's durable store on an engine whose schema is at the latest migration."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        """``lock_timeout``: seconds an append waits for other writers before it gives up
+        with ``StorageUnavailableError`` (see ``ledger.storage.sql.writer``)."""
         self.engine = engine
         # key id → public key never changes (the id is a hash of the key), so caching it
         # in-process is safe across appends, revocations and other writers.
@@ -565,7 +576,7 @@ class SqlLedgerStore:
         self._read_engine = (
             engine if self._sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
-        self._writer = AppendConnection(engine)
+        self._writer = AppendConnection(engine, lock_timeout)
         self._tools: tuple[Any, SqlCursor, PgAppendSession | None] | None = None
 
     @contextmanager
@@ -580,10 +591,14 @@ class SqlLedgerStore:
             StorageUnavailableError: the database could not be reached, went away, or its
                 lock wait timed out; nothing uncommitted was kept, and the connection is
                 replaced before the next append.
+            LockWaitTimeoutError: (a ``StorageUnavailableError``) other writers held the
+                lock past the store's ``lock_timeout``.
         """
         try:
             with self._writer.connection() as connection:
                 cursor, session = self._append_tools(connection)
+                if session is not None:
+                    session.lock_timeout_ms = self._writer.remaining_ms()
                 if session is None:
                     # The write lock is taken at BEGIN, before the head is read.
                     cursor.run(_SQLITE_BEGIN)
@@ -604,6 +619,8 @@ class SqlLedgerStore:
                         session.rollback()
                     raise
         except _UNAVAILABLE as exc:
+            if _lock_wait_timed_out(exc):
+                raise LockWaitTimeoutError(self._writer.lock_timeout) from exc
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise StorageUnavailableError(
                 f"the ledger database is unavailable: {reason}; nothing was recorded that "
