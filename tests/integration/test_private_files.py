@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.cli import init_ledger
+from api.services.genesis import init_ledger
 from api.settings import Settings
 from ledger.private_paths import private_dir, private_file, tighten
 from tests.helpers_storage import is_sqlite_url
@@ -50,7 +50,7 @@ def settings_for(db_url: str, data_dir: Path) -> Settings:
 def test_a_new_installation_is_owner_only(db_url: str, tmp_path: Path, umask: int) -> None:
     data = tmp_path / "home" / "share" / "biotraza"
     cfg = settings_for(db_url, data)
-    init_ledger(cfg, PASSPHRASE)
+    init_ledger(cfg, PASSPHRASE, origin="ledger.coop-test.mx/log")
     with TestClient(create_app(cfg)) as client:
         assert client.get("/api/v1/head").json()["size"] == 1
         blob = client.app.state.blobs.put_bytes(b"lab report: HMF 12 mg/kg")  # type: ignore[attr-defined]
@@ -79,7 +79,7 @@ def test_a_new_installation_is_owner_only(db_url: str, tmp_path: Path, umask: in
 def test_an_installation_left_open_is_tightened_when_opened(db_url: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
     cfg = settings_for(db_url, data)
-    init_ledger(cfg, PASSPHRASE)
+    init_ledger(cfg, PASSPHRASE, origin="ledger.coop-test.mx/log")
     (data / "blobs").mkdir()
     loosened = [data, data / "keys", data / "keys" / "operator.key", data / "blobs"]
     reader = None
