@@ -302,6 +302,7 @@ def _apply_transform(ctx: AppendContext, body: TransformBody) -> None:
 
     # 1. Inputs: held by the signer, active, enough left, one product and form.
     inputs: list[tuple[dict[str, Any], int]] = []
+    consumed: list[dict[str, Any]] = []  # each input lot's document after this transformation
     for index, item in enumerate(body.inputs):
         field = f"inputs.{index}"
         lot = require(ctx.state.get(LOT_KIND, item.lot_id), f"unknown lot {item.lot_id}", field)
@@ -313,7 +314,7 @@ def _apply_transform(ctx: AppendContext, body: TransformBody) -> None:
         )
         rule(lot["status"] != "in_transit", f"lot {item.lot_id} is in transit", field)
         grams = kg_to_grams(item.quantity_kg)
-        consume(lot, grams, field)  # refused here, before the outputs are judged
+        consumed.append(consume(lot, grams, field))  # refused before the outputs are judged
         inputs.append((lot, grams))
     product = inputs[0][0]["product"]
     from_form = inputs[0][0]["form"]
@@ -371,8 +372,8 @@ def _apply_transform(ctx: AppendContext, body: TransformBody) -> None:
     # 4. Effects.
     harvest_from = min(lot["harvest"]["from"] for lot, _g in inputs)
     harvest_to = max(lot["harvest"]["to"] for lot, _g in inputs)
-    for index, (lot, grams) in enumerate(inputs):
-        ctx.state.put(LOT_KIND, lot["lot_id"], consume(lot, grams, f"inputs.{index}"), ctx.seq)
+    for doc in consumed:
+        ctx.state.put(LOT_KIND, doc["lot_id"], doc, ctx.seq)
     for out in body.outputs:
         ctx.state.put(
             LOT_KIND,
