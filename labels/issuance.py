@@ -7,10 +7,12 @@ DESIGN §7, Certificate-Transparency style: every label names the ledger entry t
   ``unit_g`` net grams each for one lot, on ``day`` (the statement's own UTC date: labels
   cannot be backdated into another key's validity window), optionally numbered
   ``serial_from`` … ``serial_from + units - 1``. Refused unless the lot is eligible *now*
-  (``verifiers.eligibility``; the refusal lists every reason) and unless the lot's labelled
-  total stays within its recorded quantity. Appends are serialized on the chain head, so the
-  check against the projected tally holds under any number of concurrent writers. Revoked
-  issuances keep counting: their labels may already be on jars.
+  (``verifiers.eligibility``; the refusal lists every reason) and unless the lot's mass
+  balance allows it: labelled + consumed by transformations stays within the lot's quantity
+  (``ledger.supply.balance``, which records the labelled mass on the lot and so reserves it
+  from later processing). Appends are serialized on the chain head, so the check holds under
+  any number of concurrent writers. Revoked issuances keep counting: their labels may
+  already be on jars.
 * ``label.revoked`` (a ``label_issuer`` or root key): one issuance, or every label of a lot
   (including later issuances, which are then refused), with a reason, from this seq on.
 * ``label.resolvers`` (root): the hosts a verifier should accept in label URLs.
@@ -31,7 +33,8 @@ from pydantic import Field, field_validator, model_validator
 from labels.errors import IneligibleLotError
 from ledger.registry import AppendContext, EntryType
 from ledger.state import State
-from ledger.supply.common import Body, Day, Id, require, rule
+from ledger.supply.balance import reserve_labels
+from ledger.supply.common import Body, Day, Id, format_kg, require, rule
 from ledger.supply.identifiers import is_label_safe_lot
 from ledger.supply.lots import LOT_KIND
 from verifiers.eligibility import check_eligibility
@@ -171,14 +174,9 @@ def _apply_issued(ctx: AppendContext, body: LabelIssuedBody) -> None:
         f"labels of lot {body.lot_id} were revoked at seq {tally['revoked_seq']}",
         "lot_id",
     )
-    # 2. The quantity cap: labelled units never exceed the lot.
+    # 2. The mass balance: labels only for stock neither consumed nor labelled before.
     grams = body.units * body.unit_g
-    rule(
-        tally["labelled_g"] + grams <= lot["quantity_g"],
-        f"lot {body.lot_id} has {lot['quantity_g']} g; {tally['labelled_g']} g already "
-        f"labelled, {grams} g more requested ({body.units} × {body.unit_g} g)",
-        "units",
-    )
+    reserved = reserve_labels(lot, grams, "units", f"{body.units} × {format_kg(body.unit_g)}")
     serial_to = None
     if body.serial_from is not None:
         serial_to = body.serial_from + body.units - 1
@@ -211,6 +209,7 @@ def _apply_issued(ctx: AppendContext, body: LabelIssuedBody) -> None:
         "revoked_reason": None,
     }
     ctx.state.put(ISSUANCE_KIND, str(ctx.seq), issuance, ctx.seq)
+    ctx.state.put(LOT_KIND, body.lot_id, reserved, ctx.seq)
     serials = tally["serials"] + ([[body.serial_from, serial_to]] if serial_to else [])
     ctx.state.put(
         LABEL_LOT_KIND,

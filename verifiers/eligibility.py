@@ -4,7 +4,10 @@ DESIGN §7, segregation chain of custody (the model Bird Friendly and EUDR accep
 eligible when
 
 1. it exists and mass balance held at every step (the ledger refuses any entry that would
-   break it, so this is a fact of every recorded lot — reported, not recomputed);
+   break it, so this is a fact of every recorded lot — reported, not recomputed; asked with
+   ``stock``, the answer says what was consumed, by which transformation, and what is left
+   to label: a consumed lot keeps its verdict, which its inputs' eligibility and its
+   labels' standing rest on, but no label can be issued for it);
 2. a harvest lot's every origin plot or apiary was covered, for that product, by an active
    passing verification whose validity window contains the whole harvest window;
 3. a transformed lot's every input lot is eligible (one ineligible input spoils the blend —
@@ -27,6 +30,7 @@ from typing import Any, Protocol
 
 from ledger.state import State
 from ledger.supply.lots import LOT_INPUT, LOT_KIND, LOT_ORIGIN
+from ledger.supply.stock import lot_stock
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, standard_from_state, subject_node
 
 __all__ = ["Eligibility", "Reason", "check_eligibility"]
@@ -61,18 +65,25 @@ class Eligibility:
     eligible: bool
     reasons: list[Reason] = field(default_factory=list)
     verifications: list[str] = field(default_factory=list)
+    stock: dict[str, Any] | None = None
+    """What is left of the lot and what consumed the rest (``ledger.supply.stock``), when
+    asked for: the verdict is about certification, the stock about what can still be
+    labelled."""
 
     def __bool__(self) -> bool:
         return self.eligible
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form for the API and the CLI."""
-        return {
+        """JSON form for the API and the CLI (``stock`` only when it was asked for)."""
+        found: dict[str, Any] = {
             "lot_id": self.lot_id,
             "eligible": self.eligible,
             "reasons": [r.to_dict() for r in self.reasons],
             "verifications": self.verifications,
         }
+        if self.stock is not None:
+            found["stock"] = self.stock
+        return found
 
 
 def _active_passing(state: _StateView, node: str, product: str) -> list[dict[str, Any]]:
@@ -231,16 +242,22 @@ class _Checker:
         )], set()  # fmt: skip
 
 
-def check_eligibility(state: State, lot_id: str) -> Eligibility:
+def check_eligibility(state: State, lot_id: str, *, stock: bool = False) -> Eligibility:
     """Whether ``lot_id`` may carry the label now, with every reason when it may not.
 
     Inputs only need certified origins (segregation); lot-level criteria apply to the lot
-    asked about, met by a lot verification of it or of any lot upstream of it.
+    asked about, met by a lot verification of it or of any lot upstream of it. With
+    ``stock``, the answer also says how much of the lot is left and which transformations
+    consumed the rest (three more queries; the label rules read the balance themselves).
     """
     checker = _Checker(state, lot_id)
     origin = checker.origin(lot_id)
     lot_reasons, lot_verifications = checker.lot_criteria(lot_id, origin)
     reasons = [*origin.reasons, *lot_reasons]
     return Eligibility(
-        lot_id, not reasons, reasons, sorted(origin.verifications | lot_verifications)
+        lot_id,
+        not reasons,
+        reasons,
+        sorted(origin.verifications | lot_verifications),
+        lot_stock(state, lot_id) if stock else None,
     )

@@ -122,8 +122,9 @@ def evaluation_body(
     }
 
 
-def eligibility(service: LedgerService, lot_id: str) -> Eligibility:
-    """Whether a lot may carry the label, with the reasons.
+def eligibility(service: LedgerService, lot_id: str, *, stock: bool = True) -> Eligibility:
+    """Whether a lot may carry the label, with the reasons, and (unless ``stock`` is false)
+    what is left of it and which transformations consumed the rest.
 
     Raises:
         EntryNotFoundError: no such lot.
@@ -131,4 +132,4 @@ def eligibility(service: LedgerService, lot_id: str) -> Eligibility:
     with service.store.read_state() as state:
         if state.get("lot", lot_id) is None:
             raise EntryNotFoundError(f"no lot {lot_id!r}")
-        return check_eligibility(state, lot_id)
+        return check_eligibility(state, lot_id, stock=stock)

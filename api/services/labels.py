@@ -45,6 +45,7 @@ from ledger.state import State
 from ledger.statements import format_ts, sign_statement
 from ledger.storage.base import StoredCheckpoint
 from ledger.storage.sql.store import SqlState, TreeSnapshot
+from ledger.supply.balance import lot_balance
 from ledger.supply.lineage import upstream
 from ledger.supply.lots import LOT_KIND
 from verifiers.certification import (
@@ -187,19 +188,20 @@ def issuance_preview(
     """
     with service.store.read_state() as state:
         lot = _lot(state, lot_id)
-        answer = check_eligibility(state, lot_id)
+        answer = check_eligibility(state, lot_id, stock=True)
         tally = state.get(LABEL_LOT_KIND, lot_id)
     grams = unit_g if unit_g is not None else _default_unit_g(lot)
-    labelled = int(tally["labelled_g"]) if tally else 0
+    balance = lot_balance(lot)
     requested = None if grams is None else units * grams
-    fits = requested is not None and labelled + requested <= int(lot["quantity_g"])
+    fits = requested is not None and requested <= balance.unlabelled_g
     revoked = bool(tally and tally["revoked_seq"] is not None)
     return {
         "lot_id": lot_id,
         "eligibility": answer.to_dict(),
-        "quantity_g": lot["quantity_g"],
-        "labelled_g": labelled,
-        "available_g": int(lot["quantity_g"]) - labelled,
+        "quantity_g": balance.quantity_g,
+        "consumed_g": balance.consumed_g,
+        "labelled_g": balance.labelled_g,
+        "available_g": balance.unlabelled_g,
         "unit_g": grams,
         "units": units,
         "requested_g": requested,

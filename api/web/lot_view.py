@@ -236,5 +236,6 @@ def lot_index(service: LedgerService) -> list[dict[str, Any]]:
     in_stock = [lot for lot in lots if lot["status"] != "consumed"]
     in_stock.sort(key=lambda lot: (lot.get("package") is None, lot["product"], lot["lot_id"]))
     return [
-        {"lot": lot, "eligible": eligibility(service, lot["lot_id"]).eligible} for lot in in_stock
+        {"lot": lot, "eligible": eligibility(service, lot["lot_id"], stock=False).eligible}
+        for lot in in_stock
     ]

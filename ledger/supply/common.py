@@ -24,6 +24,7 @@ __all__ = [
     "LotNumber",
     "Quantity",
     "acting_org",
+    "format_kg",
     "grams_to_kg",
     "require",
     "rule",
@@ -75,6 +76,14 @@ class Body(BaseModel):
 def grams_to_kg(grams: int) -> float | int:
     """Kilograms for display: an int when whole, else a float with ≤ 3 decimals."""
     return grams // 1000 if grams % 1000 == 0 else grams / 1000
+
+
+def format_kg(grams: int) -> str:
+    """Kilograms for messages, written as in Mexico: comma thousands, dot decimals, exact to
+    the gram (``18927800`` → ``"18,927.8 kg"``, ``-1500`` → ``"-1.5 kg"``)."""
+    whole, frac = divmod(abs(grams), 1000)
+    text = f"{whole:,}" + (f".{frac:03d}".rstrip("0") if frac else "")
+    return f"{'-' if grams < 0 else ''}{text} kg"
 
 
 def rule(condition: bool, message: str, field: str | None = None) -> None:

@@ -8,8 +8,9 @@ Every quantity is kept in integer grams, so balances are exact. The rules:
   seasons follow the ICO coffee year (1 October – 30 September), so a December and a January
   picking of one plot count against one cap; cacao and honey count by calendar year.
 * A transformation consumes declared quantities of input lots held by the signer: never more
-  than a lot's remaining quantity. ``process`` changes the form and its outputs never exceed
-  the inputs × the maximum yield of that form change (a versioned conversion table the entry
+  than a lot's unlabelled stock (its remaining quantity less what labels reserved:
+  ``ledger.supply.balance``). ``process`` changes the form and its outputs never exceed the
+  inputs × the maximum yield of that form change (a versioned conversion table the entry
   cites); ``split``, ``blend`` and ``pack`` keep the form and never create mass.
 * Lineage is recorded as links: ``lot_input`` (output → input) and ``lot_origin``
   (harvest lot → ``plot:<id>`` / ``apiary:<id>``).
@@ -27,6 +28,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ledger.errors import DomainRuleError
 from ledger.registry import AppendContext, EntryType
+from ledger.supply.balance import consume
 from ledger.supply.common import Body, Day, Gtin, Id, LotNumber, Quantity, acting_org, require, rule
 from ledger.supply.conversions import DEFAULT_TABLE, HARVEST_FORMS, PRODUCTS, TABLES, kg_to_grams
 from ledger.supply.identifiers import validate_gtin
@@ -145,6 +147,7 @@ def _lot_document(
         "form": form,
         "quantity_g": grams,
         "remaining_g": grams,
+        "labelled_g": 0,
         "status": "active",
         "pending_to": None,
         "harvest": harvest,
@@ -299,6 +302,7 @@ def _apply_transform(ctx: AppendContext, body: TransformBody) -> None:
 
     # 1. Inputs: held by the signer, active, enough left, one product and form.
     inputs: list[tuple[dict[str, Any], int]] = []
+    consumed: list[dict[str, Any]] = []  # each input lot's document after this transformation
     for index, item in enumerate(body.inputs):
         field = f"inputs.{index}"
         lot = require(ctx.state.get(LOT_KIND, item.lot_id), f"unknown lot {item.lot_id}", field)
@@ -310,12 +314,7 @@ def _apply_transform(ctx: AppendContext, body: TransformBody) -> None:
         )
         rule(lot["status"] != "in_transit", f"lot {item.lot_id} is in transit", field)
         grams = kg_to_grams(item.quantity_kg)
-        rule(
-            grams <= lot["remaining_g"],
-            f"lot {item.lot_id} has {lot['remaining_g'] / 1000} kg left; "
-            f"{grams / 1000} kg requested",
-            field,
-        )
+        consumed.append(consume(lot, grams, field))  # refused before the outputs are judged
         inputs.append((lot, grams))
     product = inputs[0][0]["product"]
     from_form = inputs[0][0]["form"]
@@ -373,12 +372,8 @@ def _apply_transform(ctx: AppendContext, body: TransformBody) -> None:
     # 4. Effects.
     harvest_from = min(lot["harvest"]["from"] for lot, _g in inputs)
     harvest_to = max(lot["harvest"]["to"] for lot, _g in inputs)
-    for lot, grams in inputs:
-        remaining = lot["remaining_g"] - grams
-        status = "consumed" if remaining == 0 else lot["status"]
-        ctx.state.put(
-            LOT_KIND, lot["lot_id"], {**lot, "remaining_g": remaining, "status": status}, ctx.seq
-        )
+    for doc in consumed:
+        ctx.state.put(LOT_KIND, doc["lot_id"], doc, ctx.seq)
     for out in body.outputs:
         ctx.state.put(
             LOT_KIND,

@@ -3,7 +3,9 @@
 ``lot.shipped`` (by the custodian) puts whole lots in transit to a registered organization;
 while in transit nobody can transform or ship them. ``lot.received`` (by the recipient)
 completes the transfer and makes the recipient the custodian. Split a lot first to ship part
-of it: custody always covers whole lots, so mass balance stays a per-lot fact.
+of it: custody always covers whole lots, so mass balance stays a per-lot fact. A shipment
+consumes nothing: a labelled lot ships with its labels, and its balance (``labelled_g``
+reserved, ``ledger.supply.balance``) binds the recipient as it bound the sender.
 
 Left out: EPCIS shipping/receiving events (exports map these entries to them).
 """

@@ -266,7 +266,13 @@ def test_lot_eligibility(client: TestClient, world: tuple[LedgerService, SupplyW
     assert before["eligible"] is False
     _issue_through_api(client, world)
     eligible = _ok(client, "/api/v1/lots/h-1/eligibility")
+    stock = eligible.pop("stock")
     assert eligible == {"lot_id": "h-1", "eligible": True, "reasons": [], "verifications": ["v1"]}
+    assert (stock["status"], stock["remaining_g"], stock["unlabelled_g"]) == (
+        "in_stock",
+        500_000,
+        500_000,
+    )
     ineligible = _ok(client, "/api/v1/lots/h-2/eligibility")
     assert ineligible["eligible"] is False
     [reason] = ineligible["reasons"]

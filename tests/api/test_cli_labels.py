@@ -100,6 +100,29 @@ def test_issue_export_verify_revoke(tmp_path: Path, db_url: str) -> None:
     assert len(refused.stderr.strip().splitlines()) == 1
 
 
+def test_labels_for_consumed_goods_are_one_clear_refusal(tmp_path: Path, db_url: str) -> None:
+    """Issue 15: on the demo, ``label issue mc-filtered-drums --units 21 --unit-g 300000``
+    (honey already packed into drums) was accepted; now refused in one line naming the lot
+    and the kg, nothing appended, the ledger verifies, and ``eligibility`` says why."""
+    env, summary = _demo(tmp_path / "data", db_url)
+    refused = run(env, "label", "issue", "mc-filtered-drums", "--units", "21", "--unit-g",
+                  "300000", "--lot-number", "MCF001", code=1)  # fmt: skip
+    assert refused.stderr.strip() == (
+        "error: lot mc-filtered-drums has 6,300 kg: 6,300 kg consumed by transformations and "
+        "0 kg already labelled, so at most 0 kg may be labelled; 6,300 kg requested "
+        "(21 × 300 kg)"
+    )
+    rest = run(env, "label", "issue", summary["lots"]["honey_remainder"], "--units", "1",
+               "--unit-g", "30000", "--lot-number", "MCR001", code=1)  # fmt: skip
+    assert "at most 27.8 kg may be labelled; 30 kg requested" in rest.stderr
+    assert len(rest.stderr.strip().splitlines()) == 1
+    verified = run(env, "ledger", "verify")
+    assert f"{summary['size']} entries verified" in verified.stdout
+    answer = json.loads(run(env, "eligibility", "mc-filtered-drums").stdout)
+    assert answer["eligible"] and answer["stock"]["status"] == "consumed"
+    assert answer["stock"]["consumed_by"][0]["transformation_id"] == "mc-pack-2026"
+
+
 def test_bad_input_is_one_clear_line(
     sqlite_demo: tuple[dict[str, str], dict[str, Any]], tmp_path: Path
 ) -> None:

@@ -125,6 +125,54 @@ def test_over_issuance_is_refused(
     assert listing["labelled_g"] == 330_000 and listing["count"] == 1
 
 
+def test_labels_for_consumed_goods_are_refused(
+    client: TestClient, world: tuple[LedgerService, LabelWorld]
+) -> None:
+    """Issue 15: ``bl`` (440 kg, eligible) was packed whole into ``sacks``; labels for it
+    were accepted. Now 409 naming the lot and the kg; preview and eligibility say why."""
+    service, lw = world
+    size = service.head().size
+    body = lw.issue_body("bl", units=1, gtin=None, lot_number="BL1", unit_g=1000)
+    response = _post_entry(client, lw, lw.issuer, "label.issued", body)
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "rule_violation"
+    [field] = error["fields"]
+    assert field["field"] == "statement.body.units"
+    assert field["reason"].startswith(
+        "lot bl has 440 kg: 440 kg consumed by transformations and 0 kg already labelled"
+    )
+    assert service.head().size == size
+    preview = client.post("/api/v1/labels/preview", json={"lot_id": "bl", "units": 1, "unit_g": 1})
+    answer = preview.json()
+    assert (answer["fits"], answer["can_issue"], answer["available_g"]) == (False, False, 0)
+    assert answer["consumed_g"] == 440_000
+    stock = client.get("/api/v1/lots/bl/eligibility").json()["stock"]
+    assert stock["status"] == "consumed" and stock["remaining_g"] == 0
+    assert [c["transformation_id"] for c in stock["consumed_by"]] == ["pack-sacks"]
+    assert "pack-sacks" in stock["message_es"] and "pack-sacks" in stock["message_en"]
+
+
+def test_labelled_mass_cannot_be_processed_away(
+    client: TestClient, world: tuple[LedgerService, LabelWorld]
+) -> None:
+    _service, lw = world
+    _issue(client, lw, units=6)
+    split = {
+        "transformation_id": "sp-1",
+        "kind": "split",
+        "inputs": [{"lot_id": "sacks", "quantity_kg": 220}],
+        "outputs": [{"lot_id": "sp-a", "quantity_kg": 110}, {"lot_id": "sp-b", "quantity_kg": 110}],
+    }
+    response = _post_entry(client, lw, "coop-a", "lot.transformed", split)
+    assert response.status_code == 409
+    [field] = response.json()["error"]["fields"]
+    assert field["field"] == "statement.body.inputs.0"
+    assert "330 kg of it labelled" in field["reason"] and "at most 110 kg" in field["reason"]
+    preview = client.post("/api/v1/labels/preview", json={"lot_id": "sacks", "units": 2}).json()
+    assert preview["available_g"] == 110_000 and preview["fits"]
+
+
 def test_concurrent_issuance_cannot_exceed_the_lot(
     world: tuple[LedgerService, LabelWorld],
 ) -> None:

@@ -422,6 +422,20 @@ def test_lot_page_eligible_in_both_languages(client: TestClient) -> None:
     assert "Elegible para el sello" in _visible(switched.text)
 
 
+def test_lot_page_says_what_consumed_the_lot_and_what_is_left(client: TestClient) -> None:
+    """Issue 15: a lot packed into drums is still shown eligible (its certification), and
+    the page says it was consumed, by what, and that nothing is left to label."""
+    drums = _visible(client.get("/lots/mc-filtered-drums?lang=en", headers=HTML).text)
+    assert "lot mc-filtered-drums was consumed entirely by mc-pack-2026 (seq " in drums
+    assert "6,300 kg): nothing is left to label" in drums
+    spanish = _visible(client.get("/lots/mc-filtered-drums?lang=es", headers=HTML).text)
+    assert "se consumió por completo en mc-pack-2026" in spanish
+    sacks = _visible(client.get("/lots/cs-export-2526-002?lang=en", headers=HTML).text)
+    assert "414 kg left, 276 kg of it labelled: 138 kg may still be labelled" in sacks
+    facts = client.get("/lots/cs-export-2526-002", headers=JSON).json()
+    assert facts["eligibility"]["stock"]["labelled_g"] == 276_000
+
+
 def test_lot_page_ineligible_names_the_failing_plots(client: TestClient) -> None:
     page = client.get("/lots/cs-export-2526-001?lang=en", headers=HTML)
     body = _visible(page.text)

@@ -334,7 +334,7 @@ def test_two_processes_race_for_the_same_quantity(
         winner = next(i for i, (status, _, _) in outcomes[r].items() if status == "ok")
         _, field, message = outcomes[r][1 - winner]
         assert field == "statement.body.inputs.0", message
-        assert "has 40.0 kg left; 60.0 kg requested" in message
+        assert "has 40 kg left; 60 kg requested" in message
         lot = sql_store.state_get("lot", f"race-{r}")
         assert lot is not None
         assert (lot["remaining_g"], lot["status"]) == (40_000, "active")
