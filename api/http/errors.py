@@ -11,6 +11,7 @@ propagate and these handlers translate them.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -37,6 +38,7 @@ from ledger.errors import (
     UnknownKeyError,
 )
 from ledger.storage.blobs import BlobHashMismatchError, BlobTooLargeError
+from ledger.storage.sql.outage import DATABASE_ERRORS, is_storage_loss
 from verifiers.errors import (
     EligibilityError,
     FindingsMismatchError,
@@ -46,15 +48,47 @@ from verifiers.errors import (
     VerificationError,
 )
 
-__all__ = ["RequestTooLargeError", "error_body", "install_error_handlers"]
+__all__ = [
+    "RETRY_AFTER_S",
+    "STORAGE_UNAVAILABLE",
+    "MalformedBodyError",
+    "RequestTooLargeError",
+    "error_body",
+    "install_error_handlers",
+    "too_large_response",
+]
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 5
+"""What a 503 asks the client to wait before retrying (``Retry-After``, seconds)."""
+
+STORAGE_UNAVAILABLE = (
+    "the ledger database is unavailable; nothing was recorded that was not committed, "
+    "and sending the same request again is safe"
+)
+"""The one message of every 503: the host, driver and reason stay in the server's log."""
 
 
-class RequestTooLargeError(Exception):
-    """The request body is over the configured limit."""
+class RequestTooLargeError(StarletteHTTPException):
+    """The request body is over the configured limit.
+
+    An HTTP exception so that FastAPI passes it through when it is raised while FastAPI
+    reads a body for model binding (it turns any other exception there into a bare 400).
+    """
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"request body is larger than {limit} bytes")
+        super().__init__(413, f"request body is larger than {limit} bytes")
         self.limit = limit
+
+
+class MalformedBodyError(StarletteHTTPException):
+    """A body that is not strict JSON, met while FastAPI reads it for model binding (an
+    HTTP exception for the same reason as :class:`RequestTooLargeError`)."""
+
+    def __init__(self, cause: EncodingError) -> None:
+        super().__init__(400, str(cause))
+        self.cause = cause
 
 
 def error_body(
@@ -126,6 +160,11 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         fields = [(exc.field, str(exc))]
     elif isinstance(exc, NonceReplayError):
         fields = [("statement.nonce", str(exc))]
+    elif isinstance(exc, EncodingError):
+        fields = [("body", str(exc))]
+    elif isinstance(exc, StorageUnavailableError):
+        logger.warning("append refused, storage unavailable: %s", exc)
+        return _unavailable()
     for cls, status, code in _STATUS:
         if isinstance(exc, cls):
             return JSONResponse(error_body(code, str(exc), fields), status_code=status)
@@ -141,8 +180,44 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("bad_request", "invalid request parameters", fields), 400)
 
 
+def too_large_response(limit: int) -> JSONResponse:
+    """The 413 answer to a body over ``limit`` bytes, naming the body as the field."""
+    message = f"request body is larger than {limit} bytes"
+    body = error_body("request_too_large", message, [("body", f"over {limit} bytes")])
+    return JSONResponse(body, status_code=413)
+
+
 def _too_large(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(error_body("request_too_large", str(exc)), status_code=413)
+    assert isinstance(exc, RequestTooLargeError)  # noqa: S101 - registered for it only
+    return too_large_response(exc.limit)
+
+
+def _malformed_body(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MalformedBodyError)  # noqa: S101 - registered for it only
+    return _ledger_error(request, exc.cause)
+
+
+def _unavailable() -> JSONResponse:
+    return JSONResponse(
+        error_body("storage_unavailable", STORAGE_UNAVAILABLE),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database exception a read let through: storage loss is a 503 like an append's;
+    anything else is a bug, logged with its traceback and answered as a JSON 500."""
+    if is_storage_loss(exc):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        logger.warning("%s %s: storage unavailable: %s", request.method, request.url.path, reason)
+        return _unavailable()
+    logger.error("%s %s: database error", request.method, request.url.path, exc_info=exc)
+    return _internal()
+
+
+def _internal(_request: Request | None = None, _exc: Exception | None = None) -> JSONResponse:
+    return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
 
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -157,4 +232,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RequestTooLargeError, _too_large)
+    app.add_exception_handler(MalformedBodyError, _malformed_body)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _database_error)
+    # Anything else is a bug: still the JSON envelope, and Starlette logs the traceback.
+    app.add_exception_handler(Exception, _internal)

@@ -14,9 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import BlobsDep
-from ledger.storage.blobs import BlobInfo, BlobStore, BlobTooLargeError
+from ledger.storage.blobs import BlobInfo, BlobStore
 
 __all__ = ["router"]
 
@@ -30,13 +31,13 @@ _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 async def _store(request: Request, blobs: BlobStore, expected: str | None) -> BlobInfo:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > blobs.max_bytes:
-        raise BlobTooLargeError(blobs.max_bytes)
+    """Stream the body to disk; the file work (writes, fsync, rename) runs in the threadpool
+    so that a slow disk never stalls the event loop. The size limit is enforced while the
+    body is received (``api.http.limits``), and again by the blob writer."""
     with blobs.writer(expected) as writer:
         async for chunk in request.stream():
-            writer.write(chunk)
-        return writer.commit()
+            await run_in_threadpool(writer.write, chunk)
+        return await run_in_threadpool(writer.commit)
 
 
 def _stored(info: BlobInfo) -> JSONResponse:

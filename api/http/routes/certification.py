@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.http.body import StrictJsonRoute
 from api.http.deps import BlobsDep, ServiceDep
 from api.services.certification import (
     eligibility,
@@ -26,7 +27,7 @@ from ledger.supply.common import Day
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["certification"])
+router = APIRouter(prefix="/api/v1", tags=["certification"], route_class=StrictJsonRoute)
 
 IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,80}$")]
 

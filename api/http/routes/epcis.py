@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
-from api.http.body import read_json_body
-from api.http.deps import ServiceDep, SettingsDep
+from api.http.body import JsonBody
+from api.http.deps import ServiceDep
 from api.http.routes.entries import inline_schema
 from api.http.schemas import EntryPublic
 from api.services.ledger import LedgerService
@@ -99,16 +99,13 @@ def captured_document(service: LedgerService, capture_id: str) -> dict[str, Any]
         }
     },
 )
-async def capture(
-    request: Request, response: Response, service: ServiceDep, settings: SettingsDep
-) -> dict[str, Any]:
+def capture(payload: JsonBody, response: Response, service: ServiceDep) -> dict[str, Any]:
     """Capture a partner's EPCIS 2.0 document as a ledger entry signed by an organization.
 
     The body is `{"statement": {"type": "epcis.events.captured", "body": {"capture_id",
     "document", "event_hashes"}, …}, "sig": …}`. The answer is the entry plus the capture's
-    event hashes.
+    event hashes. Validation and the append run in the threadpool (a plain ``def``).
     """
-    payload = await read_json_body(request, settings.max_request_bytes)
     signed = SignedStatement.from_dict(payload)
     hashes = precheck_capture(signed)
     result = service.submit(signed)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.http.body import StrictJsonRoute
 from api.http.deps import ServiceDep
 from api.http.schemas import MAX_SEQ
 from api.services.labels import (
@@ -36,7 +37,7 @@ from ledger.errors import ConflictError, EntryNotFoundError
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["labels"])
+router = APIRouter(prefix="/api/v1", tags=["labels"], route_class=StrictJsonRoute)
 
 IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 LabelText = Annotated[str, Query(min_length=1, max_length=600, description="The label's QR text.")]
