@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, FastAPI
 
 from api.http.disconnects import QuietDisconnectMiddleware
-from api.http.errors import install_error_handlers
+from api.http.errors import COMMON_RESPONSES, install_error_handlers
 from api.http.limits import BodyLimitMiddleware
 from api.http.params import check_parameters
 from api.http.routes import blobs, certification, entries, exports, log, supply
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         summary="Traceability and biolabel certification ledger",
         lifespan=lifespan,
         dependencies=[Depends(check_parameters)],
+        responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
     app.state.service = service

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import BlobsDep
+from api.http.errors import BODY_RESPONSES
 from ledger.storage.blobs import BlobInfo, BlobStore
 
 __all__ = ["router"]
@@ -50,7 +51,7 @@ def _stored(info: BlobInfo) -> JSONResponse:
     return JSONResponse(body, status_code=201 if info.created else 200)
 
 
-@router.put("/blobs/{sha256}", status_code=201)
+@router.put("/blobs/{sha256}", status_code=201, responses=BODY_RESPONSES)
 async def put_blob(request: Request, blobs: BlobsDep, sha256: DigestPath) -> JSONResponse:
     """Store a file under its SHA-256 (201; 200 if it was already there).
 
@@ -60,7 +61,7 @@ async def put_blob(request: Request, blobs: BlobsDep, sha256: DigestPath) -> JSO
     return _stored(await _store(request, blobs, sha256))
 
 
-@router.post("/blobs", status_code=201)
+@router.post("/blobs", status_code=201, responses=BODY_RESPONSES)
 async def post_blob(request: Request, blobs: BlobsDep) -> JSONResponse:
     """Store a file and answer with its SHA-256, to cite in an `evidence.recorded` entry."""
     return _stored(await _store(request, blobs, None))

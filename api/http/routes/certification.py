@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.body import StrictJsonRoute
 from api.http.deps import BlobsDep, ServiceDep
+from api.http.errors import BODY_RESPONSES
 from api.services.certification import (
     eligibility,
     evaluation_body,
@@ -64,7 +65,7 @@ class EvaluationRequest(BaseModel):
     as_of: Day
 
 
-@router.post("/evaluations")
+@router.post("/evaluations", responses=BODY_RESPONSES)
 def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str, Any]:
     """Evaluate the recorded evidence against a standard without recording anything."""
     return evaluation_body(

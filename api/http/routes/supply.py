@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.http.body import JsonBody
 from api.http.deps import ServiceDep
+from api.http.errors import BODY_RESPONSES
 from api.http.schemas import EntryPublic
 from api.services.supply import document, documents, lineage, register_producer
 from ledger.errors import SchemaError
@@ -45,7 +46,7 @@ def get_producer(service: ServiceDep, producer_id: IdPath) -> dict[str, Any]:
     return document(service, "producer", producer_id)
 
 
-@router.post("/producers", response_model=EntryPublic, status_code=201)
+@router.post("/producers", response_model=EntryPublic, status_code=201, responses=BODY_RESPONSES)
 def post_producer(payload: JsonBody, response: Response, service: ServiceDep) -> EntryPublic:
     """Register a producer and keep its personal data outside the ledger.
 
