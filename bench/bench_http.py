@@ -11,9 +11,10 @@ Per engine (SQLite, then PostgreSQL unless ``--no-pg``), per round (3 by default
 1. The ceiling, right before the run it judges: ``LedgerService.submit`` — what
    ``POST /api/v1/entries`` calls — appends N pre-signed ``key.added`` statements
    in-process, one after another, on a fresh ledger.
-2. ``uvicorn api.app:create_app --factory --workers W`` on a fresh ledger, the same N statements POSTed by C keep-alive connections
-   (a minimal asyncio HTTP/1.1 client in a separate process, so its cost is not the
-   server's; each connection sends its share one request at a time). Every answer must be
+2. ``uvicorn api.app:create_app --factory --workers W`` on a fresh ledger, the same N
+   statements POSTed by C keep-alive connections (a minimal asyncio HTTP/1.1 client in a
+   separate process, so its cost is not the server's; each connection sends its share one
+   request at a time). Every answer must be
    201 and the ledger must hold exactly N + 1 entries afterwards.
 3. ``GET /api/v1/head`` latency: 200 requests on an idle server before the POSTs (idle
    p99), and a probe connection in the same client process that reads the head every 5 ms
@@ -274,9 +275,7 @@ def run_engine(
     engine: str, workdir: Path, pg_url: str, keys: LedgerKeys, sizes: Sizes
 ) -> dict[tuple[int, int], Cell]:
     """Every configuration, every round, on one engine."""
-    bodies = [
-        json.dumps(s.to_dict()).encode() for s in keys.key_added_many("http", sizes.appends)
-    ]
+    bodies = [json.dumps(s.to_dict()).encode() for s in keys.key_added_many("http", sizes.appends)]
     cells: dict[tuple[int, int], Cell] = {(w, c): Cell() for w in WORKERS for c in CLIENTS}
     for round_no in range(1, sizes.rounds + 1):
         for (workers, clients), cell in cells.items():
