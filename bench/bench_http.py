@@ -8,18 +8,19 @@ Usage::
 Per engine (SQLite, then PostgreSQL unless ``--no-pg``), per round (3 by default), for 1 and
 2 uvicorn workers and 1 and 8 clients:
 
-1. The ceiling, right before the run it judges: ``LedgerService.submit`` — what
-   ``POST /api/v1/entries`` calls — appends N pre-signed ``key.added`` statements
-   in-process, one after another, on a fresh ledger.
+1. The ceiling: ``LedgerService.submit`` — what ``POST /api/v1/entries`` calls — appends
+   N pre-signed ``key.added`` statements in-process, one after another, on a fresh ledger,
+   in segments of 100 alternating with the HTTP segments of step 2 (the machine is shared
+   and its speed drifts within seconds: both sides see the same moments).
 2. ``uvicorn api.app:create_app --factory --workers W`` on a fresh ledger, the same N
    statements POSTed by C keep-alive connections (a minimal asyncio HTTP/1.1 client in a
    separate process, so its cost is not the server's; each connection sends its share one
    request at a time). Every answer must be
    201 and the ledger must hold exactly N + 1 entries afterwards.
-3. ``GET /api/v1/head`` latency: 200 requests on an idle server before the POSTs (idle
-   p99), and a probe connection in the same client process that reads the head every 5 ms
-   while the POSTs run (p99 under load) — the request the event loop used to starve
-   (issue 15, item 2).
+3. ``GET /api/v1/head`` latency: 200 requests on the idle server before each segment's
+   POSTs (idle p99), and a probe connection in the same client process that reads the
+   head every 5 ms while the POSTs run (p99 under load) — the request the event loop used
+   to starve (issue 15, item 2).
 
 The ratio HTTP appends/s ÷ library appends/s is the result (target ≥ 70 %): what HTTP
 parsing, the framework, strict JSON, the size limit and the thread hop add to an append.
@@ -35,7 +36,7 @@ import asyncio
 import json
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,8 +65,10 @@ MARKDOWN_MARKER = "bench-http"
 TARGET = 0.70
 WORKERS = (1, 2)
 CLIENTS = (1, 8)
-IDLE_GETS = 200
+IDLE_GETS = 50
 PROBE_EVERY_S = 0.005
+SEGMENT = 100
+"""Appends per alternating segment (library, then HTTP, then library…)."""
 
 
 @dataclass(frozen=True)
@@ -101,23 +104,28 @@ def ledger_size(url: str) -> int:
         service.close()
 
 
-def library_rate(url: str, keys: LedgerKeys, bodies: Sequence[bytes]) -> float:
-    """Appends/s of ``LedgerService.submit`` in-process, one after another."""
+@contextmanager
+def library(url: str, keys: LedgerKeys) -> Iterator[Callable[[Sequence[bytes]], float]]:
+    """A fresh ledger and a function that appends a batch through ``LedgerService.submit``
+    in-process, one after another, and returns the seconds it took."""
     from api.services.ledger import LedgerService
     from ledger.statements import SignedStatement
 
     init_ledger(url, keys)
-    statements = [SignedStatement.from_dict(json.loads(body)) for body in bodies]
     service = LedgerService.open(url, migrate=False)
-    try:
-        service.head()  # open the pool before the clock starts
+    service.head()  # open the pool before the clock starts
+
+    def append_batch(bodies: Sequence[bytes]) -> float:
+        statements = [SignedStatement.from_dict(json.loads(body)) for body in bodies]
         with Timer() as timer:
             for signed in statements:
                 _expect(service.submit(signed).created, "a library append was a replay")
+        return timer.seconds
+
+    try:
+        yield append_batch
     finally:
         service.close()
-    _expect(ledger_size(url) == len(bodies) + 1, "library appends went missing")
-    return len(bodies) / timer.seconds
 
 
 # --------------------------------------------------------------------------- load generator
@@ -233,25 +241,46 @@ def _wait_ready(port: int, workers: int) -> None:
             time.sleep(0.1)
 
 
-def http_run(
-    url: str,
+def paired_run(
+    engine: str,
     keys: LedgerKeys,
     bodies: Sequence[bytes],
     workers: int,
     clients: int,
     workdir: Path,
-) -> HttpRun:
-    """A fresh ledger served by ``workers`` uvicorn workers, POSTed by ``clients``."""
-    init_ledger(url, keys)
+    pg_url: str,
+) -> tuple[float, HttpRun]:
+    """The library and the HTTP server, each on a fresh ledger, appending the same statements
+    in alternating segments, so both see the same machine (it is shared, and its speed
+    drifts within seconds); (library appends/s, HTTP run)."""
+    segments = [bodies[i : i + SEGMENT] for i in range(0, len(bodies), SEGMENT)]
     port = _free_port()
-    env = {"BIOTRAZA_DATABASE_URL": url, "BIOTRAZA_DATA_DIR": str(workdir)}
-    with uvicorn_server("api.app:create_app", port, env, workers=workers):
-        _wait_ready(port, workers)
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            run = pool.submit(generate_load, port, list(bodies), clients).result()
-    _expect(run.bad_status == 0, f"{run.bad_status} POSTs were not answered 201")
-    _expect(ledger_size(url) == len(bodies) + 1, "HTTP appends went missing")
-    return run
+    total = HttpRun(0, 0.0, 0)
+    library_seconds = 0.0
+    with (
+        database(engine, workdir, pg_url) as lib_url,
+        database(engine, workdir, pg_url) as http_url,
+    ):
+        init_ledger(http_url, keys)
+        env = {"BIOTRAZA_DATABASE_URL": http_url, "BIOTRAZA_DATA_DIR": str(workdir)}
+        with (
+            library(lib_url, keys) as append_batch,
+            uvicorn_server("api.app:create_app", port, env, workers=workers),
+            ProcessPoolExecutor(max_workers=1) as pool,
+        ):
+            _wait_ready(port, workers)
+            for segment in segments:
+                library_seconds += append_batch(segment)
+                run = pool.submit(generate_load, port, list(segment), clients).result()
+                total.appends += run.appends
+                total.seconds += run.seconds
+                total.bad_status += run.bad_status
+                total.idle_ms += run.idle_ms
+                total.loaded_ms += run.loaded_ms
+        _expect(total.bad_status == 0, f"{total.bad_status} POSTs were not answered 201")
+        _expect(ledger_size(http_url) == len(bodies) + 1, "HTTP appends went missing")
+        _expect(ledger_size(lib_url) == len(bodies) + 1, "library appends went missing")
+    return len(bodies) / library_seconds, total
 
 
 # --------------------------------------------------------------------------- driver
@@ -282,12 +311,7 @@ def run_engine(
             data_dir = workdir / f"data-{engine}-{round_no}-{workers}-{clients}"
             data_dir.mkdir()
             with phase(f"{engine}, round {round_no}: {workers} worker(s), {clients} client(s)"):
-                # The ceiling right before the run it judges: the machine is shared, and
-                # its speed drifts between measurements taken minutes apart.
-                with database(engine, workdir, pg_url) as url:
-                    ceiling = library_rate(url, keys, bodies)
-                with database(engine, workdir, pg_url) as url:
-                    run = http_run(url, keys, bodies, workers, clients, data_dir)
+                ceiling, run = paired_run(engine, keys, bodies, workers, clients, data_dir, pg_url)
             cell.runs.append(run)
             cell.ceilings.append(ceiling)
             cell.ratios.append(run.rate / ceiling)
@@ -374,14 +398,16 @@ def run(argv: Sequence[str] | None = None) -> Report:
     ]
     notes = [
         f"Target: HTTP appends ≥ {TARGET:.0%} of the library's, measured in the same round "
-        "on a fresh ledger of the same engine with the same pre-signed statements "
-        f"({sizes.appends:,} `key.added` per measurement, {sizes.rounds} round(s); the row "
+        "on a fresh ledger of the same engine with the same pre-signed statements, in "
+        f"alternating segments of {SEGMENT} ({sizes.appends:,} `key.added` per measurement, "
+        f"{sizes.rounds} round(s); the row "
         "keeps the round with the median ratio, Rounds lists each round's).",
         "Library: `LedgerService.submit` in one thread, in-process — the call the route makes. "
         "HTTP: `uvicorn api.app:create_app --factory --workers W --no-access-log`, clients "
         "from a minimal asyncio HTTP/1.1 keep-alive client in a separate process, each "
         "connection one request at a time; every answer 201, ledger size checked after.",
-        f"GET p99: `GET /api/v1/head`, {IDLE_GETS} requests on the idle server, then one "
+        f"GET p99: `GET /api/v1/head`, {IDLE_GETS} requests on the idle server before each "
+        "segment's POSTs, and one "
         f"probe connection every {PROBE_EVERY_S * 1000:g} ms while the POSTs run (it shares "
         "the client process with the POST connections).",
         "The client shares the machine's 2 cores with the server (and, with 2 workers, "
