@@ -40,8 +40,9 @@ on the same engine, verification against the Ed25519 rate, supply-chain appends 
 `key.added` appends, appends that maintain the Merkle tree against the same appends without
 it, proof latency at 1,000,000 entries against 10,000, rule evaluation against a bare pass
 over the evidence, eligibility against the lineage walk, offline label checks against raw
-Ed25519, the resolver page against a hello-world route on the same server, and trail
-export/verification against a raw SELECT and raw signature checks. Those ratios are the
+Ed25519, the resolver page against a hello-world route on the same server, trail
+export/verification against a raw SELECT and raw signature checks, and appends over HTTP
+against the same appends made in-process by the library. Those ratios are the
 results: they say how much the ledger adds on top of work it cannot avoid. Absolute rates
 and latencies are measured on the 2-core CI-class machine; ratios matter more than absolute
 numbers. Other processes may share that machine, so each section records the load average at
