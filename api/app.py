@@ -8,10 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api.http.errors import install_error_handlers
+from api.http.disconnects import QuietDisconnectMiddleware
+from api.http.errors import COMMON_RESPONSES, install_error_handlers
+from api.http.limits import BodyLimitMiddleware
+from api.http.params import check_parameters
 from api.http.routes import blobs, certification, entries, exports, log, supply
 from api.http.routes import epcis as epcis_routes
 from api.http.routes import labels as label_routes
@@ -92,6 +95,8 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         version="0.1.0",
         summary="Traceability and biolabel certification ledger",
         lifespan=lifespan,
+        dependencies=[Depends(check_parameters)],
+        responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
     app.state.service = service
@@ -104,6 +109,14 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     )
     app.state.upload_gate = UploadGate(service, app.state.blobs, upload_policy)
     install_error_handlers(app)
+
+    def body_limit(path: str) -> int:
+        # Evidence files are the one body that is not a JSON document.
+        blob = path == "/api/v1/blobs" or path.startswith("/api/v1/blobs/")
+        return settings.max_blob_bytes if blob else settings.max_request_bytes
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
+    app.add_middleware(QuietDisconnectMiddleware)
     app.include_router(entries.router)
     app.include_router(log.router)
     app.include_router(supply.router)

@@ -138,11 +138,14 @@ def ceiling_app() -> object:
 
 
 @contextmanager
-def uvicorn_server(factory: str, port: int, env: dict[str, str]) -> Iterator[None]:
-    """``uvicorn FACTORY --factory --workers 1`` on 127.0.0.1:PORT, stopped afterwards."""
+def uvicorn_server(
+    factory: str, port: int, env: dict[str, str], workers: int = 1
+) -> Iterator[None]:
+    """``uvicorn FACTORY --factory --workers N`` on 127.0.0.1:PORT, stopped afterwards."""
     command = [
         sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log",
+        "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+        "--no-access-log",
     ]  # fmt: skip
     process = subprocess.Popen(command, env={**os.environ, **env})  # noqa: S603 - our command
     try:

@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.run_all [--quick] [--markdown docs/performance.md] [--no-pg]
-                            [--only ledger,proofs,supply,certification,labels,resolver,exports]
+                            [--only ledger,proofs,supply,certification,labels,resolver,exports,http]
 
 Each benchmark runs in its own process (a fresh interpreter and heap: the proofs benchmark
 holds a million entries in memory) and writes its own marked section into the markdown file;
@@ -29,6 +29,7 @@ BENCHMARKS = {
     "certification": "bench.bench_certification",
     "exports": "bench.bench_exports",
     "labels": "bench.bench_labels",
+    "http": "bench.bench_http",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"
@@ -39,8 +40,9 @@ on the same engine, verification against the Ed25519 rate, supply-chain appends 
 `key.added` appends, appends that maintain the Merkle tree against the same appends without
 it, proof latency at 1,000,000 entries against 10,000, rule evaluation against a bare pass
 over the evidence, eligibility against the lineage walk, offline label checks against raw
-Ed25519, the resolver page against a hello-world route on the same server, and trail
-export/verification against a raw SELECT and raw signature checks. Those ratios are the
+Ed25519, the resolver page against a hello-world route on the same server, trail
+export/verification against a raw SELECT and raw signature checks, and appends over HTTP
+against the same appends made in-process by the library. Those ratios are the
 results: they say how much the ledger adds on top of work it cannot avoid. Absolute rates
 and latencies are measured on the 2-core CI-class machine; ratios matter more than absolute
 numbers. Other processes may share that machine, so each section records the load average at
@@ -54,7 +56,7 @@ Regenerate with `make bench` (`python -m bench.run_all --markdown docs/performan
 `python -m bench.run_all --quick` for a smoke run with small sizes; each benchmark also runs
 alone (`python -m bench.bench_ledger`, `bench.bench_proofs`, `bench.bench_supply`,
 `bench.bench_certification`, `bench.bench_labels`, `bench.bench_resolver`,
-`bench.bench_exports`; `--help` lists their options).
+`bench.bench_exports`, `bench.bench_http`; `--help` lists their options).
 """
 
 

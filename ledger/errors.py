@@ -107,8 +107,9 @@ class StorageUnavailableError(LedgerError):
     recorded that was not committed, and resending the same signed statement is safe (a
     committed one comes back as an idempotent replay)."""
 
-    retry_after = 1
-    """Seconds a client should wait before resending (HTTP ``Retry-After``)."""
+    retry_after = 5
+    """Seconds a client should wait before resending (HTTP ``Retry-After``): an outage
+    takes a while to clear; a busy write lock (``LockWaitTimeoutError``) says 1."""
 
 
 class EntryNotFoundError(LedgerError):

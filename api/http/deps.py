@@ -1,4 +1,8 @@
-"""FastAPI dependencies as ``Annotated`` aliases: routes ask for what they need by type."""
+"""FastAPI dependencies as ``Annotated`` aliases: routes ask for what they need by type.
+
+The providers are ``async def`` because they only look up ``app.state``: a sync provider
+would cost a threadpool round trip per request for nothing.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +18,17 @@ from ledger.storage.blobs import BlobStore
 __all__ = ["BlobsDep", "ServiceDep", "SettingsDep", "UploadGateDep"]
 
 
-def _service(request: Request) -> LedgerService:
+async def _service(request: Request) -> LedgerService:
     service: LedgerService = request.app.state.service
     return service
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _blobs(request: Request) -> BlobStore:
+async def _blobs(request: Request) -> BlobStore:
     blobs: BlobStore = request.app.state.blobs
     return blobs
 

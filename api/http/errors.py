@@ -20,32 +20,72 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_report import describe
-from ledger.errors import LedgerError, StorageUnavailableError
+from ledger.errors import EncodingError, LedgerError, StorageUnavailableError
+from ledger.storage.sql.outage import DATABASE_ERRORS, is_storage_loss
 from ledger.upload_auth import SCHEME, UploadQuotaError, UploadUnauthorizedError
 
 __all__ = [
-    "STORAGE_UNAVAILABLE_MESSAGE",
+    "BODY_RESPONSES",
+    "COMMON_RESPONSES",
+    "RETRY_AFTER_S",
+    "STORAGE_UNAVAILABLE",
+    "MalformedBodyError",
     "RequestTooLargeError",
     "error_body",
     "install_error_handlers",
+    "too_large_response",
 ]
 
 logger = logging.getLogger(__name__)
 
-STORAGE_UNAVAILABLE_MESSAGE = (
-    "the ledger database is unavailable; nothing was recorded that was not committed, and "
-    "sending the same signed statement again is safe"
+RETRY_AFTER_S = 5
+"""What a 503 asks the client to wait before retrying (``Retry-After``, seconds)."""
+
+STORAGE_UNAVAILABLE = (
+    "the ledger database is unavailable; nothing was recorded that was not committed, "
+    "and sending the same request again is safe"
 )
-"""What a client is told when storage is lost. The driver's reason (host, port, role,
-driver message) is for the operator's log, not for anonymous clients."""
+"""The one message of every 503: the host, driver and reason stay in the server's log."""
 
 
-class RequestTooLargeError(Exception):
-    """The request body is over the configured limit."""
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A path or query parameter is malformed; `fields` names it."},
+    500: {"description": "A bug: the error envelope, with no detail."},
+    503: {
+        "description": "The ledger database is unavailable; retry after `Retry-After` seconds.",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+    },
+}
+"""Answers any route may give (parameter floor, storage loss), declared once for all."""
+
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Not strict JSON (duplicate key, NaN…), or a bad parameter."},
+    413: {"description": "Body over the size limit (refused while it is received)."},
+}
+"""Answers every route with a request body may give, besides its own."""
+
+
+class RequestTooLargeError(StarletteHTTPException):
+    """The request body is over the configured limit.
+
+    An HTTP exception so that FastAPI passes it through when it is raised while FastAPI
+    reads a body for model binding (it turns any other exception there into a bare 400).
+    """
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"request body is larger than {limit} bytes")
+        super().__init__(413, f"request body is larger than {limit} bytes")
         self.limit = limit
+
+
+class MalformedBodyError(StarletteHTTPException):
+    """A body that is not strict JSON, met while FastAPI reads it for model binding (an
+    HTTP exception for the same reason as :class:`RequestTooLargeError`)."""
+
+    def __init__(self, cause: EncodingError) -> None:
+        super().__init__(400, str(cause))
+        self.cause = cause
 
 
 def error_body(
@@ -63,28 +103,23 @@ def error_body(
 
 def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)  # noqa: S101 - registered for LedgerError only
-    report = describe(exc)
-    message = report.message
     if isinstance(exc, StorageUnavailableError):  # the driver's reason is for the operator only
-        logger.warning("storage unavailable: %s", exc)
-        message = STORAGE_UNAVAILABLE_MESSAGE
+        logger.warning("append refused, storage unavailable: %s", exc)
+        return _unavailable(exc.retry_after)
+    report = describe(exc)
     return JSONResponse(
-        error_body(report.code, message, report.fields),
+        error_body(report.code, report.message, report.fields),
         status_code=report.status,
         headers=_headers(exc),
     )
 
 
 def _headers(exc: LedgerError) -> dict[str, str]:
-    """What a refusal tells the client beyond the body: how to authenticate (401), when an
-    upload quota resets (429), when to resend after a storage outage or lock wait (503)."""
+    """What a refused upload tells the client beyond the body: how to authenticate (401) and
+    when its quota resets (429)."""
     if isinstance(exc, UploadUnauthorizedError):
         return {"WWW-Authenticate": SCHEME}
     if isinstance(exc, UploadQuotaError) and exc.retry_after is not None:
-        return {"Retry-After": str(exc.retry_after)}
-    if isinstance(exc, StorageUnavailableError):
-        # A busy or unreachable database is temporary: say when to resend (the same signed
-        # statement is safe to resend, appends are idempotent).
         return {"Retry-After": str(exc.retry_after)}
     return {}
 
@@ -98,8 +133,46 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("bad_request", "invalid request parameters", fields), 400)
 
 
+def too_large_response(limit: int) -> JSONResponse:
+    """The 413 answer to a body over ``limit`` bytes, naming the body as the field."""
+    message = f"request body is larger than {limit} bytes"
+    body = error_body("request_too_large", message, [("body", f"over {limit} bytes")])
+    return JSONResponse(body, status_code=413)
+
+
 def _too_large(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(error_body("request_too_large", str(exc)), status_code=413)
+    assert isinstance(exc, RequestTooLargeError)  # noqa: S101 - registered for it only
+    return too_large_response(exc.limit)
+
+
+def _malformed_body(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MalformedBodyError)  # noqa: S101 - registered for it only
+    return _ledger_error(request, exc.cause)
+
+
+def _unavailable(retry_after: int = RETRY_AFTER_S) -> JSONResponse:
+    """The one 503: a fixed message (no host, driver or reason) and when to retry (a lock
+    wait clears sooner than an outage)."""
+    return JSONResponse(
+        error_body("storage_unavailable", STORAGE_UNAVAILABLE),
+        status_code=503,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database exception a read let through: storage loss is a 503 like an append's;
+    anything else is a bug, logged with its traceback and answered as a JSON 500."""
+    if is_storage_loss(exc):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        logger.warning("%s %s: storage unavailable: %s", request.method, request.url.path, reason)
+        return _unavailable()
+    logger.error("%s %s: database error", request.method, request.url.path, exc_info=exc)
+    return _internal()
+
+
+def _internal(_request: Request | None = None, _exc: Exception | None = None) -> JSONResponse:
+    return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
 
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -114,4 +187,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RequestTooLargeError, _too_large)
+    app.add_exception_handler(MalformedBodyError, _malformed_body)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _database_error)
+    # Anything else is a bug: still the JSON envelope, and Starlette logs the traceback.
+    app.add_exception_handler(Exception, _internal)

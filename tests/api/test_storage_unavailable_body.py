@@ -2,7 +2,7 @@
 
 The append connection of a running app is killed on the PostgreSQL server (as a restart or a
 proxy would): the append in flight is a 503 whose message is the fixed
-``STORAGE_UNAVAILABLE_MESSAGE`` (no host, port, role or driver text), while the driver's reason
+``STORAGE_UNAVAILABLE`` (no host, port, role or driver text), while the driver's reason
 goes to the server's log. PostgreSQL only: a SQLite ledger is a local file with no host or
 network driver to disclose.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from api.app import create_app
-from api.http.errors import STORAGE_UNAVAILABLE_MESSAGE
+from api.http.errors import STORAGE_UNAVAILABLE
 from api.services.ledger import LedgerService
 from api.settings import Settings
 from tests.api.test_entries_api import ENTRIES, ROOT, SETUP, TestClient, added
@@ -46,7 +46,7 @@ def test_503_body_is_fixed_and_the_detail_is_logged(
     assert lost.status_code == 503, lost.text
     error = lost.json()["error"]
     assert error["code"] == "storage_unavailable"
-    assert error["message"] == STORAGE_UNAVAILABLE_MESSAGE
+    assert error["message"] == STORAGE_UNAVAILABLE
     for leak in ("127.0.0.1", "5432", "postgres", "terminat", "connection"):
         assert leak not in lost.text.lower()
     logged = " ".join(r.getMessage() for r in caplog.records)

@@ -21,8 +21,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import BlobsDep, UploadGateDep
+from api.http.errors import BODY_RESPONSES
 from api.services.uploads import UploadGate
-from ledger.storage.blobs import BlobInfo, BlobStore, BlobTooLargeError
+from ledger.storage.blobs import BlobInfo, BlobStore
 
 __all__ = ["router"]
 
@@ -36,9 +37,10 @@ _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **BODY_RESPONSES,
     401: {"description": "No valid upload authorization (missing, stale, replayed, bad)."},
     403: {"description": "The key is unknown, revoked, or may not record evidence."},
-    413: {"description": "The file is over the size limit."},
+    413: {"description": "The file is over the size limit (refused while it is received)."},
     429: {"description": "The key is over its upload quota."},
     507: {"description": "The server is short of disk space."},
 }
@@ -47,17 +49,20 @@ _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
 async def _store(
     request: Request, blobs: BlobStore, gate: UploadGate, expected: str | None
 ) -> BlobInfo:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > blobs.max_bytes:
-        raise BlobTooLargeError(blobs.max_bytes)
+    """Check the upload's authorization, then stream the body to disk.
+
+    The size limit is enforced while the body is received (``api.http.limits``) and again by
+    the blob writer; the file work (writes, fsync, rename) and the quota bookkeeping run in
+    the threadpool, so a slow disk or database never stalls the event loop.
+    """
     auth = await run_in_threadpool(gate.admit, request.headers.get("authorization"), expected)
     info: BlobInfo | None = None
     try:
         # The authorization names the hash: content that hashes to anything else is refused.
         with blobs.writer(auth.sha256) as writer:
             async for chunk in request.stream():
-                writer.write(chunk)
-            info = writer.commit()
+                await run_in_threadpool(writer.write, chunk)
+            info = await run_in_threadpool(writer.commit)
         return info
     finally:
         await run_in_threadpool(gate.settle, auth, info)

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.http.body import StrictJsonRoute
 from api.http.deps import BlobsDep, ServiceDep
+from api.http.errors import BODY_RESPONSES
 from api.services.certification import (
     eligibility,
     evaluation_body,
@@ -26,7 +28,7 @@ from ledger.supply.common import Day
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["certification"])
+router = APIRouter(prefix="/api/v1", tags=["certification"], route_class=StrictJsonRoute)
 
 IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,80}$")]
 
@@ -63,7 +65,7 @@ class EvaluationRequest(BaseModel):
     as_of: Day
 
 
-@router.post("/evaluations")
+@router.post("/evaluations", responses=BODY_RESPONSES)
 def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str, Any]:
     """Evaluate the recorded evidence against a standard without recording anything."""
     return evaluation_body(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from api.http.body import read_json_body
-from api.http.deps import ServiceDep, SettingsDep
+from api.http.body import JsonBody
+from api.http.deps import ServiceDep
 from api.http.schemas import MAX_SEQ, EntriesPublic, EntryPublic, HeadPublic
 from ledger.statements import SignedStatement
 
@@ -62,16 +62,17 @@ MAX_PAGE = 1000
         }
     },
 )
-async def submit_entry(
-    request: Request, response: Response, service: ServiceDep, settings: SettingsDep
-) -> EntryPublic:
+def submit_entry(payload: JsonBody, response: Response, service: ServiceDep) -> EntryPublic:
     """Append a signed statement to the ledger.
 
     The body is `{"statement": {...}, "sig": "<base64url Ed25519 signature>"}`. Sending the
     same signed statement again is safe: the answer is the entry it already became, with
     status 200 instead of 201.
+
+    A plain ``def``: the body is read on the event loop (``JsonBody``), and the append, which
+    may wait for the ledger's write lock, runs in the threadpool, so the worker keeps
+    answering other requests meanwhile.
     """
-    payload = await read_json_body(request, settings.max_request_bytes)
     signed = SignedStatement.from_dict(payload)
     result = service.submit(signed)
     if not result.created:

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.http.body import read_json_body
+from api.http.body import JsonBody
 from api.http.deps import ServiceDep, SettingsDep
 from api.http.routes.entries import inline_schema
 from api.http.schemas import EntryPublic
@@ -140,8 +140,8 @@ def captured_document(service: LedgerService, capture_id: str) -> dict[str, Any]
         }
     },
 )
-async def capture(
-    request: Request,
+def capture(
+    payload: JsonBody,
     response: Response,
     service: ServiceDep,
     settings: SettingsDep,
@@ -153,9 +153,8 @@ async def capture(
 
     The body is `{"statement": {"type": "epcis.events.captured", "body": {"capture_id",
     "document", "event_hashes"}, …}, "sig": …}`. The answer is the entry plus the capture's
-    event hashes.
+    event hashes. Validation and the append run in the threadpool (a plain ``def``).
     """
-    payload = await read_json_body(request, settings.max_request_bytes)
     signed = SignedStatement.from_dict(payload)
     hashes = precheck_capture(signed, settings.epcis_max_events)
     if dry_run:

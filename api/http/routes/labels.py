@@ -16,7 +16,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.http.body import StrictJsonRoute
 from api.http.deps import ServiceDep
+from api.http.errors import BODY_RESPONSES
 from api.http.schemas import MAX_SEQ
 from api.services.labels import (
     issuance_preview,
@@ -36,7 +38,7 @@ from ledger.errors import ConflictError, EntryNotFoundError
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["labels"])
+router = APIRouter(prefix="/api/v1", tags=["labels"], route_class=StrictJsonRoute)
 
 IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 LabelText = Annotated[str, Query(min_length=1, max_length=600, description="The label's QR text.")]
@@ -90,7 +92,7 @@ class PreviewRequest(BaseModel):
     unit_g: int | None = Field(default=None, ge=1, le=50_000_000)
 
 
-@router.post("/labels/preview")
+@router.post("/labels/preview", responses=BODY_RESPONSES)
 def post_preview(service: ServiceDep, request: PreviewRequest) -> dict[str, Any]:
     """Would this issuance be accepted? Eligibility with every reason (es/en), the quantity
     still labelable, and `can_issue`. Records nothing."""
@@ -105,7 +107,7 @@ class VerifyRequest(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
-@router.post("/labels/verify")
+@router.post("/labels/verify", responses=BODY_RESPONSES)
 def post_verify(service: ServiceDep, request: VerifyRequest) -> dict[str, Any]:
     """Verify a label online: the verdict (es/en) and, for genuine or revoked labels, the
     product, association, landscape, harvest, certificates, practices and proof links."""

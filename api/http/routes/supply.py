@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from api.http.body import read_json_body
-from api.http.deps import ServiceDep, SettingsDep
+from api.http.body import JsonBody
+from api.http.deps import ServiceDep
+from api.http.errors import BODY_RESPONSES
 from api.http.schemas import EntryPublic
 from api.services.supply import document, documents, lineage, register_producer
 from ledger.errors import SchemaError
@@ -45,17 +46,15 @@ def get_producer(service: ServiceDep, producer_id: IdPath) -> dict[str, Any]:
     return document(service, "producer", producer_id)
 
 
-@router.post("/producers", response_model=EntryPublic, status_code=201)
-async def post_producer(
-    request: Request, response: Response, service: ServiceDep, settings: SettingsDep
-) -> EntryPublic:
+@router.post("/producers", response_model=EntryPublic, status_code=201, responses=BODY_RESPONSES)
+def post_producer(payload: JsonBody, response: Response, service: ServiceDep) -> EntryPublic:
     """Register a producer and keep its personal data outside the ledger.
 
     Body: `{"entry": {signed producer.registered}, "personal_data": {"name", "curp"?, "phone"?,
     "email"?, "consent_to_publish_name"?}, "salt": "<64 hex>"}`. The entry's `pii_hash` must
     be `SHA-256(salt ‖ JCS(personal_data))`. Retrying is safe (200 with the same entry).
+    The registration runs in the threadpool (a plain ``def``).
     """
-    payload = await read_json_body(request, settings.max_request_bytes)
     if not isinstance(payload, dict) or set(payload) != {"entry", "personal_data", "salt"}:
         raise SchemaError(
             "expected an object with entry, personal_data and salt",

@@ -3,8 +3,9 @@
 SQLite: WAL journal (readers never block the writer), ``synchronous=FULL`` (an acknowledged
 append survives power loss, not only a process crash), a busy timeout so concurrent processes
 wait instead of failing; the store opens append transactions with ``BEGIN IMMEDIATE`` so two
-writers never both read the same head. PostgreSQL needs nothing special here; the store takes
-a transaction-scoped advisory lock.
+writers never both read the same head. PostgreSQL: the pool pings a connection before handing
+it out (dead connections are replaced, not handed to a read); the store takes a
+transaction-scoped advisory lock.
 
 The SQLite file holds personal data (``personal_data``), so it is created owner-only (0600)
 before SQLite first opens it — SQLite gives its ``-wal`` and ``-shm`` files the database
@@ -70,8 +71,10 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql"):
-        # No pre-ping: it costs a round trip per checkout (a third of a proof's latency);
-        # a connection found dead raises once and the pool replaces it.
+        # Pre-ping: a round trip per checkout, so that a pooled connection the server
+        # dropped (a restart, pg_terminate_backend, a failover) is replaced before a read
+        # uses it; without it the first read on each stale connection failed.
+        kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)
     raise ValueError(
         f"unsupported database URL {redact_url(url)!r}: use sqlite:/// or postgresql+psycopg://"

@@ -63,6 +63,8 @@ class LockWaitTimeoutError(StorageUnavailableError):
     """Another writer held the ledger's write lock for longer than the bound: nothing was
     written; the same signed statement can be sent again (it is idempotent)."""
 
+    retry_after = 1  # the holder is alive: the lock frees up soon
+
     def __init__(self, timeout: float) -> None:
         super().__init__(
             f"the ledger is busy: another append held the write lock for more than "
