@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger.storage.sql.writer import DEFAULT_LOCK_TIMEOUT
+from ledger.storage.limits import DEFAULT_LOCK_TIMEOUT
 
 __all__ = ["SETTINGS_PREFIX", "Settings"]
 

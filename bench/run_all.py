@@ -30,6 +30,7 @@ BENCHMARKS = {
     "exports": "bench.bench_exports",
     "labels": "bench.bench_labels",
     "http": "bench.bench_http",
+    "cli": "bench.bench_cli_startup",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"

@@ -6,11 +6,37 @@ types), ``status`` (implicit revocation), ``trustlist`` (the offline verifier's 
 ``decode`` (reading symbols back). Imports ``ledger`` and ``verifiers``; no HTTP, no database.
 """
 
-from labels.errors import IneligibleLotError, LabelError, MalformedLabelError, TrustListError
-from labels.issuance import label_entry_types
-from labels.payload import LabelClaims, format_label, parse_label, sign_label
-from labels.trustlist import TrustList, build_trust_list, sign_trust_list, verify_trust_list
-from labels.verify import LabelStatus, LabelVerdict, check_label
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from labels.errors import IneligibleLotError, LabelError, MalformedLabelError, TrustListError
+    from labels.issuance import label_entry_types
+    from labels.payload import LabelClaims, format_label, parse_label, sign_label
+    from labels.trustlist import TrustList, build_trust_list, sign_trust_list, verify_trust_list
+    from labels.verify import LabelStatus, LabelVerdict, check_label
+
+_LAZY: dict[str, str] = {
+    "IneligibleLotError": "labels.errors",
+    "LabelError": "labels.errors",
+    "MalformedLabelError": "labels.errors",
+    "TrustListError": "labels.errors",
+    "label_entry_types": "labels.issuance",
+    "LabelClaims": "labels.payload",
+    "format_label": "labels.payload",
+    "parse_label": "labels.payload",
+    "sign_label": "labels.payload",
+    "TrustList": "labels.trustlist",
+    "build_trust_list": "labels.trustlist",
+    "sign_trust_list": "labels.trustlist",
+    "verify_trust_list": "labels.trustlist",
+    "LabelStatus": "labels.verify",
+    "LabelVerdict": "labels.verify",
+    "check_label": "labels.verify",
+}
+"""Public name → the module defining it, imported on first use (PEP 562)."""
 
 __all__ = [
     "IneligibleLotError",
@@ -30,3 +56,21 @@ __all__ = [
     "sign_trust_list",
     "verify_trust_list",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use.
+
+    Eager re-exports made every ``import labels.x`` pay for the whole package (SQLAlchemy and
+    Alembic included), which kept the CLI's start-up above a second.
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from api.cli.common import OperatorKeyOpt, app, cli_errors, out, progress, read_text_arg
-from api.exports.trail import TRAIL_EXTENSIONS
-from api.services.ledger import full_registry
-from ledger.checkpoints import parse_verifier_key
-from verifiers.audit import AuditReport, check_bundle
+
+if TYPE_CHECKING:  # types only: the modules load when a command runs
+    from verifiers.audit import AuditReport
 
 __all__ = ["audit_app", "print_report"]
 
@@ -38,6 +37,11 @@ def audit_verify(
 ) -> None:
     """Offline: every signature, authorization, proof, the checkpoint, mass balance and
     the verifications' results of a trail bundle. Needs no database."""
+    from api.exports.trail import TRAIL_EXTENSIONS
+    from api.services.ledger import full_registry
+    from ledger.checkpoints import parse_verifier_key
+    from verifiers.audit import check_bundle
+
     with cli_errors():
         key = read_text_arg(operator_key)
         parse_verifier_key(key)  # a malformed key is refused before anything is read

@@ -18,17 +18,6 @@ from api.cli.common import (
     settings,
     submit,
 )
-from api.services.certification import (
-    eligibility,
-    evaluation_body,
-    published_standards,
-    resolve_standard,
-    standard_diff,
-)
-from ledger.canonical import canonicalize
-from ledger.errors import EntryNotFoundError
-from ledger.statements import sign_statement
-from verifiers.standards.model import shipped_standards
 
 __all__ = ["accreditation_app", "standard_app", "verification_app"]
 
@@ -49,6 +38,9 @@ def _echo(data: Any) -> None:
 @standard_app.command("list")
 def standard_list() -> None:
     """Standards shipped with Biotraza and those published in this ledger."""
+    from api.services.certification import published_standards
+    from verifiers.standards.model import shipped_standards
+
     cfg = settings()
     with cli_errors():
         service = open_service(cfg)
@@ -68,6 +60,9 @@ def standard_list() -> None:
 @standard_app.command("show")
 def standard_show(ref: str) -> None:
     """Print a standard (shipped ``id@version``, or published id/hash) as JSON."""
+    from api.services.certification import resolve_standard
+    from verifiers.standards.model import shipped_standards
+
     cfg = settings()
     shipped = shipped_standards()
     if ref in shipped:
@@ -85,6 +80,8 @@ def standard_show(ref: str) -> None:
 @standard_app.command("diff")
 def standard_diff_command(a: str, b: str) -> None:
     """Criterion-level differences between two standard versions."""
+    from api.services.certification import standard_diff
+
     cfg = settings()
     with cli_errors():
         service = open_service(cfg)
@@ -101,6 +98,10 @@ def standard_publish(
     server: ServerOpt = None,
 ) -> None:
     """Publish a shipped standard into the ledger (root-signed)."""
+    from ledger.errors import EntryNotFoundError
+    from ledger.statements import sign_statement
+    from verifiers.standards.model import shipped_standards
+
     cfg = settings()
     shipped = shipped_standards()
     with cli_errors():
@@ -134,6 +135,8 @@ LotOpt = Annotated[list[str], typer.Option("--lot", help="Lot in scope (repeat).
 
 def _preview(standard: str, association: str, scope: ScopeOpts, as_of: str) -> dict[str, Any]:
     """The dry-run evaluation both ``evaluate`` and ``verification issue`` show or sign."""
+    from api.services.certification import evaluation_body
+
     with opened_service(settings()) as service:
         return evaluation_body(
             service, standard_ref=standard, association_id=association, scope=scope, as_of=as_of
@@ -180,6 +183,9 @@ def verification_issue(
     server: ServerOpt = None,
 ) -> None:
     """Evaluate, sign and record a verification (the ledger re-checks the findings)."""
+    from ledger.canonical import canonicalize
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         preview = _preview(standard, association, _scope(product, plot, apiary, lot), as_of)
@@ -214,6 +220,8 @@ def verification_revoke(
     server: ServerOpt = None,
 ) -> None:
     """Revoke a verification; lots relying on it stop being eligible."""
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         signed = sign_statement(
@@ -240,6 +248,8 @@ def accreditation_grant(
     server: ServerOpt = None,
 ) -> None:
     """Accredit a certifier for products and standards over a validity window."""
+    from ledger.statements import sign_statement
+
     cfg = settings()
     body: dict[str, Any] = {
         "certifier_id": certifier_id,
@@ -260,6 +270,8 @@ def accreditation_grant(
 def _change_accreditation(
     change: str, certifier_id: str, reason: str, signer: str, server: str | None
 ) -> None:
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         signed = sign_statement(
@@ -302,6 +314,8 @@ def accreditation_withdraw(
 @app.command("eligibility")
 def eligibility_command(lot_id: str) -> None:
     """Whether a lot may carry the biolabel, with every reason (es/en). Exit 1 if not."""
+    from api.services.certification import eligibility
+
     cfg = settings()
     with cli_errors():
         service = open_service(cfg)

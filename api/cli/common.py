@@ -14,19 +14,21 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.cli.errors import CliGroup, cli_errors, err, fail
-from api.client import BiotrazaClient, server_url
-from api.services.ledger import LedgerService
-from api.settings import Settings
-from ledger.keystore import KeyStore
-from ledger.statements import SignedStatement
+
+if TYPE_CHECKING:  # types only: the modules load when a command runs
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from api.services.ledger import LedgerService
+    from api.settings import Settings
+    from ledger.keystore import KeyStore
+    from ledger.statements import SignedStatement
 
 __all__ = [
     "CheckpointOpt",
@@ -69,6 +71,8 @@ out = Console(soft_wrap=True)
 
 def _server_option(value: str | None) -> str | None:
     """Check ``--server`` while parsing, before any key is decrypted or statement signed."""
+    from api.client import server_url
+
     if value is None:
         return None
     try:
@@ -89,6 +93,8 @@ ServerOpt = Annotated[
 
 def settings() -> Settings:
     """Settings from the environment."""
+    from api.settings import Settings
+
     return Settings()
 
 
@@ -104,6 +110,8 @@ def passphrase(cfg: Settings, *, confirm: bool = False) -> str:
 
 def keystore(cfg: Settings) -> KeyStore:
     """The configured key store."""
+    from ledger.keystore import KeyStore
+
     return KeyStore(cfg.key_dir)
 
 
@@ -114,6 +122,9 @@ def load_key(cfg: Settings, name: str) -> Ed25519PrivateKey:
 
 def submit(cfg: Settings, signed: SignedStatement, server: str | None) -> dict[str, Any]:
     """Append locally or through a server; return ``{seq, entry_hash, created}``."""
+    from api.client import BiotrazaClient
+    from api.services.ledger import LedgerService
+
     if server:
         with BiotrazaClient(server) as client:
             result = client.submit(signed)
@@ -144,6 +155,8 @@ def progress() -> Progress:
 
 def open_service(cfg: Settings, *, with_operator: bool = False) -> LedgerService:
     """Open the configured ledger (no migration), optionally holding the operator key."""
+    from api.services.ledger import LedgerService
+
     key = load_key(cfg, cfg.operator_key_name) if with_operator else None
     return LedgerService.open(
         cfg.resolved_database_url,

@@ -18,8 +18,6 @@ from typing import Annotated
 import typer
 
 from api.cli.common import cli_errors, db_app, fail, out, settings
-from ledger.storage.sql import create_ledger_engine, upgrade_database
-from ledger.storage.sql.roles import RoleNames, apply_roles, roles_sql
 
 __all__ = ["db_roles"]
 
@@ -37,6 +35,9 @@ def db_roles(
 ) -> None:
     """PostgreSQL: print (or --apply) the SQL that makes an owner role and a least-privilege
     service role, so the server cannot disable the append-only triggers."""
+    from ledger.storage.sql import create_ledger_engine, upgrade_database
+    from ledger.storage.sql.roles import RoleNames, apply_roles, roles_sql
+
     try:
         names = RoleNames(owner=owner, service=service, schema=schema)
     except ValueError as exc:

@@ -25,7 +25,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -43,14 +43,10 @@ from api.cli.common import (
     settings,
     submit,
 )
-from api.services.epcis_import import ImportPlan, plan_import
-from api.services.ledger import LedgerService
-from ledger.canonical import canonicalize
-from ledger.statements import MAX_STATEMENT_BYTES, sign_statement
-from verifiers.epcis.capture import CAPTURE_TYPE, EVENT_KIND
-from verifiers.epcis.event_hash import HashContext, document_events, event_hash
-from verifiers.epcis.relation import LotIndex
-from verifiers.epcis.stream import StreamError, check_events, read_header, stream_events
+
+if TYPE_CHECKING:  # types only: the modules load when a command runs
+    from api.services.epcis_import import ImportPlan
+    from api.services.ledger import LedgerService
 
 __all__ = ["epcis_app", "split_document", "split_events"]
 
@@ -73,6 +69,9 @@ def split_events(
     Raises:
         ValueError: one event alone is too large for a statement.
     """
+    from ledger.canonical import canonicalize
+    from ledger.statements import MAX_STATEMENT_BYTES
+
     body = {k: v for k, v in (head.get("epcisBody") or {}).items() if k != "eventList"}
     top = {k: v for k, v in head.items() if k != "epcisBody"}
     limit = MAX_STATEMENT_BYTES - _ENVELOPE_BYTES
@@ -96,6 +95,8 @@ def split_events(
 
 def split_document(document: dict[str, Any], hashes: list[str]) -> list[dict[str, Any]]:
     """Split a parsed document into capture bodies (see :func:`split_events`)."""
+    from verifiers.epcis.event_hash import document_events
+
     return list(split_events(document, zip(document_events(document), hashes, strict=True)))
 
 
@@ -117,6 +118,8 @@ def _on_bytes(bar: Progress, description: str, total: int) -> Callable[[int], No
 
 
 def _header(path: Path, bar: Progress) -> dict[str, Any]:
+    from verifiers.epcis.stream import StreamError, read_header
+
     try:
         return read_header(path, _on_bytes(bar, "read", path.stat().st_size))
     except StreamError as exc:
@@ -134,6 +137,8 @@ def epcis_validate(
     file: Annotated[Path, typer.Argument(help="EPCIS 2.0 JSON-LD document.")],
 ) -> None:
     """Check a document against the EPCIS 2.0.1 JSON Schema (formats checked), streaming."""
+    from verifiers.epcis.stream import StreamError, check_events
+
     with cli_errors():
         size = file.stat().st_size
         errors: list[tuple[str, str]] = []
@@ -159,6 +164,9 @@ def epcis_hash(
     file: Annotated[Path, typer.Argument(help="EPCIS 2.0 JSON-LD document.")],
 ) -> None:
     """Print the GS1 event hash (CBV 2.0 event ID) of every event, one per line, streaming."""
+    from verifiers.epcis.event_hash import HashContext, event_hash
+    from verifiers.epcis.stream import StreamError, read_header, stream_events
+
     with cli_errors():
         try:
             header = read_header(file)
@@ -178,6 +186,11 @@ def _plan(
     allow_unrelated: bool,
     service: LedgerService | None,
 ) -> ImportPlan:
+    from api.services.epcis_import import plan_import
+    from verifiers.epcis.capture import EVENT_KIND
+    from verifiers.epcis.relation import LotIndex
+    from verifiers.epcis.stream import check_events
+
     checked = check_events(file, header, _on_bytes(bar, "check", file.stat().st_size))
     if service is None:
         return plan_import(
@@ -232,6 +245,9 @@ def epcis_import(
     server: ServerOpt = None,
 ) -> None:
     """Capture a partner's EPCIS document into the ledger, signed by an organization key."""
+    from api.services.ledger import LedgerService
+    from verifiers.epcis.stream import StreamError
+
     cfg = settings()
     event_limit = max_events or cfg.epcis_max_events
     byte_limit = max_bytes or cfg.epcis_max_bytes
@@ -306,6 +322,11 @@ def _capture(
     plan: ImportPlan,
 ) -> list[tuple[str, dict[str, Any], list[str]]]:
     """Stream the file again and append one capture per statement-sized part."""
+    from ledger.statements import sign_statement
+    from verifiers.epcis.capture import CAPTURE_TYPE
+    from verifiers.epcis.event_hash import HashContext, event_hash
+    from verifiers.epcis.stream import stream_events
+
     digest = hashlib.sha256()
     with file.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -13,23 +13,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import httpx
-import psycopg
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from api.client import ClientError
-from api.error_report import describe, one_line
-from api.settings import SETTINGS_PREFIX
-from ledger.errors import LedgerError
-from ledger.statements import schema_errors
-from ledger.storage.sql import redact_url
+if TYPE_CHECKING:  # types only: the modules load when a command runs
+    import httpx
+
 
 __all__ = ["CliGroup", "cli_errors", "err", "fail", "failure_line"]
 
@@ -63,6 +56,17 @@ def failure_line(exc: BaseException) -> str | None:
     Refusals name the field and the reason exactly as the HTTP API's error body does
     (``api.error_report``), whether the statement was refused by a server or locally.
     """
+    import httpx
+    import psycopg
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.client import ClientError
+    from api.error_report import describe, one_line
+    from api.settings import SETTINGS_PREFIX
+    from ledger.errors import LedgerError
+    from ledger.statements import schema_errors
+
     if isinstance(exc, ClientError):
         return one_line(str(exc), [(f["field"], f["reason"]) for f in exc.fields])
     if isinstance(exc, LedgerError):
@@ -100,6 +104,8 @@ def cli_errors() -> Iterator[None]:
         line = failure_line(exc)  # None for typer.Exit and click's usage errors: they pass on
         if line is None:
             raise
+        from ledger.storage.sql import redact_url  # only on failure: it loads SQLAlchemy
+
         fail(redact_url(line))  # a driver or parser message may quote the database URL
 
 

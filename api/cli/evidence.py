@@ -13,7 +13,7 @@ import hashlib
 import json
 import mimetypes
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,12 +28,10 @@ from api.cli.common import (
     settings,
     submit,
 )
-from api.client import BiotrazaClient
-from api.services.supply import document
-from api.settings import Settings
-from ledger.errors import IntegrityError
-from ledger.statements import sign_statement
-from ledger.storage.blobs import BlobStore, check_digest
+
+if TYPE_CHECKING:  # types only: the modules load when a command runs
+    from api.settings import Settings
+    from ledger.storage.blobs import BlobStore
 
 __all__ = ["blob_app", "evidence_app"]
 
@@ -45,6 +43,8 @@ app.add_typer(blob_app, name="blob")
 
 def local_blobs(cfg: Settings) -> BlobStore:
     """The configured local file store."""
+    from ledger.storage.blobs import BlobStore
+
     return BlobStore(cfg.blob_dir, cfg.max_blob_bytes)
 
 
@@ -53,6 +53,8 @@ def upload(
 ) -> dict[str, Any]:
     """Store one file (locally or on ``server``, authorized by the stored key ``signer``); its
     attachment record for an entry."""
+    from api.client import BiotrazaClient
+
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if server:
@@ -92,6 +94,8 @@ def evidence_record(
     server: ServerOpt = None,
 ) -> None:
     """Upload the attached files, then sign and record the evidence citing their hashes."""
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         kind, sep, subject_id = subject.partition(":")
@@ -117,6 +121,8 @@ def evidence_record(
 @evidence_app.command("show")
 def evidence_show(evidence_id: str) -> None:
     """A recorded evidence item, each attachment marked stored or missing here."""
+    from api.services.supply import document
+
     cfg = settings()
     with cli_errors(), opened_service(cfg) as service:
         doc = document(service, "evidence", evidence_id)
@@ -150,6 +156,9 @@ def blob_get(
     server: ServerOpt = None,
 ) -> None:
     """Fetch a stored file by hash, checked against it, into ``--out``."""
+    from api.client import BiotrazaClient
+    from ledger.storage.blobs import check_digest
+
     cfg = settings()
     with cli_errors():
         check_digest(sha256)
@@ -165,6 +174,8 @@ def blob_get(
 @blob_app.command("verify")
 def blob_verify() -> None:
     """Re-hash every stored file; name any whose bytes no longer match (exit 1)."""
+    from ledger.errors import IntegrityError
+
     cfg = settings()
     blobs = local_blobs(cfg)
     digests = sorted(blobs.digests())

@@ -15,8 +15,6 @@ import typer
 from rich.markup import escape
 
 from api.cli.common import app, cli_errors, keystore, opened_service, out, progress, settings
-from api.exports.base import ExportRequest
-from api.exports.registry import FORMATS, export_format
 
 __all__ = ["export_app"]
 
@@ -42,6 +40,9 @@ def export_trail(
     ] = False,
 ) -> None:
     """Export a lot's chain of custody for auditors (streams; shows progress)."""
+    from api.exports.base import ExportRequest
+    from api.exports.registry import export_format
+
     cfg = settings()
     # With the operator key at hand, the operator's CLI signs the checkpoint a bundle needs.
     signer = bool(cfg.key_passphrase) and keystore(cfg).exists(cfg.operator_key_name)
@@ -89,4 +90,6 @@ def _copy(chunks: Iterator[bytes], handle: BinaryIO) -> int:
 
 def known_formats() -> list[str]:
     """The format names, for help texts and tests."""
+    from api.exports.registry import FORMATS
+
     return sorted(FORMATS)

@@ -22,10 +22,6 @@ from api.cli.common import (
     submit,
 )
 from api.cli.secrets import read_pem_passphrase
-from ledger.keystore import load_pem_ed25519
-from ledger.statements import sign_statement
-from ledger.trust import DELEGABLE_ROLES
-from verifiers.certification import SCOPE_NEEDED
 
 
 @keys_app.command("new")
@@ -87,6 +83,8 @@ def keys_import(
     ] = None,
 ) -> None:
     """Store a key generated elsewhere (e.g. by a certifier), encrypted like the others."""
+    from ledger.keystore import load_pem_ed25519
+
     cfg = settings()
     pem = pem_file.read_bytes()
     private_key = load_pem_ed25519(pem, read_pem_passphrase(cfg, pem, pem_passphrase_file))
@@ -117,6 +115,8 @@ def grantable_role(role: str) -> str:
     Raises:
         ValueError: not such a role; lists the valid ones and the nearest spelling.
     """
+    from ledger.trust import DELEGABLE_ROLES
+
     valid = sorted(DELEGABLE_ROLES)
     if role in valid:
         return role
@@ -132,6 +132,8 @@ def scope_for(role: str, items: list[str]) -> dict[str, str]:
         ValueError: a malformed item, or a key the role needs is missing (named, with its
             meaning and an example).
     """
+    from verifiers.certification import SCOPE_NEEDED
+
     scope = parse_scope(items)
     for key, meaning in SCOPE_NEEDED.get(role, {}).items():
         if not scope.get(key):
@@ -161,6 +163,8 @@ def keys_grant(
     server: ServerOpt = None,
 ) -> None:
     """Record key.added: a root key delegates ROLE to the stored key NAME."""
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         role = grantable_role(role)
@@ -182,6 +186,8 @@ def keys_revoke(
     server: ServerOpt = None,
 ) -> None:
     """Record key.revoked: the key signs nothing valid from this position on."""
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         signed = sign_statement(

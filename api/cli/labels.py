@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import httpx
 import typer
 
 from api.cli.common import (
@@ -30,28 +29,14 @@ from api.cli.common import (
     settings,
     submit,
 )
-from api.i18n import mx_kg
-from api.services.labels import (
-    body_from_lot,
-    export_trust_list,
-    issuance_labels,
-    label_face,
-    label_for,
-    printable_host,
-    resolver_host,
-)
-from api.services.ledger import LedgerService
-from api.settings import Settings
-from labels.decode import decode_image
-from labels.issuance import RESOLVERS_TYPE
-from labels.payload import LabelClaims, parse_label
-from labels.printing import LabelFace, label_html, label_pdf, label_svg, short_code
-from labels.render import ErrorLevel, make_qr
-from labels.trustlist import TrustList, verify_trust_list
-from labels.verify import check_label
-from ledger.encoding import b64url_decode
-from ledger.errors import KeyStoreError
-from ledger.statements import format_ts, sign_statement
+
+if TYPE_CHECKING:  # types only: the modules load when a command runs
+    from api.services.ledger import LedgerService
+    from api.settings import Settings
+    from labels.payload import LabelClaims
+    from labels.printing import LabelFace
+    from labels.render import ErrorLevel
+    from labels.trustlist import TrustList
 
 __all__ = ["label_app", "trustlist_app"]
 
@@ -84,6 +69,8 @@ def _format(value: str) -> Format:
 
 
 def _server_json(server: str, path: str) -> Any:
+    import httpx
+
     response = httpx.get(server.rstrip("/") + path, timeout=30)
     if response.status_code >= 400:
         raise ValueError(f"{server}{path}: HTTP {response.status_code}: {response.text[:200]}")
@@ -99,6 +86,10 @@ def _write_labels(
     stem: str,
     copies: int,
 ) -> list[Path]:
+    from labels.payload import parse_label
+    from labels.printing import label_html, label_pdf, label_svg
+    from labels.render import make_qr
+
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt in ("html", "pdf"):
         sheet = texts if len(texts) > 1 else texts * copies
@@ -151,6 +142,12 @@ def label_issue(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Record label.issued for an eligible lot, then sign and write its labels."""
+    from api.i18n import mx_kg
+    from api.services.labels import body_from_lot, issuance_labels, printable_host
+    from labels.payload import parse_label
+    from labels.printing import short_code
+    from ledger.statements import format_ts, sign_statement
+
     cfg = settings()
     with cli_errors():
         kind = _format(fmt)
@@ -201,6 +198,8 @@ def _lot_doc(service: LedgerService, lot_id: str) -> dict[str, Any]:
 
 def _default_host(cfg: Settings, server: str | None) -> str:
     """The ledger's first resolver host (checked printable), from the server or the database."""
+    from api.services.labels import printable_host, resolver_host
+
     if server:
         return printable_host(str(_server_json(server, "/api/v1/trustlist")["resolver_hosts"][0]))
     with opened_service(cfg) as service:
@@ -208,6 +207,9 @@ def _default_host(cfg: Settings, server: str | None) -> str:
 
 
 def _face(cfg: Settings, server: str | None, lot_id: str, lot: dict[str, Any]) -> LabelFace:
+    from api.services.labels import label_face
+    from labels.printing import LabelFace
+
     if server:
         return LabelFace(product=lot["product"], form=lot["form"], unit_g=int(lot["quantity_g"]))
     with opened_service(cfg) as service:
@@ -223,6 +225,8 @@ def label_revoke(
     server: ServerOpt = None,
 ) -> None:
     """Record label.revoked for one issuance (--issuance SEQ) or a whole lot (--lot LOT)."""
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         if (issuance is None) == (lot is None):
@@ -251,6 +255,10 @@ def label_resolvers(
     New labels point at the first host; verifiers accept any of them. Placeholder hosts
     (``*.example``, ``*.invalid``, ``*.test``) are refused: no phone can reach them.
     """
+    from api.services.labels import printable_host
+    from labels.issuance import RESOLVERS_TYPE
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         for host in hosts:
@@ -262,6 +270,9 @@ def label_resolvers(
 
 def _pinned_roots(cfg: Settings, values: list[str]) -> list[bytes]:
     """Root public keys: base64url keys, files holding one, or key-store names."""
+    from ledger.encoding import b64url_decode
+    from ledger.errors import KeyStoreError
+
     if not values:
         if not keystore(cfg).exists("root"):
             raise ValueError("no pinned root key: pass --root-key (base64url public key)")
@@ -283,6 +294,8 @@ def _pinned_roots(cfg: Settings, values: list[str]) -> list[bytes]:
 
 
 def _load_trust_list(cfg: Settings, path: Path, roots: list[str]) -> TrustList:
+    from labels.trustlist import TrustList, verify_trust_list
+
     trust_list = TrustList.from_bytes(path.read_bytes())
     verify_trust_list(trust_list, _pinned_roots(cfg, roots))
     return trust_list
@@ -302,6 +315,9 @@ def label_verify(
     lang: Annotated[str, typer.Option(help="Message language: es or en.")] = "es",
 ) -> None:
     """Offline: verify a label against a trust list. Exit 0 only for VALID."""
+    from labels.decode import decode_image
+    from labels.verify import check_label
+
     cfg = settings()
     with cli_errors():
         trusted = _load_trust_list(cfg, trust_list, root_key)
@@ -343,6 +359,11 @@ def label_render(
     scale: Annotated[int, typer.Option(help="Pixels (or units) per module.")] = 8,
 ) -> None:
     """Draw a label's QR as PNG or SVG, or its printable label (--format label)."""
+    from api.services.labels import label_face, label_for
+    from labels.payload import parse_label
+    from labels.printing import label_svg
+    from labels.render import make_qr
+
     cfg = settings()
     with cli_errors():
         level = _ecc(ecc)
@@ -373,6 +394,15 @@ def label_sheet(
     ecc: EccOpt = "Q",
 ) -> None:
     """Re-render an issuance's labels as a print run (HTML or PDF by the file's suffix)."""
+    from api.services.labels import (
+        issuance_labels,
+        label_face,
+        label_for,
+        printable_host,
+        resolver_host,
+    )
+    from labels.printing import label_html, label_pdf
+
     cfg = settings()
     with cli_errors():
         level = _ecc(ecc)
@@ -402,6 +432,8 @@ def trustlist_export(
     signer: Annotated[str, typer.Option(help="Stored root key that signs.")] = "root",
 ) -> None:
     """Cut a trust list from the ledger and sign it with a root key."""
+    from api.services.labels import export_trust_list
+
     cfg = settings()
     with cli_errors():
         key = load_key(cfg, signer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,18 +21,17 @@ from api.cli.common import (
     progress,
     settings,
 )
-from api.services.genesis import init_ledger
-from api.services.labels import printable_host
-from api.services.ledger import LedgerService
-from api.services.placeholders import is_placeholder, placeholder_reason
-from api.settings import Settings
-from ledger.errors import IntegrityError
-from ledger.storage.sql import redact_url
+
+if TYPE_CHECKING:  # types only: the modules load when a command runs
+    from api.settings import Settings
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations (idempotent)."""
+    from api.services.ledger import LedgerService
+    from ledger.storage.sql import redact_url
+
     cfg = settings()
     with cli_errors():
         LedgerService.open(cfg.resolved_database_url).close()
@@ -45,6 +44,8 @@ RESOLVER_EXAMPLE = "qr.your-association.mx"
 
 def _origin(cfg: Settings, given: str | None) -> str:
     """The log's name: the flag, else ``BIOTRAZA_ORIGIN``, else asked in a terminal."""
+    from api.services.placeholders import is_placeholder, placeholder_reason
+
     origin = given or cfg.origin
     if origin is None:
         if not sys.stdin.isatty():
@@ -94,6 +95,9 @@ def init(
 ) -> None:
     """Create the database, the genesis entry naming the log and its root and operator keys,
     and record the resolver hosts labels will point to."""
+    from api.services.genesis import init_ledger
+    from api.services.labels import printable_host
+
     cfg = settings()
     with cli_errors():
         name = _origin(cfg, origin)
@@ -130,6 +134,9 @@ def ledger_verify(
     ] = None,
 ) -> None:
     """Re-check every entry: canonical bytes, hashes, chain, signatures, authorization, schema."""
+    from api.services.ledger import LedgerService
+    from ledger.errors import IntegrityError
+
     cfg = settings()
     with cli_errors():
         service = LedgerService.open(cfg.resolved_database_url, migrate=False)
@@ -160,6 +167,8 @@ def ledger_verify(
 @ledger_app.command("head")
 def ledger_head() -> None:
     """Print the chain head (size and last entry hash)."""
+    from api.services.ledger import LedgerService
+
     cfg = settings()
     with cli_errors():
         service = LedgerService.open(cfg.resolved_database_url, migrate=False)

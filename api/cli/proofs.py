@@ -18,16 +18,6 @@ from api.cli.common import (
     read_text_arg,
     settings,
 )
-from api.client import entry_from_public
-from ledger.canonical import parse_json_strict
-from ledger.checkpoints import parse_verifier_key
-from ledger.transparency import (
-    ConsistencyProofDocument,
-    InclusionProofDocument,
-    parse_proof_document,
-    verify_consistency_document,
-    verify_inclusion_document,
-)
 
 
 @proof_app.command("inclusion")
@@ -72,6 +62,15 @@ def proof_verify_inclusion(
     ] = None,
 ) -> None:
     """Offline: the entry is in the tree the operator signed. Needs no database."""
+    from api.client import entry_from_public
+    from ledger.canonical import parse_json_strict
+    from ledger.checkpoints import parse_verifier_key
+    from ledger.transparency import (
+        InclusionProofDocument,
+        parse_proof_document,
+        verify_inclusion_document,
+    )
+
     with cli_errors():
         origin, _kid, public = parse_verifier_key(read_text_arg(operator_key))
         proof = parse_proof_document(
@@ -98,6 +97,14 @@ def proof_verify_consistency(
     ] = None,
 ) -> None:
     """Offline: the older tree is a prefix of the checkpointed one (nothing rewritten)."""
+    from ledger.canonical import parse_json_strict
+    from ledger.checkpoints import parse_verifier_key
+    from ledger.transparency import (
+        ConsistencyProofDocument,
+        parse_proof_document,
+        verify_consistency_document,
+    )
+
     with cli_errors():
         origin, _kid, public = parse_verifier_key(read_text_arg(operator_key))
         proof = parse_proof_document(

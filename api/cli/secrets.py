@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from api.settings import Settings
+if TYPE_CHECKING:  # types only: the modules load when a command runs
+    from api.settings import Settings
+
 
 __all__ = ["read_pem_passphrase", "read_secret_file"]
 

@@ -15,8 +15,6 @@ from api.cli.common import (
     out,
     settings,
 )
-from api.services.ledger import LedgerService
-from ledger.storage.sql import redact_url
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -45,6 +43,8 @@ def serve(
 ) -> None:
     """Run the HTTP API (uvicorn)."""
     import uvicorn
+
+    from api.services.ledger import LedgerService
 
     cfg = settings()
     with cli_errors():
@@ -79,6 +79,7 @@ def demo(
     BIOTRAZA_DATA_DIR) and its own SQLite file unless --database-url is given.
     """
     from api.demo import build_demo
+    from ledger.storage.sql import redact_url
 
     os.environ["BIOTRAZA_DATA_DIR"] = str(data_dir.resolve())
     os.environ.pop("BIOTRAZA_DATABASE_URL", None)

@@ -25,12 +25,6 @@ from api.cli.common import (
     settings,
     submit,
 )
-from api.client import BiotrazaClient
-from api.services.supply import document as read_document
-from api.services.supply import erase_personal_data, lineage, personal_data, register_producer
-from ledger.canonical import parse_json_strict
-from ledger.statements import sign_statement
-from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
 
 __all__ = ["lot_app", "producer_app"]
 
@@ -42,6 +36,8 @@ app.add_typer(producer_app, name="producer")
 
 def read_body(value: str) -> dict[str, Any]:
     """A JSON object from a file path, ``-`` (stdin) or literal JSON text."""
+    from ledger.canonical import parse_json_strict
+
     if value == "-":
         raw: bytes | str = sys.stdin.read()
     elif value.lstrip().startswith("{"):
@@ -62,6 +58,8 @@ def submit_statement(
     server: ServerOpt = None,
 ) -> None:
     """Sign a statement with a stored key and append it (any entry type)."""
+    from ledger.statements import sign_statement
+
     cfg = settings()
     with cli_errors():
         signed = sign_statement(load_key(cfg, signer), entry_type, read_body(body))
@@ -73,6 +71,8 @@ def submit_statement(
 @lot_app.command("show")
 def lot_show(lot_id: str) -> None:
     """Print a lot as JSON."""
+    from api.services.supply import document as read_document
+
     cfg = settings()
     with cli_errors():
         service = open_service(cfg)
@@ -90,6 +90,8 @@ def lot_lineage(
     downstream: Annotated[bool, typer.Option("--downstream", help="Lots made from it.")] = False,
 ) -> None:
     """Print a lot's upstream (or downstream) lineage as JSON."""
+    from api.services.supply import lineage
+
     cfg = settings()
     with cli_errors():
         service = open_service(cfg)
@@ -114,6 +116,11 @@ def producer_register(
     server: ServerOpt = None,
 ) -> None:
     """Register a producer: a pseudonymous entry plus an erasable personal-data record."""
+    from api.client import BiotrazaClient
+    from api.services.supply import register_producer
+    from ledger.statements import sign_statement
+    from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
+
     cfg = settings()
     with cli_errors():
         data = PersonalData(
@@ -142,6 +149,8 @@ def producer_register(
 @producer_app.command("personal-data")
 def producer_personal_data(producer_id: str) -> None:
     """Print a producer's personal data (local database only)."""
+    from api.services.supply import personal_data
+
     cfg = settings()
     with cli_errors():
         service = open_service(cfg)
@@ -162,6 +171,8 @@ def producer_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a producer's personal data for good; the ledger keeps verifying."""
+    from api.services.supply import erase_personal_data
+
     cfg = settings()
     if not yes and not typer.confirm(f"Erase the personal data of {producer_id}?"):
         fail("not erased")

@@ -32,10 +32,10 @@ from ledger.keys import decode_public_key
 from ledger.merkle import STORED_FROM_LEVEL, InMemoryNodes, root_at, stored_node_count
 from ledger.statements import SignedStatement
 from ledger.storage.base import Head, StoredCheckpoint
+from ledger.storage.limits import DEFAULT_LOCK_TIMEOUT
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
 from ledger.storage.sql.migrate import require_current_schema, require_sqlite_file
 from ledger.storage.sql.store import SqlState
-from ledger.storage.sql.writer import DEFAULT_LOCK_TIMEOUT
 from ledger.transparency import (
     ConsistencyProofDocument,
     InclusionProofDocument,

@@ -55,7 +55,8 @@ except ImportError:  # pragma: no cover - not on the platforms we run on
 
 __all__ = ["DEFAULT_LOCK_TIMEOUT", "AppendConnection", "LockWaitTimeoutError"]
 
-DEFAULT_LOCK_TIMEOUT = 5.0
+from ledger.storage.limits import DEFAULT_LOCK_TIMEOUT
+
 """Seconds an append waits for other writers before it gives up (the setting's default)."""
 
 
