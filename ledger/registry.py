@@ -29,12 +29,21 @@ class AppendContext:
     """What an entry type's rules see: the position, the statement and the state before it.
 
     ``actor`` is the signer's key document from the trust state (``None`` only for genesis).
+    ``log_time`` is the log's clock when it admitted the entry (``ledger.timing``); ``None``
+    only for legacy entries written before the log stamped them.
     """
 
     seq: int
     statement: Statement
     state: State
     actor: dict[str, Any] | None
+    log_time: str | None = None
+
+    @property
+    def judged_at(self) -> str:
+        """The moment validity windows are judged at: ``log_time``, or ``ts`` for a legacy
+        entry (as it was admitted)."""
+        return self.log_time if self.log_time is not None else self.statement.ts
 
 
 @dataclass(frozen=True)

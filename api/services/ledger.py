@@ -32,6 +32,7 @@ from ledger.statements import SignedStatement
 from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
 from ledger.storage.sql.store import SqlState
+from ledger.timing import Clock, system_clock
 from ledger.transparency import (
     ConsistencyProofDocument,
     InclusionProofDocument,
@@ -81,6 +82,8 @@ class LedgerService:
     store: SqlLedgerStore
     registry: Registry
     operator_key: Ed25519PrivateKey | None = None
+    clock: Clock = system_clock
+    """The log's clock (``ledger.timing``): stamps each entry's ``log_time`` at admission."""
 
     @classmethod
     def open(
@@ -89,6 +92,7 @@ class LedgerService:
         *,
         migrate: bool = True,
         operator_key: Ed25519PrivateKey | None = None,
+        clock: Clock = system_clock,
     ) -> LedgerService:
         """Connect (and by default migrate) the database at ``database_url``."""
         engine = create_ledger_engine(database_url)
@@ -99,11 +103,12 @@ class LedgerService:
             store=SqlLedgerStore(engine),
             registry=full_registry(),
             operator_key=operator_key,
+            clock=clock,
         )
 
     def submit(self, signed: SignedStatement) -> AppendResult:
         """Append a signed statement (idempotent on retry)."""
-        return append(self.store, self.registry, signed)
+        return append(self.store, self.registry, signed, clock=self.clock)
 
     def head(self) -> Head:
         """The current chain head."""

@@ -24,10 +24,12 @@ __all__ = ["AppendTransaction", "Head", "LedgerStore", "StoredCheckpoint", "Stor
 
 @dataclass(frozen=True)
 class Head:
-    """Tree size (the next seq) and the hash of the last entry (zeros when empty)."""
+    """Tree size (the next seq), the hash of the last entry (zeros when empty) and its
+    ``log_time`` (``None`` when empty or legacy): the next entry's is never earlier."""
 
     size: int
     last_hash: EntryHash
+    log_time: str | None = None
 
 
 @dataclass(frozen=True)

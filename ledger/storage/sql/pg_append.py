@@ -53,11 +53,12 @@ _LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))"
 # document that does not exist comes back with a NULL value.
 _PREPARE_READS = """
 PREPARE biotraza_append_reads(text, text, json) AS
-WITH h AS (SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1)
+WITH h AS (SELECT seq, entry_hash, leaf FROM entries ORDER BY seq DESC LIMIT 1)
 SELECT 'n'::text, NULL::bigint, NULL::bigint, leaf, NULL::text, NULL::text, NULL::text
 FROM entries WHERE actor = $1 AND nonce = $2
 UNION ALL
-SELECT 'h', seq, NULL, entry_hash, NULL, NULL, NULL FROM h
+SELECT 'h', seq, NULL, entry_hash, NULL, NULL,
+    convert_from(substring(leaf from 1 for 41), 'UTF8') FROM h
 UNION ALL
 SELECT 's', g.l, ((h.seq + 1) >> g.l) - 1, (
     SELECT m.hash FROM merkle_nodes m
@@ -114,6 +115,8 @@ class AppendReads:
     existing_leaf: bytes | None = None
     head: tuple[int, bytes] | None = None
     """(seq, entry_hash) of the last entry; ``None`` for an empty ledger."""
+    head_prefix: bytes | None = None
+    """The first 41 bytes of the last entry's leaf, where its ``log_time`` is."""
     siblings: dict[tuple[int, int], bytes] = field(default_factory=dict)
     """Stored left siblings (level >= 4) of the next leaf, when it completes such a node."""
     leaves: dict[int, bytes] = field(default_factory=dict)
@@ -180,6 +183,7 @@ class PgAppendSession:
                 found.existing_leaf = bytes(blob)
             elif tag == "h":
                 found.head = (int(first), bytes(blob))
+                found.head_prefix = None if value is None else str(value).encode("utf-8")
             elif tag == "s":
                 if blob is not None:  # a sibling is missing only from a damaged tree
                     found.siblings[(int(first), int(second))] = bytes(blob)

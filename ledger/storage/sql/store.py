@@ -102,7 +102,19 @@ class SqlCursor:
         return [tuple(row) for row in self._cursor.fetchall()]
 
 
-_HEAD = "SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1"
+# The head's log_time is read from the first bytes of its leaf (``log_time`` sorts first in
+# the canonical leaf), not from a column of its own: nothing derived to keep in step.
+_HEAD = "SELECT seq, entry_hash, substr(leaf, 1, 41) FROM entries ORDER BY seq DESC LIMIT 1"
+_LOG_TIME_PREFIX = b'{"log_time":"'
+
+
+def leaf_log_time(prefix: bytes | None) -> str | None:
+    """The ``log_time`` at the start of a leaf's first 41 bytes, or ``None`` (legacy leaf)."""
+    if prefix is None or not bytes(prefix).startswith(_LOG_TIME_PREFIX):
+        return None
+    return bytes(prefix)[len(_LOG_TIME_PREFIX) : len(_LOG_TIME_PREFIX) + 27].decode("ascii")
+
+
 _BY_NONCE = "SELECT leaf FROM entries WHERE actor = ? AND nonce = ?"
 _BY_SEQ = "SELECT leaf FROM entries WHERE seq = ?"
 _BY_HASH = "SELECT leaf FROM entries WHERE entry_hash = ?"
@@ -393,7 +405,11 @@ class _SqlTransaction:
         self._head = (
             Head(size=0, last_hash=GENESIS_PREV)
             if reads.head is None
-            else Head(size=reads.head[0] + 1, last_hash=EntryHash(reads.head[1]))
+            else Head(
+                size=reads.head[0] + 1,
+                last_hash=EntryHash(reads.head[1]),
+                log_time=leaf_log_time(reads.head_prefix),
+            )
         )
         self._tree = FoldedNodes(reads.siblings, reads.leaves)
         return None if reads.existing_leaf is None else Entry.from_leaf_bytes(reads.existing_leaf)
@@ -441,7 +457,11 @@ def _read_head(cursor: SqlCursor) -> Head:
     row = cursor.one(_HEAD)
     if row is None:
         return Head(size=0, last_hash=GENESIS_PREV)
-    return Head(size=int(row[0]) + 1, last_hash=EntryHash(bytes(row[1])))
+    return Head(
+        size=int(row[0]) + 1,
+        last_hash=EntryHash(bytes(row[1])),
+        log_time=leaf_log_time(None if row[2] is None else bytes(row[2])),
+    )
 
 
 def _find_by_nonce(cursor: SqlCursor, actor: str, nonce: str) -> Entry | None:
