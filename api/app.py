@@ -13,7 +13,7 @@ from api.http.errors import install_error_handlers
 from api.http.routes import blobs, certification, entries, exports, log, supply
 from api.http.routes import epcis as epcis_routes
 from api.http.routes import labels as label_routes
-from api.services.ledger import LedgerService
+from api.services.ledger import LedgerService, projection_key
 from api.settings import Settings
 from api.web.routes import pages, resolver
 from ledger.errors import KeyStoreError
@@ -50,7 +50,9 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     settings = settings or Settings()
     own_service = service is None
     service = service or LedgerService.open(
-        settings.resolved_database_url, operator_key=load_operator_key(settings)
+        settings.resolved_database_url,
+        operator_key=load_operator_key(settings),
+        seal_key=projection_key(settings.data_dir),
     )
 
     @asynccontextmanager

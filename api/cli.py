@@ -24,7 +24,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.client import BiotrazaClient, ClientError, entry_from_public
-from api.services.ledger import LedgerService
+from api.services.ledger import LedgerService, projection_key
 from api.settings import Settings
 from ledger.canonical import parse_json_strict
 from ledger.checkpoints import parse_verifier_key
@@ -120,7 +120,7 @@ def submit(cfg: Settings, signed: SignedStatement, server: str | None) -> dict[s
         with BiotrazaClient(server) as client:
             result = client.submit(signed)
             return {"seq": result.seq, "entry_hash": result.entry_hash, "created": result.created}
-    service = LedgerService.open(cfg.resolved_database_url)
+    service = LedgerService.open(cfg.resolved_database_url, seal_key=projection_key(cfg.data_dir))
     try:
         appended = service.submit(signed)
     finally:
@@ -267,8 +267,16 @@ def db_upgrade() -> None:
     """Apply the database migrations (idempotent)."""
     cfg = settings()
     with cli_errors():
-        LedgerService.open(cfg.resolved_database_url).close()
+        service = LedgerService.open(
+            cfg.resolved_database_url, seal_key=projection_key(cfg.data_dir)
+        )
+        try:
+            resealed = service.reseal_if_needed()
+        finally:
+            service.close()
     out.print(f"database at the latest revision: {cfg.resolved_database_url}")
+    if resealed is not None:
+        out.print(f"projections rebuilt from {resealed} verified entries and sealed")
 
 
 def ensure_key(cfg: Settings, store: KeyStore, name: str, secret: str) -> Ed25519PrivateKey:
@@ -295,7 +303,7 @@ def init_ledger(
     root = ensure_key(cfg, store, root_name, secret)
     operator = ensure_key(cfg, store, operator_name, secret)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    service = LedgerService.open(cfg.resolved_database_url)
+    service = LedgerService.open(cfg.resolved_database_url, seal_key=projection_key(cfg.data_dir))
     try:
         head = service.head()
         if head.size:
@@ -346,7 +354,9 @@ def ledger_verify(
     """Re-check every entry: canonical bytes, hashes, chain, signatures, authorization, schema."""
     cfg = settings()
     with cli_errors():
-        service = LedgerService.open(cfg.resolved_database_url, migrate=False)
+        service = LedgerService.open(
+            cfg.resolved_database_url, seal_key=projection_key(cfg.data_dir), migrate=False
+        )
         try:
             total = service.head().size
             with progress() as bar:
@@ -360,15 +370,19 @@ def ledger_verify(
                             json.dumps({"ok": False, "bad_seq": exc.seq, "reason": str(exc)})
                         )
                         raise typer.Exit(1) from exc
-                    fail(f"verification failed at seq {exc.seq}: {exc}")
+                    where = "" if exc.seq is None else f" at seq {exc.seq}"
+                    fail(f"verification failed{where}: {exc}")
         finally:
             service.close()
     if as_json:
-        typer.echo(
-            json.dumps({"ok": True, "size": result.size, "head_hash": result.head_hash.hex()})
-        )
+        document = {"ok": True, "size": result.size, "head_hash": result.head_hash.hex()}
+        typer.echo(json.dumps({**document, "legacy_entries": result.legacy_entries}))
     else:
-        out.print(f"[green]ok[/]: {result.size} entries verified; head {result.head_hash.hex()}")
+        legacy = result.legacy_entries
+        note = f" ({legacy} legacy, judged at their ts: no log_time)" if legacy else ""
+        out.print(
+            f"[green]ok[/]: {result.size} entries verified{note}; head {result.head_hash.hex()}"
+        )
 
 
 @ledger_app.command("head")
@@ -376,7 +390,9 @@ def ledger_head() -> None:
     """Print the chain head (size and last entry hash)."""
     cfg = settings()
     with cli_errors():
-        service = LedgerService.open(cfg.resolved_database_url, migrate=False)
+        service = LedgerService.open(
+            cfg.resolved_database_url, seal_key=projection_key(cfg.data_dir), migrate=False
+        )
         try:
             head = service.head()
         finally:
@@ -390,7 +406,12 @@ def ledger_head() -> None:
 def open_service(cfg: Settings, *, with_operator: bool = False) -> LedgerService:
     """Open the configured ledger (no migration), optionally holding the operator key."""
     key = load_key(cfg, cfg.operator_key_name) if with_operator else None
-    return LedgerService.open(cfg.resolved_database_url, migrate=False, operator_key=key)
+    return LedgerService.open(
+        cfg.resolved_database_url,
+        seal_key=projection_key(cfg.data_dir),
+        migrate=False,
+        operator_key=key,
+    )
 
 
 @contextmanager
@@ -542,7 +563,9 @@ def serve(
 
     cfg = settings()
     with cli_errors():
-        LedgerService.open(cfg.resolved_database_url).close()  # migrate once, before workers
+        LedgerService.open(
+            cfg.resolved_database_url, seal_key=projection_key(cfg.data_dir)
+        ).close()  # migrate once, before workers
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -67,7 +67,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.services.certification import evaluation_body
-from api.services.ledger import LedgerService
+from api.services.ledger import LedgerService, projection_key
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement
@@ -1216,7 +1216,7 @@ def build_demo(cfg: Settings) -> dict[str, Any]:
     _certification(plan)
     plan.steps.sort(key=lambda step: step.ts)  # stable: same-time steps keep their order
 
-    service = LedgerService.open(cfg.resolved_database_url)
+    service = LedgerService.open(cfg.resolved_database_url, seal_key=projection_key(cfg.data_dir))
     try:
         appended = 0
         for name, role in DEMO_ROLES:

@@ -399,6 +399,8 @@ def _verify_rows(
                 seq,
             )
         _check_link(entry, seq, prev)
+        if row.columns is not None:
+            _check_columns(entry, row.columns)
         key = (entry.statement.actor, entry.statement.nonce)
         if key in nonces:
             raise IntegrityError(f"entry {seq}: nonce reused by actor {key[0]}", seq)
@@ -428,6 +430,23 @@ def _verify_rows(
         state=state,
         legacy_entries=legacy,
     )
+
+
+_COLUMNS = ("type", "actor", "nonce", "ts")
+
+
+def _check_columns(entry: Entry, columns: tuple[str, str, str, str]) -> None:
+    """The entries table's copies of the statement's fields (which appends look entries up
+    by) say what the signed leaf says."""
+    statement = entry.statement
+    signed = (statement.type, statement.actor, statement.nonce, statement.ts)
+    for name, stored, expected in zip(_COLUMNS, columns, signed, strict=True):
+        if stored != expected:
+            raise IntegrityError(
+                f"entry {entry.seq}: stored column {name} is {stored!r}, the signed leaf says "
+                f"{expected!r}",
+                entry.seq,
+            )
 
 
 def _check_log_time(entry: Entry, seq: int, previous: str | None) -> None:

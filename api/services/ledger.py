@@ -7,8 +7,10 @@ in ``ledger``, request parsing lives in the routes and the CLI.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -25,9 +27,12 @@ from ledger.errors import (
     EntryNotFoundError,
     HashMismatchError,
     IntegrityError,
+    KeyStoreError,
 )
 from ledger.keys import decode_public_key
 from ledger.merkle import STORED_FROM_LEVEL, InMemoryNodes, root_at, stored_node_count
+from ledger.replay_check import check_links, check_projection_documents
+from ledger.seals import SEAL_KEY_BYTES
 from ledger.statements import SignedStatement
 from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
@@ -45,7 +50,14 @@ from ledger.trust import genesis_info
 from verifiers.certification import certification_entry_types
 from verifiers.epcis.capture import capture_entry_types
 
-__all__ = ["PARALLEL_VERIFY_THRESHOLD", "LedgerService", "LogInfo", "full_registry"]
+__all__ = [
+    "PARALLEL_VERIFY_THRESHOLD",
+    "PROJECTION_KEY_FILE",
+    "LedgerService",
+    "LogInfo",
+    "full_registry",
+    "projection_key",
+]
 
 PARALLEL_VERIFY_THRESHOLD = 20_000
 """Below this many entries, verifying inline beats starting worker processes."""
@@ -62,6 +74,36 @@ def full_registry() -> Registry:
     ]:
         registry.register(entry_type)
     return registry
+
+
+PROJECTION_KEY_FILE = "projection.key"
+
+
+def projection_key(data_dir: Path) -> bytes:
+    """The deployment's projection seal secret, ``<data_dir>/projection.key``: created on
+    first use (32 random bytes, mode 0600, directory 0700), read afterwards.
+
+    Every server appending to one database must hold the same file (copy it as you would
+    the operator key); the database never holds it, so write access to the database alone
+    cannot forge a sealed row.
+
+    Raises:
+        KeyStoreError: the file exists but is not a seal key.
+    """
+    path = data_dir / PROJECTION_KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first: read theirs
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(SEAL_KEY_BYTES))
+    key = path.read_bytes()
+    if len(key) != SEAL_KEY_BYTES:
+        raise KeyStoreError(f"{path} is not a {SEAL_KEY_BYTES}-byte projection seal key")
+    return key
 
 
 @dataclass(frozen=True)
@@ -93,14 +135,19 @@ class LedgerService:
         migrate: bool = True,
         operator_key: Ed25519PrivateKey | None = None,
         clock: Clock = system_clock,
+        seal_key: bytes | None = None,
     ) -> LedgerService:
-        """Connect (and by default migrate) the database at ``database_url``."""
+        """Connect (and by default migrate) the database at ``database_url``.
+
+        ``seal_key`` (``projection_key``) makes appends seal the projection rows they write
+        and refuse to build on one whose seal fails (``ledger.seals``).
+        """
         engine = create_ledger_engine(database_url)
         if migrate:
             upgrade_database(engine)
         return cls(
             engine=engine,
-            store=SqlLedgerStore(engine),
+            store=SqlLedgerStore(engine, seal_key),
             registry=full_registry(),
             operator_key=operator_key,
             clock=clock,
@@ -200,6 +247,7 @@ class LedgerService:
             return result
         nodes = InMemoryNodes(result.leaf_hashes)
         self._check_stored_tree(nodes)
+        self._check_projections(result)
         info = self.log_info()
         try:
             check_checkpoints(
@@ -211,6 +259,19 @@ class LedgerService:
         except CheckpointError as exc:
             raise IntegrityError(f"checkpoint check failed: {exc}") from exc
         return result
+
+    def _check_projections(self, result: ChainVerification) -> None:
+        """The stored projection documents and links equal their replay (issue 15 item 6):
+        appends read them, so a row changed behind the ledger's back is named here.
+
+        Raises:
+            IntegrityError: naming the first document or link that differs.
+        """
+        documents, links = self.store.projection_rows(), self.store.link_rows()
+        head_size = self.store.head().size
+        check_projection_documents(documents, result.state, result.size, head_size)
+        check_links(links, result.state, result.size, head_size)
+        self.store.check_seals()
 
     def _check_stored_tree(self, nodes: InMemoryNodes) -> None:
         """Every stored Merkle node equals the one recomputed from the verified entries, none
@@ -280,6 +341,14 @@ class LedgerService:
                 continue
             return result.size
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def reseal_if_needed(self, on_entry: Callable[[int], None] | None = None) -> int | None:
+        """After the upgrade that introduced seals: if projection rows lack one and this
+        service holds the seal key, rebuild them from the verified entries (sealed).
+        Returns the entries replayed, or ``None`` when nothing needed it."""
+        if self.store.sealer is None or not self.store.unsealed_rows():
+            return None
+        return self.rebuild(on_entry)
 
     def describe(self) -> dict[str, Any]:
         """A short summary for the CLI and the index page."""

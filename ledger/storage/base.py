@@ -34,11 +34,14 @@ class Head:
 
 @dataclass(frozen=True)
 class StoredLeaf:
-    """A row as stored: verification checks ``entry_hash`` against ``leaf_bytes`` itself."""
+    """A row as stored: verification checks ``entry_hash`` against ``leaf_bytes`` itself,
+    and the copied ``columns`` (``type``, ``actor``, ``nonce``, ``ts``), when the store keeps
+    them, against the leaf's statement."""
 
     seq: int
     leaf_bytes: bytes
     entry_hash: bytes
+    columns: tuple[str, str, str, str] | None = None
 
 
 @dataclass(frozen=True)
