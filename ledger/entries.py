@@ -114,7 +114,7 @@ class Entry:
         """
         try:
             leaf = {k: data[k] for k in ("seq", "prev", "statement", "sig")}
-            if "log_time" in data:
+            if data.get("log_time") is not None:  # null in JSON APIs: a legacy leaf
                 leaf["log_time"] = data["log_time"]
         except (KeyError, TypeError) as exc:
             raise SchemaError(f"entry is missing a leaf field: {exc}") from exc

@@ -7,6 +7,7 @@ the deployment's ``projection.key``. Each test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from api.app import create_app
 from api.services.ledger import LedgerService, projection_key
+from api.settings import Settings
 from ledger.chain import append
 from ledger.errors import IntegrityError, TamperedDataError
 from ledger.keys import encode_public_key, key_id
@@ -173,3 +176,21 @@ def test_a_row_without_a_seal_is_refused(service: LedgerService, world: SupplyWo
     assert service.reseal_if_needed() is not None
     assert service.submit(world.sign(A, "lot.transformed", split)).created
     service.verify()
+
+
+def test_http_answers_503_ledger_integrity(
+    service: LedgerService, world: SupplyWorld, db_url: str, tmp_path: Path
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    raw_update_document(service.engine, "lot", "h1", lambda lot: lot.update(remaining_g=1))
+    split = transform_body("t1", "split", [("h1", 10)], [("s1", 5), ("s2", 5)])
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url)
+    with TestClient(create_app(settings, service)) as client:
+        answer = client.post(
+            "/api/v1/entries", json=world.sign(A, "lot.transformed", split).to_dict()
+        )
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "ledger_integrity"
