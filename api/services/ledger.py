@@ -145,13 +145,16 @@ class LedgerService:
         engine = create_ledger_engine(database_url)
         if migrate:
             upgrade_database(engine)
-        return cls(
+        service = cls(
             engine=engine,
             store=SqlLedgerStore(engine, seal_key),
             registry=full_registry(),
             operator_key=operator_key,
             clock=clock,
         )
+        if migrate:
+            service.reseal_if_needed()
+        return service
 
     def submit(self, signed: SignedStatement) -> AppendResult:
         """Append a signed statement (idempotent on retry)."""
@@ -343,12 +346,24 @@ class LedgerService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def reseal_if_needed(self, on_entry: Callable[[int], None] | None = None) -> int | None:
-        """After the upgrade that introduced seals: if projection rows lack one and this
-        service holds the seal key, rebuild them from the verified entries (sealed).
-        Returns the entries replayed, or ``None`` when nothing needed it."""
-        if self.store.sealer is None or not self.store.unsealed_rows():
+        """After the upgrade that introduced seals (or a first start with a seal key): if no
+        projection row has a seal yet and this service holds the key, rebuild them from the
+        verified entries, sealed. Returns the entries replayed, or ``None`` when nothing
+        needed it.
+
+        Only when *no* row is sealed: a ledger with some sealed rows and some not had rows
+        changed, and appends refuse them until ``ledger verify`` has named them and the
+        operator has run ``ledger rebuild``.
+        """
+        if self.store.sealer is None:
             return None
-        return self.rebuild(on_entry)
+        unsealed = self.store.unsealed_rows()
+        if not unsealed or unsealed != len(self.store.projection_rows()):
+            return None
+        try:
+            return self.rebuild(on_entry)
+        except IntegrityError:
+            return None  # appends refuse the unsealed rows; `ledger verify` says why
 
     def describe(self) -> dict[str, Any]:
         """A short summary for the CLI and the index page."""

@@ -173,9 +173,27 @@ def test_a_row_without_a_seal_is_refused(service: LedgerService, world: SupplyWo
     split = transform_body("t1", "split", [("h1", 10)], [("s1", 5), ("s2", 5)])
     with pytest.raises(TamperedDataError, match="has no seal"):
         service.submit(world.sign(A, "lot.transformed", split))
-    assert service.reseal_if_needed() is not None
+    assert service.reseal_if_needed() is None  # some rows sealed: not an upgrade, refuse
+    service.rebuild()
     assert service.submit(world.sign(A, "lot.transformed", split)).created
     service.verify()
+
+
+def test_a_ledger_with_no_sealed_row_is_sealed_on_open(
+    service: LedgerService, world: SupplyWorld, db_url: str, tmp_path: Path
+) -> None:
+    """What an upgrade from revision 0004 leaves: every row unsealed; the next start rebuilds
+    them from the verified entries, sealed."""
+    with service.engine.begin() as conn:
+        conn.execute(text("UPDATE state_objects SET seal = NULL"))
+    reopened = LedgerService.open(db_url, seal_key=projection_key(tmp_path / "data"))
+    try:
+        assert reopened.store.unsealed_rows() == 0
+        split = transform_body("t1", "split", [("h1", 10)], [("s1", 5), ("s2", 5)])
+        assert reopened.submit(world.sign(A, "lot.transformed", split)).created
+        reopened.verify()
+    finally:
+        reopened.close()
 
 
 def test_http_answers_503_ledger_integrity(
