@@ -2,8 +2,9 @@
 
 1. ``state_objects.seal``: an HMAC seal per projection row (``ledger.seals``), written and
    checked by appends when the deployment has a ``projection.key``. Existing rows get none;
-   ``biotraza db upgrade`` then runs ``ledger rebuild``, which verifies every entry and
-   writes the projections again, sealed.
+   the first migrating start with the key (``biotraza db upgrade``, ``serve``) then
+   rebuilds the projections from the verified entries, sealed
+   (``LedgerService.reseal_if_needed``).
 2. One entry per signed statement: a unique index on the signature inside each leaf.
 
 Revision ID: 0005
