@@ -18,7 +18,7 @@ from api.http.params import check_parameters
 from api.http.routes import blobs, certification, entries, exports, log, supply
 from api.http.routes import epcis as epcis_routes
 from api.http.routes import labels as label_routes
-from api.services.checkpointer import Checkpointer, CheckpointPolicy
+from api.services.checkpointer import Checkpointer
 from api.services.ledger import LedgerService
 from api.services.uploads import UploadGate, UploadPolicy
 from api.settings import Settings
@@ -71,13 +71,8 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     # Keys, evidence files and the SQLite file (personal data) live here: owner-only.
     private_dir(settings.data_dir)
     own_service = service is None
-    service = service or LedgerService.open(
-        settings.resolved_database_url,
-        operator_key=load_operator_key(settings),
-        checkpoint_policy=CheckpointPolicy(
-            settings.checkpoint_every_entries, settings.checkpoint_max_age_seconds
-        ),
-        lock_timeout=settings.lock_timeout_seconds,
+    service = service or LedgerService.from_settings(
+        settings, operator_key=load_operator_key(settings)
     )
 
     @asynccontextmanager

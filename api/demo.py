@@ -1236,8 +1236,8 @@ def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
     plan.steps.sort(key=lambda step: step.ts)  # stable: same-time steps keep their order
 
     # The demo runs the log too: it signs checkpoints as it grows and one over the whole.
-    service = LedgerService.open(
-        cfg.resolved_database_url, operator_key=keys.load(cfg.operator_key_name, secret)
+    service = LedgerService.from_settings(
+        cfg, operator_key=keys.load(cfg.operator_key_name, secret)
     )
     try:
         appended = 0

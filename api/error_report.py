@@ -25,6 +25,7 @@ from ledger.errors import (
     SchemaError,
     SignatureError,
     StorageUnavailableError,
+    TamperedDataError,
     UnknownEntryTypeError,
     UnknownKeyError,
 )
@@ -78,6 +79,7 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (ConflictError, 409, "conflict"),
     (EntryNotFoundError, 404, "not_found"),
     (StorageUnavailableError, 503, "storage_unavailable"),
+    (TamperedDataError, 503, "ledger_integrity"),
     (ProofError, 400, "bad_proof_request"),
     (CheckpointError, 404, "no_checkpoint"),
     (ExportError, 422, "export_refused"),

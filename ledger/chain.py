@@ -35,6 +35,7 @@ from ledger.registry import AppendContext, EntryType, Registry
 from ledger.state import InMemoryState, StagedState, State
 from ledger.statements import MAX_STATEMENT_BYTES, SignedStatement
 from ledger.storage.base import LedgerStore, StoredLeaf
+from ledger.timing import Clock, check_claimed_time, next_log_time, system_clock
 from ledger.trust import GENESIS_TYPE, KEY_KIND, GenesisBody, active_key
 
 __all__ = [
@@ -127,21 +128,25 @@ def admit(
     check_signature: bool = True,
     parsed: ParsedStatement | None = None,
     replaying: bool = False,
+    log_time: str | None = None,
 ) -> bytes:
     """Check a signed statement at position ``seq`` and write its projections into ``state``.
 
     Returns the public key the signature must verify with (checked here unless
     ``check_signature`` is false, in which case the caller checks it). ``parsed`` is
-    :func:`parse_statement`'s result when the caller already has it. ``replaying`` is true
-    when the entry is already recorded (verify, rebuild): admission-only rules are skipped
-    (see :class:`~ledger.registry.AppendContext`).
+    :func:`parse_statement`'s result when the caller already has it. ``log_time`` is the
+    log's clock at admission, recorded in the leaf (``None`` only when re-checking a legacy
+    entry, which is judged at its ``ts`` as it was admitted; ``ledger.timing``).
+    ``replaying`` is true when the entry is already recorded (verify, rebuild): admission-only
+    rules are skipped (see :class:`~ledger.registry.AppendContext`).
 
     Numbered steps, each failing closed:
 
     1. The statement is within the size limit and its type is registered.
     2. The body matches the type's model.
-    3. Seq 0 holds genesis and only genesis.
-    4. The actor's key is active at this position and its role may write this type.
+    3. Seq 0 holds genesis and only genesis; ``ts`` is not in the log's future.
+    4. The actor's key is active at this position and at ``log_time`` (offline grace
+       included) and its role may write this type.
     5. The signature verifies with that key (skipped when the caller already checked it
        against the same immutable key bytes).
     6. The type's rules pass and its projections are written.
@@ -157,6 +162,8 @@ def admit(
     # Step 3.
     if seq == 0 and statement.type != GENESIS_TYPE:
         raise AuthorizationError("the first entry must be ledger.genesis")
+    if log_time is not None:
+        check_claimed_time(statement.ts, log_time)
     # Step 4.
     actor_doc = None
     if statement.type == GENESIS_TYPE:
@@ -165,7 +172,7 @@ def admit(
         # One query for the actor's key and the documents the rules will read (SQL stores;
         # a no-op for those the append's first read already brought).
         state.prefetch(parsed.reads)
-        actor_doc = active_key(state, statement.actor, statement.ts)
+        actor_doc = active_key(state, statement.actor, statement.ts, log_time)
         if actor_doc["role"] not in entry_type.roles:
             raise AuthorizationError(
                 f"key {statement.actor} has role {actor_doc['role']!r}; "
@@ -178,15 +185,29 @@ def admit(
     # Step 6.
     entry_type.apply(
         AppendContext(
-            seq=seq, statement=statement, state=state, actor=actor_doc, replaying=replaying
+            seq=seq,
+            statement=statement,
+            state=state,
+            actor=actor_doc,
+            replaying=replaying,
+            log_time=log_time,
         ),
         body,
     )
     return public_key
 
 
-def append(store: LedgerStore, registry: Registry, signed: SignedStatement) -> AppendResult:
+def append(
+    store: LedgerStore,
+    registry: Registry,
+    signed: SignedStatement,
+    *,
+    clock: Clock = system_clock,
+) -> AppendResult:
     """Append a signed statement; safe to retry.
+
+    ``clock`` is the log's clock: read inside the lock, never earlier than the previous
+    entry's ``log_time``, recorded in the leaf, and the moment validity is judged at.
 
     Everything that needs no ledger state — the signature, the size, the type and the
     body's schema — is checked before the lock, so malformed or forged input never holds
@@ -211,8 +232,17 @@ def append(store: LedgerStore, registry: Registry, signed: SignedStatement) -> A
         if existing is not None:
             return _replayed(existing, signed)
         head = tx.head()
-        admit(head.size, signed, tx.state, registry, check_signature=False, parsed=parsed)
-        entry = build_entry(head.size, head.last_hash, signed)
+        log_time = next_log_time(clock, head.log_time)
+        admit(
+            head.size,
+            signed,
+            tx.state,
+            registry,
+            check_signature=False,
+            parsed=parsed,
+            log_time=log_time,
+        )
+        entry = build_entry(head.size, head.last_hash, signed, log_time)
         tx.insert(entry)
     return AppendResult(entry=entry, created=True)
 
@@ -228,12 +258,17 @@ def _replayed(existing: Entry, signed: SignedStatement) -> AppendResult:
 
 @dataclass(frozen=True)
 class ChainVerification:
-    """Outcome of a full verification: size, head hash and the replayed state."""
+    """Outcome of a full verification: size, head hash and the replayed state.
+
+    ``legacy_entries`` counts the leading entries written before the log stamped
+    ``log_time`` (judged at their ``ts``, as they were admitted).
+    """
 
     size: int
     head_hash: EntryHash
     leaf_hashes: list[bytes]
     state: InMemoryState
+    legacy_entries: int = 0
 
 
 def _verify_batch(items: list[tuple[int, bytes, bytes, bytes]]) -> tuple[int, str] | None:
@@ -353,6 +388,8 @@ def _verify_rows(
     prev: EntryHash = GENESIS_PREV
     nonces: set[tuple[str, str]] = set()
     leaf_hashes: list[bytes] = []
+    last_log_time: str | None = None
+    legacy = 0
     for row in leaves:
         seq = row.seq
         if seq != expected_seq:
@@ -370,14 +407,26 @@ def _verify_rows(
                 seq,
             )
         _check_link(entry, seq, prev)
+        if row.columns is not None:
+            _check_columns(entry, row.columns)
         key = (entry.statement.actor, entry.statement.nonce)
         if key in nonces:
             raise IntegrityError(f"entry {seq}: nonce reused by actor {key[0]}", seq)
         nonces.add(key)
+        _check_log_time(entry, seq, last_log_time)
+        if entry.log_time is None:
+            legacy += 1
+        last_log_time = entry.log_time
         staged = StagedState(state)
         try:
             public_key = admit(
-                seq, entry.signed, staged, registry, check_signature=False, replaying=True
+                seq,
+                entry.signed,
+                staged,
+                registry,
+                check_signature=False,
+                replaying=True,
+                log_time=entry.log_time,
             )
         except LedgerError as exc:
             raise IntegrityError(f"entry {seq}: {exc}", seq) from exc
@@ -389,8 +438,46 @@ def _verify_rows(
         if on_entry is not None:
             on_entry(seq)
     return ChainVerification(
-        size=expected_seq, head_hash=prev, leaf_hashes=leaf_hashes, state=state
+        size=expected_seq,
+        head_hash=prev,
+        leaf_hashes=leaf_hashes,
+        state=state,
+        legacy_entries=legacy,
     )
+
+
+_COLUMNS = ("type", "actor", "nonce", "ts")
+
+
+def _check_columns(entry: Entry, columns: tuple[str, str, str, str]) -> None:
+    """The entries table's copies of the statement's fields (which appends look entries up
+    by) say what the signed leaf says."""
+    statement = entry.statement
+    signed = (statement.type, statement.actor, statement.nonce, statement.ts)
+    for name, stored, expected in zip(_COLUMNS, columns, signed, strict=True):
+        if stored != expected:
+            raise IntegrityError(
+                f"entry {entry.seq}: stored column {name} is {stored!r}, the signed leaf says "
+                f"{expected!r}",
+                entry.seq,
+            )
+
+
+def _check_log_time(entry: Entry, seq: int, previous: str | None) -> None:
+    """``log_time`` never decreases, and legacy (unstamped) entries only form a prefix."""
+    if entry.log_time is None:
+        if seq > 0 and previous is not None:
+            raise IntegrityError(
+                f"entry {seq}: no log_time after entry {seq - 1} had one "
+                "(only the entries before the upgrade may lack it)",
+                seq,
+            )
+        return
+    if previous is not None and entry.log_time < previous:
+        raise IntegrityError(
+            f"entry {seq}: log_time {entry.log_time} is before the previous entry's {previous}",
+            seq,
+        )
 
 
 def _check_link(entry: Entry, seq: int, prev: EntryHash) -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "SchemaError",
     "SignatureError",
     "StorageUnavailableError",
+    "TamperedDataError",
     "UnknownEntryTypeError",
     "UnknownKeyError",
 ]
@@ -122,6 +123,13 @@ class IntegrityError(LedgerError):
     def __init__(self, message: str, seq: int | None = None) -> None:
         super().__init__(message)
         self.seq = seq
+
+
+class TamperedDataError(IntegrityError):
+    """An append found stored data that contradicts the signed entries (a copied column or a
+    projection row changed behind the ledger's back): it refuses to build on it. Nothing is
+    recorded; the operator runs ``ledger verify``, which names the difference, and
+    ``ledger rebuild`` (projections) or restores from backup (entries)."""
 
 
 class ChainBrokenError(IntegrityError):

@@ -32,6 +32,8 @@ class AppendContext:
     ``replaying`` is true when an already-recorded ledger is replayed (verify, rebuild, audit):
     rules added after entries were recorded under older rules check admission only, so those
     entries keep verifying (the boundary check of sites, ``ledger.supply.sites``).
+    ``log_time`` is the log's clock when it admitted the entry (``ledger.timing``); ``None``
+    only for legacy entries written before the log stamped them.
     """
 
     seq: int
@@ -39,6 +41,13 @@ class AppendContext:
     state: State
     actor: dict[str, Any] | None
     replaying: bool = False
+    log_time: str | None = None
+
+    @property
+    def judged_at(self) -> str:
+        """The moment validity windows are judged at: ``log_time``, or ``ts`` for a legacy
+        entry (as it was admitted)."""
+        return self.log_time if self.log_time is not None else self.statement.ts
 
 
 @dataclass(frozen=True)

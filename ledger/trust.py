@@ -22,6 +22,7 @@ from ledger.keys import decode_public_key, key_id
 from ledger.registry import AppendContext, EntryType
 from ledger.state import State
 from ledger.statements import parse_ts
+from ledger.timing import MAX_OFFLINE_GRACE_DAYS, check_key_time
 
 __all__ = [
     "DELEGABLE_ROLES",
@@ -88,6 +89,9 @@ class KeyAddedBody(BaseModel):
     scope: dict[str, Any] = Field(default_factory=dict)
     valid_from: str | None = None
     valid_until: str | None = None
+    offline_grace_days: int | None = Field(default=None, ge=0, le=MAX_OFFLINE_GRACE_DAYS)
+    """Days after ``valid_until`` during which statements the key signed while valid may
+    still be uploaded (offline capture; ``ledger.timing``). Absent means 0."""
 
     _pk = field_validator("public_key")(_check_public_key)
 
@@ -126,24 +130,27 @@ def _key_document(
     }
 
 
-def active_key(state: State, kid: str, at_ts: str | None = None) -> dict[str, Any]:
-    """Return the key document if the key is active now (and at ``at_ts``, if given).
+def active_key(
+    state: State, kid: str, ts: str | None = None, log_time: str | None = None
+) -> dict[str, Any]:
+    """Return the key document if the key is acceptable at this position.
+
+    A revoked key never is (its revocation is an earlier position, whatever any ``ts``
+    says). With ``ts``, the time rules of ``ledger.timing`` apply: the window is judged at
+    ``log_time``, the log's clock at admission (at ``ts`` only for legacy entries, which
+    have none).
 
     Raises:
         UnknownKeyError: no such key.
-        AuthorizationError: revoked, or outside its validity window at ``at_ts``.
+        AuthorizationError: revoked, or outside its validity window.
     """
     doc = state.get(KEY_KIND, kid)
     if doc is None:
         raise UnknownKeyError(f"unknown key {kid}")
     if doc["revoked_seq"] is not None:
         raise AuthorizationError(f"key {kid} was revoked at seq {doc['revoked_seq']}")
-    if at_ts is not None:
-        moment = parse_ts(at_ts)
-        if doc["valid_from"] is not None and moment < parse_ts(doc["valid_from"]):
-            raise AuthorizationError(f"key {kid} is not valid before {doc['valid_from']}")
-        if doc["valid_until"] is not None and moment > parse_ts(doc["valid_until"]):
-            raise AuthorizationError(f"key {kid} expired at {doc['valid_until']}")
+    if ts is not None:
+        check_key_time(doc, ts, log_time)
     return doc
 
 
@@ -221,6 +228,12 @@ def _apply_key_added(ctx: AppendContext, body: KeyAddedBody) -> None:
         valid_from=body.valid_from,
         valid_until=body.valid_until,
     )
+    if ctx.log_time is not None:
+        # Only entries stamped by the log carry these, so replaying a legacy ledger gives
+        # back exactly the documents it stored (docs/transparency.md, "Time").
+        doc["added_ts"] = ctx.statement.ts
+    if body.offline_grace_days is not None:
+        doc["offline_grace_days"] = body.offline_grace_days
     ctx.state.put(KEY_KIND, kid, doc, ctx.seq)
     if body.role == "root":
         _set_active_roots(ctx.state, [*_active_roots(ctx.state), kid], ctx.seq)

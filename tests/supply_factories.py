@@ -22,7 +22,7 @@ from ledger.chain import append
 from ledger.entries import Entry
 from ledger.keys import encode_public_key
 from ledger.registry import Registry
-from ledger.statements import SignedStatement, sign_statement
+from ledger.statements import SignedStatement, parse_ts, sign_statement
 from ledger.storage.base import LedgerStore
 from ledger.supply.geo import geodesic_area_ha
 from ledger.supply.identifiers import gtin14_check_digit
@@ -312,17 +312,22 @@ class SupplyWorld:
         self.store = store
         self.registry = registry
         self.ts = TS  # statement time; tests of later seasons move it forward
+        # The world is a simulation: the log's clock reads the world's time too.
+        self.clock = lambda: parse_ts(self.ts)
         self.root = make_key("root")
         self.operator = make_key("operator")
         self.registrar = make_key("registrar")
         self.keys: dict[str, Ed25519PrivateKey] = {}
         self._nonce_prefix = nonce_prefix
         self._counter = 0
-        self.genesis = append(store, registry, make_genesis(self.root, self.operator)).entry
+        self.genesis = append(
+            store, registry, make_genesis(self.root, self.operator), clock=self.clock
+        ).entry
         self.registrar_grant = append(
             store,
             registry,
             make_key_added(self.root, self.registrar, role="registrar", name="registrar"),
+            clock=self.clock,
         ).entry
         kinds = dict(orgs) if isinstance(orgs, Mapping) else dict.fromkeys(orgs, "association")
         for org_id, kind in kinds.items():
@@ -347,7 +352,9 @@ class SupplyWorld:
 
     def submit(self, signer: Signer, entry_type: str, body: dict[str, Any]) -> Entry:
         """Sign and append; return the new entry (raises what the ledger raises)."""
-        result = append(self.store, self.registry, self.sign(signer, entry_type, body))
+        result = append(
+            self.store, self.registry, self.sign(signer, entry_type, body), clock=self.clock
+        )
         assert result.created
         return result.entry
 

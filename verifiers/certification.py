@@ -370,11 +370,16 @@ def _apply_verification(ctx: AppendContext, body: VerificationBody) -> None:
         state = "unknown" if accreditation is None else accreditation["status"]
         raise AuthorizationError(f"certifier {certifier_id} is not accredited ({state})")
     signed_on = ctx.statement.ts[:10]
-    if not accreditation["valid_from"] <= signed_on <= accreditation["valid_until"]:
-        raise AuthorizationError(
-            f"accreditation of {certifier_id} is valid {accreditation['valid_from']}.."
-            f"{accreditation['valid_until']}, not on {signed_on}"
-        )
+    # Judged on the log's day of admission, not the signer's claimed ts (ledger.timing):
+    # a certifier whose accreditation ended cannot backdate a verification into it. The
+    # claimed day must lie in the window too. No offline grace for accreditations.
+    admitted_on = ctx.judged_at[:10]
+    for day in sorted({signed_on, admitted_on}):
+        if not accreditation["valid_from"] <= day <= accreditation["valid_until"]:
+            raise AuthorizationError(
+                f"accreditation of {certifier_id} is valid {accreditation['valid_from']}.."
+                f"{accreditation['valid_until']}, not on {day}"
+            )
     found = standard_from_state(ctx.state, body.standard_hash)
     if found is None:
         raise DomainRuleError(

@@ -129,7 +129,7 @@ def submit(cfg: Settings, signed: SignedStatement, server: str | None) -> dict[s
         with BiotrazaClient(server) as client:
             result = client.submit(signed)
             return {"seq": result.seq, "entry_hash": result.entry_hash, "created": result.created}
-    service = LedgerService.open(cfg.resolved_database_url, lock_timeout=cfg.lock_timeout_seconds)
+    service = LedgerService.from_settings(cfg)
     try:
         appended = service.submit(signed)
     finally:
@@ -158,12 +158,7 @@ def open_service(cfg: Settings, *, with_operator: bool = False) -> LedgerService
     from api.services.ledger import LedgerService
 
     key = load_key(cfg, cfg.operator_key_name) if with_operator else None
-    return LedgerService.open(
-        cfg.resolved_database_url,
-        migrate=False,
-        operator_key=key,
-        lock_timeout=cfg.lock_timeout_seconds,
-    )
+    return LedgerService.from_settings(cfg, migrate=False, operator_key=key)
 
 
 @contextmanager

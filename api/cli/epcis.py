@@ -262,7 +262,7 @@ def epcis_import(
             fail(
                 "--dry-run reads the ledger's lots from the local database; run it without --server"
             )
-        service = None if server else LedgerService.open(cfg.resolved_database_url)
+        service = None if server else LedgerService.from_settings(cfg)
         try:
             with progress() as bar:
                 header = _header(file, bar)

@@ -34,8 +34,14 @@ def db_upgrade() -> None:
 
     cfg = settings()
     with cli_errors():
-        LedgerService.open(cfg.resolved_database_url).close()
+        service = LedgerService.from_settings(cfg)
+        try:
+            resealed = service.reseal_if_needed()
+        finally:
+            service.close()
     out.print(f"database at the latest revision: {redact_url(cfg.resolved_database_url)}")
+    if resealed is not None:
+        out.print(f"projections rebuilt from {resealed} verified entries and sealed")
 
 
 ORIGIN_EXAMPLE = "ledger.your-association.mx/log"
@@ -139,7 +145,7 @@ def ledger_verify(
 
     cfg = settings()
     with cli_errors():
-        service = LedgerService.open(cfg.resolved_database_url, migrate=False)
+        service = LedgerService.from_settings(cfg, migrate=False)
         try:
             total = service.head().size
             with progress() as bar:
@@ -153,15 +159,19 @@ def ledger_verify(
                             json.dumps({"ok": False, "bad_seq": exc.seq, "reason": str(exc)})
                         )
                         raise typer.Exit(1) from exc
-                    fail(f"verification failed at seq {exc.seq}: {exc}")
+                    where = "" if exc.seq is None else f" at seq {exc.seq}"
+                    fail(f"verification failed{where}: {exc}")
         finally:
             service.close()
     if as_json:
-        typer.echo(
-            json.dumps({"ok": True, "size": result.size, "head_hash": result.head_hash.hex()})
-        )
+        document = {"ok": True, "size": result.size, "head_hash": result.head_hash.hex()}
+        typer.echo(json.dumps({**document, "legacy_entries": result.legacy_entries}))
     else:
-        out.print(f"[green]ok[/]: {result.size} entries verified; head {result.head_hash.hex()}")
+        legacy = result.legacy_entries
+        note = f" ({legacy} legacy, judged at their ts: no log_time)" if legacy else ""
+        out.print(
+            f"[green]ok[/]: {result.size} entries verified{note}; head {result.head_hash.hex()}"
+        )
 
 
 @ledger_app.command("head")
@@ -171,7 +181,7 @@ def ledger_head() -> None:
 
     cfg = settings()
     with cli_errors():
-        service = LedgerService.open(cfg.resolved_database_url, migrate=False)
+        service = LedgerService.from_settings(cfg, migrate=False)
         try:
             head = service.head()
         finally:

@@ -49,7 +49,7 @@ def serve(
     cfg = settings()
     with cli_errors():
         ensure_port_free(host or cfg.host, port or cfg.port)
-        LedgerService.open(cfg.resolved_database_url).close()  # migrate once, before workers
+        LedgerService.from_settings(cfg).close()  # migrate (and seal) once, before workers
     uvicorn.run(
         "api.app:create_app",
         factory=True,

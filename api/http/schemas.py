@@ -16,8 +16,13 @@ bound on every such query parameter, so a larger number is a 400, not a driver o
 
 
 class EntryPublic(BaseModel):
-    """One ledger entry: the leaf's fields plus its hash (lowercase hex)."""
+    """One ledger entry: the leaf's fields plus its hash (lowercase hex).
 
+    ``log_time`` is the log's clock at admission, part of the hashed leaf; ``null`` only for
+    legacy entries, whose leaf has no such key (docs/entry-format.md).
+    """
+
+    log_time: str | None = None
     seq: int
     prev: str
     statement: dict[str, Any]

@@ -63,9 +63,7 @@ def init_ledger(
     ]
     private_dir(cfg.data_dir)
     # Holding the operator key, the genesis append also signs the log's first checkpoint.
-    service = LedgerService.open(
-        cfg.resolved_database_url, operator_key=operator, lock_timeout=cfg.lock_timeout_seconds
-    )
+    service = LedgerService.from_settings(cfg, operator_key=operator)
     try:
         created = not service.head().size
         if created:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine
 
 from api.services.checkpointer import Checkpointer, CheckpointPolicy
+from api.settings import Settings
 from labels.issuance import label_entry_types
 from ledger import Registry, core_registry
 from ledger.chain import AppendResult, ChainVerification, append, verify_stored_leaves
@@ -27,15 +30,20 @@ from ledger.errors import (
     EntryNotFoundError,
     HashMismatchError,
     IntegrityError,
+    KeyStoreError,
 )
 from ledger.keys import decode_public_key
 from ledger.merkle import STORED_FROM_LEVEL, InMemoryNodes, root_at, stored_node_count
+from ledger.private_paths import private_dir
+from ledger.replay_check import check_links, check_projection_documents
+from ledger.seals import SEAL_KEY_BYTES
 from ledger.statements import SignedStatement
 from ledger.storage.base import Head, StoredCheckpoint
 from ledger.storage.limits import DEFAULT_LOCK_TIMEOUT
 from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_database
 from ledger.storage.sql.migrate import require_current_schema, require_sqlite_file
 from ledger.storage.sql.store import SqlState
+from ledger.timing import Clock, system_clock
 from ledger.transparency import (
     ConsistencyProofDocument,
     InclusionProofDocument,
@@ -49,7 +57,14 @@ from verifiers.epcis.capture import capture_entry_types
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PARALLEL_VERIFY_THRESHOLD", "LedgerService", "LogInfo", "full_registry"]
+__all__ = [
+    "PARALLEL_VERIFY_THRESHOLD",
+    "PROJECTION_KEY_FILE",
+    "LedgerService",
+    "LogInfo",
+    "full_registry",
+    "projection_key",
+]
 
 PARALLEL_VERIFY_THRESHOLD = 20_000
 """Below this many entries, verifying inline beats starting worker processes."""
@@ -66,6 +81,36 @@ def full_registry() -> Registry:
     ]:
         registry.register(entry_type)
     return registry
+
+
+PROJECTION_KEY_FILE = "projection.key"
+
+
+def projection_key(data_dir: Path) -> bytes:
+    """The deployment's projection seal secret, ``<data_dir>/projection.key``: created on
+    first use (32 random bytes, mode 0600, directory 0700), read afterwards.
+
+    Every server appending to one database must hold the same file (copy it as you would
+    the operator key); the database never holds it, so write access to the database alone
+    cannot forge a sealed row.
+
+    Raises:
+        KeyStoreError: the file exists but is not a seal key.
+    """
+    path = data_dir / PROJECTION_KEY_FILE
+    if not path.exists():
+        private_dir(data_dir)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first: read theirs
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(SEAL_KEY_BYTES))
+    key = path.read_bytes()
+    if len(key) != SEAL_KEY_BYTES:
+        raise KeyStoreError(f"{path} is not a {SEAL_KEY_BYTES}-byte projection seal key")
+    return key
 
 
 @dataclass(frozen=True)
@@ -88,6 +133,36 @@ class LedgerService:
     operator_key: Ed25519PrivateKey | None = None
     checkpoint_policy: CheckpointPolicy = field(default_factory=CheckpointPolicy)
     _checkpointer: Checkpointer | None = field(default=None, init=False, repr=False)
+    clock: Clock = system_clock
+    """The log's clock (``ledger.timing``): stamps each entry's ``log_time`` at admission."""
+
+    @classmethod
+    def from_settings(
+        cls,
+        cfg: Settings,
+        *,
+        migrate: bool = True,
+        operator_key: Ed25519PrivateKey | None = None,
+    ) -> LedgerService:
+        """The configured ledger, as every face opens it: the database URL, the bound on lock
+        waits, the deployment's projection seal key and the checkpoint schedule, all from
+        ``cfg``; the operator key when this process signs checkpoints.
+
+        Raises:
+            SchemaRevisionError: ``migrate=False`` and there is no ledger (or another schema).
+        """
+        if not migrate:
+            require_sqlite_file(cfg.resolved_database_url)  # before the seal key is made
+        return cls.open(
+            cfg.resolved_database_url,
+            migrate=migrate,
+            operator_key=operator_key,
+            checkpoint_policy=CheckpointPolicy(
+                cfg.checkpoint_every_entries, cfg.checkpoint_max_age_seconds
+            ),
+            lock_timeout=cfg.lock_timeout_seconds,
+            seal_key=projection_key(cfg.data_dir),
+        )
 
     @classmethod
     def open(
@@ -98,10 +173,14 @@ class LedgerService:
         operator_key: Ed25519PrivateKey | None = None,
         checkpoint_policy: CheckpointPolicy | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        clock: Clock = system_clock,
+        seal_key: bytes | None = None,
     ) -> LedgerService:
         """Connect to the database at ``database_url`` and migrate it, or (``migrate=False``)
         check that it is already at this code's schema revision. Appends wait at most
-        ``lock_timeout`` seconds for other writers.
+        ``lock_timeout`` seconds for other writers. ``seal_key`` (``projection_key``) makes
+        appends seal the projection rows they write and refuse to build on one whose seal
+        fails (``ledger.seals``).
 
         Raises:
             SchemaRevisionError: ``migrate=False`` and the schema is missing or another one.
@@ -117,18 +196,22 @@ class LedgerService:
         except BaseException:
             engine.dispose()
             raise
-        return cls(
+        service = cls(
             engine=engine,
-            store=SqlLedgerStore(engine, lock_timeout=lock_timeout),
+            store=SqlLedgerStore(engine, seal_key, lock_timeout=lock_timeout),
             registry=full_registry(),
             operator_key=operator_key,
             checkpoint_policy=checkpoint_policy or CheckpointPolicy(),
+            clock=clock,
         )
+        if migrate:
+            service.reseal_if_needed()
+        return service
 
     def submit(self, signed: SignedStatement) -> AppendResult:
         """Append a signed statement (idempotent on retry); then, in the operator's process,
         sign a checkpoint if one is due (``api.services.checkpointer``)."""
-        result = append(self.store, self.registry, signed)
+        result = append(self.store, self.registry, signed, clock=self.clock)
         checkpointer = self.checkpointer
         if checkpointer is not None and result.created:
             try:
@@ -256,6 +339,7 @@ class LedgerService:
             return result
         nodes = InMemoryNodes(result.leaf_hashes)
         self._check_stored_tree(nodes)
+        self._check_projections(result)
         info = self.log_info()
         try:
             check_checkpoints(
@@ -267,6 +351,19 @@ class LedgerService:
         except CheckpointError as exc:
             raise IntegrityError(f"checkpoint check failed: {exc}") from exc
         return result
+
+    def _check_projections(self, result: ChainVerification) -> None:
+        """The stored projection documents and links equal their replay (issue 15 item 6):
+        appends read them, so a row changed behind the ledger's back is named here.
+
+        Raises:
+            IntegrityError: naming the first document or link that differs.
+        """
+        documents, links = self.store.projection_rows(), self.store.link_rows()
+        head_size = self.store.head().size
+        check_projection_documents(documents, result.state, result.size, head_size)
+        check_links(links, result.state, result.size, head_size)
+        self.store.check_seals()
 
     def _check_stored_tree(self, nodes: InMemoryNodes) -> None:
         """Every stored Merkle node equals the one recomputed from the verified entries, none
@@ -336,6 +433,26 @@ class LedgerService:
                 continue
             return result.size
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def reseal_if_needed(self, on_entry: Callable[[int], None] | None = None) -> int | None:
+        """After the upgrade that introduced seals (or a first start with a seal key): if no
+        projection row has a seal yet and this service holds the key, rebuild them from the
+        verified entries, sealed. Returns the entries replayed, or ``None`` when nothing
+        needed it.
+
+        Only when *no* row is sealed: a ledger with some sealed rows and some not had rows
+        changed, and appends refuse them until ``ledger verify`` has named them and the
+        operator has run ``ledger rebuild``.
+        """
+        if self.store.sealer is None:
+            return None
+        unsealed = self.store.unsealed_rows()
+        if not unsealed or unsealed != len(self.store.projection_rows()):
+            return None
+        try:
+            return self.rebuild(on_entry)
+        except IntegrityError:
+            return None  # appends refuse the unsealed rows; `ledger verify` says why
 
     def describe(self) -> dict[str, Any]:
         """A short summary for the CLI and the index page."""

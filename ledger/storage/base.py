@@ -24,19 +24,24 @@ __all__ = ["AppendTransaction", "Head", "LedgerStore", "StoredCheckpoint", "Stor
 
 @dataclass(frozen=True)
 class Head:
-    """Tree size (the next seq) and the hash of the last entry (zeros when empty)."""
+    """Tree size (the next seq), the hash of the last entry (zeros when empty) and its
+    ``log_time`` (``None`` when empty or legacy): the next entry's is never earlier."""
 
     size: int
     last_hash: EntryHash
+    log_time: str | None = None
 
 
 @dataclass(frozen=True)
 class StoredLeaf:
-    """A row as stored: verification checks ``entry_hash`` against ``leaf_bytes`` itself."""
+    """A row as stored: verification checks ``entry_hash`` against ``leaf_bytes`` itself,
+    and the copied ``columns`` (``type``, ``actor``, ``nonce``, ``ts``), when the store keeps
+    them, against the leaf's statement."""
 
     seq: int
     leaf_bytes: bytes
     entry_hash: bytes
+    columns: tuple[str, str, str, str] | None = None
 
 
 @dataclass(frozen=True)

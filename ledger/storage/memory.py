@@ -77,7 +77,7 @@ class InMemoryLedgerStore:
         chain = self._entries + (pending or [])
         if not chain:
             return Head(size=0, last_hash=GENESIS_PREV)
-        return Head(size=len(chain), last_hash=chain[-1].entry_hash)
+        return Head(size=len(chain), last_hash=chain[-1].entry_hash, log_time=chain[-1].log_time)
 
     def commit_entry(self, entry: Entry) -> None:
         """Make an entry durable (here: visible); called only under the append lock."""

@@ -144,7 +144,8 @@ def test_submit_genesis_then_replay(client: TestClient) -> None:
     assert entry["prev"] == "0" * 64
     assert entry["statement"] == GENESIS.statement.to_dict()
     assert entry["sig"] == GENESIS.sig
-    leaf = rfc8785.dumps({k: entry[k] for k in ("prev", "seq", "sig", "statement")})
+    assert entry["log_time"] >= "2026-"  # the log's clock at admission, part of the leaf
+    leaf = rfc8785.dumps({k: entry[k] for k in ("log_time", "prev", "seq", "sig", "statement")})
     assert entry["entry_hash"] == hashlib.sha256(b"\x00" + leaf).hexdigest()
 
     again = client.post(ENTRIES, json=GENESIS.to_dict())

@@ -81,6 +81,8 @@ class StateObjectRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    seal: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    """HMAC of the row under the deployment's projection key (``ledger.seals``)."""
 
 
 class StateLinkRow(Base):

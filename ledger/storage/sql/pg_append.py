@@ -55,11 +55,12 @@ _LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema()))"
 # document that does not exist comes back with a NULL value.
 _PREPARE_READS = """
 PREPARE biotraza_append_reads(text, text, json) AS
-WITH h AS (SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1)
+WITH h AS (SELECT seq, entry_hash, leaf FROM entries ORDER BY seq DESC LIMIT 1)
 SELECT 'n'::text, NULL::bigint, NULL::bigint, leaf, NULL::text, NULL::text, NULL::text
 FROM entries WHERE actor = $1 AND nonce = $2
 UNION ALL
-SELECT 'h', seq, NULL, entry_hash, NULL, NULL, NULL FROM h
+SELECT 'h', seq, NULL, entry_hash, NULL, NULL,
+    convert_from(substring(leaf from 1 for 41), 'UTF8') FROM h
 UNION ALL
 SELECT 's', g.l, ((h.seq + 1) >> g.l) - 1, (
     SELECT m.hash FROM merkle_nodes m
@@ -73,9 +74,11 @@ SELECT 'l', h.seq - g.k, NULL, (SELECT e.entry_hash FROM entries e WHERE e.seq =
 FROM h CROSS JOIN generate_series(0, 14) AS g(k)
 WHERE mod(h.seq + 2, 16) = 0
 UNION ALL
-SELECT 'd', NULL, NULL, NULL, w.kind, w.key, (
-    SELECT s.value FROM state_objects s WHERE s.kind = w.kind AND s.key = w.key
-)
+SELECT 'd',
+    (SELECT s.seq FROM state_objects s WHERE s.kind = w.kind AND s.key = w.key), NULL,
+    (SELECT s.seal FROM state_objects s WHERE s.kind = w.kind AND s.key = w.key),
+    w.kind, w.key,
+    (SELECT s.value FROM state_objects s WHERE s.kind = w.kind AND s.key = w.key)
 FROM (SELECT d->>0, d->>1 FROM json_array_elements($3) AS d) AS w(kind, key)
 """
 
@@ -86,9 +89,11 @@ _PREPARE_WRITE = """
 PREPARE biotraza_append_write(json, json, json, bigint, bytea, bytea, text, text, text, text)
 AS
 WITH docs AS (
-    INSERT INTO state_objects (kind, key, value, seq)
-    SELECT d->>0, d->>1, d->>2, (d->>3)::bigint FROM json_array_elements($1) AS d
-    ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, seq = excluded.seq
+    INSERT INTO state_objects (kind, key, value, seq, seal)
+    SELECT d->>0, d->>1, d->>2, (d->>3)::bigint, decode(d->>4, 'hex')
+    FROM json_array_elements($1) AS d
+    ON CONFLICT (kind, key) DO UPDATE SET
+        value = excluded.value, seq = excluded.seq, seal = excluded.seal
 ), links AS (
     INSERT INTO state_links (kind, src, dst, seq)
     SELECT l->>0, l->>1, l->>2, (l->>3)::bigint FROM json_array_elements($2) AS l
@@ -116,19 +121,23 @@ class AppendReads:
     existing_leaf: bytes | None = None
     head: tuple[int, bytes] | None = None
     """(seq, entry_hash) of the last entry; ``None`` for an empty ledger."""
+    head_prefix: bytes | None = None
+    """The first 41 bytes of the last entry's leaf, where its ``log_time`` is."""
     siblings: dict[tuple[int, int], bytes] = field(default_factory=dict)
     """Stored left siblings (level >= 4) of the next leaf, when it completes such a node."""
     leaves: dict[int, bytes] = field(default_factory=dict)
     """The leaf hashes before the next leaf in its 16-leaf block, when it completes one."""
-    documents: dict[tuple[str, str], str] = field(default_factory=dict)
-    """Found projection documents as stored (JSON text); a wanted key missing here is absent."""
+    documents: dict[tuple[str, str], tuple[str, int, bytes | None]] = field(default_factory=dict)
+    """Found projection documents as stored (JSON text, seq, seal); a wanted key missing
+    here is absent."""
 
 
 @dataclass(frozen=True)
 class PgWrite:
     """Every row one append writes: projections, links, the entry and its Merkle nodes."""
 
-    docs: Sequence[tuple[str, str, str, int]]
+    docs: Sequence[tuple[str, str, str, int, bytes | None]]
+    """``(kind, key, JSON, seq, seal)``; the seal is ``None`` when the store does not seal."""
     links: Sequence[tuple[str, str, str, int]]
     entry: tuple[int, bytes, bytes, str, str, str, str]
     nodes: Sequence[tuple[int, int, bytes]]
@@ -188,6 +197,7 @@ class PgAppendSession:
                 found.existing_leaf = bytes(blob)
             elif tag == "h":
                 found.head = (int(first), bytes(blob))
+                found.head_prefix = None if value is None else str(value).encode("utf-8")
             elif tag == "s":
                 if blob is not None:  # a sibling is missing only from a damaged tree
                     found.siblings[(int(first), int(second))] = bytes(blob)
@@ -195,7 +205,8 @@ class PgAppendSession:
                 if blob is not None:  # a leaf before the head is never missing
                     found.leaves[int(first)] = bytes(blob)
             elif value is not None:
-                found.documents[(str(kind), str(key))] = str(value)
+                seal = None if blob is None else bytes(blob)
+                found.documents[(str(kind), str(key))] = (str(value), int(first), seal)
         return found
 
     def commit(self, write: PgWrite | None) -> None:
@@ -205,7 +216,8 @@ class PgAppendSession:
                 self._literal.execute("COMMIT")
         else:
             nodes = [(level, index, value.hex()) for level, index, value in write.nodes]
-            params = [_json(write.docs), _json(write.links), _json(nodes), *write.entry]
+            docs = [(*row[:4], None if row[4] is None else row[4].hex()) for row in write.docs]
+            params = [_json(docs), _json(write.links), _json(nodes), *write.entry]
             self._literal.execute(_WRITE_AND_COMMIT, params)
         self.begun = False
 

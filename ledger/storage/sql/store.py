@@ -36,6 +36,7 @@ from ledger.errors import (
     EntryNotFoundError,
     IntegrityError,
     StorageUnavailableError,
+    TamperedDataError,
 )
 from ledger.hashing import GENESIS_PREV, EntryHash
 from ledger.keys import decode_public_key, key_id
@@ -45,6 +46,7 @@ from ledger.merkle import (
     node_sources,
     stored_nodes_completed_by_append,
 )
+from ledger.seals import ProjectionSealer
 from ledger.state import State, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import is_sqlite
@@ -102,7 +104,19 @@ class SqlCursor:
         return [tuple(row) for row in self._cursor.fetchall()]
 
 
-_HEAD = "SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1"
+# The head's log_time is read from the first bytes of its leaf (``log_time`` sorts first in
+# the canonical leaf), not from a column of its own: nothing derived to keep in step.
+_HEAD = "SELECT seq, entry_hash, substr(leaf, 1, 41) FROM entries ORDER BY seq DESC LIMIT 1"
+_LOG_TIME_PREFIX = b'{"log_time":"'
+
+
+def leaf_log_time(prefix: bytes | None) -> str | None:
+    """The ``log_time`` at the start of a leaf's first 41 bytes, or ``None`` (legacy leaf)."""
+    if prefix is None or not bytes(prefix).startswith(_LOG_TIME_PREFIX):
+        return None
+    return bytes(prefix)[len(_LOG_TIME_PREFIX) : len(_LOG_TIME_PREFIX) + 27].decode("ascii")
+
+
 _BY_NONCE = "SELECT leaf FROM entries WHERE actor = ? AND nonce = ?"
 _BY_SEQ = "SELECT leaf FROM entries WHERE seq = ?"
 _BY_HASH = "SELECT leaf FROM entries WHERE entry_hash = ?"
@@ -110,8 +124,8 @@ _INSERT_ENTRY = (
     "INSERT INTO entries (seq, entry_hash, leaf, type, actor, nonce, ts) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_STATE_GET = "SELECT value FROM state_objects WHERE kind = ? AND key = ?"
-_STATE_SCAN = "SELECT key, value FROM state_objects WHERE kind = ? ORDER BY key"
+_STATE_GET = "SELECT value, seq, seal FROM state_objects WHERE kind = ? AND key = ?"
+_STATE_SCAN = "SELECT key, value, seq, seal FROM state_objects WHERE kind = ? ORDER BY key"
 _LINKED = "SELECT dst FROM state_links WHERE kind = ? AND src = ? ORDER BY dst"
 _LINKED_REVERSE = "SELECT src FROM state_links WHERE kind = ? AND dst = ? ORDER BY src"
 # UNION (not UNION ALL) removes duplicates, so the walk ends even on a cyclic graph.
@@ -137,6 +151,10 @@ _SQLITE_BEGIN = "BEGIN IMMEDIATE"
 # timed out. (SQLAlchemy wraps them when it opens the connection; the driver raises them
 # from the append's own statements.)
 _UNAVAILABLE = (sqlite3.OperationalError, psycopg.OperationalError, sa_exc.OperationalError)
+# A constraint refusing an append's insert: every constraint it could hit (seq, entry hash,
+# actor/nonce, leaf signature) is checked by the append before it inserts, so only stored
+# data that changed behind its back makes one fire.
+_REFUSED_INSERT = (sqlite3.IntegrityError, psycopg.IntegrityError, sa_exc.IntegrityError)
 
 
 def _lock_wait_timed_out(exc: Exception) -> bool:
@@ -165,8 +183,11 @@ class SqlState:
     transaction, so a refused entry still leaves nothing behind.
     """
 
-    def __init__(self, cursor: SqlCursor) -> None:
+    def __init__(self, cursor: SqlCursor, sealer: ProjectionSealer | None = None) -> None:
         self._cursor = cursor
+        # With a sealer (``ledger.seals``), every row written carries a seal and every row
+        # read is checked against it before use.
+        self._sealer = sealer
         self._docs: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
         self._links: dict[tuple[str, str, str], int] = {}
         # Prefetched documents as stored (JSON text, or None: known absent). Parsed on each
@@ -187,9 +208,9 @@ class SqlState:
             chunk = wanted[start : start + _FLUSH_AT]
             rows = ", ".join(["(?, ?)"] * len(chunk))
             found = {
-                (str(kind), str(key)): str(value)
-                for kind, key, value in self._cursor.all(
-                    "SELECT kind, key, value FROM state_objects "  # noqa: S608 - placeholders
+                (str(kind), str(key)): (str(value), int(seq), seal)
+                for kind, key, value, seq, seal in self._cursor.all(
+                    "SELECT kind, key, value, seq, seal FROM state_objects "  # noqa: S608
                     f"WHERE (kind, key) IN (VALUES {rows})",
                     [part for pair in chunk for part in pair],
                 )
@@ -197,13 +218,23 @@ class SqlState:
             self.remember(chunk, found)
 
     def remember(
-        self, wanted: Iterable[tuple[str, str]], found: dict[tuple[str, str], str]
+        self,
+        wanted: Iterable[tuple[str, str]],
+        found: dict[tuple[str, str], tuple[str, int, bytes | None]],
     ) -> None:
-        """Record documents fetched for this transaction: ``found`` holds the stored JSON
-        of those that exist; every other ``wanted`` key is known to be absent."""
+        """Record documents fetched for this transaction: ``found`` holds the stored
+        ``(JSON, seq, seal)`` of those that exist (checked here); every other ``wanted`` key
+        is known to be absent."""
         for pair in wanted:
             if pair not in self._docs:
-                self._fetched[pair] = found.get(pair)
+                row = found.get(pair)
+                self._fetched[pair] = None if row is None else self._checked(pair, *row)
+
+    def _checked(self, pair: tuple[str, str], text: str, seq: int, seal: Any) -> str:
+        """The stored JSON of a row, after checking its seal (when sealing)."""
+        if self._sealer is not None:
+            self._sealer.check(pair[0], pair[1], text, seq, None if seal is None else bytes(seal))
+        return text
 
     def flush(self) -> None:
         """Write the buffered documents and links."""
@@ -221,17 +252,26 @@ class SqlState:
         self._links.clear()
         return docs, links
 
+    def seal_rows(
+        self, docs: list[tuple[str, str, str, int]]
+    ) -> list[tuple[str, str, str, int, bytes | None]]:
+        """Document rows with their seals (``None`` when this state does not seal)."""
+        sealer = self._sealer
+        if sealer is None:
+            return [(*row, None) for row in docs]
+        return [(k, key, text, seq, sealer.seal(k, key, text, seq)) for k, key, text, seq in docs]
+
     def pending_writes(self) -> list[tuple[str, list[Any]]]:
         """The buffered writes as statements (one per table), taken out of the buffer."""
         docs, links = self.take_pending()
         statements: list[tuple[str, list[Any]]] = []
         if docs:
-            values = ", ".join(["(?, ?, ?, ?)"] * len(docs))
+            values = ", ".join(["(?, ?, ?, ?, ?)"] * len(docs))
             statements.append((
-                "INSERT INTO state_objects (kind, key, value, seq) "  # noqa: S608 - placeholders
+                "INSERT INTO state_objects (kind, key, value, seq, seal) "  # noqa: S608
                 f"VALUES {values} ON CONFLICT (kind, key) DO UPDATE SET "
-                "value = excluded.value, seq = excluded.seq",
-                [value for row in docs for value in row],
+                "value = excluded.value, seq = excluded.seq, seal = excluded.seal",
+                [value for row in self.seal_rows(docs) for value in row],
             ))  # fmt: skip
         if links:
             values = ", ".join(["(?, ?, ?, ?)"] * len(links))
@@ -250,7 +290,9 @@ class SqlState:
             text = self._fetched[(kind, key)]
             return None if text is None else _document(text)
         row = self._cursor.one(_STATE_GET, (kind, key))
-        return None if row is None else _document(row[0])
+        if row is None:
+            return None
+        return _document(self._checked((kind, key), str(row[0]), int(row[1]), row[2]))
 
     def put(self, kind: str, key: str, value: dict[str, Any], seq: int) -> None:
         self._fetched.pop((kind, key), None)
@@ -260,8 +302,8 @@ class SqlState:
 
     def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         self.flush()
-        for key, value in self._cursor.all(_STATE_SCAN, (kind,)):
-            yield key, dict(json.loads(value))
+        for key, value, seq, seal in self._cursor.all(_STATE_SCAN, (kind,)):
+            yield key, _document(self._checked((kind, str(key)), str(value), int(seq), seal))
 
     def link(self, kind: str, src: str, dst: str, seq: int) -> None:
         self._links.setdefault((kind, src, dst), seq)
@@ -294,9 +336,12 @@ class SqlState:
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         self.flush()
-        head = "SELECT key, value FROM state_objects WHERE kind = ?"
+        head = "SELECT key, value, seq, seal FROM state_objects WHERE kind = ?"
         rows = _many(self._cursor, head, "key", [kind], sorted(set(keys)))
-        return {str(k): dict(json.loads(v)) for k, v in rows}
+        return {
+            str(k): _document(self._checked((kind, str(k)), str(v), int(q), seal))
+            for k, v, q, seal in rows
+        }
 
 
 _FLUSH_AT = 200
@@ -362,10 +407,15 @@ class _SqlTransaction:
     :attr:`state`, :meth:`head`) takes the lock before its statement runs.
     """
 
-    def __init__(self, cursor: SqlCursor, session: PgAppendSession | None) -> None:
+    def __init__(
+        self,
+        cursor: SqlCursor,
+        session: PgAppendSession | None,
+        sealer: ProjectionSealer | None = None,
+    ) -> None:
         self._cursor = cursor
         self._session = session
-        self._state = SqlState(cursor)
+        self._state = SqlState(cursor, sealer)
         self._head: Head | None = None
         self._tree: FoldedNodes | None = None
         self.pending_write: PgWrite | None = None
@@ -402,10 +452,16 @@ class _SqlTransaction:
         self._head = (
             Head(size=0, last_hash=GENESIS_PREV)
             if reads.head is None
-            else Head(size=reads.head[0] + 1, last_hash=EntryHash(reads.head[1]))
+            else Head(
+                size=reads.head[0] + 1,
+                last_hash=EntryHash(reads.head[1]),
+                log_time=leaf_log_time(reads.head_prefix),
+            )
         )
         self._tree = FoldedNodes(reads.siblings, reads.leaves)
-        return None if reads.existing_leaf is None else Entry.from_leaf_bytes(reads.existing_leaf)
+        if reads.existing_leaf is None:
+            return None
+        return checked_nonce_entry(reads.existing_leaf, actor, nonce)
 
     def insert(self, entry: Entry) -> None:
         statement = entry.statement
@@ -432,7 +488,9 @@ class _SqlTransaction:
         if self._session is not None:
             # Sent with the COMMIT, in one message (``PgAppendSession.commit``).
             docs, links = self._state.take_pending()
-            self.pending_write = PgWrite(docs=docs, links=links, entry=entry_row, nodes=nodes)
+            self.pending_write = PgWrite(
+                docs=self._state.seal_rows(docs), links=links, entry=entry_row, nodes=nodes
+            )
             return
         for text, params in self._state.pending_writes():
             self._cursor.run(text, params)
@@ -450,12 +508,32 @@ def _read_head(cursor: SqlCursor) -> Head:
     row = cursor.one(_HEAD)
     if row is None:
         return Head(size=0, last_hash=GENESIS_PREV)
-    return Head(size=int(row[0]) + 1, last_hash=EntryHash(bytes(row[1])))
+    return Head(
+        size=int(row[0]) + 1,
+        last_hash=EntryHash(bytes(row[1])),
+        log_time=leaf_log_time(None if row[2] is None else bytes(row[2])),
+    )
 
 
 def _find_by_nonce(cursor: SqlCursor, actor: str, nonce: str) -> Entry | None:
     row = cursor.one(_BY_NONCE, (actor, nonce))
-    return None if row is None else Entry.from_leaf_bytes(bytes(row[0]))
+    return None if row is None else checked_nonce_entry(bytes(row[0]), actor, nonce)
+
+
+def checked_nonce_entry(leaf: bytes, actor: str, nonce: str) -> Entry:
+    """The entry found by its ``(actor, nonce)`` columns, checked against its own leaf
+    before use: an append never answers a retry from a row whose columns were changed.
+
+    Raises:
+        TamperedDataError: the leaf names another actor or nonce.
+    """
+    entry = Entry.from_leaf_bytes(leaf)
+    if (entry.statement.actor, entry.statement.nonce) != (actor, nonce):
+        raise TamperedDataError(
+            f"entry {entry.seq} is stored under actor/nonce {actor}/{nonce} but its leaf "
+            f"says {entry.statement.actor}/{entry.statement.nonce}; run `ledger verify`"
+        )
+    return entry
 
 
 def _checkpoint_from_row(row: tuple[Any, ...]) -> StoredCheckpoint:
@@ -563,10 +641,19 @@ class TreeSnapshot:
 class SqlLedgerStore:
     """The ledger's durable store on an engine whose schema is at the latest migration."""
 
-    def __init__(self, engine: Engine, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
-        """``lock_timeout``: seconds an append waits for other writers before it gives up
-        with ``StorageUnavailableError`` (see ``ledger.storage.sql.writer``)."""
+    def __init__(
+        self,
+        engine: Engine,
+        seal_key: bytes | None = None,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
+        """``seal_key``: the deployment's projection seal secret (``ledger.seals``); with it,
+        appends seal every projection row they write and check every one they read.
+        ``lock_timeout``: seconds an append waits for other writers before it gives up with
+        ``StorageUnavailableError`` (see ``ledger.storage.sql.writer``)."""
         self.engine = engine
+        self.sealer = None if seal_key is None else ProjectionSealer(seal_key)
         # key id → public key never changes (the id is a hash of the key), so caching it
         # in-process is safe across appends, revocations and other writers.
         self._public_keys: dict[str, bytes] = {}
@@ -603,13 +690,13 @@ class SqlLedgerStore:
                     # The write lock is taken at BEGIN, before the head is read.
                     cursor.run(_SQLITE_BEGIN)
                     try:
-                        yield _SqlTransaction(cursor, None)
+                        yield _SqlTransaction(cursor, None, self.sealer)
                     except BaseException:
                         connection.rollback()
                         raise
                     connection.commit()
                     return
-                tx = _SqlTransaction(cursor, session)
+                tx = _SqlTransaction(cursor, session, self.sealer)
                 try:
                     yield tx
                     session.commit(tx.pending_write)
@@ -618,6 +705,16 @@ class SqlLedgerStore:
                         # If even the rollback fails, the writer drops the connection.
                         session.rollback()
                     raise
+        except _REFUSED_INSERT as exc:
+            # Admission checked the statement against what it read; the database refusing
+            # the row means what it read was not what is stored (e.g. the actor/nonce
+            # columns of an earlier copy of this statement were changed, and the unique
+            # index on the leaf's own signature caught the duplicate).
+            raise TamperedDataError(
+                "the ledger database refused the entry as a duplicate of a stored one: stored "
+                "columns disagree with the signed entries; nothing was recorded, run `ledger "
+                f"verify` ({str(exc).strip().splitlines()[0]})"
+            ) from exc
         except _UNAVAILABLE as exc:
             if _lock_wait_timed_out(exc):
                 raise LockWaitTimeoutError(self._writer.lock_timeout) from exc
@@ -696,13 +793,15 @@ class SqlLedgerStore:
         while True:
             with self.reading() as cursor:
                 rows = cursor.all(
-                    "SELECT seq, leaf, entry_hash FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?",
+                    "SELECT seq, leaf, entry_hash, type, actor, nonce, ts FROM entries "
+                    "WHERE seq >= ? ORDER BY seq LIMIT ?",
                     (next_seq, batch),
                 )
             if not rows:
                 return
-            for seq, leaf, entry_hash in rows:
-                yield StoredLeaf(int(seq), bytes(leaf), bytes(entry_hash))
+            for seq, leaf, entry_hash, *columns in rows:
+                kind, actor, nonce, ts = (str(c) for c in columns)
+                yield StoredLeaf(int(seq), bytes(leaf), bytes(entry_hash), (kind, actor, nonce, ts))
             next_seq = int(rows[-1][0]) + 1
 
     def public_key(self, kid: str) -> bytes | None:
@@ -806,6 +905,37 @@ class SqlLedgerStore:
             rows = cursor.all("SELECT kind, key, value, seq FROM state_objects ORDER BY kind, key")
         return [(str(k), str(key), str(v), int(s)) for k, key, v, s in rows]
 
+    def unsealed_rows(self) -> int:
+        """How many projection rows carry no seal (all of them, before the first rebuild
+        after the upgrade that introduced seals)."""
+        with self.reading() as cursor:
+            row = cursor.one("SELECT count(*) FROM state_objects WHERE seal IS NULL")
+        return 0 if row is None else int(row[0])
+
+    def check_seals(self, batch: int = 5000) -> None:
+        """Every projection row's seal holds (no-op without a seal key): ``ledger verify``
+        reports a row an append would refuse to read.
+
+        Raises:
+            TamperedDataError: the first row (by kind, key) whose seal fails.
+        """
+        if self.sealer is None:
+            return
+        after = ("", "")
+        while True:
+            with self.reading() as cursor:
+                rows = cursor.all(
+                    "SELECT kind, key, value, seq, seal FROM state_objects "
+                    "WHERE kind > ? OR (kind = ? AND key > ?) ORDER BY kind, key LIMIT ?",
+                    (after[0], after[0], after[1], batch),
+                )
+            if not rows:
+                return
+            for kind, key, value, seq, seal in rows:
+                sealed = None if seal is None else bytes(seal)
+                self.sealer.check(str(kind), str(key), str(value), int(seq), sealed)
+            after = (str(rows[-1][0]), str(rows[-1][1]))
+
     def link_rows(self) -> list[tuple[str, str, str, int]]:
         """Every projection link ``(kind, src, dst, seq)``, sorted, for comparisons."""
         with self.reading() as cursor:
@@ -840,12 +970,15 @@ class SqlLedgerStore:
                     link_rows[start : start + 1000],
                 )
             tx.cursor.run("DELETE FROM state_objects")
-            rows = [
-                (kind, key, state_json(doc), seq)
-                for (kind, key), (doc, seq) in sorted(docs.items())
-            ]
+            rows = SqlState(tx.cursor, self.sealer).seal_rows(
+                [
+                    (kind, key, state_json(doc), seq)
+                    for (kind, key), (doc, seq) in sorted(docs.items())
+                ]
+            )
             for start in range(0, len(rows), 1000):
                 tx.cursor.run_many(
-                    "INSERT INTO state_objects (kind, key, value, seq) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO state_objects (kind, key, value, seq, seal) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     rows[start : start + 1000],
                 )

@@ -48,7 +48,7 @@ def test_worked_example_recomputes_exactly() -> None:
     )
     assert signed.statement.canonical_bytes.decode() == examples["statement"]
     assert signed.sig == examples["sig"]
-    entry = build_entry(0, GENESIS_PREV, signed)
+    entry = build_entry(0, GENESIS_PREV, signed, "2026-03-01T12:00:05.000000Z")
     assert entry.leaf_bytes.decode() == examples["leaf"]
     assert entry.entry_hash.hex() == examples["entry_hash"]
     assert hashlib.sha256(b"\x00" + examples["leaf"].encode()).hexdigest() == entry.entry_hash.hex()

@@ -61,7 +61,7 @@ from ledger.registry import AppendContext, EntryType, Registry
 from ledger.state import InMemoryState
 from ledger.statements import SignedStatement, Statement, format_ts, sign_statement
 from ledger.storage import InMemoryLedgerStore
-from tests.factories import TS, Keys, bootstrap, make_genesis, make_key, make_key_added
+from tests.factories import TS, FakeClock, Keys, bootstrap, make_genesis, make_key, make_key_added
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 DOMAIN = b"biotraza:statement:v1\n"  # spelled out here on purpose: the test pins the format
@@ -497,9 +497,23 @@ class TestGoldenVector:
     def test_golden_genesis_is_accepted_by_the_ledger(self) -> None:
         signed, entry = self._rebuild()
         store = InMemoryLedgerStore()
-        result = append(store, ledger.core_registry(), signed)
+        clock = FakeClock("2026-03-01T12:00:30Z")
+        result = append(store, ledger.core_registry(), signed, clock=clock)
         assert result.created
-        assert result.entry.leaf_bytes == entry.leaf_bytes
+        # The log stamps its own time as the leaf's first key; the rest is the golden leaf.
+        log_time = "2026-03-01T12:00:30.000000Z"
+        assert result.entry.log_time == log_time
+        assert result.entry.leaf_bytes == (
+            b'{"log_time":"' + log_time.encode() + b'",' + entry.leaf_bytes[1:]
+        )
+        assert result.entry == build_entry(0, GENESIS_PREV, signed, log_time)
+
+    def test_golden_legacy_leaf_still_verifies(self) -> None:
+        """The golden leaf predates log_time: a legacy entry, judged at its ts."""
+        _signed, entry = self._rebuild()
+        assert entry.log_time is None
+        result = verify_entries([entry], ledger.core_registry())
+        assert (result.size, result.legacy_entries) == (1, 1)
 
 
 # =========================================================================== trust rules
@@ -701,27 +715,32 @@ class TestDelegation:
         with pytest.raises(DomainRuleError, match="unknown key"):
             append(store, registry, _revoke(keys.root, make_key("nobody")))
 
-    def test_expired_key_cannot_sign(
-        self, store: InMemoryLedgerStore, registry: Registry, keys: Keys
-    ) -> None:
+    def test_expired_key_cannot_sign(self, registry: Registry) -> None:
         deputy = make_key("deputy-root")
+        clock = FakeClock(TS)
+        store = InMemoryLedgerStore()
+        keys = bootstrap(store, registry, clock)
         append(
             store,
             registry,
-            make_key_added(keys.root, deputy, "root", valid_until="2026-02-01T00:00:00Z"),
+            make_key_added(keys.root, deputy, "root", valid_until="2026-04-01T00:00:00Z"),
+            clock=clock,
         )
-        before = _snapshot(store)
-        with pytest.raises(AuthorizationError, match="expired"):
-            append(store, registry, make_key_added(deputy, make_key("c"), "certifier"))
-        assert _snapshot(store) == before
+
+        def grant(name: str, ts: str) -> SignedStatement:
+            body = {"name": name, "public_key": encode_public_key(make_key(name)), "role": "root"}
+            return sign_statement(deputy, "key.added", body, ts=ts)
+
         # Inside its window it signs fine.
-        early = sign_statement(
-            deputy,
-            "key.added",
-            {"name": "c", "public_key": encode_public_key(make_key("c")), "role": "certifier"},
-            ts="2026-01-15T00:00:00Z",
-        )
-        assert append(store, registry, early).created
+        clock.set("2026-03-15T00:00:00Z")
+        assert append(store, registry, grant("c1", "2026-03-15T00:00:00Z"), clock=clock).created
+        # After it, the log's clock says expired, whatever ts the statement claims.
+        clock.set("2026-04-02T00:00:00Z")
+        before = _snapshot(store)
+        for ts in ("2026-04-02T00:00:00Z", "2026-03-20T00:00:00Z"):
+            with pytest.raises(AuthorizationError, match="expired"):
+                append(store, registry, grant("c2", ts), clock=clock)
+        assert _snapshot(store) == before
 
     def test_key_not_yet_valid_cannot_sign(
         self, store: InMemoryLedgerStore, registry: Registry, keys: Keys
