@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
+from api.http.entry_schemas import add_entry_schemas
 from api.http.errors import install_error_handlers
+from api.http.openapi import install_method_not_allowed, install_openapi
 from api.http.routes import blobs, certification, entries, exports, log, supply
 from api.http.routes import epcis as epcis_routes
 from api.http.routes import labels as label_routes
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.state.service = service
     app.state.blobs = BlobStore(settings.blob_dir, settings.max_blob_bytes)
     install_error_handlers(app)
+    install_method_not_allowed(app)
     app.include_router(entries.router)
     app.include_router(log.router)
     app.include_router(supply.router)
@@ -79,4 +82,5 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(blobs.router)
     app.include_router(pages.router)
     app.include_router(resolver.router)
+    install_openapi(app, extend=add_entry_schemas)
     return app

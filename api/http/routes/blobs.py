@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.http.deps import BlobsDep
+from api.http.responses import binary, error_responses
 from ledger.storage.blobs import BlobInfo, BlobStore, BlobTooLargeError
 
 __all__ = ["router"]
@@ -27,6 +28,30 @@ DigestPath = Annotated[
 ]
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
+
+_STORED = {
+    "description": "Already stored: the same answer as when it was first stored.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["sha256", "size", "created", "url"],
+                "properties": {
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "size": {"type": "integer", "minimum": 0},
+                    "created": {"type": "boolean"},
+                    "url": {"type": "string"},
+                },
+            }
+        }
+    },
+}
+_UPLOAD = {
+    "requestBody": {
+        "required": False,  # an empty body is an empty file
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 async def _store(request: Request, blobs: BlobStore, expected: str | None) -> BlobInfo:
@@ -49,7 +74,16 @@ def _stored(info: BlobInfo) -> JSONResponse:
     return JSONResponse(body, status_code=201 if info.created else 200)
 
 
-@router.put("/blobs/{sha256}", status_code=201)
+@router.put(
+    "/blobs/{sha256}",
+    status_code=201,
+    responses={
+        200: _STORED,
+        201: {**_STORED, "description": "Stored."},
+        **error_responses(413, 422, r422="The body does not hash to `sha256`."),
+    },
+    openapi_extra=_UPLOAD,
+)
 async def put_blob(request: Request, blobs: BlobsDep, sha256: DigestPath) -> JSONResponse:
     """Store a file under its SHA-256 (201; 200 if it was already there).
 
@@ -59,13 +93,24 @@ async def put_blob(request: Request, blobs: BlobsDep, sha256: DigestPath) -> JSO
     return _stored(await _store(request, blobs, sha256))
 
 
-@router.post("/blobs", status_code=201)
+@router.post(
+    "/blobs",
+    status_code=201,
+    responses={200: _STORED, 201: {**_STORED, "description": "Stored."}, **error_responses(413)},
+    openapi_extra=_UPLOAD,
+)
 async def post_blob(request: Request, blobs: BlobsDep) -> JSONResponse:
     """Store a file and answer with its SHA-256, to cite in an `evidence.recorded` entry."""
     return _stored(await _store(request, blobs, None))
 
 
-@router.head("/blobs/{sha256}")
+@router.head(
+    "/blobs/{sha256}",
+    responses={
+        200: binary("application/octet-stream", "Stored; `Content-Length` is its size."),
+        404: {"description": "Not stored."},
+    },
+)
 def head_blob(blobs: BlobsDep, sha256: DigestPath) -> Response:
     """Whether the file is stored (200 with its length) or not (404)."""
     size = blobs.size(sha256)
@@ -75,7 +120,14 @@ def head_blob(blobs: BlobsDep, sha256: DigestPath) -> Response:
     )
 
 
-@router.get("/blobs/{sha256}")
+@router.get(
+    "/blobs/{sha256}",
+    response_class=StreamingResponse,
+    responses={
+        200: binary("application/octet-stream", "The file."),
+        **error_responses(404, r404="Not stored."),
+    },
+)
 def get_blob(blobs: BlobsDep, sha256: DigestPath) -> StreamingResponse:
     """The file's bytes. Cached forever by clients: a name never changes content."""
     size = blobs.size(sha256)

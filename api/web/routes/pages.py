@@ -60,7 +60,16 @@ def _exports(lot_id: str, lang: str) -> list[dict[str, str]]:
     return found
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    responses={
+        200: {
+            "description": "The lots in stock (HTML), or as JSON for `Accept: application/json`.",
+            "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {}},
+        }
+    },
+)
 def index_page(
     request: Request, service: ServiceDep, web: WebStateDep, lang: LangQuery = None
 ) -> Response:
@@ -80,7 +89,24 @@ def index_page(
     )
 
 
-@router.get("/lots/{lot_id}", response_class=HTMLResponse)
+@router.get(
+    "/lots/{lot_id}",
+    response_class=HTMLResponse,
+    responses={
+        200: {
+            "description": "The lot page (HTML), or its facts as JSON for `Accept: "
+            "application/json`.",
+            "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {}},
+        },
+        404: {
+            "description": "No such lot: a page (HTML) or the error envelope (JSON).",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}},
+            },
+        },
+    },
+)
 def lot_page(
     request: Request,
     service: ServiceDep,
