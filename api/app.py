@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
+from api.http.docs_ui import install_docs
 from api.http.entry_schemas import add_entry_schemas
 from api.http.errors import install_error_handlers
 from api.http.openapi import install_method_not_allowed, install_openapi
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         version="0.1.0",
         summary="Traceability and biolabel certification ledger",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by install_docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
@@ -83,4 +86,5 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(pages.router)
     app.include_router(resolver.router)
     install_openapi(app, extend=add_entry_schemas)
+    install_docs(app)
     return app
