@@ -18,6 +18,7 @@ __all__ = [
     "FieldError",
     "binary",
     "error_responses",
+    "page_or_json",
 ]
 
 
@@ -82,4 +83,12 @@ def binary(media_type: str, description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+    }
+
+
+def page_or_json(description: str) -> dict[str, Any]:
+    """A 2xx web page: HTML, or the same facts as JSON for ``Accept: application/json``."""
+    return {
+        "description": f"{description} (HTML), or as JSON for `Accept: application/json`.",
+        "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {}},
     }

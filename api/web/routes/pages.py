@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.exports.registry import FORMATS
 from api.http.deps import ServiceDep
+from api.http.responses import page_or_json
 from api.i18n import term, translate
 from api.web.lot_view import lot_index
 from api.web.negotiation import choose_language, wants_json
@@ -63,12 +64,7 @@ def _exports(lot_id: str, lang: str) -> list[dict[str, str]]:
 @router.get(
     "/",
     response_class=HTMLResponse,
-    responses={
-        200: {
-            "description": "The lots in stock (HTML), or as JSON for `Accept: application/json`.",
-            "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {}},
-        }
-    },
+    responses={200: page_or_json("The lots in stock")},
 )
 def index_page(
     request: Request, service: ServiceDep, web: WebStateDep, lang: LangQuery = None
@@ -93,11 +89,7 @@ def index_page(
     "/lots/{lot_id}",
     response_class=HTMLResponse,
     responses={
-        200: {
-            "description": "The lot page (HTML), or its facts as JSON for `Accept: "
-            "application/json`.",
-            "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {}},
-        },
+        200: page_or_json("The lot page"),
         404: {
             "description": "No such lot: a page (HTML) or the error envelope (JSON).",
             "content": {
