@@ -12,8 +12,11 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.http.disconnects import QuietDisconnectMiddleware
-from api.http.errors import COMMON_RESPONSES, install_error_handlers
+from api.http.docs_ui import install_docs
+from api.http.entry_schemas import add_entry_schemas
+from api.http.errors import install_error_handlers
 from api.http.limits import BodyLimitMiddleware
+from api.http.openapi import install_method_not_allowed, install_openapi
 from api.http.params import check_parameters
 from api.http.routes import blobs, certification, entries, exports, log, supply
 from api.http.routes import epcis as epcis_routes
@@ -91,7 +94,8 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         summary="Traceability and biolabel certification ledger",
         lifespan=lifespan,
         dependencies=[Depends(check_parameters)],
-        responses=COMMON_RESPONSES,
+        docs_url=None,  # served from local files by install_docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
@@ -112,6 +116,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(QuietDisconnectMiddleware)
+    install_method_not_allowed(app)
     app.include_router(entries.router)
     app.include_router(log.router)
     app.include_router(supply.router)
@@ -122,4 +127,6 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(blobs.router)
     app.include_router(pages.router)
     app.include_router(resolver.router)
+    install_openapi(app, extend=add_entry_schemas)
+    install_docs(app)
     return app

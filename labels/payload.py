@@ -46,6 +46,7 @@ from ledger.supply.identifiers import gtin14_check_digit
 
 __all__ = [
     "DEFAULT_HOST",
+    "LABEL_TEXT_PATTERN",
     "SIGNATURE_DIGITS",
     "LabelClaims",
     "detached_payload",
@@ -84,6 +85,18 @@ _LABEL = re.compile(
     r"\?k=(?P<k>[0-9a-f]{4})&n=(?P<n>[1-9][0-9]{0,17})&d=(?P<d>[0-9]{6})"
     rf"&s=(?P<s>[0-9]{{{SIGNATURE_DIGITS}}})"
 )
+_MMDD = (
+    r"(?:(?:0[13578]|1[02])(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)(?:0[1-9]|[12][0-9]|30)"
+    r"|02(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_YYMMDD = rf"(?:[0-9]{{2}}{_MMDD}|(?:[02468][048]|[13579][26])0229)"  # 2000-2099
+LABEL_TEXT_PATTERN = (
+    "^"
+    + re.sub(r"\(\?P<\w+>", "(?:", _LABEL.pattern).replace("d=(?:[0-9]{6})", f"d={_YYMMDD}")
+    + "$"
+)
+"""The label grammar as a portable regular expression (no named groups), for JSON Schema:
+what ``parse_label`` checks before the GTIN check digit, the port range and the date."""
 _MAX_SIGNATURE = 1 << 512
 _MAX_TEXT = 600
 """No label is longer (a 253-character host plus every field at its maximum)."""

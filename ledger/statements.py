@@ -27,7 +27,10 @@ from ledger.errors import SchemaError, SignatureError
 from ledger.keys import STATEMENT_DOMAIN, KeyId, key_id, sign_message, verify_message
 
 __all__ = [
+    "DATE_PATTERN",
     "MAX_STATEMENT_BYTES",
+    "SIG_PATTERN",
+    "TS_PATTERN",
     "SignedStatement",
     "Statement",
     "format_ts",
@@ -39,7 +42,23 @@ __all__ = [
 MAX_STATEMENT_BYTES = 64 * 1024
 """Upper bound on JCS(statement): large files go to the blob store, only hashes enter."""
 
-_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+_YEAR = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+DATE_PATTERN = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)$"
+"""A calendar date ``YYYY-MM-DD`` that exists (year 0001–9999), as a portable regex: what
+``datetime.date.fromisoformat`` accepts in that form, for JSON Schema."""
+TS_PATTERN = DATE_PATTERN[:-1] + r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z$"
+"""The one timestamp form statements use: RFC 3339 UTC with ``Z``, on a date that exists."""
+SIG_PATTERN = r"^[A-Za-z0-9_-]{85}[AQgw]$"
+"""Unpadded base64url of 64 bytes in its one canonical spelling (the last character carries
+two bits, the other four are zero)."""
+
+_TS = re.compile(TS_PATTERN)
 
 
 def parse_ts(text: str) -> datetime:
@@ -80,7 +99,7 @@ class Statement(BaseModel):
     v: int = Field(ge=1, le=1)
     type: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=64)
     actor: str = Field(pattern=r"^[0-9a-f]{32}$")
-    ts: str
+    ts: str = Field(json_schema_extra={"pattern": TS_PATTERN})
     nonce: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
     body: dict[str, Any]
 
@@ -143,7 +162,7 @@ class SignedStatement(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     statement: Statement
-    sig: str = Field(min_length=86, max_length=86)
+    sig: str = Field(min_length=86, max_length=86, json_schema_extra={"pattern": SIG_PATTERN})
 
     @field_validator("sig")
     @classmethod

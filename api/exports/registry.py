@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from api.exports.base import ExportError, ExportFormat
 
-__all__ = ["FORMATS", "export_format"]
+__all__ = ["FORMATS", "export_format", "trail_media_types"]
 
 FORMATS: dict[str, ExportFormat] = {}
 
@@ -28,6 +28,14 @@ def export_format(name: str) -> ExportFormat:
     except KeyError:
         known = ", ".join(sorted(FORMATS)) or "none"
         raise ExportError(f"unknown export format {name!r}; known: {known}") from None
+
+
+def trail_media_types() -> dict[str, dict[str, object]]:
+    """The OpenAPI ``content`` of a trail download: one media type per format."""
+    return {
+        fmt.media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+        for fmt in sorted(FORMATS.values(), key=lambda f: f.name)
+    }
 
 
 # Format modules are registered below: one module import plus one _register line each, kept

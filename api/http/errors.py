@@ -25,8 +25,6 @@ from ledger.storage.sql.outage import DATABASE_ERRORS, is_storage_loss
 from ledger.upload_auth import SCHEME, UploadQuotaError, UploadUnauthorizedError
 
 __all__ = [
-    "BODY_RESPONSES",
-    "COMMON_RESPONSES",
     "RETRY_AFTER_S",
     "STORAGE_UNAVAILABLE",
     "MalformedBodyError",
@@ -46,25 +44,6 @@ STORAGE_UNAVAILABLE = (
     "and sending the same request again is safe"
 )
 """The one message of every 503: the host, driver and reason stay in the server's log."""
-
-
-COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "A path or query parameter is malformed; `fields` names it."},
-    500: {"description": "A bug: the error envelope, with no detail."},
-    503: {
-        "description": "The ledger database is unavailable; retry after `Retry-After` seconds.",
-        "headers": {
-            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
-        },
-    },
-}
-"""Answers any route may give (parameter floor, storage loss), declared once for all."""
-
-BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Not strict JSON (duplicate key, NaN…), or a bad parameter."},
-    413: {"description": "Body over the size limit (refused while it is received)."},
-}
-"""Answers every route with a request body may give, besides its own."""
 
 
 class RequestTooLargeError(StarletteHTTPException):

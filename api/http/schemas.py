@@ -6,9 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from api.http.entry_schemas import signed_statement_ref
 from ledger.entries import Entry
+from ledger.supply.producers import PersonalData
 
-__all__ = ["MAX_SEQ", "EntriesPublic", "EntryPublic", "HeadPublic"]
+__all__ = ["MAX_SEQ", "EntriesPublic", "EntryPublic", "HeadPublic", "producer_request_schema"]
 
 MAX_SEQ = 2**63 - 1
 """The largest sequence number or tree size either database can store (signed 64-bit): the
@@ -49,3 +51,20 @@ class HeadPublic(BaseModel):
 
     size: int
     head_hash: str
+
+
+def producer_request_schema() -> dict[str, Any]:
+    """The body of ``POST /api/v1/producers``: the signed entry, the personal data it hashes
+    and the salt, each as strict as the route's own checks."""
+    personal = PersonalData.model_json_schema()
+    personal.pop("title", None)
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["entry", "personal_data", "salt"],
+        "properties": {
+            "entry": signed_statement_ref("producer.registered"),
+            "personal_data": personal,
+            "salt": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+    }

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ledger.errors import AuthorizationError, DomainRuleError
 from ledger.registry import AppendContext
+from ledger.statements import DATE_PATTERN
 from ledger.supply.conversions import kg_to_grams
 from ledger.supply.identifiers import validate_gtin, validate_lot_number
 
@@ -57,7 +58,7 @@ def _day(value: str) -> str:
     return value
 
 
-Day = Annotated[str, AfterValidator(_day)]
+Day = Annotated[str, Field(json_schema_extra={"pattern": DATE_PATTERN}), AfterValidator(_day)]
 """A calendar date ``YYYY-MM-DD`` that exists."""
 
 Quantity = Annotated[float | int, AfterValidator(_quantity)]

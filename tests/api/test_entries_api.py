@@ -444,7 +444,8 @@ def test_openapi_lists_the_operations_and_body_schema(client: TestClient) -> Non
         (HEAD, "get"),
     }
     post = doc["paths"][ENTRIES]["post"]
-    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = doc["components"]["schemas"][ref.removeprefix("#/components/schemas/")]
     assert post["requestBody"]["required"] is True
     assert set(schema["required"]) == {"statement", "sig"}
     assert schema["additionalProperties"] is False

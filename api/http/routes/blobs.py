@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import BlobsDep, UploadGateDep
-from api.http.errors import BODY_RESPONSES
+from api.http.responses import binary, error_responses
 from api.services.uploads import UploadGate
 from ledger.storage.blobs import BlobInfo, BlobStore
 
@@ -35,9 +35,32 @@ DigestPath = Annotated[
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
+_STORED = {
+    "description": "Already stored: the same answer as when it was first stored.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["sha256", "size", "created", "url"],
+                "properties": {
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "size": {"type": "integer", "minimum": 0},
+                    "created": {"type": "boolean"},
+                    "url": {"type": "string"},
+                },
+            }
+        }
+    },
+}
+_UPLOAD = {
+    "requestBody": {
+        "required": False,  # an empty body is an empty file
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
 
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
-    **BODY_RESPONSES,
     401: {"description": "No valid upload authorization (missing, stale, replayed, bad)."},
     403: {"description": "The key is unknown, revoked, or may not record evidence."},
     413: {"description": "The file is over the size limit (refused while it is received)."},
@@ -78,7 +101,17 @@ def _stored(info: BlobInfo) -> JSONResponse:
     return JSONResponse(body, status_code=201 if info.created else 200)
 
 
-@router.put("/blobs/{sha256}", status_code=201, responses=_UPLOAD_ERRORS)
+@router.put(
+    "/blobs/{sha256}",
+    status_code=201,
+    responses={
+        200: _STORED,
+        201: {**_STORED, "description": "Stored."},
+        **_UPLOAD_ERRORS,
+        **error_responses(413, 422, r422="The body does not hash to `sha256`."),
+    },
+    openapi_extra=_UPLOAD,
+)
 async def put_blob(
     request: Request, blobs: BlobsDep, gate: UploadGateDep, sha256: DigestPath
 ) -> JSONResponse:
@@ -92,7 +125,17 @@ async def put_blob(
     return _stored(await _store(request, blobs, gate, sha256))
 
 
-@router.post("/blobs", status_code=201, responses=_UPLOAD_ERRORS)
+@router.post(
+    "/blobs",
+    status_code=201,
+    responses={
+        200: _STORED,
+        201: {**_STORED, "description": "Stored."},
+        **_UPLOAD_ERRORS,
+        **error_responses(413),
+    },
+    openapi_extra=_UPLOAD,
+)
 async def post_blob(request: Request, blobs: BlobsDep, gate: UploadGateDep) -> JSONResponse:
     """Store a file and answer with its SHA-256, to cite in an `evidence.recorded` entry.
 
@@ -101,7 +144,13 @@ async def post_blob(request: Request, blobs: BlobsDep, gate: UploadGateDep) -> J
     return _stored(await _store(request, blobs, gate, None))
 
 
-@router.head("/blobs/{sha256}")
+@router.head(
+    "/blobs/{sha256}",
+    responses={
+        200: binary("application/octet-stream", "Stored; `Content-Length` is its size."),
+        404: {"description": "Not stored."},
+    },
+)
 def head_blob(blobs: BlobsDep, sha256: DigestPath) -> Response:
     """Whether the file is stored (200 with its length) or not (404)."""
     size = blobs.size(sha256)
@@ -111,7 +160,14 @@ def head_blob(blobs: BlobsDep, sha256: DigestPath) -> Response:
     )
 
 
-@router.get("/blobs/{sha256}")
+@router.get(
+    "/blobs/{sha256}",
+    response_class=StreamingResponse,
+    responses={
+        200: binary("application/octet-stream", "The file."),
+        **error_responses(404, r404="Not stored."),
+    },
+)
 def get_blob(blobs: BlobsDep, sha256: DigestPath) -> StreamingResponse:
     """The file's bytes. Cached forever by clients: a name never changes content."""
     size = blobs.size(sha256)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.body import StrictJsonRoute
 from api.http.deps import BlobsDep, ServiceDep
-from api.http.errors import BODY_RESPONSES
+from api.http.responses import error_responses
 from api.services.certification import (
     eligibility,
     evaluation_body,
@@ -40,14 +40,14 @@ def list_standards(service: ServiceDep) -> dict[str, Any]:
     return {"data": found, "count": len(found)}
 
 
-@router.get("/standards/{ref}")
+@router.get("/standards/{ref}", responses=error_responses(404))
 def get_standard(service: ServiceDep, ref: IdPath) -> dict[str, Any]:
     """A published standard by `id` (latest), `id@version` or hash, with its criteria."""
     digest, standard = resolve_standard(service, ref)
     return {"hash": digest, **standard.to_dict()}
 
 
-@router.get("/standards/{a}/diff/{b}")
+@router.get("/standards/{a}/diff/{b}", responses=error_responses(404))
 def diff_standards_route(service: ServiceDep, a: IdPath, b: IdPath) -> dict[str, Any]:
     """What changed between two standard versions, criterion by criterion."""
     changes = standard_diff(service, a, b)
@@ -65,7 +65,7 @@ class EvaluationRequest(BaseModel):
     as_of: Day
 
 
-@router.post("/evaluations", responses=BODY_RESPONSES)
+@router.post("/evaluations", responses=error_responses(404, 422))
 def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str, Any]:
     """Evaluate the recorded evidence against a standard without recording anything."""
     return evaluation_body(
@@ -77,7 +77,7 @@ def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str
     )
 
 
-@router.get("/evidence/{evidence_id}")
+@router.get("/evidence/{evidence_id}", responses=error_responses(404))
 def get_evidence(service: ServiceDep, blobs: BlobsDep, evidence_id: IdPath) -> dict[str, Any]:
     """One recorded measurement or declaration; each attached file with its download URL and
     whether this server holds it (`stored`)."""
@@ -106,13 +106,13 @@ def list_verifications(
     return {"data": found, "count": len(found)}
 
 
-@router.get("/verifications/{verification_id}")
+@router.get("/verifications/{verification_id}", responses=error_responses(404))
 def get_verification(service: ServiceDep, verification_id: IdPath) -> dict[str, Any]:
     """One verification: certifier, scope, standard hash, findings, result, validity, status."""
     return document(service, "verification", verification_id)
 
 
-@router.get("/lots/{lot_id}/eligibility")
+@router.get("/lots/{lot_id}/eligibility", responses=error_responses(404))
 def get_eligibility(service: ServiceDep, lot_id: IdPath) -> dict[str, Any]:
     """Whether the lot may carry the biolabel now, and every reason why not (es/en)."""
     return eligibility(service, lot_id).to_dict()

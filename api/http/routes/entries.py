@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel
 
 from api.http.body import JsonBody
 from api.http.deps import ServiceDep
+from api.http.entry_schemas import signed_statement_ref
+from api.http.responses import error_responses
 from api.http.schemas import MAX_SEQ, EntriesPublic, EntryPublic, HeadPublic
 from ledger.statements import SignedStatement
 
-__all__ = ["inline_schema", "router"]
-
-
-def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """A model's JSON schema with its ``$defs`` inlined.
-
-    ``openapi_extra`` is pasted into the OpenAPI document as is, where ``#/$defs/…`` would
-    point at the document root; inlining keeps every reference resolvable.
-    """
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return resolve(defs[ref.removeprefix("#/$defs/")])
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
+__all__ = ["router"]
 
 
 router = APIRouter(prefix="/api/v1", tags=["entries"])
@@ -49,16 +27,21 @@ MAX_PAGE = 1000
     status_code=201,
     responses={
         200: {"description": "Idempotent replay: this signed statement is already entry N."},
-        400: {"description": "Malformed JSON."},
-        403: {"description": "Unknown, revoked or unauthorized key."},
-        409: {"description": "Nonce reused for another statement, or a domain rule refused it."},
-        413: {"description": "Body over the size limit."},
-        422: {"description": "Schema error or bad signature; `fields` names each bad field."},
+        **error_responses(
+            400,
+            403,
+            409,
+            413,
+            422,
+            r400="Malformed JSON.",
+            r409="Nonce reused for another statement, or a domain rule refused it.",
+            r422="Schema error or bad signature; `fields` names each bad field.",
+        ),
     },
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": inline_schema(SignedStatement)}},
+            "content": {"application/json": {"schema": signed_statement_ref()}},
         }
     },
 )
@@ -99,7 +82,9 @@ def list_entries(
 
 
 @router.get(
-    "/entries/{seq}", response_model=EntryPublic, responses={404: {"description": "No such entry."}}
+    "/entries/{seq}",
+    response_model=EntryPublic,
+    responses=error_responses(404, r404="No such entry."),
 )
 def get_entry(service: ServiceDep, seq: Annotated[int, Path(ge=0, le=MAX_SEQ)]) -> EntryPublic:
     """One entry by sequence number."""

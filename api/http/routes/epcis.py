@@ -30,7 +30,8 @@ from fastapi.responses import JSONResponse
 
 from api.http.body import JsonBody
 from api.http.deps import ServiceDep, SettingsDep
-from api.http.routes.entries import inline_schema
+from api.http.entry_schemas import signed_statement_ref
+from api.http.responses import error_responses
 from api.http.schemas import EntryPublic
 from api.services.epcis_import import checked_document, plan_import
 from api.services.ledger import LedgerService
@@ -122,21 +123,22 @@ def captured_document(service: LedgerService, capture_id: str) -> dict[str, Any]
     status_code=201,
     responses={
         200: {"description": "Idempotent replay (already in the ledger), or the dry run plan."},
-        403: {"description": "Unknown or unauthorized key."},
-        409: {
-            "description": "A hash does not match, an event was captured before, or the id "
-            "is taken; `fields` names it."
-        },  # fmt: skip
-        413: {"description": "Body over the size limit."},
-        422: {
-            "description": "Not an `epcis.events.captured` statement, a bad signature, or a "
-            "document the EPCIS 2.0.1 schema rejects (`fields`: JSON paths)."
-        },
-    },  # fmt: skip
+        **error_responses(
+            400,
+            403,
+            409,
+            413,
+            422,
+            r409="A hash does not match, an event was captured before, or the id is taken; "
+            "`fields` names it.",
+            r422="Not an `epcis.events.captured` statement, a bad signature, or a document the "
+            "EPCIS 2.0.1 schema rejects (`fields`: JSON paths).",
+        ),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": inline_schema(SignedStatement)}},
+            "content": {"application/json": {"schema": signed_statement_ref(CAPTURE_TYPE)}},
         }
     },
 )
@@ -171,7 +173,17 @@ def capture(
     }
 
 
-@router.get("/captures/{capture_id}", responses={404: {"description": "No such capture."}})
+@router.get(
+    "/captures/{capture_id}",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "The EPCIS 2.0 document (JSON-LD).",
+            "content": {"application/ld+json": {"schema": {"type": "object"}}},
+        },
+        **error_responses(404, r404="No such capture."),
+    },
+)
 def get_capture(service: ServiceDep, capture_id: IdPath) -> JSONResponse:
     """The captured EPCIS document as stored; its events hash as when they were captured."""
     return JSONResponse(captured_document(service, capture_id), media_type="application/ld+json")

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
 from api.exports.base import ExportRequest
-from api.exports.registry import export_format
+from api.exports.registry import FORMATS, export_format, trail_media_types
 from api.http.deps import ServiceDep
+from api.http.responses import error_responses
 
 __all__ = ["router"]
 
@@ -23,7 +24,17 @@ router = APIRouter(prefix="/api/v1", tags=["exports"])
 LotPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,80}$")]
 
 
-@router.get("/lots/{lot_id}/trail")
+@router.get(
+    "/lots/{lot_id}/trail",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The trail as a download, in the requested format.",
+            "content": trail_media_types(),
+        },
+        **error_responses(404, 422, r422="Unknown format, or the lot cannot be exported so."),
+    },
+)
 def lot_trail(
     service: ServiceDep,
     lot_id: LotPath,
@@ -31,6 +42,7 @@ def lot_trail(
         str,
         Query(
             pattern=r"^[a-z0-9-]{1,32}$",
+            json_schema_extra={"enum": sorted(FORMATS)},
             description="bundle (default), epcis, csv, eudr-geojson or svg",
         ),
     ] = "bundle",

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.body import StrictJsonRoute
 from api.http.deps import ServiceDep
-from api.http.errors import BODY_RESPONSES
+from api.http.responses import binary, error_responses
 from api.http.schemas import MAX_SEQ
 from api.services.labels import (
     issuance_preview,
@@ -30,7 +30,7 @@ from api.services.labels import (
 )
 from api.services.ledger import LedgerService
 from labels.issuance import LABEL_LOT_KIND
-from labels.payload import parse_label
+from labels.payload import LABEL_TEXT_PATTERN, parse_label
 from labels.printing import label_html, label_pdf, label_svg
 from labels.render import make_qr
 from labels.verify import LabelStatus, LabelVerdict
@@ -41,8 +41,21 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["labels"], route_class=StrictJsonRoute)
 
 IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-LabelText = Annotated[str, Query(min_length=1, max_length=600, description="The label's QR text.")]
+LabelText = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=600,
+        description="The label's QR text.",
+        json_schema_extra={"pattern": LABEL_TEXT_PATTERN},
+    ),
+]
 Ecc = Annotated[Literal["M", "Q"], Query(description="QR error correction level.")]
+
+
+_NOT_PRINTABLE = error_responses(
+    400, 409, r400="Malformed label text; `fields` names the part.", r409="The label is not valid."
+)
 
 
 def _printable(service: LedgerService, text: str) -> LabelVerdict:
@@ -64,7 +77,7 @@ def get_trust_list(service: ServiceDep) -> Response:
     return Response(served_trust_list(service).to_bytes(), media_type="application/json")
 
 
-@router.get("/lots/{lot_id}/labels")
+@router.get("/lots/{lot_id}/labels", responses=error_responses(404))
 def get_lot_labels(service: ServiceDep, lot_id: IdPath) -> dict[str, Any]:
     """Every label issuance of a lot and the quantity labelled so far."""
     tally = service.store.state_get(LABEL_LOT_KIND, lot_id)
@@ -92,7 +105,7 @@ class PreviewRequest(BaseModel):
     unit_g: int | None = Field(default=None, ge=1, le=50_000_000)
 
 
-@router.post("/labels/preview", responses=BODY_RESPONSES)
+@router.post("/labels/preview", responses=error_responses(404))
 def post_preview(service: ServiceDep, request: PreviewRequest) -> dict[str, Any]:
     """Would this issuance be accepted? Eligibility with every reason (es/en), the quantity
     still labelable, and `can_issue`. Records nothing."""
@@ -107,7 +120,7 @@ class VerifyRequest(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
-@router.post("/labels/verify", responses=BODY_RESPONSES)
+@router.post("/labels/verify")
 def post_verify(service: ServiceDep, request: VerifyRequest) -> dict[str, Any]:
     """Verify a label online: the verdict (es/en) and, for genuine or revoked labels, the
     product, association, landscape, harvest, certificates, practices and proof links."""
@@ -115,7 +128,9 @@ def post_verify(service: ServiceDep, request: VerifyRequest) -> dict[str, Any]:
 
 
 @router.get(
-    "/labels/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
+    "/labels/qr.svg",
+    response_class=Response,
+    responses={200: binary("image/svg+xml", "The QR symbol."), **_NOT_PRINTABLE},
 )
 def get_qr_svg(
     service: ServiceDep,
@@ -129,7 +144,9 @@ def get_qr_svg(
 
 
 @router.get(
-    "/labels/qr.png", response_class=Response, responses={200: {"content": {"image/png": {}}}}
+    "/labels/qr.png",
+    response_class=Response,
+    responses={200: binary("image/png", "The QR symbol."), **_NOT_PRINTABLE},
 )
 def get_qr_png(
     service: ServiceDep,
@@ -142,7 +159,21 @@ def get_qr_png(
     return Response(make_qr(text, error=ecc).png(scale=scale), media_type="image/png")
 
 
-@router.get("/labels/printable", response_class=Response)
+@router.get(
+    "/labels/printable",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The label (SVG) or a sheet of labels (HTML, PDF).",
+            "content": {
+                "image/svg+xml": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **_NOT_PRINTABLE,
+    },
+)
 def get_printable(
     service: ServiceDep,
     text: LabelText,
@@ -162,7 +193,7 @@ def get_printable(
     return Response(label_pdf([text] * copies, face, error=ecc), media_type="application/pdf")
 
 
-@router.get("/labels/{seq}")
+@router.get("/labels/{seq:int}", responses=error_responses(404))
 def get_label(service: ServiceDep, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)]) -> dict[str, Any]:
     """The label issuance recorded at `seq`: lot, units, GTIN, issuer key, day and status
     (revoked from which seq and why, including lots that stopped being eligible)."""

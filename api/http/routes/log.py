@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from api.http.deps import ServiceDep
+from api.http.responses import error_responses
 from api.http.schemas import MAX_SEQ
 from ledger.encoding import hex_decode
 from ledger.errors import ProofError
@@ -40,7 +41,10 @@ def log_info(service: ServiceDep) -> dict[str, Any]:
 @router.get(
     "/checkpoint",
     response_class=PlainTextResponse,
-    responses={200: {"content": {"text/plain": {}}, "description": "A C2SP signed note."}},
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "A C2SP signed note."},
+        **error_responses(404, r404="No checkpoint issued yet."),
+    },
 )
 def get_checkpoint(service: ServiceDep) -> PlainTextResponse:
     """The latest signed checkpoint as a C2SP signed note (origin, tree size, base64 root,
@@ -66,7 +70,16 @@ def list_checkpoints(service: ServiceDep) -> dict[str, Any]:
     }
 
 
-@router.get("/proofs/inclusion", response_model=InclusionProofDocument)
+@router.get(
+    "/proofs/inclusion",
+    response_model=InclusionProofDocument,
+    responses=error_responses(
+        400,
+        404,
+        r400="Not exactly one of `seq` and `entry_hash`, or `seq`/`tree_size` outside the log.",
+        r404="No entry with that hash.",
+    ),
+)
 def get_inclusion_proof(
     service: ServiceDep,
     seq: Annotated[
@@ -92,7 +105,11 @@ def get_inclusion_proof(
     return service.inclusion(seq, tree_size)
 
 
-@router.get("/proofs/consistency", response_model=ConsistencyProofDocument)
+@router.get(
+    "/proofs/consistency",
+    response_model=ConsistencyProofDocument,
+    responses=error_responses(400, r400="`first` or `second` outside the log, or first > second."),
+)
 def get_consistency_proof(
     service: ServiceDep,
     first: Annotated[int, Query(ge=1, le=MAX_SEQ, description="The smaller tree size.")],

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.http.body import JsonBody
 from api.http.deps import ServiceDep
-from api.http.errors import BODY_RESPONSES
-from api.http.schemas import EntryPublic
+from api.http.responses import error_responses
+from api.http.schemas import EntryPublic, producer_request_schema
 from api.services.supply import document, documents, lineage, register_producer
 from ledger.errors import SchemaError
 from ledger.statements import SignedStatement
@@ -34,19 +34,39 @@ def list_orgs(service: ServiceDep, kind: Filter = None, state: Filter = None) ->
     return {"data": found, "count": len(found)}
 
 
-@router.get("/orgs/{org_id}")
+@router.get("/orgs/{org_id}", responses=error_responses(404))
 def get_org(service: ServiceDep, org_id: IdPath) -> dict[str, Any]:
     """One organization."""
     return document(service, "org", org_id)
 
 
-@router.get("/producers/{producer_id}")
+@router.get("/producers/{producer_id}", responses=error_responses(404))
 def get_producer(service: ServiceDep, producer_id: IdPath) -> dict[str, Any]:
     """One producer, pseudonymous: id, association, community, the hash of its personal data."""
     return document(service, "producer", producer_id)
 
 
-@router.post("/producers", response_model=EntryPublic, status_code=201, responses=BODY_RESPONSES)
+@router.post(
+    "/producers",
+    response_model=EntryPublic,
+    status_code=201,
+    responses={
+        200: {"description": "Idempotent replay: this producer entry is already recorded."},
+        **error_responses(
+            400,
+            403,
+            409,
+            422,
+            r409="`pii_hash` is not the hash of this data, a nonce reused, or a rule refused it.",
+        ),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": producer_request_schema()}},
+        }
+    },
+)
 def post_producer(payload: JsonBody, response: Response, service: ServiceDep) -> EntryPublic:
     """Register a producer and keep its personal data outside the ledger.
 
@@ -78,13 +98,13 @@ def list_plots(
     return {"data": found, "count": len(found)}
 
 
-@router.get("/plots/{plot_id}")
+@router.get("/plots/{plot_id}", responses=error_responses(404))
 def get_plot(service: ServiceDep, plot_id: IdPath) -> dict[str, Any]:
     """One plot: producer, product, area (declared), GeoJSON geometry (WGS84)."""
     return document(service, "plot", plot_id)
 
 
-@router.get("/apiaries/{apiary_id}")
+@router.get("/apiaries/{apiary_id}", responses=error_responses(404))
 def get_apiary(service: ServiceDep, apiary_id: IdPath) -> dict[str, Any]:
     """One apiary: producer, location, hive count."""
     return document(service, "apiary", apiary_id)
@@ -112,13 +132,13 @@ def list_lots(
     return {"data": found, "count": len(found)}
 
 
-@router.get("/lots/{lot_id}")
+@router.get("/lots/{lot_id}", responses=error_responses(404))
 def get_lot(service: ServiceDep, lot_id: IdPath) -> dict[str, Any]:
     """One lot: product, form, quantity and what remains, custodian, harvest window."""
     return document(service, "lot", lot_id)
 
 
-@router.get("/lots/{lot_id}/lineage")
+@router.get("/lots/{lot_id}/lineage", responses=error_responses(404))
 def get_lineage(
     service: ServiceDep,
     lot_id: IdPath,
@@ -128,13 +148,13 @@ def get_lineage(
     return lineage(service, lot_id, direction)
 
 
-@router.get("/transformations/{transformation_id}")
+@router.get("/transformations/{transformation_id}", responses=error_responses(404))
 def get_transformation(service: ServiceDep, transformation_id: IdPath) -> dict[str, Any]:
     """One transformation: kind, inputs and outputs in grams, the yield bound applied."""
     return document(service, "transformation", transformation_id)
 
 
-@router.get("/shipments/{shipment_id}")
+@router.get("/shipments/{shipment_id}", responses=error_responses(404))
 def get_shipment(service: ServiceDep, shipment_id: IdPath) -> dict[str, Any]:
     """One shipment: from, to, lots, status."""
     return document(service, "shipment", shipment_id)

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.exports.registry import FORMATS
 from api.http.deps import ServiceDep
+from api.http.responses import page_or_json
 from api.i18n import term, translate
 from api.web.lot_view import lot_index
 from api.web.negotiation import choose_language, wants_json
@@ -60,7 +61,11 @@ def _exports(lot_id: str, lang: str) -> list[dict[str, str]]:
     return found
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    responses={200: page_or_json("The lots in stock")},
+)
 def index_page(
     request: Request, service: ServiceDep, web: WebStateDep, lang: LangQuery = None
 ) -> Response:
@@ -80,7 +85,20 @@ def index_page(
     )
 
 
-@router.get("/lots/{lot_id}", response_class=HTMLResponse)
+@router.get(
+    "/lots/{lot_id}",
+    response_class=HTMLResponse,
+    responses={
+        200: page_or_json("The lot page"),
+        404: {
+            "description": "No such lot: a page (HTML) or the error envelope (JSON).",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}},
+            },
+        },
+    },
+)
 def lot_page(
     request: Request,
     service: ServiceDep,

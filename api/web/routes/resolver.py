@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from api.http.deps import ServiceDep
 from api.http.errors import error_body
+from api.http.responses import error_responses, page_or_json
 from api.web.negotiation import choose_language, wants_json
 from api.web.resolver_view import label_text, resolver_view
 from api.web.routes.pages import proof_url
@@ -157,8 +158,14 @@ def _json(
     )
 
 
-@router.get("/01/{gtin}/10/{lot}", response_class=HTMLResponse)
-@router.get("/01/{gtin}/10/{lot}/21/{serial}", response_class=HTMLResponse)
+_VERDICT: dict[int | str, dict[str, Any]] = {
+    200: page_or_json("The label's verdict and its lot"),
+    **error_responses(400, r400="Malformed label; `fields` names the part."),
+}
+
+
+@router.get("/01/{gtin}/10/{lot}", response_class=HTMLResponse, responses=_VERDICT)
+@router.get("/01/{gtin}/10/{lot}/21/{serial}", response_class=HTMLResponse, responses=_VERDICT)
 def resolve_gs1(
     request: Request,
     service: ServiceDep,
@@ -176,8 +183,8 @@ def resolve_gs1(
     return _resolve(request, service, web, background)
 
 
-@router.get("/l/{lot}", response_class=HTMLResponse)
-@router.get("/l/{lot}/21/{serial}", response_class=HTMLResponse)
+@router.get("/l/{lot}", response_class=HTMLResponse, responses=_VERDICT)
+@router.get("/l/{lot}/21/{serial}", response_class=HTMLResponse, responses=_VERDICT)
 def resolve_plain(
     request: Request,
     service: ServiceDep,
