@@ -112,6 +112,10 @@ class StorageUnavailableError(LedgerError):
     """Seconds a client should wait before resending (HTTP ``Retry-After``): an outage
     takes a while to clear; a busy write lock (``LockWaitTimeoutError``) says 1."""
 
+    public = False
+    """Whether the message may go to anonymous clients: a driver's reason names hosts and
+    roles (no); "the ledger is busy" names nothing (``LockWaitTimeoutError``: yes)."""
+
 
 class EntryNotFoundError(LedgerError):
     """No entry with that sequence number or hash."""

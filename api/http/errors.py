@@ -82,9 +82,9 @@ def error_body(
 
 def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)  # noqa: S101 - registered for LedgerError only
-    if isinstance(exc, StorageUnavailableError):  # the driver's reason is for the operator only
+    if isinstance(exc, StorageUnavailableError):  # a driver's reason is for the operator only
         logger.warning("append refused, storage unavailable: %s", exc)
-        return _unavailable(exc.retry_after)
+        return _unavailable(exc.retry_after, str(exc) if exc.public else STORAGE_UNAVAILABLE)
     report = describe(exc)
     return JSONResponse(
         error_body(report.code, report.message, report.fields),
@@ -129,11 +129,13 @@ def _malformed_body(request: Request, exc: Exception) -> JSONResponse:
     return _ledger_error(request, exc.cause)
 
 
-def _unavailable(retry_after: int = RETRY_AFTER_S) -> JSONResponse:
-    """The one 503: a fixed message (no host, driver or reason) and when to retry (a lock
-    wait clears sooner than an outage)."""
+def _unavailable(
+    retry_after: int = RETRY_AFTER_S, message: str = STORAGE_UNAVAILABLE
+) -> JSONResponse:
+    """The 503: a message naming no host, driver or reason, and when to retry (a lock wait
+    clears sooner than an outage)."""
     return JSONResponse(
-        error_body("storage_unavailable", STORAGE_UNAVAILABLE),
+        error_body("storage_unavailable", message),
         status_code=503,
         headers={"Retry-After": str(retry_after)},
     )

@@ -76,7 +76,7 @@ def test_unmigrated_database_is_one_line(
     if db_url.startswith("sqlite"):
         Path(db_url.removeprefix("sqlite:///")).touch()  # an empty file, as on a typo'd path
     env = {**_base_env(), "BIOTRAZA_DATA_DIR": str(tmp_path), "BIOTRAZA_DATABASE_URL": db_url}
-    one_error_line(run(env, *command), "never migrated", "biotraza db upgrade")
+    one_error_line(run(env, *command), "no ledger here yet", "run `biotraza init` first")
 
 
 def test_invalid_setting_is_one_line(tmp_path: Path, db_url: str) -> None:

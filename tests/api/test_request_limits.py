@@ -133,6 +133,11 @@ def test_every_write_refuses_an_oversize_chunked_body(
         for op in writes:
             limit = MAX_BLOB if op.blob else MAX_REQUEST
             status, answer, _sent = post_raw(url, op.method, op.url(), total=limit + 2 * CHUNK)
+            if op.blob and status == 401:
+                # An unsigned upload is refused before a byte of it is read: that bound is
+                # tighter still (tests/api/test_blob_upload_auth.py covers signed ones).
+                assert b'"unauthorized"' in answer, answer
+                continue
             assert status == 413, (op.path, answer[:300])
             assert b'"request_too_large"' in answer and b'"field":"body"' in answer, answer
     assert service.head().size == 1

@@ -222,6 +222,7 @@ def test_the_cli_prints_one_line_and_exits_1(db_url: str, tmp_path: Path) -> Non
         "BIOTRAZA_KEY_PASSPHRASE": passphrase,
         "BIOTRAZA_DATABASE_URL": db_url,
         "BIOTRAZA_LOCK_TIMEOUT_SECONDS": str(BOUND),
+        "BIOTRAZA_ORIGIN": "ledger.coop-test.mx/log",
     })  # fmt: skip
     biotraza = str(Path(sys.executable).with_name("biotraza"))
 

@@ -85,7 +85,10 @@ def require_sqlite_file(url: str) -> None:
     Raises:
         SchemaRevisionError: the URL names a SQLite file that is not there.
     """
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ValueError:
+        return  # a malformed URL: opening the engine names it (and hides its password)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return
     if not Path(parsed.database).exists():

@@ -65,6 +65,7 @@ class LockWaitTimeoutError(StorageUnavailableError):
     written; the same signed statement can be sent again (it is idempotent)."""
 
     retry_after = 1  # the holder is alive: the lock frees up soon
+    public = True  # says only that the ledger is busy
 
     def __init__(self, timeout: float) -> None:
         super().__init__(

@@ -21,10 +21,10 @@ from verifiers.errors import (
     EligibilityError,
     FindingsMismatchError,
     RuleEvaluationError,
-    RuleViolationError,
     StandardError,
     VerificationError,
 )
+from verifiers.rules import RuleViolationError
 from verifiers.standards import (
     OPERATORS,
     Change,
