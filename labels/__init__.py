@@ -8,8 +8,9 @@ types), ``status`` (implicit revocation), ``trustlist`` (the offline verifier's 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ledger.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from labels.errors import IneligibleLotError, LabelError, MalformedLabelError, TrustListError
@@ -58,19 +59,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use.
-
-    Eager re-exports made every ``import labels.x`` pay for the whole package (SQLAlchemy and
-    Alembic included), which kept the CLI's start-up above a second.
-    """
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ledger.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ledger.storage.base import AppendTransaction, LedgerStore, StoredLeaf
@@ -20,19 +21,4 @@ _LAZY: dict[str, str] = {
 __all__ = ["AppendTransaction", "InMemoryLedgerStore", "LedgerStore", "StoredLeaf"]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use.
-
-    Eager re-exports made every ``import storage.x`` pay for the whole package (SQLAlchemy and
-    Alembic included), which kept the CLI's start-up above a second.
-    """
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError("module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
