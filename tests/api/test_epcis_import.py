@@ -28,6 +28,7 @@ from ledger.entries import build_entry
 from ledger.errors import DomainRuleError
 from ledger.keystore import KeyStore
 from ledger.statements import SignedStatement
+from ledger.timing import next_log_time
 from tests.supply_factories import SupplyWorld, org_key
 from verifiers.epcis.capture import CAPTURE_TYPE
 from verifiers.epcis.event_hash import document_event_hashes
@@ -120,8 +121,16 @@ def test_a_ledger_with_an_old_unrelated_capture_still_verifies(
     signed: SignedStatement = _capture(world, _document([PARTNER_LOT]), "old")
     with service.store.appending() as tx:  # recorded as the code before the rule did
         head = tx.head()
-        admit(head.size, signed, tx.state, service.registry, replaying=True)
-        tx.insert(build_entry(head.size, head.last_hash, signed))
+        log_time = next_log_time(world.clock, head.log_time)  # the log stamps every entry
+        admit(
+            head.size,
+            signed,
+            tx.state,
+            service.registry,
+            replaying=True,
+            log_time=log_time,
+        )
+        tx.insert(build_entry(head.size, head.last_hash, signed, log_time))
     assert service.verify().size == service.head().size
     assert service.rebuild() == service.head().size
 

@@ -23,6 +23,7 @@ from ledger.entries import build_entry
 from ledger.errors import DomainRuleError, SchemaError
 from ledger.statements import SignedStatement
 from ledger.supply.sites import PLOT_KIND
+from ledger.timing import next_log_time
 from tests.supply_factories import SupplyWorld, plot_body, point
 
 OAXACA_SQUARE = {  # about 4.8 ha near Oaxaca de Juárez
@@ -113,8 +114,16 @@ def _append_under_the_old_rule(world: SupplyWorld, signed: SignedStatement) -> N
     """Record a statement the way the code before the boundary rule did (no site check)."""
     with world.store.appending() as tx:
         head = tx.head()
-        admit(head.size, signed, tx.state, world.registry, replaying=True)
-        tx.insert(build_entry(head.size, head.last_hash, signed))
+        log_time = next_log_time(world.clock, head.log_time)  # the log stamps every entry
+        admit(
+            head.size,
+            signed,
+            tx.state,
+            world.registry,
+            replaying=True,
+            log_time=log_time,
+        )
+        tx.insert(build_entry(head.size, head.last_hash, signed, log_time))
 
 
 def test_a_ledger_recorded_under_the_old_rule_still_verifies(
