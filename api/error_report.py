@@ -119,6 +119,8 @@ def _fields(exc: LedgerError) -> list[tuple[str, str]]:
         return [(exc.field, str(exc))]
     if isinstance(exc, NonceReplayError):
         return [("statement.nonce", str(exc))]
+    if isinstance(exc, EncodingError):
+        return [("body", str(exc))]
     if isinstance(exc, UploadRefusedError):
         return [(exc.field, str(exc))]
     return []

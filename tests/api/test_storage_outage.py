@@ -27,8 +27,9 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
 from api.http.errors import STORAGE_UNAVAILABLE
-from api.services.ledger import LedgerService
+from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
+from ledger.storage.sql import SqlLedgerStore, create_ledger_engine
 from tests.api.route_catalog import operations
 from tests.factories import make_genesis, make_key, make_key_added
 
@@ -42,7 +43,15 @@ OPERATOR = make_key("operator")
 
 @contextmanager
 def _client(tmp_path: Path, url: str, *, migrate: bool) -> Iterator[TestClient]:
-    service = LedgerService.open(url, migrate=migrate)
+    if migrate:
+        service = LedgerService.open(url)
+    else:
+        # A server whose database went away after it started: ``open`` would refuse to start
+        # on it (it checks the schema first), so the service is put together as open does.
+        engine = create_ledger_engine(url)
+        service = LedgerService(
+            engine=engine, store=SqlLedgerStore(engine), registry=full_registry()
+        )
     try:
         app = create_app(Settings(data_dir=tmp_path, database_url=url), service)
         with TestClient(app, raise_server_exceptions=False) as client:

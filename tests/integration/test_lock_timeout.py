@@ -234,13 +234,13 @@ def test_the_cli_prints_one_line_and_exits_1(db_url: str, tmp_path: Path) -> Non
     assert run("init").returncode == 0
     KeyStore(tmp_path / "data" / "keys").create("cli-waiting", passphrase)
     with lock_held(open_store(db_url)) as released:
-        refused = run("keys", "grant", "cli-waiting", "--role", "certifier")
+        refused = run("keys", "grant", "cli-waiting", "--role", "registrar")
         assert not released.is_set()
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "Traceback" not in refused.stdout + refused.stderr
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and "busy" in lines[0], lines
-    granted = run("keys", "grant", "cli-waiting", "--role", "certifier")
+    granted = run("keys", "grant", "cli-waiting", "--role", "registrar")
     assert granted.returncode == 0, granted.stderr
     service = LedgerService.open(db_url, migrate=False)
     try:
