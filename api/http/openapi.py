@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from api.http.errors import error_body
+from api.http.params import MAX_PARAM_CHARS
 from api.http.responses import ErrorEnvelope
 
 __all__ = ["allowed_methods", "install_method_not_allowed", "install_openapi"]
@@ -62,13 +63,32 @@ def _uses_fastapi_validation(response: dict[str, Any]) -> bool:
     return bool(schema.get("$ref") == _FASTAPI_VALIDATION)
 
 
+PARAMETER_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+"""What every path and query parameter matches (``api.http.params``: no control character)."""
+
+
+def _publish_parameter_floor(parameter: dict[str, Any]) -> None:
+    """State in a string parameter's schema what ``api.http.params`` enforces on every one:
+    no control characters, at most ``MAX_PARAM_CHARS``. A schema with its own pattern is
+    already stricter (every pattern here is a whitelist of printable characters)."""
+    schema = parameter.get("schema")
+    alternatives = schema.get("anyOf", [schema]) if isinstance(schema, dict) else []
+    for option in alternatives:
+        if isinstance(option, dict) and option.get("type") == "string":
+            option.setdefault("pattern", PARAMETER_PATTERN)
+            option["maxLength"] = min(option.get("maxLength", MAX_PARAM_CHARS), MAX_PARAM_CHARS)
+
+
 def correct_operation(operation: dict[str, Any]) -> None:
-    """Replace FastAPI's 422 validation answer by the 400 envelope; add 413, 500 and 503."""
+    """Replace FastAPI's 422 validation answer by the 400 envelope; add 400 (any request may
+    carry a malformed parameter, even an undeclared one), 413, 500 and 503; publish the
+    parameter floor."""
     responses: dict[str, Any] = operation.setdefault("responses", {})
     if "422" in responses and _uses_fastapi_validation(responses["422"]):
         del responses["422"]
-    if operation.get("parameters") or "requestBody" in operation:
-        responses.setdefault("400", _BAD_REQUEST)
+    for parameter in operation.get("parameters", []):
+        _publish_parameter_floor(parameter)
+    responses.setdefault("400", _BAD_REQUEST)
     if "requestBody" in operation:
         responses.setdefault("413", _TOO_LARGE)
     responses.setdefault("500", _INTERNAL)
