@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -43,6 +44,7 @@ __all__ = [
     "ChainVerification",
     "admit",
     "append",
+    "authenticate",
     "ParsedStatement",
     "parse_statement",
     "resolve_public_key",
@@ -119,6 +121,45 @@ def parse_statement(signed: SignedStatement, registry: Registry) -> ParsedStatem
     return ParsedStatement(entry_type, body, reads)
 
 
+def authenticate(
+    signed: SignedStatement,
+    state: State,
+    parsed: ParsedStatement,
+    log_time: str | None,
+    *,
+    check_signature: bool = True,
+) -> tuple[dict[str, Any] | None, bytes]:
+    """Steps 4 and 5 of :func:`admit`: the actor's key is active (at ``log_time``) with a role
+    the type allows, and the signature verifies with it. Also what a dry run checks before
+    saying what a statement would record (``/epcis/capture?dry_run=true``).
+
+    Returns:
+        The actor's key document (``None`` for genesis) and its public key.
+
+    Raises:
+        UnknownKeyError, AuthorizationError: the key is unknown, inactive or not allowed.
+        SignatureError: the signature does not verify.
+    """
+    statement = signed.statement
+    actor_doc = None
+    if statement.type == GENESIS_TYPE:
+        public_key = resolve_public_key(signed, lambda _kid: None)
+    else:
+        # One query for the actor's key and the documents the rules will read (SQL stores;
+        # a no-op for those the append's first read already brought).
+        state.prefetch(parsed.reads)
+        actor_doc = active_key(state, statement.actor, statement.ts, log_time)
+        if actor_doc["role"] not in parsed.entry_type.roles:
+            raise AuthorizationError(
+                f"key {statement.actor} has role {actor_doc['role']!r}; "
+                f"{statement.type} needs one of {sorted(parsed.entry_type.roles)}"
+            )
+        public_key = decode_public_key(actor_doc["public_key"])
+    if check_signature:
+        signed.verify_signature(public_key)
+    return actor_doc, public_key
+
+
 def admit(
     seq: int,
     signed: SignedStatement,
@@ -164,24 +205,10 @@ def admit(
         raise AuthorizationError("the first entry must be ledger.genesis")
     if log_time is not None:
         check_claimed_time(statement.ts, log_time)
-    # Step 4.
-    actor_doc = None
-    if statement.type == GENESIS_TYPE:
-        public_key = resolve_public_key(signed, lambda _kid: None)
-    else:
-        # One query for the actor's key and the documents the rules will read (SQL stores;
-        # a no-op for those the append's first read already brought).
-        state.prefetch(parsed.reads)
-        actor_doc = active_key(state, statement.actor, statement.ts, log_time)
-        if actor_doc["role"] not in entry_type.roles:
-            raise AuthorizationError(
-                f"key {statement.actor} has role {actor_doc['role']!r}; "
-                f"{statement.type} needs one of {sorted(entry_type.roles)}"
-            )
-        public_key = decode_public_key(actor_doc["public_key"])
-    # Step 5.
-    if check_signature:
-        signed.verify_signature(public_key)
+    # Steps 4 and 5.
+    actor_doc, public_key = authenticate(
+        signed, state, parsed, log_time, check_signature=check_signature
+    )
     # Step 6.
     entry_type.apply(
         AppendContext(

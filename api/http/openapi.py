@@ -89,6 +89,11 @@ def correct_operation(operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         _publish_parameter_floor(parameter)
     responses.setdefault("400", _BAD_REQUEST)
+    # A page's own 400 is HTML for people; a bad parameter is refused before the page runs,
+    # with the JSON envelope, so every 400 also documents that.
+    responses["400"].setdefault("content", {}).setdefault(
+        "application/json", {"schema": _ENVELOPE_REF}
+    )
     if "requestBody" in operation:
         responses.setdefault("413", _TOO_LARGE)
     responses.setdefault("500", _INTERNAL)

@@ -35,8 +35,10 @@ from api.http.responses import error_responses
 from api.http.schemas import EntryPublic
 from api.services.epcis_import import checked_document, plan_import
 from api.services.ledger import LedgerService
+from ledger.chain import authenticate, parse_statement
 from ledger.errors import EntryNotFoundError, SchemaError
 from ledger.statements import SignedStatement
+from ledger.timing import next_log_time
 from verifiers.epcis.capture import CAPTURE_KIND, CAPTURE_TYPE, EVENT_KIND, check_capture_document
 from verifiers.epcis.event_hash import document_events
 from verifiers.epcis.relation import LotIndex
@@ -91,9 +93,15 @@ def precheck_capture(signed: SignedStatement, max_events: int | None = None) -> 
 def capture_plan(
     service: LedgerService, signed: SignedStatement, max_events: int
 ) -> dict[str, Any]:
-    """What capturing this (pre-checked) statement would record and refuse, as JSON data."""
+    """What capturing this (pre-checked) statement would record and refuse, as JSON data.
+
+    The signer is checked as an append would check it (key, role, signature): a dry run
+    answers only for statements the ledger could accept from their signer.
+    """
     body = signed.statement.body
     with service.store.read_state() as state:
+        now = next_log_time(service.clock, None)
+        authenticate(signed, state, parse_statement(signed, service.registry), now)
         plan = plan_import(
             checked_document(body["document"]),
             body["document"],
