@@ -60,3 +60,28 @@ def test_the_scan_catches_a_command_that_does_not_exist() -> None:
     assert _unknown_subcommand(["lot", "list"]) == "list"
     assert _unknown_subcommand(["lot", "show", "x"]) is None
     assert _unknown_subcommand(["keys", "grant", "--role", "certifier"]) is None
+
+
+def _groups(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
+    found = []
+    for name, sub in getattr(command, "commands", {}).items():
+        if hasattr(sub, "commands"):
+            found.append(([*path, name], sub))
+            found += _groups(sub, [*path, name])
+    return found
+
+
+def test_group_help_lists_only_real_subcommands() -> None:
+    """A group's help that lists its commands ("Lots: show, lineage.") names real ones: it
+    once listed ``list`` for ``lot``, which does not exist."""
+    root: Any = typer.main.get_command(app)
+    checked = 0
+    for path, group in _groups(root, []):
+        _, colon, listed = (group.help or "").partition(": ")
+        items = [item.strip().rstrip(".") for item in listed.split(",")] if colon else []
+        if not items or not all(re.fullmatch(r"[a-z][a-z-]*", item) for item in items):
+            continue  # prose, not a list of commands
+        missing = [item for item in items if item not in group.commands]
+        assert not missing, f"biotraza {' '.join(path)} --help lists {missing}"
+        checked += 1
+    assert checked >= 4
