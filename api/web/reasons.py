@@ -62,7 +62,7 @@ def _value(value: Any, unit: str, lang: int) -> str:
         return ("sí", "yes")[lang] if value else "no"
     if isinstance(value, int | float):
         text = mx_number(value)
-        return text if unit in _PLAIN_UNITS else f"{text} {unit}"
+        return text if unit in _PLAIN_UNITS else f"{text}\u00a0{unit}"  # kept on one line
     if isinstance(value, list):
         return ", ".join(_value(item, unit, lang) for item in value)
     if isinstance(value, str) and unit == "date":

@@ -143,3 +143,27 @@ def test_lot_page_shows_eligibility_and_lineage(
     assert lineage.locator("svg").count() + lineage.locator("li").count() > 0
     page.screenshot(path=str(tmp_path / "lot.png"), full_page=True)
     page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "reason", "failed"),
+    [
+        ("es-MX", "Cobertura de sombra: 25 %; se requiere al menos 40 %", "no cumplido en 2 de"),
+        ("en-US", "Shade cover: 25 %; at least 40 % required", "not met on 2 of"),
+    ],
+)
+def test_ineligible_lot_page_reasons_fit_a_phone(
+    browser: Browser, served: Served, tmp_path: Path, locale: str, reason: str, failed: str
+) -> None:
+    """One reason per line, in the reader's language, and the failed criterion marked ✗, on a
+    phone-width screen with nothing overflowing sideways."""
+    page = _page(browser, locale)
+    page.goto(f"{served.base}/lots/cs-export-2526-001")
+    # A value and its unit are held together by a no-break space ("25 %" never splits).
+    items = [t.replace("\u00a0", " ") for t in page.locator("#reasons li").all_inner_texts()]
+    assert len(items) == 2 and all(reason in item for item in items), items
+    assert failed in page.locator("#practices li.failed").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+    page.screenshot(path=str(tmp_path / f"ineligible-{locale}.png"), full_page=True)
+    page.context.close()
