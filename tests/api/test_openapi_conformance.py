@@ -15,20 +15,17 @@ Schemathesis's deterministic generation, one worker.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.demo import build_demo
 from api.settings import Settings
+from tests.api.live_server import serve_in_thread
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 8
@@ -41,24 +38,8 @@ def demo_server(db_url: str, tmp_path: Path) -> Iterator[str]:
     """The demo ledger on ``db_url``, served by uvicorn on a free loopback port."""
     settings = Settings(data_dir=tmp_path, key_passphrase=PASSPHRASE, database_url=db_url)
     build_demo(settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on", ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive(), "uvicorn exited during startup"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
+    with serve_in_thread(create_app(settings)) as url:
+        yield url
 
 
 def _schemathesis() -> str:
