@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+WEBAPP := api/webapp
+NPM_STAMP := $(WEBAPP)/node_modules/.installed
 
-.PHONY: help dev demo serve test test-fast lint fmt typecheck bench db-upgrade clean
+.PHONY: help dev webapp webapp-test demo serve test test-fast lint fmt typecheck bench db-upgrade clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -17,13 +19,24 @@ $(STAMP): pyproject.toml
 
 dev: $(STAMP) ## create .venv and install biotraza with its dev tools
 
+# The browser app: npm installs exactly what the lockfile says, Vite builds dist/ (served at /app/).
+$(NPM_STAMP): $(WEBAPP)/package-lock.json
+	cd $(WEBAPP) && npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+webapp: $(NPM_STAMP) ## build the browser app (api/webapp/dist, served at /app/)
+	cd $(WEBAPP) && npm run --silent build
+
+webapp-test: $(NPM_STAMP) ## type-check and unit-test the browser app (vitest)
+	cd $(WEBAPP) && npm run --silent typecheck && npm test --silent
+
 PORT ?= 8000
 DEMO_DIR ?= biotraza-demo
 
-demo: $(STAMP) ## build the demo ledger (SQLite in DEMO_DIR) and serve it on http://127.0.0.1:$(PORT)
+demo: $(STAMP) webapp ## build the demo ledger (SQLite in DEMO_DIR) and serve it on http://127.0.0.1:$(PORT)
 	$(BIN)/biotraza demo --port $(PORT) --data-dir $(DEMO_DIR)
 
-serve: $(STAMP) ## serve the configured ledger
+serve: $(STAMP) webapp ## serve the configured ledger
 	$(BIN)/biotraza serve
 
 lint: $(STAMP) ## ruff check + format check
@@ -37,12 +50,12 @@ fmt: $(STAMP) ## format the code
 typecheck: $(STAMP) ## mypy --strict on the packages
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck ## the whole suite: lint, types, all tests on SQLite and PostgreSQL
+test: $(STAMP) lint typecheck webapp webapp-test ## the whole suite: lint, types, all tests on SQLite and PostgreSQL
 	scripts/ensure-postgres
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP) ## tests without the slow multi-process ones
+test-fast: $(STAMP) webapp ## tests without the slow multi-process ones
 	scripts/ensure-postgres
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest -m "not slow"
@@ -55,4 +68,4 @@ db-upgrade: $(STAMP) ## apply database migrations to the configured database
 	$(BIN)/biotraza db upgrade
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(WEBAPP)/node_modules $(WEBAPP)/dist
