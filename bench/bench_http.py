@@ -109,17 +109,25 @@ def ledger_size(url: str) -> int:
 
 @contextmanager
 def library(
-    url: str, keys: LedgerKeys, retried: list[int]
+    url: str, data_dir: Path, keys: LedgerKeys, retried: list[int]
 ) -> Iterator[Callable[[Sequence[bytes]], float]]:
     """A fresh ledger and a function that appends a batch through ``LedgerService.submit``
     in-process, one after another, and returns the seconds it took (``retried[0]`` counts
-    appends resent after a dropped connection)."""
+    appends resent after a dropped connection).
+
+    The service is opened exactly as the server opens its own (``from_settings``: projection
+    seal key, lock timeout, checkpoint policy), so the ratio measures what HTTP adds and
+    nothing else.
+    """
     from api.services.ledger import LedgerService
+    from api.settings import Settings
     from ledger.errors import StorageUnavailableError
     from ledger.statements import SignedStatement
 
     init_ledger(url, keys)
-    service = LedgerService.open(url, migrate=False)
+    service = LedgerService.from_settings(
+        Settings(database_url=url, data_dir=data_dir)
+    )
     service.head()  # open the pool before the clock starts
 
     def append_batch(bodies: Sequence[bytes]) -> float:
@@ -288,7 +296,7 @@ def paired_run(
         init_ledger(http_url, keys)
         env = {"BIOTRAZA_DATABASE_URL": http_url, "BIOTRAZA_DATA_DIR": str(workdir)}
         with (
-            library(lib_url, keys, retried) as append_batch,
+            library(lib_url, workdir / "library", keys, retried) as append_batch,
             uvicorn_server("api.app:create_app", port, env, workers=workers),
             ProcessPoolExecutor(max_workers=1) as pool,
         ):

@@ -33,7 +33,7 @@ async def _blobs(request: Request) -> BlobStore:
     return blobs
 
 
-def _upload_gate(request: Request) -> UploadGate:
+async def _upload_gate(request: Request) -> UploadGate:
     gate: UploadGate = request.app.state.upload_gate
     return gate
 
