@@ -125,9 +125,7 @@ def library(
     from ledger.statements import SignedStatement
 
     init_ledger(url, keys)
-    service = LedgerService.from_settings(
-        Settings(database_url=url, data_dir=data_dir)
-    )
+    service = LedgerService.from_settings(Settings(database_url=url, data_dir=data_dir))
     service.head()  # open the pool before the clock starts
 
     def append_batch(bodies: Sequence[bytes]) -> float:
