@@ -37,7 +37,7 @@ from ledger.state import InMemoryState, StagedState, State
 from ledger.statements import MAX_STATEMENT_BYTES, SignedStatement
 from ledger.storage.base import LedgerStore, StoredLeaf
 from ledger.timing import Clock, check_claimed_time, next_log_time, system_clock
-from ledger.trust import GENESIS_TYPE, KEY_KIND, GenesisBody, active_key
+from ledger.trust import GENESIS_TYPE, KEY_KIND, GenesisBody, active_key, check_may_sign
 
 __all__ = [
     "AppendResult",
@@ -149,11 +149,7 @@ def authenticate(
         # a no-op for those the append's first read already brought).
         state.prefetch(parsed.reads)
         actor_doc = active_key(state, statement.actor, statement.ts, log_time)
-        if actor_doc["role"] not in parsed.entry_type.roles:
-            raise AuthorizationError(
-                f"key {statement.actor} has role {actor_doc['role']!r}; "
-                f"{statement.type} needs one of {sorted(parsed.entry_type.roles)}"
-            )
+        check_may_sign(state, actor_doc, statement.type, parsed.entry_type.roles)
         public_key = decode_public_key(actor_doc["public_key"])
     if check_signature:
         signed.verify_signature(public_key)

@@ -26,13 +26,16 @@ from ledger.timing import MAX_OFFLINE_GRACE_DAYS, check_key_time
 
 __all__ = [
     "DELEGABLE_ROLES",
+    "DEVICE_ROLE",
     "GENESIS_TYPE",
     "ROLES",
     "KeyAddedBody",
     "KeyRevokedBody",
     "GenesisBody",
     "active_key",
+    "check_may_sign",
     "genesis_info",
+    "key_document",
     "trust_entry_types",
 ]
 
@@ -44,9 +47,15 @@ ROLES: tuple[str, ...] = (
     "certifier",
     "label_issuer",
     "association",
+    "device",
 )
 DELEGABLE_ROLES = frozenset({"root", "operator", "registrar", "certifier", "label_issuer"})
 """Roles a root key may grant directly; associations are onboarded by registrars."""
+
+DEVICE_ROLE = "device"
+"""A field device's key, enrolled by an association (``ledger.supply.devices``): it may sign
+the entry types listed in its ``scope.types`` for the organization in its ``scope.org_id``,
+each of them one an association may sign, and nothing else."""
 
 GENESIS_TYPE = "ledger.genesis"
 KEY_KIND = "key"
@@ -112,7 +121,7 @@ class KeyRevokedBody(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-def _key_document(
+def key_document(
     *, name: str, public_key: str, role: str, seq: int, added_by: str | None, **extra: Any
 ) -> dict[str, Any]:
     return {
@@ -154,6 +163,40 @@ def active_key(
     return doc
 
 
+def check_may_sign(
+    state: State, actor_doc: dict[str, Any], entry_type: str, roles: frozenset[str]
+) -> None:
+    """The (active) key may sign an entry of ``entry_type``, which ``roles`` may sign.
+
+    A device key stands in for its association, narrowed: the type must be one its
+    enrolment lists *and* one an association may sign, and the association key that
+    enrolled it must still be active — a device enrolled by a key later revoked (say, a
+    stolen office laptop) stops with it, though what it signed before stays valid.
+
+    Raises:
+        AuthorizationError: naming the key, its role and what it may sign.
+    """
+    kid = actor_doc["key_id"]
+    if actor_doc["role"] != DEVICE_ROLE:
+        if actor_doc["role"] not in roles:
+            raise AuthorizationError(
+                f"key {kid} has role {actor_doc['role']!r}; "
+                f"{entry_type} needs one of {sorted(roles)}"
+            )
+        return
+    allowed = list((actor_doc.get("scope") or {}).get("types") or [])
+    if entry_type not in allowed or "association" not in roles:
+        raise AuthorizationError(
+            f"device key {kid} may sign only {allowed} for its organization, not {entry_type}"
+        )
+    enrolled_by = actor_doc.get("added_by")
+    enroller = None if enrolled_by is None else state.get(KEY_KIND, enrolled_by)
+    if enroller is None or enroller["revoked_seq"] is not None:
+        raise AuthorizationError(
+            f"device key {kid} was enrolled by key {enrolled_by}, which is no longer active"
+        )
+
+
 def genesis_info(state: State) -> dict[str, Any] | None:
     """The genesis document (origin, operator key id, root key ids), or ``None`` if empty."""
     return state.get("ledger", "genesis")
@@ -174,11 +217,11 @@ def _apply_genesis(ctx: AppendContext, body: GenesisBody) -> None:
             field="statement.body.operator_key",
         )
     for named in body.root_keys:
-        doc = _key_document(
+        doc = key_document(
             name=named.name, public_key=named.public_key, role="root", seq=0, added_by=None
         )
         ctx.state.put(KEY_KIND, doc["key_id"], doc, 0)
-    operator = _key_document(
+    operator = key_document(
         name=body.operator_key.name,
         public_key=body.operator_key.public_key,
         role="operator",
@@ -218,7 +261,7 @@ def _apply_key_added(ctx: AppendContext, body: KeyAddedBody) -> None:
         raise DomainRuleError(
             "valid_from must be before valid_until", field="statement.body.valid_until"
         )
-    doc = _key_document(
+    doc = key_document(
         name=body.name,
         public_key=body.public_key,
         role=body.role,

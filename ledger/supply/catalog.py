@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.registry import EntryType
+from ledger.supply.devices import device_entry_types
 from ledger.supply.lots import lot_entry_types
 from ledger.supply.orgs import org_entry_types
 from ledger.supply.producers import producer_entry_types
@@ -16,6 +17,7 @@ def supply_entry_types() -> list[EntryType]:
     """Every supply-chain entry type."""
     return [
         *org_entry_types(),
+        *device_entry_types(),
         *producer_entry_types(),
         *site_entry_types(),
         *lot_entry_types(),
