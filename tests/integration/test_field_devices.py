@@ -56,6 +56,12 @@ def revoke_body(org: str, device: Ed25519PrivateKey, reason: str = "lost") -> di
     return {"org_id": org, "key_id": key_id(device), "reason": reason}
 
 
+def state_doc(world: SupplyWorld, kind: str, key: str) -> dict[str, Any] | None:
+    """A projection document of the world's SQL store."""
+    assert isinstance(world.store, SqlLedgerStore)
+    return world.store.state_get(kind, key)
+
+
 @pytest.fixture
 def world(sql_store: SqlLedgerStore, registry: Registry) -> SupplyWorld:
     """coop-a and coop-b; coop-b has producer p-b1 and point plot pl-b1."""
@@ -92,15 +98,15 @@ def test_device_captures_a_day_of_work_as_its_association(
     world.submit(phone, "plot.registered", plot_body("pl-a1", "p-a1", geometry=point()))
     world.submit(phone, "apiary.registered", apiary_body("ap-a1", "p-a1", hive_count=5))
     world.submit(phone, "lot.harvested", harvest_body("lot-a1", {"pl-a1": 500}))
-    plot = world.store.state_get("plot", "pl-a1")
-    lot = world.store.state_get("lot", "lot-a1")
+    plot = state_doc(world, "plot", "pl-a1")
+    lot = state_doc(world, "lot", "lot-a1")
     assert plot is not None and plot["org_id"] == A
     assert lot is not None and lot["org_id"] == A
     entries = world.entries()
     assert [e.statement.actor for e in entries[-4:]] == [key_id(phone)] * 4
     replay = verify_stored_leaves(world.store.stored_leaves(), world.registry)
     assert replay.size == len(entries)
-    key = world.store.state_get("key", key_id(phone))
+    key = state_doc(world, "key", key_id(phone))
     assert key is not None
     assert key["role"] == "device"
     assert key["scope"] == {"org_id": A, "types": list(DEVICE_CAPTURE_TYPES)}
@@ -194,9 +200,9 @@ def test_revocation_is_final_whatever_ts_says(world: SupplyWorld, phone: Ed25519
         world.submit(A, "device.revoked", revoke_body(A, phone))
     # What it signed before stays and verifies.
     assert world.store.get(before.seq) == before
-    assert world.store.state_get("producer", "p-a1") is not None
+    assert state_doc(world, "producer", "p-a1") is not None
     verify_stored_leaves(world.store.stored_leaves(), world.registry)
-    key = world.store.state_get("key", key_id(phone))
+    key = state_doc(world, "key", key_id(phone))
     assert key is not None and key["revoked_reason"] == "stolen"
 
 
