@@ -18,7 +18,7 @@ from api.http.errors import install_error_handlers
 from api.http.limits import BodyLimitMiddleware
 from api.http.openapi import install_method_not_allowed, install_openapi
 from api.http.params import check_parameters
-from api.http.routes import blobs, certification, entries, exports, log, supply
+from api.http.routes import blobs, certification, devices, entries, exports, log, supply
 from api.http.routes import epcis as epcis_routes
 from api.http.routes import labels as label_routes
 from api.services.checkpointer import Checkpointer
@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(entries.router)
     app.include_router(log.router)
     app.include_router(supply.router)
+    app.include_router(devices.router)
     app.include_router(certification.router)
     app.include_router(label_routes.router)
     app.include_router(exports.router)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.http.body import read_json_body
 from api.http.deps import ServiceDep
+from api.http.device_refusals import noting_refusal
 from api.http.entry_schemas import signed_statement_ref
 from api.http.responses import error_responses
 from api.http.schemas import MAX_SEQ, EntriesPublic, EntryPublic, HeadPublic
@@ -52,7 +53,8 @@ async def submit_entry(request: Request) -> Response:
 
     The body is `{"statement": {...}, "sig": "<base64url Ed25519 signature>"}`. Sending the
     same signed statement again is safe: the answer is the entry it already became, with
-    status 200 instead of 201.
+    status 200 instead of 201. A statement signed by a field device and refused is also kept
+    for its association's office (`GET /api/v1/orgs/{org_id}/device-refusals`).
 
     The hottest route, so it does only what it must on the event loop: it reads the body
     itself (no per-request dependency resolution) and parses it strictly; the append, which
@@ -72,7 +74,9 @@ async def submit_entry(request: Request) -> Response:
 def _append(service: LedgerService, payload: object) -> tuple[int, bytes]:
     """Admit ``payload``: (201, the new entry) or, on an idempotent replay, (200, the entry it
     already became)."""
-    result = service.submit(SignedStatement.from_dict(payload))
+    signed = SignedStatement.from_dict(payload)
+    with noting_refusal(service, signed):
+        result = service.submit(signed)
     answer = EntryPublic.from_entry(result.entry).model_dump_json().encode()
     return (201 if result.created else 200), answer
 

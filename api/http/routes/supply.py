@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.http.body import JsonBody
 from api.http.deps import ServiceDep
+from api.http.device_refusals import noting_refusal
 from api.http.responses import error_responses
 from api.http.schemas import EntryPublic, producer_request_schema
 from api.services.supply import document, documents, lineage, register_producer
@@ -83,7 +84,8 @@ def post_producer(payload: JsonBody, response: Response, service: ServiceDep) ->
     if not isinstance(payload["personal_data"], dict) or not isinstance(payload["salt"], str):
         raise SchemaError("bad personal_data or salt", [("personal_data", "expected an object")])
     signed = SignedStatement.from_dict(payload["entry"])
-    result = register_producer(service, signed, payload["personal_data"], payload["salt"])
+    with noting_refusal(service, signed):
+        result = register_producer(service, signed, payload["personal_data"], payload["salt"])
     if not result.created:
         response.status_code = 200
     return EntryPublic.from_entry(result.entry)

@@ -55,6 +55,9 @@ TABLE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # Evidence-file uploads: one row per used authorization (replay refusal, quotas); the
     # charge is set once the file is stored.
     "blob_uploads": ("SELECT", "INSERT", "UPDATE"),
+    # Refused device submissions: one row per statement (a retry bumps its count), the
+    # oldest of a key deleted beyond the per-key cap.
+    "device_refusals": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     # Migrations are the owner's: the service only reads which revision it talks to.
     "alembic_version": ("SELECT",),
 }

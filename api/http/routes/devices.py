@@ -1,0 +1,141 @@
+"""An association's field devices and what the ledger refused from them (office reads).
+
+Enrolling and revoking a device are signed statements (`device.enrolled`, `device.revoked`)
+sent to `POST /api/v1/entries` like any other; these routes only read. Devices come from the
+ledger's trust state; refusals from an operational side table (never the ledger), kept only
+for statements validly signed by a known device key and bounded per key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.http.deps import ServiceDep
+from api.http.responses import error_responses
+from api.services.devices import device_refusals, org_device, org_devices
+from ledger.storage.sql.refusals import PER_KEY
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["field devices"])
+
+OrgPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+KeyIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The device's key id.")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeviceMoment(_Model):
+    """The entry that enrolled or revoked a device: where, when (claimed and logged), by whom."""
+
+    seq: int
+    ts: str
+    log_time: str | None
+    by: str = Field(description="Key id that signed the entry.")
+
+
+class DeviceRevocation(DeviceMoment):
+    """A revocation: `reason` is lost, stolen or retired (free text if a root revoked it)."""
+
+    reason: str
+    note: str | None
+
+
+class DeviceEntries(_Model):
+    """How many entries the device's key signed, in all and per entry type."""
+
+    total: int
+    by_type: dict[str, int]
+
+
+class DevicePublic(_Model):
+    """One field device of an association."""
+
+    key_id: str
+    label: str
+    public_key: str
+    org_id: str
+    entry_types: list[str]
+    status: Literal["active", "expired", "revoked", "suspended"] = Field(
+        description="suspended: the association key that enrolled it was revoked."
+    )
+    valid_until: str | None
+    offline_grace_days: int
+    enrolled: DeviceMoment
+    revoked: DeviceRevocation | None
+    entries: DeviceEntries
+    last_seq: int | None = Field(description="The last entry this device synced.")
+    refusals: int = Field(description="Refused submissions kept for this device.")
+
+
+class DevicesPublic(_Model):
+    """An association's devices, oldest enrolment first."""
+
+    data: list[DevicePublic]
+    count: int
+
+
+class RefusalPublic(_Model):
+    """A statement signed by a device and refused: what, why (code, reason, field), when."""
+
+    key_id: str
+    statement_hash: str = Field(description="SHA-256 of the statement's canonical bytes.")
+    type: str
+    nonce: str
+    ts: str
+    code: str
+    reason: str
+    field: str | None
+    attempts: int
+    first_at: str
+    last_at: str
+    admitted_seq: int | None = Field(
+        description="Set when the same statement was admitted on a later retry."
+    )
+
+
+class RefusalsPublic(_Model):
+    """Refused device submissions, newest first."""
+
+    data: list[RefusalPublic]
+    count: int
+
+
+@router.get("/orgs/{org_id}/devices", response_model=DevicesPublic, responses=error_responses(404))
+def list_devices(service: ServiceDep, org_id: OrgPath) -> DevicesPublic:
+    """The field devices an association enrolled: label, key, status, entries synced."""
+    found = org_devices(service, org_id)
+    return DevicesPublic.model_validate({"data": found, "count": len(found)})
+
+
+@router.get(
+    "/orgs/{org_id}/devices/{key_id}",
+    response_model=DevicePublic,
+    responses=error_responses(404),
+)
+def get_device(service: ServiceDep, org_id: OrgPath, key_id: KeyIdPath) -> DevicePublic:
+    """One field device of an association."""
+    return DevicePublic.model_validate(org_device(service, org_id, key_id))
+
+
+@router.get(
+    "/orgs/{org_id}/device-refusals",
+    response_model=RefusalsPublic,
+    responses=error_responses(404),
+)
+def list_refusals(
+    service: ServiceDep,
+    org_id: OrgPath,
+    key_id: Annotated[
+        str | None, Query(pattern=r"^[0-9a-f]{32}$", description="Only this device's.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=PER_KEY)] = 100,
+) -> RefusalsPublic:
+    """Submissions validly signed by one of the association's devices and refused."""
+    found = device_refusals(service, org_id, key_id, limit)
+    return RefusalsPublic.model_validate({"data": found, "count": len(found)})
