@@ -168,6 +168,23 @@ class BiotrazaClient:
             raise IntegrityError(f"file received for {sha256} hashes to something else")
         return data
 
+    def devices(self, org_id: str) -> list[dict[str, Any]]:
+        """An association's field devices (``GET /api/v1/orgs/{org_id}/devices``)."""
+        page: dict[str, Any] = self._request("GET", f"/api/v1/orgs/{org_id}/devices").json()
+        return list(page["data"])
+
+    def device_refusals(
+        self, org_id: str, key_id: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Refused device submissions of an association, newest first."""
+        params: dict[str, Any] = {"limit": limit}
+        if key_id is not None:
+            params["key_id"] = key_id
+        page: dict[str, Any] = self._request(
+            "GET", f"/api/v1/orgs/{org_id}/device-refusals", params=params
+        ).json()
+        return list(page["data"])
+
     def head(self) -> dict[str, Any]:
         """``{"size": n, "head_hash": hex}``."""
         result: dict[str, Any] = self._request("GET", "/api/v1/head").json()
