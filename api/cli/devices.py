@@ -28,7 +28,7 @@ from api.cli.common import (
 __all__ = ["device_app"]
 
 device_app = typer.Typer(
-    no_args_is_help=True, help="Field devices of an association: enrol, revoke, list, refusals."
+    no_args_is_help=True, help="Field devices of an association: enroll, revoke, list, refusals."
 )
 app.add_typer(device_app, name="device")
 
