@@ -197,8 +197,12 @@ def test_refusals_are_kept_once_per_statement_and_only_for_device_signatures(
 def test_revoked_device_is_refused_and_the_office_sees_why(
     client: TestClient, service: LedgerService
 ) -> None:
+    synced = signed(PHONE, "producer.registered", {"producer_id": "p-1"}, "producer-p-1")
+    first = post(client, synced)
     revoke = {"org_id": "coop-a", "key_id": PHONE_ID, "reason": "lost", "note": "Se cayó al río"}
     revocation = post(client, signed(COOP, "device.revoked", revoke, "revoke-phone-1"))
+    # A sync cut off before the phone heard back resends what was already admitted: same entry.
+    assert post(client, synced, 200) == first
     late = signed(PHONE, "producer.registered", {"producer_id": "p-9"}, "producer-p-9")
     error = post(client, late, 403)["error"]
     assert error["code"] == "not_authorized" and "revoked" in error["message"]

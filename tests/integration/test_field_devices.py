@@ -28,11 +28,14 @@ from tests.supply_factories import (
     SupplyWorld,
     apiary_body,
     harvest_body,
+    org_body,
     org_key,
     plot_body,
     point,
     producer_body,
+    receive_body,
     ship_body,
+    transform_body,
 )
 
 A = "coop-a"
@@ -256,3 +259,32 @@ def test_devices_stop_with_the_association_key_that_enrolled_them(
     with pytest.raises(AuthorizationError, match="no longer active"):
         world.submit(phone, "producer.registered", producer_body("p-a2"))
     verify_stored_leaves(world.store.stored_leaves(), world.registry)
+
+
+def test_device_cannot_sign_office_or_trust_types(
+    world: SupplyWorld, phone: Ed25519PrivateKey
+) -> None:
+    world.submit(A, "device.enrolled", device_body(A, phone))
+    world.producer(A, "p-a1")
+    world.plot(A, "pl-a1", "p-a1", geometry=point())
+    world.harvest(A, "lot-a1", {"pl-a1": 500})
+    world.ship(A, "sh-1", ["lot-a1"], B)
+    attempts: list[tuple[str, dict[str, Any]]] = [
+        (
+            "lot.transformed",
+            transform_body(
+                "t-1", "process", [("lot-a1", 500)], [("lot-a2", 400)], form="parchment"
+            ),
+        ),
+        ("lot.received", receive_body("sh-1")),
+        ("org.registered", org_body("coop-x", make_key("org:coop-x"))),
+        (
+            "key.added",
+            {"name": "x", "public_key": encode_public_key(make_key("x")), "role": "registrar"},
+        ),
+    ]
+    head = world.store.head()
+    for entry_type, body in attempts:
+        with pytest.raises(AuthorizationError):
+            world.submit(phone, entry_type, body)
+    assert world.store.head() == head
