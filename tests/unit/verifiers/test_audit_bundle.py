@@ -37,7 +37,7 @@ from api.services.ledger import full_registry
 from ledger.checkpoints import verifier_key_string
 from ledger.entries import build_entry
 from ledger.errors import EntryNotFoundError
-from ledger.keys import key_id
+from ledger.keys import encode_public_key, key_id
 from ledger.merkle import inclusion_proof
 from ledger.statements import sign_statement
 from ledger.storage import InMemoryLedgerStore
@@ -50,7 +50,13 @@ from tests.cert_factories import (
     record_evidence,
 )
 from tests.factories import ORIGIN, TS, make_key
-from tests.supply_factories import SupplyWorld, transform_body
+from tests.supply_factories import (
+    SupplyWorld,
+    harvest_body,
+    plot_body,
+    producer_body,
+    transform_body,
+)
 from verifiers.audit import (
     AuditReport,
     BundleError,
@@ -361,3 +367,28 @@ def test_exported_members() -> None:
         name for name in dir(audit) if not name.startswith("_") and name.isidentifier()
         and name not in {"annotations", "layout", "report", "scope", "verify"}
     )  # fmt: skip
+
+
+def test_a_lot_captured_by_a_revoked_field_device_verifies_offline() -> None:
+    """A field device registered the member, the plot and the harvest, then was lost and
+    revoked: the lot's bundle carries the enrolment and the revocation, and verifies."""
+    store = InMemoryLedgerStore()
+    w = SupplyWorld(store, REGISTRY, {"coop-a": "association"})
+    phone = make_key("phone-audit")
+    enrol = {
+        "org_id": "coop-a",
+        "public_key": encode_public_key(phone),
+        "label": "Técnico 1",
+        "entry_types": ["producer.registered", "plot.registered", "lot.harvested"],
+    }
+    enrolled = w.submit("coop-a", "device.enrolled", enrol).seq
+    w.submit(phone, "producer.registered", producer_body("p-d"))
+    w.submit(phone, "plot.registered", plot_body("pl-d", "p-d"))
+    harvest = w.submit(phone, "lot.harvested", harvest_body("h-d", {"pl-d": 800})).seq
+    revoke = {"org_id": "coop-a", "key_id": key_id(phone), "reason": "lost"}
+    revoked = w.submit("coop-a", "device.revoked", revoke).seq
+    data = _bundle(store, "h-d")
+    seqs = {json.loads(line.rstrip(b",\n"))["seq"] for line in data.splitlines()[1:-1]}
+    assert {enrolled, harvest, revoked} <= seqs
+    report = verify_bundle(data, REGISTRY, VKEY)
+    assert report.ok, report.failures
