@@ -149,7 +149,7 @@ def authenticate(
         # a no-op for those the append's first read already brought).
         state.prefetch(parsed.reads)
         actor_doc = active_key(state, statement.actor, statement.ts, log_time)
-        check_may_sign(state, actor_doc, statement.type, parsed.entry_type.roles)
+        check_may_sign(actor_doc, statement.type, parsed.entry_type.roles)
         public_key = decode_public_key(actor_doc["public_key"])
     if check_signature:
         signed.verify_signature(public_key)

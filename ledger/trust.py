@@ -163,15 +163,11 @@ def active_key(
     return doc
 
 
-def check_may_sign(
-    state: State, actor_doc: dict[str, Any], entry_type: str, roles: frozenset[str]
-) -> None:
+def check_may_sign(actor_doc: dict[str, Any], entry_type: str, roles: frozenset[str]) -> None:
     """The (active) key may sign an entry of ``entry_type``, which ``roles`` may sign.
 
     A device key stands in for its association, narrowed: the type must be one its
-    enrolment lists *and* one an association may sign, and the association key that
-    enrolled it must still be active — a device enrolled by a key later revoked (say, a
-    stolen office laptop) stops with it, though what it signed before stays valid.
+    enrolment lists *and* one an association may sign.
 
     Raises:
         AuthorizationError: naming the key, its role and what it may sign.
@@ -188,12 +184,6 @@ def check_may_sign(
     if entry_type not in allowed or "association" not in roles:
         raise AuthorizationError(
             f"device key {kid} may sign only {allowed} for its organization, not {entry_type}"
-        )
-    enrolled_by = actor_doc.get("added_by")
-    enroller = None if enrolled_by is None else state.get(KEY_KIND, enrolled_by)
-    if enroller is None or enroller["revoked_seq"] is not None:
-        raise AuthorizationError(
-            f"device key {kid} was enrolled by key {enrolled_by}, which is no longer active"
         )
 
 
@@ -314,6 +304,24 @@ def _apply_key_revoked(ctx: AppendContext, body: KeyRevokedBody) -> None:
         {**doc, "revoked_seq": ctx.seq, "revoked_reason": body.reason},
         ctx.seq,
     )
+    if doc["role"] == "association":
+        _revoke_enrolled_devices(ctx, body.key_id)
+
+
+def _revoke_enrolled_devices(ctx: AppendContext, enroller: str) -> None:
+    """Devices stop with the association key that enrolled them: a stolen office laptop's
+    enrolments may be the thief's. Done here, at the rare revocation, so that admitting a
+    device's capture reads no key but the device's own."""
+    for kid, doc in list(ctx.state.scan(KEY_KIND)):
+        if (
+            doc["role"] == DEVICE_ROLE
+            and doc["added_by"] == enroller
+            and doc["revoked_seq"] is None
+        ):
+            reason = f"enrolled by key {enroller}, revoked at seq {ctx.seq}"
+            ctx.state.put(
+                KEY_KIND, kid, {**doc, "revoked_seq": ctx.seq, "revoked_reason": reason}, ctx.seq
+            )
 
 
 def trust_entry_types() -> list[EntryType]:

@@ -40,24 +40,12 @@ def org_devices(service: LedgerService, org_id: str) -> list[dict[str, Any]]:
             for _kid, doc in state.scan(KEY_KIND)
             if doc["role"] == DEVICE_ROLE and doc["scope"].get("org_id") == org_id
         ]
-        # A device stops with the association key that enrolled it (ledger.trust).
-        stopped = {
-            doc["key_id"]
-            for doc in keys
-            if (enroller := state.get(KEY_KIND, doc["added_by"])) is None
-            or enroller["revoked_seq"] is not None
-        }
     keys.sort(key=lambda doc: int(doc["added_seq"]))
     refused = RefusalStore(service.engine).counts(org_id)
     now = service.clock()
     with service.store.reading() as cursor:
         tallies = _tallies(cursor, [doc["key_id"] for doc in keys])
-    return [
-        _device(
-            service, doc, tallies.get(doc["key_id"], {}), refused, now, doc["key_id"] in stopped
-        )
-        for doc in keys
-    ]
+    return [_device(service, doc, tallies.get(doc["key_id"], {}), refused, now) for doc in keys]
 
 
 def org_device(service: LedgerService, org_id: str, kid: str) -> dict[str, Any]:
@@ -122,11 +110,9 @@ def _moment(entry: Entry) -> dict[str, Any]:
     return {"seq": entry.seq, "ts": statement.ts, "log_time": entry.log_time, "by": statement.actor}
 
 
-def _status(doc: dict[str, Any], now: datetime, enroller_revoked: bool) -> str:
+def _status(doc: dict[str, Any], now: datetime) -> str:
     if doc["revoked_seq"] is not None:
         return "revoked"
-    if enroller_revoked:
-        return "suspended"
     if doc["valid_until"] is not None and parse_ts(doc["valid_until"]) < now:
         return "expired"
     return "active"
@@ -138,7 +124,6 @@ def _device(
     tally: dict[str, tuple[int, int]],
     refused: dict[str, int],
     now: datetime,
-    enroller_revoked: bool,
 ) -> dict[str, Any]:
     revoked = None
     if doc["revoked_seq"] is not None:
@@ -146,7 +131,8 @@ def _device(
         body = entry.statement.body
         revoked = {
             **_moment(entry),
-            # A root's key.revoked carries free text; the association's device.revoked a code.
+            # device.revoked gives a code (lost, stolen, retired); a root's key.revoked of the
+            # device, or of the association key that enrolled it, gives text.
             "reason": doc["revoked_reason"],
             "note": body.get("note") if entry.statement.type == "device.revoked" else None,
         }
@@ -157,7 +143,7 @@ def _device(
         "public_key": doc["public_key"],
         "org_id": doc["scope"]["org_id"],
         "entry_types": list(doc["scope"]["types"]),
-        "status": _status(doc, now, enroller_revoked),
+        "status": _status(doc, now),
         "valid_until": doc["valid_until"],
         "offline_grace_days": int(doc.get("offline_grace_days") or 0),
         "enrolled": _moment(service.entry(int(doc["added_seq"]))),

@@ -256,9 +256,14 @@ def test_devices_stop_with_the_association_key_that_enrolled_them(
     world.submit(
         world.root, "key.revoked", {"key_id": key_id(org_key(A)), "reason": "laptop stolen"}
     )
-    with pytest.raises(AuthorizationError, match="no longer active"):
+    with pytest.raises(AuthorizationError, match="revoked"):
         world.submit(phone, "producer.registered", producer_body("p-a2"))
-    verify_stored_leaves(world.store.stored_leaves(), world.registry)
+    key = state_doc(world, "key", key_id(phone))
+    assert key is not None and key["revoked_reason"].startswith(
+        f"enrolled by key {key_id(org_key(A))}"
+    )
+    replay = verify_stored_leaves(world.store.stored_leaves(), world.registry)
+    assert replay.state.get("key", key_id(phone)) == key
 
 
 def test_device_cannot_sign_office_or_trust_types(

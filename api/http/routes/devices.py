@@ -40,7 +40,8 @@ class DeviceMoment(_Model):
 
 
 class DeviceRevocation(DeviceMoment):
-    """A revocation: `reason` is lost, stolen or retired (free text if a root revoked it)."""
+    """A revocation: `reason` is lost, stolen or retired, or text when a root revoked the
+    device's key or the association key that enrolled it (`by` is then a root key)."""
 
     reason: str
     note: str | None
@@ -61,9 +62,7 @@ class DevicePublic(_Model):
     public_key: str
     org_id: str
     entry_types: list[str]
-    status: Literal["active", "expired", "revoked", "suspended"] = Field(
-        description="suspended: the association key that enrolled it was revoked."
-    )
+    status: Literal["active", "expired", "revoked"]
     valid_until: str | None
     offline_grace_days: int
     enrolled: DeviceMoment
