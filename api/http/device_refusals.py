@@ -12,13 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from api.error_report import describe
+from api.error_report import ErrorReport, describe
 from api.services.ledger import LedgerService
 from api.services.refusals import note_device_refusal
 from ledger.errors import LedgerError
 from ledger.statements import SignedStatement
 
-__all__ = ["noting_refusal"]
+__all__ = ["note_refusal", "noting_refusal"]
+
+
+def note_refusal(service: LedgerService, signed: SignedStatement, exc: LedgerError) -> ErrorReport:
+    """Keep ``exc`` for the office if a device signed ``signed``; return its error report."""
+    report = describe(exc)
+    note_device_refusal(service, signed, exc, report.code, report.fields)
+    return report
 
 
 @contextmanager
@@ -28,6 +35,5 @@ def noting_refusal(service: LedgerService, signed: SignedStatement) -> Iterator[
     try:
         yield
     except LedgerError as exc:
-        report = describe(exc)
-        note_device_refusal(service, signed, exc, report.code, report.fields)
+        note_refusal(service, signed, exc)
         raise

@@ -137,6 +137,7 @@ def _device(
             "note": body.get("note") if entry.statement.type == "device.revoked" else None,
         }
     last_seq = max((last for _count, last in tally.values()), default=None)
+    last_synced_at = None if last_seq is None else service.entry(last_seq).log_time
     return {
         "key_id": doc["key_id"],
         "label": doc["name"],
@@ -153,5 +154,6 @@ def _device(
             "by_type": {t: count for t, (count, _last) in sorted(tally.items())},
         },
         "last_seq": last_seq,
+        "last_synced_at": last_synced_at,
         "refusals": refused.get(doc["key_id"], 0),
     }

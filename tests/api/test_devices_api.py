@@ -151,6 +151,7 @@ def test_office_lists_devices_with_what_they_synced(
         "by_type": {"lot.harvested": 1, "plot.registered": 1, "producer.registered": 1},
     }
     assert device["last_seq"] == last["seq"]
+    assert device["last_synced_at"] == last["log_time"]
     assert device["enrolled"]["by"] == key_id(COOP)
     assert device["offline_grace_days"] == 7
     assert client.get("/api/v1/orgs/coop-b/devices").json() == {"data": [], "count": 0}
@@ -225,3 +226,21 @@ def test_refusals_are_capped_per_key(client: TestClient, service: LedgerService)
         client.get("/api/v1/orgs/coop-a/device-refusals", params={"limit": PER_KEY + 1}).status_code
         == 400
     )
+
+
+def test_a_device_past_its_valid_until_is_listed_expired(
+    client: TestClient, service: LedgerService
+) -> None:
+    tablet = make_key("tablet-1")
+    enrol = {
+        "org_id": "coop-a",
+        "public_key": encode_public_key(tablet),
+        "label": "Tableta bodega",
+        "entry_types": ["lot.harvested"],
+        "valid_until": "2026-06-01T00:00:00Z",  # after the statement's ts, before the log's now
+    }
+    post(client, signed(COOP, "device.enrolled", enrol, "enrol-tablet-1"))
+    found = {
+        d["label"]: d["status"] for d in client.get("/api/v1/orgs/coop-a/devices").json()["data"]
+    }
+    assert found == {"Técnico Siltepec 1": "active", "Tableta bodega": "expired"}

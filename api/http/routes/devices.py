@@ -69,6 +69,7 @@ class DevicePublic(_Model):
     revoked: DeviceRevocation | None
     entries: DeviceEntries
     last_seq: int | None = Field(description="The last entry this device synced.")
+    last_synced_at: str | None = Field(description="That entry's log_time (the log's clock).")
     refusals: int = Field(description="Refused submissions kept for this device.")
 
 
