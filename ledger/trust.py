@@ -47,8 +47,9 @@ ROLES: tuple[str, ...] = (
     "certifier",
     "label_issuer",
     "association",
-    "device",
 )
+"""The roles a ``key.added`` body can name (``association`` keys come from
+``org.registered``, ``device`` keys — not listed — from ``device.enrolled``)."""
 DELEGABLE_ROLES = frozenset({"root", "operator", "registrar", "certifier", "label_issuer"})
 """Roles a root key may grant directly; associations are onboarded by registrars."""
 
