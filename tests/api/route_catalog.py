@@ -22,7 +22,13 @@ LABEL_TEXT: str = json.loads(_VECTORS.read_text(encoding="utf-8"))["cases"][0]["
 """A well-formed label text (RFC 8032 test key): parses, so a route goes on to the database."""
 
 # A value each path parameter accepts by shape, so the request reaches the route's code.
-_PATH_EXAMPLES = {"seq": "1", "sha256": "ab" * 32, "gtin": "17501234567890", "serial": "S1"}
+_PATH_EXAMPLES = {
+    "seq": "1",
+    "sha256": "ab" * 32,
+    "gtin": "17501234567890",
+    "serial": "S1",
+    "key_id": "ab" * 16,
+}
 # Required query parameters, and optional ones a route needs one of (inclusion: seq).
 _QUERY_EXAMPLES = {"first": "1", "text": LABEL_TEXT, "seq": "0"}
 
