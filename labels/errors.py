@@ -7,6 +7,8 @@ called us: bad arguments stay ``ValueError``/``TypeError``, as in the ledger::
     └── LabelError
         ├── MalformedLabelError      a QR text does not match the label grammar;
         │                            .part names the part (host, gtin, lot, k, n, d, s…)
+        ├── MalformedReceiptError    a text is not a delivery receipt (labels.receipt);
+        │                            .part names the part (prefix, digits, deflate…)
         └── TrustListError           a trust list is malformed, or its signature does not
                                      reach a pinned root key
     ConflictError                    (ledger.errors)
@@ -27,7 +29,13 @@ from typing import Any
 
 from ledger.errors import DomainRuleError, LedgerError
 
-__all__ = ["IneligibleLotError", "LabelError", "MalformedLabelError", "TrustListError"]
+__all__ = [
+    "IneligibleLotError",
+    "LabelError",
+    "MalformedLabelError",
+    "MalformedReceiptError",
+    "TrustListError",
+]
 
 
 class LabelError(LedgerError):
@@ -45,6 +53,21 @@ class MalformedLabelError(LabelError):
 
     def __init__(self, part: str, reason: str) -> None:
         super().__init__(f"malformed label: {part}: {reason}")
+        self.part = part
+        self.reason = reason
+
+
+class MalformedReceiptError(LabelError):
+    """A text that is not a delivery receipt, rejected before any cryptography.
+
+    Attributes:
+        part: ``text``, ``prefix``, ``digits``, ``deflate``, ``json``, ``statement`` or
+            ``encoding``.
+        reason: what was expected and what was found.
+    """
+
+    def __init__(self, part: str, reason: str) -> None:
+        super().__init__(f"malformed receipt: {part}: {reason}")
         self.part = part
         self.reason = reason
 

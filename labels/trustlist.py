@@ -12,6 +12,10 @@ document lists, as of one tree size of the log:
 * revoked issuances and revoked lots (explicit, or implicit when a lot stopped being
   eligible), each with a reason and the seq it takes effect from;
 * the resolver hosts label URLs may name;
+* the association keys and their field-device keys (scope, validity, enrolment time,
+  revocation seq and time), for offline checks of delivery receipts (``labels.receipt``);
+  both lists are left out of the signed bytes while empty, so lists cut before they existed
+  keep their signatures;
 * the checkpoint it was cut at (tree size, root hash, and the operator's signed note when
   the exporter holds the operator key).
 
@@ -45,7 +49,7 @@ from ledger.errors import EncodingError, LedgerError, SchemaError
 from ledger.keys import decode_public_key, key_id, sign_message, verify_message
 from ledger.state import State
 from ledger.statements import SignedStatement, schema_errors
-from ledger.trust import GENESIS_TYPE, KEY_KIND, genesis_info
+from ledger.trust import DEVICE_ROLE, GENESIS_TYPE, KEY_KIND, genesis_info
 from verifiers.certification import VERIFICATION_KIND
 
 __all__ = [
@@ -57,6 +61,8 @@ __all__ = [
     "RevokedLot",
     "TrustList",
     "TrustListSignature",
+    "TrustedAssociation",
+    "TrustedDevice",
     "TrustedKey",
     "build_trust_list",
     "sign_trust_list",
@@ -99,6 +105,44 @@ class TrustedKey(_Model):
         return (self.valid_from is None or self.valid_from[:10] <= text) and (
             self.valid_until is None or text <= self.valid_until[:10]
         )
+
+
+class TrustedAssociation(_Model):
+    """An association's key: what enrols field devices and what they speak for."""
+
+    key_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    public_key: str
+    org_id: str
+    name: str
+    added_seq: int
+    revoked_seq: int | None = None
+
+
+class TrustedDevice(_Model):
+    """A field device's key, enrolled by an association key (``device.enrolled``).
+
+    ``added_ts`` is the enrolment's ``ts`` (a capture may not claim a time before it, less
+    the clock skew the log allows); ``revoked_at`` the log's time at the revocation, which
+    ends the key whatever later ``ts`` a capture claims.
+    """
+
+    key_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    public_key: str
+    org_id: str
+    label: str
+    entry_types: list[str]
+    enrolled_by: str | None
+    added_seq: int
+    added_ts: str | None = None
+    valid_until: str | None = None
+    revoked_seq: int | None = None
+    revoked_at: str | None = None
+    revoked_reason: str | None = None
+
+    @cached_property
+    def raw(self) -> bytes:
+        """The 32 raw public-key bytes."""
+        return decode_public_key(self.public_key)
 
 
 class CertificateRecord(_Model):
@@ -185,17 +229,28 @@ class TrustList(_Model):
     revoked_labels: list[RevokedLabel]
     revoked_lots: list[RevokedLot]
     resolver_hosts: list[str]
+    associations: list[TrustedAssociation] = []
+    devices: list[TrustedDevice] = []
     signature: TrustListSignature | None = None
 
     # ------------------------------------------------------------------ bytes
 
+    def _document(self, *, signed: bool) -> dict[str, Any]:
+        """The JSON document; the receipt lists only when they hold something, so a list
+        cut before they existed re-encodes (and verifies) exactly as it was signed."""
+        doc = self.model_dump(exclude={"signature"} if signed else None)
+        for optional in ("associations", "devices"):
+            if not doc[optional]:
+                del doc[optional]
+        return doc
+
     def signed_bytes(self) -> bytes:
         """What the signature covers: the domain prefix and JCS of all but ``signature``."""
-        return TRUST_LIST_DOMAIN + canonicalize(self.model_dump(exclude={"signature"}))
+        return TRUST_LIST_DOMAIN + canonicalize(self._document(signed=True))
 
     def to_bytes(self) -> bytes:
         """The document as JCS bytes (what ``trustlist export`` writes)."""
-        return canonicalize(self.model_dump())
+        return canonicalize(self._document(signed=False))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TrustList:
@@ -247,6 +302,16 @@ class TrustList(_Model):
     def revoked_by_code(self) -> dict[tuple[str | None, str], RevokedLot]:
         """Revoked lots by what a label names: (GTIN, lot number)."""
         return {(record.gtin, record.lot): record for record in self.revoked_lots}
+
+    @cached_property
+    def devices_by_id(self) -> dict[str, TrustedDevice]:
+        """Field-device keys by key id (a receipt's ``actor``)."""
+        return {device.key_id: device for device in self.devices}
+
+    @cached_property
+    def associations_by_id(self) -> dict[str, TrustedAssociation]:
+        """Association keys by key id (a device's ``enrolled_by``)."""
+        return {association.key_id: association for association in self.associations}
 
     @cached_property
     def hosts(self) -> frozenset[str]:
@@ -459,6 +524,7 @@ def build_trust_list(
                 implicit=found.implicit,
             )
         )
+    associations, devices = _field_keys(state, tree_size)
     return TrustList(
         origin=str(genesis["origin"]),
         issued_at=issued_at,
@@ -471,4 +537,50 @@ def build_trust_list(
         revoked_labels=sorted(revoked_labels, key=lambda r: r.seq),
         revoked_lots=revoked_lots,
         resolver_hosts=hosts or resolver_hosts(state) or [DEFAULT_HOST],
+        associations=associations,
+        devices=devices,
     )
+
+
+def _field_keys(
+    state: State, tree_size: int
+) -> tuple[list[TrustedAssociation], list[TrustedDevice]]:
+    """Association and field-device keys as of ``tree_size``, in the order they were added."""
+    associations: list[TrustedAssociation] = []
+    devices: list[TrustedDevice] = []
+    for _kid, doc in state.scan(KEY_KIND):
+        if int(doc["added_seq"]) >= tree_size:
+            continue
+        revoked = _before(doc["revoked_seq"], tree_size)
+        scope = doc.get("scope") or {}
+        if doc["role"] == "association":
+            associations.append(
+                TrustedAssociation(
+                    key_id=doc["key_id"],
+                    public_key=doc["public_key"],
+                    org_id=str(scope.get("org_id")),
+                    name=doc["name"],
+                    added_seq=int(doc["added_seq"]),
+                    revoked_seq=revoked,
+                )
+            )
+        elif doc["role"] == DEVICE_ROLE:
+            devices.append(
+                TrustedDevice(
+                    key_id=doc["key_id"],
+                    public_key=doc["public_key"],
+                    org_id=str(scope.get("org_id")),
+                    label=doc["name"],
+                    entry_types=list(scope.get("types") or []),
+                    enrolled_by=doc["added_by"],
+                    added_seq=int(doc["added_seq"]),
+                    added_ts=doc.get("added_ts"),
+                    valid_until=doc["valid_until"],
+                    revoked_seq=revoked,
+                    revoked_at=doc.get("revoked_at") if revoked is not None else None,
+                    revoked_reason=doc["revoked_reason"] if revoked is not None else None,
+                )
+            )
+    associations.sort(key=lambda k: k.added_seq)
+    devices.sort(key=lambda k: k.added_seq)
+    return associations, devices

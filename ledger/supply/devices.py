@@ -152,7 +152,10 @@ def _apply_revoked(ctx: AppendContext, body: DeviceRevokedBody) -> None:
     ctx.state.put(
         KEY_KIND,
         body.key_id,
-        {**doc, "revoked_seq": ctx.seq, "revoked_reason": body.reason},
+        # revoked_at: when the log admitted the revocation, so an offline verifier holding a
+        # trust list can tell a receipt signed before it from one signed after
+        # (labels.receipt_verify).
+        {**doc, "revoked_seq": ctx.seq, "revoked_reason": body.reason, "revoked_at": ctx.judged_at},
         ctx.seq,
     )
 
