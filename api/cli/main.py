@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "api.cli.evidence",
     "api.cli.certification",
     "api.cli.labels",
+    "api.cli.receipts",
     "api.cli.exports",
     "api.cli.epcis",
     "api.cli.proofs",
