@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from ledger.chain import AppendResult, BatchOutcome, append, append_batch, verify_stored_leaves
 from ledger.errors import (
     DomainRuleError,
