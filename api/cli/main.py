@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "api.cli.db",
     "api.cli.server",
     "api.cli.supply",
+    "api.cli.batch",
     "api.cli.evidence",
     "api.cli.certification",
     "api.cli.labels",
