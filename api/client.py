@@ -151,7 +151,7 @@ class BiotrazaClient:
         return SubmitResult(response.json(), created=response.status_code == 201)
 
     def submit_batch(self, statements: Sequence[SignedStatement]) -> list[BatchItemResult]:
-        """Submit many signed statements in one request (``POST /api/v1/entries/batch``);
+        """Submit many signed statements in one request (``POST /api/v1/batches``);
         one result per statement, in order. Retries transport errors and 5xx answers: the
         server records all of a batch or none of it, and a statement already recorded comes
         back as ``duplicate``.
@@ -164,7 +164,7 @@ class BiotrazaClient:
             IntegrityError: an entry received is not the statement sent, or not its hash.
         """
         body = {"statements": [signed.to_dict() for signed in statements]}
-        response = self._request("POST", "/api/v1/entries/batch", json=body)
+        response = self._request("POST", "/api/v1/batches", json=body)
         results = [BatchItemResult(item) for item in response.json()["results"]]
         if len(results) != len(statements):
             raise IntegrityError(

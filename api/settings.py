@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     max_request_bytes: int = 128 * 1024
     max_blob_bytes: int = 25 * 1024 * 1024
     max_batch_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
-    """Largest body of ``POST /api/v1/entries/batch`` (``BIOTRAZA_MAX_BATCH_BYTES``): a
+    """Largest body of ``POST /api/v1/batches`` (``BIOTRAZA_MAX_BATCH_BYTES``): a
     batch of 1,000 field statements is about 0.6 MB."""
     max_batch_statements: int = Field(default=1000, ge=1)
     """Most statements one batch may carry (``BIOTRAZA_MAX_BATCH_STATEMENTS``): all of them

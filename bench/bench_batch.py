@@ -12,12 +12,12 @@ fresh ledger, one after the other so the four see the same moments of the shared
 1. Library, single: ``LedgerService.submit`` one statement at a time (one transaction and
    one commit each) — what ``POST /api/v1/entries`` calls.
 2. Library, batch: ``LedgerService.submit_batch`` with B statements (1,000 by default) per
-   call — one transaction and one commit per batch — what ``POST /api/v1/entries/batch``
+   call — one transaction and one commit per batch — what ``POST /api/v1/batches``
    calls.
 3. HTTP, single: ``uvicorn api.app:create_app --factory`` (1 worker) and one keep-alive
    connection POSTing ``/api/v1/entries`` one request at a time (the minimal asyncio client
    of ``bench.bench_http``, in a separate process); every answer must be 201.
-4. HTTP, batch: the same server set-up, one connection POSTing ``/api/v1/entries/batch``
+4. HTTP, batch: the same server set-up, one connection POSTing ``/api/v1/batches``
    with B statements per request; every item must come back ``appended``.
 
 The result is batch rate ÷ single rate through the same face (target ≥ 3×, issue 17): what
@@ -107,7 +107,7 @@ def library_seconds(url: str, keys: LedgerKeys, bodies: Sequence[bytes], batch: 
 
 def _post_batch(port: int, body: bytes) -> bytes:
     return (
-        f"POST /api/v1/entries/batch HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"POST /api/v1/batches HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
@@ -119,7 +119,7 @@ async def _send_batches(port: int, bodies: Sequence[bytes]) -> tuple[float, int]
         started = time.perf_counter()
         for body in bodies:
             status, answer = await _request(reader, writer, _post_batch(port, body))
-            _expect(status == 200, f"POST /entries/batch answered {status}: {answer[:200]!r}")
+            _expect(status == 200, f"POST /batches answered {status}: {answer[:200]!r}")
             appended += int(json.loads(answer)["appended"])
         return time.perf_counter() - started, appended
     finally:
@@ -285,7 +285,7 @@ def run(argv: Sequence[str] | None = None) -> Report:
         "Library: `LedgerService.submit` vs `LedgerService.submit_batch`, one thread, "
         "in-process. HTTP: `uvicorn api.app:create_app --factory` (1 worker), one keep-alive "
         "connection from a minimal asyncio client in a separate process, one request at a "
-        "time: `POST /api/v1/entries` per statement vs `POST /api/v1/entries/batch` per batch.",
+        "time: `POST /api/v1/entries` per statement vs `POST /api/v1/batches` per batch.",
         f"Largest spread of a ratio across rounds: {max(spread):.1f}×.",
         f"Whole run: {time.perf_counter() - started:.0f} s.",
     ]

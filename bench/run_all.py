@@ -3,7 +3,8 @@
 Usage::
 
     python -m bench.run_all [--quick] [--markdown docs/performance.md] [--no-pg]
-                            [--only ledger,proofs,supply,certification,labels,resolver,exports,http,batch]
+                            [--only ledger,proofs,supply,certification,labels,resolver,
+                                    exports,http,batch]
 
 Each benchmark runs in its own process (a fresh interpreter and heap: the proofs benchmark
 holds a million entries in memory) and writes its own marked section into the markdown file;

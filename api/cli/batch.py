@@ -1,7 +1,7 @@
 """``biotraza submit-batch``: append files of statements signed elsewhere, many per request.
 
 A field phone's outbox, an export of another tool, a script's output: statements already
-signed, sent in batches (``POST /api/v1/entries/batch`` with ``--server``, one transaction
+signed, sent in batches (``POST /api/v1/batches`` with ``--server``, one transaction
 per batch locally). Each is admitted or refused on its own; a refused one is named on one
 line with its reason and the command exits 1. Running it again on the same files is safe:
 what was recorded comes back as already present.

@@ -1,4 +1,4 @@
-"""``POST /api/v1/entries/batch`` over a real database (SQLite and PostgreSQL).
+"""``POST /api/v1/batches`` over a real database (SQLite and PostgreSQL).
 
 Each item's result says what ``POST /api/v1/entries`` would have said for it alone — the
 same entry JSON for an appended or duplicate one, the same status and error body for a
@@ -46,7 +46,7 @@ with warnings.catch_warnings():
     )
     from fastapi.testclient import TestClient
 
-BATCH = "/api/v1/entries/batch"
+BATCH = "/api/v1/batches"
 
 
 @pytest.fixture
@@ -214,7 +214,12 @@ def test_openapi_documents_the_batch(client: TestClient) -> None:
     operation = document["paths"][BATCH]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert schema["required"] == ["statements"]
-    assert schema["properties"]["statements"]["items"] == {
-        "$ref": "#/components/schemas/SignedStatement"
-    }
+    # Any item is accepted into the batch: one that is not a signed statement is refused
+    # in its own result, not with the whole request.
+    items = schema["properties"]["statements"]["items"]
+    assert set(items) == {"description"} and "SignedStatement" in items["description"]
     assert {"200", "413", "422", "503"} <= set(operation["responses"])
+    # Only POST is served there (Allow says so on any other method).
+    assert set(document["paths"][BATCH]) == {"post"}
+    assert client.get(BATCH).status_code == 405
+    assert client.get(BATCH).headers["allow"] == "POST"
