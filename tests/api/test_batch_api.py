@@ -36,6 +36,7 @@ from tests.api.test_entries_api import (
 from tests.factories import make_key
 from tests.helpers_storage import open_store
 from tests.integration.test_lock_timeout import BOUND, lock_held
+from tests.supply_factories import SupplyWorld, harvest_body, plot_body, producer_body
 
 with warnings.catch_warnings():
     # As in test_entries_api: the test client's import-time preference is not ours to fix.
@@ -223,3 +224,26 @@ def test_openapi_documents_the_batch(client: TestClient) -> None:
     assert set(document["paths"][BATCH]) == {"post"}
     assert client.get(BATCH).status_code == 405
     assert client.get(BATCH).headers["allow"] == "POST"
+
+
+def test_a_field_outbox_through_http(client: TestClient, service: LedgerService) -> None:
+    """The field app's case: a member, their plot and a harvest on that plot, signed by the
+    association's key and uploaded together; a harvest on an unregistered plot among them
+    is refused with the rule's reason and field, the others are recorded in order."""
+    world = SupplyWorld(service.store, service.registry)
+    outbox = [
+        world.sign("coop-a", "producer.registered", producer_body("prod-h1")),
+        world.sign("coop-a", "plot.registered", plot_body("plot-h1", "prod-h1")),
+        world.sign("coop-a", "lot.harvested", harvest_body("lot-h0", {"plot-none": 50})),
+        world.sign("coop-a", "lot.harvested", harvest_body("lot-h1", {"plot-h1": 120})),
+    ]
+    size = client.get(HEAD).json()["size"]
+    body = client.post(BATCH, json=_body(outbox)).json()
+    assert [r["status"] for r in body["results"]] == ["appended", "appended", "refused", "appended"]
+    assert [r["entry"]["seq"] for r in body["results"] if r["entry"]] == [size, size + 1, size + 2]
+    refused = body["results"][2]
+    assert (refused["http_status"], refused["error"]["code"]) == (409, "rule_violation")
+    assert "plot-none" in refused["error"]["message"]
+    assert refused["error"]["fields"]
+    assert client.get("/api/v1/lots/lot-h1").status_code == 200
+    assert client.get("/api/v1/lots/lot-h0").status_code == 404
