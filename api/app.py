@@ -110,9 +110,13 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     install_error_handlers(app)
 
     def body_limit(path: str) -> int:
-        # Evidence files are the one body that is not a JSON document.
-        blob = path == "/api/v1/blobs" or path.startswith("/api/v1/blobs/")
-        return settings.max_blob_bytes if blob else settings.max_request_bytes
+        # Evidence files are the one body that is not a JSON document; a batch of signed
+        # statements is one JSON document of many.
+        if path == "/api/v1/blobs" or path.startswith("/api/v1/blobs/"):
+            return settings.max_blob_bytes
+        if path == entries.BATCH_PATH:
+            return settings.max_batch_bytes
+        return settings.max_request_bytes
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(QuietDisconnectMiddleware)

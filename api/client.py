@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -20,7 +20,7 @@ from ledger.hashing import EntryHash
 from ledger.statements import SignedStatement
 from ledger.upload_auth import sign_upload
 
-__all__ = ["BiotrazaClient", "ClientError", "SubmitResult", "server_url"]
+__all__ = ["BatchItemResult", "BiotrazaClient", "ClientError", "SubmitResult", "server_url"]
 
 
 def server_url(text: str) -> str:
@@ -61,6 +61,26 @@ class SubmitResult:
         self.created = created
         self.seq = int(entry["seq"])
         self.entry_hash = str(entry["entry_hash"])
+
+
+class BatchItemResult:
+    """One statement's outcome in a batch: ``appended``, ``duplicate`` (it already was
+    ``entry``) or ``refused`` (``code``, ``message`` and ``fields`` as the single endpoint's
+    error says them)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.status = str(data["status"])
+        self.http_status = int(data["http_status"])
+        self.entry: dict[str, Any] | None = data.get("entry")
+        error = data.get("error") or {}
+        self.code = str(error.get("code", ""))
+        self.message = str(error.get("message", ""))
+        self.fields: list[dict[str, str]] = list(error.get("fields", []))
+
+    @property
+    def refused(self) -> bool:
+        """Whether nothing was recorded for this statement."""
+        return self.status == "refused"
 
 
 class BiotrazaClient:
@@ -129,6 +149,40 @@ class BiotrazaClient:
         """
         response = self._request("POST", "/api/v1/entries", json=signed.to_dict())
         return SubmitResult(response.json(), created=response.status_code == 201)
+
+    def submit_batch(self, statements: Sequence[SignedStatement]) -> list[BatchItemResult]:
+        """Submit many signed statements in one request (``POST /api/v1/batches``);
+        one result per statement, in order. Retries transport errors and 5xx answers: the
+        server records all of a batch or none of it, and a statement already recorded comes
+        back as ``duplicate``.
+
+        Every entry received is checked against what was sent (its statement and signature)
+        and against its own hash, so an acknowledgement is one of this statement, unchanged.
+
+        Raises:
+            ClientError: the batch itself was refused (4xx: too many statements, too large).
+            IntegrityError: an entry received is not the statement sent, or not its hash.
+        """
+        body = {"statements": [signed.to_dict() for signed in statements]}
+        response = self._request("POST", "/api/v1/batches", json=body)
+        results = [BatchItemResult(item) for item in response.json()["results"]]
+        if len(results) != len(statements):
+            raise IntegrityError(
+                f"sent {len(statements)} statements, the server answered for {len(results)}"
+            )
+        for index, (signed, result) in enumerate(zip(statements, results, strict=True)):
+            if result.entry is None:
+                continue
+            entry = entry_from_public(result.entry)
+            if (entry.statement.canonical_bytes, entry.signed.sig) != (
+                signed.statement.canonical_bytes,
+                signed.sig,
+            ):
+                raise IntegrityError(
+                    f"statement {index}: the server answered with entry {entry.seq}, which is "
+                    "another statement"
+                )
+        return results
 
     def register_producer(
         self, signed: SignedStatement, personal_data: dict[str, Any], salt: str

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     operator_key_name: str = "operator"
     max_request_bytes: int = 128 * 1024
     max_blob_bytes: int = 25 * 1024 * 1024
+    max_batch_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    """Largest body of ``POST /api/v1/batches`` (``BIOTRAZA_MAX_BATCH_BYTES``): a
+    batch of 1,000 field statements is about 0.6 MB."""
+    max_batch_statements: int = Field(default=1000, ge=1)
+    """Most statements one batch may carry (``BIOTRAZA_MAX_BATCH_STATEMENTS``): all of them
+    are admitted under the ledger's write lock, which other writers wait for meanwhile."""
     upload_window_seconds: float = Field(default=300.0, gt=0)
     upload_bytes_per_key_per_day: int = Field(default=1 << 30, ge=0)
     upload_bytes_per_key_total: int = Field(default=20 << 30, ge=0)

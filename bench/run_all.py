@@ -3,7 +3,8 @@
 Usage::
 
     python -m bench.run_all [--quick] [--markdown docs/performance.md] [--no-pg]
-                            [--only ledger,proofs,supply,certification,labels,resolver,exports,http]
+                            [--only ledger,proofs,supply,certification,labels,resolver,
+                                    exports,http,batch]
 
 Each benchmark runs in its own process (a fresh interpreter and heap: the proofs benchmark
 holds a million entries in memory) and writes its own marked section into the markdown file;
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "exports": "bench.bench_exports",
     "labels": "bench.bench_labels",
     "http": "bench.bench_http",
+    "batch": "bench.bench_batch",
     "cli": "bench.bench_cli_startup",
 }
 INTRO_MARKER = "bench-intro"
@@ -57,7 +59,7 @@ Regenerate with `make bench` (`python -m bench.run_all --markdown docs/performan
 `python -m bench.run_all --quick` for a smoke run with small sizes; each benchmark also runs
 alone (`python -m bench.bench_ledger`, `bench.bench_proofs`, `bench.bench_supply`,
 `bench.bench_certification`, `bench.bench_labels`, `bench.bench_resolver`,
-`bench.bench_exports`, `bench.bench_http`; `--help` lists their options).
+`bench.bench_exports`, `bench.bench_http`, `bench.bench_batch`; `--help` lists their options).
 """
 
 

@@ -11,7 +11,7 @@ Left out: I/O and locking (``ledger.storage``), Merkle proofs (``ledger.merkle``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +22,8 @@ from ledger.entries import Entry, build_entry
 from ledger.errors import (
     AuthorizationError,
     ChainBrokenError,
+    ConflictError,
+    EncodingError,
     HashMismatchError,
     IntegrityError,
     LedgerError,
@@ -35,15 +37,18 @@ from ledger.keys import STATEMENT_DOMAIN, decode_public_key, key_id, verify_mess
 from ledger.registry import AppendContext, EntryType, Registry
 from ledger.state import InMemoryState, StagedState, State
 from ledger.statements import MAX_STATEMENT_BYTES, SignedStatement
-from ledger.storage.base import LedgerStore, StoredLeaf
+from ledger.storage.base import AppendTransaction, LedgerStore, StoredLeaf
 from ledger.timing import Clock, check_claimed_time, next_log_time, system_clock
 from ledger.trust import GENESIS_TYPE, KEY_KIND, GenesisBody, active_key, check_may_sign
 
 __all__ = [
+    "REFUSALS",
     "AppendResult",
+    "BatchOutcome",
     "ChainVerification",
     "admit",
     "append",
+    "append_batch",
     "authenticate",
     "ParsedStatement",
     "parse_statement",
@@ -244,30 +249,173 @@ def append(
         NonceReplayError: the nonce was used for a different statement.
         DomainRuleError: a rule of the entry type refuses it.
     """
-    statement = signed.statement
     # The replay check happens once, inside the lock: a separate pre-check would cost every
     # append an extra read transaction to save retries (rare) one signature check (cheap).
     public_key = resolve_public_key(signed, store.public_key)
     signed.verify_signature(public_key)
     parsed = parse_statement(signed, registry)
     with store.appending() as tx:
-        existing = tx.find_by_nonce(statement.actor, statement.nonce, parsed.reads)
-        if existing is not None:
-            return _replayed(existing, signed)
-        head = tx.head()
-        log_time = next_log_time(clock, head.log_time)
-        admit(
-            head.size,
-            signed,
-            tx.state,
-            registry,
-            check_signature=False,
-            parsed=parsed,
-            log_time=log_time,
-        )
-        entry = build_entry(head.size, head.last_hash, signed, log_time)
-        tx.insert(entry)
+        return _append_locked(tx, None, registry, signed, parsed, clock)
+
+
+def _append_locked(
+    tx: AppendTransaction,
+    state: State | None,
+    registry: Registry,
+    signed: SignedStatement,
+    parsed: ParsedStatement,
+    clock: Clock,
+) -> AppendResult:
+    """The part of an append made under the lock, for a statement whose signature was
+    checked: the replay check, the log's clock, admission at the head (its projections
+    written into ``state``, the transaction's own by default) and the insert. One statement
+    of a batch runs exactly this.
+
+    The transaction's state is asked for only after the replay check: on PostgreSQL that
+    check is the message that opens the transaction (``ledger.storage.sql.pg_append``).
+    """
+    statement = signed.statement
+    existing = tx.find_by_nonce(statement.actor, statement.nonce, parsed.reads)
+    if existing is not None:
+        return _replayed(existing, signed)
+    head = tx.head()
+    log_time = next_log_time(clock, head.log_time)
+    admit(
+        head.size,
+        signed,
+        tx.state if state is None else state,
+        registry,
+        check_signature=False,
+        parsed=parsed,
+        log_time=log_time,
+    )
+    entry = build_entry(head.size, head.last_hash, signed, log_time)
+    tx.insert(entry)
     return AppendResult(entry=entry, created=True)
+
+
+REFUSALS: tuple[type[LedgerError], ...] = (
+    EncodingError,
+    SchemaError,
+    SignatureError,
+    AuthorizationError,
+    ConflictError,
+)
+"""What refuses one statement of a batch and no other: its bytes, its signature, its key's
+authority or a rule of its type. Anything else (the database, tampered stored data) stops
+the whole batch, which then records nothing."""
+
+BatchOutcome = AppendResult | LedgerError
+"""One statement's outcome in a batch: the entry it became (``created`` False for a replay)
+or the error that refused it, the same error a single append raises."""
+
+
+@dataclass
+class _Pending:
+    """A batch statement as checked before the lock."""
+
+    signed: SignedStatement
+    parsed: ParsedStatement | None
+    parse_error: LedgerError | None
+    signature_checked: bool
+
+
+def append_batch(
+    store: LedgerStore,
+    registry: Registry,
+    statements: Sequence[SignedStatement | LedgerError],
+    *,
+    clock: Clock = system_clock,
+) -> list[BatchOutcome]:
+    """Append many signed statements in order, each admitted or refused on its own, the
+    admitted ones committed together (one transaction, one flush to disk): safe to retry
+    as a whole, since a statement already recorded is answered as :func:`append` answers a
+    replay.
+
+    Each statement is judged exactly as :func:`append` judges it, at the position it gets,
+    so a statement may build on one before it in the same batch (a harvest on a plot
+    registered earlier in the batch, a statement signed by a key the batch authorized). A
+    refused statement leaves nothing behind (its projection writes are staged and dropped)
+    and takes its error, the one :func:`append` would raise, as its outcome; the batch goes
+    on. An item given as a ``LedgerError`` (the caller could not even decode it) is
+    refused with that error.
+
+    The one difference from appending one by one: a statement whose key is not yet
+    recorded is not refused before the lock, since an earlier statement of the batch may
+    record it; its signature is checked under the lock against that key.
+
+    Raises:
+        StorageUnavailableError, IntegrityError: the database failed or its data does not
+            check out; nothing of the batch was recorded, and sending it again is safe.
+    """
+    outcomes: list[BatchOutcome | None] = [None] * len(statements)
+    pending: list[tuple[int, _Pending]] = []
+    for index, item in enumerate(statements):
+        if isinstance(item, LedgerError):
+            outcomes[index] = item
+            continue
+        try:
+            pending.append((index, _check_before_lock(store, registry, item)))
+        except REFUSALS as exc:
+            outcomes[index] = exc
+    if pending:
+        nonces = [(p.signed.statement.actor, p.signed.statement.nonce) for _, p in pending]
+        reads = [read for _, p in pending if p.parsed is not None for read in p.parsed.reads]
+        with store.appending_batch(nonces, reads) as tx:
+            for index, checked in pending:
+                staged = StagedState(tx.state)
+                try:
+                    parsed = _check_under_lock(checked, staged)
+                    outcome = _append_locked(tx, staged, registry, checked.signed, parsed, clock)
+                except REFUSALS as exc:
+                    outcomes[index] = exc
+                    continue
+                staged.commit()
+                outcomes[index] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _check_before_lock(store: LedgerStore, registry: Registry, signed: SignedStatement) -> _Pending:
+    """What :func:`append` checks before its lock, in its order. A key not recorded yet is
+    left for :func:`_check_under_lock`, and so is the body then: ``append`` names the key
+    first.
+
+    Raises:
+        SignatureError, SchemaError: as ``append`` raises them.
+    """
+    try:
+        public_key = resolve_public_key(signed, store.public_key)
+    except UnknownKeyError:
+        public_key = None
+    if public_key is not None:
+        signed.verify_signature(public_key)
+    try:
+        return _Pending(signed, parse_statement(signed, registry), None, public_key is not None)
+    except REFUSALS as exc:
+        if public_key is not None:
+            raise
+        return _Pending(signed, None, exc, False)
+
+
+def _check_under_lock(item: _Pending, state: State) -> ParsedStatement:
+    """The rest of the checks :func:`append` makes before its lock, for a statement whose
+    key was not recorded before the batch: the key as recorded so far (by an earlier
+    statement of the batch), its signature, then the body.
+
+    Raises:
+        UnknownKeyError, SignatureError, SchemaError: as ``append`` raises them.
+    """
+    if not item.signature_checked:
+
+        def recorded(kid: str) -> bytes | None:
+            document = state.get(KEY_KIND, kid)
+            return None if document is None else decode_public_key(document["public_key"])
+
+        item.signed.verify_signature(resolve_public_key(item.signed, recorded))
+    if item.parse_error is not None:
+        raise item.parse_error
+    assert item.parsed is not None  # noqa: S101 - parsed unless it failed to
+    return item.parsed
 
 
 def _replayed(existing: Entry, signed: SignedStatement) -> AppendResult:

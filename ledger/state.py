@@ -168,10 +168,13 @@ class StagedState:
     """Buffers writes over a base state until :meth:`commit`.
 
     An entry type may raise after some of its writes; in memory there is no database
-    transaction to roll them back, so the writes stay staged and are dropped.
+    transaction to roll them back, so the writes stay staged and are dropped. A batch
+    append (``ledger.chain.append_batch``) stages each statement over its transaction's
+    state the same way: a refused statement's writes are dropped, the transaction (and the
+    statements admitted before and after it) goes on.
     """
 
-    def __init__(self, base: InMemoryState) -> None:
+    def __init__(self, base: State) -> None:
         self._base = base
         self._writes: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
         self._links: dict[Link, int] = {}
@@ -214,7 +217,8 @@ class StagedState:
         return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
 
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
-        """In memory: nothing to fetch."""
+        """What is not staged is the base's to fetch (a no-op in memory)."""
+        self._base.prefetch(k for k in keys if k not in self._writes)
 
     def commit(self) -> None:
         """Apply the staged writes to the base state."""

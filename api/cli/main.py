@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "api.cli.server",
     "api.cli.supply",
     "api.cli.devices",
+    "api.cli.batch",
     "api.cli.evidence",
     "api.cli.certification",
     "api.cli.labels",

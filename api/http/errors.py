@@ -27,6 +27,7 @@ from ledger.upload_auth import SCHEME, UploadQuotaError, UploadUnauthorizedError
 __all__ = [
     "RETRY_AFTER_S",
     "STORAGE_UNAVAILABLE",
+    "BatchTooLargeError",
     "MalformedBodyError",
     "RequestTooLargeError",
     "error_body",
@@ -55,6 +56,17 @@ class RequestTooLargeError(StarletteHTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"request body is larger than {limit} bytes")
+        self.limit = limit
+
+
+class BatchTooLargeError(StarletteHTTPException):
+    """A batch of more statements than ``BIOTRAZA_MAX_BATCH_STATEMENTS``: refused whole
+    (413), before any statement is looked at, so the client splits it and sends again."""
+
+    def __init__(self, limit: int, count: int) -> None:
+        super().__init__(
+            413, f"a batch holds at most {limit} statements; this one has {count}: split it"
+        )
         self.limit = limit
 
 
@@ -124,6 +136,14 @@ def _too_large(_request: Request, exc: Exception) -> JSONResponse:
     return too_large_response(exc.limit)
 
 
+def _batch_too_large(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BatchTooLargeError)  # noqa: S101 - registered for it only
+    body = error_body(
+        "request_too_large", str(exc.detail), [("statements", f"over {exc.limit} statements")]
+    )
+    return JSONResponse(body, status_code=413)
+
+
 def _malformed_body(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MalformedBodyError)  # noqa: S101 - registered for it only
     return _ledger_error(request, exc.cause)
@@ -168,6 +188,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RequestTooLargeError, _too_large)
+    app.add_exception_handler(BatchTooLargeError, _batch_too_large)
     app.add_exception_handler(MalformedBodyError, _malformed_body)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for database_error in DATABASE_ERRORS:

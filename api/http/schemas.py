@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.http.entry_schemas import signed_statement_ref
+from api.http.responses import ErrorDetail
 from ledger.entries import Entry
 from ledger.supply.producers import PersonalData
 
-__all__ = ["MAX_SEQ", "EntriesPublic", "EntryPublic", "HeadPublic", "producer_request_schema"]
+__all__ = [
+    "MAX_SEQ",
+    "BatchItemPublic",
+    "BatchPublic",
+    "EntriesPublic",
+    "EntryPublic",
+    "HeadPublic",
+    "producer_request_schema",
+]
 
 MAX_SEQ = 2**63 - 1
 """The largest sequence number or tree size either database can store (signed 64-bit): the
@@ -44,6 +53,31 @@ class EntriesPublic(BaseModel):
     count: int
     start: int
     next_start: int | None
+
+
+class BatchItemPublic(BaseModel):
+    """One statement's outcome in a batch, in the batch's order.
+
+    ``appended``: it became ``entry`` now (the single endpoint's 201). ``duplicate``: it was
+    already ``entry`` (the single endpoint's 200: a retry). ``refused``: nothing was
+    recorded for it, and ``error`` is the body the single endpoint would have answered,
+    with its status in ``http_status``.
+    """
+
+    index: int = Field(description="Position of the statement in the request's list.")
+    status: Literal["appended", "duplicate", "refused"]
+    http_status: int = Field(description="What POST /api/v1/entries answers for it alone.")
+    entry: EntryPublic | None = Field(description="The entry; null when refused.")
+    error: ErrorDetail | None = Field(description="Why it was refused; null otherwise.")
+
+
+class BatchPublic(BaseModel):
+    """Every statement's outcome, in order, and how many of each."""
+
+    results: list[BatchItemPublic]
+    appended: int
+    duplicates: int
+    refused: int
 
 
 class HeadPublic(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,14 @@ from api.services.checkpointer import Checkpointer, CheckpointPolicy
 from api.settings import Settings
 from labels.issuance import label_entry_types
 from ledger import Registry, core_registry
-from ledger.chain import AppendResult, ChainVerification, append, verify_stored_leaves
+from ledger.chain import (
+    AppendResult,
+    BatchOutcome,
+    ChainVerification,
+    append,
+    append_batch,
+    verify_stored_leaves,
+)
 from ledger.checkpoints import verifier_key_string
 from ledger.entries import Entry
 from ledger.errors import (
@@ -31,6 +38,7 @@ from ledger.errors import (
     HashMismatchError,
     IntegrityError,
     KeyStoreError,
+    LedgerError,
 )
 from ledger.keys import decode_public_key
 from ledger.merkle import STORED_FROM_LEVEL, InMemoryNodes, root_at, stored_node_count
@@ -212,17 +220,38 @@ class LedgerService:
         """Append a signed statement (idempotent on retry); then, in the operator's process,
         sign a checkpoint if one is due (``api.services.checkpointer``)."""
         result = append(self.store, self.registry, signed, clock=self.clock)
-        checkpointer = self.checkpointer
-        if checkpointer is not None and result.created:
-            try:
-                checkpointer.after_append(result.entry.seq + 1)
-            except Exception:
-                # The entry is committed and acknowledged whatever happens here; the
-                # scheduled tick signs the checkpoint on its next run.
-                logger.exception(
-                    "could not sign a checkpoint after appending entry %s", result.entry.seq
-                )
+        if result.created:
+            self._after_append(result.entry.seq)
         return result
+
+    def submit_batch(
+        self, statements: Sequence[SignedStatement | LedgerError]
+    ) -> list[BatchOutcome]:
+        """Append many signed statements in one transaction, each admitted or refused on its
+        own (``ledger.chain.append_batch``; an item given as a ``LedgerError`` could not be
+        decoded and is refused with it); then sign a checkpoint if one is due, once.
+
+        Raises:
+            StorageUnavailableError, IntegrityError: nothing of the batch was recorded.
+        """
+        outcomes = append_batch(self.store, self.registry, statements, clock=self.clock)
+        created = [o.entry.seq for o in outcomes if isinstance(o, AppendResult) and o.created]
+        if created:
+            self._after_append(max(created))
+        return outcomes
+
+    def _after_append(self, last_seq: int) -> None:
+        """In the operator's process, sign a checkpoint if one is due now that entries up to
+        ``last_seq`` are committed."""
+        checkpointer = self.checkpointer
+        if checkpointer is None:
+            return
+        try:
+            checkpointer.after_append(last_seq + 1)
+        except Exception:
+            # The entries are committed and acknowledged whatever happens here; the
+            # scheduled tick signs the checkpoint on its next run.
+            logger.exception("could not sign a checkpoint after appending entry %s", last_seq)
 
     def head(self) -> Head:
         """The current chain head."""

@@ -10,7 +10,7 @@ write, projections included.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -78,7 +78,9 @@ class AppendTransaction(Protocol):
         """Store the entry and the Merkle nodes it completes.
 
         The last call of an append: a store may hold the rows back and send them with the
-        commit (PostgreSQL does), so nothing inside the transaction reads them afterwards.
+        commit (PostgreSQL does), so nothing inside the transaction reads them afterwards
+        (a batch transaction, :meth:`LedgerStore.appending_batch`, answers its head and
+        nonce lookups from the entries it holds back).
         """
 
 
@@ -87,6 +89,19 @@ class LedgerStore(Protocol):
 
     def appending(self) -> AbstractContextManager[AppendTransaction]:
         """Open an exclusive append transaction; commit on normal exit."""
+
+    def appending_batch(
+        self, nonces: Sequence[tuple[str, str]], documents: Iterable[tuple[str, str]]
+    ) -> AbstractContextManager[AppendTransaction]:
+        """Open an exclusive transaction for many appends, committed together on normal exit
+        (one commit, one flush to disk, for the whole batch).
+
+        Inside it :meth:`AppendTransaction.insert` may be called many times: the head and
+        :meth:`AppendTransaction.find_by_nonce` include the entries inserted so far.
+        ``nonces`` (the ``(actor, nonce)`` of every statement) and ``documents`` (what their
+        admission will read) are hints a store may fetch up front, in a few round trips
+        rather than a few per statement.
+        """
 
     def head(self) -> Head:
         """The current chain head."""

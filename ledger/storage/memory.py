@@ -8,7 +8,7 @@ projection writes of a failed append. It keeps nothing across processes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from ledger.entries import Entry
@@ -71,6 +71,16 @@ class InMemoryLedgerStore:
             tx = _MemoryTransaction(self)
             yield tx
             tx.commit()
+
+    @contextmanager
+    def appending_batch(
+        self, nonces: Sequence[tuple[str, str]], documents: Iterable[tuple[str, str]]
+    ) -> Iterator[_MemoryTransaction]:
+        """One transaction for many appends: in memory every read is as cheap as a hint,
+        and the transaction already keeps its inserted entries for head and nonce lookups."""
+        del nonces, documents
+        with self.appending() as tx:
+            yield tx
 
     def head_unlocked(self, pending: list[Entry] | None = None) -> Head:
         """Head including ``pending`` entries of an open transaction."""

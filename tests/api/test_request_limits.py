@@ -11,8 +11,9 @@ On SQLite and PostgreSQL, for every POST and PUT operation in the OpenAPI docume
   ``/labels/verify``, ``/evaluations`` and ``/entries`` stays within a few MB of its peak
   memory before (``VmHWM``; before the fix a 300 MB body took it from 116 MB to 690 MB).
 
-Evidence-file uploads have their own limit (``BIOTRAZA_MAX_BLOB_BYTES``), enforced by the same
-middleware; they are files, not JSON.
+Evidence-file uploads (``BIOTRAZA_MAX_BLOB_BYTES``) and batches of statements
+(``BIOTRAZA_MAX_BATCH_BYTES``) have their own limits, enforced by the same
+middleware (evidence files are files, not JSON).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
+from api.http.routes.entries import BATCH_PATH
 from api.services.ledger import LedgerService
 from api.settings import Settings
 from tests.api.live_server import rss_peak_kib, serve_in_thread, serve_subprocess
@@ -40,6 +42,7 @@ with warnings.catch_warnings():
 
 MAX_REQUEST = 16 * 1024
 MAX_BLOB = 48 * 1024
+MAX_BATCH = 32 * 1024
 CHUNK = 64 * 1024
 HUGE = 300 * 1024 * 1024
 RSS_GROWTH_KIB = 32 * 1024
@@ -63,6 +66,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         database_url=db_url,
         max_request_bytes=MAX_REQUEST,
         max_blob_bytes=MAX_BLOB,
+        max_batch_bytes=MAX_BATCH,
     )
 
 
@@ -131,7 +135,7 @@ def test_every_write_refuses_an_oversize_chunked_body(
         writes = _writes(client)
     with serve_in_thread(app) as url:
         for op in writes:
-            limit = MAX_BLOB if op.blob else MAX_REQUEST
+            limit = MAX_BLOB if op.blob else MAX_BATCH if op.path == BATCH_PATH else MAX_REQUEST
             status, answer, _sent = post_raw(url, op.method, op.url(), total=limit + 2 * CHUNK)
             if op.blob and status == 401:
                 # An unsigned upload is refused before a byte of it is read: that bound is

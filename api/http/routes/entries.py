@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from api.error_report import describe
 from api.http.body import read_json_body
 from api.http.deps import ServiceDep
 from api.http.device_refusals import noting_refusal
 from api.http.entry_schemas import signed_statement_ref
-from api.http.responses import error_responses
-from api.http.schemas import MAX_SEQ, EntriesPublic, EntryPublic, HeadPublic
+from api.http.errors import BatchTooLargeError, error_body
+from api.http.responses import ErrorDetail, error_responses
+from api.http.schemas import (
+    MAX_SEQ,
+    BatchItemPublic,
+    BatchPublic,
+    EntriesPublic,
+    EntryPublic,
+    HeadPublic,
+)
 from api.services.ledger import LedgerService
+from ledger.chain import AppendResult, BatchOutcome
+from ledger.errors import LedgerError, SchemaError
 from ledger.statements import SignedStatement
 
-__all__ = ["router"]
+__all__ = ["BATCH_PATH", "batch_statements", "router"]
 
 
 router = APIRouter(prefix="/api/v1", tags=["entries"])
@@ -79,6 +90,149 @@ def _append(service: LedgerService, payload: object) -> tuple[int, bytes]:
         result = service.submit(signed)
     answer = EntryPublic.from_entry(result.entry).model_dump_json().encode()
     return (201 if result.created else 200), answer
+
+
+BATCH_PATH = "/api/v1/batches"
+"""The batch route, whose body limit is ``BIOTRAZA_MAX_BATCH_BYTES`` (``api.app``)."""
+
+
+@router.post(
+    "/batches",
+    response_model=BatchPublic,
+    status_code=200,
+    responses={
+        200: {
+            "description": "Every statement's outcome, in order: appended, duplicate "
+            "(a retry) or refused with the single endpoint's error."
+        },
+        **error_responses(
+            400,
+            413,
+            422,
+            503,
+            r400="Malformed JSON.",
+            r413="Body over `BIOTRAZA_MAX_BATCH_BYTES`, or more statements than "
+            "`BIOTRAZA_MAX_BATCH_STATEMENTS`.",
+            r422='The body is not `{"statements": [...]}`.',
+            r503="Storage unavailable: nothing of the batch was recorded; send it again.",
+        ),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["statements"],
+                        "properties": {
+                            "statements": {
+                                "type": "array",
+                                "description": "Signed statements, in the order to append "
+                                "them; at most `BIOTRAZA_MAX_BATCH_STATEMENTS` (1000).",
+                                # Not the SignedStatement schema: an item that does not
+                                # match it is refused on its own (a per-item 422 in the
+                                # results), not the whole batch.
+                                "items": {
+                                    "description": "A signed statement as `POST "
+                                    "/api/v1/entries` takes it (schema `SignedStatement`); "
+                                    "one that is not is refused in its result."
+                                },
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def submit_batch(request: Request) -> Response:
+    """Append many signed statements in one request and one transaction.
+
+    The body is `{"statements": [<signed statement>, ...]}`, each as `POST /api/v1/entries`
+    takes it. Each is admitted or refused on its own, in order, so one may build on an
+    earlier one (a harvest on a plot registered earlier in the batch); the admitted ones are
+    committed together. Sending the same batch again is safe: what was recorded comes back
+    as `duplicate` with its original seq and hash. A refused statement does not stop the
+    others. If the database fails, nothing of the batch is recorded and the answer is 503.
+
+    Run as ``submit_entry`` runs (body read on the loop, the append and the answer's
+    serialization in one hop on the loop's executor), for the same reason: a batch waiting
+    for the write lock must not take a thread the read routes need.
+    """
+    payload = await read_json_body(request)
+    service: LedgerService = request.app.state.service
+    limit = request.app.state.settings.max_batch_statements
+    statements = batch_statements(payload, limit)
+    loop = asyncio.get_running_loop()
+    body = await loop.run_in_executor(None, _append_batch, service, statements)
+    return Response(body, media_type="application/json")
+
+
+def _append_batch(service: LedgerService, statements: list[SignedStatement | LedgerError]) -> bytes:
+    """Admit a batch; the answer's JSON (``BatchPublic``)."""
+    results = [_item(index, o) for index, o in enumerate(service.submit_batch(statements))]
+    return (
+        BatchPublic(
+            results=results,
+            appended=sum(r.status == "appended" for r in results),
+            duplicates=sum(r.status == "duplicate" for r in results),
+            refused=sum(r.status == "refused" for r in results),
+        )
+        .model_dump_json()
+        .encode()
+    )
+
+
+def batch_statements(payload: Any, limit: int) -> list[SignedStatement | LedgerError]:
+    """The statements of a batch body, each decoded as the single endpoint decodes its body
+    (or the error it would answer with).
+
+    Raises:
+        SchemaError: the body is not ``{"statements": [...]}``.
+        BatchTooLargeError: more than ``limit`` statements.
+    """
+    if not isinstance(payload, dict) or set(payload) != {"statements"}:
+        raise SchemaError(
+            'a batch body is {"statements": [<signed statement>, ...]} and nothing else',
+            [("statements", "required: a list of signed statements")],
+        )
+    items = payload["statements"]
+    if not isinstance(items, list):
+        raise SchemaError(
+            "statements must be a list of signed statements",
+            [("statements", "not a list")],
+        )
+    if len(items) > limit:
+        raise BatchTooLargeError(limit, len(items))
+    decoded: list[SignedStatement | LedgerError] = []
+    for item in items:
+        try:
+            decoded.append(SignedStatement.from_dict(item))
+        except LedgerError as exc:
+            decoded.append(exc)
+    return decoded
+
+
+def _item(index: int, outcome: BatchOutcome) -> BatchItemPublic:
+    if isinstance(outcome, AppendResult):
+        return BatchItemPublic(
+            index=index,
+            status="appended" if outcome.created else "duplicate",
+            http_status=201 if outcome.created else 200,
+            entry=EntryPublic.from_entry(outcome.entry),
+            error=None,
+        )
+    report = describe(outcome)
+    detail = error_body(report.code, report.message, report.fields)["error"]
+    return BatchItemPublic(
+        index=index,
+        status="refused",
+        http_status=report.status,
+        entry=None,
+        error=ErrorDetail.model_validate(detail),
+    )
 
 
 @router.get("/entries", response_model=EntriesPublic)

@@ -463,17 +463,14 @@ class _SqlTransaction:
             return None
         return checked_nonce_entry(reads.existing_leaf, actor, nonce)
 
+    @property
+    def sql_state(self) -> SqlState:
+        """The state as the SQL store's own type (its buffered writes), lock held."""
+        self._locked()
+        return self._state
+
     def insert(self, entry: Entry) -> None:
-        statement = entry.statement
-        entry_row = (
-            entry.seq,
-            bytes(entry.entry_hash),
-            entry.leaf_bytes,
-            statement.type,
-            statement.actor,
-            statement.nonce,
-            statement.ts,
-        )
+        entry_row = _entry_row(entry)
         # Only every 16th leaf completes a stored node (``ledger.merkle.STORED_FROM_LEVEL``);
         # what it needs is known from its index alone. On PostgreSQL the first message
         # already brought it; otherwise one query reads it here.
@@ -502,6 +499,152 @@ class _SqlTransaction:
                 f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {values}",  # noqa: S608
                 [value for node in nodes for value in node],
             )
+
+
+class _SqlBatch:
+    """Many appends in one transaction under the writer lock (``appending_batch``).
+
+    What a single append reads per statement is read here once, up front, under the lock:
+    the head, the entries already recorded under the batch's ``(actor, nonce)`` pairs, the
+    projection documents the statements declare they will read (on PostgreSQL) and the
+    stored Merkle nodes and leaf hashes the batch's leaves build on. From there the head,
+    the nonce lookups and the Merkle tree are carried forward in memory as statements are
+    admitted, and the rows — projections, entries, nodes — are written as multi-row
+    statements when the batch ends, just before the one commit. Projection writes still go
+    through the transaction's :class:`SqlState`, which flushes them early whenever a rule
+    queries the tables (so every read sees the statements admitted before it).
+    """
+
+    def __init__(
+        self,
+        tx: _SqlTransaction,
+        nonces: Sequence[tuple[str, str]],
+        documents: Iterable[tuple[str, str]],
+    ) -> None:
+        self._tx = tx
+        cursor = tx.cursor  # takes the writer lock
+        head = self._head = tx.head()
+        wanted = sorted(set(nonces))
+        self._recorded = _find_by_nonces(cursor, wanted)
+        self._inserted: dict[tuple[str, str], Entry] = {}
+        tx.state.prefetch(documents)
+        stored, leaves = _batch_tree_sources(head.size, len(wanted))
+        tree = _read_tree(cursor, stored, leaves)
+        self._stored = tree.known(stored)
+        try:
+            self._leaves = {seq: tree.get_node(0, seq) for seq in leaves}
+        except KeyError as exc:
+            raise IntegrityError(f"the stored merkle tree is incomplete: {exc.args[0]}") from None
+        self._tree = FoldedNodes(self._stored, self._leaves)
+        self._entry_rows: list[tuple[Any, ...]] = []
+        self._node_rows: list[tuple[int, int, bytes]] = []
+
+    @property
+    def state(self) -> State:
+        return self._tx.state
+
+    def head(self) -> Head:
+        return self._head
+
+    def find_by_nonce(
+        self, actor: str, nonce: str, documents: Iterable[tuple[str, str]] = ()
+    ) -> Entry | None:
+        del documents  # fetched with the batch's first reads
+        found = self._inserted.get((actor, nonce))
+        return found if found is not None else self._recorded.get((actor, nonce))
+
+    def insert(self, entry: Entry) -> None:
+        statement = entry.statement
+        self._leaves[entry.seq] = bytes(entry.entry_hash)
+        try:
+            nodes = stored_nodes_completed_by_append(self._tree, entry.seq, entry.entry_hash)
+        except KeyError as exc:
+            raise IntegrityError(f"the stored merkle tree is incomplete: {exc.args[0]}") from None
+        for level, index, value in nodes:
+            self._stored[(level, index)] = value
+        self._node_rows.extend(nodes)
+        self._entry_rows.append(_entry_row(entry))
+        self._inserted[(statement.actor, statement.nonce)] = entry
+        self._head = Head(size=entry.seq + 1, last_hash=entry.entry_hash, log_time=entry.log_time)
+
+    def write(self) -> None:
+        """Write every row the batch admitted (before the transaction commits)."""
+        cursor = self._tx.cursor
+        for text, params in self._tx.sql_state.pending_writes():
+            cursor.run(text, params)
+        for start in range(0, len(self._entry_rows), _BATCH_ROWS):
+            rows = self._entry_rows[start : start + _BATCH_ROWS]
+            values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+            cursor.run(
+                "INSERT INTO entries (seq, entry_hash, leaf, type, actor, nonce, ts) "  # noqa: S608
+                f"VALUES {values}",
+                [value for row in rows for value in row],
+            )
+        for start in range(0, len(self._node_rows), _BATCH_ROWS):
+            nodes = self._node_rows[start : start + _BATCH_ROWS]
+            values = ", ".join(["(?, ?, ?)"] * len(nodes))
+            cursor.run(
+                f"INSERT INTO merkle_nodes (level, idx, hash) VALUES {values}",  # noqa: S608
+                [value for node in nodes for value in node],
+            )
+
+
+_BATCH_ROWS = 200
+"""Rows per multi-row insert of a batch (7 columns: well under SQLite's parameter limit)."""
+
+
+def _batch_tree_sources(size: int, count: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """The stored nodes and leaf hashes, already recorded, that appending up to ``count``
+    leaves after ``size`` builds on (``ledger.merkle.append_sources`` of each leaf, less
+    what the batch itself makes)."""
+    stored: set[tuple[int, int]] = set()
+    leaves: set[int] = set()
+    for seq in range(size, size + count):
+        siblings, before = append_sources(seq)
+        stored.update((lv, ix) for lv, ix in siblings if (ix + 1) << lv <= size)
+        leaves.update(leaf for leaf in before if leaf < size)
+    return sorted(stored), sorted(leaves)
+
+
+def _find_by_nonces(
+    cursor: SqlCursor, wanted: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Entry]:
+    """The entries recorded under any of these ``(actor, nonce)`` pairs, each checked
+    against its own leaf (``checked_nonce_entry``): a few queries on PostgreSQL, an index
+    probe each on SQLite (in process, where a row-value ``IN`` would scan the table)."""
+    found: dict[tuple[str, str], Entry] = {}
+    if cursor.sqlite:
+        for actor, nonce in wanted:
+            entry = _find_by_nonce(cursor, actor, nonce)
+            if entry is not None:
+                found[(actor, nonce)] = entry
+        return found
+    for start in range(0, len(wanted), _BATCH_ROWS):
+        chunk = wanted[start : start + _BATCH_ROWS]
+        rows = ", ".join(["(?, ?)"] * len(chunk))
+        for actor, nonce, leaf in cursor.all(
+            "SELECT actor, nonce, leaf FROM entries "  # noqa: S608 - placeholders only
+            f"WHERE (actor, nonce) IN (VALUES {rows})",
+            [part for pair in chunk for part in pair],
+        ):
+            found[(str(actor), str(nonce))] = checked_nonce_entry(
+                bytes(leaf), str(actor), str(nonce)
+            )
+    return found
+
+
+def _entry_row(entry: Entry) -> tuple[Any, ...]:
+    """The ``entries`` row of an entry, in ``_INSERT_ENTRY``'s column order."""
+    statement = entry.statement
+    return (
+        entry.seq,
+        bytes(entry.entry_hash),
+        entry.leaf_bytes,
+        statement.type,
+        statement.actor,
+        statement.nonce,
+        statement.ts,
+    )
 
 
 def _read_head(cursor: SqlCursor) -> Head:
@@ -723,6 +866,22 @@ class SqlLedgerStore:
                 f"the ledger database is unavailable: {reason}; nothing was recorded that "
                 "was not committed, and sending the same signed statement again is safe"
             ) from exc
+
+    @contextmanager
+    def appending_batch(
+        self, nonces: Sequence[tuple[str, str]], documents: Iterable[tuple[str, str]]
+    ) -> Iterator[_SqlBatch]:
+        """One append transaction (``appending``: the same lock, bound on lock waits,
+        rollback and error translation) for many appends, committed once.
+
+        Raises:
+            StorageUnavailableError, TamperedDataError: as ``appending``; nothing of the
+                batch was kept.
+        """
+        with self.appending() as tx:
+            batch = _SqlBatch(tx, nonces, documents)
+            yield batch
+            batch.write()
 
     def _append_tools(self, connection: Any) -> tuple[SqlCursor, PgAppendSession | None]:
         """The cursor (and PostgreSQL session) of the append connection, made once per
