@@ -42,7 +42,11 @@ def build_vector() -> dict[str, Any]:
     for i, log_time in enumerate(LOG_TIMES):
         body = {"n": i, "note": f"entrega {i}: 12.5 kg café — ñandú", "ratio": 0.1 * i}
         signed = sign_statement(
-            device, "example.field_note", body, ts=f"2026-03-01T11:5{i}:00Z", nonce=f"vector-nonce-{i:04d}"
+            device,
+            "example.field_note",
+            body,
+            ts=f"2026-03-01T11:5{i}:00Z",
+            nonce=f"vector-nonce-{i:04d}",
         )
         entry = build_entry(i, prev, signed, log_time)
         entries.append(entry)
