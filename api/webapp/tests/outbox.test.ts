@@ -51,20 +51,18 @@ describe("outbox", () => {
     box.close();
   });
 
-  it("an item waits for its dependency unless it follows it in the same batch", async () => {
+  it("an item waits until its dependency is admitted; independent later items still go", async () => {
     const box = await Outbox.open({ dbName: fresh() });
     const plot = await box.add(await sign("plot.registered", { plot_id: "plot-1" }));
     const harvest = await box.add(await sign("harvest.recorded", { plot_id: "plot-1" }), { dependsOn: [plot.key] });
     const other = await box.add(await sign("producer.registered", { producer_id: "p1" }));
-    expect(keys(await box.nextBatch(10))).toEqual([plot.key, harvest.key, other.key]);
-    // A batch of one cannot carry both: the dependent is held back, the independent goes.
+    expect(keys(await box.nextBatch(10))).toEqual([plot.key, other.key]);
     expect(keys(await box.nextBatch(1))).toEqual([plot.key]);
     await box.markSending([plot.key]);
     await box.markRetry(plot.key, { code: "network", message: "offline" });
-    // The plot is queued again; the harvest still may only ride behind it.
-    expect(keys(await box.nextBatch(10))).toEqual([plot.key, harvest.key, other.key]);
+    expect(keys(await box.nextBatch(10))).toEqual([plot.key, other.key]); // still held back
     await box.markAccepted(plot.key, accept(7));
-    expect(keys(await box.nextBatch(1))).toEqual([harvest.key]);
+    expect(keys(await box.nextBatch(10))).toEqual([harvest.key, other.key]);
     await expect(box.add(await sign("x.y", {}), { dependsOn: ["nope:nope"] })).rejects.toThrow(/dependency/);
     box.close();
   });
@@ -85,7 +83,10 @@ describe("outbox", () => {
     expect(corrected.supersedes).toBe(plot.key);
     expect((await box.get(plot.key))?.supersededBy).toBe(corrected.key);
     expect((await box.get(plot.key))?.state).toBe("refused"); // kept, marked as corrected
-    expect(keys(await box.nextBatch(10))).toEqual([corrected.key, harvest.key]); // capture order of the fix decides
+    expect(keys(await box.nextBatch(10))).toEqual([corrected.key]); // the harvest waits for the fix
+    await box.markAccepted(corrected.key, accept(3));
+    expect(keys(await box.nextBatch(10))).toEqual([harvest.key]);
+    expect(await box.blocked()).toEqual([]);
     await expect(box.supersede(plot.key, await sign("plot.registered", { plot_id: "x" }))).rejects.toThrow(/not a refused item/);
     await expect(box.supersede(harvest.key, await sign("plot.registered", { plot_id: "y" }))).rejects.toThrow(/not a refused item/);
     box.close();

@@ -162,34 +162,20 @@ export class Outbox {
 
   /**
    * The next items to send, in capture order, at most `limit`: queued items and items left
-   * `sending` by an interrupted run. An item whose dependency is not admitted yet is held
-   * back unless that dependency comes earlier in this same batch (the server admits a batch
-   * in order); later independent items still go, and a dependent always follows what it
-   * depends on, even a correction captured after it.
+   * `sending` by an interrupted run. An item goes only once every item it depends on is
+   * admitted by the server (through its latest correction, if it was refused); so no batch
+   * holds an item and its dependency, and a refused dependency never drags its dependents
+   * into refusal with it. Later independent items still go.
    */
   async nextBatch(limit: number): Promise<OutboxItem[]> {
     const items = await this.list();
     const byKey = new Map(items.map((i) => [i.key, i]));
-    const batch: OutboxItem[] = [];
-    const inBatch = new Set<string>();
-    // Passes in capture order until nothing more becomes ready: a correction captured after
-    // the items that depend on the refused original still goes before them.
-    for (let grew = true; grew && batch.length < limit; ) {
-      grew = false;
-      for (const item of items) {
-        if (batch.length >= limit) break;
-        if ((item.state !== "queued" && item.state !== "sending") || inBatch.has(item.key)) continue;
-        const ready = item.dependsOn.every((dep) => {
-          const current = resolve(byKey, dep);
-          return current !== undefined && (admitted(current.state) || inBatch.has(current.key));
-        });
-        if (!ready) continue;
-        batch.push(item);
-        inBatch.add(item.key);
-        grew = true;
-      }
-    }
-    return batch;
+    const ready = items.filter(
+      (item) =>
+        (item.state === "queued" || item.state === "sending") &&
+        item.dependsOn.every((dep) => admitted(resolve(byKey, dep)?.state)),
+    );
+    return ready.slice(0, limit);
   }
 
   /** Items the server admitted whose inclusion proof is not verified yet. */
@@ -270,7 +256,7 @@ function abort(tx: { abort(): void; done: Promise<void> }): void {
   tx.abort();
 }
 
-function admitted(state: ItemState): boolean {
+function admitted(state: ItemState | undefined): boolean {
   return state === "accepted" || state === "confirmed";
 }
 
