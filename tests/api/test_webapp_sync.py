@@ -12,6 +12,7 @@ Needs `make webapp` (node_modules); `make test` builds it before pytest.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -57,7 +58,7 @@ def test_statements_signed_in_js_are_admitted_once_and_proved(
     assert npx is not None, "node/npx is needed: run `make webapp`"
     assert (WEBAPP / "node_modules").is_dir(), "run `make webapp` first"
     out = tmp_path / "e2e.json"
-    seed = __import__("hashlib").sha256(REGISTRAR_SEED.encode()).hexdigest()
+    seed = hashlib.sha256(REGISTRAR_SEED.encode()).hexdigest()
     settings = Settings(data_dir=tmp_path, database_url=db_url)
     with serve_in_thread(create_app(settings, service)) as url:
         run = subprocess.run(  # noqa: S603 - our own test runner
@@ -92,5 +93,14 @@ def test_statements_signed_in_js_are_admitted_once_and_proved(
             assert f"{entry.statement.actor}:{entry.statement.nonce}" == key
         for key in device["refused"]:
             assert keys[key] == 0
+    # An altered answer is flagged on the device; the ledger recorded the statement once.
+    lies = results["lies"]
+    assert by_actor[lies["key_id"]] == 2
+    assert keys[lies["altered"]] == 1
+    assert by_actor[results["auto"]["key_id"]] == 1
+    for device in (lies, results["auto"]):
+        for admitted_item in device["admitted"]:
+            entry = entries[admitted_item["seq"]]
+            assert f"{entry.statement.actor}:{entry.statement.nonce}" == admitted_item["key"]
     assert by_actor[results["stranger"]["key_id"]] == 0
     assert service.verify().size == len(entries)

@@ -17,7 +17,7 @@ import { hexDecode } from "../../src/crypto/encoding";
 import { loadDeviceKey, loadOrCreateDeviceKey } from "../../src/crypto/keystore";
 import { signStatement, type SignedStatement } from "../../src/crypto/statements";
 import { Outbox, itemKey } from "../../src/outbox";
-import { httpTransport, provisionalBatchCodec, syncOnce, type SyncReport, type Transport } from "../../src/sync";
+import { httpTransport, provisionalBatchCodec, startAutoSync, syncOnce, type SyncReport, type Transport } from "../../src/sync";
 
 function env(name: string): string {
   const value = process.env[name];
@@ -142,6 +142,72 @@ describe.each(["webcrypto", "noble"] as const)("sync against the real server, %s
       admitted: final.filter((i) => i.state === "confirmed").map((i) => ({ key: i.key, seq: i.acceptance?.seq })),
       refused: final.filter((i) => i.state === "refused").map((i) => i.key),
     };
+    outbox.close();
+  });
+});
+
+describe("a lying server is caught on the device", () => {
+  it("an answer whose entry hash is not ours is refused as answer_mismatch; a forged checkpoint proves nothing", async () => {
+    const real = httpTransport(BASE);
+    const device = await loadOrCreateDeviceKey({ dbName: "e2e-lies-key" });
+    await enrol(real, device.publicKeyText, "coop-lies");
+    const operatorKey = (await real.logInfo()).verifier_key;
+    const outbox = await Outbox.open({ dbName: "e2e-lies" });
+    const a = await outbox.add(await signStatement(device, "producer.registered", { producer_id: "p-lies-a" }));
+    // The real server records it, but the answer is altered on the way (a proxy, a bug).
+    const altering: Transport = {
+      ...real,
+      async submitOne(signed) {
+        const outcome = await real.submitOne(signed);
+        return outcome.kind === "accepted" ? { ...outcome, entry: { ...outcome.entry, entry_hash: "00".repeat(32) } } : outcome;
+      },
+    };
+    const report = await syncOnce(outbox, altering, { operatorKey });
+    expect(report.problems.map((p) => p.code)).toEqual(["answer_mismatch"]);
+    expect((await outbox.get(a.key))?.refusal?.code).toBe("answer_mismatch");
+
+    // A checkpoint whose tree size was changed no longer carries the operator's signature.
+    const b = await outbox.add(await signStatement(device, "producer.registered", { producer_id: "p-lies-b" }));
+    const forging: Transport = {
+      ...real,
+      async checkpoint() {
+        const note = await real.checkpoint();
+        return note === null ? null : note.replace(/\n(\d+)\n/, (_m, size: string) => `\n${Number(size) + 1}\n`);
+      },
+    };
+    const forged = await syncOnce(outbox, forging, { operatorKey });
+    expect(forged.accepted).toBe(1);
+    expect(forged.problems.map((p) => p.code)).toContain("checkpoint_invalid");
+    expect((await outbox.get(b.key))?.state).toBe("accepted"); // admitted, not confirmed
+    // With the genuine checkpoint the same item is proved.
+    const honest = await syncOnce(outbox, real, { operatorKey });
+    expect(honest.confirmed).toBe(1);
+    expect((await outbox.get(b.key))?.state).toBe("confirmed");
+    results["lies"] = { key_id: device.keyId, admitted: [{ key: b.key, seq: (await outbox.get(b.key))?.acceptance?.seq }], altered: a.key };
+    outbox.close();
+  });
+});
+
+describe("automatic sync", () => {
+  it("runs when the connection returns (the online event)", async () => {
+    const real = httpTransport(BASE);
+    const device = await loadOrCreateDeviceKey({ dbName: "e2e-auto-key" });
+    await enrol(real, device.publicKeyText, "coop-auto");
+    const operatorKey = (await real.logInfo()).verifier_key;
+    const outbox = await Outbox.open({ dbName: "e2e-auto" });
+    const item = await outbox.add(await signStatement(device, "producer.registered", { producer_id: "p-auto" }));
+    const window = new EventTarget();
+    const reports: SyncReport[] = [];
+    const auto = startAutoSync(outbox, real, { operatorKey, target: window, retryMs: 200, onReport: (r) => reports.push(r) });
+    expect((await outbox.get(item.key))?.state).toBe("queued"); // nothing happens before the event
+    window.dispatchEvent(new Event("online"));
+    for (let i = 0; i < 100 && (await outbox.get(item.key))?.state !== "confirmed"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    auto.stop();
+    expect((await outbox.get(item.key))?.state).toBe("confirmed");
+    expect(reports.length).toBeGreaterThan(0);
+    results["auto"] = { key_id: device.keyId, admitted: [{ key: item.key, seq: (await outbox.get(item.key))?.acceptance?.seq }] };
     outbox.close();
   });
 });
