@@ -1,0 +1,169 @@
+/**
+ * The HTTP client: submit signed statements, read the log's checkpoint and proofs.
+ *
+ * One interface for both ways of submitting, so the sync loop does not care which the server
+ * offers: `submitOne` (`POST /api/v1/entries`, today) and, when configured, `submitBatch`
+ * (`POST /api/v1/entries/batch`: many statements, one answer per item, in order).
+ */
+import type { InclusionProofDocument } from "../crypto/checkpoints";
+import type { SignedStatement } from "../crypto/statements";
+import { outcomeFrom, type SubmitOutcome } from "./outcomes";
+
+/** `GET /api/v1/log`. */
+export interface LogInfo {
+  readonly origin: string;
+  readonly operator_key_id: string;
+  /** The C2SP verifier key string of the log operator. */
+  readonly verifier_key: string;
+  readonly size: number;
+  readonly head_hash: string;
+}
+
+export interface Transport {
+  submitOne(signed: SignedStatement): Promise<SubmitOutcome>;
+  /** Present when the server has a batch endpoint: one outcome per statement, same order;
+   * null when the endpoint refused the request as a whole (absent on an older server, too
+   * large, malformed envelope), in which case the caller sends the items one by one. */
+  readonly submitBatch?: (signed: readonly SignedStatement[]) => Promise<SubmitOutcome[] | null>;
+  /** The latest signed checkpoint note, or null before the log issued one. */
+  checkpoint(): Promise<string | null>;
+  inclusionProof(seq: number, treeSize: number): Promise<InclusionProofDocument>;
+  logInfo(): Promise<LogInfo>;
+}
+
+/** How a batch endpoint's request and answer look. The answer's items are reduced to
+ * `(status, body)` pairs and judged exactly like single answers (`outcomeFrom`). */
+export interface BatchCodec {
+  readonly path: string;
+  encode(signed: readonly SignedStatement[]): unknown;
+  decode(body: unknown, count: number): { status: number; body: unknown }[];
+}
+
+export interface HttpTransportOptions {
+  readonly fetch?: typeof fetch;
+  /** Per-request timeout; a hung request on a weak signal must not hold the run forever. */
+  readonly timeoutMs?: number;
+  readonly batch?: BatchCodec;
+}
+
+/** A failed read (not a submission): network, or an unexpected status. */
+export class TransportError extends Error {
+  override readonly name = "TransportError";
+  constructor(
+    readonly code: "network" | "server_unavailable" | "bad_answer" | "not_found",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function httpTransport(baseUrl: string, options: HttpTransportOptions = {}): Transport {
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const url = (path: string): string => new URL(path, baseUrl).toString();
+
+  async function request(path: string, init: RequestInit = {}): Promise<{ status: number; text: string }> {
+    const response = await fetchImpl(url(path), { ...init, signal: AbortSignal.timeout(timeoutMs), cache: "no-store" });
+    return { status: response.status, text: await response.text() };
+  }
+
+  async function post(path: string, payload: unknown): Promise<{ status: number; body: unknown } | SubmitOutcome> {
+    let answer: { status: number; text: string };
+    try {
+      answer = await request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(payload),
+      });
+    } catch (error) {
+      return { kind: "retry", code: "network", message: (error as Error).message };
+    }
+    try {
+      return { status: answer.status, body: JSON.parse(answer.text) as unknown };
+    } catch {
+      return { status: answer.status, body: undefined };
+    }
+  }
+
+  async function getJson(path: string): Promise<unknown> {
+    let answer: { status: number; text: string };
+    try {
+      answer = await request(path);
+    } catch (error) {
+      throw new TransportError("network", (error as Error).message);
+    }
+    if (answer.status === 404) throw new TransportError("not_found", `${path}: 404`);
+    if (answer.status !== 200) throw new TransportError(answer.status >= 500 ? "server_unavailable" : "bad_answer", `${path}: HTTP ${answer.status}`);
+    try {
+      return JSON.parse(answer.text) as unknown;
+    } catch {
+      throw new TransportError("bad_answer", `${path}: not JSON`);
+    }
+  }
+
+  const transport: Transport = {
+    async submitOne(signed) {
+      const answer = await post("api/v1/entries", signed);
+      return "kind" in answer ? answer : outcomeFrom(answer.status, answer.body);
+    },
+    async checkpoint() {
+      let answer: { status: number; text: string };
+      try {
+        answer = await request("api/v1/checkpoint");
+      } catch (error) {
+        throw new TransportError("network", (error as Error).message);
+      }
+      if (answer.status === 404) return null;
+      if (answer.status !== 200) throw new TransportError("server_unavailable", `checkpoint: HTTP ${answer.status}`);
+      return answer.text;
+    },
+    async inclusionProof(seq, treeSize) {
+      return (await getJson(`api/v1/proofs/inclusion?seq=${seq}&tree_size=${treeSize}`)) as InclusionProofDocument;
+    },
+    async logInfo() {
+      return (await getJson("api/v1/log")) as LogInfo;
+    },
+  };
+  const codec = options.batch;
+  if (codec === undefined) return transport;
+  return {
+    ...transport,
+    async submitBatch(signed) {
+      const answer = await post(codec.path, codec.encode(signed));
+      if ("kind" in answer) return signed.map(() => answer);
+      if (answer.status !== 200 && answer.status !== 201 && answer.status !== 207) {
+        const outcome = outcomeFrom(answer.status, answer.body);
+        // Server down or rate limited: every item waits. Any other refusal of the whole
+        // request says nothing about the items: send them one by one.
+        return outcome.kind === "retry" ? signed.map(() => outcome) : null;
+      }
+      let items: { status: number; body: unknown }[];
+      try {
+        items = codec.decode(answer.body, signed.length);
+      } catch {
+        return null;
+      }
+      return items.length === signed.length ? items.map((i) => outcomeFrom(i.status, i.body)) : null;
+    },
+  };
+}
+
+/**
+ * PROVISIONAL shape of `POST /api/v1/entries/batch`, until the batch endpoint lands (another
+ * branch): request `{"entries": [signed, ...]}`, answer `{"results": [{"status": 201,
+ * "entry": {...}} | {"status": 409, "error": {...}}, ...]}` in request order. Only this codec
+ * changes if the endpoint's final shape differs.
+ */
+export const provisionalBatchCodec: BatchCodec = {
+  path: "api/v1/entries/batch",
+  encode: (signed) => ({ entries: signed }),
+  decode(body) {
+    const results = (body as { results?: unknown }).results;
+    if (!Array.isArray(results)) throw new Error("no results");
+    return results.map((r: unknown) => {
+      const item = r as { status?: unknown; entry?: unknown; error?: unknown };
+      if (typeof item.status !== "number") throw new Error("result without status");
+      return { status: item.status, body: item.entry ?? { error: item.error } };
+    });
+  },
+};
