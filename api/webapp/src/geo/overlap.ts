@@ -1,8 +1,9 @@
 /**
  * Does a plot overlap another plot of the association? A warning, not a refusal: two plots
  * walked along the same fence overlap by the GPS error, and only a person can tell that from
- * a plot registered twice. Overlap = an edge of one properly crosses an edge of the other, or
- * a vertex of one lies strictly inside the other (shared edges and corners do not count);
+ * a plot registered twice. Overlap = an edge of one properly crosses an edge of the other, a
+ * vertex or edge midpoint of one lies strictly inside the other, or the sampled common area
+ * is not zero (shared edges and corners do not count);
  * its size is estimated on a 64 × 64 grid over the common bounding box (enough to tell
  * "a metre along the fence" from "the same plot twice").
  */
@@ -40,7 +41,11 @@ function ringsOverlap(a: readonly Position[], b: readonly Position[]): boolean {
       if (segmentContact(a[i] as Position, a[i + 1] as Position, b[j] as Position, b[j + 1] as Position) === "cross") return true;
     }
   }
-  return a.some((p) => strictlyInside(p, b)) || b.some((p) => strictlyInside(p, a));
+  const probes = (ring: readonly Position[]): Position[] => [
+    ...ring,
+    ...ring.slice(1).map((p, i) => [(p[0] + (ring[i] as Position)[0]) / 2, (p[1] + (ring[i] as Position)[1]) / 2] as const),
+  ];
+  return probes(a).some((p) => strictlyInside(p, b)) || probes(b).some((p) => strictlyInside(p, a)) || overlapHa(a, b) > 0;
 }
 
 /** Estimated area (ha) common to two rings, by sampling a grid over their common box. */
