@@ -99,6 +99,10 @@ describe("sketch", () => {
     expect([1, 2, 5, 10, 20, 50, 100]).toContain(s.scaleBar.metres);
     expect(s.scaleBar.length).toBeCloseTo(s.scaleBar.metres / s.metresPerPixel, 6);
     expect(s.scaleBar.length).toBeLessThanOrEqual(320 / 3 + 1e-9);
+    // The scale bar and the north arrow stay clear of the drawing.
+    const ys = s.points.map((p) => p[1]);
+    expect(Math.max(...ys)).toBeLessThan(s.scaleBar.y - 20);
+    expect(Math.min(...ys)).toBeGreaterThan(s.north.y + 12);
   });
   it("niceLength picks 1, 2 or 5 × 10ⁿ", () => {
     expect(niceLength(37)).toBe(20);

@@ -93,13 +93,13 @@ export function PlotCapture(props: PlotCaptureProps) {
       <div role="tablist" style={{ display: "grid", gridTemplateColumns: "repeat(4, 1fr)", gap: "4px" }}>
         {MODES.map((m) => (
           <button type="button" role="tab" aria-selected={state.mode === m} data-mode={m} key={m}
-            style={{ ...button(state.mode === m), padding: "10px 2px", fontSize: "16px" }}
+            style={{ ...button(state.mode === m), padding: "10px 2px", fontSize: "15px" }}
             onClick={() => dispatch({ type: "mode", mode: m })}>
             {t(`plots.mode.${m}`)}
           </button>
         ))}
       </div>
-      <p style={{ margin: "8px 0" }}>{t(`plots.mode.${state.mode}.help`, { metres: mxNumber(options.minDistanceM, 1), seconds: mxNumber(options.intervalS, 0) })}</p>
+      <p style={{ margin: "8px 0" }}>{t(state.mode === "walk" && options.intervalS <= 0 ? "plots.mode.walk.help.distance" : `plots.mode.${state.mode}.help`, { metres: mxNumber(options.minDistanceM, 1), seconds: mxNumber(options.intervalS, 0) })}</p>
 
       {usesGps && (
         <p class="plot-accuracy" aria-live="polite" style={{ margin: "4px 0", fontWeight: 700, color: fix ? "#005a00" : "#a00000" }}>

@@ -35,6 +35,8 @@ export interface SketchLayout {
 }
 
 const PAD = 28;
+/** Room kept free at the top (north arrow) and bottom (scale bar) so they never cover the plot. */
+const PAD_Y = 46;
 const MIN_EXTENT_M = 20;
 
 /** The largest 1, 2 or 5 × 10ⁿ not above `limit` (limit > 0). */
@@ -63,7 +65,7 @@ export function layoutSketch(input: SketchInput): SketchLayout {
   };
   [minX, maxX] = grow(minX, maxX);
   [minY, maxY] = grow(minY, maxY);
-  const scale = Math.min((width - 2 * PAD) / (maxX - minX), (height - 2 * PAD) / (maxY - minY));
+  const scale = Math.min((width - 2 * PAD) / (maxX - minX), (height - 2 * PAD_Y) / (maxY - minY));
   const offX = (width - (maxX - minX) * scale) / 2;
   const offY = (height - (maxY - minY) * scale) / 2;
   const toSvg = (p: Position): [number, number] => {
