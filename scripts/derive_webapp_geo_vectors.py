@@ -10,6 +10,8 @@ a set of shapes through the server's own functions and freezes the answers:
   (``validate_plot_geometry`` then ``check_in_state``, as ``_apply_plot_registered`` does:
   the normalized geometry, or the error) and what the app is expected to say (a problem
   code, hand-written below: the app may be stricter, never laxer);
+* ``random_shape_cases``: 200 random rings on a coarse grid and whether the server accepts
+  them (the app's shape rules must agree on each);
 * ``position_cases``: positions near state borders (seeded random offsets from boundary
   vertices) with ``state_at`` and the ``check_in_state`` verdict.
 
@@ -320,12 +322,36 @@ def _position_cases() -> list[dict[str, Any]]:
     return out
 
 
+def _random_shape_cases() -> list[dict[str, Any]]:
+    """Random small rings on a coarse grid (1e-5°), so crossings, touches, collinear edges,
+    spikes and repeated vertices are frequent: the app's shape verdict must equal the
+    server's on every one of them."""
+    rng = random.Random(8785)  # noqa: S311 - reproducible test shapes, not secrets
+    lon0, lat0 = FINCA
+    out = []
+    for _ in range(200):
+        n = rng.randint(3, 8)
+        ring = [
+            [round(lon0 + rng.randint(0, 12) * 1e-5, 5), round(lat0 + rng.randint(0, 12) * 1e-5, 5)]
+            for _ in range(n)
+        ]
+        ring.append(ring[0])
+        try:  # the exact area, so only the shape decides (not the 10 % area tolerance)
+            area_ha = geodesic_area_ha(ring) or 1.0
+        except ValueError:
+            area_ha = 1.0
+        verdict = server_verdict(_polygon(ring), area_ha, "07")
+        out.append({"ring": ring, "area_ha": area_ha, "server_ok": verdict["ok"]})
+    return out
+
+
 def main() -> None:
     vectors = {
         "source": "scripts/derive_webapp_geo_vectors.py (ledger/supply/geo.py, boundaries.py)",
         "area_cases": _area_cases(),
         "plot_cases": _plot_cases(),
         "position_cases": _position_cases(),
+        "random_shape_cases": _random_shape_cases(),
     }
     TARGET.write_text(json.dumps(vectors, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 

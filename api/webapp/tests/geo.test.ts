@@ -72,6 +72,17 @@ describe("ring rules", () => {
   });
 });
 
+describe("plausible area", () => {
+  it("never goes below 10 m², where the 4-decimal area_ha could miss the server's 10 % tolerance", () => {
+    const tiny = { type: "Polygon", coordinates: [square(0, 0, 3)] };
+    const check = validatePlot({ geometry: tiny, state: "07", options: { minAreaHa: 0 } }, boundaries);
+    expect(check.problems.map((p) => p.code)).toEqual(["area_too_small"]);
+    const small = { type: "Polygon", coordinates: [square(0, 0, 8)] };
+    expect(validatePlot({ geometry: small, state: "07", options: { minAreaHa: 0, sliverMinWidthM: 0 } }, boundaries).ok).toBe(true);
+    expect(validatePlot({ geometry: small, state: "07" }, boundaries).problems[0]?.code).toBe("area_too_small");
+  });
+});
+
 describe("typed and pasted coordinates", () => {
   it("reads lon,lat lines and closes the ring", () => {
     const parsed = parseCoordinates("-92.72, 15.87\n-92.719;15.87\n\n# corner\n-92.719\t15.871\n-92.72 15.871\n");

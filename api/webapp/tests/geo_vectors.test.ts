@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Boundaries, areaHa, loadBoundaries, validatePlot } from "../src/geo";
+import { type Boundaries, areaHa, loadBoundaries, normalizeGeometry, validatePlot } from "../src/geo";
 import type { Position } from "../src/geo";
 
 interface PlotCase {
@@ -21,6 +21,7 @@ interface PlotCase {
 interface Vectors {
   area_cases: { name: string; ring: Position[]; area_ha: number }[];
   plot_cases: PlotCase[];
+  random_shape_cases: { ring: Position[]; area_ha: number; server_ok: boolean }[];
   position_cases: { lon: number; lat: number; state: string; state_at: string | null; check: string | null }[];
 }
 
@@ -64,5 +65,16 @@ describe("position in state: parity with ledger/supply/boundaries.py", () => {
     });
     expect(wrong).toEqual([]);
     expect(vectors.position_cases.filter((c) => c.check !== null).length).toBeGreaterThan(3);
+  });
+});
+
+describe("random rings on a coarse grid: the app's shape rules give the server's verdict", () => {
+  it("agrees on all of them", () => {
+    const disagree = vectors.random_shape_cases.filter((c) => {
+      const shape = normalizeGeometry({ type: "Polygon", coordinates: [c.ring] });
+      return !("code" in shape) !== c.server_ok;
+    });
+    expect(disagree).toEqual([]);
+    expect(vectors.random_shape_cases.filter((c) => c.server_ok).length).toBeGreaterThan(20);
   });
 });

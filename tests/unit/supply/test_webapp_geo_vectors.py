@@ -71,3 +71,13 @@ def test_position_verdict_matches_frozen_answer(case: dict[str, Any]) -> None:
     except ValueError as exc:
         verdict = "outside_mexico" if "outside Mexico" in str(exc) else "outside_state"
     assert verdict == case["check"]
+
+
+def test_random_shapes_match_frozen_server_verdicts() -> None:
+    cases = VECTORS["random_shape_cases"]
+    got = [
+        _server({"type": "Polygon", "coordinates": [c["ring"]]}, c["area_ha"], "07")["ok"]
+        for c in cases
+    ]
+    assert got == [c["server_ok"] for c in cases]
+    assert 20 < sum(got) < len(got) - 20  # both verdicts well represented

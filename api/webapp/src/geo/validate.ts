@@ -18,8 +18,9 @@
  *   resolve, the signature of a walked line or of a polygon folded onto itself. Checked only
  *   for a plot of plausible area (a tiny plot is reported as tiny), where a mean width under
  *   3 m means a shape at least 11 times longer than wide;
- * - plausible area: between `minAreaHa` (default 0.01 ha = 100 m²) and `maxAreaHa`
- *   (default 1,000 ha; never above the server's 10,000), configurable by the association;
+ * - plausible area: between `minAreaHa` (default 0.01 ha = 100 m²; never below
+ *   MIN_AREA_FLOOR_HA) and `maxAreaHa` (default 1,000 ha; never above the server's 10,000),
+ *   configurable by the association;
  * - overlap with another plot of the association: a warning, not a refusal.
  *
  * The result carries the geometry as the server will store it (7 decimals, counter-clockwise
@@ -38,6 +39,12 @@ export const SERVER_MAX_AREA_HA = 10_000;
 export const NORMALIZED_DECIMALS = 7;
 export const EXPORT_DECIMALS = 6;
 export const AREA_DECIMALS = 4;
+/**
+ * The smallest `minAreaHa` honoured: `area_ha` is declared to 4 decimals (1 m²), and the
+ * server refuses a declared area more than 10 % off the computed one; at 10 m² and above the
+ * rounding is at most 0.5 m² = 5 %.
+ */
+export const MIN_AREA_FLOOR_HA = 0.001;
 
 export interface ValidationOptions {
   minAreaHa: number;
@@ -136,6 +143,7 @@ export function normalizeGeometry(geometry: unknown): PlotGeometry | Problem {
 export function validatePlot(input: PlotInput, boundaries: Boundaries): PlotCheck {
   const options = { ...DEFAULT_VALIDATION, ...input.options };
   const maxArea = Math.min(options.maxAreaHa, SERVER_MAX_AREA_HA);
+  const minArea = Math.max(options.minAreaHa, MIN_AREA_FLOOR_HA);
   const shape = normalizeGeometry(input.geometry);
   if ("code" in shape) return { ok: false, geometry: null, areaHa: null, perimeterM: null, problems: [shape], warnings: [] };
   const problems: Problem[] = [];
@@ -155,9 +163,9 @@ export function validatePlot(input: PlotInput, boundaries: Boundaries): PlotChec
     if (area === null) problems.push({ code: "area_required" });
     else if (area > MAX_POINT_AREA_HA) problems.push({ code: "point_too_large", params: { area_ha: area, max_ha: MAX_POINT_AREA_HA } });
   }
-  if (area !== null && area < options.minAreaHa) problems.push({ code: "area_too_small", params: { area_ha: area, min_ha: options.minAreaHa } });
+  if (area !== null && area < minArea) problems.push({ code: "area_too_small", params: { area_ha: area, min_ha: minArea } });
   if (area !== null && area > maxArea) problems.push({ code: "area_too_large", params: { area_ha: area, max_ha: maxArea } });
-  if (shape.type === "Polygon" && perimeter !== null && area !== null && area >= options.minAreaHa) {
+  if (shape.type === "Polygon" && perimeter !== null && area !== null && area >= minArea) {
     const widthM = (2 * areaHa(shape.coordinates[0]) * 10_000) / perimeter;
     if (widthM < options.sliverMinWidthM) problems.push({ code: "sliver", params: { width_m: widthM, min_m: options.sliverMinWidthM } });
   }
