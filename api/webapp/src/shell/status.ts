@@ -42,12 +42,15 @@ export async function registerServiceWorker(): Promise<void> {
       waiting.postMessage({ type: "SKIP_WAITING" });
     });
   };
-  if (registration.waiting) offer(registration.waiting);
-  registration.addEventListener("updatefound", () => {
-    const installing = registration.installing;
-    installing?.addEventListener("statechange", () => {
-      if (installing.state === "installed") offer(installing);
-    });
-  });
+  // A navigation checks for updates itself, so a new worker may already be installing (or
+  // waiting) by the time registration resolves: follow it from wherever it is.
+  const follow = (candidate: ServiceWorker | null) => {
+    if (!candidate) return;
+    if (candidate.state === "installed") offer(candidate);
+    else candidate.addEventListener("statechange", () => candidate.state === "installed" && offer(candidate));
+  };
+  follow(registration.waiting);
+  follow(registration.installing);
+  registration.addEventListener("updatefound", () => follow(registration.installing));
   window.addEventListener("online", () => void registration.update().catch(() => undefined));
 }

@@ -25,10 +25,13 @@ export function store<T>(initial: T): Store<T> {
 }
 
 export function useStore<T>(source: Store<T>): T {
-  const [value, setValue] = useState(source.get());
+  // Always through a function: a stored value may itself be a function (pendingUpdate), which
+  // useState would otherwise call as an initializer or updater.
+  const [value, setValue] = useState<T>(() => source.get());
   useEffect(() => {
-    setValue(source.get());
-    return source.subscribe(setValue);
+    const show = (next: T) => setValue(() => next);
+    show(source.get());
+    return source.subscribe(show);
   }, [source]);
   return value;
 }
