@@ -31,6 +31,7 @@ BENCHMARKS = {
     "labels": "bench.bench_labels",
     "http": "bench.bench_http",
     "cli": "bench.bench_cli_startup",
+    "webapp": "bench.bench_webapp",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"
