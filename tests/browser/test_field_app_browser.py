@@ -11,7 +11,8 @@ What each test proves, in headless Debian Chromium driven by Playwright:
 * The language switch changes ``<html lang>`` and every text, and survives a reload.
 * Every screen at 360 and 390 px, in Spanish and English: no sideways scrolling, every
   control at least 48 px both ways; a screenshot of each lands in
-  ``tests/browser/screenshots/field-app/`` (git-ignored) for people to look at.
+  ``tests/browser/screenshots/field-app/`` (git-ignored) for people to look at, with the
+  offline start and (from the update test) the update notice.
 
 The update flow (a new version waits, applies on request, keeps IndexedDB) is in
 ``test_field_app_update.py``.
@@ -133,6 +134,8 @@ def test_offline_cold_start(installed: tuple[BrowserContext, Page], served: Serv
         assert response.from_service_worker
         assert cold.locator("h1").inner_text() == heading
         assert cold.locator("#network").inner_text() == "Sin conexión"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        cold.screenshot(path=str(SCREENSHOTS / f"offline-{path or 'home'}-es-390.png"))
         cold.reload()
         assert cold.locator("h1").inner_text() == heading
         cold.close()

@@ -26,7 +26,7 @@ from api.app import create_app
 from api.settings import Settings
 from api.web.app_files import DEFAULT_DIST
 from tests.api.live_server import serve_in_thread
-from tests.browser.test_field_app_browser import open_controlled, phone
+from tests.browser.test_field_app_browser import SCREENSHOTS, open_controlled, phone
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +93,8 @@ def test_update_waits_then_applies_without_losing_data(
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
         page.locator("#update").wait_for(timeout=30_000)
         assert "Lo que guardó en este teléfono se conserva" in page.locator("#update").inner_text()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "update-waiting-es-390.png"))
         waiting = _caches(page)
         assert old_app in waiting and f"biotraza-app-{NEW_VERSION}" in waiting
 
