@@ -60,8 +60,9 @@ test-fast: $(STAMP) webapp ## tests without the slow multi-process ones
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: $(STAMP) ## run the benchmarks and record docs/performance.md
+bench: $(STAMP) webapp ## run the benchmarks and record docs/performance.md
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(BIN)/python -m bench.run_all --markdown docs/performance.md
 
 db-upgrade: $(STAMP) ## apply database migrations to the configured database

@@ -25,7 +25,9 @@ from api.services.checkpointer import Checkpointer
 from api.services.ledger import LedgerService
 from api.services.uploads import UploadGate, UploadPolicy
 from api.settings import Settings
+from api.web.app_files import DEFAULT_DIST
 from api.web.routes import pages, resolver
+from api.web.routes.field_app import install_field_app
 from ledger.errors import KeyStoreError
 from ledger.keystore import KeyStore
 from ledger.private_paths import private_dir
@@ -134,4 +136,5 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(resolver.router)
     install_openapi(app, extend=add_entry_schemas)
     install_docs(app)
+    install_field_app(app, settings.webapp_dir or DEFAULT_DIST)
     return app

@@ -33,6 +33,7 @@ BENCHMARKS = {
     "http": "bench.bench_http",
     "batch": "bench.bench_batch",
     "cli": "bench.bench_cli_startup",
+    "webapp": "bench.bench_webapp",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"

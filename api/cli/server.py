@@ -94,6 +94,10 @@ def demo(
     out.print(f"demo ledger: {summary['size']} entries in {redact_url(cfg.resolved_database_url)}")
     base = f"http://{cfg.host}:{port}"
     out.print(f"lots:   {base}/  (index of export lots, Spanish/English)", highlight=False)
+    out.print(
+        f"app:    {base}/app/  (the association's field app; `make webapp` builds it)",
+        highlight=False,
+    )
     for name, label in summary.get("labels", {}).items():
         out.print(f"label {name:15} {base}{label['path']}", highlight=False)
     if run_server:

@@ -5,7 +5,8 @@
   ones the README sets, once on SQLite (as written) and once with the PostgreSQL URL the README
   gives (pointed at a fresh schema). The only substitution: the server's port 8000 becomes a
   free one, so the test never collides with another server.
-* "Quick start": ``make demo`` serves the demo, whose label opens as genuine on that port;
+* "Quick start": ``make demo`` serves the demo, whose label opens as genuine on that port,
+  and the browser app it built at ``/app/``;
   ``make test`` is this very suite, so it is checked to be what ``.ci/run`` runs, not re-run.
 """
 
@@ -144,6 +145,10 @@ def test_quick_start_make_demo_serves_genuine_labels(tmp_path: Path) -> None:
             pytest.fail("the demo server did not answer:\n" + "".join(lines))
         assert page.status_code == 200
         assert "Etiqueta auténtica" in page.text and "sitio no oficial" not in page.text
+        # `make demo` builds the browser app too: the field app is served, not the 503 page.
+        app = httpx.get(f"http://127.0.0.1:{port}/app/", timeout=10)
+        assert app.status_code == 200 and '<div id="app">' in app.text
+        assert any(line.startswith("app:") and "/app/" in line for line in lines), "".join(lines)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)

@@ -1,0 +1,39 @@
+/**
+ * The screens of the app and where they sit in the navigation: the one list the menu, the
+ * home tiles and the router read.
+ *
+ * A feature module plugs in by replacing the `component` of its entry (e.g.
+ * `component: PlotsScreen` imported from `../plots/PlotsScreen`); the path, title key and
+ * group stay. A screen component takes no props and reads what it needs (language via
+ * `useLanguage`, network via `useStore(online)`). Adding a new screen is one entry here and
+ * its `shell.nav.<id>` title in both languages.
+ */
+import type { ComponentType } from "preact";
+import { frame } from "./Frame";
+import { Home } from "./Home";
+import { LotsScreen } from "./LotsScreen";
+
+export type Group = "field" | "office";
+
+export interface Screen {
+  /** Route under /app/ ("" is home) and the `shell.nav.<id>` title key. */
+  id: string;
+  path: string;
+  group: Group;
+  component: ComponentType;
+}
+
+export const SCREENS: readonly Screen[] = [
+  { id: "home", path: "", group: "field", component: Home },
+  { id: "members", path: "members", group: "field", component: frame("members") },
+  { id: "plots", path: "plots", group: "field", component: frame("plots") },
+  { id: "apiaries", path: "apiaries", group: "field", component: frame("apiaries") },
+  { id: "deliveries", path: "deliveries", group: "field", component: frame("deliveries") },
+  { id: "outbox", path: "outbox", group: "field", component: frame("outbox") },
+  { id: "devices", path: "devices", group: "office", component: frame("devices") },
+  { id: "lots", path: "lots", group: "office", component: LotsScreen },
+];
+
+export function screenFor(path: string): Screen | undefined {
+  return SCREENS.find((screen) => screen.path === path);
+}
