@@ -76,7 +76,8 @@ def test_concurrent_submits_keep_one_chain_and_each_callers_outcome(
         def run() -> list[Any]:
             out: list[Any] = []
             for j in range(PER_THREAD):
-                statement = _refused(f"r{t}") if j == PER_THREAD // 2 else _new_key(keys, f"{t}-{j}")
+                refuse = j == PER_THREAD // 2
+                statement = _refused(f"r{t}") if refuse else _new_key(keys, f"{t}-{j}")
                 try:
                     out.append(service.submit(statement))
                 except LedgerError as exc:
