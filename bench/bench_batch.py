@@ -47,6 +47,7 @@ from bench.common import (
     DEFAULT_PG_URL,
     Report,
     Timer,
+    expect,
     load_average,
     machine_facts,
     pg_server_version,
@@ -92,13 +93,13 @@ def library_seconds(url: str, keys: LedgerKeys, bodies: Sequence[bytes], batch: 
             else:
                 for start in range(0, len(statements), batch):
                     outcomes = service.submit_batch(statements[start : start + batch])
-                    _expect(
+                    expect(
                         all(isinstance(o, AppendResult) and o.created for o in outcomes),
                         "a batch statement was not appended",
                     )
     finally:
         service.close()
-    _expect(ledger_size(url) == len(bodies) + 1, "library appends went missing")
+    expect(ledger_size(url) == len(bodies) + 1, "library appends went missing")
     return timer.seconds
 
 
@@ -119,7 +120,7 @@ async def _send_batches(port: int, bodies: Sequence[bytes]) -> tuple[float, int]
         started = time.perf_counter()
         for body in bodies:
             status, answer = await _request(reader, writer, _post_batch(port, body))
-            _expect(status == 200, f"POST /batches answered {status}: {answer[:200]!r}")
+            expect(status == 200, f"POST /batches answered {status}: {answer[:200]!r}")
             appended += int(json.loads(answer)["appended"])
         return time.perf_counter() - started, appended
     finally:
@@ -151,7 +152,7 @@ def http_seconds(
             _wait_ready(port, 1)
             if batch == 1:
                 run = pool.submit(generate_load, port, list(bodies), 1).result()
-                _expect(run.bad_status == 0, f"{run.bad_status} POSTs were not answered 201")
+                expect(run.bad_status == 0, f"{run.bad_status} POSTs were not answered 201")
                 seconds = run.seconds
             else:
                 requests = [
@@ -159,8 +160,8 @@ def http_seconds(
                     for i in range(0, len(bodies), batch)
                 ]
                 seconds, appended = pool.submit(send_batches, port, requests).result()
-                _expect(appended == len(bodies), f"{appended} of {len(bodies)} appended")
-        _expect(ledger_size(url) == len(bodies) + 1, "HTTP appends went missing")
+                expect(appended == len(bodies), f"{appended} of {len(bodies)} appended")
+        expect(ledger_size(url) == len(bodies) + 1, "HTTP appends went missing")
     return seconds
 
 
@@ -302,11 +303,6 @@ def run(argv: Sequence[str] | None = None) -> Report:
     if table.missed:
         progress.log("[red]target missed[/]")
     return table
-
-
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(f"benchmark sanity check failed: {message}")
 
 
 def main() -> None:

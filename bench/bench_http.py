@@ -51,6 +51,7 @@ from bench.common import (
     DEFAULT_PG_URL,
     Report,
     Timer,
+    expect,
     load_average,
     machine_facts,
     percentile,
@@ -139,7 +140,7 @@ def library(
                     except StorageUnavailableError:
                         # Another process on this shared server terminated our connection:
                         # resending the same signed statement is safe (idempotent).
-                        _expect(attempt < RETRIES, "the database stayed unavailable")
+                        expect(attempt < RETRIES, "the database stayed unavailable")
                         retried[0] += 1
         return timer.seconds
 
@@ -201,7 +202,7 @@ async def _idle_gets(port: int, count: int) -> list[float]:
             started = time.perf_counter()
             status, _body = await _request(reader, writer, _get_head(port))
             latencies.append((time.perf_counter() - started) * 1000)
-            _expect(status == 200, f"GET /head answered {status}")
+            expect(status == 200, f"GET /head answered {status}")
     finally:
         writer.close()
     return latencies
@@ -232,7 +233,7 @@ async def _probe(port: int, done: asyncio.Event, latencies: list[float]) -> None
             started = time.perf_counter()
             status, _body = await _request(reader, writer, _get_head(port))
             latencies.append((time.perf_counter() - started) * 1000)
-            _expect(status in (200, 503), f"GET /head under load answered {status}")
+            expect(status in (200, 503), f"GET /head under load answered {status}")
             await asyncio.sleep(PROBE_EVERY_S)
     finally:
         writer.close()
@@ -262,7 +263,7 @@ def _wait_ready(port: int, workers: int) -> None:
     deadline = time.monotonic() + 60
     answered = 0
     while answered < 4 * workers:
-        _expect(time.monotonic() < deadline, "the server never answered")
+        expect(time.monotonic() < deadline, "the server never answered")
         try:
             response = httpx.get(f"http://127.0.0.1:{port}/api/v1/head", timeout=10)
             answered += response.status_code == 200
@@ -308,9 +309,9 @@ def paired_run(
                 total.retried += run.retried
                 total.idle_ms += run.idle_ms
                 total.loaded_ms += run.loaded_ms
-        _expect(total.bad_status == 0, f"{total.bad_status} POSTs were not answered 201")
-        _expect(ledger_size(http_url) == len(bodies) + 1, "HTTP appends went missing")
-        _expect(ledger_size(lib_url) == len(bodies) + 1, "library appends went missing")
+        expect(total.bad_status == 0, f"{total.bad_status} POSTs were not answered 201")
+        expect(ledger_size(http_url) == len(bodies) + 1, "HTTP appends went missing")
+        expect(ledger_size(lib_url) == len(bodies) + 1, "library appends went missing")
     if retried[0] or total.retried:
         progress.log(f"resent after a lost connection: {retried[0]} library, {total.retried} HTTP")
     return len(bodies) / library_seconds, total
@@ -467,11 +468,6 @@ def run(argv: Sequence[str] | None = None) -> Report:
     if table.missed:
         progress.log("[red]target missed[/]")
     return table
-
-
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(f"benchmark sanity check failed: {message}")
 
 
 def main() -> None:

@@ -53,6 +53,7 @@ from bench.common import (
     DEFAULT_PG_URL,
     Result,
     Timer,
+    expect,
     machine_facts,
     markdown_section,
     pg_schema,
@@ -251,7 +252,7 @@ def raw_sqlite_inserts(count: int, leaf_size: int, workdir: Path) -> Result:
         stored = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
     finally:
         conn.close()
-    _expect(stored == count, f"raw SQLite stored {stored} rows, expected {count}")
+    expect(stored == count, f"raw SQLite stored {stored} rows, expected {count}")
     return Result(
         "Raw ceilings",
         "SQLite insert, 1 row/tx",
@@ -275,7 +276,7 @@ def raw_pg_inserts(count: int, leaf_size: int, pg_url: str) -> Result:
                     conn.commit()
             found = conn.execute("SELECT count(*) FROM entries").fetchone()
         stored = found[0] if found else 0
-    _expect(stored == count, f"raw PostgreSQL stored {stored} rows, expected {count}")
+    expect(stored == count, f"raw PostgreSQL stored {stored} rows, expected {count}")
     return Result(
         "Raw ceilings",
         "PostgreSQL insert, 1 row/tx",
@@ -368,7 +369,7 @@ def appends_one_writer(
     finally:
         engine.dispose()
     size = ledger_size(url)
-    _expect(size == 1 + len(statements), f"ledger has {size} entries after the appends")
+    expect(size == 1 + len(statements), f"ledger has {size} entries after the appends")
     return Result(
         "Appends",
         f"{engine_name}, 1 writer",
@@ -453,7 +454,7 @@ def appends_concurrent(
     wall = max(report[2] for report in received) - min(report[1] for report in received)
     expected = sum(len(batch) for batch in batches)
     size = ledger_size(url)
-    _expect(total == expected and size == 1 + expected, f"ledger has {size} entries")
+    expect(total == expected and size == 1 + expected, f"ledger has {size} entries")
     return Result(
         "Appends",
         f"{engine_name}, {len(batches)} writers",
@@ -606,9 +607,9 @@ def verification(
 
 
 def _check_verified(size: int, head: EntryHash, projections: int, built: BuiltLedger) -> None:
-    _expect(size == built.size, f"verified {size} entries, built {built.size}")
-    _expect(head == built.head, "verified head hash differs from the built one")
-    _expect(projections == built.projections, "replayed projections differ in number")
+    expect(size == built.size, f"verified {size} entries, built {built.size}")
+    expect(head == built.head, "verified head hash differs from the built one")
+    expect(projections == built.projections, "replayed projections differ in number")
 
 
 def _load_average() -> str:
@@ -616,11 +617,6 @@ def _load_average() -> str:
         return " ".join(f"{value:.2f}" for value in os.getloadavg())
     except OSError:
         return "unknown"
-
-
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(f"benchmark sanity check failed: {message}")
 
 
 # --------------------------------------------------------------------------- rounds

@@ -52,6 +52,7 @@ from bench.common import (
     DEFAULT_PG_URL,
     Report,
     Timer,
+    expect,
     load_average,
     machine_facts,
     parse_count,
@@ -239,9 +240,9 @@ def measure_proofs(
                 _Target(size, engine, store, service, inclusion_pairs, consistency_pairs)
             )
             head = store.head()
-            _expect(head.size == size, f"store has {head.size} entries, loaded {size}")
-            _expect(head.last_hash == built.head_hash(size), "stored head hash differs")
-            _expect(bytes(root_at(store, size)) == built.root(size), "stored tree root differs")
+            expect(head.size == size, f"store has {head.size} entries, loaded {size}")
+            expect(head.last_hash == built.head_hash(size), "stored head hash differs")
+            expect(bytes(root_at(store, size)) == built.root(size), "stored tree root differs")
         leaves = built.leaf_hashes
         warm: list[float] = []
         for i in range(min(WARMUP, samples)):
@@ -273,7 +274,7 @@ def measure_proofs(
             for t in targets if i % 2 == 0 else reversed(targets):
                 index, tree = t.inclusion_pairs[i]
                 served = _timed(t.latencies.service, t.service.inclusion, index, tree)
-                _expect(served == t.inclusion_docs[i], "LedgerService.inclusion proof differs")
+                expect(served == t.inclusion_docs[i], "LedgerService.inclusion proof differs")
     finally:
         for t in targets:
             t.engine.dispose()
@@ -299,7 +300,7 @@ def check_proofs(
     for cdoc in consistency_docs:
         hashes = [bytes.fromhex(h) for h in cdoc.hashes]
         root1, root2 = built.root(cdoc.first), built.root(cdoc.second)
-        _expect(cdoc.first_root == root1.hex() and cdoc.second_root == root2.hex(), "roots")
+        expect(cdoc.first_root == root1.hex() and cdoc.second_root == root2.hex(), "roots")
         verify_consistency(cdoc.first, cdoc.second, hashes, root1, root2)
         sizes.consistency_hashes.append(len(hashes))
         sizes.consistency_json.append(len(cdoc.model_dump_json().encode()))
@@ -392,12 +393,12 @@ def append_cost(
 
 def _check_append_ledgers(with_tree: SqlLedgerStore, without: SqlLedgerStore, size: int) -> None:
     for store in (with_tree, without):
-        _expect(store.head().size == size, f"ledger has {store.head().size} entries, not {size}")
+        expect(store.head().size == size, f"ledger has {store.head().size} entries, not {size}")
     leaves = [leaf.entry_hash for leaf in with_tree.stored_leaves()]
-    _expect(root_at(with_tree, size) == InMemoryNodes(leaves).root(), "tree root differs")
+    expect(root_at(with_tree, size) == InMemoryNodes(leaves).root(), "tree root differs")
     with without.reading() as cursor:
         row = cursor.one("SELECT count(*) FROM merkle_nodes")
-    _expect(row is not None and int(row[0]) == 0, "the no-tree ledger stored Merkle nodes")
+    expect(row is not None and int(row[0]) == 0, "the no-tree ledger stored Merkle nodes")
 
 
 # --------------------------------------------------------------------------- reports
@@ -512,11 +513,6 @@ def append_report(costs: dict[str, AppendCost]) -> Report:
     return report
 
 
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(f"benchmark sanity check failed: {message}")
-
-
 # --------------------------------------------------------------------------- driver
 
 
@@ -584,7 +580,7 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
             for size, (lat, found) in measured.items():
                 latencies[(engine_name, size)] = lat
                 if size in proof_sizes:
-                    _expect(proof_sizes[size] == found, "proof sizes differ across engines")
+                    expect(proof_sizes[size] == found, "proof sizes differ across engines")
                 proof_sizes[size] = found
         for engine_name in settings.engines:
             with phase(f"{engine_name}: {settings.appends:,} appends with and without the tree"):

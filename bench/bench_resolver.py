@@ -50,6 +50,7 @@ from bench.bench_proofs import database
 from bench.common import (
     DEFAULT_PG_URL,
     Report,
+    expect,
     load_average,
     machine_facts,
     pg_server_version,
@@ -241,11 +242,6 @@ def measure(port: int, paths: list[str], connections: int, seconds: float, expec
 # --------------------------------------------------------------------------- driver
 
 
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(f"benchmark sanity check failed: {message}")
-
-
 def _sample(port: int, path: str) -> str:
     """One page, fetched the plain way, for the sanity checks."""
     import httpx
@@ -253,7 +249,7 @@ def _sample(port: int, path: str) -> str:
     response = httpx.get(
         f"http://127.0.0.1:{port}{path}", headers={"accept-language": "es-MX"}, timeout=30
     )
-    _expect(response.status_code == 200, f"{path} answered {response.status_code}")
+    expect(response.status_code == 200, f"{path} answered {response.status_code}")
     return response.text
 
 
@@ -273,13 +269,13 @@ def run_engine(
     }
     with uvicorn_server("api.app:create_app", port, env):
         page = _sample(port, genuine[0])
-        _expect("Etiqueta auténtica" in page, "a genuine label is not shown as genuine")
-        _expect("Etiqueta revocada" in _sample(port, revoked[0]), "revoked label not revoked")
+        expect("Etiqueta auténtica" in page, "a genuine label is not shown as genuine")
+        expect("Etiqueta revocada" in _sample(port, revoked[0]), "revoked label not revoked")
         paths = genuine
         with phase(f"{engine}: resolver, {connections} connections × {seconds:g} s"):
             resolver = measure(port, paths, connections, seconds, "Etiqueta auténtica")
     written = count_scans(url)
-    _expect(
+    expect(
         written >= resolver.requests,
         f"{written} scans written for {resolver.requests} timed resolver requests",
     )
@@ -288,12 +284,12 @@ def run_engine(
     with uvicorn_server("bench.bench_resolver:ceiling_app", ceiling_port, ceiling_env):
         with phase(f"{engine}: hello-world ceiling, same load"):
             ceiling = measure(ceiling_port, ["/"], connections, seconds, "<title>ok</title>")
-    _expect(resolver.bad_status == 0, f"{resolver.bad_status} resolver responses were not 200")
-    _expect(
+    expect(resolver.bad_status == 0, f"{resolver.bad_status} resolver responses were not 200")
+    expect(
         resolver.expected_text == resolver.requests,
         f"{resolver.requests - resolver.expected_text} resolver pages lacked the verdict",
     )
-    _expect(ceiling.bad_status == 0, "the ceiling answered errors")
+    expect(ceiling.bad_status == 0, "the ceiling answered errors")
     return resolver, ceiling, len(page.encode()), len(paths)
 
 

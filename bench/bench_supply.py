@@ -52,6 +52,7 @@ from bench.bulk import BuiltLedger, LedgerBuilder, load_ledger
 from bench.common import (
     DEFAULT_PG_URL,
     Report,
+    expect,
     load_average,
     machine_facts,
     pg_server_version,
@@ -352,9 +353,9 @@ def check_bulk_ledger(url: str, built: BuiltLedger, registry: Registry) -> float
     try:
         store = SqlLedgerStore(engine)
         checked = verify_stored_leaves(store.stored_leaves(), registry)
-        _expect(checked.size == built.size, "verified size differs")
-        _expect(store.projection_rows() == checked.state.rows(), "projections differ from replay")
-        _expect(store.link_rows() == checked.state.link_rows(), "links differ from replay")
+        expect(checked.size == built.size, "verified size differs")
+        expect(store.projection_rows() == checked.state.rows(), "projections differ from replay")
+        expect(store.link_rows() == checked.state.link_rows(), "links differ from replay")
     finally:
         engine.dispose()
     return time.perf_counter() - start
@@ -386,11 +387,11 @@ def measure_lineage(
             _ms(call, warm)
         for _ in range(RUNS):
             found = _ms(walk, times.walk)
-            _expect(len(found) == len(expected.lots) - 1, "walk found a different lot count")
+            expect(len(found) == len(expected.lots) - 1, "walk found a different lot count")
             graph = _ms(lineage, times.upstream)
-            _expect(graph == expected, "upstream() differs from the in-memory lineage")
+            expect(graph == expected, "upstream() differs from the in-memory lineage")
             document = _ms(api, times.api)
-            _expect(len(document["lot_details"]) == len(expected.lots), "API lot details")
+            expect(len(document["lot_details"]) == len(expected.lots), "API lot details")
         if profile:
             profiler = cProfile.Profile()
             profiler.enable()
@@ -466,13 +467,13 @@ def append_mix(
                 start = time.perf_counter()
                 created = append(store, registry, statement).created
                 elapsed = time.perf_counter() - start
-                _expect(created, f"a {statement.statement.type} append was answered as a replay")
+                expect(created, f"a {statement.statement.type} append was answered as a replay")
                 if side == "mix":
                     timing.by_type[statement.statement.type].append(elapsed)
                 else:
                     timing.bare.append(elapsed)
-        _expect(mix_store.head().size == len(setup) + len(work), "supply ledger size")
-        _expect(bare_store.head().size == 1 + len(bare), "bare ledger size")
+        expect(mix_store.head().size == len(setup) + len(work), "supply ledger size")
+        expect(bare_store.head().size == 1 + len(bare), "bare ledger size")
     finally:
         for engine in engines:
             engine.dispose()
@@ -564,11 +565,6 @@ def type_report(results: dict[str, MixTiming]) -> Report:
     return report
 
 
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(f"benchmark sanity check failed: {message}")
-
-
 # --------------------------------------------------------------------------- driver
 
 
@@ -608,7 +604,7 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         built = builder.finish()
     lots = len(expected.lots)
     level_lots = sum(n for _name, n in levels)
-    _expect(lots == level_lots, f"lineage has {lots} lots, levels say {level_lots}")
+    expect(lots == level_lots, f"lineage has {lots} lots, levels say {level_lots}")
     notes.append(
         f"Lineage ledger: {built.size:,} entries, {len(built.links):,} links; lots per level "
         f"{' → '.join(f'{n:,} {name}' for name, n in levels)}, then shipped and received; built in "

@@ -30,6 +30,7 @@ from rich.table import Table
 
 __all__ = [
     "DEFAULT_PG_URL",
+    "expect",
     "Report",
     "Result",
     "Row",
@@ -465,3 +466,14 @@ def publish_reports(
     section = markdown_report_section(title, facts, reports, command, notes)
     write_markdown(markdown, marker, section)
     progress.log(f"markdown written to {markdown}")
+
+
+def expect(condition: bool, message: str) -> None:
+    """A benchmark's sanity check: a run whose work went wrong (a lost append, a bad status)
+    must not print a rate as if it had measured something.
+
+    Raises:
+        RuntimeError: ``condition`` is false.
+    """
+    if not condition:
+        raise RuntimeError(f"benchmark sanity check failed: {message}")
