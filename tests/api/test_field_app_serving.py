@@ -172,3 +172,21 @@ def test_unbuilt_app_says_how_to_build_it(unbuilt: TestClient, path: str) -> Non
 
 def test_unbuilt_app_leaves_the_api_working(unbuilt: TestClient) -> None:
     assert unbuilt.get("/api/v1/head").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/app/", "/app/plots", "/app/sw.js", "/app/assets/app-Bq0aLviC.js"]
+)
+def test_app_files_carry_a_content_security_policy(client: TestClient, path: str) -> None:
+    """Only the app's own scripts may run beside the device's signing key; nothing frames it."""
+    response = client.get(path)
+    assert response.status_code == 200
+    policy = {
+        part.split(" ", 1)[0]: part.split(" ", 1)[1]
+        for part in response.headers["content-security-policy"].split("; ")
+    }
+    assert policy["script-src"] == "'self'"
+    assert policy["connect-src"] == "'self'"
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
