@@ -434,7 +434,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="HTTP append throughput against the in-process library append rate.",
     )
     parser.add_argument("--quick", action="store_true", help="200 appends, 1 round")
-    parser.add_argument("--appends", type=int, help="appends per measurement (500)")
+    parser.add_argument("--appends", type=int, help="appends per measurement (1000)")
     parser.add_argument("--rounds", type=int, help="rounds (3)")
     parser.add_argument("--markdown", type=Path, help="also write a markdown section here")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="SQLAlchemy PostgreSQL URL")
@@ -452,7 +452,7 @@ def run(argv: Sequence[str] | None = None) -> Report:
     """Measure on each engine, print the table and optionally write the markdown section."""
     args = _parse_args(argv)
     sizes = Sizes(
-        appends=args.appends or (200 if args.quick else 500),
+        appends=args.appends or (200 if args.quick else 1000),
         rounds=args.rounds or (1 if args.quick else 3),
     )
     engines = ("SQLite",) if args.no_pg else ("SQLite", "PostgreSQL")
