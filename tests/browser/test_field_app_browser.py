@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 from api.web.app_files import DEFAULT_DIST
 from tests.browser.conftest import Served
+from tests.browser.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +68,7 @@ def open_controlled(context: BrowserContext, url: str) -> Page:
     page = context.new_page()
     response = page.goto(url)
     assert response is not None and response.status == 200
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     return page
 
 

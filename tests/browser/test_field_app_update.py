@@ -27,6 +27,7 @@ from api.settings import Settings
 from api.web.app_files import DEFAULT_DIST
 from tests.api.live_server import serve_in_thread
 from tests.browser.test_field_app_browser import SCREENSHOTS, open_controlled, phone
+from tests.browser.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +82,7 @@ def test_update_waits_then_applies_without_losing_data(
         page.evaluate(WRITE_OUTBOX)
         page.goto(f"{base}/app/lots")
         page.locator("#main p").nth(1).wait_for()
-        page.wait_for_function("caches.has('biotraza-data-v1')")
+        wait_until(page, "caches.has('biotraza-data-v1')")
         (old_app,) = [name for name in _caches(page) if name.startswith("biotraza-app-")]
 
         worker = dist / "sw.js"
@@ -100,7 +101,7 @@ def test_update_waits_then_applies_without_losing_data(
 
         with page.expect_navigation():
             page.locator("#update button").click()
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_until(page, "navigator.serviceWorker.controller !== null")
         assert page.locator("h1").inner_text() == "Lotes"
         assert page.locator("#update").count() == 0
         assert _caches(page) == ["biotraza-app-" + NEW_VERSION, "biotraza-data-v1"]
