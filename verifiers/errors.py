@@ -13,7 +13,10 @@ the ledger. The HTTP layer maps the whole ``VerificationError`` branch to 422::
         │                            (defined in verifiers.rules beside the Evaluation it carries,
         │                            so that this module imports nothing of the package)
         ├── EligibilityError         a lot is not eligible for a biolabel
-        └── FindingsMismatchError    recorded (signed) findings differ from the engine's own
+        ├── FindingsMismatchError    recorded (signed) findings differ from the engine's own
+        └── CredentialError          a verifiable credential or its Data Integrity proof does
+                                     not verify (malformed, wrong suite, bad signature,
+                                     content not backed by the log, revoked)
 
 Left out: signature errors (``ledger.errors.SignatureError`` serves every package), a
 certifier acting outside its accreditation (standard, product, scope or date: that is
@@ -26,6 +29,7 @@ from __future__ import annotations
 from ledger.errors import LedgerError
 
 __all__ = [
+    "CredentialError",
     "EligibilityError",
     "FindingsMismatchError",
     "RuleEvaluationError",
@@ -65,3 +69,17 @@ class EligibilityError(VerificationError):
 
 class FindingsMismatchError(VerificationError):
     """Findings recorded (and signed) by a certifier differ from the engine's own findings."""
+
+
+class CredentialError(VerificationError):
+    """A verifiable credential does not verify: its proof, its content or its status.
+
+    ``field`` names the JSON path of the offending member (``"proof.proofValue"``,
+    ``"credentialSubject.seasons.0"``) so that the CLI, the API and the verifier page can say
+    exactly what is wrong.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

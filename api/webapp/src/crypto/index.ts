@@ -34,6 +34,7 @@ export {
 } from "./statements";
 export { entryHashHex, leafBytes, type Placement } from "./entries";
 export { leafHash, nodeHash } from "./hashing";
+export { base58btcDecode, publicKeyFromDidKey, verifyDataIntegrity, type ProofCheck } from "./dataIntegrity";
 export { ProofError, inclusionProofSize, verifyInclusion } from "./merkle";
 export {
   CheckpointError,
