@@ -244,3 +244,25 @@ def test_a_device_past_its_valid_until_is_listed_expired(
         d["label"]: d["status"] for d in client.get("/api/v1/orgs/coop-a/devices").json()["data"]
     }
     assert found == {"Técnico Siltepec 1": "active", "Tableta bodega": "expired"}
+
+
+def test_refusals_through_the_batch_upload_are_kept_too(client: TestClient) -> None:
+    """A phone syncs through ``POST /api/v1/batches``: its refused items reach the office as
+    single submissions do, its admitted ones do not, and nothing signed by others is kept."""
+    member = signed(PHONE, "producer.registered", {"producer_id": "p-b1"}, "producer-p-b1")
+    stray = signed(PHONE, "lot.harvested", harvest_body("lot-b1", {"pl-9": 5}), "lot-b0001")
+    not_a_device = signed(COOP, "lot.harvested", harvest_body("lot-b2", {"pl-9": 5}), "lot-b0002")
+    response = client.post(
+        "/api/v1/batches",
+        json={"statements": [s.to_dict() for s in (member, stray, not_a_device)]},
+    )
+    assert response.status_code == 200, response.text
+    statuses = [r["status"] for r in response.json()["results"]]
+    assert statuses == ["appended", "refused", "refused"]
+    (kept,) = refusals(client)
+    assert kept["nonce"] == "lot-b0001" and kept["code"] == "rule_violation"
+    assert kept["field"] == "statement.body.origins.0" and kept["admitted_seq"] is None
+    # The phone retries the batch: one row, two attempts.
+    client.post("/api/v1/batches", json={"statements": [member.to_dict(), stray.to_dict()]})
+    (kept,) = refusals(client)
+    assert kept["attempts"] == 2

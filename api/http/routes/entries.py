@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.error_report import describe
 from api.http.body import read_json_body
 from api.http.deps import ServiceDep
-from api.http.device_refusals import noting_refusal
+from api.http.device_refusals import note_refusal, noting_refusal
 from api.http.entry_schemas import signed_statement_ref
 from api.http.errors import BatchTooLargeError, error_body
 from api.http.responses import ErrorDetail, error_responses
@@ -155,7 +155,9 @@ async def submit_batch(request: Request) -> Response:
     earlier one (a harvest on a plot registered earlier in the batch); the admitted ones are
     committed together. Sending the same batch again is safe: what was recorded comes back
     as `duplicate` with its original seq and hash. A refused statement does not stop the
-    others. If the database fails, nothing of the batch is recorded and the answer is 503.
+    others; one signed by a field device is kept for its association's office
+    (`GET /api/v1/orgs/{org_id}/device-refusals`). If the database fails, nothing of the
+    batch is recorded and the answer is 503.
 
     Run as ``submit_entry`` runs (body read on the loop, the append and the answer's
     serialization in one hop on the loop's executor), for the same reason: a batch waiting
@@ -171,8 +173,13 @@ async def submit_batch(request: Request) -> Response:
 
 
 def _append_batch(service: LedgerService, statements: list[SignedStatement | LedgerError]) -> bytes:
-    """Admit a batch; the answer's JSON (``BatchPublic``)."""
-    results = [_item(index, o) for index, o in enumerate(service.submit_batch(statements))]
+    """Admit a batch; the answer's JSON (``BatchPublic``). Each refused statement signed by a
+    field device is kept for its office, as the single endpoint keeps it."""
+    outcomes = service.submit_batch(statements)
+    for statement, outcome in zip(statements, outcomes, strict=True):
+        if isinstance(statement, SignedStatement) and isinstance(outcome, LedgerError):
+            note_refusal(service, statement, outcome)
+    results = [_item(index, o) for index, o in enumerate(outcomes)]
     return (
         BatchPublic(
             results=results,

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { keyMaterialFromSeed, signerFrom, type Signer } from "../src/crypto/ed25519";
 import { sha256, utf8 } from "../src/crypto/encoding";
 import { signStatement, type SignedStatement } from "../src/crypto/statements";
-import { MIGRATIONS, Outbox, itemKey, type Migration, type OutboxItem } from "../src/outbox";
+import { DEPENDENCY_REFUSED, MIGRATIONS, Outbox, itemKey, type Migration, type OutboxItem } from "../src/outbox";
 
 let signer: Signer;
 let n = 0;
@@ -51,17 +51,22 @@ describe("outbox", () => {
     box.close();
   });
 
-  it("an item waits until its dependency is admitted; independent later items still go", async () => {
+  it("an item goes after its dependency: in the same request, or once it is admitted", async () => {
     const box = await Outbox.open({ dbName: fresh() });
     const plot = await box.add(await sign("plot.registered", { plot_id: "plot-1" }));
     const harvest = await box.add(await sign("harvest.recorded", { plot_id: "plot-1" }), { dependsOn: [plot.key] });
     const other = await box.add(await sign("producer.registered", { producer_id: "p1" }));
-    expect(keys(await box.nextBatch(10))).toEqual([plot.key, other.key]);
+    expect(keys(await box.nextBatch(10))).toEqual([plot.key, harvest.key, other.key]);
     expect(keys(await box.nextBatch(1))).toEqual([plot.key]);
-    await box.markSending([plot.key]);
+    // The plot is held by another request (its tab died mid-sync): the harvest waits.
+    const taken = await box.takeBatch(1);
+    expect(keys(taken.items)).toEqual([plot.key]);
+    expect(taken.items[0]?.state).toBe("sending");
+    expect((await box.get(plot.key))?.attempts).toBe(1);
     await box.markRetry(plot.key, { code: "network", message: "offline" });
-    expect(keys(await box.nextBatch(10))).toEqual([plot.key, other.key]); // still held back
-    await box.markAccepted(plot.key, accept(7));
+    // A request cut by size keeps capture order: nothing jumps the item that did not fit.
+    expect(keys((await box.takeBatch(10, (chosen) => chosen.length < 1)).items)).toEqual([plot.key]);
+    await box.applyResults([{ key: plot.key, kind: "accepted", acceptance: accept(7) }]);
     expect(keys(await box.nextBatch(10))).toEqual([harvest.key, other.key]);
     await expect(box.add(await sign("x.y", {}), { dependsOn: ["nope:nope"] })).rejects.toThrow(/dependency/);
     box.close();
@@ -74,6 +79,11 @@ describe("outbox", () => {
     await box.markSending([plot.key]);
     await box.markRefused(plot.key, refusal);
     expect(keys(await box.nextBatch(10))).toEqual([]);
+    // Taking the next request refuses the harvest on the device, without sending it.
+    const taken = await box.takeBatch(10);
+    expect(taken.items).toEqual([]);
+    expect(keys(taken.dependencyRefused)).toEqual([harvest.key]);
+    expect((await box.get(harvest.key))?.refusal).toMatchObject({ code: DEPENDENCY_REFUSED, status: 0 });
     expect(keys(await box.blocked())).toEqual([harvest.key]);
     const refused = await box.get(plot.key);
     expect(refused?.state).toBe("refused");
@@ -83,12 +93,39 @@ describe("outbox", () => {
     expect(corrected.supersedes).toBe(plot.key);
     expect((await box.get(plot.key))?.supersededBy).toBe(corrected.key);
     expect((await box.get(plot.key))?.state).toBe("refused"); // kept, marked as corrected
-    expect(keys(await box.nextBatch(10))).toEqual([corrected.key]); // the harvest waits for the fix
+    // The harvest is back in the queue, after the correction it now depends on.
+    expect((await box.get(harvest.key))?.state).toBe("queued");
+    expect(keys(await box.nextBatch(10))).toEqual([corrected.key, harvest.key]);
+    expect(keys(await box.nextBatch(1))).toEqual([corrected.key]);
     await box.markAccepted(corrected.key, accept(3));
     expect(keys(await box.nextBatch(10))).toEqual([harvest.key]);
     expect(await box.blocked()).toEqual([]);
     await expect(box.supersede(plot.key, await sign("plot.registered", { plot_id: "x" }))).rejects.toThrow(/not a refused item/);
     await expect(box.supersede(harvest.key, await sign("plot.registered", { plot_id: "y" }))).rejects.toThrow(/not a refused item/);
+    box.close();
+  });
+
+  it("a chain refused at its root is refused down the chain, in one pass", async () => {
+    const box = await Outbox.open({ dbName: fresh() });
+    const member = await box.add(await sign("producer.registered", { producer_id: "p9" }));
+    const plot = await box.add(await sign("plot.registered", { plot_id: "plot-9" }), { dependsOn: [member.key] });
+    const harvest = await box.add(await sign("lot.harvested", { lot_id: "l-9" }), { dependsOn: [plot.key] });
+    const other = await box.add(await sign("producer.registered", { producer_id: "p1" }));
+    const first = await box.takeBatch(10);
+    expect(keys(first.items)).toEqual([member.key, plot.key, harvest.key, other.key]);
+    await box.applyResults([
+      { key: member.key, kind: "refused", refusal },
+      { key: plot.key, kind: "refused", refusal: { ...refusal, code: DEPENDENCY_REFUSED } },
+      { key: harvest.key, kind: "retry", error: { code: "network", message: "offline" } },
+      { key: other.key, kind: "accepted", acceptance: accept(4) },
+    ]);
+    const second = await box.takeBatch(10);
+    expect(second.items).toEqual([]);
+    expect(keys(second.dependencyRefused)).toEqual([harvest.key]);
+    expect((await box.list()).map((i) => i.state)).toEqual(["refused", "refused", "refused", "accepted"]);
+    // One correction of the member puts the plot back; the harvest follows the plot.
+    const fix = await box.supersede(member.key, await sign("producer.registered", { producer_id: "p9b" }));
+    expect(keys(await box.nextBatch(10))).toEqual([fix.key, plot.key]);
     box.close();
   });
 

@@ -5,7 +5,7 @@
  * tests/e2e/sync.e2e.ts (driven by tests/api/test_webapp_sync.py).
  */
 import { describe, expect, it } from "vitest";
-import { messages, outcomeFrom, reasonMessageKey } from "../src/sync";
+import { MAX_BATCH_BYTES, MAX_BATCH_STATEMENTS, batchCodec, batchSizer, jsonBytes, messages, outcomeFrom, reasonMessageKey } from "../src/sync";
 
 const entry = { seq: 4, prev: "00".repeat(32), log_time: "2026-03-01T12:00:00.000000Z", statement: { v: 1 }, sig: "x", entry_hash: "11".repeat(32) };
 const error = (code: string, field?: string) => ({ error: { code, message: `${code} message`, fields: field === undefined ? [] : [{ field, reason: `${field} reason` }] } });
@@ -42,7 +42,7 @@ describe("reason messages", () => {
     "network", "server_unavailable", "rate_limited", "device_not_enrolled", "bad_answer", "not_found",
     "schema_error", "bad_signature", "unknown_key", "not_authorized", "nonce_replayed", "lot_not_eligible",
     "rule_violation", "conflict", "unknown_entry_type", "request_too_large", "malformed_json",
-    "answer_mismatch", "checkpoint_invalid", "proof_invalid",
+    "answer_mismatch", "checkpoint_invalid", "proof_invalid", "dependency_refused", "device_revoked",
   ];
   it("every code has its own sentence in Spanish and English", () => {
     for (const code of codes) {
@@ -58,5 +58,62 @@ describe("reason messages", () => {
   });
   it("both catalogs have the same keys", () => {
     expect(Object.keys(messages.en).sort()).toEqual(Object.keys(messages.es).sort());
+  });
+});
+
+describe("batch codec", () => {
+  const statement = { statement: { v: 1, type: "producer.registered", actor: "a".repeat(32), ts: "2026-03-01T12:00:00Z", nonce: "n".repeat(24), body: { producer_id: "p1" } }, sig: "s".repeat(86) };
+  it("encodes {statements} and reads the server's per-item results in order", () => {
+    expect(batchCodec.path).toBe("api/v1/batches");
+    expect(batchCodec.encode([statement as never])).toEqual({ statements: [statement] });
+    const answer = {
+      results: [
+        { index: 0, status: "appended", http_status: 201, entry, error: null },
+        { index: 1, status: "duplicate", http_status: 200, entry, error: null },
+        { index: 2, status: "refused", http_status: 409, entry: null, error: error("rule_violation", "statement.body.producer_id").error },
+      ],
+      appended: 1, duplicates: 1, refused: 1,
+    };
+    const decoded = batchCodec.decode(answer, 3);
+    expect(decoded.map((d) => outcomeFrom(d.status, d.body))).toEqual([
+      { kind: "accepted", entry, replay: false },
+      { kind: "accepted", entry, replay: true },
+      { kind: "refused", status: 409, code: "rule_violation", field: "statement.body.producer_id", reason: "statement.body.producer_id reason" },
+    ]);
+  });
+  it("an answer of another shape is not trusted (the loop then goes one by one)", () => {
+    expect(() => batchCodec.decode({ results: [] }, 1)).toThrow(/0 results for 1/);
+    expect(() => batchCodec.decode({ results: [{ index: 1, status: "appended", http_status: 201, entry }] }, 1)).toThrow(/order/);
+    expect(() => batchCodec.decode({ results: [{ index: 0, status: "maybe", http_status: 201 }] }, 1)).toThrow(/unknown status/);
+    expect(() => batchCodec.decode("<html>", 1)).toThrow(/without results/);
+  });
+  it("a request holds at most 1,000 statements and 4 MiB − 64 KiB of body", () => {
+    expect(MAX_BATCH_STATEMENTS).toBe(1000);
+    expect(MAX_BATCH_BYTES).toBe(4 * 1024 * 1024 - 64 * 1024);
+    const count = (fits: (s: never) => boolean, s: unknown, n: number): number => {
+      let taken = 0;
+      while (taken < n && fits(s as never)) taken++;
+      return taken;
+    };
+    expect(count(batchSizer(), statement, 5000)).toBe(1000);
+    expect(count(batchSizer(10), statement, 5000)).toBe(10);
+    // Statements of ~60 KiB: the body stays under the limit, the envelope and commas counted.
+    const big = { ...statement, statement: { ...statement.statement, body: { note: "x".repeat(60_000) } } };
+    const size = jsonBytes(big);
+    const n = count(batchSizer(), big, 5000);
+    expect(jsonBytes({ statements: Array(n).fill(big) })).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+    expect(jsonBytes({ statements: Array(n + 1).fill(big) })).toBeGreaterThan(MAX_BATCH_BYTES);
+    expect(n).toBe(Math.floor((MAX_BATCH_BYTES - jsonBytes({ statements: [] }) + 1) / (size + 1)));
+    // One statement always goes, whatever its size.
+    expect(count(batchSizer(1000, 10), statement, 3)).toBe(1);
+  });
+});
+
+describe("device_revoked", () => {
+  it("the ledger's refusal of a revoked key is told as such; other authorization refusals are not", () => {
+    const revoked = { error: { code: "not_authorized", message: "m", fields: [{ field: "statement.actor", reason: `key ${"ab".repeat(16)} was revoked at seq 12` }] } };
+    expect(outcomeFrom(403, revoked)).toMatchObject({ kind: "refused", code: "device_revoked", field: "statement.actor" });
+    const scope = { error: { code: "not_authorized", message: "m", fields: [{ field: "statement.actor", reason: "device may not sign plot.registered" }] } };
+    expect(outcomeFrom(403, scope)).toMatchObject({ kind: "refused", code: "not_authorized" });
   });
 });

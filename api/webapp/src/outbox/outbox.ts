@@ -116,6 +116,13 @@ export class Outbox {
         throw new Error(`outbox: ${supersedes} is not a refused item awaiting correction`);
       }
       await store.put({ ...old, supersededBy: key });
+      // Items refused only because they depended on the refused one wait for the correction.
+      for (let c = await store.index("state").openCursor("refused"); c; c = await c.continue()) {
+        const dependent = c.value as OutboxItem;
+        if (dependent.refusal?.code === DEPENDENCY_REFUSED && dependent.supersededBy === null && dependent.dependsOn.includes(supersedes)) {
+          await c.update({ ...dependent, state: "queued", refusal: null });
+        }
+      }
     }
     for (const dep of options.dependsOn ?? []) {
       if ((await store.index("key").count(dep)) === 0) {
@@ -162,20 +169,77 @@ export class Outbox {
 
   /**
    * The next items to send, in capture order, at most `limit`: queued items and items left
-   * `sending` by an interrupted run. An item goes only once every item it depends on is
-   * admitted by the server (through its latest correction, if it was refused); so no batch
-   * holds an item and its dependency, and a refused dependency never drags its dependents
-   * into refusal with it. Later independent items still go.
+   * `sending` by an interrupted run. An item goes once every item it depends on is admitted
+   * by the server (through its latest correction, if it was refused) or goes earlier in the
+   * same request (the server admits a batch in order, so a harvest may follow its plot).
+   * Later independent items still go. Reads only.
    */
   async nextBatch(limit: number): Promise<OutboxItem[]> {
-    const items = await this.list();
-    const byKey = new Map(items.map((i) => [i.key, i]));
-    const ready = items.filter(
-      (item) =>
-        (item.state === "queued" || item.state === "sending") &&
-        item.dependsOn.every((dep) => admitted(resolve(byKey, dep)?.state)),
-    );
-    return ready.slice(0, limit);
+    const db = await this.connection();
+    const tx = db.transaction(ITEMS, "readonly");
+    const plan = await planNext(tx.store as unknown as ItemStore, limit, () => true);
+    await tx.done;
+    return plan.ready;
+  }
+
+  /**
+   * Take the next request's items, in one transaction: `nextBatch`'s choice, cut by `fits`
+   * (the request's size limits, given the chosen items so far), marked `sending` with one
+   * more attempt *before* the request leaves; and items whose dependency is refused (and
+   * not corrected) are marked refused with the code `dependency_refused` instead of being
+   * sent. One transaction, not one per item: 1,000 queued items are one read and one write.
+   */
+  async takeBatch(limit: number, fits: (chosen: readonly OutboxItem[], next: OutboxItem) => boolean = () => true): Promise<TakenBatch> {
+    const db = await this.connection();
+    const tx = db.transaction(ITEMS, "readwrite");
+    const store = tx.store as unknown as ItemStore;
+    const plan = await planNext(store, limit, fits);
+    const at = now();
+    const sending = plan.ready.map((i) => ({ ...i, state: "sending" as const, attempts: i.attempts + 1 }));
+    const refused = plan.dependencyRefused.map(({ item, dependency }) => ({
+      ...item,
+      state: "refused" as const,
+      refusal: { code: DEPENDENCY_REFUSED, field: null, reason: `depends on ${dependency}, which was refused`, status: 0, at },
+    }));
+    for (const item of [...sending, ...refused]) await store.put(item);
+    await tx.done;
+    if (sending.length + refused.length > 0) this.changed();
+    return { items: sending, dependencyRefused: refused };
+  }
+
+  /** Record a whole request's outcomes in one transaction (see `ItemResult`). Items that are
+   * no longer `queued`/`sending` (another tab got there first) are left as they are. */
+  async applyResults(results: readonly ItemResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const db = await this.connection();
+    const tx = db.transaction(ITEMS, "readwrite");
+    const index = tx.store.index("key");
+    const at = now();
+    const current = await Promise.all(results.map((r) => index.get(r.key) as Promise<OutboxItem | undefined>));
+    for (const [i, result] of results.entries()) {
+      const item = current[i];
+      if (item === undefined || (item.state !== "queued" && item.state !== "sending")) continue;
+      if (result.kind === "accepted") await tx.store.put({ ...item, state: "accepted", acceptance: result.acceptance, lastError: null });
+      else if (result.kind === "refused") await tx.store.put({ ...item, state: "refused", refusal: result.refusal });
+      else await tx.store.put({ ...item, state: "queued", lastError: { ...result.error, at } });
+    }
+    await tx.done;
+    this.changed();
+  }
+
+  /** Record verified proofs in one transaction. */
+  async confirmAll(confirmed: readonly { key: string; confirmation: Confirmation }[]): Promise<void> {
+    if (confirmed.length === 0) return;
+    const db = await this.connection();
+    const tx = db.transaction(ITEMS, "readwrite");
+    const index = tx.store.index("key");
+    const current = await Promise.all(confirmed.map((c) => index.get(c.key) as Promise<OutboxItem | undefined>));
+    for (const [i, c] of confirmed.entries()) {
+      const item = current[i];
+      if (item?.state === "accepted") await tx.store.put({ ...item, state: "confirmed", confirmation: c.confirmation });
+    }
+    await tx.done;
+    this.changed();
   }
 
   /** Items the server admitted whose inclusion proof is not verified yet. */
@@ -183,13 +247,11 @@ export class Outbox {
     return (await (await this.connection()).getAllFromIndex(ITEMS, "state", "accepted")) as OutboxItem[];
   }
 
-  /** Items held back because something they depend on was refused and not yet corrected. */
+  /** Items refused because something they depend on was refused, and not yet corrected:
+   * a correction of that dependency puts them back in the queue by themselves. */
   async blocked(): Promise<OutboxItem[]> {
-    const items = await this.list();
-    const byKey = new Map(items.map((i) => [i.key, i]));
-    return items.filter(
-      (i) => (i.state === "queued" || i.state === "sending") && i.dependsOn.some((d) => resolve(byKey, d)?.state === "refused"),
-    );
+    const refused = (await (await this.connection()).getAllFromIndex(ITEMS, "state", "refused")) as OutboxItem[];
+    return refused.filter((i) => i.refusal?.code === DEPENDENCY_REFUSED && i.supersededBy === null);
   }
 
   private async update(key: string, from: readonly ItemState[], change: (item: OutboxItem) => OutboxItem): Promise<OutboxItem> {
@@ -207,11 +269,22 @@ export class Outbox {
     return next;
   }
 
-  /** Record that these items are about to be sent (before the request leaves). */
+  /** Record that these items are about to be sent (before the request leaves), in one
+   * transaction. */
   async markSending(keys: readonly string[]): Promise<void> {
-    for (const key of keys) {
-      await this.update(key, ["queued", "sending"], (i) => ({ ...i, state: "sending", attempts: i.attempts + 1 }));
+    const db = await this.connection();
+    const tx = db.transaction(ITEMS, "readwrite");
+    const index = tx.store.index("key");
+    const items = await Promise.all(keys.map((k) => index.get(k) as Promise<OutboxItem | undefined>));
+    for (const [i, item] of items.entries()) {
+      if (item === undefined || (item.state !== "queued" && item.state !== "sending")) {
+        abort(tx);
+        throw new Error(`outbox: ${keys[i] ?? ""} is ${item?.state ?? "missing"}, expected queued or sending`);
+      }
+      await tx.store.put({ ...item, state: "sending", attempts: item.attempts + 1 });
     }
+    await tx.done;
+    this.changed();
   }
 
   async markAccepted(key: string, acceptance: Acceptance): Promise<OutboxItem> {
@@ -256,21 +329,94 @@ function abort(tx: { abort(): void; done: Promise<void> }): void {
   tx.abort();
 }
 
-function admitted(state: ItemState | undefined): boolean {
-  return state === "accepted" || state === "confirmed";
+/** The refusal code of an item whose dependency was refused (decided on the device). */
+export const DEPENDENCY_REFUSED = "dependency_refused";
+
+/** What one request came to for one item (`Outbox.applyResults`). */
+export type ItemResult =
+  | { readonly key: string; readonly kind: "accepted"; readonly acceptance: Acceptance }
+  | { readonly key: string; readonly kind: "refused"; readonly refusal: Refusal }
+  | { readonly key: string; readonly kind: "retry"; readonly error: Omit<TransientError, "at"> };
+
+export interface TakenBatch {
+  /** Marked `sending`, in upload order. */
+  readonly items: OutboxItem[];
+  /** Marked refused (`dependency_refused`) in the same transaction. */
+  readonly dependencyRefused: OutboxItem[];
 }
 
-/** The item that currently stands for `key`: itself, or its latest correction. A dependency
- * that was pruned after confirmation is, by construction, admitted. */
-function resolve(byKey: Map<string, OutboxItem>, key: string): OutboxItem | undefined {
-  let item = byKey.get(key);
-  if (item === undefined) return PRUNED;
-  for (let hops = 0; item.supersededBy !== null && hops < 1000; hops++) {
-    const next = byKey.get(item.supersededBy);
-    if (next === undefined) return PRUNED;
-    item = next;
+/** The part of an object store `planNext` reads (readonly or readwrite transaction). */
+interface ItemStore {
+  index(name: "key" | "state"): {
+    get(key: string): Promise<unknown>;
+    getAll(query: string): Promise<unknown[]>;
+  };
+  put(value: OutboxItem): Promise<unknown>;
+}
+
+interface Plan {
+  ready: OutboxItem[];
+  dependencyRefused: { item: OutboxItem; dependency: string }[];
+}
+
+/**
+ * Choose the next items: pending ones (queued, sending) in capture order whose dependencies
+ * are admitted or chosen earlier. Reads the pending items through the state index and each
+ * outside dependency by key, once: never the whole outbox, which grows with every confirmed
+ * item until it is pruned.
+ */
+async function planNext(store: ItemStore, limit: number, fits: (chosen: readonly OutboxItem[], next: OutboxItem) => boolean): Promise<Plan> {
+  const states = store.index("state");
+  const [queued, sending] = await Promise.all([states.getAll("queued"), states.getAll("sending")]);
+  const pending = ([...queued, ...sending] as OutboxItem[]).sort((a, b) => a.order - b.order);
+  const known = new Map<string, OutboxItem | undefined>(pending.map((i) => [i.key, i]));
+  const lookup = async (key: string): Promise<OutboxItem | undefined> => {
+    if (!known.has(key)) known.set(key, (await store.index("key").get(key)) as OutboxItem | undefined);
+    return known.get(key);
+  };
+  /** The item that stands for `key` now: itself or its latest correction; a dependency
+   * pruned after confirmation is, by construction, admitted. */
+  const resolve = async (key: string): Promise<OutboxItem | "pruned"> => {
+    let item = await lookup(key);
+    for (let hops = 0; item !== undefined && item.supersededBy !== null && hops < 1000; hops++) item = await lookup(item.supersededBy);
+    return item ?? "pruned";
+  };
+  const plan: Plan = { ready: [], dependencyRefused: [] };
+  const chosen = new Set<string>();
+  const settled = new Set<string>();
+  let full = false;
+  // Passes in capture order until nothing more can go: a correction is captured after the
+  // items that wait for it, so they follow it in a later pass of the same request.
+  for (let progress = true; progress && !full; ) {
+    progress = false;
+    for (const item of pending) {
+      if (settled.has(item.key)) continue;
+      let go = true;
+      let refusedDependency: string | null = null;
+      for (const dep of item.dependsOn) {
+        const current = await resolve(dep);
+        if (current === "pruned" || current.state === "accepted" || current.state === "confirmed" || chosen.has(current.key)) continue;
+        go = false;
+        if (current.state === "refused") refusedDependency = current.key;
+      }
+      if (refusedDependency !== null) {
+        plan.dependencyRefused.push({ item, dependency: refusedDependency });
+        settled.add(item.key);
+        // Its own dependents learn it is refused in the same pass.
+        known.set(item.key, { ...item, state: "refused" });
+        progress = true;
+        continue;
+      }
+      if (!go || full) continue;
+      if (plan.ready.length >= limit || !fits(plan.ready, item)) {
+        full = true;
+        continue;
+      }
+      plan.ready.push(item);
+      chosen.add(item.key);
+      settled.add(item.key);
+      progress = true;
+    }
   }
-  return item;
+  return plan;
 }
-
-const PRUNED = { state: "confirmed", key: "" } as OutboxItem;

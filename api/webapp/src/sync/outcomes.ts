@@ -34,6 +34,7 @@ export type RetryCode =
   | "bad_answer"; // a 2xx that is not an entry (a captive portal's login page, a proxy)
 
 const RETRY_STATUSES = new Set([408, 425, 429]);
+const REVOKED = /^key [0-9a-f]{32} was revoked at seq \d+$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -68,5 +69,11 @@ export function outcomeFrom(status: number, body: unknown): SubmitOutcome {
   const first: unknown = fields[0];
   const field = isObject(first) && typeof first["field"] === "string" ? first["field"] : null;
   const reason = isObject(first) && typeof first["reason"] === "string" ? first["reason"] : message;
+  // The ledger refuses a revoked key with `not_authorized` on `statement.actor` and says
+  // "key <id> was revoked at seq <n>" (ledger/trust.py `active_key`): for a device that is
+  // final, and the person holding it must be told so, not "may not write this record".
+  if (status === 403 && code === "not_authorized" && field === "statement.actor" && REVOKED.test(reason)) {
+    return { kind: "refused", status, code: "device_revoked", field, reason };
+  }
   return { kind: "refused", status, code, field, reason };
 }

@@ -2,11 +2,13 @@
  * The HTTP client: submit signed statements, read the log's checkpoint and proofs.
  *
  * One interface for both ways of submitting, so the sync loop does not care which the server
- * offers: `submitOne` (`POST /api/v1/entries`, today) and, when configured, `submitBatch`
- * (`POST /api/v1/entries/batch`: many statements, one answer per item, in order).
+ * offers: `submitOne` (`POST /api/v1/entries`) and `submitBatch` (`POST /api/v1/batches`:
+ * many statements, one answer per item, in order; `codec.ts`). A server without the batch
+ * route (404/405) or a request refused as a whole makes the loop fall back to one by one.
  */
 import type { InclusionProofDocument } from "../crypto/checkpoints";
 import type { SignedStatement } from "../crypto/statements";
+import { batchCodec, type BatchCodec } from "./codec";
 import { outcomeFrom, type SubmitOutcome } from "./outcomes";
 
 /** `GET /api/v1/log`. */
@@ -31,19 +33,12 @@ export interface Transport {
   logInfo(): Promise<LogInfo>;
 }
 
-/** How a batch endpoint's request and answer look. The answer's items are reduced to
- * `(status, body)` pairs and judged exactly like single answers (`outcomeFrom`). */
-export interface BatchCodec {
-  readonly path: string;
-  encode(signed: readonly SignedStatement[]): unknown;
-  decode(body: unknown, count: number): { status: number; body: unknown }[];
-}
-
 export interface HttpTransportOptions {
   readonly fetch?: typeof fetch;
   /** Per-request timeout; a hung request on a weak signal must not hold the run forever. */
   readonly timeoutMs?: number;
-  readonly batch?: BatchCodec;
+  /** The batch endpoint's codec (default: `POST /api/v1/batches`); null sends one by one. */
+  readonly batch?: BatchCodec | null;
 }
 
 /** A failed read (not a submission): network, or an unexpected status. */
@@ -124,8 +119,8 @@ export function httpTransport(baseUrl: string, options: HttpTransportOptions = {
       return (await getJson("api/v1/log")) as LogInfo;
     },
   };
-  const codec = options.batch;
-  if (codec === undefined) return transport;
+  const codec = options.batch === undefined ? batchCodec : options.batch;
+  if (codec === null) return transport;
   return {
     ...transport,
     async submitBatch(signed) {
@@ -147,23 +142,3 @@ export function httpTransport(baseUrl: string, options: HttpTransportOptions = {
     },
   };
 }
-
-/**
- * PROVISIONAL shape of `POST /api/v1/entries/batch`, until the batch endpoint lands (another
- * branch): request `{"entries": [signed, ...]}`, answer `{"results": [{"status": 201,
- * "entry": {...}} | {"status": 409, "error": {...}}, ...]}` in request order. Only this codec
- * changes if the endpoint's final shape differs.
- */
-export const provisionalBatchCodec: BatchCodec = {
-  path: "api/v1/entries/batch",
-  encode: (signed) => ({ entries: signed }),
-  decode(body) {
-    const results = (body as { results?: unknown }).results;
-    if (!Array.isArray(results)) throw new Error("no results");
-    return results.map((r: unknown) => {
-      const item = r as { status?: unknown; entry?: unknown; error?: unknown };
-      if (typeof item.status !== "number") throw new Error("result without status");
-      return { status: item.status, body: item.entry ?? { error: item.error } };
-    });
-  },
-};

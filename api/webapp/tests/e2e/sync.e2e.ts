@@ -17,7 +17,7 @@ import { hexDecode } from "../../src/crypto/encoding";
 import { loadDeviceKey, loadOrCreateDeviceKey } from "../../src/crypto/keystore";
 import { signStatement, type SignedStatement } from "../../src/crypto/statements";
 import { Outbox, itemKey } from "../../src/outbox";
-import { httpTransport, provisionalBatchCodec, startAutoSync, syncOnce, type SyncReport, type Transport } from "../../src/sync";
+import { httpTransport, batchCodec, startAutoSync, syncOnce, type SyncReport, type Transport } from "../../src/sync";
 
 function env(name: string): string {
   const value = process.env[name];
@@ -81,13 +81,14 @@ describe.each(["webcrypto", "noble"] as const)("sync against the real server, %s
     );
     const second = await outbox.add(await signStatement(device, "producer.registered", { producer_id: `p2-${backend}` }));
 
-    // The page dies right after the server committed the third submission (member, stray
-    // and p2 go first; the plot waits for its member to be admitted).
+    // The page dies right after the server committed the third submission of a run that
+    // goes one by one (member, plot after it in the same run, stray; p2 not yet sent).
+    const single = httpTransport(BASE, { batch: null });
     let calls = 0;
     const dying: Transport = {
-      ...real,
+      ...single,
       async submitOne(signed: SignedStatement) {
-        const outcome = await real.submitOne(signed);
+        const outcome = await single.submitOne(signed);
         if (++calls === 3) throw new Error("page killed");
         return outcome;
       },
@@ -95,15 +96,17 @@ describe.each(["webcrypto", "noble"] as const)("sync against the real server, %s
     await expect(syncOnce(outbox, dying, { operatorKey, batchSize: 10 })).rejects.toThrow("page killed");
     outbox.close();
 
-    // Reload: the key and the outbox come back from IndexedDB.
+    // Reload: the key and the outbox come back from IndexedDB. The whole request was marked
+    // `sending` before it left, in one transaction.
     const reloaded = await loadDeviceKey({ dbName: `${dbName}-key` });
     expect(reloaded?.keyId).toBe(device.keyId);
     outbox = await Outbox.open({ dbName });
     const states = Object.fromEntries((await outbox.list()).map((i) => [i.key, i.state]));
-    expect(states).toEqual({ [member.key]: "accepted", [plot.key]: "queued", [stray.key]: "refused", [second.key]: "sending" });
+    expect(states).toEqual({ [member.key]: "sending", [plot.key]: "sending", [stray.key]: "sending", [second.key]: "sending" });
 
-    // Re-run (through the batch codec: this server has no batch endpoint, so it falls back).
-    const transport = httpTransport(BASE, { batch: provisionalBatchCodec });
+    // Re-run through the batch endpoint (the default): member and plot come back as the
+    // entries they already became, the stray is refused, p2 is new.
+    const transport = httpTransport(BASE);
     const reports = await syncUntilProved(outbox, transport, operatorKey);
     const items = Object.fromEntries((await outbox.list()).map((i) => [i.key, i]));
 
@@ -111,17 +114,19 @@ describe.each(["webcrypto", "noble"] as const)("sync against the real server, %s
       expect(items[key]?.state).toBe("confirmed");
       expect(items[key]?.confirmation?.checkpoint).toContain("\n\n\u2014 ");
     }
-    // The statement committed before the kill was sent again and answered as the same entry.
-    expect(items[second.key]?.attempts).toBe(2);
-    expect(items[second.key]?.acceptance?.replay).toBe(true);
+    for (const key of [member.key, plot.key]) {
+      expect(items[key]?.attempts).toBe(2);
+      expect(items[key]?.acceptance?.replay).toBe(true);
+    }
+    expect(items[second.key]?.acceptance?.replay).toBe(false);
     const strayItem = items[stray.key];
     expect(strayItem?.state).toBe("refused");
     expect(strayItem?.refusal?.code).toBe("rule_violation");
     expect(strayItem?.refusal?.field).toContain("producer_id");
-    expect(strayItem?.attempts).toBe(1);
-    // The plot went only after its member was admitted.
+    expect(strayItem?.attempts).toBe(2);
+    // The plot went after its member, in the same request.
     expect(items[plot.key]?.acceptance?.seq ?? 0).toBeGreaterThan(items[member.key]?.acceptance?.seq ?? Infinity);
-    expect(reports.reduce((n, r) => n + r.replayed, 0)).toBe(1);
+    expect(reports.reduce((n, r) => n + r.replayed, 0)).toBe(2);
     expect(reports.flatMap((r) => r.problems)).toEqual([]);
 
     // A correction of the refused plot, as a new statement, is admitted and proved too.
@@ -148,7 +153,7 @@ describe.each(["webcrypto", "noble"] as const)("sync against the real server, %s
 
 describe("a lying server is caught on the device", () => {
   it("an answer whose entry hash is not ours is refused as answer_mismatch; a forged checkpoint proves nothing", async () => {
-    const real = httpTransport(BASE);
+    const real = httpTransport(BASE, { batch: null });
     const device = await loadOrCreateDeviceKey({ dbName: "e2e-lies-key" });
     await enrol(real, device.publicKeyText, "coop-lies");
     const operatorKey = (await real.logInfo()).verifier_key;
