@@ -1,38 +1,31 @@
 """EUDR geolocation file: the origin plots of a lot as a GeoJSON FeatureCollection.
 
 Regulation (EU) 2023/1115 (EUDR) asks operators placing coffee or cocoa on the EU market to
-give the geolocation of every plot the goods came from, as the GeoJSON file the EU
-Information System (TRACES) ingests ("EUDR GeoJSON File Description", European Commission,
-v1.2 of 4 July 2024 and later; see ``docs/eudr.md``). What this module writes:
+give the geolocation of every plot the goods came from, as the GeoJSON the EU Information
+System ingests (Operator API Reference v1.0 §9 "EUDR GeoJSON File Description" v1.3; the
+rules are in ``ledger.supply.eudr``, their sources in ``docs/eudr.md``). What this module
+writes:
 
 * One ``Feature`` per origin plot of the lot's upstream lineage
   (:func:`ledger.supply.lineage.upstream`), its ``id`` the plot id, sorted by it.
-* Geometry exactly as the ledger recorded it: WGS 84 ``[lon, lat]`` (RFC 7946), a ``Point``
-  for plots of at most 4 ha, a ``Polygon`` (one closed ring, no holes) above. Each plot is
-  re-checked with :func:`ledger.supply.geo.validate_plot_geometry` (the rules the ledger
-  applied at registration), and coordinates are written with at least 6 decimals without
-  ever dropping a recorded digit: ``-92.6`` is written ``-92.600000``, ``-92.6012345`` stays
-  as is.
-* ``properties``: ``ProducerCountry`` (ISO 3166-1 alpha-2 of the plot's association, ``MX``),
-  ``Area`` (the plot's declared area in hectares, a number), ``ProductionPlace`` (plot id and
-  municipality) and ``ProducerName``: the association's name, or the producer's own name when
-  ``producer_names`` is asked for *and* the producer consented
-  (:func:`api.services.supply.published_name`).
-* Foreign members (RFC 7946 §6.1) on the collection: ``lot_id``, ``product`` and
-  ``warnings`` — each ``{"code", "subject", "message_en", "message_es"}`` — for plots whose
-  latest ``deforestation_free_since_2020_12_31`` evidence (the field of the standards'
-  "no deforestation after 2020-12-31" criteria) says forest was lost after the cut-off, or
-  that have no such evidence, and for names withheld for lack of consent.
+* Geometry as the EU system will store it: WGS 84 ``[lon, lat]``, every coordinate
+  truncated to exactly 6 decimals, the ring re-checked after truncation
+  (:func:`ledger.supply.eudr.eudr_geometry`): a ``Point`` for plots of at most 4 ha, a
+  ``Polygon`` (one closed ring, no holes) above.
+* ``properties``: exactly the EUDR keys. ``ProducerCountry`` (ISO 3166-1 alpha-2 of the
+  plot's association, ``MX``), ``Area`` (declared hectares, a number), ``ProductionPlace``
+  (plot id and municipality), and ``ProducerName`` only when ``producer_names`` is asked for
+  *and* the producer consented (:func:`api.services.supply.published_name`).
+* Foreign members (RFC 7946 §6.1) on the collection: ``lot_id``, ``product``, ``refused`` —
+  ``{"plot_id", "field", "reason"}`` for each origin plot the EU system would refuse, left
+  out of ``features`` — and ``warnings`` — ``{"code", "subject", "message_en",
+  "message_es"}`` — for plots whose latest ``deforestation_free_since_2020_12_31`` evidence
+  says forest was lost after the cut-off or that have none, for refused plots, and for names
+  withheld for lack of consent.
 
-Refused before the first byte (``ExportError``, HTTP 422 / CLI exit 1): a product outside
-the EUDR's scope (honey), a lot without origin plots, a plot without geometry or area, a
-plot above 4 ha recorded only as a point, or any geometry the plot rules reject. Each
-message names the plot. An unknown lot is ``EntryNotFoundError`` (404).
-
-Left out: the due diligence statement itself (TRACES submission, HS codes, reference
-numbers), Type II (multi-producer, UI-only) grouping, ``MultiPoint``/``MultiPolygon`` (one
-plot is one geometry here), overlaying plots with forest maps (the evidence records the
-result of that check; this module only reports it), and apiaries (honey is out of scope).
+Refused as a whole (``ExportError``, HTTP 422 / CLI exit 1): a product outside the EUDR's
+scope (honey) and a lot without origin plots. An unknown lot is ``EntryNotFoundError`` (404).
+The due diligence statement built from the same collection is ``api.eudr.dds``.
 """
 
 from __future__ import annotations
@@ -40,7 +33,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from api.exports.base import ExportError, ExportFormat, ExportRequest
@@ -48,7 +40,8 @@ from api.services.ledger import LedgerService
 from api.services.supply import published_name
 from ledger.errors import EntryNotFoundError
 from ledger.state import State
-from ledger.supply.geo import EXPORT_DECIMALS, MAX_POINT_AREA_HA, validate_plot_geometry
+from ledger.supply.eudr import EUDR_PRODUCTS, eudr_geometry, feature_text, is_eudr_product
+from ledger.supply.geo import validate_plot_geometry
 from ledger.supply.lineage import upstream
 from ledger.supply.lots import LOT_KIND
 from ledger.supply.orgs import ORG_KIND
@@ -62,16 +55,12 @@ __all__ = [
     "FORMAT",
     "EudrCollection",
     "EudrWarning",
+    "PlotFeature",
     "collect_eudr",
     "export_eudr",
     "forest_warnings",
-    "format_coordinate",
     "plot_feature",
 ]
-
-EUDR_PRODUCTS: dict[str, str] = {"coffee": "coffee", "cacao": "cocoa"}
-"""Products of this ledger in EUDR Annex I → the Annex's commodity name. Honey is not in it
-(Annex I: cattle, cocoa, coffee, oil palm, rubber, soya, wood)."""
 
 FOREST_FIELD = "deforestation_free_since_2020_12_31"
 """The evidence field of the standards' "no deforestation after the cut-off" criteria
@@ -104,12 +93,24 @@ class EudrWarning:
 
 
 @dataclass(frozen=True)
+class PlotFeature:
+    """One accepted origin plot: its Feature text and what the DDS groups it by."""
+
+    plot_id: str
+    producer_id: str
+    country: str
+    producer_name: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class EudrCollection:
-    """Everything the file holds, validated: features as JSON text, warnings as objects."""
+    """Everything the file holds, validated: accepted features, refused plots, warnings."""
 
     lot_id: str
     product: str
-    features: list[str] = field(default_factory=list)
+    features: list[PlotFeature] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
     warnings: list[EudrWarning] = field(default_factory=list)
 
     def chunks(self, request: ExportRequest | None = None) -> Iterator[bytes]:
@@ -118,13 +119,14 @@ class EudrCollection:
             "type": "FeatureCollection",
             "lot_id": self.lot_id,
             "product": self.product,
+            "refused": self.refused,
             "warnings": [w.to_dict() for w in self.warnings],
         }
         text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
         yield (text[:-1] + ',"features":[').encode()
         total = len(self.features)
         for index, feature in enumerate(self.features):
-            yield ((",\n" if index else "\n") + feature).encode()
+            yield ((",\n" if index else "\n") + feature.text).encode()
             if request is not None and (index + 1) % 500 == 0:
                 request.report(index + 1, total)
         if request is not None:
@@ -135,50 +137,24 @@ class EudrCollection:
 # --------------------------------------------------------------------------- pure parts
 
 
-def format_coordinate(value: float) -> str:
-    """A coordinate as JSON text with at least 6 decimals and every recorded digit.
-
-    The shortest text that reads back as the same float, padded with zeros to
-    :data:`~ledger.supply.geo.EXPORT_DECIMALS` decimals: ``-92.6`` → ``-92.600000``,
-    ``15.6012345`` → ``15.6012345``. Never rounds.
-    """
-    exact = Decimal(repr(float(value)))
-    exponent = exact.as_tuple().exponent
-    assert isinstance(exponent, int)  # noqa: S101 - finite floats only (validated geometry)
-    places = max(EXPORT_DECIMALS, -exponent)
-    return f"{exact:.{places}f}"
-
-
-def _position(position: Any) -> str:
-    return f"[{format_coordinate(position[0])},{format_coordinate(position[1])}]"
-
-
-def _geometry_json(geometry: Mapping[str, Any]) -> str:
-    if geometry["type"] == "Point":
-        coordinates = _position(geometry["coordinates"])
-    else:
-        ring = ",".join(_position(p) for p in geometry["coordinates"][0])
-        coordinates = f"[[{ring}]]"
-    return f'{{"type":{json.dumps(geometry["type"])},"coordinates":{coordinates}}}'
-
-
 def plot_feature(
-    plot: Mapping[str, Any], *, producer_name: str, country: str = DEFAULT_COUNTRY
+    plot: Mapping[str, Any], *, producer_name: str | None, country: str = DEFAULT_COUNTRY
 ) -> str:
-    """One plot as a GeoJSON Feature (JSON text), after checking it meets the EUDR rules.
+    """One plot as a GeoJSON Feature (JSON text), after checking the EU system accepts it.
 
     Args:
         plot: The plot's ledger document (``plot_id``, ``area_ha``, ``geometry``,
             ``municipality``).
-        producer_name: What goes into ``ProducerName``.
+        producer_name: What goes into ``ProducerName``; None leaves the property out.
         country: ISO 3166-1 alpha-2 code for ``ProducerCountry``.
 
     Returns:
-        The Feature as compact JSON text, coordinates with at least 6 decimals.
+        The Feature as compact JSON text, coordinates truncated to 6 decimals.
 
     Raises:
-        ExportError: the plot has no geometry or area, is above 4 ha with only a point, or
-            its geometry breaks a plot rule; the message names the plot.
+        ExportError: the plot has no geometry or area, or breaks a plot or EUDR rule
+            (a point above 4 ha, a ring invalid once truncated…); the message names the
+            plot and the field is ``plots.<id>.geometry``.
     """
     plot_id = str(plot.get("plot_id", "?"))
     where = f"plots.{plot_id}.geometry"
@@ -192,27 +168,20 @@ def plot_feature(
     area = plot.get("area_ha")
     if isinstance(area, bool) or not isinstance(area, int | float) or area <= 0:
         raise ExportError(f"plot {plot_id} has no valid area in ha (found {area!r})", where)
-    if geometry.get("type") == "Point" and area > MAX_POINT_AREA_HA:
-        raise ExportError(
-            f"plot {plot_id} is {area:g} ha but recorded only as a point; the EUDR needs a "
-            f"polygon for plots above {MAX_POINT_AREA_HA:g} ha: record its boundary",
-            where,
-        )
     try:
         validate_plot_geometry(geometry, float(area))
+        eudr = eudr_geometry(geometry, float(area))
     except ValueError as exc:
         raise ExportError(f"plot {plot_id} geometry: {exc}", where) from exc
     municipality = plot.get("municipality")
     place = f"{plot_id}, {municipality}" if municipality else plot_id
-    properties = {
-        "ProducerName": producer_name,
-        "ProducerCountry": country,
-        "ProductionPlace": place,
-        "Area": area,
-    }
-    return (
-        f'{{"type":"Feature","id":{json.dumps(plot_id)},"geometry":{_geometry_json(geometry)},'
-        f'"properties":{json.dumps(properties, ensure_ascii=False, separators=(",", ":"))}}}'
+    return feature_text(
+        eudr,
+        feature_id=plot_id,
+        country=country,
+        production_place=place,
+        area_ha=area,
+        producer_name=producer_name,
     )
 
 
@@ -284,26 +253,36 @@ def _plot_evidence(state: State, plot_ids: list[str]) -> list[dict[str, Any]]:
     return [doc for doc in docs.values() if doc.get("field") == FOREST_FIELD]
 
 
+def _refusal_warning(plot_id: str, reason: str) -> EudrWarning:
+    return EudrWarning(
+        "plot_refused", subject_node("plot", plot_id),
+        f"plot {plot_id} is left out: the EU system would refuse it ({reason})",
+        f"parcela {plot_id} queda fuera: el sistema de la UE la rechazaría ({reason})",
+    )  # fmt: skip
+
+
 def collect_eudr(
     service: LedgerService, lot_id: str, *, producer_names: bool = False
 ) -> EudrCollection:
     """Read and check every origin plot of ``lot_id``; the validated collection.
 
+    Plots the EU system would refuse are listed in ``refused`` (and warned about) instead of
+    failing the whole lot: the exporter sees every problem at once.
+
     Raises:
         EntryNotFoundError: no such lot.
-        ExportError: product outside the EUDR, no origin plots, or a plot that breaks the
-            geolocation rules (see :func:`plot_feature`).
+        ExportError: product outside the EUDR, or no origin plots.
     """
     with service.store.read_state() as state:
         lot = state.get(LOT_KIND, lot_id)
         if lot is None:
             raise EntryNotFoundError(f"no lot {lot_id!r}")
         product = str(lot["product"])
-        if product not in EUDR_PRODUCTS:
+        if not is_eudr_product(product):
             raise ExportError(
-                f"lot {lot_id} is {product}, outside the scope of Regulation (EU) 2023/1115 "
-                "(EUDR Annex I: cattle, cocoa, coffee, oil palm, rubber, soya, wood); it "
-                "needs no EUDR geolocation file",
+                f"lot {lot_id} is {product}, not an EUDR commodity: Regulation (EU) 2023/1115 "
+                "(Annex I: cattle, cocoa, coffee, oil palm, rubber, soya, wood) does not cover "
+                "it, so it needs no geolocation file or due diligence statement",
                 "lot_id",
             )
         lineage = upstream(state, lot_id)
@@ -313,29 +292,35 @@ def collect_eudr(
         orgs = state.get_many(ORG_KIND, sorted({str(p["org_id"]) for p in plots.values()}))
         evidence = _plot_evidence(state, lineage.plots)
     warnings = forest_warnings(lineage.plots, evidence)
-    features: list[str] = []
+    features: list[PlotFeature] = []
+    refused: list[dict[str, str]] = []
     withheld = 0
     for plot_id in lineage.plots:
         plot = plots.get(plot_id)
         if plot is None:
             raise ExportError(f"origin plot {plot_id} is not recorded", f"plots.{plot_id}")
         org = orgs.get(str(plot["org_id"]), {})
-        name = str(org.get("name") or plot["org_id"])
+        name = None
         if producer_names:
-            own = published_name(service, str(plot["producer_id"]))
-            withheld += own is None
-            name = own or name
+            name = published_name(service, str(plot["producer_id"]))
+            withheld += name is None
         country = str(org.get("country") or DEFAULT_COUNTRY)
-        features.append(plot_feature(plot, producer_name=name, country=country))
+        try:
+            text = plot_feature(plot, producer_name=name, country=country)
+        except ExportError as exc:
+            refused.append({"plot_id": plot_id, "field": exc.field or "", "reason": str(exc)})
+            warnings.append(_refusal_warning(plot_id, str(exc)))
+            continue
+        features.append(PlotFeature(plot_id, str(plot["producer_id"]), country, name, text))
     if withheld:
         warnings.append(EudrWarning(
             "producer_name_withheld", f"lot:{lot_id}",
-            f"{withheld} of {len(features)} plots carry the association's name: their "
+            f"{withheld} of {len(lineage.plots)} plots carry no ProducerName: their "
             "producers did not consent to publishing their names",
-            f"{withheld} de {len(features)} parcelas llevan el nombre de la asociación: sus "
+            f"{withheld} de {len(lineage.plots)} parcelas van sin ProducerName: sus "
             "productores no consintieron publicar su nombre",
         ))  # fmt: skip
-    return EudrCollection(lot_id, product, features, warnings)
+    return EudrCollection(lot_id, product, features, refused, warnings)
 
 
 def export_eudr(service: LedgerService, request: ExportRequest) -> Iterator[bytes]:

@@ -59,6 +59,7 @@ __all__ = [
     "WGS84_F",
     "centroid",
     "check_declared_area",
+    "check_ring",
     "geodesic_area_ha",
     "validate_plot_geometry",
     "validate_point",
@@ -318,6 +319,16 @@ def _check_no_self_intersection(ring: Sequence[Position], n: int, prefix: str) -
 
 
 # --------------------------------------------------------------------------- public API
+
+
+def check_ring(ring: Sequence[Position], context: str = "") -> None:
+    """Raise ValueError unless ``ring`` is a closed, simple, spike-free polygon ring.
+
+    Public so that other rule sets (the EUDR's check of the ring as the EU system stores it,
+    ``ledger.supply.eudr``) apply exactly these predicates instead of a copy of them.
+    ``context`` prefixes every message (e.g. ``"after truncation to 6 decimals"``).
+    """
+    _check_ring(ring, context)
 
 
 def validate_point(geom: Mapping[str, object]) -> tuple[float, float]:

@@ -25,6 +25,7 @@ from ledger.registry import AppendContext, EntryType
 from ledger.supply.boundaries import check_in_state
 from ledger.supply.common import Body, Id, acting_org, require, rule
 from ledger.supply.conversions import PRODUCTS
+from ledger.supply.eudr import eudr_geometry, is_eudr_product
 from ledger.supply.geo import validate_plot_geometry, validate_point
 from ledger.supply.identifiers import INEGI_STATES, validate_siniiga_hive_id
 from ledger.supply.orgs import ORG_KIND
@@ -131,6 +132,24 @@ def _check_location(
         raise DomainRuleError(f"{what} {field}: {exc}", field=f"statement.body.{field}") from exc
 
 
+def _check_eudr(ctx: AppendContext, body: PlotRegisteredBody, geometry: dict[str, Any]) -> None:
+    """Refuse a coffee or cacao plot the EU Information System would refuse.
+
+    The EUDR rules (``ledger.supply.eudr``: the ring as the system truncates it, point area
+    bounds) apply at capture so the field app shows the reason while the producer is still
+    on the plot. Skipped on replay, like the location check: entries admitted before the
+    rule keep verifying, and the export lists any such plot as refused.
+    """
+    if ctx.replaying or not is_eudr_product(body.product):
+        return
+    try:
+        eudr_geometry(geometry, float(body.area_ha))
+    except ValueError as exc:
+        raise DomainRuleError(
+            f"plot geometry (EUDR): {exc}", field="statement.body.geometry"
+        ) from exc
+
+
 def _positions(geometry: dict[str, Any]) -> list[list[float]]:
     if geometry["type"] == "Point":
         return [geometry["coordinates"]]
@@ -173,6 +192,7 @@ def _apply_plot_registered(ctx: AppendContext, body: PlotRegisteredBody) -> None
         geometry = validate_plot_geometry(body.geometry, float(body.area_ha))
     except ValueError as exc:
         raise DomainRuleError(f"plot geometry: {exc}", field="statement.body.geometry") from exc
+    _check_eudr(ctx, body, geometry)
     _check_location(ctx, org_id, body.state, _positions(geometry), "plot", "geometry")
     doc = _site_doc(body)
     doc.update(geometry=geometry, org_id=org_id, registered_seq=ctx.seq)

@@ -3,23 +3,24 @@
 What each test proves:
 
 * The demo's coffee export lots give one Feature per origin plot of their upstream lineage
-  (the failing plots only in the ineligible lot's file), WGS 84 ``[lon, lat]`` exactly as
-  the ledger recorded them, every coordinate written with at least 6 decimals, closed
-  single-ring polygons, and exactly the four EUDR properties (``ProducerCountry`` MX,
-  ``Area`` = the declared ha, ``ProductionPlace`` = plot and municipality, ``ProducerName``
-  = the association). Their plots all carry deforestation-free evidence: no warnings.
+  (the failing plots only in the ineligible lot's file), WGS 84 ``[lon, lat]``: the ledger's
+  coordinates truncated to exactly 6 decimals, closed single-ring polygons, and only the EUDR
+  properties (``ProducerCountry`` MX, ``Area`` = the declared ha, ``ProductionPlace`` = plot
+  and municipality; no ``ProducerName`` without consent). Their plots all carry
+  deforestation-free evidence: no warnings, nothing refused.
 * The cacao lot mixes points (≤ 4 ha) and polygons, as recorded, and warns for each plot
   that has no deforestation evidence; over HTTP the file is ``application/geo+json``.
 * Honey is refused (422 envelope naming ``lot_id``; CLI exit 1, one line), an unknown lot
   is 404.
 * A 5 ha plot recorded only as a point is refused by the ledger at registration; the
-  exporter refuses such a plot document too (and one without geometry), naming the plot.
+  exporter refuses such a plot document too (and one without geometry), naming the plot,
+  and a lot whose plot was admitted before the EUDR rules lists it under ``refused``.
 * Forest evidence: the *latest* ``deforestation_free_since_2020_12_31`` record decides; a
   ``false`` after an earlier ``true`` warns in the file and on the CLI, a ``true`` after an
   earlier ``false`` does not.
 * The Feature shown in ``docs/eudr.md`` is byte for byte what the exporter writes.
 * Producer names: only with ``producer_names`` and only for a producer whose personal data
-  consents and still hashes to the ledger's ``pii_hash``; others keep the association name,
+  consents and still hashes to the ledger's ``pii_hash``; others carry no ``ProducerName``,
   and a warning counts them.
 """
 
@@ -38,9 +39,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.demo import DEMO_ORGS, build_demo
+from api.demo import build_demo
 from api.exports.base import ExportError, ExportRequest
-from api.exports.eudr import FORMAT, collect_eudr, format_coordinate, plot_feature
+from api.exports.eudr import FORMAT, collect_eudr, plot_feature
 from api.exports.registry import export_format
 from api.services.ledger import LedgerService
 from api.services.supply import erase_personal_data, register_producer
@@ -48,6 +49,7 @@ from api.settings import Settings
 from ledger.errors import DomainRuleError, EntryNotFoundError
 from ledger.storage.sql.personal import PersonalDataStore
 from ledger.storage.sql.store import SqlState
+from ledger.supply.geo import geodesic_area_ha
 from ledger.supply.lineage import upstream
 from ledger.supply.producers import new_salt, personal_data_hash
 from tests.supply_factories import SupplyWorld, point, polygon_at, producer_body
@@ -87,6 +89,19 @@ def _geometry_texts(text: str) -> list[str]:
     return re.findall(r'"geometry":(\{[^{}]*\})', text)
 
 
+def _truncated(geometry: dict[str, Any]) -> dict[str, Any]:
+    """The geometry with each coordinate truncated toward zero to 6 decimals (by text)."""
+
+    def cut(value: float) -> float:
+        whole, _, fraction = repr(value).partition(".")
+        return float(f"{whole}.{fraction[:6] or '0'}")
+
+    if geometry["type"] == "Point":
+        return {"type": "Point", "coordinates": [cut(v) for v in geometry["coordinates"]]}
+    ring = [[cut(lon), cut(lat)] for lon, lat in geometry["coordinates"][0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 def _check_file(service: LedgerService, text: str, lot_id: str) -> dict[str, Any]:
     """Assertions every EUDR file must pass; returns the parsed collection."""
     doc: dict[str, Any] = json.loads(text)
@@ -101,18 +116,12 @@ def _check_file(service: LedgerService, text: str, lot_id: str) -> dict[str, Any
         plot = plots[feature["id"]]
         geometry = feature["geometry"]
         assert feature["type"] == "Feature"
-        assert geometry == plot["geometry"]  # exactly as recorded, [lon, lat]
-        assert set(feature["properties"]) == {
-            "ProducerName",
-            "ProducerCountry",
-            "ProductionPlace",
-            "Area",
-        }
+        assert geometry == _truncated(plot["geometry"])  # as the EU system stores it
+        assert set(feature["properties"]) == {"ProducerCountry", "ProductionPlace", "Area"}
         props = feature["properties"]
-        assert props["ProducerCountry"] == "MX"
+        assert props["ProducerCountry"] == orgs[plot["org_id"]].get("country", "MX") == "MX"
         assert props["Area"] == plot["area_ha"]
         assert props["ProductionPlace"] == f"{plot['plot_id']}, {plot['municipality']}"
-        assert props["ProducerName"] == orgs[plot["org_id"]]["name"]
         if plot["area_ha"] > 4:
             assert geometry["type"] == "Polygon"
         if geometry["type"] == "Polygon":
@@ -127,7 +136,7 @@ def _check_file(service: LedgerService, text: str, lot_id: str) -> dict[str, Any
     geometry_texts = _geometry_texts(text)
     assert len(geometry_texts) == len(doc["features"])
     numbers = [m for g in geometry_texts for m in DECIMALS.findall(g.split('"coordinates":')[1])]
-    assert numbers and all(len(decimals) >= 6 for decimals in numbers)
+    assert numbers and all(len(decimals) == 6 for decimals in numbers)
     assert len(numbers) == sum(
         2 * (len(f["geometry"]["coordinates"][0]) if f["geometry"]["type"] == "Polygon" else 1)
         for f in doc["features"]
@@ -142,6 +151,7 @@ def test_coffee_export_lots(demo: tuple[Settings, dict[str, Any], LedgerService]
     text, told = _export(service, eligible)
     doc = _check_file(service, text, eligible)
     assert doc["product"] == "coffee" and doc["warnings"] == [] and told == []
+    assert doc["refused"] == []
     assert {f["geometry"]["type"] for f in doc["features"]} == {"Polygon"}
     assert not {f["id"] for f in doc["features"]} & set(summary["coffee_failing_plots"])
 
@@ -151,8 +161,6 @@ def test_coffee_export_lots(demo: tuple[Settings, dict[str, Any], LedgerService]
     ids = {f["id"] for f in doc["features"]}
     assert len(ids) == 20 and set(summary["coffee_failing_plots"]) <= ids
     assert doc["warnings"] == [] and told == []
-    names = {f["properties"]["ProducerName"] for f in doc["features"]}
-    assert names == {DEMO_ORGS["org-cafe-sierra"]["name"]}
 
 
 def test_cacao_points_and_polygons_warn_without_evidence(
@@ -187,7 +195,7 @@ def test_honey_and_unknown_lots_are_refused(
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "export_refused"
-    assert "honey" in error["message"] and "2023/1115" in error["message"]
+    assert "honey, not an EUDR commodity" in error["message"] and "2023/1115" in error["message"]
     assert error["fields"] == [{"field": "lot_id", "reason": error["message"]}]
 
     response = client.get("/api/v1/lots/no-such-lot/trail", params={"format": "eudr-geojson"})
@@ -246,7 +254,7 @@ def test_a_5_ha_point_is_refused_by_the_ledger_and_the_exporter(service: LedgerS
         "geometry": point(-92.6012345, 15.6),
         "municipality": "Siltepec",
     }
-    with pytest.raises(ExportError, match="plot big-point is 5 ha but recorded only as a point"):
+    with pytest.raises(ExportError, match="plot big-point geometry: .*Polygon. for a plot above 4"):
         plot_feature(recorded, producer_name="Coop")
     with pytest.raises(ExportError, match="plot no-geo has no recorded geometry") as missing:
         plot_feature({**recorded, "plot_id": "no-geo", "geometry": None}, producer_name="Coop")
@@ -264,7 +272,7 @@ def test_a_5_ha_point_is_refused_by_the_ledger_and_the_exporter(service: LedgerS
         plot_feature({**recorded, "plot_id": "holed", "geometry": holed}, producer_name="C")
 
     small = plot_feature({**recorded, "area_ha": 4}, producer_name="Coop")
-    assert '"coordinates":[-92.6012345,15.600000]' in small
+    assert '"coordinates":[-92.601234,15.600000]' in small
 
 
 def test_the_documented_feature_is_what_the_exporter_writes() -> None:
@@ -276,13 +284,7 @@ def test_the_documented_feature_is_what_the_exporter_writes() -> None:
         "geometry": {"type": "Point", "coordinates": [-93.15, 18.2361234]},
         "municipality": "Comalcalco",
     }
-    assert plot_feature(plot, producer_name="Cacaoteros de la Chontalpa, S.S.S.") == example
-
-
-def test_coordinates_keep_every_digit_and_at_least_six() -> None:
-    for value, text in [(-92.6, "-92.600000"), (15.6012345, "15.6012345"), (1e-7, "0.0000001")]:
-        assert format_coordinate(value) == text
-        assert float(text) == value
+    assert plot_feature(plot, producer_name="María López Pérez") == example
 
 
 def _forest(w: SupplyWorld, plot: str, value: object, observed_on: str, tag: str) -> None:
@@ -385,15 +387,15 @@ def test_producer_names_only_with_consent(service: LedgerService) -> None:
         "p-forged", "coop-a", {**stored.data, "consent_to_publish_name": True}, stored.salt
     )
 
-    association = "Organización coop-a"
+    association = None
     text, told = _export(service, "h1")
-    names = {f["id"]: f["properties"]["ProducerName"] for f in json.loads(text)["features"]}
+    names = {f["id"]: f["properties"].get("ProducerName") for f in json.loads(text)["features"]}
     assert names == dict.fromkeys(("pl-p-forged", "pl-p-no", "pl-p-yes"), association)
     assert told == []
 
     text, told = _export(service, "h1", producer_names=True)
     doc = json.loads(text)
-    names = {f["id"]: f["properties"]["ProducerName"] for f in doc["features"]}
+    names = {f["id"]: f["properties"].get("ProducerName") for f in doc["features"]}
     assert names == {
         "pl-p-yes": "María López Pérez",
         "pl-p-no": association,
@@ -406,6 +408,35 @@ def test_producer_names_only_with_consent(service: LedgerService) -> None:
 
     assert erase_personal_data(service, "p-yes")  # erased: no name, no consent
     text, told = _export(service, "h1", producer_names=True)
-    names = {f["id"]: f["properties"]["ProducerName"] for f in json.loads(text)["features"]}
+    names = {f["id"]: f["properties"].get("ProducerName") for f in json.loads(text)["features"]}
     assert names["pl-p-yes"] == association
     assert "3 of 3 plots" in json.loads(text)["warnings"][0]["message_en"]
+
+
+def test_plots_admitted_before_the_eudr_rules_are_listed_as_refused(
+    service: LedgerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = _world(service)
+    w.producer("coop-a", "p1")
+    w.producer("coop-a", "p2")
+    good, _area = polygon_at(0)
+    w.plot("coop-a", "pl-good", "p1", geometry=good)
+    # A ring that truncation flattens into a line (fine when rounded), recorded as if before
+    # the EUDR admission rule existed: the rule is switched off only for this one append.
+    ring = [[-92.6, 15.6], [-92.59, 15.6], [-92.595, 15.6000009], [-92.6, 15.6]]
+    area = round(geodesic_area_ha(ring), 6)
+    with monkeypatch.context() as patched:
+        patched.setattr("ledger.supply.sites._check_eudr", lambda *_args: None)
+        w.plot("coop-a", "pl-old", "p2", geometry={"type": "Polygon", "coordinates": [ring]},
+               area_ha=area)  # fmt: skip
+    w.harvest("coop-a", "h1", {"pl-good": 100, "pl-old": 10})
+
+    text, told = _export(service, "h1")
+    doc = json.loads(text)
+    assert [f["id"] for f in doc["features"]] == ["pl-good"]
+    [refused] = doc["refused"]
+    assert refused["plot_id"] == "pl-old" and refused["field"] == "plots.pl-old.geometry"
+    assert "after truncation to 6 decimals" in refused["reason"]
+    codes = [(x["code"], x["subject"]) for x in doc["warnings"]]
+    assert ("plot_refused", "plot:pl-old") in codes
+    assert any("parcela pl-old queda fuera" in line for line in told)
