@@ -1,0 +1,239 @@
+"""Producer credentials over a ``LedgerService``: issue, revoke, publish the status list,
+verify. The CLI and the HTTP routes call these; the rules and formats live in
+``verifiers.production_history``, ``verifiers.credentials`` and ``verifiers.status_list``.
+
+Issuing reads the ledger at a signed checkpoint (a fresh one when this process holds the
+operator key), gathers the inclusion proofs of every entry summarised, records
+``credential.issued`` (credential id and a random unused status index, signed by the
+association) and signs the credential with the association's key. The credential itself is
+not stored or published: the association hands it to the producer, who decides whom to show
+it to.
+
+Left out: issuing through a remote server (the association's key and the ledger must be
+local), and a certifier's co-signature.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from api.services.ledger import LedgerService
+from api.services.supply import published_name
+from ledger.chain import AppendResult
+from ledger.errors import AuthorizationError, CheckpointError, DomainRuleError, EntryNotFoundError
+from ledger.keys import key_id, public_key_bytes
+from ledger.statements import sign_statement
+from ledger.storage.base import StoredCheckpoint
+from ledger.supply.orgs import ORG_KIND
+from ledger.supply.producers import PRODUCER_KIND
+from ledger.trust import KEY_KIND
+from verifiers.credentials import (
+    CredentialVerdict,
+    EntryProof,
+    LogEvidence,
+    credential_document,
+    find_coordinates,
+    verify_credential,
+)
+from verifiers.data_integrity import create_proof, xml_datetime
+from verifiers.multibase import did_key_from_public
+from verifiers.production_history import production_history
+from verifiers.status_list import (
+    CREDENTIAL_KIND,
+    LIST_LENGTH,
+    STATUS_INDEX_KIND,
+    status_entry,
+    status_list_document,
+)
+
+__all__ = [
+    "IssuedCredential",
+    "issue_credential",
+    "revoke_credential",
+    "status_list",
+    "status_list_path",
+    "verify_here",
+]
+
+
+def status_list_path(org_id: str) -> str:
+    """Where the server publishes an association's status list (under its resolver host)."""
+    return f"/api/v1/credentials/status/{org_id}"
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A signed credential and the ledger entry that recorded its issuance."""
+
+    credential: dict[str, Any]
+    recorded: AppendResult
+
+
+def _checkpoint(service: LedgerService) -> StoredCheckpoint:
+    # A fresh checkpoint covers every entry up to now; without the operator key the latest
+    # one signed serves (entries after it are left out of the credential).
+    if service.checkpointer is not None:
+        return service.issue_checkpoint()
+    return service.latest_checkpoint()
+
+
+def _association_org(service: LedgerService, signer: Ed25519PrivateKey) -> str:
+    doc = service.store.state_get(KEY_KIND, key_id(signer))
+    if doc is None or doc.get("role") != "association" or doc.get("revoked_seq") is not None:
+        raise AuthorizationError(f"key {key_id(signer)} is not an association's active key")
+    return str((doc.get("scope") or {}).get("org_id"))
+
+
+def _free_index(service: LedgerService, org_id: str) -> int:
+    for _attempt in range(64):
+        index = secrets.randbelow(LIST_LENGTH)
+        if service.store.state_get(STATUS_INDEX_KIND, f"{org_id}:{index}") is None:
+            return index
+    raise DomainRuleError("no free status-list index found", field="status_index")
+
+
+def _proof(service: LedgerService, seq: int, tree_size: int) -> EntryProof:
+    document = service.inclusion(seq, tree_size)
+    return EntryProof(seq=seq, entry_hash=document.leaf_hash, hashes=list(document.hashes))
+
+
+def issue_credential(
+    service: LedgerService,
+    producer_id: str,
+    signer: Ed25519PrivateKey,
+    *,
+    host: str,
+    with_name: bool = True,
+    now: datetime | None = None,
+) -> IssuedCredential:
+    """Compute, record and sign a producer's credential.
+
+    Args:
+        producer_id: the pseudonymous producer.
+        signer: the association's key (the one its ``org.registered`` entry bound).
+        host: the resolver host the status list URL names.
+        with_name: show the name — still only when the producer consented to publishing it.
+
+    Raises:
+        EntryNotFoundError: no such producer.
+        AuthorizationError: the key is not the producer's association's.
+        CheckpointError: no checkpoint was signed yet and this process cannot sign one.
+    """
+    producer = service.store.state_get(PRODUCER_KIND, producer_id)
+    if producer is None:
+        raise EntryNotFoundError(f"no producer {producer_id!r}")
+    org_id = _association_org(service, signer)
+    if producer["org_id"] != org_id:
+        raise AuthorizationError(f"producer {producer_id} belongs to {producer['org_id']}")
+    org = service.store.state_get(ORG_KIND, org_id)
+    assert org is not None  # noqa: S101 - an association key implies its org
+    checkpoint = _checkpoint(service)
+    size = checkpoint.tree_size
+    with service.store.read_state() as state:
+        history = production_history(state, service.entry, producer_id, size)
+    registration = service.entry(org["registered_seq"])
+    if registration.seq >= size:
+        raise CheckpointError("the association was registered after the latest checkpoint")
+    info = service.log_info()
+    evidence = LogEvidence(
+        origin=info.origin,
+        verifier_key=info.verifier_key,
+        checkpoint=checkpoint.note,
+        tree_size=size,
+        entries=[_proof(service, seq, size) for seq in history.seqs],
+        issuer_entry=registration.to_dict(),
+        issuer_proof=list(service.inclusion(registration.seq, size).hashes),
+    )
+    credential_id = f"urn:uuid:{uuid.uuid4()}"
+    index = _free_index(service, org_id)
+    moment = now or datetime.now(UTC)
+    document = credential_document(
+        credential_id=credential_id,
+        subject=history.subject,
+        name=published_name(service, producer_id) if with_name else None,
+        issuer_public_key=public_key_bytes(signer),
+        issuer_name=str(org["name"]),
+        org_id=org_id,
+        valid_from=xml_datetime(moment),
+        status=status_entry(f"https://{host}{status_list_path(org_id)}", index),
+        evidence=evidence,
+    )
+    leaks = find_coordinates(document)
+    if leaks:  # a programming error: the history must never carry a location
+        raise DomainRuleError(f"credential would carry a location at {leaks[0]}")
+    recorded = service.submit(
+        sign_statement(
+            signer, "credential.issued", {"credential_id": credential_id, "status_index": index}
+        )
+    )
+    return IssuedCredential(create_proof(document, signer, created=xml_datetime(moment)), recorded)
+
+
+def revoke_credential(
+    service: LedgerService, credential_id: str, signer: Ed25519PrivateKey, reason: str
+) -> AppendResult:
+    """Record the association's signed ``credential.revoked`` entry.
+
+    Raises:
+        DomainRuleError: unknown or already revoked credential, or another association's.
+        SchemaError: malformed id or reason.
+    """
+    return service.submit(
+        sign_statement(
+            signer, "credential.revoked", {"credential_id": credential_id, "reason": reason}
+        )
+    )
+
+
+def status_list(service: LedgerService, org_id: str, host: str) -> dict[str, Any]:
+    """The association's ``BitstringStatusListCredential``, signed now by the log operator.
+
+    Raises:
+        EntryNotFoundError: no such organization.
+        CheckpointError: this process does not hold the operator key.
+    """
+    if service.store.state_get(ORG_KIND, org_id) is None:
+        raise EntryNotFoundError(f"no organization {org_id!r}")
+    operator = service.operator_key
+    if operator is None:
+        raise CheckpointError("this process has no operator key to sign the status list")
+    with service.store.read_state() as state:
+        revoked = [
+            doc["status_index"]
+            for _key, doc in state.scan(CREDENTIAL_KIND)
+            if doc["org_id"] == org_id and doc["status"] == "revoked"
+        ]
+    moment = xml_datetime(datetime.now(UTC))
+    document = status_list_document(
+        f"https://{host}{status_list_path(org_id)}",
+        sorted(revoked),
+        moment,
+        did_key_from_public(public_key_bytes(operator)).split("#", 1)[0],
+    )
+    return create_proof(document, operator, created=moment)
+
+
+def verify_here(
+    service: LedgerService, credential: dict[str, Any], host: str | None = None
+) -> CredentialVerdict:
+    """Verify a credential against this ledger: anchored in this log, and its status read
+    from this ledger's revocations (signed into a status list when the operator key is here,
+    else read directly).
+
+    Raises:
+        CredentialError: it does not verify, or is anchored in another log.
+    """
+    info = service.log_info()
+    verdict = verify_credential(credential, trusted_log_key=info.verifier_key)
+    doc = service.store.state_get(CREDENTIAL_KIND, verdict.credential_id)
+    revoked = doc is not None and doc["status"] == "revoked"
+    if host is not None and service.operator_key is not None:
+        listed = status_list(service, verdict.org_id, host)
+        return verify_credential(credential, trusted_log_key=info.verifier_key, status_list=listed)
+    return replace(verdict, revoked=revoked)
