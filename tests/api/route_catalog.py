@@ -28,6 +28,7 @@ _PATH_EXAMPLES = {
     "gtin": "17501234567890",
     "serial": "S1",
     "key_id": "ab" * 16,
+    "short_code": "a1b2-c3d4-e5f6",
 }
 # Required query parameters, and optional ones a route needs one of (inclusion: seq).
 _QUERY_EXAMPLES = {"first": "1", "text": LABEL_TEXT, "seq": "0"}

@@ -266,3 +266,39 @@ def test_refusals_through_the_batch_upload_are_kept_too(client: TestClient) -> N
     client.post("/api/v1/batches", json={"statements": [member.to_dict(), stray.to_dict()]})
     (kept,) = refusals(client)
     assert kept["attempts"] == 2
+
+
+def test_a_phone_asks_and_the_office_finds_it_by_short_code(client: TestClient) -> None:
+    """The phone leaves its public key; the office types the code the phone shows
+    (``a1b2-c3d4-e5f6``, the key id's first 12 hex digits) and gets the key back."""
+    phone = make_key("phone-request")
+    kid = key_id(phone)
+    code = f"{kid[0:4]}-{kid[4:8]}-{kid[8:12]}"
+    assert client.get(f"/api/v1/device-requests/{code}").status_code == 404
+    asked = client.post(
+        "/api/v1/device-requests",
+        json={"public_key": encode_public_key(phone), "label": " Técnico Xpujil "},
+    )
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["short_code"] == code and asked.json()["label"] == "Técnico Xpujil"
+    client.post(
+        "/api/v1/device-requests", json={"public_key": encode_public_key(phone), "label": "T2"}
+    )
+    found = client.get(f"/api/v1/device-requests/{code}").json()
+    assert found["public_key"] == encode_public_key(phone) and found["key_id"] == kid
+    assert found["label"] == "T2" and found["first_at"] <= found["last_at"]
+
+    bad_key = client.post("/api/v1/device-requests", json={"public_key": "nope", "label": "x"})
+    assert bad_key.status_code == 422
+    assert bad_key.json()["error"]["fields"][0]["field"] == "public_key"
+    bad_label = client.post(
+        "/api/v1/device-requests", json={"public_key": encode_public_key(phone), "label": " "}
+    )
+    assert bad_label.json()["error"]["fields"][0]["field"] == "label"
+    extra = client.post("/api/v1/device-requests", json={"public_key": "x", "label": "x", "a": 1})
+    assert extra.status_code == 400 and extra.json()["error"]["fields"][0]["field"] == "body.a"
+    upper = client.get("/api/v1/device-requests/A1B2-C3D4-E5F6")
+    assert (
+        upper.status_code == 400
+        and upper.json()["error"]["fields"][0]["field"] == "path.short_code"
+    )

@@ -1,9 +1,10 @@
 """An association's field devices and what the ledger refused from them (office reads).
 
 Enrolling and revoking a device are signed statements (`device.enrolled`, `device.revoked`)
-sent to `POST /api/v1/entries` like any other; these routes only read. Devices come from the
-ledger's trust state; refusals from an operational side table (never the ledger), kept only
-for statements validly signed by a known device key and bounded per key.
+sent to `POST /api/v1/entries` like any other; these routes read, except the phone's request
+to be enrolled (its public key, found by the office through the short code the phone shows),
+which grants nothing. Devices come from the ledger's trust state; refusals and requests from
+operational side tables (never the ledger), bounded.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import ServiceDep
 from api.http.responses import error_responses
+from api.services.device_requests import SHORT_CODE, find_request, request_enrolment
 from api.services.devices import device_refusals, org_device, org_devices
 from ledger.storage.sql.refusals import PER_KEY
 
@@ -139,3 +141,48 @@ def list_refusals(
     """Submissions validly signed by one of the association's devices and refused."""
     found = device_refusals(service, org_id, key_id, limit)
     return RefusalsPublic.model_validate({"data": found, "count": len(found)})
+
+
+class DeviceRequestIn(_Model):
+    """A phone asking to be enrolled: its public key and the label it proposes."""
+
+    public_key: str = Field(description="The phone's Ed25519 public key, unpadded base64url.")
+    label: str = Field(description="What the office will call it (1–100 characters).")
+
+
+class DeviceRequestPublic(_Model):
+    """A phone's enrolment request, as the office finds it by short code."""
+
+    key_id: str
+    short_code: str = Field(description="`a1b2-c3d4-e5f6`: the key id's first 12 hex digits.")
+    public_key: str
+    label: str
+    first_at: str
+    last_at: str
+
+
+@router.post(
+    "/device-requests",
+    response_model=DeviceRequestPublic,
+    status_code=201,
+    responses=error_responses(422, r422="`public_key` or `label` is not valid."),
+)
+def post_device_request(service: ServiceDep, body: DeviceRequestIn) -> DeviceRequestPublic:
+    """A phone leaves its public key so the office can enrol it by the short code the phone
+    shows. Grants nothing: enrolment is the association's signed `device.enrolled`."""
+    return DeviceRequestPublic.model_validate(
+        request_enrolment(service, body.public_key, body.label)
+    )
+
+
+@router.get(
+    "/device-requests/{short_code}",
+    response_model=DeviceRequestPublic,
+    responses=error_responses(404, r404="No phone with that code asked to be enrolled."),
+)
+def get_device_request(
+    service: ServiceDep,
+    short_code: Annotated[str, Path(pattern=SHORT_CODE, description="`a1b2-c3d4-e5f6`.")],
+) -> DeviceRequestPublic:
+    """The phone that shows this short code: its public key and proposed label."""
+    return DeviceRequestPublic.model_validate(find_request(service, short_code))

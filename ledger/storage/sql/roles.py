@@ -58,6 +58,9 @@ TABLE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # Refused device submissions: one row per statement (a retry bumps its count), the
     # oldest of a key deleted beyond the per-key cap.
     "device_refusals": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    # Phones asking to be enrolled: one row per key (asking again refreshes it), the least
+    # recently asked deleted beyond the cap.
+    "device_requests": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     # Migrations are the owner's: the service only reads which revision it talks to.
     "alembic_version": ("SELECT",),
 }
