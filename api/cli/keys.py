@@ -21,7 +21,7 @@ from api.cli.common import (
     settings,
     submit,
 )
-from api.cli.secrets import read_pem_passphrase
+from api.cli.secrets import read_pem_passphrase, read_secret_file
 
 
 @keys_app.command("new")
@@ -90,6 +90,43 @@ def keys_import(
     private_key = load_pem_ed25519(pem, read_pem_passphrase(cfg, pem, pem_passphrase_file))
     info = keystore(cfg).save(name, private_key, passphrase(cfg, confirm=True))
     out.print(f"{info.name}: {info.key_id}")
+
+
+@keys_app.command("export-for-browser")
+def keys_export_for_browser(
+    name: Annotated[str, typer.Argument(help="Stored key name (the association's key).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    browser_passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File whose first line is the passphrase the office will type in the "
+            "browser ('-' for stdin, or /dev/fd/N); else a prompt. Never argv.",
+        ),
+    ] = None,
+) -> None:
+    """Seal a stored key for the field app's office screens (PBKDF2 + AES-256-GCM, which a
+    browser opens with WebCrypto); import it on the Devices screen, then delete the file."""
+    import sys
+
+    from ledger.browser_keyfile import seal_for_browser
+
+    cfg = settings()
+    with cli_errors():
+        private_key = load_key(cfg, name)
+        if browser_passphrase_file is not None:
+            secret = read_secret_file(browser_passphrase_file)
+        elif sys.stdin.isatty():
+            secret = typer.prompt(
+                "Passphrase to type in the browser", hide_input=True, confirmation_prompt=True
+            )
+        else:
+            raise ValueError("give the browser passphrase with --browser-passphrase-file FILE")
+        if len(secret) < 12:
+            raise ValueError("--browser-passphrase-file: the passphrase needs 12 characters")
+        data = seal_for_browser(private_key, secret)
+        output.write_bytes(data)
+        output.chmod(0o600)
+    out.print(f"wrote {output} for the browser: key {name}; delete it once imported")
 
 
 def parse_scope(items: list[str]) -> dict[str, str]:
