@@ -199,3 +199,69 @@ def test_bad_reads(client: TestClient, path: str, status: int) -> None:
     response = client.get(path)
     assert response.status_code == status, response.text
     assert response.json()["error"]["message"]
+
+
+def test_field_pickers_list_an_associations_producers_plots_and_apiaries(
+    client: TestClient,
+) -> None:
+    """The field app's pickers read these lists (cached for offline use): only the asked
+    association's (or producer's) documents, pseudonymous, never the personal data."""
+    other = make_key("org:coop-b")
+    org_b = {
+        "org_id": "coop-b",
+        "name": "Miel de Calakmul",
+        "legal_form": "spr",
+        "state": "07",
+        "public_key": encode_public_key(other),
+    }
+    post(client, signed(REGISTRAR, "org.registered", org_b, "org-coop-b"))
+    assert register_producer(client, "p1").status_code == 201
+    post(client, signed(COOP, "producer.registered", {"producer_id": "p2"}, "producer-p2"))
+    post(client, signed(other, "producer.registered", {"producer_id": "b1"}, "producer-b1"))
+    point = {"type": "Point", "coordinates": [-92.6, 15.6]}
+    for key, apiary_id, producer_id in [
+        (COOP, "ap1", "p1"),
+        (COOP, "ap2", "p2"),
+        (other, "bp1", "b1"),
+    ]:
+        body = {
+            "apiary_id": apiary_id,
+            "producer_id": producer_id,
+            "location": point,
+            "hive_count": 12,
+        }
+        post(client, signed(key, "apiary.registered", body, f"apiary-{apiary_id}"))
+    for plot_id, producer_id in [("pl1", "p1"), ("pl2", "p2")]:
+        plot = {
+            "plot_id": plot_id,
+            "producer_id": producer_id,
+            "product": "coffee",
+            "area_ha": 3,
+            "geometry": point,
+        }
+        post(client, signed(COOP, "plot.registered", plot, f"plot-{plot_id}"))
+
+    def ids(path: str, field: str, **params: str) -> list[str]:
+        response = client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["count"] == len(body["data"])
+        assert "María" not in response.text and "HEGG" not in response.text
+        return sorted(doc[field] for doc in body["data"])
+
+    assert ids("/api/v1/producers", "producer_id", org_id="coop-a") == ["p1", "p2"]
+    assert ids("/api/v1/producers", "producer_id", org_id="coop-b") == ["b1"]
+    assert ids("/api/v1/producers", "producer_id") == ["b1", "p1", "p2"]
+    assert ids("/api/v1/producers", "producer_id", org_id="nobody") == []
+    assert ids("/api/v1/apiaries", "apiary_id", org_id="coop-a") == ["ap1", "ap2"]
+    assert ids("/api/v1/apiaries", "apiary_id", org_id="coop-a", producer_id="p2") == ["ap2"]
+    assert ids("/api/v1/apiaries", "apiary_id", producer_id="b1") == ["bp1"]
+    assert ids("/api/v1/plots", "plot_id", org_id="coop-a", producer_id="p1") == ["pl1"]
+    producer = client.get("/api/v1/producers", params={"org_id": "coop-a"}).json()["data"][0]
+    assert set(producer) >= {"producer_id", "org_id", "pii_hash"}
+    apiary = client.get("/api/v1/apiaries", params={"producer_id": "p1"}).json()["data"][0]
+    assert (apiary["hive_count"], apiary["location"]) == (12, point)
+
+    too_long = client.get("/api/v1/producers", params={"org_id": "x" * 65})
+    assert too_long.status_code == 400
+    assert "org_id" in str(too_long.json()["error"]["fields"])

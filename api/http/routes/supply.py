@@ -41,6 +41,14 @@ def get_org(service: ServiceDep, org_id: IdPath) -> dict[str, Any]:
     return document(service, "org", org_id)
 
 
+@router.get("/producers")
+def list_producers(service: ServiceDep, org_id: Filter = None) -> dict[str, Any]:
+    """Producers, pseudonymous (id, association, community, gender, member since, the hash of
+    their personal data), optionally of one association: the field app's member picker."""
+    found = documents(service, "producer", org_id=org_id)
+    return {"data": found, "count": len(found)}
+
+
 @router.get("/producers/{producer_id}", responses=error_responses(404))
 def get_producer(service: ServiceDep, producer_id: IdPath) -> dict[str, Any]:
     """One producer, pseudonymous: id, association, community, the hash of its personal data."""
@@ -93,10 +101,13 @@ def post_producer(payload: JsonBody, response: Response, service: ServiceDep) ->
 
 @router.get("/plots")
 def list_plots(
-    service: ServiceDep, org_id: Filter = None, product: Filter = None
+    service: ServiceDep,
+    org_id: Filter = None,
+    product: Filter = None,
+    producer_id: Filter = None,
 ) -> dict[str, Any]:
-    """Plots with their geometry, optionally filtered by organization or product."""
-    found = documents(service, "plot", org_id=org_id, product=product)
+    """Plots with their geometry, optionally filtered by organization, product or producer."""
+    found = documents(service, "plot", org_id=org_id, product=product, producer_id=producer_id)
     return {"data": found, "count": len(found)}
 
 
@@ -104,6 +115,16 @@ def list_plots(
 def get_plot(service: ServiceDep, plot_id: IdPath) -> dict[str, Any]:
     """One plot: producer, product, area (declared), GeoJSON geometry (WGS84)."""
     return document(service, "plot", plot_id)
+
+
+@router.get("/apiaries")
+def list_apiaries(
+    service: ServiceDep, org_id: Filter = None, producer_id: Filter = None
+) -> dict[str, Any]:
+    """Apiaries with their location and hive count, optionally of one association or one
+    producer: the field app's delivery-origin picker."""
+    found = documents(service, "apiary", org_id=org_id, producer_id=producer_id)
+    return {"data": found, "count": len(found)}
 
 
 @router.get("/apiaries/{apiary_id}", responses=error_responses(404))

@@ -1,7 +1,7 @@
 /** The crypto module's public surface. */
 export { canonicalBytes, canonicalText } from "./jcs";
 export { b64urlDecode, b64urlEncode, hexDecode, hexEncode } from "./encoding";
-export { encodePublicKey, keyId } from "./keys";
+export { encodePublicKey, keyId, shortCode } from "./keys";
 export {
   generateKeyMaterial,
   keyMaterialFromSeed,

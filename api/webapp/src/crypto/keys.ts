@@ -24,3 +24,14 @@ export function encodePublicKey(publicKey: Uint8Array): string {
   checkSize(publicKey);
   return b64urlEncode(publicKey);
 }
+
+/**
+ * The short code people read aloud or type to match a device with its enrolment: the first
+ * 12 hex digits of the key id in three groups, `a1b2-c3d4-e5f6`. 48 bits is plenty to tell
+ * an association's phones apart and to catch a mistyped or wrong device; the full public key
+ * (in the QR) is what the enrolment actually signs. The one formatter of it in the app.
+ */
+export function shortCode(keyIdHex: string): string {
+  if (!/^[0-9a-f]{12,}$/.test(keyIdHex)) throw new Error(`not a key id: ${keyIdHex}`);
+  return `${keyIdHex.slice(0, 4)}-${keyIdHex.slice(4, 8)}-${keyIdHex.slice(8, 12)}`;
+}

@@ -7,6 +7,7 @@
  * (`plots.accuracy`); both end up as `plots.accuracy`. Two modules defining the same final
  * key is an error (thrown at start-up and caught by the unit test).
  */
+import { messages as field } from "../field/messages";
 import { messages as shell } from "../shell/messages";
 
 export const LANGUAGES = ["es", "en"] as const;
@@ -20,6 +21,7 @@ export interface ModuleMessages {
 /** Prefix → the module's messages. Feature modules add themselves here. */
 export const MODULES: Readonly<Record<string, ModuleMessages>> = {
   shell,
+  field,
 };
 
 /** Merge module catalogs into one per language, prefixing keys; duplicate keys throw. */

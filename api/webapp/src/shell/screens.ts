@@ -12,6 +12,8 @@ import type { ComponentType } from "preact";
 import { frame } from "./Frame";
 import { Home } from "./Home";
 import { LotsScreen } from "./LotsScreen";
+import { SetupScreen } from "../field/SetupScreen";
+import "../field/field.css";
 
 export type Group = "field" | "office";
 
@@ -30,6 +32,7 @@ export const SCREENS: readonly Screen[] = [
   { id: "apiaries", path: "apiaries", group: "field", component: frame("apiaries") },
   { id: "deliveries", path: "deliveries", group: "field", component: frame("deliveries") },
   { id: "outbox", path: "outbox", group: "field", component: frame("outbox") },
+  { id: "setup", path: "setup", group: "field", component: SetupScreen },
   { id: "devices", path: "devices", group: "office", component: frame("devices") },
   { id: "lots", path: "lots", group: "office", component: LotsScreen },
 ];

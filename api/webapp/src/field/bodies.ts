@@ -1,0 +1,249 @@
+/**
+ * The bodies the field screens sign, built from what the technician typed, and the checks
+ * that keep the outbox free of statements the server would refuse for their shape.
+ *
+ * Each builder returns either the body (exactly the JSON the server's entry validators
+ * accept: `ledger/supply/producers.py`, `sites.py`, `lots.py`) or the fields that are wrong,
+ * as message keys (`field.error.*`) the screen shows in the user's language. The shapes are
+ * pinned by `tests/vectors/field_bodies.json`, which a Python test runs through the server's
+ * validators and a vitest rebuilds here.
+ *
+ * Personal data never enters a body: a member's name, CURP and contact go to
+ * `POST /api/v1/producers` beside the entry (`personal.ts`); the body carries only
+ * `pii_hash = SHA-256(salt ‖ JCS(personal data))`.
+ */
+import type { JsonObject } from "../crypto/statements";
+
+export type Product = "coffee" | "cacao" | "honey";
+export const PRODUCTS: readonly Product[] = ["coffee", "cacao", "honey"];
+/** The form a harvest lot must have (`HARVEST_FORMS` in `ledger/supply/conversions.py`). */
+export const HARVEST_FORMS: Readonly<Record<Product, string>> = { coffee: "cherry", cacao: "wet", honey: "raw" };
+export const GENDERS = ["female", "male", "other", "undisclosed"] as const;
+export type Gender = (typeof GENDERS)[number];
+
+/** Field name → message key (`field.error.<reason>`). */
+export type FieldErrors = Record<string, string>;
+export type Built<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const CURP = /^[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{2}[B-DF-HJ-NP-TV-Z]{3}[0-9A-Z]\d$/;
+const PHONE = /^\+?[0-9 ()-]{7,20}$/;
+
+function done<T>(errors: FieldErrors, value: () => T): Built<T> {
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, value: value() };
+}
+
+/** A calendar date `YYYY-MM-DD` that exists. */
+export function isDay(text: string): boolean {
+  if (!DAY.test(text)) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}
+
+/** A new identifier for a record made on this device: `<prefix>-<6 hex of the key>-<time>`,
+ * unique across an association's phones without asking the server. */
+export function newId(prefix: string, keyIdHex: string, now: Date = new Date()): string {
+  return `${prefix}-${keyIdHex.slice(0, 6)}-${now.getTime().toString(36)}`;
+}
+
+/**
+ * Kilograms as typed on a Mexican phone (`1,234.5`, `80`, `12.250`) → a JSON number the server
+ * reads as the same exact grams, or null. Commas may only group thousands; at most three
+ * decimals (the ledger counts whole grams); more than zero.
+ */
+export function parseKg(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,3})?$/.test(trimmed)) return null;
+  const value = Number(trimmed.replace(/,/g, ""));
+  return Number.isFinite(value) && value > 0 && value <= 1e9 ? value : null;
+}
+
+/** A whole number within bounds, or null. */
+export function parseCount(text: string, min: number, max: number): number | null {
+  const trimmed = text.trim().replace(/,/g, "");
+  if (!/^\d+$/.test(trimmed)) return null;
+  const value = Number(trimmed);
+  return value >= min && value <= max ? value : null;
+}
+
+// ---------------------------------------------------------------- members
+
+export interface MemberInput {
+  producerId: string;
+  community: string;
+  gender: Gender;
+  memberSince: string;
+  /** The producer agreed that the association keeps their personal data (off the ledger). */
+  consentData: boolean;
+  name: string;
+  curp: string;
+  phone: string;
+  email: string;
+  /** The producer agreed that buyers may see their name (`consent_to_publish_name`). */
+  consentPublishName: boolean;
+}
+
+/** The personal-data record exactly as the server keeps and hashes it
+ * (`PersonalData.model_dump()`: every field, absent ones as null). */
+export interface PersonalData extends JsonObject {
+  name: string;
+  curp: string | null;
+  phone: string | null;
+  email: string | null;
+  consent_to_publish_name: boolean;
+}
+
+export interface MemberParts {
+  /** The `producer.registered` body without `pii_hash` (added once the data is hashed). */
+  body: JsonObject;
+  /** Null when the producer gave no consent to keep personal data. */
+  personal: PersonalData | null;
+}
+
+export function memberParts(input: MemberInput, today: string): Built<MemberParts> {
+  const errors: FieldErrors = {};
+  const producerId = input.producerId.trim();
+  if (!ID.test(producerId)) errors["producer_id"] = "field.error.id";
+  const community = input.community.trim();
+  if (community.length > 100) errors["community"] = "field.error.too_long";
+  if (!(GENDERS as readonly string[]).includes(input.gender)) errors["gender"] = "field.error.required";
+  const since = input.memberSince.trim();
+  if (since && !isDay(since)) errors["member_since"] = "field.error.date";
+  else if (since && since > today) errors["member_since"] = "field.error.future";
+  let personal: PersonalData | null = null;
+  if (input.consentData) {
+    const name = input.name.trim().replace(/\s+/g, " ");
+    if (name.length < 2 || name.length > 200) errors["name"] = "field.error.name";
+    const curp = input.curp.trim().toUpperCase();
+    if (curp && !CURP.test(curp)) errors["curp"] = "field.error.curp";
+    const phone = input.phone.trim();
+    if (phone && !PHONE.test(phone)) errors["phone"] = "field.error.phone";
+    const email = input.email.trim();
+    if (email.length > 200 || (email && !/^[^\s@]+@[^\s@]+$/.test(email))) errors["email"] = "field.error.email";
+    personal = {
+      name,
+      curp: curp || null,
+      phone: phone || null,
+      email: email || null,
+      consent_to_publish_name: input.consentPublishName,
+    };
+  }
+  return done(errors, () => {
+    const body: JsonObject = { producer_id: producerId, gender: input.gender };
+    if (community) body["community"] = community;
+    if (since) body["member_since"] = since;
+    return { body, personal };
+  });
+}
+
+// ---------------------------------------------------------------- plots
+
+export interface PlotInput {
+  plotId: string;
+  producerId: string;
+  product: Product;
+  municipality: string;
+}
+
+/** The geometry part as `PlotCapture` hands it back (already normalized as the server stores it). */
+export interface CapturedShape {
+  geometry: JsonObject;
+  area_ha: number;
+  state: string;
+}
+
+export function plotBody(input: PlotInput, shape: CapturedShape | null): Built<JsonObject> {
+  const errors: FieldErrors = {};
+  if (!ID.test(input.plotId)) errors["plot_id"] = "field.error.id";
+  if (!ID.test(input.producerId)) errors["producer_id"] = "field.error.pick_member";
+  if (!PRODUCTS.includes(input.product)) errors["product"] = "field.error.required";
+  const municipality = input.municipality.trim();
+  if (municipality.length > 100) errors["municipality"] = "field.error.too_long";
+  if (shape === null) errors["geometry"] = "field.error.boundary";
+  return done(errors, () => {
+    const s = shape as CapturedShape;
+    const body: JsonObject = {
+      plot_id: input.plotId,
+      producer_id: input.producerId,
+      product: input.product,
+      area_ha: s.area_ha,
+      geometry: s.geometry,
+      state: s.state,
+    };
+    if (municipality) body["municipality"] = municipality;
+    return body;
+  });
+}
+
+// ---------------------------------------------------------------- apiaries
+
+export interface ApiaryInput {
+  apiaryId: string;
+  producerId: string;
+  /** [longitude, latitude] from the GPS or typed; null until set. */
+  position: readonly [number, number] | null;
+  hiveCount: string;
+  state: string;
+  municipality: string;
+}
+
+export function apiaryBody(input: ApiaryInput): Built<JsonObject> {
+  const errors: FieldErrors = {};
+  if (!ID.test(input.apiaryId)) errors["apiary_id"] = "field.error.id";
+  if (!ID.test(input.producerId)) errors["producer_id"] = "field.error.pick_member";
+  const hives = parseCount(input.hiveCount, 1, 10_000);
+  if (hives === null) errors["hive_count"] = "field.error.hives";
+  const p = input.position;
+  if (p === null || !(Math.abs(p[0]) <= 180 && Math.abs(p[1]) <= 90)) errors["location"] = "field.error.location";
+  const municipality = input.municipality.trim();
+  if (municipality.length > 100) errors["municipality"] = "field.error.too_long";
+  return done(errors, () => {
+    const [lon, lat] = input.position as readonly [number, number];
+    const body: JsonObject = {
+      apiary_id: input.apiaryId,
+      producer_id: input.producerId,
+      location: { type: "Point", coordinates: [lon, lat] },
+      hive_count: hives as number,
+      state: input.state,
+    };
+    if (municipality) body["municipality"] = municipality;
+    return body;
+  });
+}
+
+// ---------------------------------------------------------------- deliveries
+
+export interface DeliveryInput {
+  lotId: string;
+  /** The plot or apiary the harvest came from. */
+  origin: { kind: "plot" | "apiary"; id: string; product: Product } | null;
+  weightKg: string;
+  /** Harvest (delivery) date. */
+  date: string;
+}
+
+/** `lot.harvested` for one delivery: one lot, from one plot or apiary, in the product's
+ * harvest form, harvested on `date` (not after `today`, the statement's date). */
+export function deliveryBody(input: DeliveryInput, today: string): Built<JsonObject> {
+  const errors: FieldErrors = {};
+  if (!ID.test(input.lotId)) errors["lot_id"] = "field.error.id";
+  if (input.origin === null || !ID.test(input.origin.id)) errors["origin"] = "field.error.pick_origin";
+  const kg = parseKg(input.weightKg);
+  if (kg === null) errors["quantity_kg"] = "field.error.kg";
+  if (!isDay(input.date)) errors["harvested_from"] = "field.error.date";
+  else if (input.date > today) errors["harvested_from"] = "field.error.future";
+  else if (input.date < `${Number(today.slice(0, 4)) - 2}${today.slice(4)}`) errors["harvested_from"] = "field.error.too_old";
+  return done(errors, () => {
+    const origin = input.origin as NonNullable<DeliveryInput["origin"]>;
+    const share: JsonObject = { [`${origin.kind}_id`]: origin.id, quantity_kg: kg as number };
+    return {
+      lot_id: input.lotId,
+      product: origin.product,
+      form: HARVEST_FORMS[origin.product],
+      quantity_kg: kg as number,
+      harvested_from: input.date,
+      origins: [share],
+    };
+  });
+}
