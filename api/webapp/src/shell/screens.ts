@@ -12,6 +12,11 @@ import type { ComponentType } from "preact";
 import { frame } from "./Frame";
 import { Home } from "./Home";
 import { LotsScreen } from "./LotsScreen";
+import { ApiariesScreen } from "../field/ApiariesScreen";
+import { DeliveriesScreen } from "../field/DeliveriesScreen";
+import { MembersScreen } from "../field/MembersScreen";
+import { PlotsScreen } from "../field/PlotsScreen";
+import { ReceiptsScreen } from "../field/ReceiptsScreen";
 import { SetupScreen } from "../field/SetupScreen";
 import "../field/field.css";
 
@@ -27,10 +32,11 @@ export interface Screen {
 
 export const SCREENS: readonly Screen[] = [
   { id: "home", path: "", group: "field", component: Home },
-  { id: "members", path: "members", group: "field", component: frame("members") },
-  { id: "plots", path: "plots", group: "field", component: frame("plots") },
-  { id: "apiaries", path: "apiaries", group: "field", component: frame("apiaries") },
-  { id: "deliveries", path: "deliveries", group: "field", component: frame("deliveries") },
+  { id: "members", path: "members", group: "field", component: MembersScreen },
+  { id: "plots", path: "plots", group: "field", component: PlotsScreen },
+  { id: "apiaries", path: "apiaries", group: "field", component: ApiariesScreen },
+  { id: "deliveries", path: "deliveries", group: "field", component: DeliveriesScreen },
+  { id: "receipts", path: "receipts", group: "field", component: ReceiptsScreen },
   { id: "outbox", path: "outbox", group: "field", component: frame("outbox") },
   { id: "setup", path: "setup", group: "field", component: SetupScreen },
   { id: "devices", path: "devices", group: "office", component: frame("devices") },

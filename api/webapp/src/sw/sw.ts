@@ -40,6 +40,8 @@ const REFERENCE_ROUTES: readonly RegExp[] = [
   /^\/api\/v1\/trustlist$/,
   /^\/api\/v1\/lots$/,
   /^\/api\/v1\/plots$/,
+  /^\/api\/v1\/producers$/,
+  /^\/api\/v1\/apiaries$/,
 ];
 
 worker.addEventListener("install", (event) => {

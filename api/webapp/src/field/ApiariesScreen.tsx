@@ -1,0 +1,155 @@
+/**
+ * Apiaries: a point (the phone's GPS, with its accuracy shown and the association's 10 m
+ * gate, or typed `longitude, latitude`) and the hive count. The point is checked against the
+ * association's state with the same boundaries and words as plots before it is signed.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { loadBoundaries } from "../geo/boundaries";
+import { DEFAULT_TRACK } from "../geo/track";
+import { roundHalfEven } from "../geo/rounding";
+import { mxNumber, t, useLanguage } from "../i18n";
+import { describeProblem } from "../plots";
+import { apiaryBody, newId, type FieldErrors } from "./bodies";
+import { captureSigned } from "./capture";
+import { useDraft } from "./drafts";
+import { Actions, Input, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
+import { canCapture, useField } from "./hooks";
+
+interface Draft {
+  apiaryId: string;
+  producerId: string;
+  hiveCount: string;
+  municipality: string;
+  typed: string;
+  gps: [number, number] | null;
+}
+
+/** `-89.61, 18.52` → [lon, lat], or null. */
+export function parsePosition(text: string): [number, number] | null {
+  const match = /^\s*(-?\d+(?:\.\d+)?)\s*[,;\s]\s*(-?\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (!match) return null;
+  return [Number(match[1]), Number(match[2])];
+}
+
+function useGps(active: boolean): { fix: GeolocationPosition | null; error: boolean } {
+  const [fix, setFix] = useState<GeolocationPosition | null>(null);
+  const [error, setError] = useState(false);
+  useEffect(() => {
+    if (!active || !("geolocation" in navigator)) return;
+    const id = navigator.geolocation.watchPosition(
+      (p) => { setFix(p); setError(false); },
+      () => setError(true),
+      { enableHighAccuracy: true, maximumAge: 0, timeout: 30_000 },
+    );
+    return () => navigator.geolocation.clearWatch(id);
+  }, [active]);
+  return { fix, error };
+}
+
+export function ApiariesScreen() {
+  const lang = useLanguage();
+  const field = useField();
+  const keyIdHex = field.key?.keyId ?? null;
+  const [draft, update, reset] = useDraft<Draft>("apiaries", () => ({ apiaryId: "", producerId: "", hiveCount: "", municipality: "", typed: "", gps: null }));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const enrolled = canCapture(field.context);
+  const { fix, error: gpsError } = useGps(enrolled);
+  if (keyIdHex && draft.apiaryId === "") update({ apiaryId: newId("ap", keyIdHex) });
+
+  if (!canCapture(field.context)) {
+    return (
+      <section class="screen">
+        <h1 tabIndex={-1}>{t("shell.apiaries.title")}</h1>
+        <NeedsSetup />
+      </section>
+    );
+  }
+  const context = field.context;
+  const goodFix = fix !== null && fix.coords.accuracy <= DEFAULT_TRACK.maxAccuracyM;
+  const position = draft.typed.trim() ? parsePosition(draft.typed) : draft.gps;
+  const member = field.reference?.members.find((m) => m.id === draft.producerId) ?? null;
+  const apiaries = (field.reference?.sites ?? []).filter((s) => s.kind === "apiary");
+
+  const useFix = () => {
+    if (!fix) return;
+    const round = (x: number) => roundHalfEven(x, 7);
+    update({ gps: [round(fix.coords.longitude), round(fix.coords.latitude)], typed: "" });
+  };
+
+  const save = async () => {
+    setProblem(null);
+    const built = apiaryBody({ ...draft, position, state: context.orgState });
+    if (!built.ok) {
+      setErrors(built.errors);
+      return;
+    }
+    setErrors({});
+    const boundaries = await loadBoundaries();
+    const outside = boundaries.check([position as [number, number]], context.orgState);
+    if (outside) {
+      setProblem(describeProblem(lang, outside));
+      return;
+    }
+    setBusy(true);
+    setFailure(null);
+    try {
+      await captureSigned("apiary.registered", built.value, [member?.pending ?? null]);
+      setSaved(t("field.saved", { what: t("field.apiaries.what", { id: draft.apiaryId }) }));
+      reset();
+      field.reload();
+    } catch (error) {
+      setFailure(t("field.failed", { reason: (error as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="screen">
+      <h1 tabIndex={-1}>{t("shell.apiaries.title")}</h1>
+      <Saved message={saved} />
+      {failure && <p class="notice error" role="alert">{failure}</p>}
+      <form class="capture" id="apiary-form" onSubmit={(e) => e.preventDefault()}>
+        <fieldset class="form">
+          <legend>{t("field.apiaries.new")}</legend>
+          <Input name="apiary_id" label={t("field.apiaries.id")} value={draft.apiaryId} errors={errors} onInput={(v) => update({ apiaryId: v })} />
+          <Select name="producer_id" label={t("field.plots.member")} value={draft.producerId} errors={errors}
+            options={memberOptions(field.reference?.members ?? [])} onChange={(v) => update({ producerId: v })} />
+          <Input name="hive_count" inputMode="numeric" label={t("field.apiaries.hives")} value={draft.hiveCount} errors={errors} onInput={(v) => update({ hiveCount: v })} />
+          <Input name="municipality" label={t("field.plots.municipality")} optional value={draft.municipality} errors={errors} onInput={(v) => update({ municipality: v })} />
+          <h2>{t("field.apiaries.location")}</h2>
+          <p class="gps-accuracy" aria-live="polite">
+            {fix ? t("field.apiaries.accuracy", { metres: mxNumber(Math.round(fix.coords.accuracy)) }) : t(gpsError ? "field.apiaries.gps_error" : "field.apiaries.gps_wait")}
+          </p>
+          <div class="actions">
+            <button type="button" class="button apiary-use-gps" disabled={!goodFix} onClick={useFix}>{t("field.apiaries.use_gps")}</button>
+          </div>
+          <Input name="location" label={t("field.apiaries.typed")} optional value={draft.typed} errors={errors} onInput={(v) => update({ typed: v })} />
+          {position && <p class="figure" id="apiary-position">{t("field.apiaries.position", { lon: String(position[0]), lat: String(position[1]) })}</p>}
+          {problem && <p class="error" role="alert" data-field="location">{problem}</p>}
+          <p class="muted">{t("field.draft.kept")}</p>
+          <Actions busy={busy} onSave={() => void save()} onDiscard={() => { setErrors({}); setProblem(null); reset(); }} />
+        </fieldset>
+      </form>
+      <h2>{t("field.apiaries.list")}</h2>
+      <ReferenceNotice reference={field.reference} />
+      {apiaries.length === 0 ? (
+        <p>{t("field.apiaries.none")}</p>
+      ) : (
+        <ul class="cards" id="apiaries">
+          {apiaries.map((a) => (
+            <li class="card" key={a.id} data-id={a.id}>
+              <p class="card-title">{a.id}</p>
+              <p>{a.producerId}{a.hiveCount !== null && ` · ${t("field.apiaries.hive_count", { count: a.hiveCount })}`}</p>
+              {a.pending && <p class="muted">{t("field.pending")}</p>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

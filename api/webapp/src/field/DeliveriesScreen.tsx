@@ -1,0 +1,139 @@
+/**
+ * Deliveries: a harvest handed over at the farm gate or the collection centre becomes a
+ * `lot.harvested` signed on the phone: producer, the plot or apiary it came from (which fixes
+ * the product and its harvest form), weight, date. Notes stay on the phone (`meta.notes`:
+ * the ledger's harvest has no free text, and free text invites personal data). Once signed,
+ * the receipt is one tap away.
+ */
+import { useState } from "preact/hooks";
+import { isoToday, mxDate, mxKg, mxNumber, t, useLanguage } from "../i18n";
+import { linkTo } from "../shell/router";
+import { deliveryBody, HARVEST_FORMS, newId, type FieldErrors } from "./bodies";
+import { captureSigned } from "./capture";
+import { useDraft } from "./drafts";
+import { Actions, Input, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
+import { canCapture, useField } from "./hooks";
+import type { Site } from "./reference";
+
+interface Draft {
+  lotId: string;
+  producerId: string;
+  origin: string;
+  weightKg: string;
+  date: string;
+  notes: string;
+}
+
+function originText(site: Site): string {
+  return site.kind === "plot"
+    ? t("field.deliveries.origin.plot", { id: site.id, product: t(`shell.term.product.${site.product}`), area: mxNumber(site.areaHa ?? 0) })
+    : t("field.deliveries.origin.apiary", { id: site.id, count: site.hiveCount ?? 0 });
+}
+
+/** The UTC day: a harvest may not end after the statement's own (UTC) date. */
+const utcToday = () => new Date().toISOString().slice(0, 10);
+
+export function DeliveriesScreen() {
+  useLanguage();
+  const field = useField();
+  const keyIdHex = field.key?.keyId ?? null;
+  const [draft, update, reset] = useDraft<Draft>("deliveries", () => ({ lotId: "", producerId: "", origin: "", weightKg: "", date: isoToday(), notes: "" }));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<{ message: string; lot: string } | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  if (keyIdHex && draft.lotId === "") update({ lotId: newId("h", keyIdHex) });
+
+  if (!canCapture(field.context)) {
+    return (
+      <section class="screen">
+        <h1 tabIndex={-1}>{t("shell.deliveries.title")}</h1>
+        <NeedsSetup />
+      </section>
+    );
+  }
+  const sites = (field.reference?.sites ?? []).filter((s) => s.producerId === draft.producerId);
+  const site = sites.find((s) => `${s.kind}:${s.id}` === draft.origin) ?? null;
+  const deliveries = field.items.filter((i) => i.signed.statement.type === "lot.harvested").reverse();
+
+  const save = async () => {
+    const built = deliveryBody(
+      { lotId: draft.lotId, origin: site ? { kind: site.kind, id: site.id, product: site.product } : null, weightKg: draft.weightKg, date: draft.date },
+      utcToday(),
+    );
+    if (!built.ok) {
+      setErrors({ ...built.errors, ...(draft.producerId ? {} : { producer_id: "field.error.pick_member" }) });
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    setFailure(null);
+    try {
+      const member = field.reference?.members.find((m) => m.id === draft.producerId) ?? null;
+      const notes = draft.notes.trim();
+      await captureSigned("lot.harvested", built.value, [site?.pending ?? null, member?.pending ?? null], {
+        producer_id: draft.producerId,
+        ...(notes ? { notes } : {}),
+      });
+      setSaved({ message: t("field.saved", { what: t("field.deliveries.what", { id: draft.lotId }) }), lot: draft.lotId });
+      reset();
+      field.reload();
+    } catch (error) {
+      setFailure(t("field.failed", { reason: (error as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="screen">
+      <h1 tabIndex={-1}>{t("shell.deliveries.title")}</h1>
+      <Saved message={saved?.message ?? null}>
+        {saved && <a class="button show-receipt" {...linkTo(`receipts?lot=${encodeURIComponent(saved.lot)}`)}>{t("field.deliveries.receipt")}</a>}
+      </Saved>
+      {failure && <p class="notice error" role="alert">{failure}</p>}
+      <form class="capture" id="delivery-form" onSubmit={(e) => e.preventDefault()}>
+        <fieldset class="form">
+          <legend>{t("field.deliveries.new")}</legend>
+          <Input name="lot_id" label={t("field.deliveries.lot")} value={draft.lotId} errors={errors} onInput={(v) => update({ lotId: v })} />
+          <Select name="producer_id" label={t("field.deliveries.member")} value={draft.producerId} errors={errors}
+            options={memberOptions(field.reference?.members ?? [])} onChange={(v) => update({ producerId: v, origin: "" })} />
+          {draft.producerId && sites.length === 0 && <p class="notice">{t("field.deliveries.no_origin")}</p>}
+          <Select name="origin" label={t("field.deliveries.origin")} value={draft.origin} errors={errors}
+            options={sites.map((s) => ({ value: `${s.kind}:${s.id}`, text: originText(s) }))} onChange={(v) => update({ origin: v })} />
+          {site && (
+            <p class="figure" id="delivery-product">
+              {t("field.deliveries.product", { product: t(`shell.term.product.${site.product}`), form: t(`shell.term.form.${HARVEST_FORMS[site.product]}`) })}
+            </p>
+          )}
+          <Input name="quantity_kg" inputMode="decimal" label={t("field.deliveries.weight")} value={draft.weightKg} errors={errors} onInput={(v) => update({ weightKg: v })} />
+          <Input name="harvested_from" type="date" label={t("field.deliveries.date")} value={draft.date} errors={errors} onInput={(v) => update({ date: v })} />
+          <Input name="notes" multiline label={t("field.deliveries.notes")} optional help={t("field.deliveries.notes.help")} value={draft.notes} onInput={(v) => update({ notes: v })} />
+          <p class="muted">{t("field.draft.kept")}</p>
+          <Actions busy={busy} onSave={() => void save()} onDiscard={() => { setErrors({}); reset(); }} />
+        </fieldset>
+      </form>
+      <h2>{t("field.deliveries.list")}</h2>
+      <ReferenceNotice reference={field.reference} />
+      {deliveries.length === 0 ? (
+        <p>{t("field.deliveries.none")}</p>
+      ) : (
+        <ul class="cards" id="deliveries">
+          {deliveries.map((item) => {
+            const body = item.signed.statement.body as { lot_id: string; product: string; form: string; quantity_kg: number; harvested_from: string };
+            return (
+              <li class="card" key={item.key} data-id={body.lot_id}>
+                <p class="card-title">{body.lot_id}</p>
+                <p class="figure">
+                  {mxKg(Math.round(body.quantity_kg * 1000))} · {t(`shell.term.product.${body.product}`)} · {mxDate(body.harvested_from)}
+                </p>
+                <p class="muted">{t(`field.receipts.state.${item.state}`)}</p>
+                <a class="button secondary" {...linkTo(`receipts?lot=${encodeURIComponent(body.lot_id)}`)}>{t("field.deliveries.receipt")}</a>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

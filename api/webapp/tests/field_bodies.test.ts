@@ -1,0 +1,106 @@
+/** The field app builds exactly the bodies the server admits (tests/vectors/field_bodies.json;
+ * the Python half admits each one), and refuses bad input naming the field. */
+import { describe, expect, it } from "vitest";
+import { canonicalText } from "../src/crypto/jcs";
+import { shortCode } from "../src/crypto/keys";
+import {
+  apiaryBody,
+  deliveryBody,
+  memberParts,
+  newId,
+  parseKg,
+  plotBody,
+  type ApiaryInput,
+  type Built,
+  type CapturedShape,
+  type DeliveryInput,
+  type MemberInput,
+  type PlotInput,
+} from "../src/field/bodies";
+import { personalDataHash } from "../src/field/personal";
+import { CATALOG } from "../src/i18n/catalog";
+import { readVector } from "./vectors";
+
+interface Case {
+  name: string;
+  builder: "member" | "plot" | "apiary" | "delivery";
+  input: unknown;
+  shape?: CapturedShape | null;
+  salt?: string | null;
+  personal_data?: unknown;
+  body?: Record<string, unknown>;
+  jcs?: string;
+  errors?: Record<string, string>;
+}
+interface Vectors {
+  today: string;
+  cases: Case[];
+  refused: Case[];
+}
+const V = readVector<Vectors>("field_bodies.json");
+
+function build(c: Case): Built<unknown> {
+  switch (c.builder) {
+    case "member":
+      return memberParts(c.input as MemberInput, V.today);
+    case "plot":
+      return plotBody(c.input as PlotInput, c.shape ?? null);
+    case "apiary":
+      return apiaryBody(c.input as ApiaryInput);
+    case "delivery":
+      return deliveryBody(c.input as DeliveryInput, V.today);
+  }
+}
+
+describe("field bodies", () => {
+  it.each(V.cases.map((c) => [c.name, c] as const))("builds %s as the server admits it", async (_name, c) => {
+    const built = build(c);
+    expect(built.ok).toBe(true);
+    if (!built.ok) return;
+    if (c.builder === "member") {
+      const { body, personal } = built.value as { body: Record<string, unknown>; personal: unknown };
+      expect(personal).toEqual(c.personal_data ?? null);
+      if (c.salt) body["pii_hash"] = await personalDataHash(c.salt, personal as never);
+      expect(body).toEqual(c.body);
+      expect(canonicalText(body)).toBe(c.jcs);
+      expect(JSON.stringify(body)).not.toContain("María");
+    } else {
+      expect(built.value).toEqual(c.body);
+      expect(canonicalText(built.value)).toBe(c.jcs);
+    }
+  });
+
+  it.each(V.refused.map((c) => [c.name, c] as const))("refuses %s, naming each field", (_name, c) => {
+    const built = build(c);
+    expect(built.ok).toBe(false);
+    if (built.ok) return;
+    expect(built.errors).toEqual(c.errors);
+    for (const key of Object.values(built.errors)) {
+      expect(CATALOG.es[key], key).toBeTruthy();
+      expect(CATALOG.en[key], key).toBeTruthy();
+    }
+  });
+});
+
+describe("typed numbers and ids", () => {
+  it("reads kilograms the Mexican way, exact to the gram", () => {
+    expect(parseKg("1,250.5")).toBe(1250.5);
+    expect(parseKg(" 80 ")).toBe(80);
+    expect(parseKg("12.250")).toBe(12.25);
+    expect(parseKg("1,234,567.125")).toBe(1234567.125);
+    for (const bad of ["12,5", "1.2345", "0", "-3", "1,23", "abc", "", "1e3", "12,50.5"]) expect(parseKg(bad), bad).toBeNull();
+  });
+
+  it("makes ids the server accepts, different per device and moment", () => {
+    const a = newId("h", "a1b2c3d4e5f6", new Date(Date.UTC(2026, 2, 1)));
+    expect(a).toMatch(/^h-a1b2c3-[0-9a-z]+$/);
+    expect(a).not.toBe(newId("h", "a1b2c3d4e5f6", new Date(Date.UTC(2026, 2, 1, 0, 0, 1))));
+    expect(newId("h", "ffffff000000")).not.toBe(newId("h", "a1b2c3000000"));
+  });
+
+  it("writes the short code as three groups of the key id's first 12 hex digits", () => {
+    expect(shortCode("a1b2c3d4e5f60718293a4b5c6d7e8f90")).toBe("a1b2-c3d4-e5f6");
+    expect(() => shortCode("A1B2C3D4E5F6")).toThrow();
+    expect(() => shortCode("a1b2")).toThrow();
+  });
+});
