@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.registry import EntryType
+from ledger.supply.dds import dds_entry_types
 from ledger.supply.devices import device_entry_types
 from ledger.supply.lots import lot_entry_types
 from ledger.supply.orgs import org_entry_types
@@ -22,4 +23,5 @@ def supply_entry_types() -> list[EntryType]:
         *site_entry_types(),
         *lot_entry_types(),
         *transfer_entry_types(),
+        *dds_entry_types(),
     ]

@@ -26,16 +26,18 @@ ALLOWED: dict[str, set[str]] = {
     "api.client": {"ledger"},
     "api.services": CORE | {"api.settings"},
     "api.exports": CORE | {"api.services", "api.settings", "api.i18n"},
+    "api.eudr": CORE | {"api.services", "api.exports", "api.settings"},
     "api.demo": CORE | {"api.services", "api.settings"},
     "api.error_report": CORE | {"api.exports"},
     "api.http": CORE
-    | {"api.services", "api.exports", "api.settings", "api.i18n", "api.error_report"},
+    | {"api.services", "api.exports", "api.eudr", "api.settings", "api.i18n", "api.error_report"},
     "api.web": CORE | {"api.http", "api.services", "api.exports", "api.settings", "api.i18n"},
     "api.cli": CORE
     | {
         "api.client",
         "api.demo",
         "api.error_report",
+        "api.eudr",
         "api.exports",
         "api.services",
         "api.settings",
