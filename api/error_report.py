@@ -38,6 +38,7 @@ from ledger.upload_auth import (
     UploadUnauthorizedError,
 )
 from verifiers.errors import (
+    CredentialError,
     EligibilityError,
     FindingsMismatchError,
     RuleEvaluationError,
@@ -88,6 +89,7 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (RuleEvaluationError, 422, "cannot_evaluate"),
     (RuleViolationError, 422, "rule_failed"),
     (EligibilityError, 422, "not_eligible"),
+    (CredentialError, 422, "credential_invalid"),
     (VerificationError, 422, "verification_failed"),
     (MalformedLabelError, 400, "malformed_label"),
     (TrustListError, 422, "bad_trust_list"),
@@ -117,6 +119,8 @@ def _fields(exc: LedgerError) -> list[tuple[str, str]]:
         return [(f"criteria.{cid}", "did not pass") for cid in exc.criterion_ids]
     if isinstance(exc, ExportError):
         return [(exc.field, str(exc))]
+    if isinstance(exc, CredentialError):
+        return [(exc.field, exc.reason)]
     if isinstance(exc, NonceReplayError):
         return [("statement.nonce", str(exc))]
     if isinstance(exc, EncodingError):

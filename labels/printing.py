@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
 from labels.payload import LabelClaims, parse_label
 from labels.render import ErrorLevel, LabelQR, make_qr
 
-__all__ = ["LabelFace", "label_html", "label_pdf", "label_svg", "short_code"]
+__all__ = ["LabelFace", "draw_qr_pdf", "label_html", "label_pdf", "label_svg", "short_code"]
 
 PRODUCT_NAMES: dict[str, tuple[str, str]] = {
     "coffee": ("Café", "Coffee"),
@@ -216,6 +217,27 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
+def draw_qr_pdf(pdf: Any, qr: LabelQR, x: float, y: float, size_mm: float) -> None:
+    """Draw a QR symbol on an fpdf2 page as vector rectangles (one per run of dark modules in
+    a row), ``size_mm`` wide including a one-module quiet zone on each side."""
+    module = size_mm / (qr.modules + 2)
+    pdf.set_fill_color(0, 0, 0)
+    for r, line in enumerate(qr.symbol.matrix):
+        start = None
+        for c, dark in enumerate([*line, 0]):
+            if dark and start is None:
+                start = c
+            elif not dark and start is not None:
+                pdf.rect(
+                    x + module * (start + 1),
+                    y + module * (r + 1),
+                    module * (c - start),
+                    module,
+                    style="F",
+                )
+                start = None
+
+
 def label_pdf(
     texts: list[str], face: LabelFace, *, error: ErrorLevel = "Q", mask: int | None = None
 ) -> bytes:
@@ -244,22 +266,7 @@ def label_pdf(
         pdf.set_draw_color(46, 125, 50)
         pdf.set_line_width(0.4)
         pdf.rect(x, y, WIDTH_MM, HEIGHT_MM)
-        module = QR_MM / (qr.modules + 2)
-        pdf.set_fill_color(0, 0, 0)
-        for r, line in enumerate(qr.symbol.matrix):
-            start = None
-            for c, dark in enumerate([*line, 0]):
-                if dark and start is None:
-                    start = c
-                elif not dark and start is not None:
-                    pdf.rect(
-                        x + 3 + module * (start + 1),
-                        y + 3 + module * (r + 1),
-                        module * (c - start),
-                        module,
-                        style="F",
-                    )
-                    start = None
+        draw_qr_pdf(pdf, qr, x + 3, y + 3, QR_MM)
         cursor = y + 6.0
         lines = _lines(claims, face)
         factor = _steps(lines)
