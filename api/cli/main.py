@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "api.cli.epcis",
     "api.cli.proofs",
     "api.cli.audit",
+    "api.cli.indicators",
 )
 """Every command module, in the order their commands appear in ``--help``."""
 

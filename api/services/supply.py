@@ -23,6 +23,7 @@ from ledger.supply.producers import PersonalData, personal_data_hash
 __all__ = [
     "document",
     "documents",
+    "committed_on_ledger",
     "erase_personal_data",
     "lineage",
     "lot_public",
@@ -141,12 +142,20 @@ def published_name(service: LedgerService, producer_id: str) -> str | None:
     """
     producer = service.store.state_get("producer", producer_id)
     record = PersonalDataStore(service.engine).get(producer_id)
-    if producer is None or record is None or record.data.get("consent_to_publish_name") is not True:
+    if record is None or record.data.get("consent_to_publish_name") is not True:
         return None
-    if producer.get("pii_hash") != personal_data_hash(record.salt, record.data):
+    if not committed_on_ledger(producer, record):
         return None
     name = record.data.get("name")
     return name if isinstance(name, str) else None
+
+
+def committed_on_ledger(producer: dict[str, Any] | None, record: StoredPersonalData) -> bool:
+    """Whether the producer's ledger entry commits (``pii_hash``) to exactly this record, so
+    an edited side table can neither grant consent nor change what the ledger saw."""
+    return producer is not None and producer.get("pii_hash") == personal_data_hash(
+        record.salt, record.data
+    )
 
 
 def erase_personal_data(service: LedgerService, producer_id: str) -> bool:

@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from ledger.canonical import canonicalize
 from ledger.registry import AppendContext, EntryType
@@ -41,6 +41,21 @@ class PersonalData(Body):
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
     email: str | None = Field(default=None, max_length=200)
     consent_to_publish_name: bool = False
+    gender: Literal["female", "male", "other"] | None = None
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    consent_to_statistics: bool = False
+    """The producer agrees that gender and year of birth count in aggregate programme
+    indicators (``verifiers.indicators``), never shown for fewer than five people."""
+
+    @model_serializer(mode="wrap")
+    def _without_unset_statistics(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The statistical attributes came later: left at their defaults they are not written,
+        # so a record made before them hashes (``pii_hash``) exactly as it always did.
+        data: dict[str, Any] = handler(self)
+        for name, default in _STATISTICS_DEFAULTS.items():
+            if data.get(name, default) == default:
+                data.pop(name, None)
+        return data
 
     @field_validator("curp")
     @classmethod
@@ -48,6 +63,13 @@ class PersonalData(Body):
         if value is not None:
             validate_curp(value)
         return value
+
+
+_STATISTICS_DEFAULTS: dict[str, Any] = {
+    "gender": None,
+    "birth_year": None,
+    "consent_to_statistics": False,
+}
 
 
 def new_salt() -> str:

@@ -11,6 +11,7 @@ Left out: who may read the data (only the local CLI does; the HTTP API never ser
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -72,6 +73,19 @@ class PersonalDataStore:
         return StoredPersonalData(
             str(row[0]), str(row[1]), json.loads(row[2]), str(row[3]), str(row[4])
         )
+
+    def scan(self) -> Iterator[StoredPersonalData]:
+        """Every record kept, by producer id (aggregate statistics read them all)."""
+        with self.engine.connect() as conn, conn.begin():
+            rows = SqlCursor(conn).all(
+                "SELECT producer_id, association_id, data, salt, recorded_at FROM personal_data "
+                "ORDER BY producer_id",
+                (),
+            )
+        for row in rows:
+            yield StoredPersonalData(
+                str(row[0]), str(row[1]), json.loads(row[2]), str(row[3]), str(row[4])
+            )
 
     def erase(self, producer_id: str) -> bool:
         """Delete a producer's personal data; ``True`` if there was any."""

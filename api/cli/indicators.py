@@ -1,0 +1,138 @@
+"""``biotraza indicators compute|verify``: programme indicators and their offline check.
+
+``compute`` writes the report (figures, signed checkpoint, every entry behind them) and prints
+the landscape totals; ``verify`` opens no database and talks to no server: it needs the
+report and the operator's public key, like ``biotraza audit verify``.
+
+Left out: the counting and the checks (``verifiers.indicators``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from api.cli.common import (
+    OperatorKeyOpt,
+    app,
+    cli_errors,
+    opened_service,
+    out,
+    progress,
+    read_text_arg,
+    settings,
+)
+
+__all__ = ["indicators_app"]
+
+indicators_app = typer.Typer(no_args_is_help=True, help="Programme indicators donors verify.")
+app.add_typer(indicators_app, name="indicators")
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"--as-of: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@indicators_app.command("compute")
+def indicators_compute(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Write the report here.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Report date YYYY-MM-DD (default: the day of the last entry)."),
+    ] = None,
+    people: Annotated[
+        bool, typer.Option(help="Count women and youth from consented personal data.")
+    ] = True,
+    sign_checkpoint: Annotated[
+        bool,
+        typer.Option(help="Sign a checkpoint with the operator key if the log grew past one."),
+    ] = False,
+) -> None:
+    """Figures at the latest signed checkpoint, by association, landscape, product and
+    season, written with the entries a donor needs to recompute them."""
+    from api.services.indicators import compute_indicators, report_bytes
+
+    cfg = settings()
+    with cli_errors(), opened_service(cfg, with_operator=sign_checkpoint) as service:
+        day = _as_of(as_of)
+        found = compute_indicators(service, as_of=day, with_people=people)
+        with output.open("wb") as handle:
+            for chunk in report_bytes(service, found):
+                handle.write(chunk)
+    _print_totals(found.header.figures)
+    out.print(
+        f"report of {found.header.tree_size} entries, as of {found.header.as_of}, "
+        f"written to {output}"
+    )
+
+
+@indicators_app.command("verify")
+def indicators_verify(
+    report: Annotated[Path, typer.Argument(help="The indicator report (.jsonl).")],
+    operator_key: OperatorKeyOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Offline: the checkpoint, every entry, the Merkle root and every figure of a report,
+    recomputed. Needs no database."""
+    from api.services.ledger import full_registry
+    from ledger.checkpoints import parse_verifier_key
+    from verifiers.indicators import check_report
+
+    with cli_errors():
+        key = read_text_arg(operator_key)
+        parse_verifier_key(key)
+        if not report.is_file():
+            raise ValueError(f"REPORT: {report} is not a file")
+        with report.open("rb") as handle, progress() as bar:
+            task = bar.add_task("verifying report", total=None)
+            result = check_report(
+                handle,
+                full_registry(),
+                key,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        verdict = "[bold green]VERIFIED[/]" if result else "[bold red]NOT VERIFIED[/]"
+        size = result.header.tree_size if result.header else "?"
+        out.print(f"{verdict} indicator report — {result.entries} entries of {size}")
+        if result.header and result:
+            _print_totals(result.header.figures)
+        for where, why in result.failures[:20]:
+            out.print(f"  {where}: {why}", highlight=False, markup=False)
+        out.print("[dim]not checkable from the report alone:[/]")
+        for limit in result.cannot_check:
+            out.print(f"[dim]  · {limit}[/]", highlight=False)
+    if not result:
+        raise typer.Exit(1)
+
+
+def _print_totals(figures: dict[str, Any]) -> None:
+    """The landscape totals as a table (hidden people figures print as "<5")."""
+
+    def shown(value: object) -> str:
+        return "<5" if value is None else str(value)
+
+    table = Table("landscape", "product", "season", "ha verified / all", "producers",
+                  "labels", "eligible kg / shipped kg", "women", "youth")  # fmt: skip
+    for row in figures.get("landscapes", []):
+        people = row.get("people") or {}
+        table.add_row(
+            row["landscape"], row["product"], row["season"],
+            f"{row['hectares_verified']} / {row['hectares']}", shown(row["producers"]),
+            str(row["labels_issued"]), f"{row['eligible_shipped_kg']} / {row['shipped_kg']}",
+            shown(people.get("women")) if people else "-",
+            shown(people.get("youth")) if people else "-",
+        )  # fmt: skip
+    out.print(table)

@@ -1,0 +1,417 @@
+"""Programme indicators (``verifiers.indicators``, ``api.services.indicators``) and their report.
+
+What each test proves:
+
+* On the demo ledger, the figures equal an independent recomputation written here from the
+  raw entries (no projection, no code of ``verifiers.indicators``): hectares and plots under a
+  passing current verification, producers reached, labels issued and revoked, kilograms
+  shipped by associations, and the eligible share (the demo's documented eligible export).
+* The report verifies offline (no database) and a tampered one fails naming the reason: a
+  changed figure, a changed entry, a withheld entry, a people figure under five, a report
+  checked with another operator's key.
+* Small cells are suppressed on both engines: people figures from consented off-ledger data
+  show only when the group and the rest of its cell reach five; producers who did not consent,
+  and records the ledger's ``pii_hash`` does not commit to, are not counted.
+* The CLI computes a report and verifies it with no database; a tampered report exits 1 with
+  the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.demo import build_demo
+from api.services.indicators import compute_indicators, report_bytes
+from api.services.ledger import LedgerService, full_registry
+from api.services.supply import register_producer
+from api.settings import Settings
+from ledger.entries import Entry
+from ledger.keys import decode_public_key, key_id
+from ledger.storage.sql.personal import PersonalDataStore
+from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
+from tests.factories import make_key
+from tests.supply_factories import SupplyWorld, producer_body
+from verifiers.indicators import check_disclosure, check_report
+
+PASSPHRASE = "demo-test-passphrase"
+AS_OF = date(2026, 6, 30)
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, LedgerService]]:
+    """The demo ledger, built once for the module."""
+    data_dir = tmp_path_factory.mktemp("indicators-demo")
+    cfg = Settings(
+        data_dir=data_dir,
+        key_passphrase=PASSPHRASE,
+        database_url=f"sqlite:///{data_dir / 'ledger.db'}",
+    )
+    build_demo(cfg)
+    service = LedgerService.open(cfg.resolved_database_url, migrate=False)
+    try:
+        yield cfg, service
+    finally:
+        service.close()
+
+
+def _recompute(entries: list[Entry], as_of: date) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Landscape totals (landscape, product, coffee-or-calendar season) from raw entries only."""
+    day = as_of.isoformat()
+    org_of_key: dict[str, str] = {}
+    orgs: dict[str, dict[str, Any]] = {}
+    producers: dict[str, str] = {}
+    plots: dict[str, dict[str, Any]] = {}
+    sites: list[tuple[str, str, str, str]] = []  # org, landscape, product, producer
+    verifications: dict[str, dict[str, Any]] = {}
+    lots: dict[str, dict[str, Any]] = {}
+    issuances: dict[int, dict[str, Any]] = {}
+    lot_revoked: set[str] = set()
+    shipped: list[tuple[str, str]] = []  # (sender org, lot)
+
+    def season(product: str, when: str) -> str:
+        year, month = int(when[:4]), int(when[5:7])
+        if product != "coffee":
+            return str(year)
+        start = year if month >= 10 else year - 1
+        return f"{start}/{(start + 1) % 100:02d}"
+
+    for entry in entries:
+        st = entry.statement
+        body = st.body
+        actor_org = org_of_key.get(st.actor)
+        if st.type == "org.registered":
+            orgs[body["org_id"]] = body
+            org_of_key[key_id(decode_public_key(body["public_key"]))] = body["org_id"]
+        elif st.type == "producer.registered":
+            assert actor_org is not None
+            producers[body["producer_id"]] = actor_org
+        elif st.type in ("plot.registered", "apiary.registered"):
+            org = producers[body["producer_id"]]
+            landscape = str(body.get("landscape") or orgs[org].get("landscape"))
+            product = body.get("product", "honey")
+            sites.append((org, landscape, product, body["producer_id"]))
+            if st.type == "plot.registered":
+                plots[body["plot_id"]] = {"landscape": landscape, "area": body["area_ha"], **body}
+        elif st.type == "verification.issued":
+            verifications[body["verification_id"]] = {**body, "revoked": False}
+        elif st.type == "verification.revoked":
+            verifications[body["verification_id"]]["revoked"] = True
+        elif st.type == "lot.harvested":
+            lots[body["lot_id"]] = {
+                "org": actor_org,
+                "product": body["product"],
+                "from": body["harvested_from"],
+                "kg": body["quantity_kg"],
+            }
+        elif st.type == "lot.transformed":
+            first = lots[body["inputs"][0]["lot_id"]]
+            start = min(lots[i["lot_id"]]["from"] for i in body["inputs"])
+            for out in body["outputs"]:
+                lots[out["lot_id"]] = {"org": actor_org, "product": first["product"],
+                                       "from": start, "kg": out["quantity_kg"]}  # fmt: skip
+        elif st.type == "label.issued":
+            issuances[entry.seq] = {"lot": body["lot_id"], "units": body["units"], "live": True}
+        elif st.type == "label.revoked":
+            if body.get("issuance_seq") is not None:
+                issuances[body["issuance_seq"]]["live"] = False
+            else:
+                lot_revoked.add(body["lot_id"])
+        elif st.type == "lot.shipped":
+            shipped += [(str(actor_org), lot) for lot in body["lot_ids"]]
+
+    totals: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(
+        lambda: {
+            "plots": 0,
+            "ha": Decimal(0),
+            "plots_verified": 0,
+            "ha_verified": Decimal(0),
+            "producers": set(),
+            "labels": 0,
+            "revoked": 0,
+            "units": 0,
+            "shipped": 0,
+            "shipped_kg": Decimal(0),
+        }  # fmt: skip
+    )
+    for org, landscape, product, producer in sites:
+        totals[(landscape, product, season(product, day))]["producers"].add(producer)
+        del org
+    for plot_id, plot in plots.items():
+        row = totals[(plot["landscape"], plot["product"], season(plot["product"], day))]
+        row["plots"] += 1
+        row["ha"] += Decimal(str(plot["area"]))
+        current = any(
+            plot_id in v["scope"].get("plots", []) and plot["product"] in v["scope"]["products"]
+            and v["result"] == "pass" and not v["revoked"]
+            and v["valid_from"] <= day <= v["valid_until"]
+            for v in verifications.values()
+        )  # fmt: skip
+        if current:
+            row["plots_verified"] += 1
+            row["ha_verified"] += Decimal(str(plot["area"]))
+    for issuance in issuances.values():
+        lot = lots[issuance["lot"]]
+        landscape = orgs[lot["org"]]["landscape"]
+        row = totals[(landscape, lot["product"], season(lot["product"], lot["from"]))]
+        if issuance["live"] and issuance["lot"] not in lot_revoked:
+            row["labels"] += 1
+            row["units"] += issuance["units"]
+        else:
+            row["revoked"] += 1
+    for sender, lot_id in sorted(set(shipped)):
+        if orgs[sender].get("kind", "association") != "association":
+            continue
+        lot = lots[lot_id]
+        row = totals[(orgs[lot["org"]]["landscape"], lot["product"],
+                      season(lot["product"], lot["from"]))]  # fmt: skip
+        row["shipped"] += 1
+        row["shipped_kg"] += Decimal(str(lot["kg"]))
+    return dict(totals)
+
+
+def test_demo_figures_equal_a_recomputation_from_raw_entries(
+    demo: tuple[Settings, LedgerService],
+) -> None:
+    _cfg, service = demo
+    found = compute_indicators(service, as_of=AS_OF)
+    figures = found.header.figures
+    size = found.header.tree_size
+    expected = _recompute(service.entries(0, size), AS_OF)
+    rows = {(r["landscape"], r["product"], r["season"]): r for r in figures["landscapes"]}
+    assert set(rows) == set(expected)
+    for key, want in expected.items():
+        got = rows[key]
+        assert got["plots"] == want["plots"], key
+        assert Decimal(got["hectares"]) == want["ha"].quantize(Decimal("0.01")), key
+        assert got["plots_verified"] == want["plots_verified"], key
+        assert Decimal(got["hectares_verified"]) == want["ha_verified"].quantize(Decimal("0.01"))
+        people = len(want["producers"])
+        assert got["producers"] == (people if people >= 5 else None), key
+        assert (got["labels_issued"], got["labels_revoked"]) == (want["labels"], want["revoked"])
+        assert got["label_units"] == want["units"], key
+        assert got["lots_shipped"] == want["shipped"], key
+        assert Decimal(got["shipped_kg"]) == want["shipped_kg"], key
+    # The demo's documented facts: two coffee plots fail shade cover, one export lot of the
+    # two shipped is eligible (the segregated one), one print run was revoked.
+    coffee = rows[("Sierra Madre de Chiapas", "coffee", "2025/26")]
+    assert (coffee["plots"], coffee["plots_verified"]) == (20, 18)
+    assert (coffee["lots_shipped"], coffee["eligible_lots_shipped"]) == (2, 1)
+    export = service.store.state_get("lot", "cs-export-2526-002")
+    assert export is not None
+    assert Decimal(coffee["eligible_shipped_kg"]) == Decimal(export["quantity_g"]) / 1000
+    assert coffee["labels_revoked"] == 1
+    # The demo keeps no personal data: nobody consented, so every people figure is hidden.
+    assert all(r["people"]["with_data"] is None for r in figures["cells"])
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo: tuple[Settings, LedgerService]) -> tuple[bytes, str]:
+    """The demo's report and the operator key a donor trusts."""
+    _cfg, service = demo
+    found = compute_indicators(service, as_of=AS_OF)
+    return b"".join(report_bytes(service, found)), service.log_info().verifier_key
+
+
+def _lines(report: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in report.splitlines()]
+
+
+def _join(lines: list[dict[str, Any]]) -> bytes:
+    return b"".join(json.dumps(line, ensure_ascii=False).encode() + b"\n" for line in lines)
+
+
+def test_demo_report_verifies_offline(demo_report: tuple[bytes, str]) -> None:
+    report, key = demo_report
+    result = check_report(report, full_registry(), key)
+    assert result, result.failures
+    assert result.header is not None
+    assert result.entries == result.header.tree_size
+
+
+def _where(report: bytes, key: str) -> list[str]:
+    return [where for where, _why in check_report(report, full_registry(), key).failures]
+
+
+def test_changed_figure_fails_naming_it(demo_report: tuple[bytes, str]) -> None:
+    report, key = demo_report
+    lines = _lines(report)
+    row = lines[0]["figures"]["landscapes"][-1]
+    row["hectares_verified"] = str(Decimal(row["hectares_verified"]) + 100)
+    result = check_report(_join(lines), full_registry(), key)
+    assert not result
+    (where, why), *_ = result.failures
+    assert where.endswith(".hectares_verified") and "the ledger gives" in why
+
+
+def test_changed_entry_fails(demo_report: tuple[bytes, str]) -> None:
+    report, key = demo_report
+    lines = _lines(report)
+    for line in lines[1:]:
+        if '"plot.registered"' in line["leaf"]:
+            line["leaf"] = line["leaf"].replace('"area_ha":', '"area_ha":1', 1)
+            break
+    assert _where(_join(lines), key) == ["entries"]
+
+
+def test_withheld_revocation_fails(demo_report: tuple[bytes, str]) -> None:
+    report, key = demo_report
+    lines = [line for line in _lines(report) if '"label.revoked"' not in line.get("leaf", "")]
+    assert len(lines) < len(_lines(report))
+    result = check_report(_join(lines), full_registry(), key)
+    assert [w for w, _ in result.failures] == ["entries"]
+    assert "448 entries, the checkpoint covers 449" in result.failures[0][1]
+    # An entry withheld from the middle breaks the sequence where it was.
+    lines = _lines(report)
+    del lines[100]
+    result = check_report(_join(lines), full_registry(), key)
+    assert result.failures == [("entries", "entry 99: missing; next stored is 100")]
+
+
+def test_other_operator_key_fails(demo_report: tuple[bytes, str]) -> None:
+    report, _key = demo_report
+    from ledger.checkpoints import verifier_key_string
+
+    origin = _lines(report)[0]["origin"]
+    other = verifier_key_string(origin, make_key("not-the-operator").public_key())
+    assert _where(report, other) == ["checkpoint"]
+
+
+def test_small_people_figure_fails(demo_report: tuple[bytes, str]) -> None:
+    report, key = demo_report
+    lines = _lines(report)
+    lines[0]["figures"]["cells"][0]["people"] = {"with_data": 3, "women": None, "youth": None}
+    wheres = _where(_join(lines), key)
+    assert "figures.cells[0].people.with_data" in wheres
+
+
+def test_not_a_report_fails_at_the_header(demo_report: tuple[bytes, str]) -> None:
+    _report, key = demo_report
+    assert _where(b'{"format": "something-else"}\n', key) == ["header"]
+
+
+def test_cli_compute_and_verify_offline(
+    demo: tuple[Settings, LedgerService], tmp_path: Path
+) -> None:
+    cfg, service = demo
+    env = {
+        "BIOTRAZA_DATA_DIR": str(cfg.data_dir),
+        "BIOTRAZA_DATABASE_URL": cfg.resolved_database_url,
+        "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
+        "PATH": str(Path(sys.executable).parent),
+        "COLUMNS": "200",
+    }
+    report = tmp_path / "q2.jsonl"
+    exe = str(Path(sys.executable).parent / "biotraza")
+    done = subprocess.run(  # noqa: S603 - our own console script
+        [exe, "indicators", "compute", "--as-of", "2026-06-30", "--output", str(report)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Sierra Madre" in done.stdout
+    key = tmp_path / "operator.vkey"
+    key.write_text(service.log_info().verifier_key)
+    offline = {
+        "PATH": env["PATH"],
+        "COLUMNS": "200",
+        "BIOTRAZA_DATA_DIR": str(tmp_path / "nothing-here"),
+    }
+    verify = [exe, "indicators", "verify", str(report), "--operator-key", str(key), "--json"]
+    done = subprocess.run(verify, env=offline, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["verified"] is True
+    lines = _lines(report.read_bytes())
+    lines[0]["figures"]["products"][0]["labels_issued"] += 1
+    report.write_bytes(_join(lines))
+    done = subprocess.run(verify[:-1], env=offline, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 1
+    assert "labels_issued" in done.stdout and "NOT VERIFIED" in done.stdout
+    bad = subprocess.run(  # noqa: S603
+        [exe, "indicators", "compute", "--as-of", "June", "--output", str(report)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "--as-of" in bad.stdout + bad.stderr
+
+
+# --------------------------------------------------------------------------- both engines
+
+
+def _member(
+    service: LedgerService, w: SupplyWorld, producer_id: str, person: dict[str, Any]
+) -> None:
+    data = PersonalData.model_validate({"name": f"Persona {producer_id}", **person}).model_dump()
+    salt = new_salt()
+    body = producer_body(producer_id, pii_hash=personal_data_hash(salt, data))
+    register_producer(service, w.sign("coop-a", "producer.registered", body), data, salt)
+    w.plot("coop-a", f"pl-{producer_id}", producer_id)
+
+
+@pytest.fixture
+def people_world(db_url: str) -> Iterator[LedgerService]:
+    """Twelve consenting members (7 women, 4 young), one who did not consent, one whose side
+    record was edited after the ledger committed to it."""
+    service = LedgerService.open(db_url, operator_key=make_key("operator"))
+    w = SupplyWorld(service.store, service.registry, {"coop-a": "association"})
+    for n in range(12):
+        _member(service, w, f"p-{n:02d}", {
+            "gender": "female" if n < 7 else "male",
+            "birth_year": 2000 if n < 4 else 1970,
+            "consent_to_statistics": True,
+        })  # fmt: skip
+    _member(service, w, "p-quiet", {"gender": "female", "birth_year": 2001})
+    _member(service, w, "p-edited", {"gender": "male", "consent_to_statistics": True})
+    side = PersonalDataStore(service.engine)
+    stored = side.get("p-edited")
+    assert stored is not None
+    side.record("p-edited", "coop-a", {**stored.data, "gender": "female"}, stored.salt)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+def test_people_figures_are_suppressed_below_five(people_world: LedgerService) -> None:
+    found = compute_indicators(people_world, as_of=AS_OF)
+    (cell,) = found.raw.cells.values()
+    assert len(cell.producers) == 14
+    assert (len(cell.people), len(cell.women), len(cell.youth)) == (12, 7, 4)
+    (row,) = found.header.figures["cells"]
+    # 7 women of 12 leaves 5 others: shown. 4 young: under five, hidden.
+    assert row["producers"] == 14
+    assert row["people"] == {"with_data": 12, "women": 7, "youth": None}
+    assert found.header.figures["products"][0]["people"] == row["people"]
+    assert check_disclosure(found.header.figures) == []
+    assert check_report(
+        b"".join(report_bytes(people_world, found)),
+        full_registry(),
+        people_world.log_info().verifier_key,
+    )
+    # Without the people data nothing about people is published at all.
+    plain = compute_indicators(people_world, as_of=AS_OF, with_people=False)
+    assert "people" not in plain.header.figures["cells"][0]
+
+
+def test_disclosure_rules_flag_small_groups() -> None:
+    figures = {"cells": [
+        {"producers": 4, "people": {"with_data": 9, "women": 5, "youth": None}},
+        {"producers": 30, "people": {"with_data": 20, "women": 17, "youth": 2}},
+    ]}  # fmt: skip
+    found = {where for where, _why in check_disclosure(figures)}
+    assert found == {
+        "cells[0].producers",
+        "cells[0].people.women",  # 9 − 5 = 4 others
+        "cells[1].people.women",  # 20 − 17 = 3 others
+        "cells[1].people.youth",
+    }

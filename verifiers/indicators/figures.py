@@ -1,0 +1,264 @@
+"""Programme indicators, computed from the ledger's state at one position: no database needed.
+
+:func:`compute_figures` reads only a :class:`ledger.state.State`, so the same code runs over
+the live projections (``api.services.indicators``) and over the state a donor replays from
+a report's entries (``verifiers.indicators.report``): the two cannot disagree.
+
+Every figure is counted in a **cell**: association × landscape × product × season.
+
+* Standing figures — plots, hectares, plots and hectares under biodiversity-friendly practice
+  (a passing, active verification for the plot's product whose validity contains the report
+  date), producers reached (members with a plot or apiary of the product) — count in the
+  season the report date falls in.
+* Flows — labels issued and revoked, lots shipped by associations and how many of them were
+  eligible (``verifiers.eligibility``) — count in the season of the lot's harvest.
+* The landscape is the plot's own when it names one, the association's otherwise.
+
+People figures drawn from off-ledger personal data (women, youth) are passed in as
+:class:`Person` records; the ledger never holds them.
+
+Left out: which figures may be shown (``verifiers.indicators.disclosure``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ledger.state import State
+from ledger.supply.lots import LOT_KIND, harvest_season
+from ledger.supply.orgs import ORG_KIND
+from ledger.supply.sites import APIARY_KIND, PLOT_KIND
+from ledger.supply.transfers import SHIPMENT_KIND
+from verifiers.certification import VERIFICATION_KIND, VERIFIES, subject_node
+from verifiers.eligibility import check_eligibility
+
+__all__ = [
+    "YOUTH_MAX_AGE",
+    "Cell",
+    "CellKey",
+    "Person",
+    "RawFigures",
+    "compute_figures",
+    "is_youth",
+]
+
+YOUTH_MAX_AGE = 29
+"""Youth: at most 29 years old in the report's year (Mexico's Ley del Instituto Mexicano de
+la Juventud counts 12 to 29)."""
+
+NO_LANDSCAPE = "-"
+"""The landscape of an association that registered none."""
+
+ISSUANCE_KIND = "label_issuance"
+LABEL_LOT_KIND = "label_lot"
+"""Label issuances and each lot's label tally with its lot-wide revocation (``labels.issuance``
+writes them; named here because verifiers may not import labels)."""
+
+
+@dataclass(frozen=True, order=True)
+class CellKey:
+    """Where a figure counts."""
+
+    association: str
+    landscape: str
+    product: str
+    season: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """A producer's consented statistical attributes, from the off-ledger personal data."""
+
+    gender: str | None
+    birth_year: int | None
+
+
+def is_youth(person: Person, as_of: date) -> bool:
+    """Whether the person is young (≤ :data:`YOUTH_MAX_AGE`) in the report's year."""
+    return person.birth_year is not None and as_of.year - person.birth_year <= YOUTH_MAX_AGE
+
+
+@dataclass
+class Cell:
+    """Raw counts of one cell, before any suppression."""
+
+    plots: int = 0
+    hectares: Decimal = Decimal(0)
+    plots_verified: int = 0
+    hectares_verified: Decimal = Decimal(0)
+    producers: set[str] = field(default_factory=set)
+    labels_issued: int = 0
+    labels_revoked: int = 0
+    label_units: int = 0
+    lots_shipped: int = 0
+    shipped_g: int = 0
+    eligible_lots_shipped: int = 0
+    eligible_shipped_g: int = 0
+    people: set[str] = field(default_factory=set)
+    """Producers of the cell with consented statistical data."""
+    women: set[str] = field(default_factory=set)
+    youth: set[str] = field(default_factory=set)
+
+    def merge(self, other: Cell) -> None:
+        """Add another cell's counts (people as sets, so nobody counts twice)."""
+        self.plots += other.plots
+        self.hectares += other.hectares
+        self.plots_verified += other.plots_verified
+        self.hectares_verified += other.hectares_verified
+        self.labels_issued += other.labels_issued
+        self.labels_revoked += other.labels_revoked
+        self.label_units += other.label_units
+        self.lots_shipped += other.lots_shipped
+        self.shipped_g += other.shipped_g
+        self.eligible_lots_shipped += other.eligible_lots_shipped
+        self.eligible_shipped_g += other.eligible_shipped_g
+        for name in ("producers", "people", "women", "youth"):
+            getattr(self, name).update(getattr(other, name))
+
+
+@dataclass
+class RawFigures:
+    """Every cell's raw counts at one ledger position and report date."""
+
+    as_of: date
+    cells: dict[CellKey, Cell]
+
+
+class _Walk:
+    """One computation: the state, the date and the cells filled so far."""
+
+    def __init__(self, state: State, as_of: date, people: Mapping[str, Person] | None) -> None:
+        self.state = state
+        self.as_of = as_of
+        self.day = as_of.isoformat()
+        self.people = people
+        self.cells: defaultdict[CellKey, Cell] = defaultdict(Cell)
+        self.orgs = dict(state.scan(ORG_KIND))
+
+    def landscape(self, org_id: str, own: object = None) -> str:
+        if isinstance(own, str) and own:
+            return own
+        found = (self.orgs.get(org_id) or {}).get("landscape")
+        return found if isinstance(found, str) and found else NO_LANDSCAPE
+
+    def cell(self, org_id: str, landscape: str, product: str, season: str) -> Cell:
+        return self.cells[CellKey(org_id, landscape, product, season)]
+
+    def sites(self) -> None:
+        plots = list(self.state.scan(PLOT_KIND))
+        verified = self._verified_nodes([subject_node("plot", key) for key, _doc in plots])
+        for key, plot in plots:
+            product = plot["product"]
+            cell = self.cell(
+                plot["org_id"],
+                self.landscape(plot["org_id"], plot.get("landscape")),
+                product,
+                harvest_season(product, self.day),
+            )
+            area = Decimal(str(plot["area_ha"]))
+            cell.plots += 1
+            cell.hectares += area
+            cell.producers.add(plot["producer_id"])
+            if product in verified.get(subject_node("plot", key), set()):
+                cell.plots_verified += 1
+                cell.hectares_verified += area
+        for _key, apiary in self.state.scan(APIARY_KIND):
+            product = apiary["product"]
+            cell = self.cell(
+                apiary["org_id"],
+                self.landscape(apiary["org_id"], apiary.get("landscape")),
+                product,
+                harvest_season(product, self.day),
+            )
+            cell.producers.add(apiary["producer_id"])
+
+    def _verified_nodes(self, nodes: list[str]) -> dict[str, set[str]]:
+        """Per subject node, the products a passing verification covers on the report date."""
+        links = self.state.links_from(VERIFIES, nodes)
+        docs = self.state.get_many(VERIFICATION_KIND, sorted({v for _n, v in links}))
+        found: dict[str, set[str]] = {}
+        for node, verification_id in links:
+            doc = docs.get(verification_id)
+            if doc is None or doc["status"] != "active" or doc["result"] != "pass":
+                continue
+            if doc["valid_from"] <= self.day <= doc["valid_until"]:
+                found.setdefault(node, set()).update(doc["scope"]["products"])
+        return found
+
+    def lot_cell(self, lot: dict[str, Any]) -> Cell:
+        product = lot["product"]
+        org_id = lot["org_id"]
+        return self.cell(
+            org_id,
+            self.landscape(org_id),
+            product,
+            harvest_season(product, lot["harvest"]["from"]),
+        )
+
+    def labels(self) -> None:
+        issuances = list(self.state.scan(ISSUANCE_KIND))
+        lot_ids = sorted({doc["lot_id"] for _k, doc in issuances})
+        lots = self.state.get_many(LOT_KIND, lot_ids)
+        tallies = self.state.get_many(LABEL_LOT_KIND, lot_ids)
+        for _key, issuance in issuances:
+            cell = self.lot_cell(lots[issuance["lot_id"]])
+            lot_wide = (tallies.get(issuance["lot_id"]) or {}).get("revoked_seq")
+            if issuance["status"] == "active" and lot_wide is None:
+                cell.labels_issued += 1
+                cell.label_units += int(issuance["units"])
+            else:
+                cell.labels_revoked += 1
+
+    def shipments(self) -> None:
+        shipped: list[str] = []
+        for _key, shipment in self.state.scan(SHIPMENT_KIND):
+            sender = self.orgs.get(shipment["from_org"]) or {}
+            if sender.get("kind") == "association":
+                shipped += shipment["lot_ids"]
+        lots = self.state.get_many(LOT_KIND, sorted(set(shipped)))
+        for lot_id in sorted(set(shipped)):
+            lot = lots[lot_id]
+            cell = self.lot_cell(lot)
+            grams = int(lot["quantity_g"])
+            cell.lots_shipped += 1
+            cell.shipped_g += grams
+            if check_eligibility(self.state, lot_id).eligible:
+                cell.eligible_lots_shipped += 1
+                cell.eligible_shipped_g += grams
+
+    def demographics(self) -> None:
+        if self.people is None:
+            return
+        for cell in self.cells.values():
+            for producer_id in cell.producers:
+                person = self.people.get(producer_id)
+                if person is None:
+                    continue
+                cell.people.add(producer_id)
+                if person.gender == "female":
+                    cell.women.add(producer_id)
+                if is_youth(person, self.as_of):
+                    cell.youth.add(producer_id)
+
+
+def compute_figures(
+    state: State, as_of: date, people: Mapping[str, Person] | None = None
+) -> RawFigures:
+    """Every cell's raw counts in ``state`` on the report date ``as_of``.
+
+    Args:
+        state: the ledger's projections at the report's position (live or replayed).
+        as_of: the report date: which verifications are current, which season is "now".
+        people: consented statistical attributes by producer id (off-ledger), if any.
+    """
+    walk = _Walk(state, as_of, people)
+    walk.sites()
+    walk.labels()
+    walk.shipments()
+    walk.demographics()
+    return RawFigures(as_of=as_of, cells=dict(sorted(walk.cells.items())))
