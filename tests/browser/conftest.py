@@ -42,6 +42,8 @@ class Served:
     genuine: str
     revoked: str
     lot_id: str
+    key_dir: Path
+    """The demo's key files (passphrase ``PASSPHRASE``), for tests that sign as an org."""
 
 
 def _free_port() -> int:
@@ -79,6 +81,7 @@ def _prepare(data_dir: Path, port: int) -> tuple[Settings, Served]:
         genuine=str(labels["coffee"]["path"]),
         revoked=str(labels["coffee_revoked"]["path"]),
         lot_id=str(labels["coffee"]["lot_id"]),
+        key_dir=cfg.key_dir,
     )
     return cfg, served
 

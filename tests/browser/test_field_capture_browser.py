@@ -1,0 +1,234 @@
+"""A field technician's day in the real app, offline, in Chromium (issue 17).
+
+The phone opens the app once online and shows its key on "Este teléfono"; the association
+enrols it (a ``device.enrolled`` signed with the demo coffee cooperative's key, sent to the
+real server). Then, with the network cut: register a member (with consent: personal data
+kept apart), walk a plot with emulated geolocation around a square, register an apiary at
+the GPS position, record two deliveries, open a receipt (its QR decodes, with the real
+zxing-cpp decoder, to exactly the signed statement in the outbox), reload the page still
+offline and find the outbox intact, in capture order, with its dependencies. Screenshots of
+each screen in es and en at 390 px go to ``tests/browser/screenshots/field-app/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Geolocation, Page
+
+from api.demo.scenario import CAFE
+from labels.decode import decode_image
+from labels.receipt import decode_receipt
+from ledger.keystore import KeyStore
+from ledger.statements import sign_statement
+from tests.browser.conftest import PASSPHRASE, Served
+from tests.browser.test_field_app_browser import SCREENSHOTS, open_controlled, phone
+from tests.browser.waiting import wait_until
+
+START = (-92.6, 15.6)  # Ángel Albino Corzo, Chiapas: the coffee cooperative's state (07)
+OUTBOX = """(async () => {
+  const open = indexedDB.open("biotraza-outbox");
+  const db = await new Promise((ok, ko) => {
+    open.onsuccess = () => ok(open.result);
+    open.onerror = ko;
+  });
+  const tx = db.transaction("items", "readonly");
+  const all = await new Promise((ok) => {
+    const r = tx.objectStore("items").getAll();
+    r.onsuccess = () => ok(r.result);
+  });
+  db.close();
+  return JSON.stringify(all);
+})()"""
+
+
+def outbox(page: Page) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = json.loads(page.evaluate(OUTBOX))
+    return items
+
+
+def offset(metres_east: float, metres_north: float) -> Geolocation:
+    lat = START[1] + metres_north / 111_320
+    lon = START[0] + metres_east / (111_320 * math.cos(math.radians(START[1])))
+    return {"longitude": lon, "latitude": lat, "accuracy": 4}
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"capture-{name}"), full_page=True)
+
+
+def go(page: Page, path: str) -> None:
+    page.locator(f'#nav a[data-screen="{path}"]').first.evaluate("a => a.click()")
+    page.locator("h1").first.wait_for()
+
+
+@pytest.fixture
+def field_phone(browser: Browser) -> Iterator[BrowserContext]:
+    context = phone(browser)
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation(offset(0, 0))
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def enrol(served: Served, public_key: str) -> None:
+    """The office's side, as the association's key signs it (the demo coffee cooperative)."""
+    key = KeyStore(served.key_dir).load(CAFE, PASSPHRASE)
+    body = {
+        "org_id": "cafe-sierra",
+        "public_key": public_key,
+        "label": "Técnico Siltepec 1",
+        "entry_types": [
+            "producer.registered",
+            "plot.registered",
+            "apiary.registered",
+            "lot.harvested",
+        ],
+    }
+    request = urllib.request.Request(
+        f"{served.base}/api/v1/entries",
+        data=json.dumps(sign_statement(key, "device.enrolled", body).to_dict()).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as answer:  # noqa: S310 - the local test server
+        assert answer.status == 201
+
+
+def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served) -> None:
+    page = open_controlled(field_phone, f"{served.base}/app/setup")
+    page.locator("#public-key").wait_for()
+    public_key = page.locator("#public-key").inner_text()
+    code = page.locator("#short-code").inner_text()
+    assert len(code) == 14 and code[4] == "-" and code[9] == "-"
+    assert page.locator("#enrolment").get_attribute("data-status") == "not_enrolled"
+    enrol(served, public_key)
+    page.locator("#refresh-enrolment").click()
+    wait_until(page, "document.querySelector('#enrolment')?.dataset.status === 'active'")
+    assert "cafe-sierra" in page.locator("#association").inner_text()
+    # The references the pickers read, once online, so the worker keeps copies.
+    shot(page, "setup-es-390.png")
+
+    field_phone.set_offline(True)
+    wait_until(page, "!navigator.onLine")
+
+    # A member, with consent: personal data goes to the side store, never into the body.
+    go(page, "members")
+    page.fill("#f-producer_id", "p-campo-01")
+    page.fill("#f-community", "Ejido Nueva Esperanza")
+    page.select_option("#f-gender", "female")
+    page.locator("#f-consent").check()
+    page.fill("#f-name", "Rosa Hernández Gómez")
+    page.fill("#f-phone", "+52 961 555 0101")
+    page.locator(".save").click()
+    page.locator("#saved").wait_for()
+    page.locator('#members [data-id="p-campo-01"]').wait_for()
+    shot(page, "members-es-390.png")
+
+    # A plot walked around a 100 m square, a fix every 10 m.
+    go(page, "plots")
+    page.select_option("#f-producer_id", "p-campo-01")
+    page.fill("#f-plot_id", "pl-campo-01")
+    page.locator(".plot-start").click()
+    corners = [(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)]
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:], strict=False):
+        for step in range(1, 11):
+            field_phone.set_geolocation(
+                offset(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10)
+            )
+            page.wait_for_timeout(60)
+    page.locator(".plot-stop").click()
+    page.locator(".plot-valid").wait_for()
+    shot(page, "plots-es-390.png")
+    page.locator(".plot-done").click()
+    page.locator("#plot-captured").wait_for()
+    page.locator(".save").click()
+    page.locator("#saved").wait_for()
+
+    # An apiary at the GPS position, 24 hives.
+    go(page, "apiaries")
+    field_phone.set_geolocation(offset(300, 300))
+    page.select_option("#f-producer_id", "p-campo-01")
+    page.fill("#f-hive_count", "24")
+    page.locator(".apiary-use-gps").click()
+    page.locator("#apiary-position").wait_for()
+    page.locator(".save").click()
+    page.locator("#saved").wait_for()
+    shot(page, "apiaries-es-390.png")
+
+    # Two deliveries: coffee cherry from the plot, raw honey from the apiary.
+    go(page, "deliveries")
+    page.select_option("#f-producer_id", "p-campo-01")
+    page.select_option("#f-origin", "plot:pl-campo-01")
+    page.fill("#f-lot_id", "h-campo-01")
+    page.fill("#f-quantity_kg", "1,250.5")
+    page.fill("#f-notes", "Cereza madura, bien seleccionada")
+    page.locator(".save").click()
+    page.locator("#saved").wait_for()
+    page.select_option("#f-producer_id", "p-campo-01")
+    apiary_value = page.locator("#f-origin option[value^='apiary:']").first.get_attribute("value")
+    assert apiary_value is not None
+    page.select_option("#f-origin", apiary_value)
+    page.fill("#f-lot_id", "h-campo-02")
+    page.fill("#f-quantity_kg", "80")
+    page.locator(".save").click()
+    page.locator("#saved").wait_for()
+    shot(page, "deliveries-es-390.png")
+
+    # The receipt of the first delivery: its QR is the signed statement in the outbox.
+    page.goto(f"{served.base}/app/receipts?lot=h-campo-01")
+    page.locator("#receipt-qr").wait_for()
+    assert "1,250.5 kg" in page.locator('[data-fact="weight"]').inner_text()
+    shot(page, "receipt-es-390.png")
+    decoded = decode_image(page.locator("#receipt-qr").screenshot())
+    assert len(decoded) == 1, "the receipt QR does not decode"
+    signed = decode_receipt(decoded[0])
+
+    items = outbox(page)
+    assert [i["signed"]["statement"]["type"] for i in items] == [
+        "producer.registered",
+        "plot.registered",
+        "apiary.registered",
+        "lot.harvested",
+        "lot.harvested",
+    ]
+    assert signed.to_dict() == items[3]["signed"]
+    member, plot, apiary, first, second = items
+    assert (
+        "Rosa" not in json.dumps(member["signed"])
+        and len(member["signed"]["statement"]["body"]["pii_hash"]) == 64
+    )
+    assert plot["dependsOn"] == [member["key"]] and apiary["dependsOn"] == [member["key"]]
+    assert plot["signed"]["statement"]["body"]["geometry"]["type"] == "Polygon"
+    assert 0.9 < plot["signed"]["statement"]["body"]["area_ha"] < 1.1
+    assert first["dependsOn"] == [plot["key"], member["key"]]
+    assert first["signed"]["statement"]["body"]["quantity_kg"] == 1250.5
+    assert first["meta"]["notes"] == "Cereza madura, bien seleccionada"
+    assert "notes" not in json.dumps(first["signed"])
+    assert second["signed"]["statement"]["body"]["form"] == "raw"
+    assert {i["state"] for i in items} == {"queued"}
+
+    # Reload while still offline: the app starts from the worker, the outbox is intact.
+    page.reload()
+    page.locator("#receipt-qr").wait_for()
+    assert outbox(page) == items
+    assert page.locator("#outbox-count").inner_text().endswith("5")
+
+    # The same screens in English.
+    page.locator(".topbar .button", has_text="English").first.click()
+    for screen in ["setup", "members", "plots", "apiaries", "deliveries"]:
+        go(page, screen)
+        page.wait_for_timeout(200)
+        shot(page, f"{screen}-en-390.png")
+    page.goto(f"{served.base}/app/receipts?lot=h-campo-01")
+    page.locator("#receipt-qr").wait_for()
+    assert "Delivery receipt" in page.locator("#receipt").inner_text()
+    shot(page, "receipt-en-390.png")
