@@ -122,6 +122,23 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
 
     # A member, with consent: personal data goes to the side store, never into the body.
     go(page, "members")
+    # A half-filled form is a draft: it survives a reload; discarding asks first.
+    page.fill("#f-community", "Borrador de prueba")
+    page.reload()
+    page.locator("#f-community").wait_for()
+    assert page.locator("#f-community").input_value() == "Borrador de prueba"
+    page.locator(".discard").click()
+    page.locator(".discard-no").click()
+    assert page.locator("#f-community").input_value() == "Borrador de prueba"
+    page.locator(".discard").click()
+    page.locator(".discard-yes").click()
+    assert page.locator("#f-community").input_value() == ""
+    # Bad input is refused at the field, in the user's language; nothing is signed.
+    page.locator("#f-consent").check()
+    page.locator(".save").click()
+    assert "nombre completo" in page.locator('[data-field="name"]').inner_text()
+    assert outbox(page) == []
+    page.locator("#f-consent").uncheck()
     page.fill("#f-producer_id", "p-campo-01")
     page.fill("#f-community", "Ejido Nueva Esperanza")
     page.select_option("#f-gender", "female")
