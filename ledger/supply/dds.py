@@ -8,7 +8,9 @@ carry them, and a downstream trader's own statement can name them (``groupedDecl
 
 Each entry records one state of one statement (keyed by its UUID); a later entry for the same
 UUID (numbers after a poll, ``WITHDRAWN`` after a withdrawal, ``AVAILABLE`` after an
-amendment) replaces the projection's document, and every step stays on the ledger.
+amendment) replaces the projection's document, and every step stays on the ledger. The
+document keeps ``submitted_at``, the log time of the first record, from which the 72-hour
+amendment and withdrawal window is counted.
 
 Rules: the lot exists, is an EUDR commodity (not honey), and the signer's organization holds
 it or created it; a statement stays on the lot it was first recorded for; reference and
@@ -106,7 +108,13 @@ def _apply(ctx: AppendContext, body: DdsRecordedBody) -> None:
     for name in ("reference_number", "verification_number"):
         if doc[name] is None and known is not None:
             doc[name] = known.get(name)
-    doc.update(org_id=org_id, recorded_seq=ctx.seq, recorded_at=ctx.judged_at)
+    first = known.get("submitted_at") if known is not None else None
+    doc.update(
+        org_id=org_id,
+        recorded_seq=ctx.seq,
+        recorded_at=ctx.judged_at,
+        submitted_at=first or ctx.judged_at,
+    )
     ctx.state.put(DDS_KIND, body.dds_uuid, doc, ctx.seq)
     if known is None:
         ctx.state.link(DDS_OF, body.lot_id, body.dds_uuid, ctx.seq)
