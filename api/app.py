@@ -19,6 +19,7 @@ from api.http.limits import BodyLimitMiddleware
 from api.http.openapi import install_method_not_allowed, install_openapi
 from api.http.params import check_parameters
 from api.http.routes import blobs, certification, devices, entries, exports, log, supply
+from api.http.routes import credentials as credential_routes
 from api.http.routes import epcis as epcis_routes
 from api.http.routes import labels as label_routes
 from api.services.checkpointer import Checkpointer
@@ -26,6 +27,7 @@ from api.services.ledger import LedgerService
 from api.services.uploads import UploadGate, UploadPolicy
 from api.settings import Settings
 from api.web.app_files import DEFAULT_DIST
+from api.web.routes import credentials as credential_pages
 from api.web.routes import pages, resolver
 from api.web.routes.field_app import install_field_app
 from ledger.errors import KeyStoreError
@@ -132,8 +134,10 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(exports.router)
     app.include_router(epcis_routes.router)
     app.include_router(blobs.router)
+    app.include_router(credential_routes.router)
     app.include_router(pages.router)
     app.include_router(resolver.router)
+    app.include_router(credential_pages.router)
     install_openapi(app, extend=add_entry_schemas)
     install_docs(app)
     install_field_app(app, settings.webapp_dir or DEFAULT_DIST)

@@ -129,6 +129,49 @@ _ES: dict[str, str] = {
     "proof.created": "La creación de este lote es la entrada n.º {seq} del registro.",
     "proof.link": "Prueba de inclusión en el árbol de Merkle (JSON)",
     "proof.lot_link": "Página completa del lote",
+    # ----------------------------------------------------------------- credentials
+    "credential.title": "Verificar una constancia de producción",
+    "credential.intro": (
+        "Suba o pegue la constancia de producción y entregas (archivo JSON) que le dio el "
+        "productor, o escanee el código QR de la constancia impresa."
+    ),
+    "credential.check": "Verificar una constancia",
+    "credential.check_another": "Verificar otra constancia",
+    "credential.upload": "Archivo de la constancia (JSON)",
+    "credential.paste": "O pegue aquí su contenido",
+    "credential.submit": "Verificar",
+    "credential.offline": (
+        "También se verifica sin conexión: biotraza credential verify ARCHIVO. "
+        "Nada de lo que envía se guarda."
+    ),
+    "credential.valid": "Constancia válida",
+    "credential.valid_text": (
+        "Firmada por {issuer}; sus {entries} entradas están en el registro, y la asociación "
+        "no la ha revocado."
+    ),
+    "credential.revoked": "Constancia revocada",
+    "credential.revoked_text": "{issuer} revocó esta constancia: ya no la respalda.",
+    "credential.invalid": "Constancia no válida",
+    "credential.invalid_text": (
+        "La constancia no se pudo verificar: fue modificada, está incompleta o no es de este "
+        "registro."
+    ),
+    "credential.facts": "Lo que dice la constancia",
+    "credential.producer": "Productor(a)",
+    "credential.issued": "Emitida el",
+    "credential.sites": "Parcelas y apiarios (sin coordenadas)",
+    "credential.deliveries": "Entregas por temporada",
+    "credential.delivery": "{season}: {product} {form}, {kg} kg en {count} entregas",
+    "credential.certification": "{standard}, {certifier}, vigencia del {start} al {end}",
+    "credential.result_pass": "cumple",
+    "credential.result_fail": "no cumple",
+    "credential.status_active": "vigente",
+    "credential.status_revoked": "revocada",
+    "credential.none": "Ninguno.",
+    "credential.log": "Calculada del registro {origin} en su punto de control de {size} entradas.",
+    "credential.privacy": (
+        "Sin coordenadas de parcelas; el nombre aparece solo si el productor lo consintió."
+    ),
     # ----------------------------------------------------------------- lot page
     "lot.title": "Lote {lot}",
     "lot.eligible": "Elegible para el sello amigable con la biodiversidad",
@@ -239,6 +282,45 @@ _EN: dict[str, str] = {
     "proof.created": "This lot's creation is entry no. {seq} of the ledger.",
     "proof.link": "Merkle tree inclusion proof (JSON)",
     "proof.lot_link": "The lot's full page",
+    "credential.title": "Verify a production credential",
+    "credential.intro": (
+        "Upload or paste the production and delivery credential (JSON file) the producer gave "
+        "you, or scan the QR code of the printed credential."
+    ),
+    "credential.check": "Verify a credential",
+    "credential.check_another": "Verify another credential",
+    "credential.upload": "Credential file (JSON)",
+    "credential.paste": "Or paste its content here",
+    "credential.submit": "Verify",
+    "credential.offline": (
+        "It also verifies offline: biotraza credential verify FILE. Nothing you send is kept."
+    ),
+    "credential.valid": "Valid credential",
+    "credential.valid_text": (
+        "Signed by {issuer}; its {entries} entries are in the ledger, and the association has "
+        "not revoked it."
+    ),
+    "credential.revoked": "Revoked credential",
+    "credential.revoked_text": "{issuer} revoked this credential: it no longer stands behind it.",
+    "credential.invalid": "Invalid credential",
+    "credential.invalid_text": (
+        "The credential could not be verified: it was changed, is incomplete or is not from "
+        "this ledger."
+    ),
+    "credential.facts": "What the credential says",
+    "credential.producer": "Producer",
+    "credential.issued": "Issued on",
+    "credential.sites": "Plots and apiaries (no coordinates)",
+    "credential.deliveries": "Deliveries per season",
+    "credential.delivery": "{season}: {product} {form}, {kg} kg in {count} deliveries",
+    "credential.certification": "{standard}, {certifier}, valid {start} to {end}",
+    "credential.result_pass": "pass",
+    "credential.result_fail": "fail",
+    "credential.status_active": "in force",
+    "credential.status_revoked": "revoked",
+    "credential.none": "None.",
+    "credential.log": "Computed from the ledger {origin} at its checkpoint of {size} entries.",
+    "credential.privacy": ("No plot coordinates; the name appears only if the producer consented."),
     "lot.title": "Lot {lot}",
     "lot.eligible": "Eligible for the biodiversity-friendly seal",
     "lot.not_eligible": "Not eligible for the biodiversity-friendly seal",

@@ -182,7 +182,9 @@ def _check_evidence(
     found = [
         (i, item)
         for i, item in enumerate(evidence_list)
-        if isinstance(item, dict) and EVIDENCE_TYPE in (item.get("type") or [])
+        if isinstance(item, dict)
+        and isinstance(item.get("type"), list)
+        and EVIDENCE_TYPE in item["type"]
     ]
     if len(found) != 1:
         raise CredentialError("evidence", f"must hold exactly one {EVIDENCE_TYPE}")
@@ -231,7 +233,7 @@ def _check_issuer(
     registration = _require(evidence.get("issuerRegistration"), dict, at)
     try:
         entry = Entry.from_dict(_require(registration.get("entry"), dict, f"{at}.entry"))
-    except (SchemaError, EncodingError) as exc:
+    except (SchemaError, EncodingError, ValueError, TypeError) as exc:
         raise CredentialError(f"{at}.entry", f"not a ledger entry: {exc}") from exc
     proof = _hash_list(registration.get("inclusionProof"), f"{at}.inclusionProof")
     try:

@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -219,21 +220,28 @@ def status_list(service: LedgerService, org_id: str, host: str) -> dict[str, Any
     return create_proof(document, operator, created=moment)
 
 
-def verify_here(
-    service: LedgerService, credential: dict[str, Any], host: str | None = None
-) -> CredentialVerdict:
+def _listed_host(credential: dict[str, Any], org_id: str) -> str | None:
+    """The host of the credential's status list URL when it names this association's list
+    (``https://<host>/api/v1/credentials/status/<org_id>``), else ``None``."""
+    url = urlsplit(str((credential.get("credentialStatus") or {}).get("statusListCredential")))
+    if url.scheme == "https" and url.path == status_list_path(org_id) and url.netloc:
+        return url.netloc
+    return None
+
+
+def verify_here(service: LedgerService, credential: dict[str, Any]) -> CredentialVerdict:
     """Verify a credential against this ledger: anchored in this log, and its status read
-    from this ledger's revocations (signed into a status list when the operator key is here,
-    else read directly).
+    from this ledger's revocations — through the signed status list at the URL the credential
+    names when the operator key is here (the path a remote verifier takes), else directly.
 
     Raises:
         CredentialError: it does not verify, or is anchored in another log.
     """
     info = service.log_info()
     verdict = verify_credential(credential, trusted_log_key=info.verifier_key)
-    doc = service.store.state_get(CREDENTIAL_KIND, verdict.credential_id)
-    revoked = doc is not None and doc["status"] == "revoked"
+    host = _listed_host(credential, verdict.org_id)
     if host is not None and service.operator_key is not None:
         listed = status_list(service, verdict.org_id, host)
         return verify_credential(credential, trusted_log_key=info.verifier_key, status_list=listed)
-    return replace(verdict, revoked=revoked)
+    doc = service.store.state_get(CREDENTIAL_KIND, verdict.credential_id)
+    return replace(verdict, revoked=doc is not None and doc["status"] == "revoked")
