@@ -8,7 +8,9 @@
  * key is an error (thrown at start-up and caught by the unit test).
  */
 import { messages as field } from "../field/messages";
+import { messages as office } from "../office/messages";
 import { messages as shell } from "../shell/messages";
+import { messages as sync } from "../sync/messages";
 
 export const LANGUAGES = ["es", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -22,6 +24,8 @@ export interface ModuleMessages {
 export const MODULES: Readonly<Record<string, ModuleMessages>> = {
   shell,
   field,
+  sync,
+  office,
 };
 
 /** Merge module catalogs into one per language, prefixing keys; duplicate keys throw. */

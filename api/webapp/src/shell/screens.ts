@@ -9,7 +9,6 @@
  * its `shell.nav.<id>` title in both languages.
  */
 import type { ComponentType } from "preact";
-import { frame } from "./Frame";
 import { Home } from "./Home";
 import { LotsScreen } from "./LotsScreen";
 import { ApiariesScreen } from "../field/ApiariesScreen";
@@ -19,6 +18,9 @@ import { PlotsScreen } from "../field/PlotsScreen";
 import { ReceiptsScreen } from "../field/ReceiptsScreen";
 import { SetupScreen } from "../field/SetupScreen";
 import "../field/field.css";
+import "../sync/sync.css";
+import { DevicesScreen } from "../office/DevicesScreen";
+import { OutboxScreen } from "../sync/OutboxScreen";
 
 export type Group = "field" | "office";
 
@@ -37,9 +39,9 @@ export const SCREENS: readonly Screen[] = [
   { id: "apiaries", path: "apiaries", group: "field", component: ApiariesScreen },
   { id: "deliveries", path: "deliveries", group: "field", component: DeliveriesScreen },
   { id: "receipts", path: "receipts", group: "field", component: ReceiptsScreen },
-  { id: "outbox", path: "outbox", group: "field", component: frame("outbox") },
+  { id: "outbox", path: "outbox", group: "field", component: OutboxScreen },
   { id: "setup", path: "setup", group: "field", component: SetupScreen },
-  { id: "devices", path: "devices", group: "office", component: frame("devices") },
+  { id: "devices", path: "devices", group: "office", component: DevicesScreen },
   { id: "lots", path: "lots", group: "office", component: LotsScreen },
 ];
 
