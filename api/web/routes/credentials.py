@@ -136,7 +136,16 @@ def _result(
     )
 
 
-@router.get("/credentials/verify", response_class=HTMLResponse)
+_PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The form, or the verdict on a valid credential (HTML)."},
+    422: {
+        "description": "The credential does not verify: a page naming the field (HTML).",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    },
+}
+
+
+@router.get("/credentials/verify", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
 def credential_verify_page(
     request: Request,
     service: ServiceDep,
@@ -156,7 +165,33 @@ def credential_verify_page(
     return _result(request, service, chosen, text, switch)
 
 
-@router.post("/credentials/verify", response_class=HTMLResponse)
+@router.post(
+    "/credentials/verify",
+    response_class=HTMLResponse,
+    responses=_PAGE_RESPONSES,
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "credential": {"type": "string"},
+                        },
+                    }
+                },
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"credential": {"type": "string"}},
+                    }
+                },
+            },
+        }
+    },
+)
 async def credential_verify_post(
     request: Request, service: ServiceDep, lang: LangQuery = None
 ) -> Response:
