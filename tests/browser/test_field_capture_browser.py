@@ -22,6 +22,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Geolocation, Page
 
 from api.demo.scenario import CAFE
+from api.services.ledger import LedgerService
+from api.services.supply import personal_data
 from labels.decode import decode_image
 from labels.receipt import decode_receipt
 from ledger.keystore import KeyStore
@@ -44,6 +46,22 @@ OUTBOX = """(async () => {
   });
   db.close();
   return JSON.stringify(all);
+})()"""
+
+
+PERSONAL_PENDING = """(async () => {
+  const open = indexedDB.open("biotraza-personal");
+  const db = await new Promise((ok, ko) => {
+    open.onsuccess = () => ok(open.result);
+    open.onerror = ko;
+  });
+  const tx = db.transaction("pending", "readonly");
+  const n = await new Promise((ok) => {
+    const r = tx.objectStore("pending").count();
+    r.onsuccess = () => ok(r.result);
+  });
+  db.close();
+  return n;
 })()"""
 
 
@@ -109,7 +127,7 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     public_key = page.locator("#public-key").inner_text()
     code = page.locator("#short-code").inner_text()
     assert len(code) == 14 and code[4] == "-" and code[9] == "-"
-    assert page.locator("#enrolment").get_attribute("data-status") == "not_enrolled"
+    wait_until(page, "document.querySelector('#enrolment')?.dataset.status === 'not_enrolled'")
     enrol(served, public_key)
     page.locator("#refresh-enrolment").click()
     wait_until(page, "document.querySelector('#enrolment')?.dataset.status === 'active'")
@@ -249,3 +267,20 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     page.locator("#receipt-qr").wait_for()
     assert "Delivery receipt" in page.locator("#receipt").inner_text()
     shot(page, "receipt-en-390.png")
+
+    # Back online: the member's personal data goes to the producers route (never the ledger)
+    # and the phone forgets it once the server has it.
+    assert page.evaluate(PERSONAL_PENDING) == 1, "the personal data waits on the phone"
+    field_phone.set_offline(False)
+    wait_until(page, PERSONAL_PENDING + ".then((n) => n === 0)")
+    service = LedgerService.open(f"sqlite:///{served.key_dir.parent / 'ledger.db'}")
+    try:
+        stored = personal_data(service, "p-campo-01")
+        assert stored is not None and stored.data["name"] == "Rosa Hernández Gómez"
+        producer = service.store.state_get("producer", "p-campo-01")
+        assert producer is not None and producer["org_id"] == "cafe-sierra"
+        assert producer["pii_hash"] == member["signed"]["statement"]["body"]["pii_hash"]
+        recorded = service.entries(0, service.head().size)
+        assert "Rosa" not in json.dumps([e.to_dict() for e in recorded], ensure_ascii=False)
+    finally:
+        service.close()

@@ -5,6 +5,7 @@ import { canonicalText } from "../src/crypto/jcs";
 import { shortCode } from "../src/crypto/keys";
 import {
   apiaryBody,
+  isCurp,
   deliveryBody,
   memberParts,
   newId,
@@ -89,6 +90,14 @@ describe("typed numbers and ids", () => {
     expect(parseKg("12.250")).toBe(12.25);
     expect(parseKg("1,234,567.125")).toBe(1234567.125);
     for (const bad of ["12,5", "1.2345", "0", "-3", "1,23", "abc", "", "1e3", "12,50.5"]) expect(parseKg(bad), bad).toBeNull();
+  });
+
+  it("checks a CURP as the server does: pattern, birth date, check digit", () => {
+    expect(isCurp("HEGG560427MVZRRL04")).toBe(true);
+    expect(isCurp("HEGG560427MVZRRL05")).toBe(false); // check digit (the server's test case)
+    expect(isCurp("HEGG561327MVZRRL04")).toBe(false); // month 13
+    expect(isCurp("HEGG560427MXXRRL04")).toBe(false); // no such state
+    expect(isCurp("hegg560427mvzrrl04")).toBe(false); // upper case only (the form upper-cases)
   });
 
   it("makes ids the server accepts, different per device and moment", () => {

@@ -27,11 +27,29 @@ export type Built<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const CURP = /^[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{2}[B-DF-HJ-NP-TV-Z]{3}[0-9A-Z]\d$/;
+const CURP =
+  /^[A-Z][AEIOUX][A-Z]{2}[0-9]{6}[HM](AS|BC|BS|CC|CL|CM|CS|CH|DF|DG|GT|GR|HG|JC|MC|MN|MS|NT|NL|OC|PL|QT|QR|SP|SL|SR|TC|TS|TL|VZ|YN|ZS|NE)[B-DF-HJ-NP-TV-Z]{3}[A-Z0-9][0-9]$/;
+/** RENAPO's dictionary for the check digit (`CURP_ALPHABET` in `ledger/supply/identifiers.py`). */
+const CURP_ALPHABET = "0123456789ABCDEFGHIJKLMNÑOPQRSTUVWXYZ";
 const PHONE = /^\+?[0-9 ()-]{7,20}$/;
 
 function done<T>(errors: FieldErrors, value: () => T): Built<T> {
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, value: value() };
+}
+
+/**
+ * A CURP the server's `validate_curp` accepts: the RENAPO pattern, a real birth date (the
+ * 17th character gives the century) and the check digit. Checked here because the personal
+ * data reaches the server only after the entry is in the ledger: a CURP refused then would
+ * leave a `pii_hash` committed to data the server cannot keep.
+ */
+export function isCurp(text: string): boolean {
+  if (!CURP.test(text)) return false;
+  const century = /\d/.test(text[16] ?? "") ? 1900 : 2000;
+  if (!isDay(`${century + Number(text.slice(4, 6))}-${text.slice(6, 8)}-${text.slice(8, 10)}`)) return false;
+  let total = 0;
+  for (let i = 0; i < 17; i++) total += CURP_ALPHABET.indexOf(text[i] ?? "") * (18 - i);
+  return Number(text[17]) === (10 - (total % 10)) % 10;
 }
 
 /** A calendar date `YYYY-MM-DD` that exists. */
@@ -116,7 +134,7 @@ export function memberParts(input: MemberInput, today: string): Built<MemberPart
     const name = input.name.trim().replace(/\s+/g, " ");
     if (name.length < 2 || name.length > 200) errors["name"] = "field.error.name";
     const curp = input.curp.trim().toUpperCase();
-    if (curp && !CURP.test(curp)) errors["curp"] = "field.error.curp";
+    if (curp && !isCurp(curp)) errors["curp"] = "field.error.curp";
     const phone = input.phone.trim();
     if (phone && !PHONE.test(phone)) errors["phone"] = "field.error.phone";
     const email = input.email.trim();

@@ -139,9 +139,9 @@ export async function refreshDeviceContext(fetcher: typeof fetch = fetch): Promi
 }
 
 /**
- * Send members' personal data once their entries are in the ledger: after every outbox change
- * (the sync moving an item to accepted), when the network returns, and every 30 s while
- * anything waits. Single-flight; a failure just waits for the next turn.
+ * Send members' personal data to the server (`personal.ts`): after every outbox change (a
+ * member just signed), when the network returns, and every 30 s. Single-flight; a failure
+ * just waits for the next turn.
  */
 function startPersonalUpload(outbox: Outbox): void {
   if (typeof window === "undefined" || typeof indexedDB === "undefined") return;
@@ -152,10 +152,7 @@ function startPersonalUpload(outbox: Outbox): void {
     try {
       const store = await PersonalStore.open();
       try {
-        await uploadPersonalData(store, async (key) => {
-          const state = (await outbox.get(key))?.state;
-          return state === "accepted" || state === "confirmed";
-        });
+        await uploadPersonalData(store);
       } finally {
         store.close();
       }

@@ -3,7 +3,7 @@
  * kept in localStorage under `biotraza.draft.<screen>` on every change, and cleared when the
  * record is signed or the technician discards it (after confirming).
  */
-import { useEffect, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 
 const PREFIX = "biotraza.draft.";
 
@@ -33,14 +33,24 @@ export function clearDraft(screen: string): void {
   }
 }
 
-/** A form's state, kept as the screen's draft; `reset` clears the draft too. */
+/** A form's state, kept as the screen's draft; `reset` clears the draft too. Each change is
+ * written at once (not in an effect after the next paint), so a tab closed right after a
+ * keystroke still keeps it. */
 export function useDraft<T extends object>(screen: string, empty: () => T): [T, (patch: Partial<T>) => void, () => void] {
   const [value, setValue] = useState<T>(() => loadDraft(screen, empty()));
-  useEffect(() => saveDraft(screen, value), [screen, value]);
-  const update = (patch: Partial<T>) => setValue((old) => ({ ...old, ...patch }));
+  const current = useRef(value);
+  current.current = value;
+  const update = (patch: Partial<T>) => {
+    const next = { ...current.current, ...patch };
+    current.current = next;
+    saveDraft(screen, next);
+    setValue(next);
+  };
   const reset = () => {
     clearDraft(screen);
-    setValue(empty());
+    const fresh = empty();
+    current.current = fresh;
+    setValue(fresh);
   };
   return [value, update, reset];
 }

@@ -5,9 +5,11 @@
  * The server's producers route takes `{entry, personal_data, salt}` and checks that the
  * entry's `pii_hash` is `SHA-256(salt ‖ JCS(personal_data))`; it appends the entry (or, if the
  * outbox already delivered it, answers with the entry it became: the route is idempotent)
- * and keeps the data in its erasable side table. So the signed `producer.registered` travels
- * through the outbox like every capture, and this module sends the data once that entry is
- * admitted; on success the phone forgets the data.
+ * and keeps the data in its erasable side table. So the signed `producer.registered` also
+ * travels through the outbox like every capture (whichever arrives first appends it, the
+ * other gets the same entry back), and this module sends the data as soon as there is a
+ * network; on success the phone forgets the data. A member entry depends on nothing, so
+ * sending it ahead of the outbox never breaks the capture order.
  */
 import { openDB, type IDBPDatabase } from "idb";
 import { concatBytes, hexDecode, hexEncode, sha256 } from "../crypto/encoding";
@@ -68,19 +70,16 @@ export class PersonalStore {
 }
 
 /**
- * Send every pending record whose entry the server already admitted (`isAdmitted(key)`).
- * 200/201: the server has the data, the phone forgets it. Another 4xx: kept, with the
- * reason. Network trouble or 5xx: kept, tried again next time. Returns how many were sent.
+ * Send every pending record not refused before. 200/201: the server has the data, the phone
+ * forgets it. Another 4xx: kept, with the reason (the office sees the same refusal on the
+ * member's outbox item). Network trouble, 5xx, 403 (the device not enrolled yet) or a busy
+ * server: kept, tried again next time. Returns how
+ * many were sent.
  */
-export async function uploadPersonalData(
-  store: PersonalStore,
-  isAdmitted: (key: string) => Promise<boolean>,
-  fetcher: typeof fetch = fetch,
-  baseUrl = "",
-): Promise<number> {
+export async function uploadPersonalData(store: PersonalStore, fetcher: typeof fetch = fetch, baseUrl = ""): Promise<number> {
   let sent = 0;
   for (const record of await store.list()) {
-    if (!(await isAdmitted(record.key))) continue;
+    if (record.refusal !== null) continue;
     let response: Response;
     try {
       response = await fetcher(`${baseUrl}/api/v1/producers`, {
@@ -94,7 +93,7 @@ export async function uploadPersonalData(
     if (response.status === 200 || response.status === 201) {
       await store.remove(record.key);
       sent += 1;
-    } else if (response.status >= 400 && response.status < 500 && ![408, 425, 429].includes(response.status)) {
+    } else if (response.status >= 400 && response.status < 500 && ![403, 408, 425, 429].includes(response.status)) {
       const answer = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
       await store.put({ ...record, refusal: { code: answer.error?.code ?? String(response.status), reason: answer.error?.message ?? "" } });
     } else {
