@@ -336,3 +336,57 @@ def test_verification_outside_the_accredited_scope_is_403(
     assert error["code"] == "not_authorized" and "not honey" in error["message"]
     assert error["fields"][0]["field"] == "statement.actor"
     assert client.get("/api/v1/log").json()["size"] == size
+
+
+# --------------------------------------------------------------------------- inspection plans
+
+
+def test_inspection_plan_holds_what_an_offline_certifier_needs(
+    client: TestClient, world: tuple[LedgerService, SupplyWorld, Any]
+) -> None:
+    from verifiers.rules import Evidence, evaluate
+    from verifiers.standards import load_standard
+
+    plan = _ok(client, "/api/v1/inspection-plans/coop-a?standard=coffee-ab@1&product=coffee")
+    assert plan["standard_hash"] == world[2]["digest"]
+    assert (plan["association_id"], plan["product"]) == ("coop-a", "coffee")
+    sections = {s["applies_to"]: s for s in plan["sections"]}
+    assert list(sections) == ["association", "plot"]
+    assert [s["id"] for s in sections["plot"]["subjects"]] == ["pl-1", "pl-2"]
+    assert sections["plot"]["subjects"][0]["producer_id"] == "p-1"
+    shade = next(c for c in sections["plot"]["criteria"] if c["id"] == "CAB-SHADE-COVER")
+    assert shade["field"] == "shade_cover_pct" and shade["unit"] == "%"
+    assert (shade["operator"], shade["threshold"], shade["severity"]) == ("gte", 40, "critical")
+    assert shade["title"]["es"] == "Cobertura de sombra" and shade["guidance"]["en"]
+    assert [a["certifier_id"] for a in plan["accreditations"]] == [CERTIFIER_ID]
+    assert plan["accreditations"][0]["valid_until"] == "2027-12-31"
+    assert {e["subject_id"] for e in plan["evidence"]} == {"coop-a", "pl-1"}
+    assert all(isinstance(e["evidence_seq"], int) for e in plan["evidence"])
+    # The plan alone gives the findings the ledger would compute (the dry run's).
+    subjects = [("association", "coop-a"), ("plot", "pl-1")]
+    offline = evaluate(
+        load_standard(plan["standard"]),
+        subjects,
+        [Evidence.from_dict(e) for e in plan["evidence"]],
+        "2026-02-01",
+    )
+    server = _evaluate(client).json()
+    assert offline.to_dict()["findings"] == server["findings"]
+    assert offline.result == server["result"] == "pass"
+
+
+def test_inspection_plan_refusals_name_the_problem(client: TestClient) -> None:
+    base = "/api/v1/inspection-plans"
+    response = client.get(f"{base}/coop-a?standard=coffee-ab@1&product=honey")
+    assert response.status_code == 422, response.text
+    assert [f["field"] for f in response.json()["error"]["fields"]] == ["product"]
+    for url in (
+        f"{base}/no-such-coop?standard=coffee-ab&product=coffee",
+        f"{base}/coop-a?standard=no-such-std&product=coffee",
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "not_found"
+    response = client.get(f"{base}/coop-a?product=coffee")
+    assert response.status_code in (400, 422), response.text
+    assert "standard" in str(response.json()["error"]["fields"])

@@ -23,6 +23,7 @@ from api.services.certification import (
     resolve_standard,
     standard_diff,
 )
+from api.services.inspection import inspection_plan
 from api.services.supply import document, documents
 from ledger.supply.common import Day
 
@@ -74,6 +75,24 @@ def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str
         association_id=request.association_id,
         scope=request.scope,
         as_of=request.as_of,
+    )
+
+
+@router.get("/inspection-plans/{association_id}", responses=error_responses(404, 422))
+def get_inspection_plan(
+    service: ServiceDep,
+    association_id: IdPath,
+    standard: Annotated[
+        str, Query(min_length=1, max_length=100, description="id@version, id or hash")
+    ],
+    product: Annotated[str, Query(min_length=1, max_length=32)],
+) -> dict[str, Any]:
+    """What a certifier inspects at an association, for the browser to keep offline: the
+    standard in full and its hash, the criteria per plot/apiary/lot/association (es/en, field,
+    unit, threshold, guidance) with the subjects they apply to, the evidence already recorded
+    about them and the accreditations for the standard."""
+    return inspection_plan(
+        service, standard_ref=standard, association_id=association_id, product=product
     )
 
 
