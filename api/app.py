@@ -28,7 +28,7 @@ from api.services.uploads import UploadGate, UploadPolicy
 from api.settings import Settings
 from api.web.app_files import DEFAULT_DIST
 from api.web.routes import credentials as credential_pages
-from api.web.routes import pages, resolver
+from api.web.routes import label_scans, pages, resolver
 from api.web.routes.field_app import install_field_app
 from ledger.errors import KeyStoreError
 from ledger.keystore import KeyStore
@@ -137,6 +137,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(credential_routes.router)
     app.include_router(pages.router)
     app.include_router(resolver.router)
+    app.include_router(label_scans.router)
     app.include_router(credential_pages.router)
     install_openapi(app, extend=add_entry_schemas)
     install_docs(app)

@@ -28,7 +28,16 @@ from typing import Any
 from labels.payload import LabelClaims, parse_label
 from labels.render import ErrorLevel, LabelQR, make_qr
 
-__all__ = ["LabelFace", "draw_qr_pdf", "label_html", "label_pdf", "label_svg", "short_code"]
+__all__ = [
+    "STOCKS",
+    "LabelFace",
+    "Stock",
+    "draw_qr_pdf",
+    "label_html",
+    "label_pdf",
+    "label_svg",
+    "short_code",
+]
 
 PRODUCT_NAMES: dict[str, tuple[str, str]] = {
     "coffee": ("Café", "Coffee"),
@@ -49,6 +58,40 @@ FORM_NAMES: dict[str, tuple[str, str]] = {
 WIDTH_MM, HEIGHT_MM, QR_MM = 70.0, 36.0, 30.0
 TEXT_MM = 33.0
 """Width of the text column beside the symbol."""
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A label stock: the page (mm), how many 70 × 36 mm labels it holds and where.
+
+    Sheet stocks hold a grid of labels with the first at (``left``, ``top``) and the next one
+    ``pitch_x``/``pitch_y`` further; a thermal roll is one label a page, page = label.
+    """
+
+    page_w: float
+    page_h: float
+    columns: int
+    rows: int
+    left: float
+    top: float
+    pitch_x: float = WIDTH_MM + 8.0
+    pitch_y: float = HEIGHT_MM + 3.0
+
+    @property
+    def per_page(self) -> int:
+        """Labels on one page."""
+        return self.columns * self.rows
+
+
+STOCKS: dict[str, Stock] = {
+    # A4 (210 × 297): 2 × 7, centred, 8 mm between columns, 3 mm between rows.
+    "a4": Stock(210.0, 297.0, 2, 7, 31.0, 12.0),
+    # US Letter (215.9 × 279.4), common in Mexican offices: 2 × 7, centred.
+    "letter": Stock(215.9, 279.4, 2, 7, 33.95, 4.7),
+    # A thermal roll of 70 × 36 mm die-cut labels (e.g. a 300 dpi Zebra): one label a page.
+    "thermal": Stock(WIDTH_MM, HEIGHT_MM, 1, 1, 0.0, 0.0),
+}
+"""The stocks a print run can be laid out on (`label_pdf(..., stock=...)`)."""
 
 
 @dataclass(frozen=True)
@@ -239,28 +282,38 @@ def draw_qr_pdf(pdf: Any, qr: LabelQR, x: float, y: float, size_mm: float) -> No
 
 
 def label_pdf(
-    texts: list[str], face: LabelFace, *, error: ErrorLevel = "Q", mask: int | None = None
+    texts: list[str],
+    face: LabelFace,
+    *,
+    error: ErrorLevel = "Q",
+    mask: int | None = None,
+    stock: str = "a4",
 ) -> bytes:
-    """A PDF of the labels on A4 pages (2 × 7 per page), symbols as vector rectangles.
+    """A PDF of the labels on ``stock`` (:data:`STOCKS`: A4 or Letter sheets of 2 × 7, or a
+    thermal roll of one label a page), symbols as vector rectangles.
 
     Raises:
         MalformedLabelError: a text is not a label.
-        ValueError: no labels.
+        ValueError: no labels, or an unknown stock.
     """
     if not texts:
         raise ValueError("no labels to print")
+    layout = STOCKS.get(stock)
+    if layout is None:
+        raise ValueError(f"unknown label stock {stock!r}: one of {', '.join(STOCKS)}")
     # Imported here: fpdf2 (with fontTools) costs every CLI command half a second to import.
     from fpdf import FPDF
 
-    pdf = FPDF(unit="mm", format="A4")
+    pdf = FPDF(unit="mm", format=(layout.page_w, layout.page_h))
     pdf.set_auto_page_break(False)
     pdf.set_creator("Biotraza")
     symbols: dict[str, LabelQR] = {}
     for index, text in enumerate(texts):
-        if index % 14 == 0:
+        place = index % layout.per_page
+        if place == 0:
             pdf.add_page()
-        col, row = index % 2, (index % 14) // 2
-        x, y = 31.0 + col * 78.0, 12.0 + row * 39.0
+        col, row = place % layout.columns, place // layout.columns
+        x, y = layout.left + col * layout.pitch_x, layout.top + row * layout.pitch_y
         claims = parse_label(text)
         qr = symbols.get(text) or symbols.setdefault(text, make_qr(text, error=error, mask=mask))
         pdf.set_draw_color(46, 125, 50)

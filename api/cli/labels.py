@@ -392,6 +392,9 @@ def label_sheet(
         int | None, typer.Option(help="Labels without serials: how many (default: units).")
     ] = None,
     ecc: EccOpt = "Q",
+    stock: Annotated[
+        str, typer.Option(help="PDF label stock: a4 (default), letter or thermal (70 × 36 mm).")
+    ] = "a4",
 ) -> None:
     """Re-render an issuance's labels as a print run (HTML or PDF by the file's suffix)."""
     from api.services.labels import (
@@ -401,7 +404,7 @@ def label_sheet(
         printable_host,
         resolver_host,
     )
-    from labels.printing import label_html, label_pdf
+    from labels.printing import STOCKS, label_html, label_pdf
 
     cfg = settings()
     with cli_errors():
@@ -409,6 +412,8 @@ def label_sheet(
         fmt = output.suffix.lstrip(".").lower()
         if fmt not in ("html", "pdf"):
             raise ValueError("--out must end in .html or .pdf")
+        if stock not in STOCKS:
+            raise ValueError(f"--stock must be one of {', '.join(STOCKS)}")
         key = load_key(cfg, signer)
         with opened_service(cfg) as service:
             issuance = label_for(service, seq)
@@ -422,7 +427,8 @@ def label_sheet(
             if fmt == "html":
                 output.write_text(label_html(sheet, face, error=level, mask=BULK_MASK), "utf-8")
             else:
-                output.write_bytes(label_pdf(sheet, face, error=level, mask=BULK_MASK))
+                pdf = label_pdf(sheet, face, error=level, mask=BULK_MASK, stock=stock)
+                output.write_bytes(pdf)
     out.print(f"wrote {output}: {len(sheet)} labels of issuance {seq}")
 
 

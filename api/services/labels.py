@@ -105,7 +105,7 @@ def _lot(state: State, lot_id: str) -> dict[str, Any]:
     return lot
 
 
-def _default_unit_g(lot: dict[str, Any]) -> int | None:
+def default_unit_g(lot: dict[str, Any]) -> int | None:
     package = lot.get("package")
     if package is None:
         return None
@@ -128,7 +128,7 @@ def body_from_lot(
         ValueError: no unit mass given and the lot has no package to take it from, or no
             lot number given and the lot has none.
     """
-    grams = unit_g if unit_g is not None else _default_unit_g(lot)
+    grams = unit_g if unit_g is not None else default_unit_g(lot)
     if grams is None:
         raise ValueError(f"lot {lot['lot_id']} has no package: give the net grams per unit")
     number = lot["lot_number"] or lot_number
@@ -190,7 +190,7 @@ def issuance_preview(
         lot = _lot(state, lot_id)
         answer = check_eligibility(state, lot_id, stock=True)
         tally = state.get(LABEL_LOT_KIND, lot_id)
-    grams = unit_g if unit_g is not None else _default_unit_g(lot)
+    grams = unit_g if unit_g is not None else default_unit_g(lot)
     balance = lot_balance(lot)
     requested = None if grams is None else units * grams
     fits = requested is not None and requested <= balance.unlabelled_g
@@ -370,7 +370,7 @@ def label_face(service: LedgerService, lot_id: str) -> LabelFace:
     return LabelFace(
         product=lot["product"],
         form=lot["form"],
-        unit_g=_default_unit_g(lot) or lot["quantity_g"],
+        unit_g=default_unit_g(lot) or lot["quantity_g"],
         origin=origin,
         **seal,
     )

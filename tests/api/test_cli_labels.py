@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdfium2
 import pytest
 
 from api.demo import build_demo
@@ -174,6 +175,16 @@ def test_render_and_sheets(
     pdf = tmp_path / "drums.pdf"
     run(env, "label", "sheet", str(honey["seq"]), "--out", str(pdf))
     assert pdf.read_bytes().startswith(b"%PDF-")
+    thermal = tmp_path / "roll.pdf"
+    run(env, "label", "sheet", str(honey["seq"]), "--out", str(thermal), "--stock", "thermal")
+    roll = pypdfium2.PdfDocument(thermal.read_bytes())
+    assert len(roll) == honey["units"]  # one label a page on a thermal roll
+    width, height = roll[0].get_size()
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (70, 36)
+    wrong = run(
+        env, "label", "sheet", str(honey["seq"]), "--out", str(pdf), "--stock", "a3", code=1
+    )
+    assert "--stock" in wrong.stderr + wrong.stdout
     run(env, "label", "sheet", str(honey["seq"]), "--out", str(tmp_path / "x.doc"), code=1)
 
 

@@ -20,6 +20,7 @@ from api.http.body import StrictJsonRoute
 from api.http.deps import ServiceDep
 from api.http.responses import binary, error_responses
 from api.http.schemas import MAX_SEQ
+from api.services.label_office import labellable_lots
 from api.services.labels import (
     issuance_preview,
     label_document,
@@ -31,10 +32,10 @@ from api.services.labels import (
 from api.services.ledger import LedgerService
 from labels.issuance import LABEL_LOT_KIND
 from labels.payload import LABEL_TEXT_PATTERN, parse_label
-from labels.printing import label_html, label_pdf, label_svg
+from labels.printing import STOCKS, label_html, label_pdf, label_svg
 from labels.render import make_qr
 from labels.verify import LabelStatus, LabelVerdict
-from ledger.errors import ConflictError, EntryNotFoundError
+from ledger.errors import ConflictError, EntryNotFoundError, SchemaError
 
 __all__ = ["router"]
 
@@ -191,6 +192,52 @@ def get_printable(
     if format == "html":
         return Response(label_html([text] * copies, face, error=ecc), media_type="text/html")
     return Response(label_pdf([text] * copies, face, error=ecc), media_type="application/pdf")
+
+
+@router.get("/labels/lots")
+def get_labellable_lots(service: ServiceDep) -> dict[str, Any]:
+    """Lots that carry a label lot number, for the label office: eligibility with every
+    reason (es/en), quantity, consumed, labelled and still labellable grams, issuances."""
+    found = labellable_lots(service)
+    return {"data": found, "count": len(found)}
+
+
+Stock = Literal["a4", "letter", "thermal"]
+
+
+class SheetRequest(BaseModel):
+    """A print run: the signed label texts (one per unit serial, or one to repeat)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    texts: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(
+        min_length=1, max_length=2000
+    )
+    copies: int = Field(default=1, ge=1, le=500, description="How often each label is printed.")
+    stock: Stock = Field(default="a4", description="Label stock: " + ", ".join(STOCKS) + ".")
+    ecc: Literal["M", "Q"] = "Q"
+
+
+@router.post(
+    "/labels/sheet",
+    response_class=Response,
+    responses={200: binary("application/pdf", "The print run as a PDF."), **_NOT_PRINTABLE},
+)
+def post_sheet(service: ServiceDep, request: SheetRequest) -> Response:
+    """A print run as PDF on A4 or Letter sheets (2 × 7 labels) or a thermal roll (one label
+    a page), drawn by the same renderer as `biotraza label sheet`. The labels are signed by
+    the issuer (in the label office's browser); each must verify against the current ledger
+    and all must belong to one lot, so this server never draws a forged or revoked label."""
+    verdicts = [_printable(service, text) for text in request.texts]
+    lots = {v.issuance.lot_id for v in verdicts if v.issuance is not None}
+    if len(lots) != 1:
+        raise SchemaError("labels of one lot only", [("texts", "labels of one lot only")])
+    face = label_face(service, lots.pop())
+    texts = [text for text in request.texts for _ in range(request.copies)]
+    return Response(
+        label_pdf(texts, face, error=request.ecc, stock=request.stock),
+        media_type="application/pdf",
+    )
 
 
 @router.get("/labels/{seq:int}", responses=error_responses(404))

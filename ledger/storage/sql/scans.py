@@ -116,6 +116,28 @@ class ScanStore:
         with self.engine.connect() as conn, conn.begin():
             return read_totals(SqlCursor(conn), label_seq, serial, place, device, since)
 
+    def issuance_totals(self, label_seq: int, since: str = "") -> dict[str, ScanTotals]:
+        """Scans, distinct places and distinct devices (since ``since``) of every scanned
+        label of one issuance, by unit serial (``""`` for labels without serials): what the
+        label office looks at for copied labels."""
+        with self.engine.connect() as conn, conn.begin():
+            cursor = SqlCursor(conn)
+            places = cursor.all(
+                "SELECT serial, SUM(scans), COUNT(*) FROM label_scan_places "
+                "WHERE label_seq = ? GROUP BY serial",
+                (label_seq,),
+            )
+            devices = cursor.all(
+                "SELECT serial, COUNT(*) FROM label_scan_devices "
+                "WHERE label_seq = ? AND last_at >= ? GROUP BY serial",
+                (label_seq, since),
+            )
+        seen = {str(r[0]): int(r[1]) for r in devices}
+        return {
+            str(r[0]): ScanTotals(int(r[1]), int(r[2]), False, seen.get(str(r[0]), 0))
+            for r in places
+        }
+
     def scan_log(self, label_seq: int, serial: str = "") -> list[Scan]:
         """Every logged scan of one label, oldest first."""
         with self.engine.connect() as conn, conn.begin():
