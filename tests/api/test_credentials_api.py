@@ -103,3 +103,10 @@ def test_verifier_page_paste_upload_and_scan(world: World, tmp_path: Path) -> No
     assert scanned.status_code == 200 and "Constancia válida" in scanned.text
     missing = client.get(f"/credentials/verify?sha256={'0' * 64}&lang=en")
     assert missing.status_code == 422 and "Invalid credential" in missing.text
+
+    as_json = {"accept": "application/json"}
+    scanned_json = client.get(f"/credentials/verify?sha256={digest}", headers=as_json)
+    assert scanned_json.json()["valid"] is True and scanned_json.json()["producer_id"] == "p-1"
+    bad_json = client.post("/credentials/verify", data={"credential": changed}, headers=as_json)
+    assert bad_json.status_code == 422
+    assert bad_json.json()["error"]["fields"][0]["field"] == "proof.proofValue"

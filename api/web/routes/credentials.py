@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+from dataclasses import asdict
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import BlobsDep, ServiceDep
+from api.http.responses import page_or_json
 from api.i18n import mx_date, mx_number, term
 from api.services.credentials import verify_here
-from api.web.negotiation import choose_language
+from api.web.negotiation import choose_language, wants_json
 from api.web.templating import page, switch_url
 from ledger.canonical import parse_json_strict
 from ledger.errors import EncodingError, EntryNotFoundError, LedgerError
@@ -106,9 +108,21 @@ def _summary(credential: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
+def _as_json(request: Request, text: str | None, service: ServiceDep) -> Response:
+    """The same verdict for ``Accept: application/json``: errors go to the JSON handlers."""
+    if text is None:
+        return JSONResponse({"form": "POST a credential (file or credential field)"})
+    credential = parse_json_strict(text)
+    if not isinstance(credential, dict):
+        raise CredentialError("credential", "not a JSON object")
+    return JSONResponse({"valid": True, **asdict(verify_here(service, credential))})
+
+
 def _result(
     request: Request, service: ServiceDep, lang: str, text: str | None, switch: str
-) -> HTMLResponse:
+) -> Response:
+    if wants_json(request.headers.get("accept")):
+        return _as_json(request, text, service)
     context: dict[str, Any] = {"switch_url": switch, "tree_size": service.head().size}
     if text is None:
         return page("credential_verify.html", lang, verdict=None, error=None, **context)
@@ -137,10 +151,14 @@ def _result(
 
 
 _PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The form, or the verdict on a valid credential (HTML)."},
+    200: page_or_json("The form, or the verdict on a valid credential"),
     422: {
-        "description": "The credential does not verify: a page naming the field (HTML).",
-        "content": {"text/html": {"schema": {"type": "string"}}},
+        "description": "The credential does not verify: a page naming the field (HTML), or "
+        "the error envelope for `Accept: application/json`.",
+        "content": {
+            "text/html": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}},
+        },
     },
 }
 
