@@ -7,6 +7,7 @@ from ledger.supply.dds import dds_entry_types
 from ledger.supply.devices import device_entry_types
 from ledger.supply.lots import lot_entry_types
 from ledger.supply.orgs import org_entry_types
+from ledger.supply.payments import payment_entry_types
 from ledger.supply.producers import producer_entry_types
 from ledger.supply.sites import site_entry_types
 from ledger.supply.transfers import transfer_entry_types
@@ -24,4 +25,5 @@ def supply_entry_types() -> list[EntryType]:
         *lot_entry_types(),
         *transfer_entry_types(),
         *dds_entry_types(),
+        *payment_entry_types(),
     ]

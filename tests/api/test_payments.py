@@ -1,0 +1,175 @@
+"""Farm-gate purchases, payments and balances on SQLite and PostgreSQL.
+
+What each test proves:
+
+* a purchase's amount is exact to the centavo (price × kg rounded half up, less deductions,
+  plus premiums) and any other amount is refused naming the right one; a purchase cannot
+  exceed the delivery's weight, nor buy from a producer with no origin in it; amounts are
+  decimal strings, a JSON number is refused;
+* payments pay purchases without overpaying; an advance is spent by offsets, never beyond
+  what it holds; balances per producer and season (purchased, paid, owed, advanced,
+  outstanding) are exact;
+* concurrent offsets against one advance through the service (group commit) are applied
+  exactly once each, and only while the advance holds enough: of eight offsets of 300 MXN
+  against 1,000 MXN, exactly three pass; the same signed payment sent by four threads at once
+  is one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from api.services.ledger import LedgerService, full_registry
+from ledger.errors import DomainRuleError, LedgerError, SchemaError
+from ledger.statements import sign_statement
+from ledger.supply.payments import BALANCE_KIND, balance_view
+from tests.supply_factories import SupplyWorld
+
+World = tuple[LedgerService, SupplyWorld]
+SEASON = "2025/26"  # HARVEST_DATE 2026-01-15 in the ICO coffee year
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
+    service = LedgerService.open(db_url)
+    try:
+        w = SupplyWorld(service.store, full_registry(), ["coop-a", "coop-b"])
+        w.producer("coop-a", "p-1")
+        w.producer("coop-a", "p-2")
+        w.plot("coop-a", "pl-1", "p-1")
+        w.plot("coop-a", "pl-2", "p-2", geometry={"type": "Point", "coordinates": [-92.61, 15.61]})
+        w.harvest("coop-a", "h-1", {"pl-1": 500})
+        w.harvest("coop-a", "h-2", {"pl-1": 100, "pl-2": 100})
+        yield service, w
+    finally:
+        service.close()
+
+
+def _purchase(purchase_id: str = "c-1", **over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "purchase_id": purchase_id,
+        "lot_id": "h-1",
+        "producer_id": "p-1",
+        "quantity_kg": "500",
+        "price_per_kg_mxn": "7.35",
+        "deductions": [{"kind": "moisture", "amount_mxn": "12.50"}],
+        "premiums": [{"kind": "biodiversity-premium", "amount_mxn": "250"}],
+        "amount_mxn": "3912.50",
+    }
+    body.update(over)
+    return body
+
+
+def _pay(payment_id: str, kind: str, amount: str, **over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "payment_id": payment_id,
+        "producer_id": "p-1",
+        "kind": kind,
+        "amount_mxn": amount,
+        "paid_on": "2026-02-01",
+    }
+    body.update(over)
+    return body
+
+
+def _balance(service: LedgerService, producer_id: str = "p-1") -> dict[str, Any]:
+    doc = service.store.state_get(BALANCE_KIND, f"{producer_id}:{SEASON}")
+    assert doc is not None
+    return balance_view(doc)
+
+
+def test_purchase_amount_is_exact(world: World) -> None:
+    service, w = world
+    with pytest.raises(DomainRuleError, match="must be 3912.50") as caught:
+        w.submit("coop-a", "purchase.recorded", _purchase(amount_mxn="3912.49"))
+    assert caught.value.field == "statement.body.amount_mxn"
+    w.submit("coop-a", "purchase.recorded", _purchase())
+    # Half up: 0.333 kg × 10.005 = 3.331665 → 3.33; 0.5 kg × 0.01 = 0.005 → 0.01.
+    w.submit("coop-a", "purchase.recorded", _purchase("c-2", lot_id="h-2", quantity_kg="0.5",
+             price_per_kg_mxn="0.01", deductions=[], premiums=[], amount_mxn="0.01"))  # fmt: skip
+    with pytest.raises(SchemaError):
+        w.submit("coop-a", "purchase.recorded", _purchase("c-3", amount_mxn=3912.5))
+    with pytest.raises(DomainRuleError, match="already bought"):
+        w.submit("coop-a", "purchase.recorded", _purchase("c-4", quantity_kg="0.001",
+                 price_per_kg_mxn="1", deductions=[], premiums=[], amount_mxn="0"))  # fmt: skip
+    with pytest.raises(DomainRuleError, match="no origin of producer p-2"):
+        w.submit("coop-a", "purchase.recorded", _purchase("c-5", producer_id="p-2"))
+    with pytest.raises(DomainRuleError, match="already recorded"):
+        w.submit("coop-a", "purchase.recorded", _purchase(lot_id="h-2", quantity_kg="1"))
+    with pytest.raises(LedgerError):
+        w.submit("coop-b", "purchase.recorded", _purchase("c-6", lot_id="h-2", quantity_kg="1"))
+    assert _balance(service)["purchased_mxn"] == "3912.51"
+
+
+def test_payments_advances_and_balances(world: World) -> None:
+    service, w = world
+    w.submit("coop-a", "purchase.recorded", _purchase())
+    w.submit("coop-a", "payment.recorded", _pay("a-1", "advance", "1000", season=SEASON))
+    w.submit("coop-a", "payment.recorded", _pay("x-1", "cash", "1500", purchase_ids=["c-1"]))
+    w.submit("coop-a", "payment.recorded",
+             _pay("o-1", "offset", "800", purchase_ids=["c-1"], advance_id="a-1"))  # fmt: skip
+    assert _balance(service) == {
+        "producer_id": "p-1",
+        "season": SEASON,
+        "purchased_mxn": "3912.50",
+        "paid_mxn": "2300.00",
+        "owed_mxn": "1612.50",
+        "advanced_mxn": "1000.00",
+        "advances_outstanding_mxn": "200.00",
+    }
+    with pytest.raises(DomainRuleError, match="200.00 MXN outstanding"):
+        w.submit(
+            "coop-a",
+            "payment.recorded",
+            _pay("o-2", "offset", "200.01", purchase_ids=["c-1"], advance_id="a-1"),
+        )
+    with pytest.raises(DomainRuleError, match="still owe 1612.50 MXN"):
+        w.submit(
+            "coop-a", "payment.recorded", _pay("x-2", "transfer", "1612.51", purchase_ids=["c-1"])
+        )
+    with pytest.raises(SchemaError):
+        w.submit("coop-a", "payment.recorded", _pay("x-3", "cash", "10"))  # no purchases named
+    with pytest.raises(SchemaError):
+        w.submit("coop-a", "payment.recorded", _pay("x-4", "cash", "0", purchase_ids=["c-1"]))
+    w.submit(
+        "coop-a",
+        "payment.recorded",
+        _pay("x-5", "instalment", "1612.50", purchase_ids=["c-1"], reference="SPEI 0042"),
+    )
+    assert _balance(service)["owed_mxn"] == "0.00"
+
+
+def test_concurrent_offsets_against_one_advance_are_exactly_once(world: World) -> None:
+    service, w = world
+    key = w.keys["coop-a"]
+    w.submit("coop-a", "purchase.recorded", _purchase())
+    w.submit("coop-a", "payment.recorded", _pay("a-1", "advance", "1000", season=SEASON))
+    offsets = [
+        sign_statement(key, "payment.recorded",
+                       _pay(f"o-{n}", "offset", "300", purchase_ids=["c-1"], advance_id="a-1"))
+        for n in range(8)
+    ]  # fmt: skip
+
+    def submit(signed: Any) -> str:
+        try:
+            return "created" if service.submit(signed).created else "replayed"
+        except DomainRuleError as exc:
+            assert "outstanding" in str(exc)
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(submit, offsets))
+    assert outcomes.count("created") == 3 and outcomes.count("refused") == 5
+    assert _balance(service)["advances_outstanding_mxn"] == "100.00"
+    assert _balance(service)["paid_mxn"] == "900.00"
+
+    cash = sign_statement(key, "payment.recorded", _pay("x-1", "cash", "100", purchase_ids=["c-1"]))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _n: service.submit(cash), range(4)))
+    assert sum(r.created for r in results) == 1
+    assert len({r.entry.seq for r in results}) == 1
+    assert _balance(service)["paid_mxn"] == "1000.00"
