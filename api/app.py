@@ -21,6 +21,7 @@ from api.http.params import check_parameters
 from api.http.routes import blobs, certification, devices, entries, exports, log, supply
 from api.http.routes import credentials as credential_routes
 from api.http.routes import epcis as epcis_routes
+from api.http.routes import eudr as eudr_routes
 from api.http.routes import labels as label_routes
 from api.services.checkpointer import Checkpointer
 from api.services.ledger import LedgerService
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(certification.router)
     app.include_router(label_routes.router)
     app.include_router(exports.router)
+    app.include_router(eudr_routes.router)
     app.include_router(epcis_routes.router)
     app.include_router(blobs.router)
     app.include_router(credential_routes.router)

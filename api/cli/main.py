@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "api.cli.receipts",
     "api.cli.credentials",
     "api.cli.exports",
+    "api.cli.eudr",
     "api.cli.epcis",
     "api.cli.proofs",
     "api.cli.audit",

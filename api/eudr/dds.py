@@ -40,10 +40,13 @@ from api.eudr.xml import ProducerXml, RepresentedOperator, StatementXml, submit_
 from api.exports.base import ExportError
 from api.exports.eudr import EudrCollection, EudrWarning, PlotFeature, collect_eudr
 from api.services.ledger import LedgerService
+from ledger.errors import EntryNotFoundError
 from ledger.supply.dds import recorded_statements
 from ledger.supply.eudr import (
+    EUDR_PRODUCTS,
     MAX_GEOLOCATION_BYTES,
     MAX_PRODUCERS_PER_COMMODITY,
+    is_eudr_product,
     split_statements,
 )
 from ledger.supply.lineage import upstream
@@ -57,6 +60,7 @@ __all__ = [
     "DdsOptions",
     "DdsPlan",
     "build_dds",
+    "check_lot",
     "upstream_references",
 ]
 
@@ -378,3 +382,54 @@ def build_dds(service: LedgerService, lot_id: str, options: DdsOptions | None = 
         collection,
         warnings,
     )
+
+
+def check_lot(
+    service: LedgerService, lot_id: str, *, producer_names: bool = False
+) -> dict[str, Any]:
+    """What a lot's DDS would hold, or why there is none: the answer of ``eudr check``.
+
+    Honey (or any product outside EUDR Annex I) is a plain answer, not an error:
+    ``eudr_commodity`` false with the reason in English and Spanish. For coffee and cacao the
+    report lists accepted and refused plots, warnings and the statements a DDS would need.
+
+    Raises:
+        EntryNotFoundError: no such lot.
+        ExportError: the lot has no origin plots.
+    """
+    lot = service.store.state_get(LOT_KIND, lot_id)
+    if lot is None:
+        raise EntryNotFoundError(f"no lot {lot_id!r}")
+    product = str(lot["product"])
+    if not is_eudr_product(product):
+        return {
+            "lot_id": lot_id,
+            "product": product,
+            "eudr_commodity": False,
+            "message_en": f"{product} is not an EUDR commodity: Regulation (EU) 2023/1115 "
+            "(Annex I: cattle, cocoa, coffee, oil palm, rubber, soya, wood) does not cover it; "
+            "no geolocation file or due diligence statement is needed",
+            "message_es": f"{_PRODUCT_ES.get(product, product)} no es una materia prima del "
+            "EUDR: el Reglamento (UE) 2023/1115 (anexo I: ganado bovino, cacao, café, palma de "
+            "aceite, caucho, soja, madera) no la cubre; no hace falta archivo de "
+            "geolocalización ni declaración de diligencia debida",
+        }
+    collection = collect_eudr(service, lot_id, producer_names=producer_names)
+    report: dict[str, Any] = {
+        "lot_id": lot_id,
+        "product": product,
+        "eudr_commodity": True,
+        "commodity": EUDR_PRODUCTS[product],
+        "plots": len(collection.features) + len(collection.refused),
+        "accepted": len(collection.features),
+        "refused": collection.refused,
+        "warnings": [w.to_dict() for w in collection.warnings],
+        "statements": [],
+    }
+    if collection.features:
+        plan = build_dds(service, lot_id, DdsOptions(producer_names=producer_names))
+        report["statements"] = plan.summary()["statements"]
+    return report
+
+
+_PRODUCT_ES = {"honey": "la miel"}

@@ -1,0 +1,154 @@
+"""``biotraza eudr …`` and ``/api/v1/lots/{id}/eudr/…`` on the demo ledger, end to end.
+
+What each test proves:
+
+* HTTP: ``check`` lists the coffee lot's 20 accepted plots and its one statement; honey gets
+  ``eudr_commodity: false`` with the reason in English and Spanish; an unknown lot is 404.
+  ``POST …/eudr/dds`` answers schema-valid request XML; an option the schema refuses, or an
+  unknown option, is a 422 naming the field. ``statements`` lists what was recorded.
+* CLI: ``eudr check`` on honey exits 1 saying why; ``eudr dds`` writes a schema-valid file;
+  ``eudr credentials set`` reads the key from stdin and ``show`` never prints it; ``eudr
+  submit`` (against the local IS server, credentials from the environment) records the UUID
+  and, after polling, the reference and verification numbers, which the API then lists;
+  ``eudr verify`` says EXISTING_USABLE; a fault from the service is one ``error:`` line.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.demo import build_demo
+from api.services.ledger import LedgerService
+from api.settings import Settings
+from tests.eudr_local_is import LocalIS, start, stop
+from tests.eudr_xsd import dds_errors
+
+BIOTRAZA = Path(sys.executable).with_name("biotraza")
+PASSPHRASE = "eudr-cli-test-passphrase"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, dict[str, Any]]]:
+    """The demo ledger on embedded SQLite, with its key store."""
+    root = tmp_path_factory.mktemp("eudr-cli")
+    cfg = Settings(data_dir=root / "data", key_passphrase=PASSPHRASE,
+                   database_url=f"sqlite:///{root / 'ledger.db'}")  # fmt: skip
+    yield cfg, build_demo(cfg)
+
+
+@pytest.fixture(scope="module")
+def client(demo: tuple[Settings, dict[str, Any]]) -> Iterator[TestClient]:
+    cfg, _summary = demo
+    service = LedgerService.open(str(cfg.database_url), migrate=False)
+    try:
+        yield TestClient(create_app(cfg, service))
+    finally:
+        service.close()
+
+
+def _run(
+    cfg: Settings, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BIOTRAZA_")}
+    environment.update(NO_COLOR="1", COLUMNS="200", BIOTRAZA_DATA_DIR=str(cfg.data_dir),
+                       BIOTRAZA_DATABASE_URL=str(cfg.database_url),
+                       BIOTRAZA_KEY_PASSPHRASE=PASSPHRASE, **env)  # fmt: skip
+    return subprocess.run([str(BIOTRAZA), *args], env=environment, input=stdin,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def test_http_check_dds_and_statements(
+    demo: tuple[Settings, dict[str, Any]], client: TestClient
+) -> None:
+    _cfg, summary = demo
+    lot = summary["coffee_export_certified_lot"]
+    report = client.get(f"/api/v1/lots/{summary['coffee_export_lot']}/eudr/check").json()
+    assert report["eudr_commodity"] is True and report["commodity"] == "coffee"
+    assert (report["plots"], report["accepted"], report["refused"]) == (20, 20, [])
+    assert len(report["statements"]) == 1 and report["statements"][0]["producers"] == 20
+
+    honey = client.get(f"/api/v1/lots/{summary['honey_drums_lot']}/eudr/check")
+    assert honey.status_code == 200
+    assert honey.json()["eudr_commodity"] is False
+    assert "honey is not an EUDR commodity" in honey.json()["message_en"]
+    assert "la miel no es una materia prima del EUDR" in honey.json()["message_es"]
+    assert client.get("/api/v1/lots/nope/eudr/check").status_code == 404
+
+    answer = client.post(f"/api/v1/lots/{lot}/eudr/dds", json={"country_of_activity": "DE"})
+    assert answer.status_code == 200, answer.text
+    [request] = answer.json()["requests"]
+    assert request["internal_reference"] == lot
+    assert dds_errors(request["xml"].encode()) == []
+
+    bad = client.post(f"/api/v1/lots/{lot}/eudr/dds", json={"country_of_activity": "MX"})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["fields"][0]["field"] == "country_of_activity"
+    unknown = client.post(f"/api/v1/lots/{lot}/eudr/dds", json={"eori": "X"})
+    assert unknown.status_code == 400 and "eori" in unknown.text  # the app: bad request shape
+    honey_dds = client.post(f"/api/v1/lots/{summary['honey_drums_lot']}/eudr/dds", json={})
+    assert honey_dds.status_code == 422 and "not an EUDR commodity" in honey_dds.text
+
+    listed = client.get(f"/api/v1/lots/{lot}/eudr/statements").json()
+    assert listed["count"] == 0
+    assert client.get("/api/v1/lots/nope/eudr/statements").status_code == 404
+
+
+def test_cli_from_check_to_a_recorded_statement(
+    demo: tuple[Settings, dict[str, Any]], client: TestClient, tmp_path: Path
+) -> None:
+    cfg, summary = demo
+    honey = _run(cfg, "eudr", "check", summary["honey_drums_lot"])
+    assert honey.returncode == 1 and "not an EUDR commodity" in honey.stdout
+
+    lot = summary["coffee_export_lot"]
+    target = tmp_path / "dds.xml"
+    written = _run(cfg, "eudr", "dds", lot, "--country", "NL", "-o", str(target))
+    assert written.returncode == 0, written.stderr
+    assert dds_errors(target.read_bytes()) == [] and f"{lot}: 20 plots" in written.stdout
+    bad = _run(cfg, "eudr", "dds", lot, "--hs", "1801", "-o", str(target))
+    assert bad.returncode == 1 and "hs_heading: expected one of 0901" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+    local_is = start(LocalIS())
+    try:
+        stored = _run(cfg, "eudr", "credentials", "set", "--username", local_is.username,
+                      "--client-id", local_is.client_id, "--auth-key-file", "-",
+                      "--endpoint", local_is.endpoint, stdin=local_is.auth_key + "\n")  # fmt: skip
+        assert stored.returncode == 0, stored.stderr
+        shown = _run(cfg, "eudr", "credentials", "show")
+        assert shown.returncode == 0 and local_is.username in shown.stdout
+        assert local_is.auth_key not in shown.stdout + shown.stderr
+        assert '"source": "key store"' in shown.stdout
+
+        done = _run(cfg, "eudr", "submit", lot, "--signer", "org-exportadora", "--country", "NL")
+        assert done.returncode == 0, done.stderr
+        assert local_is.auth_key not in done.stdout + done.stderr
+        assert "SUBMITTED" in done.stdout and "AVAILABLE" in done.stdout
+        [doc] = client.get(f"/api/v1/lots/{lot}/eudr/statements").json()["data"]
+        [known] = local_is.statements.values()
+        assert doc["reference_number"] == known.reference_number
+        assert doc["verification_number"] == known.verification_number
+        assert doc["environment"] == "test" and doc["org_id"] == "exportadora-soconusco"
+
+        verified = _run(cfg, "eudr", "verify", doc["reference_number"], doc["verification_number"])
+        assert verified.returncode == 0 and "EXISTING_USABLE (AVAILABLE)" in verified.stdout
+
+        wrong = _run(cfg, "eudr", "verify", "X", "Y", BIOTRAZA_EUDR_USERNAME="someone",
+                     BIOTRAZA_EUDR_AUTH_KEY="wrong-key", BIOTRAZA_EUDR_CLIENT_ID="eudr-test",
+                     BIOTRAZA_EUDR_ENDPOINT=local_is.endpoint)  # fmt: skip
+        assert wrong.returncode == 1 and "error: the EU system refused it" in wrong.stderr
+        assert "Authentication failed" in wrong.stderr and "wrong-key" not in wrong.stderr
+        assert _run(cfg, "eudr", "credentials", "forget").returncode == 0
+        missing = _run(cfg, "eudr", "poll", lot, "--signer", "org-exportadora")
+        assert missing.returncode == 1 and "no EUDR credentials" in missing.stderr
+    finally:
+        stop(local_is)
