@@ -9,6 +9,10 @@ What each test proves:
 * payments pay purchases without overpaying; an advance is spent by offsets, never beyond
   what it holds; balances per producer and season (purchased, paid, owed, advanced,
   outstanding) are exact;
+* a purchase's and a payment's receipt (the association-signed statement as ``BTR1:`` digits)
+  decodes from its QR with zxing-cpp and verifies offline against the trust list; a changed
+  digit, another association or a delivery statement are refused;
+* balances are listed per producer and season for the association;
 * concurrent offsets against one advance through the service (group commit) are applied
   exactly once each, and only while the advance holds enough: of eight offsets of 300 MXN
   against 1,000 MXN, exactly three pass; the same signed payment sent by four threads at once
@@ -17,14 +21,22 @@ What each test proves:
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import zxingcpp
+from PIL import Image
 
+from api.services.labels import current_trust_list
 from api.services.ledger import LedgerService, full_registry
-from ledger.errors import DomainRuleError, LedgerError, SchemaError
+from api.services.payments import balances, receipt_text
+from labels.payment_receipt import PaymentReceiptStatus, check_payment_receipt
+from labels.receipt import encode_receipt
+from labels.render import make_qr
+from ledger.errors import DomainRuleError, EntryNotFoundError, LedgerError, SchemaError
 from ledger.statements import sign_statement
 from ledger.supply.payments import BALANCE_KIND, balance_view
 from tests.supply_factories import SupplyWorld
@@ -173,3 +185,48 @@ def test_concurrent_offsets_against_one_advance_are_exactly_once(world: World) -
     assert sum(r.created for r in results) == 1
     assert len({r.entry.seq for r in results}) == 1
     assert _balance(service)["paid_mxn"] == "1000.00"
+
+
+def test_receipts_decode_from_the_qr_and_verify_offline(world: World) -> None:
+    service, w = world
+    w.submit("coop-a", "purchase.recorded", _purchase())
+    w.submit("coop-a", "payment.recorded", _pay("x-1", "cash", "1000", purchase_ids=["c-1"]))
+    trust_list = current_trust_list(service)
+    for kind, record_id in (("purchase", "c-1"), ("payment", "x-1")):
+        text = receipt_text(service, kind, record_id)
+        png = make_qr(text, error="M").png(scale=4)
+        [decoded] = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+        assert decoded == text
+        verdict = check_payment_receipt(decoded, trust_list, association="coop-a")
+        assert verdict, verdict.to_dict()
+        assert verdict.to_dict()["body"]["producer_id"] == "p-1"
+        assert "Recibo auténtico" in verdict.message("es")
+        assert check_payment_receipt(decoded, trust_list, association="coop-b").status is (
+            PaymentReceiptStatus.WRONG_ASSOCIATION
+        )
+    # One digit changed: no longer this statement (malformed, or a signature that fails).
+    text = receipt_text(service, "purchase", "c-1")
+    changed = text[:-5] + ("1" if text[-5] != "1" else "2") + text[-4:]
+    assert not check_payment_receipt(changed, trust_list)
+    # A delivery is not a payment receipt.
+    delivery = encode_receipt(service.entry(w.entries()[-3].seq).signed)
+    assert check_payment_receipt(delivery, trust_list).status is PaymentReceiptStatus.NOT_A_PAYMENT
+    with pytest.raises(EntryNotFoundError):
+        receipt_text(service, "payment", "nope")
+
+
+def test_balances_per_producer_and_season(world: World) -> None:
+    service, w = world
+    w.submit("coop-a", "purchase.recorded", _purchase())
+    w.submit("coop-a", "purchase.recorded", _purchase("c-2", lot_id="h-2", producer_id="p-2",
+             quantity_kg="100", price_per_kg_mxn="8", deductions=[], premiums=[],
+             amount_mxn="800"))  # fmt: skip
+    w.submit("coop-a", "payment.recorded", _pay("a-2", "advance", "300", producer_id="p-2",
+             season=SEASON))  # fmt: skip
+    rows = balances(service, "coop-a")
+    assert [(r["producer_id"], r["owed_mxn"], r["advances_outstanding_mxn"]) for r in rows] == [
+        ("p-1", "3912.50", "0.00"),
+        ("p-2", "800.00", "300.00"),
+    ]
+    assert balances(service, "coop-a", "p-2") == rows[1:]
+    assert balances(service, "coop-b") == []
