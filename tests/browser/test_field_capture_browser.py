@@ -6,8 +6,11 @@ real server). Then, with the network cut: register a member (with consent: perso
 kept apart), walk a plot with emulated geolocation around a square, register an apiary at
 the GPS position, record two deliveries, open a receipt (its QR decodes, with the real
 zxing-cpp decoder, to exactly the signed statement in the outbox), reload the page still
-offline and find the outbox intact, in capture order, with its dependencies. Screenshots of
-each screen in es and en at 390 px go to ``tests/browser/screenshots/field-app/``.
+offline and find the outbox intact, in capture order, with its dependencies. Back online, the
+app syncs by itself: the ledger holds exactly the five statements signed on the phone and
+verifies, the member's name sits in the server's side table only, and the phone forgets it.
+Screenshots of each screen in es and en at 390 px go to
+``tests/browser/screenshots/field-app/capture-*``.
 """
 
 from __future__ import annotations
@@ -269,12 +272,25 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     shot(page, "receipt-en-390.png")
 
     # Back online: the member's personal data goes to the producers route (never the ledger)
-    # and the phone forgets it once the server has it.
+    # and the phone forgets it once the server has it; the outbox syncs by itself.
     assert page.evaluate(PERSONAL_PENDING) == 1, "the personal data waits on the phone"
     field_phone.set_offline(False)
     wait_until(page, PERSONAL_PENDING + ".then((n) => n === 0)")
+    # The app syncs by itself once online: every item is admitted, as signed on the phone.
+    wait_until(
+        page,
+        OUTBOX
+        + ".then((t) => JSON.parse(t).every((i) => ['accepted', 'confirmed'].includes(i.state)))",
+        timeout_ms=60_000,
+    )
     service = LedgerService.open(f"sqlite:///{served.key_dir.parent / 'ledger.db'}")
     try:
+        device = items[0]["signed"]["statement"]["actor"]
+        mine = [
+            e for e in service.entries(0, service.head().size) if e.signed.statement.actor == device
+        ]
+        assert [e.signed.to_dict() for e in mine] == [i["signed"] for i in items]
+        assert service.verify().size == service.head().size
         stored = personal_data(service, "p-campo-01")
         assert stored is not None and stored.data["name"] == "Rosa Hernández Gómez"
         producer = service.store.state_get("producer", "p-campo-01")
@@ -282,5 +298,7 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
         assert producer["pii_hash"] == member["signed"]["statement"]["body"]["pii_hash"]
         recorded = service.entries(0, service.head().size)
         assert "Rosa" not in json.dumps([e.to_dict() for e in recorded], ensure_ascii=False)
+        lot = service.store.state_get("lot", "h-campo-01")
+        assert lot is not None and lot["quantity_g"] == 1_250_500 and lot["form"] == "cherry"
     finally:
         service.close()

@@ -10,10 +10,11 @@ import { roundHalfEven } from "../geo/rounding";
 import { mxNumber, t, useLanguage } from "../i18n";
 import { describeProblem } from "../plots";
 import { apiaryBody, newId, type FieldErrors } from "./bodies";
-import { captureSigned } from "./capture";
+import { capture } from "../sync/corrections";
 import { useDraft } from "./drafts";
 import { Actions, Input, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
 import { canCapture, useField } from "./hooks";
+import { pendingKeys } from "./reference";
 
 interface Draft {
   apiaryId: string;
@@ -97,7 +98,7 @@ export function ApiariesScreen() {
     setBusy(true);
     setFailure(null);
     try {
-      await captureSigned("apiary.registered", built.value, [member?.pending ?? null]);
+      await capture("apiary.registered", built.value, { dependsOn: pendingKeys(member) });
       setSaved(t("field.saved", { what: t("field.apiaries.what", { id: draft.apiaryId }) }));
       reset();
       field.reload();

@@ -9,10 +9,11 @@ import { useState } from "preact/hooks";
 import { isoToday, mxDate, mxKg, mxNumber, t, useLanguage } from "../i18n";
 import { linkTo } from "../shell/router";
 import { deliveryBody, HARVEST_FORMS, newId, type FieldErrors } from "./bodies";
-import { captureSigned } from "./capture";
+import { capture } from "../sync/corrections";
 import { useDraft } from "./drafts";
 import { Actions, Input, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
 import { canCapture, useField } from "./hooks";
+import { pendingKeys } from "./reference";
 import type { Site } from "./reference";
 
 interface Draft {
@@ -71,9 +72,9 @@ export function DeliveriesScreen() {
     try {
       const member = field.reference?.members.find((m) => m.id === draft.producerId) ?? null;
       const notes = draft.notes.trim();
-      await captureSigned("lot.harvested", built.value, [site?.pending ?? null, member?.pending ?? null], {
-        producer_id: draft.producerId,
-        ...(notes ? { notes } : {}),
+      await capture("lot.harvested", built.value, {
+        dependsOn: pendingKeys(site, member),
+        meta: { producer_id: draft.producerId, ...(notes ? { notes } : {}) },
       });
       setSaved({ message: t("field.saved", { what: t("field.deliveries.what", { id: draft.lotId }) }), lot: draft.lotId });
       reset();

@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import { isoToday, t, useLanguage } from "../i18n";
 import { memberParts, newId, type FieldErrors, type Gender, GENDERS } from "./bodies";
-import { captureSigned } from "./capture";
+import { capture } from "../sync/corrections";
 import { Actions, Check, Input, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
 import { canCapture, useField } from "./hooks";
 import { itemKey } from "../outbox";
@@ -73,7 +73,7 @@ export function MembersScreen() {
         salt = newSalt();
         body["pii_hash"] = await personalDataHash(salt, personal);
       }
-      const item = await captureSigned("producer.registered", body);
+      const { item } = await capture("producer.registered", body);
       if (personal && salt) {
         const store = await PersonalStore.open();
         try {

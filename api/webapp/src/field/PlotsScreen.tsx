@@ -11,10 +11,11 @@ import type { PlotGeometry } from "../geo/types";
 import { mxNumber, t, useLanguage } from "../i18n";
 import { PlotCapture, type CapturedPlot } from "../plots";
 import { newId, plotBody, PRODUCTS, type CapturedShape, type FieldErrors, type Product } from "./bodies";
-import { captureSigned } from "./capture";
+import { capture } from "../sync/corrections";
 import { useDraft } from "./drafts";
 import { Actions, Input, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
 import { canCapture, useField } from "./hooks";
+import { pendingKeys } from "./reference";
 
 interface Draft {
   plotId: string;
@@ -65,7 +66,7 @@ export function PlotsScreen() {
     setBusy(true);
     setFailure(null);
     try {
-      await captureSigned("plot.registered", built.value, [member?.pending ?? null], { track: draft.shape?.track ?? [] });
+      await capture("plot.registered", built.value, { dependsOn: pendingKeys(member), meta: { track: draft.shape?.track ?? [] } });
       setSaved(t("field.saved", { what: t("field.plots.what", { id: draft.plotId }) }));
       reset();
       field.reload();

@@ -113,3 +113,9 @@ export async function loadReference(orgId: string, items: readonly OutboxItem[],
   const stamps = [producers, plots, apiaries].map((r) => r?.storedAt ?? null).filter((s): s is string => s !== null).sort();
   return { ...merged, storedAt: stamps[0] ?? null, partial: !producers || !plots || !apiaries };
 }
+
+/** The outbox keys of the records a capture refers to that are still only on this phone:
+ * its `dependsOn`. */
+export function pendingKeys(...records: readonly ({ readonly pending: string | null } | null | undefined)[]): string[] {
+  return records.map((r) => r?.pending ?? null).filter((k): k is string => k !== null);
+}
