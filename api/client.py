@@ -222,6 +222,12 @@ class BiotrazaClient:
             raise IntegrityError(f"file received for {sha256} hashes to something else")
         return data
 
+    def device_request(self, short_code: str) -> dict[str, Any]:
+        """The enrolment request a browser or phone left under its short code."""
+        response = self._request("GET", f"/api/v1/device-requests/{short_code}")
+        found: dict[str, Any] = response.json()
+        return found
+
     def devices(self, org_id: str) -> list[dict[str, Any]]:
         """An association's field devices (``GET /api/v1/orgs/{org_id}/devices``)."""
         page: dict[str, Any] = self._request("GET", f"/api/v1/orgs/{org_id}/devices").json()

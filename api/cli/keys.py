@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -16,12 +16,16 @@ from api.cli.common import (
     keys_app,
     keystore,
     load_key,
+    opened_service,
     out,
     passphrase,
     settings,
     submit,
 )
 from api.cli.secrets import read_pem_passphrase, read_secret_file
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 
 @keys_app.command("new")
@@ -213,6 +217,73 @@ def keys_grant(
         signed = sign_statement(load_key(cfg, signer), "key.added", body)
         result = submit(cfg, signed, server)
     out.print(f"key {info.key_id} granted {role} at seq {result['seq']}")
+
+
+@keys_app.command("grant-browser")
+def keys_grant_browser(
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="The browser's short code (a1b2-c3d4-e5f6, as its 'This phone' screen shows "
+            "it) or its public key (base64url)."
+        ),
+    ],
+    role: Annotated[str, typer.Option(help="certifier or label_issuer.")],
+    name: Annotated[
+        str | None, typer.Option(help="What to call the key (default: the label it proposed).")
+    ] = None,
+    signer: Annotated[
+        str, typer.Option(help="Stored root key that signs the delegation.")
+    ] = "root",
+    scope: Annotated[
+        list[str],
+        typer.Option(help="Scope as KEY=VALUE, e.g. certifier_id=certimex (repeat)."),
+    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    server: ServerOpt = None,
+) -> None:
+    """Record key.added for a key made in a browser: a certifier's inspection device is
+    enrolled like a field phone (it shows a short code; no private key leaves it), bound to
+    its certification body by --scope certifier_id=…."""
+    from ledger.errors import LedgerError
+    from ledger.keys import decode_public_key, key_id
+    from ledger.statements import sign_statement
+
+    cfg = settings()
+    with cli_errors():
+        role = grantable_role(role)
+        granted_scope = scope_for(role, scope)
+        request = _browser_request(cfg, key, server)
+        try:
+            kid = key_id(decode_public_key(request["public_key"]))
+        except (LedgerError, ValueError) as exc:
+            raise ValueError(f"KEY: not a short code nor an Ed25519 public key: {exc}") from None
+        body: dict[str, Any] = {
+            "name": name or request.get("label") or f"browser-{kid[:12]}",
+            "public_key": request["public_key"],
+            "role": role,
+        }
+        if granted_scope:
+            body["scope"] = granted_scope
+        signed = sign_statement(load_key(cfg, signer), "key.added", body)
+        result = submit(cfg, signed, server)
+    out.print(f"key {kid} granted {role} at seq {result['seq']}")
+
+
+def _browser_request(cfg: Settings, key: str, server: str | None) -> dict[str, Any]:
+    """The public key (and proposed label) behind a short code, or the public key as given."""
+    import re
+
+    from api.services.device_requests import SHORT_CODE, find_request
+
+    if not re.fullmatch(SHORT_CODE, key):
+        return {"public_key": key}
+    if server:
+        from api.client import BiotrazaClient
+
+        with BiotrazaClient(server) as client:
+            return client.device_request(key)
+    with opened_service(cfg) as service:
+        return find_request(service, key)
 
 
 @keys_app.command("revoke")
