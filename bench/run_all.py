@@ -34,6 +34,7 @@ BENCHMARKS = {
     "batch": "bench.bench_batch",
     "cli": "bench.bench_cli_startup",
     "webapp": "bench.bench_webapp",
+    "sync": "bench.bench_sync",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"
@@ -60,7 +61,8 @@ Regenerate with `make bench` (`python -m bench.run_all --markdown docs/performan
 `python -m bench.run_all --quick` for a smoke run with small sizes; each benchmark also runs
 alone (`python -m bench.bench_ledger`, `bench.bench_proofs`, `bench.bench_supply`,
 `bench.bench_certification`, `bench.bench_labels`, `bench.bench_resolver`,
-`bench.bench_exports`, `bench.bench_http`, `bench.bench_batch`; `--help` lists their options).
+`bench.bench_exports`, `bench.bench_http`, `bench.bench_batch`, `bench.bench_sync`; `--help`
+lists their options).
 """
 
 

@@ -357,6 +357,25 @@ class LedgerService:
             leaf = snapshot.entry_hash(seq) if 0 <= seq < snapshot.head().size else None
             return inclusion_document(snapshot, seq, size, leaf or bytes(32))
 
+    def inclusions(self, seqs: Sequence[int], tree_size: int) -> list[InclusionProofDocument]:
+        """Inclusion proofs of many entries in the tree of ``tree_size``, from one snapshot
+        (a phone proving a whole sync at once: one request instead of one per entry).
+
+        Raises:
+            ProofError: a seq or the size is outside the log.
+        """
+        with self.store.snapshot() as snapshot:
+            size = snapshot.head().size
+            return [
+                inclusion_document(
+                    snapshot,
+                    seq,
+                    tree_size,
+                    (snapshot.entry_hash(seq) if 0 <= seq < size else None) or bytes(32),
+                )
+                for seq in seqs
+            ]
+
     def consistency(self, first: int, second: int | None = None) -> ConsistencyProofDocument:
         """Consistency proof from tree size ``first`` to ``second`` (current by default)."""
         with self.store.snapshot() as snapshot:

@@ -87,6 +87,33 @@ def test_inclusion_proofs_verify_for_every_entry_and_size(client: TestClient) ->
             )
 
 
+def test_many_inclusion_proofs_in_one_request_equal_the_single_ones(client: TestClient) -> None:
+    """``POST /api/v1/proofs/inclusion``: a phone proves a whole sync in one request; each
+    proof is the one ``GET`` answers, in request order; bad input names the field."""
+    seqs = [7, 0, 3, 3, 9]
+    answer = client.post("/api/v1/proofs/inclusion", json={"tree_size": 10, "seqs": seqs})
+    assert answer.status_code == 200, answer.text
+    single = [
+        client.get("/api/v1/proofs/inclusion", params={"seq": s, "tree_size": 10}).json()
+        for s in seqs
+    ]
+    assert answer.json()["proofs"] == single
+    outside = client.post("/api/v1/proofs/inclusion", json={"tree_size": 5, "seqs": [1, 5]})
+    assert outside.status_code == 400 and "seq 5" in outside.json()["error"]["message"]
+    too_big = client.post("/api/v1/proofs/inclusion", json={"tree_size": 11, "seqs": [1]})
+    assert too_big.status_code == 400
+    for body, field in [
+        ({"tree_size": 10, "seqs": []}, "body.seqs"),
+        ({"tree_size": 10, "seqs": list(range(1001))}, "body.seqs"),
+        ({"tree_size": 0, "seqs": [0]}, "body.tree_size"),
+        ({"tree_size": 10, "seqs": [-1]}, "body.seqs.0"),
+        ({"tree_size": 10}, "body.seqs"),
+    ]:
+        bad = client.post("/api/v1/proofs/inclusion", json=body)
+        assert 400 <= bad.status_code < 500, bad.text
+        assert bad.json()["error"]["fields"][0]["field"] == field, bad.text
+
+
 def test_inclusion_by_entry_hash_equals_by_seq(client: TestClient) -> None:
     leaf = client.get("/api/v1/entries/3").json()["entry_hash"]
     by_hash = client.get("/api/v1/proofs/inclusion", params={"entry_hash": leaf}).json()

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import ServiceDep
 from api.http.responses import error_responses
@@ -103,6 +104,42 @@ def get_inclusion_proof(
         seq = service.entry_by_hash(wanted).seq
     assert seq is not None  # noqa: S101 - one of the two was given
     return service.inclusion(seq, tree_size)
+
+
+MAX_PROOFS = 1000
+"""Proofs in one request: a batch upload's worth (``BIOTRAZA_MAX_BATCH_STATEMENTS``)."""
+
+
+class InclusionProofsRequest(BaseModel):
+    """Which entries to prove, and in the tree of which size."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tree_size: int = Field(ge=1, le=MAX_SEQ, description="The checkpoint's tree size.")
+    seqs: list[Annotated[int, Field(ge=0, le=MAX_SEQ)]] = Field(
+        min_length=1, max_length=MAX_PROOFS, description="Entry sequence numbers."
+    )
+
+
+class InclusionProofsPublic(BaseModel):
+    """One inclusion proof per requested seq, in request order."""
+
+    proofs: list[InclusionProofDocument]
+
+
+@router.post(
+    "/proofs/inclusion",
+    response_model=InclusionProofsPublic,
+    responses=error_responses(
+        400, 422, r400="A seq or `tree_size` outside the log.", r422="Malformed body."
+    ),
+)
+def post_inclusion_proofs(
+    service: ServiceDep, body: InclusionProofsRequest
+) -> InclusionProofsPublic:
+    """Inclusion proofs of up to 1,000 entries in one tree, in request order: what a field
+    phone fetches to prove a whole sync against one checkpoint (one request, not 1,000)."""
+    return InclusionProofsPublic(proofs=service.inclusions(body.seqs, body.tree_size))
 
 
 @router.get(

@@ -1,5 +1,6 @@
 /** Entry point: language on `<html>`, the app shell, network watching, the service worker. */
 import { render } from "preact";
+import { signStatement, type JsonObject } from "./crypto/statements";
 import { language } from "./i18n";
 import { App } from "./shell/App";
 import { registerServiceWorker, watchConnectivity } from "./shell/status";
@@ -17,6 +18,15 @@ void startSession();
 // For support staff in DevTools and for the browser tests: capture, correct, sync, and the
 // outbox, by name. Nothing a same-origin script could not already do (and the CSP admits no
 // other script).
-Object.assign(globalThis, { biotraza: { capture, correct, syncNow, outbox: async () => (await session()).outbox } });
+Object.assign(globalThis, {
+  biotraza: {
+    capture,
+    correct,
+    syncNow,
+    outbox: async () => (await session()).outbox,
+    device: async () => (await session()).device,
+    sign: async (type: string, body: JsonObject) => signStatement((await session()).device, type, body),
+  },
+});
 // Dev server (`npm run dev`) has no built worker; only the built app registers one.
 if (import.meta.env.PROD) void registerServiceWorker();

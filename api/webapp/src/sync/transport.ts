@@ -30,6 +30,9 @@ export interface Transport {
   /** The latest signed checkpoint note, or null before the log issued one. */
   checkpoint(): Promise<string | null>;
   inclusionProof(seq: number, treeSize: number): Promise<InclusionProofDocument>;
+  /** Many proofs in one request (`POST /api/v1/proofs/inclusion`, at most 1,000), in
+   * order; null when the server has no such route (then one `inclusionProof` each). */
+  readonly inclusionProofs?: (seqs: readonly number[], treeSize: number) => Promise<InclusionProofDocument[] | null>;
   logInfo(): Promise<LogInfo>;
 }
 
@@ -117,6 +120,28 @@ export function httpTransport(baseUrl: string, options: HttpTransportOptions = {
     },
     async logInfo() {
       return (await getJson("api/v1/log")) as LogInfo;
+    },
+    async inclusionProofs(seqs, treeSize) {
+      let answer: { status: number; text: string };
+      try {
+        answer = await request("api/v1/proofs/inclusion", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ tree_size: treeSize, seqs }),
+        });
+      } catch (error) {
+        throw new TransportError("network", (error as Error).message);
+      }
+      if (answer.status === 404 || answer.status === 405) return null;
+      if (answer.status !== 200) throw new TransportError(answer.status >= 500 ? "server_unavailable" : "bad_answer", `proofs: HTTP ${answer.status}`);
+      let proofs: unknown;
+      try {
+        proofs = (JSON.parse(answer.text) as { proofs?: unknown }).proofs;
+      } catch {
+        throw new TransportError("bad_answer", "proofs: not JSON");
+      }
+      if (!Array.isArray(proofs) || proofs.length !== seqs.length) throw new TransportError("bad_answer", "proofs: not one per seq");
+      return proofs as InclusionProofDocument[];
     },
   };
   const codec = options.batch === undefined ? batchCodec : options.batch;
