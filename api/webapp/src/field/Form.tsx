@@ -4,6 +4,8 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { t } from "../i18n";
 import { linkTo } from "../shell/router";
+import { useStore } from "../shell/store";
+import { deviceContext } from "./device";
 import type { FieldErrors } from "./bodies";
 import type { Member, Reference } from "./reference";
 import { mxDate } from "../i18n";
@@ -111,10 +113,14 @@ export function Actions({ busy, onSave, onDiscard }: { busy: boolean; onSave: ()
   );
 }
 
+/** Why this phone may not capture: not enrolled yet (or never checked), revoked, expired. */
 export function NeedsSetup() {
+  const context = useStore(deviceContext);
+  const status = context?.status ?? "not_enrolled";
+  const key = status === "revoked" || status === "expired" ? `field.needs_setup.${status}` : "field.needs_setup";
   return (
-    <div class="notice" role="status" id="needs-setup">
-      <p>{t("field.needs_setup")}</p>
+    <div class="notice" role="status" id="needs-setup" data-status={status}>
+      <p>{t(key)}</p>
       <a class="button" {...linkTo("setup")}>{t("field.needs_setup.link")}</a>
     </div>
   );

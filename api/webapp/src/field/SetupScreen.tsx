@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { shortCode } from "../crypto/keys";
 import type { DeviceKey } from "../crypto/keystore";
 import { mxDate, t, useLanguage } from "../i18n";
+import { linkTo } from "../shell/router";
 import { online } from "../shell/status";
 import { useStore } from "../shell/store";
 import { deviceContext, deviceKey, refreshDeviceContext } from "./device";
@@ -72,7 +73,14 @@ export function SetupScreen() {
           </>
         )}
       </dl>
-      {status !== "active" && <p class="note">{t("field.setup.show_office")}</p>}
+      {status !== "active" && (
+        <>
+          <p class="note">{t("field.setup.show_office")}</p>
+          <p>
+            <a {...linkTo("outbox")} id="request-enrolment">{t("field.setup.request")}</a>
+          </p>
+        </>
+      )}
       {mine && <p class="muted">{t("field.setup.checked", { date: mxDate(mine.checkedAt) })}</p>}
       {!isOnline && <p class="notice" role="status">{t("field.setup.offline")}</p>}
       <button type="button" class="button secondary" id="refresh-enrolment" disabled={busy || !isOnline} onClick={refresh}>
