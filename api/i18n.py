@@ -108,6 +108,14 @@ _ES: dict[str, str] = {
     "field.verification": "Verificación",
     "verification.text": "{id}: vigente del {start} al {end}",
     "certification.none": "No hay una verificación vigente que cubra este producto.",
+    "section.eudr": "Declaración de diligencia debida (EUDR)",
+    "eudr.intro": "Números del Sistema de Información de la UE para el Reglamento (UE) "
+    "2023/1115 sobre productos libres de deforestación.",
+    "field.dds_reference": "Número de referencia",
+    "field.dds_verification": "Número de verificación",
+    "field.dds_status": "Estado",
+    "eudr.pending": "en trámite",
+    "eudr.of_lot": "del lote {lot}",
     "section.practices": "Prácticas verificadas",
     "practices.intro": "Criterios que el certificador comprobó (✓ cumplido, ✗ no cumplido):",
     "practices.failed": "no cumplido en {failed} de {total} {subject_word}",
@@ -263,6 +271,14 @@ _EN: dict[str, str] = {
     "field.verification": "Verification",
     "verification.text": "{id}: valid {start} to {end}",
     "certification.none": "No valid verification covers this product.",
+    "section.eudr": "Due diligence statement (EUDR)",
+    "eudr.intro": "Numbers from the EU Information System for Regulation (EU) 2023/1115 on "
+    "deforestation-free products.",
+    "field.dds_reference": "Reference number",
+    "field.dds_verification": "Verification number",
+    "field.dds_status": "Status",
+    "eudr.pending": "being processed",
+    "eudr.of_lot": "of lot {lot}",
     "section.practices": "Verified practices",
     "practices.intro": "Criteria the certifier checked (✓ met, ✗ not met):",
     "practices.failed": "not met on {failed} of {total} {subject_word}",
@@ -375,6 +391,15 @@ _TERMS: dict[tuple[str, str], tuple[str, str]] = {
     ("status", "active"): ("disponible", "available"),
     ("status", "consumed"): ("usado en otros lotes", "used in other lots"),
     ("status", "in_transit"): ("en tránsito", "in transit"),
+    ("dds_status", "SUBMITTED"): ("enviada, en trámite", "submitted, being processed"),
+    ("dds_status", "AVAILABLE"): ("disponible", "available"),
+    ("dds_status", "REJECTED"): ("rechazada", "rejected"),
+    ("dds_status", "WITHDRAWN"): ("retirada", "withdrawn"),
+    ("dds_status", "ARCHIVED"): ("archivada", "archived"),
+    ("dds_status", "SUSPENDED"): ("suspendida", "suspended"),
+    ("dds_status", "UPDATED"): ("modificada", "amended"),
+    ("dds_status", "GROUPED"): ("agrupada en otra declaración", "grouped into another statement"),
+    ("dds_status", "OBSOLETE"): ("obsoleta", "obsolete"),
     ("export", "bundle"): ("Paquete de rastro firmado (JSON)", "Signed trail bundle (JSON)"),
     ("export", "epcis"): ("Eventos GS1 EPCIS 2.0 (JSON-LD)", "GS1 EPCIS 2.0 events (JSON-LD)"),
     ("export", "csv"): ("Tabla para hojas de cálculo (CSV)", "Spreadsheet table (CSV)"),
@@ -401,7 +426,8 @@ def translate(lang: str, key: str, **params: object) -> str:
 
 def term(lang: str, kind: str, value: str | None) -> str:
     """A ledger vocabulary word (``product``, ``form``, ``unit``, ``units``, ``status``,
-    ``export``) in ``lang``; the ledger's own word when the catalog does not know it."""
+    ``dds_status``, ``export``) in ``lang``; the ledger's own word when the catalog does not
+    know it."""
     if value is None:
         return ""
     pair = _TERMS.get((kind, value))

@@ -18,6 +18,13 @@ ledger entry           EPCIS event
 ``lot.received``       ``ObjectEvent`` OBSERVE, ``receiving``, ``active``; same parties
 verifications          ``certificationInfo`` (URIs) on the events of the plots, apiaries and
                        lots they cover, when they passed and were valid on the event's day
+EUDR statements        on every event of a lot with a recorded due diligence statement
+                       (``eudr.dds_recorded`` with a reference number): a ``bizTransactionList``
+                       entry of type ``<base>/btt/eudrDueDiligenceStatement`` whose ID is
+                       ``<base>/eudr-dds/<reference number>`` (the GS1 Germany EUDR white paper
+                       carries DDS numbers this way, in shipping and transformation events),
+                       and ``biotraza:eudrStatements`` with reference and verification numbers
+                       and the status (a downstream operator needs both numbers)
 =====================  =========================================================================
 
 Identifiers (all URIs, documented in ``docs/epcis.md``):
@@ -55,6 +62,7 @@ from ledger.entries import Entry
 from ledger.state import State
 from ledger.supply.common import grams_to_kg
 from ledger.supply.conversions import DEFAULT_TABLE, kg_to_grams
+from ledger.supply.dds import recorded_statements
 from ledger.supply.lots import LOT_KIND
 from ledger.supply.transfers import SHIPMENT_KIND
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, subject_node
@@ -127,10 +135,47 @@ class EventMapper:
         event = handler(body, statement.ts)
         if event is None:
             return []
+        self._add_statements(event, statement.type, body)
         event["recordTime"] = statement.ts
         event[f"{PREFIX}:ledgerSeq"] = entry.seq
         event[f"{PREFIX}:entryHash"] = entry.entry_hash.hex()
         return [event]
+
+    def _subject_lots(self, entry_type: str, body: dict[str, Any]) -> list[str]:
+        if entry_type == "lot.harvested":
+            return [body["lot_id"]]
+        if entry_type == "lot.transformed":
+            return [output["lot_id"] for output in body["outputs"]]
+        if entry_type == "lot.shipped":
+            return list(body["lot_ids"])
+        shipment = self.state.get(SHIPMENT_KIND, body["shipment_id"]) or {}
+        return list(shipment.get("lot_ids", []))
+
+    def _add_statements(self, event: dict[str, Any], entry_type: str, body: dict[str, Any]) -> None:
+        """DDS numbers of the event's lots, as business transactions and an extension field."""
+        found = [
+            doc
+            for doc in recorded_statements(self.state, self._subject_lots(entry_type, body))
+            if doc.get("reference_number")
+        ]
+        if not found:
+            return
+        event.setdefault("bizTransactionList", []).extend(
+            {
+                "type": f"{self.uris.base}/btt/eudrDueDiligenceStatement",
+                "bizTransaction": self.uris.thing("eudr-dds", str(doc["reference_number"])),
+            }
+            for doc in found
+        )
+        event[f"{PREFIX}:eudrStatements"] = [
+            {
+                f"{PREFIX}:lot": self.lot_uri(str(doc["lot_id"])),
+                f"{PREFIX}:referenceNumber": doc["reference_number"],
+                f"{PREFIX}:verificationNumber": doc.get("verification_number"),
+                f"{PREFIX}:status": doc["status"],
+            }
+            for doc in found
+        ]
 
     def _base(self, kind: str, day: str | None, ts: str) -> dict[str, Any]:
         event_time, offset = _day_time(day, ts)

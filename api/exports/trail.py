@@ -4,8 +4,9 @@
 It applies ``verifiers.audit.scope.trail_scope`` — the rule the offline auditor re-applies to
 a bundle — to the live projections on one read cursor (two recursive lineage walks, a set
 query per kind of document, one query for the signers of the collected entries), and
-adds the labels through :data:`TRAIL_EXTENSIONS`. :func:`iter_trail_entries` then reads the
-entries in seq order, ``batch_size`` at a time, so a 100,000-entry trail never sits in memory.
+adds the labels and the EUDR statements through :data:`TRAIL_EXTENSIONS`.
+:func:`iter_trail_entries` then reads the entries in seq order, ``batch_size`` at a time, so a
+100,000-entry trail never sits in memory.
 
 Left out: formats (each ``api.exports`` module), personal data (only the salted hash in
 ``producer.registered`` entries is ever read; the side table is not).
@@ -22,6 +23,7 @@ from ledger.entries import Entry
 from ledger.state import State
 from ledger.storage.base import StoredLeaf
 from ledger.storage.sql.store import SqlCursor, SqlState
+from ledger.supply.dds import dds_trail_seqs
 from verifiers.audit.scope import ScopeExtension, trail_scope
 
 __all__ = [
@@ -67,8 +69,9 @@ def label_entries(state: State, lots: Sequence[str]) -> Iterable[int]:
     return seqs
 
 
-TRAIL_EXTENSIONS: tuple[ScopeExtension, ...] = (label_entries,)
-"""What the trail adds beyond ``verifiers.audit.scope``; the auditor must be given the same."""
+TRAIL_EXTENSIONS: tuple[ScopeExtension, ...] = (label_entries, dds_trail_seqs)
+"""What the trail adds beyond ``verifiers.audit.scope`` (labels, EUDR statements recorded on
+the lots); the auditor must be given the same."""
 
 
 def _actors(cursor: SqlCursor, seqs: Sequence[int]) -> dict[int, str]:

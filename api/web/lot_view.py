@@ -27,6 +27,7 @@ from api.services.supply import lineage, lot_public
 from api.web.reasons import reason_lines
 from ledger.errors import EntryNotFoundError, LedgerError
 from ledger.state import State
+from ledger.supply.dds import recorded_statements
 from ledger.supply.lots import LOT_KIND
 from verifiers.certification import (
     ACCREDITATION_KIND,
@@ -197,6 +198,15 @@ def lot_view(service: LedgerService, lot_id: str) -> dict[str, Any]:
         reasons = reason_lines(state, verdict)
         association = _org(state, lot["org_id"])
         custodian = _org(state, lot.get("custodian"))
+        statements = [
+            {
+                "lot_id": doc["lot_id"],
+                "reference_number": doc.get("reference_number"),
+                "verification_number": doc.get("verification_number"),
+                "status": doc["status"],
+            }
+            for doc in recorded_statements(state, graph["lots"])
+        ]
     details = graph["lot_details"]
     upstream = [item for item in graph["lots"] if item != lot_id]
     items = [
@@ -218,6 +228,7 @@ def lot_view(service: LedgerService, lot_id: str) -> dict[str, Any]:
         "reasons": reasons,
         "verifications": verifications,
         "practices": passed,
+        "eudr_statements": statements,
         "lineage": {
             "lots": len(upstream),
             "plots": len(graph["plots"]),

@@ -20,6 +20,7 @@ a status and the SHA-256 of the request that was sent.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import Field
@@ -35,6 +36,7 @@ __all__ = [
     "DDS_OF",
     "DdsRecordedBody",
     "dds_entry_types",
+    "dds_trail_seqs",
     "recorded_statements",
 ]
 
@@ -109,7 +111,9 @@ def _apply(ctx: AppendContext, body: DdsRecordedBody) -> None:
         if doc[name] is None and known is not None:
             doc[name] = known.get(name)
     first = known.get("submitted_at") if known is not None else None
+    before_seqs = list(known.get("recorded_seqs", [])) if known is not None else []
     doc.update(
+        recorded_seqs=[*before_seqs, ctx.seq],
         org_id=org_id,
         recorded_seq=ctx.seq,
         recorded_at=ctx.judged_at,
@@ -125,6 +129,15 @@ def recorded_statements(state: State, lot_ids: list[str]) -> list[dict[str, Any]
     links = state.links_from(DDS_OF, lot_ids)
     docs = state.get_many(DDS_KIND, sorted({uuid for _lot, uuid in links}))
     return sorted(docs.values(), key=lambda d: (d["lot_id"], d["internal_reference"]))
+
+
+def dds_trail_seqs(state: State, lots: Sequence[str]) -> Iterable[int]:
+    """Every ``eudr.dds_recorded`` entry about the given lots: what a trail carries of them
+    (a scope extension, so the offline auditor re-derives the same set)."""
+    seqs: set[int] = set()
+    for doc in recorded_statements(state, list(lots)):
+        seqs.update(int(s) for s in doc.get("recorded_seqs", [doc["recorded_seq"]]))
+    return seqs
 
 
 def dds_entry_types() -> list[EntryType]:

@@ -11,10 +11,15 @@ What each test proves:
   submit`` (against the local IS server, credentials from the environment) records the UUID
   and, after polling, the reference and verification numbers, which the API then lists;
   ``eudr verify`` says EXISTING_USABLE; a fault from the service is one ``error:`` line.
+* The recorded numbers travel with the lot: the trail bundle carries both
+  ``eudr.dds_recorded`` entries and still verifies offline (the auditor re-derives the same
+  scope); the EPCIS export puts the DDS on the lot's events (``bizTransactionList`` and
+  ``biotraza:eudrStatements``); the buyer's page shows them in Spanish and English.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,12 +30,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.app import create_app, load_operator_key
 from api.demo import build_demo
+from api.exports.trail import TRAIL_EXTENSIONS
 from api.services.ledger import LedgerService
 from api.settings import Settings
 from tests.eudr_local_is import LocalIS, start, stop
 from tests.eudr_xsd import dds_errors
+from verifiers.audit import check_bundle
 
 BIOTRAZA = Path(sys.executable).with_name("biotraza")
 PASSPHRASE = "eudr-cli-test-passphrase"
@@ -46,13 +53,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, d
 
 
 @pytest.fixture(scope="module")
-def client(demo: tuple[Settings, dict[str, Any]]) -> Iterator[TestClient]:
+def opened(demo: tuple[Settings, dict[str, Any]]) -> Iterator[tuple[LedgerService, TestClient]]:
+    """The demo behind an app whose service holds the operator key (bundles need checkpoints)."""
     cfg, _summary = demo
-    service = LedgerService.open(str(cfg.database_url), migrate=False)
+    service = LedgerService.open(
+        str(cfg.database_url), migrate=False, operator_key=load_operator_key(cfg)
+    )
     try:
-        yield TestClient(create_app(cfg, service))
+        yield service, TestClient(create_app(cfg, service))
     finally:
         service.close()
+
+
+@pytest.fixture(scope="module")
+def client(opened: tuple[LedgerService, TestClient]) -> TestClient:
+    return opened[1]
 
 
 def _run(
@@ -103,9 +118,10 @@ def test_http_check_dds_and_statements(
 
 
 def test_cli_from_check_to_a_recorded_statement(
-    demo: tuple[Settings, dict[str, Any]], client: TestClient, tmp_path: Path
+    demo: tuple[Settings, dict[str, Any]], opened: tuple[LedgerService, TestClient], tmp_path: Path
 ) -> None:
     cfg, summary = demo
+    service, client = opened
     honey = _run(cfg, "eudr", "check", summary["honey_drums_lot"])
     assert honey.returncode == 1 and "not an EUDR commodity" in honey.stdout
 
@@ -147,8 +163,43 @@ def test_cli_from_check_to_a_recorded_statement(
                      BIOTRAZA_EUDR_ENDPOINT=local_is.endpoint)  # fmt: skip
         assert wrong.returncode == 1 and "error: the EU system refused it" in wrong.stderr
         assert "Authentication failed" in wrong.stderr and "wrong-key" not in wrong.stderr
+        _travels(service, client, lot, doc)
         assert _run(cfg, "eudr", "credentials", "forget").returncode == 0
         missing = _run(cfg, "eudr", "poll", lot, "--signer", "org-exportadora")
         assert missing.returncode == 1 and "no EUDR credentials" in missing.stderr
     finally:
         stop(local_is)
+
+
+def _travels(service: LedgerService, client: TestClient, lot: str, doc: dict[str, Any]) -> None:
+    """The recorded statement is in the lot's bundle, EPCIS events and pages."""
+    assert service.checkpointer is not None
+    service.checkpointer.tick()  # cover the entries the CLI just appended
+    bundle = client.get(f"/api/v1/lots/{lot}/trail", params={"format": "bundle"})
+    assert bundle.status_code == 200, bundle.text
+    leaves = [json.loads(e["leaf"])["statement"] for e in json.loads(bundle.content)["entries"]]
+    recorded = [s["body"]["status"] for s in leaves if s["type"] == "eudr.dds_recorded"]
+    assert recorded == ["SUBMITTED", "AVAILABLE"]
+    report = check_bundle(bundle.content, service.registry, service.log_info().verifier_key,
+                          extensions=TRAIL_EXTENSIONS)  # fmt: skip
+    assert report, [str(f) for f in report.failures]
+
+    epcis = client.get(f"/api/v1/lots/{lot}/trail", params={"format": "epcis"}).json()
+    carrying = [
+        event for event in epcis["epcisBody"]["eventList"]
+        if any(b["type"].endswith("/btt/eudrDueDiligenceStatement")
+               for b in event.get("bizTransactionList", []))
+    ]  # fmt: skip
+    assert {e["bizStep"] for e in carrying} >= {"shipping"}
+    [extension] = carrying[0]["biotraza:eudrStatements"]
+    assert extension["biotraza:referenceNumber"] == doc["reference_number"]
+    assert extension["biotraza:verificationNumber"] == doc["verification_number"]
+    assert carrying[0]["bizTransactionList"][-1]["bizTransaction"].endswith(
+        f"/eudr-dds/{doc['reference_number']}"
+    )
+
+    spanish = client.get(f"/lots/{lot}", params={"lang": "es"}).text
+    assert "Declaración de diligencia debida (EUDR)" in spanish and "disponible" in spanish
+    assert doc["reference_number"] in spanish and doc["verification_number"] in spanish
+    english = client.get(f"/lots/{lot}", params={"lang": "en"}).text
+    assert "Due diligence statement (EUDR)" in english and "Verification number" in english
