@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from decimal import Decimal
 from typing import Final
 
 __all__ = [
@@ -175,6 +176,10 @@ _ES: dict[str, str] = {
     "credential.result_fail": "no cumple",
     "credential.status_active": "vigente",
     "credential.status_revoked": "revocada",
+    "credential.payments": "Compras y pagos por temporada",
+    "credential.payment": (
+        "{season}: comprado $ {purchased}, pagado $ {paid}, anticipos $ {advanced} (MXN)"
+    ),
     "credential.none": "Ninguno.",
     "credential.log": "Calculada del registro {origin} en su punto de control de {size} entradas.",
     "credential.privacy": (
@@ -334,6 +339,10 @@ _EN: dict[str, str] = {
     "credential.result_fail": "fail",
     "credential.status_active": "in force",
     "credential.status_revoked": "revoked",
+    "credential.payments": "Purchases and payments per season",
+    "credential.payment": (
+        "{season}: bought $ {purchased}, paid $ {paid}, advances $ {advanced} (MXN)"
+    ),
     "credential.none": "None.",
     "credential.log": "Computed from the ledger {origin} at its checkpoint of {size} entries.",
     "credential.privacy": ("No plot coordinates; the name appears only if the producer consented."),
@@ -448,6 +457,12 @@ def mx_number(value: float | int) -> str:
     if isinstance(value, int) or float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def mx_money(text: str) -> str:
+    """An exact decimal amount (MXN string from the ledger) as written in Mexico, always with
+    centavos: ``"3000.5"`` → ``"3,000.50"``. Decimal, never float."""
+    return f"{Decimal(text):,.2f}"
 
 
 def mx_date(day: str) -> str:

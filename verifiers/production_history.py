@@ -10,6 +10,7 @@ each figure can be traced to entries a lender can find in the log:
 * per season, product and form: kilograms delivered and the number of deliveries — the
   ``lot.harvested`` entries whose origins are this producer's plots or apiaries (only the
   producer's share of a harvest with several origins counts);
+* per season, MXN bought, paid and advanced — ``purchase.recorded`` / ``payment.recorded``;
 * certification status of those plots and apiaries — ``verification.issued`` (and
   ``verification.revoked``) with standard, certifier and validity.
 
@@ -18,8 +19,7 @@ inclusion proofs. Quantities are exact decimal strings of kilograms (grams are i
 the ledger; no float ever rounds a delivery).
 
 Left out: names and other personal data (the caller adds the name only with consent), the
-entries' signatures (the log checked them on admission; inclusion is what a lender checks)
-and payments (recorded elsewhere).
+entries' signatures (the log checked them on admission; inclusion is what a lender checks).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from ledger.state import State
 from ledger.supply.conversions import kg_to_grams
 from ledger.supply.lots import LOT_KIND, LOT_ORIGIN, harvest_season
 from ledger.supply.orgs import ORG_KIND
+from ledger.supply.payments import PAYMENT_KIND, PURCHASE_KIND, mxn
 from ledger.supply.producers import PRODUCER_KIND
 from ledger.supply.sites import APIARY_KIND, PLOT_KIND, site_key
 from verifiers.certification import ACCREDITATION_KIND, VERIFICATION_KIND, VERIFIES, subject_node
@@ -107,6 +108,7 @@ def production_history(
     }
     deliveries = _deliveries(state, read_entry, nodes, tree_size, seqs)
     certifications = _certifications(state, nodes, tree_size, seqs)
+    money = _money(state, producer_id, tree_size, seqs)
     subject: dict[str, Any] = {
         "type": "Producer",
         "producerId": producer_id,
@@ -123,6 +125,7 @@ def production_history(
             (_site(d, APIARY_KIND) for d in sites[APIARY_KIND]), key=lambda s: s["id"]
         ),
         "seasons": deliveries,
+        "payments": money,
         "certifications": certifications,
     }
     return ProductionHistory(org_id=producer["org_id"], subject=subject, seqs=sorted(seqs))
@@ -181,6 +184,45 @@ def _deliveries(
             ],
         }
         for _key, item in sorted(tally.items())
+    ]
+
+
+def _money(state: State, producer_id: str, tree_size: int, seqs: set[int]) -> list[dict[str, Any]]:
+    """Per season: MXN bought (purchases), paid (cash, transfer, instalments, offsets) and
+    advanced, in exact centavos, from the recorded purchases and payments."""
+    seasons: dict[str, dict[str, int]] = {}
+
+    def add(season: str, name: str, cents: int) -> None:
+        tally = seasons.setdefault(
+            season, {"purchased": 0, "paid": 0, "advanced": 0, "purchases": 0, "payments": 0}
+        )
+        tally[name] += cents
+
+    for kind in (PURCHASE_KIND, PAYMENT_KIND):
+        for _key, doc in state.scan(kind):
+            if doc.get("producer_id") != producer_id or not _covered(
+                doc.get("recorded_seq"), tree_size
+            ):
+                continue
+            seqs.add(doc["recorded_seq"])
+            if kind == PURCHASE_KIND:
+                add(doc["season"], "purchased", doc["amount_cents"])
+                add(doc["season"], "purchases", 1)
+            else:
+                add(doc["season"], "advanced" if doc["kind"] == "advance" else "paid",
+                    doc["amount_cents"])  # fmt: skip
+                add(doc["season"], "payments", 1)
+    return [
+        {
+            "season": season,
+            "currency": "MXN",
+            "purchasedMxn": mxn(t["purchased"]),
+            "paidMxn": mxn(t["paid"]),
+            "advancedMxn": mxn(t["advanced"]),
+            "purchases": t["purchases"],
+            "payments": t["payments"],
+        }
+        for season, t in sorted(seasons.items())
     ]
 
 

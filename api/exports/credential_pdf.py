@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.i18n import mx_date, mx_number, term
+from api.i18n import mx_date, mx_money, mx_number, term
 from labels.printing import draw_qr_pdf
 from labels.render import make_qr
 
 __all__ = ["credential_pdf"]
 
-_MAX_ROWS = 14
+_MAX_ROWS = 8
 _RESULT = {"pass": "cumple", "fail": "no cumple"}
 _STATUS = {"active": "vigente", "revoked": "revocada"}
 
@@ -43,7 +43,7 @@ def _rows(subject: dict[str, Any]) -> dict[str, list[list[str]]]:
             f"{mx_number(float(site['areaHa']))} ha"
             if "areaHa" in site
             else f"{site.get('hiveCount')} colmenas",
-            str(site.get("landscape") or site.get("municipality") or "—"),
+            str(site.get("landscape") or site.get("municipality") or "-"),
         ]
         for site in [*subject.get("plots", []), *subject.get("apiaries", [])]
     ]
@@ -58,6 +58,15 @@ def _rows(subject: dict[str, Any]) -> dict[str, list[list[str]]]:
         for season in subject.get("seasons", [])
         for delivery in season["deliveries"]
     ]
+    money = [
+        [
+            row["season"],
+            f"$ {mx_money(row['purchasedMxn'])}",
+            f"$ {mx_money(row['paidMxn'])}",
+            f"$ {mx_money(row['advancedMxn'])}",
+        ]
+        for row in subject.get("payments", [])
+    ]
     certifications = [
         [
             cert["standard"],
@@ -68,7 +77,7 @@ def _rows(subject: dict[str, Any]) -> dict[str, list[list[str]]]:
         ]
         for cert in subject.get("certifications", [])
     ]
-    return {"sites": sites, "seasons": seasons, "certifications": certifications}
+    return {"sites": sites, "seasons": seasons, "money": money, "certifications": certifications}
 
 
 def _table(
@@ -87,7 +96,7 @@ def _table(
             pdf.cell(width, 5.5, _latin1(text))
         pdf.ln()
     if len(rows) > _MAX_ROWS:
-        pdf.cell(0, 5.5, _latin1(f"… y {len(rows) - _MAX_ROWS} más (ver la constancia digital)"))
+        pdf.cell(0, 5.5, _latin1(f"... y {len(rows) - _MAX_ROWS} más (ver la constancia digital)"))
         pdf.ln()
     pdf.ln(2)
 
@@ -113,8 +122,8 @@ def credential_pdf(credential: dict[str, Any], verify_url: str) -> bytes:
     name = subject.get("name")
     lines = [
         f"Emitida por: {issuer.get('name')} ({issuer.get('orgId')})",
-        f"Productor(a): {name + ' — ' if name else ''}clave {subject['producerId']}",
-        f"Comunidad: {subject.get('community') or '—'}"
+        f"Productor(a): {name + ', ' if name else ''}clave {subject['producerId']}",
+        f"Comunidad: {subject.get('community') or '-'}"
         + (
             f" · socio(a) desde {mx_date(subject['memberSince'])}"
             if subject.get("memberSince")
@@ -141,6 +150,13 @@ def credential_pdf(credential: dict[str, Any], verify_url: str) -> bytes:
         ["Temporada", "Producto", "Forma", "Cantidad", "Entregas"],
         rows["seasons"],
         [30, 35, 35, 45, 35],
+    )
+    _table(
+        pdf,
+        "Compras y pagos por temporada (MXN)",
+        ["Temporada", "Comprado", "Pagado", "Anticipos"],
+        rows["money"],
+        [30, 50, 50, 50],
     )
     _table(
         pdf,

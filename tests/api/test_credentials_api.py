@@ -85,6 +85,7 @@ def test_verifier_page_paste_upload_and_scan(world: World, tmp_path: Path) -> No
     assert uploaded.status_code == 200, uploaded.text
     assert "Valid credential" in uploaded.text and "María López Pérez" in uploaded.text
     assert "700.5 kg in 2 deliveries" in uploaded.text
+    assert "2025/26: bought $ 3,675.00, paid $ 3,000.50, advances $ 0.00 (MXN)" in uploaded.text
 
     pasted = client.post("/credentials/verify?lang=es", data={"credential": text})
     assert "Constancia válida" in pasted.text and "700.5 kg en 2 entregas" in pasted.text

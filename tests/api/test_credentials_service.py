@@ -6,8 +6,8 @@ and a passing verification of María's plot. What each test proves:
 
 * the credential verifies (proof, checkpoint, every inclusion proof, the issuer's key bound
   by its registration entry) and says what the ledger says: exact kilograms per season and
-  form (only the producer's share of a shared harvest), the plot's area and landscape, the
-  verification with standard and certifier;
+  form (only the producer's share of a shared harvest), MXN bought and paid per season, the
+  plot's area and landscape, the verification with standard and certifier;
 * no coordinates and no name without consent (the name appears only with consent);
 * a one-character change anywhere fails; an association re-signing forged evidence fails at
   the evidence; a key the log never bound to the association fails;
@@ -78,6 +78,12 @@ def world(db_url: str) -> Iterator[tuple[LedgerService, SupplyWorld]]:
         w.plot("coop-a", "pl-2", "p-2", geometry={"type": "Point", "coordinates": [-92.61, 15.61]})
         w.harvest("coop-a", "h-1", {"pl-1": 500})
         w.harvest("coop-a", "h-2", {"pl-1": 200.5, "pl-2": 100})
+        w.submit("coop-a", "purchase.recorded", {
+            "purchase_id": "c-1", "lot_id": "h-1", "producer_id": "p-1", "quantity_kg": "500",
+            "price_per_kg_mxn": "7.35", "amount_mxn": "3675"})  # fmt: skip
+        w.submit("coop-a", "payment.recorded", {
+            "payment_id": "x-1", "producer_id": "p-1", "kind": "cash", "amount_mxn": "3000.5",
+            "paid_on": "2026-02-01", "purchase_ids": ["c-1"]})  # fmt: skip
         publish(w)
         certifier = add_certifier(w)
         accredit(w)
@@ -121,9 +127,13 @@ def test_credential_verifies_and_says_what_the_ledger_says(
     assert certification["verificationId"] == "ver-1"
     assert certification["standard"] == "coffee-ab@1" and certification["result"] == "pass"
     assert certification["certifier"]["name"] and certification["status"] == "active"
-    # producer, plot, two harvests, the verification; and the issuer's registration
-    assert len(credential["evidence"][0]["entries"]) == 5
-    assert verdict.entries_checked == 6
+    assert subject["payments"] == [
+        {"season": "2025/26", "currency": "MXN", "purchasedMxn": "3675.00",
+         "paidMxn": "3000.50", "advancedMxn": "0.00", "purchases": 1, "payments": 1}
+    ]  # fmt: skip
+    # producer, plot, two harvests, purchase, payment, the verification; the issuer's entry
+    assert len(credential["evidence"][0]["entries"]) == 7
+    assert verdict.entries_checked == 8
     assert verify_here(service, credential).revoked is False
 
 

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import BlobsDep, ServiceDep
 from api.http.responses import page_or_json
-from api.i18n import mx_date, mx_number, term
+from api.i18n import mx_date, mx_money, mx_number, term
 from api.services.credentials import verify_here
 from api.web.negotiation import choose_language, wants_json
 from api.web.templating import page, switch_url
@@ -94,6 +94,15 @@ def _summary(credential: dict[str, Any], lang: str) -> dict[str, Any]:
             }
             for season in subject.get("seasons", [])
             for delivery in season["deliveries"]
+        ],
+        "payments": [
+            {
+                "season": row["season"],
+                "purchased": mx_money(row["purchasedMxn"]),
+                "paid": mx_money(row["paidMxn"]),
+                "advanced": mx_money(row["advancedMxn"]),
+            }
+            for row in subject.get("payments", [])
         ],
         "certifications": [
             {
