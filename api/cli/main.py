@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "api.cli.certification",
     "api.cli.labels",
     "api.cli.receipts",
+    "api.cli.payments",
     "api.cli.credentials",
     "api.cli.exports",
     "api.cli.eudr",

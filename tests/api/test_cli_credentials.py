@@ -155,3 +155,55 @@ def test_tampering_and_bad_input_are_one_line(
     revoke = run(env, "credential", "revoke", "urn:uuid:nope", "--signer", SIGNER, "--reason",
                  "x y z", code=1)  # fmt: skip
     assert "credential_id" in revoke.stderr
+
+
+def test_payment_receipts_balances_and_the_credential(
+    sqlite_demo: tuple[dict[str, str], dict[str, Any]], tmp_path: Path
+) -> None:
+    """Purchases and payments through the CLI: the receipt QR decodes (zxing-cpp) and verifies
+    offline against an exported trust list; balances; the credential carries the amounts."""
+    env, _summary = sqlite_demo
+    purchase = {
+        "purchase_id": "cs-buy-1",
+        "lot_id": "cs-cherry-01a",
+        "producer_id": PRODUCER,
+        "quantity_kg": "100",
+        "price_per_kg_mxn": "11.20",
+        "amount_mxn": "1120",
+    }
+    payment = {
+        "payment_id": "cs-pay-1",
+        "producer_id": PRODUCER,
+        "kind": "cash",
+        "amount_mxn": "500",
+        "paid_on": "2026-02-01",
+        "purchase_ids": ["cs-buy-1"],
+    }
+    for entry_type, body in (("purchase.recorded", purchase), ("payment.recorded", payment)):
+        run(env, "submit", entry_type, "--signer", SIGNER, "--body", json.dumps(body))
+    png = tmp_path / "recibo.png"
+    run(env, "payment", "receipt", "purchase", "cs-buy-1", "-o", str(png))
+    text = run(env, "payment", "receipt", "purchase", "cs-buy-1").stdout.strip()
+    [decoded] = [r.text for r in zxingcpp.read_barcodes(Image.open(png))]
+    assert decoded == text and text.startswith("BTR1:")
+    trust = tmp_path / "trust.json"
+    run(env, "trustlist", "export", "--out", str(trust))
+    valid = run(env, "payment", "verify", str(png), "--trust-list", str(trust),
+                "--association", "cafe-sierra")  # fmt: skip
+    assert "VALID" in valid.stdout and "$ 1,120.00 MXN" in valid.stdout
+    assert f"productor {PRODUCER}" in valid.stdout
+    changed = text[:-5] + ("1" if text[-5] != "1" else "2") + text[-4:]
+    bad = run(env, "payment", "verify", changed, "--trust-list", str(trust), code=1)
+    assert "VALID:" not in bad.stdout
+    other = run(env, "payment", "verify", text, "--trust-list", str(trust), "--association",
+                "miel-calakmul", "--lang", "en", code=1)  # fmt: skip
+    assert "WRONG_ASSOCIATION" in other.stdout
+    balances = run(env, "payment", "balances", "cafe-sierra", "--producer", PRODUCER)
+    assert "bought 1,120.00, paid 500.00, owed 620.00" in balances.stdout
+    credential = _issue(env, tmp_path / "c.json")
+    [money] = credential["credentialSubject"]["payments"]
+    assert (money["purchasedMxn"], money["paidMxn"]) == ("1120.00", "500.00")
+    wrong = run(env, "payment", "receipt", "refund", "x", code=1)
+    assert "kind" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
+    missing = run(env, "payment", "receipt", "payment", "nope", code=1)
+    assert "nope" in missing.stderr

@@ -1,0 +1,134 @@
+"""``biotraza payment …``: receipts of purchases and payments, and balances.
+
+Purchases and payments are recorded like any entry (``biotraza submit purchase.recorded`` /
+``payment.recorded --signer <association>``). ``receipt`` draws the receipt QR of a recorded
+one (PNG or SVG, or its text); ``verify`` checks a receipt offline against a trust list (the
+text, a file holding it, or an image of the QR) and prints the verdict in the reader's
+language; ``balances`` lists what the association owes and has advanced, per producer and
+season.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.common import app, cli_errors, opened_service, out, settings
+from api.cli.labels import _load_trust_list
+from api.cli.receipts import _texts
+from api.i18n import mx_money
+
+__all__ = ["payment_app"]
+
+payment_app = typer.Typer(
+    no_args_is_help=True, help="Purchases and payments: receipts (QR) and balances."
+)
+app.add_typer(payment_app, name="payment")
+
+
+@payment_app.command("receipt")
+def payment_receipt(
+    kind: Annotated[str, typer.Argument(help="purchase or payment")],
+    record_id: Annotated[str, typer.Argument(help="The purchase_id or payment_id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the QR: .png or .svg.")
+    ] = None,
+) -> None:
+    """Print a recorded purchase's or payment's receipt text, or draw its QR."""
+    from api.services.payments import receipt_text
+    from labels.render import make_qr
+
+    cfg = settings()
+    with cli_errors():
+        if output is not None and output.suffix not in (".png", ".svg"):
+            raise ValueError(f"--output: expected a .png or .svg file, got {output.name!r}")
+        with opened_service(cfg) as service:
+            text = receipt_text(service, kind, record_id)
+        if output is not None:
+            qr = make_qr(text, error="M")
+            output.write_bytes(qr.png(scale=4) if output.suffix == ".png" else qr.svg(scale=4))
+    if output is None:
+        typer.echo(text)
+    else:
+        out.print(f"receipt QR written to {output}", markup=False)
+
+
+@payment_app.command("verify")
+def payment_verify(
+    receipt: Annotated[
+        str, typer.Argument(help="The QR text, a text file holding it, or an image of the QR.")
+    ],
+    trust_list: Annotated[Path, typer.Option("--trust-list", help="Trust list JSON file.")],
+    association: Annotated[
+        str | None, typer.Option(help="The org id that must have signed it.")
+    ] = None,
+    root_key: Annotated[
+        list[str], typer.Option("--root-key", help="Pinned root key (repeat; default: root).")
+    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    lang: Annotated[str, typer.Option(help="Message language: es or en.")] = "es",
+) -> None:
+    """Offline: verify a purchase or payment receipt. Exit 0 only for VALID."""
+    from labels.payment_receipt import check_payment_receipt
+
+    cfg = settings()
+    with cli_errors():
+        if lang not in ("es", "en"):
+            raise ValueError(f"--lang: expected es or en, got {lang!r}")
+        trusted = _load_trust_list(cfg, trust_list, root_key)
+        texts = _texts(receipt)
+    verdicts = [check_payment_receipt(t, trusted, association=association) for t in texts]
+    for verdict in verdicts:
+        if as_json:
+            typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+            continue
+        colour = "green" if verdict else "red"
+        out.print(f"[bold {colour}]{verdict.status.name}[/]: {verdict.message(lang)}")
+        facts = verdict.to_dict()
+        body = facts["body"] or {}
+        if facts["type"] is not None and "amount_mxn" in body:
+            es = lang == "es"
+            what = (
+                f"{'compra' if es else 'purchase'} {body.get('purchase_id')}: "
+                f"{body.get('quantity_kg')} kg × $ {body.get('price_per_kg_mxn')}"
+                if facts["type"] == "purchase.recorded"
+                else f"{'pago' if es else 'payment'} {body.get('payment_id')} ({body.get('kind')})"
+            )
+            lines = [
+                f"{what} = $ {mx_money(str(body['amount_mxn']))} MXN",
+                f"{'productor' if es else 'producer'} {body.get('producer_id')}, "
+                f"{'asociación' if es else 'association'} {facts['association']}, {facts['ts']}",
+            ]
+            for line in lines:
+                out.print(f"  {line}", markup=False, highlight=False)
+    if not all(verdicts):
+        raise typer.Exit(1)
+
+
+@payment_app.command("balances")
+def payment_balances(
+    org_id: str,
+    producer: Annotated[str | None, typer.Option(help="Only this producer.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Balances per producer and season: bought, paid, owed, advances outstanding (MXN)."""
+    from api.services.payments import balances
+
+    cfg = settings()
+    with cli_errors():
+        with opened_service(cfg) as service:
+            rows = balances(service, org_id, producer)
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    for row in rows:
+        out.print(
+            f"{row['producer_id']} {row['season']}: bought {mx_money(row['purchased_mxn'])}, "
+            f"paid {mx_money(row['paid_mxn'])}, owed {mx_money(row['owed_mxn'])}, advances "
+            f"outstanding {mx_money(row['advances_outstanding_mxn'])} MXN",
+            markup=False,
+            highlight=False,
+        )
