@@ -82,6 +82,7 @@ def test_labellable_lots_with_reasons_and_remaining(
 ) -> None:
     _service, lw = world
     first = client.get("/api/v1/labels/lots").json()
+    assert first["resolver_host"] is None and "label resolvers" in first["resolver_problem"]
     assert [d["lot_id"] for d in first["data"]] == ["sacks", "uncert"]  # eligible first
     sacks, uncert = first["data"]
     assert sacks["eligibility"]["eligible"] is True and sacks["available_g"] == 440_000

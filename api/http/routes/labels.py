@@ -27,9 +27,11 @@ from api.services.labels import (
     label_face,
     label_for,
     resolve_label,
+    resolver_host,
     served_trust_list,
 )
 from api.services.ledger import LedgerService
+from api.services.placeholders import PlaceholderNameError
 from labels.issuance import LABEL_LOT_KIND
 from labels.payload import LABEL_TEXT_PATTERN, parse_label
 from labels.printing import STOCKS, label_html, label_pdf, label_svg
@@ -197,9 +199,15 @@ def get_printable(
 @router.get("/labels/lots")
 def get_labellable_lots(service: ServiceDep) -> dict[str, Any]:
     """Lots that carry a label lot number, for the label office: eligibility with every
-    reason (es/en), quantity, consumed, labelled and still labellable grams, issuances."""
+    reason (es/en), quantity, consumed, labelled and still labellable grams, issuances; and
+    `resolver_host`, where new labels point (null, with `resolver_problem`, while none usable
+    is recorded)."""
     found = labellable_lots(service)
-    return {"data": found, "count": len(found)}
+    try:
+        host, problem = resolver_host(service), None
+    except PlaceholderNameError as error:
+        host, problem = None, str(error)
+    return {"data": found, "count": len(found), "resolver_host": host, "resolver_problem": problem}
 
 
 Stock = Literal["a4", "letter", "thermal"]

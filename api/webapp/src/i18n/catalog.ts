@@ -8,6 +8,7 @@
  * key is an error (thrown at start-up and caught by the unit test).
  */
 import { messages as field } from "../field/messages";
+import { messages as labels } from "../labeloffice/messages";
 import { messages as office } from "../office/messages";
 import { messages as shell } from "../shell/messages";
 import { messages as sync } from "../sync/messages";
@@ -26,6 +27,7 @@ export const MODULES: Readonly<Record<string, ModuleMessages>> = {
   field,
   sync,
   office,
+  labels,
 };
 
 /** Merge module catalogs into one per language, prefixing keys; duplicate keys throw. */

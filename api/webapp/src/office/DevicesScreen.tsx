@@ -21,7 +21,19 @@ function failure(outcome: SubmitOutcome): string | null {
   return reason;
 }
 
-function KeyImport({ onKey }: { onKey: (key: AssociationKey) => void }) {
+/** Import a browser key file (`biotraza keys export-for-browser`); `importKey` decides where the
+ * key is kept (the association's by default; the label office keeps the label issuer's). */
+export function KeyImport({
+  onKey,
+  importKey = importAssociationKey,
+  title = t("office.key.title"),
+  help = t("office.key.help"),
+}: {
+  onKey: (key: AssociationKey) => void;
+  importKey?: (text: string, passphrase: string) => Promise<AssociationKey>;
+  title?: string;
+  help?: string;
+}) {
   const [file, setFile] = useState<File | null>(null);
   const [passphrase, setPassphrase] = useState("");
   const [message, setMessage] = useState<string | null>(null);
@@ -30,7 +42,7 @@ function KeyImport({ onKey }: { onKey: (key: AssociationKey) => void }) {
     if (file === null) return setMessage(t("office.key.error.no_file"));
     setMessage(t("office.key.importing"));
     try {
-      onKey(await importAssociationKey(await file.text(), passphrase));
+      onKey(await importKey(await file.text(), passphrase));
       setMessage(null);
     } catch (error) {
       setMessage(t(`office.key.error.${error instanceof KeyFileError ? error.code : "not_a_key_file"}`));
@@ -38,8 +50,8 @@ function KeyImport({ onKey }: { onKey: (key: AssociationKey) => void }) {
   };
   return (
     <form class="notice stack" id="key-import" onSubmit={(e) => void submit(e)}>
-      <h2>{t("office.key.title")}</h2>
-      <p class="muted">{t("office.key.help")}</p>
+      <h2>{title}</h2>
+      <p class="muted">{help}</p>
       <label>
         {t("office.key.file")}
         <input type="file" id="key-file" accept=".json,application/json" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />

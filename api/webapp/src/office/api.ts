@@ -5,7 +5,7 @@
  * the association's key and sent to `POST /api/v1/entries` (the server judges them as any
  * statement; the office screen has no authority of its own).
  */
-import { signStatement, type JsonObject } from "../crypto/statements";
+import { signStatement, type JsonObject, type SignOptions } from "../crypto/statements";
 import { outcomeFrom, type SubmitOutcome } from "../sync/outcomes";
 import type { AssociationKey } from "./associationKey";
 
@@ -73,8 +73,10 @@ export async function findRequest(code: string): Promise<DeviceRequest | null> {
   return getJson<DeviceRequest>(`/api/v1/device-requests/${encodeURIComponent(code)}`);
 }
 
-async function submit(key: AssociationKey, type: string, body: JsonObject): Promise<SubmitOutcome> {
-  const signed = await signStatement(key, type, body);
+/** Sign `body` as a statement of `type` with `key` and send it; the outcome as the sync sees it.
+ * Shared by the office screens (devices here, labels in `../labeloffice/api`). */
+export async function submit(key: AssociationKey, type: string, body: JsonObject, options: SignOptions = {}): Promise<SubmitOutcome> {
+  const signed = await signStatement(key, type, body, options);
   const response = await fetch("/api/v1/entries", {
     method: "POST",
     headers: { "content-type": "application/json" },

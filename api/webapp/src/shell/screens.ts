@@ -21,6 +21,7 @@ import "../field/field.css";
 import "../sync/sync.css";
 import { DevicesScreen } from "../office/DevicesScreen";
 import { OutboxScreen } from "../sync/OutboxScreen";
+import { LabelOfficeScreen } from "../labeloffice/LabelOfficeScreen";
 
 export type Group = "field" | "office";
 
@@ -43,6 +44,7 @@ export const SCREENS: readonly Screen[] = [
   { id: "setup", path: "setup", group: "field", component: SetupScreen },
   { id: "devices", path: "devices", group: "office", component: DevicesScreen },
   { id: "lots", path: "lots", group: "office", component: LotsScreen },
+  { id: "labels", path: "labels", group: "office", component: LabelOfficeScreen },
 ];
 
 export function screenFor(path: string): Screen | undefined {
