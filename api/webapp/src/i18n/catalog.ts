@@ -7,6 +7,7 @@
  * (`plots.accuracy`); both end up as `plots.accuracy`. Two modules defining the same final
  * key is an error (thrown at start-up and caught by the unit test).
  */
+import { messages as certifier } from "../certifier/messages";
 import { messages as field } from "../field/messages";
 import { messages as labels } from "../labeloffice/messages";
 import { messages as office } from "../office/messages";
@@ -28,6 +29,7 @@ export const MODULES: Readonly<Record<string, ModuleMessages>> = {
   sync,
   office,
   labels,
+  certifier,
 };
 
 /** Merge module catalogs into one per language, prefixing keys; duplicate keys throw. */

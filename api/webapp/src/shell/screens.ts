@@ -17,6 +17,7 @@ import { MembersScreen } from "../field/MembersScreen";
 import { PlotsScreen } from "../field/PlotsScreen";
 import { ReceiptsScreen } from "../field/ReceiptsScreen";
 import { SetupScreen } from "../field/SetupScreen";
+import { CertifierScreen } from "../certifier/CertifierScreen";
 import "../field/field.css";
 import "../sync/sync.css";
 import { DevicesScreen } from "../office/DevicesScreen";
@@ -45,6 +46,7 @@ export const SCREENS: readonly Screen[] = [
   { id: "devices", path: "devices", group: "office", component: DevicesScreen },
   { id: "lots", path: "lots", group: "office", component: LotsScreen },
   { id: "labels", path: "labels", group: "office", component: LabelOfficeScreen },
+  { id: "inspection", path: "inspection", group: "office", component: CertifierScreen },
 ];
 
 export function screenFor(path: string): Screen | undefined {

@@ -1,0 +1,200 @@
+"""The certifier's screen in Chromium against the demo server (docs/certifier-app.md).
+
+A browser asks to be enrolled, the root grants its key the certifier role for ``certimex``
+(as ``biotraza keys grant-browser`` does), the inspector downloads the plan of Café Sierra
+Azul against ``coffee-ab@1``, goes offline and records evidence with a photo for the demo's
+two failing plots: ``cs-plot07`` now at 45 % shade cover (passes), ``cs-plot14`` still at
+25 % (fails). The findings show on the device; online again the evidence and the photos are
+sent and a verification of ``cs-plot07`` is signed on the device key and admitted by the
+ledger (which recomputed the findings). The export lot ``cs-export-2526-001`` then names only
+``cs-plot14`` among its uncertified plots. Screens in es and en at 390 and 1280 px.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+
+from api.demo.scenario import DEMO_ORGS
+from ledger.keystore import KeyStore
+from ledger.statements import sign_statement
+from tests.browser.conftest import PASSPHRASE, Served
+from tests.browser.waiting import wait_until
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "certifier"
+CAFE = str(DEMO_ORGS["org-cafe-sierra"]["org_id"])
+EXPORT_LOT = "cs-export-2526-001"
+PHOTO = b"\xff\xd8\xff\xe0" + b"JPEG bytes of the canopy over cs-plot07" * 40 + b"\xff\xd9"
+
+
+def _get(served: Served, path: str) -> Any:
+    with urllib.request.urlopen(f"{served.base}{path}", timeout=10) as answer:  # noqa: S310
+        return json.loads(answer.read())
+
+
+def _context(browser: Browser, width: int, locale: str = "es-MX") -> BrowserContext:
+    viewport: ViewportSize = {"width": width, "height": 900}
+    return browser.new_context(
+        locale=locale,
+        viewport=viewport,
+        service_workers="allow",
+        geolocation={"latitude": 15.6012, "longitude": -92.5991, "accuracy": 6},
+        permissions=["geolocation"],
+    )
+
+
+def _grant(served: Served, public_key: str) -> None:
+    """What `biotraza keys grant-browser CODE --role certifier --scope certifier_id=certimex`
+    signs, submitted to the served ledger."""
+    root = KeyStore(served.key_dir).load("root", PASSPHRASE)
+    body = {
+        "name": "Inspectora Certimex (navegador)",
+        "public_key": public_key,
+        "role": "certifier",
+        "scope": {"certifier_id": "certimex"},
+    }
+    data = json.dumps(sign_statement(root, "key.added", body).to_dict()).encode()
+    request = urllib.request.Request(  # noqa: S310
+        f"{served.base}/api/v1/entries", data=data, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        assert answer.status == 201
+
+
+def _enrol(page: Page, served: Served) -> None:
+    page.locator("#certifier-label").fill("Inspectora Certimex")
+    page.locator("#certifier-request").click()
+    wait_until(page, "document.querySelector('#certifier-enrol-message') !== null")
+    assert "código" in page.locator("#certifier-enrol-message").inner_text()
+    code = page.locator("#certifier-code").inner_text()
+    request = _get(served, f"/api/v1/device-requests/{code}")
+    _grant(served, request["public_key"])
+    deadline = time.monotonic() + 60  # the trust list follows the next checkpoint (≤ 10 s)
+    while page.locator("#certifier-body").count() == 0:
+        assert time.monotonic() < deadline, "the trust list never listed the certifier key"
+        page.locator("#certifier-recheck").click()
+        page.wait_for_timeout(1000)
+
+
+def _record(page: Page, plot: str, values: dict[str, str], photo: Path | None) -> None:
+    page.locator(f"#subject-plot-{plot} summary").click()
+    for field, value in values.items():
+        box = page.locator(f"#subject-plot-{plot} [data-field='{field}']")
+        if box.evaluate("e => e.tagName") == "SELECT":
+            box.select_option(value)
+        else:
+            box.fill(value)
+    if photo is not None:
+        page.locator(f"#photo-{plot}").set_input_files(str(photo))
+    page.locator(f"#save-{plot}").click()
+    wait_until(page, f"document.querySelector('#subject-plot-{plot} [role=status]') !== null")
+
+
+PASSING = {
+    "shade_cover_pct": "45",
+    "native_woody_species_count": "12",
+    "canopy_height_m": "14.5",
+    "canopy_strata_count": "3",
+    "stream_buffer_m": "8",
+    "river_buffer_m": "12",
+    "agrochemicals_used": "",
+    "deforestation_free_since_2020_12_31": "true",
+    "leaf_litter_present": "true",
+    "herbaceous_layer_present": "true",
+}
+
+
+def test_an_inspection_offline_signed_on_the_device(
+    browser: Browser, served: Served, tmp_path: Path
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    before = _get(served, f"/api/v1/lots/{EXPORT_LOT}/eligibility")
+    assert not before["eligible"]
+    assert "plot:cs-plot07" in json.dumps(before) and "plot:cs-plot14" in json.dumps(before)
+    photo = tmp_path / "sombra-cs-plot07.jpg"
+    photo.write_bytes(PHOTO)
+    context = _context(browser, 390)
+    try:
+        page = context.new_page()
+        page.goto(f"{served.base}/app/")
+        wait_until(page, "navigator.serviceWorker.controller !== null")
+        page.goto(f"{served.base}/app/inspection")
+        assert page.locator("h1").inner_text() == "Inspección"
+        _enrol(page, served)
+
+        page.locator("#plan-association").fill(CAFE)
+        page.locator("#plan-submit").click()
+        wait_until(page, "document.querySelector('#inspection') !== null")
+        context.set_offline(True)
+        wait_until(page, "!navigator.onLine")
+        _record(page, "cs-plot07", PASSING, photo)
+        _record(page, "cs-plot14", {**PASSING, "shade_cover_pct": "25"}, None)
+        wait_until(page, "document.querySelector('#findings') !== null")
+        shade = "#findings tr[data-criterion='CAB-SHADE-COVER'][data-subject='{}']"
+        wait_until(page, f'document.querySelector("{shade.format("cs-plot14")}") !== null')
+        assert page.locator(shade.format("cs-plot07")).get_attribute("data-status") == "pass"
+        assert page.locator(shade.format("cs-plot14")).get_attribute("data-status") == "fail"
+        assert page.locator("#findings").get_attribute("data-result") == "fail"
+        page.screenshot(path=str(SCREENSHOTS / "findings-es-390.png"), full_page=True)
+
+        # Only the passing plot goes into this verification.
+        page.locator("#choose-cs-plot14").uncheck()
+        wait_until(page, "document.querySelector('#findings')?.dataset.result === 'pass'")
+        assert page.locator("#presign-ok").count() == 1
+        context.set_offline(False)
+        wait_until(page, "navigator.onLine")
+        page.locator("#verification-id").fill("cs-ver-browser-07")
+        page.locator("#valid-from").fill("2025-12-01")
+        page.locator("#valid-until").fill("2026-12-31")
+        deadline = time.monotonic() + 90
+        while True:
+            page.locator("#sign-verification").click()
+            wait_until(page, "document.querySelector('#certifier-message') !== null")
+            if "cs-ver-browser-07" in page.locator("#certifier-message").inner_text():
+                break
+            assert time.monotonic() < deadline, page.locator("#certifier-message").inner_text()
+            page.wait_for_timeout(2000)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                verification = _get(served, "/api/v1/verifications/cs-ver-browser-07")
+                break
+            except urllib.error.HTTPError:
+                assert time.monotonic() < deadline, "the verification never reached the ledger"
+                page.wait_for_timeout(1000)
+        assert verification["result"] == "pass"
+        assert verification["scope"]["plots"] == ["cs-plot07"]
+        photo_hash = hashlib.sha256(PHOTO).hexdigest()
+        with urllib.request.urlopen(f"{served.base}/api/v1/blobs/{photo_hash}", timeout=10) as got:  # noqa: S310
+            assert got.read() == PHOTO
+        after = _get(served, f"/api/v1/lots/{EXPORT_LOT}/eligibility")
+        assert not after["eligible"]
+        assert "plot:cs-plot14" in json.dumps(after)
+        assert "plot:cs-plot07" not in json.dumps(after), after
+        for lang, width in (("es", 1280), ("en", 390), ("en", 1280)):
+            page.evaluate(f"localStorage.setItem('biotraza.lang', '{lang}')")
+            page.set_viewport_size({"width": width, "height": 900})
+            page.reload()
+            wait_until(page, "document.querySelector('#stored-plans') !== null")
+            page.locator("#stored-plans button").first.click()
+            wait_until(page, "document.querySelector('#findings') !== null")
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1], f"overflows at {width}px: {widths}"
+            assert "certifier." not in page.locator("body").inner_text()
+            page.screenshot(
+                path=str(SCREENSHOTS / f"inspection-{lang}-{width}.png"), full_page=True
+            )
+    finally:
+        context.close()
