@@ -29,6 +29,7 @@ from ledger.errors import (
     UnknownEntryTypeError,
     UnknownKeyError,
 )
+from ledger.read_auth import ReadForbiddenError, ReadUnauthorizedError
 from ledger.storage.blobs import BlobHashMismatchError, BlobTooLargeError
 from ledger.upload_auth import (
     InsufficientStorageError,
@@ -64,6 +65,8 @@ class ErrorReport:
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (UploadUnauthorizedError, 401, "unauthorized"),
     (UploadForbiddenError, 403, "forbidden"),
+    (ReadUnauthorizedError, 401, "unauthorized"),
+    (ReadForbiddenError, 403, "forbidden"),
     (UploadQuotaError, 429, "quota_exceeded"),
     (InsufficientStorageError, 507, "insufficient_storage"),
     (BlobTooLargeError, 413, "request_too_large"),

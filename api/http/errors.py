@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_report import describe
 from ledger.errors import EncodingError, LedgerError, StorageUnavailableError
+from ledger.read_auth import READ_SCHEME, ReadUnauthorizedError
 from ledger.storage.sql.outage import DATABASE_ERRORS, is_storage_loss
 from ledger.upload_auth import SCHEME, UploadQuotaError, UploadUnauthorizedError
 
@@ -110,6 +111,8 @@ def _headers(exc: LedgerError) -> dict[str, str]:
     when its quota resets (429)."""
     if isinstance(exc, UploadUnauthorizedError):
         return {"WWW-Authenticate": SCHEME}
+    if isinstance(exc, ReadUnauthorizedError):
+        return {"WWW-Authenticate": READ_SCHEME}
     if isinstance(exc, UploadQuotaError) and exc.retry_after is not None:
         return {"Retry-After": str(exc.retry_after)}
     return {}

@@ -52,6 +52,7 @@ class ErrorEnvelope(BaseModel):
 _REASONS: dict[int, str] = {
     400: "Malformed request: a bad parameter, malformed JSON or a malformed label; "
     "`fields` names each bad field.",
+    401: "No valid signed request; `WWW-Authenticate` names the scheme.",
     403: "Unknown, revoked or unauthorized key.",
     404: "Not found.",
     405: "Method not allowed; `Allow` lists the methods of this path.",

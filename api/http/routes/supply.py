@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.http.body import JsonBody
 from api.http.deps import ServiceDep
 from api.http.device_refusals import noting_refusal
 from api.http.responses import error_responses
 from api.http.schemas import EntryPublic, producer_request_schema
+from api.services.personal_reads import read_personal_data
 from api.services.supply import document, documents, lineage, register_producer
 from ledger.errors import SchemaError
 from ledger.statements import SignedStatement
@@ -53,6 +54,32 @@ def list_producers(service: ServiceDep, org_id: Filter = None) -> dict[str, Any]
 def get_producer(service: ServiceDep, producer_id: IdPath) -> dict[str, Any]:
     """One producer, pseudonymous: id, association, community, the hash of its personal data."""
     return document(service, "producer", producer_id)
+
+
+@router.get(
+    "/producers/{producer_id}/personal-data",
+    responses=error_responses(
+        401,
+        403,
+        404,
+        r401="No valid signed read for this method and path (`WWW-Authenticate: Biotraza-Read`).",
+        r403="The signing key may not read this member's data.",
+    ),
+)
+def get_personal_data(
+    service: ServiceDep,
+    request: Request,
+    response: Response,
+    producer_id: IdPath,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """A member's personal data (never on the ledger), for a request signed with the key of
+    the member's association (or root): `Authorization: Biotraza-Read <request>.<signature>`
+    over this method and path (docs/security.md). `committed` says whether the ledger's
+    `pii_hash` still commits to exactly this record. Never cached."""
+    response.headers["Cache-Control"] = "no-store"
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return read_personal_data(service, producer_id, authorization, path)
 
 
 @router.post(
