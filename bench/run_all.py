@@ -4,7 +4,7 @@ Usage::
 
     python -m bench.run_all [--quick] [--markdown docs/performance.md] [--no-pg]
                             [--only ledger,proofs,supply,certification,labels,resolver,
-                                    exports,http,batch]
+                                    exports,http,batch,eudr]
 
 Each benchmark runs in its own process (a fresh interpreter and heap: the proofs benchmark
 holds a million entries in memory) and writes its own marked section into the markdown file;
@@ -35,6 +35,7 @@ BENCHMARKS = {
     "cli": "bench.bench_cli_startup",
     "webapp": "bench.bench_webapp",
     "sync": "bench.bench_sync",
+    "eudr": "bench.bench_eudr",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"
@@ -61,8 +62,8 @@ Regenerate with `make bench` (`python -m bench.run_all --markdown docs/performan
 `python -m bench.run_all --quick` for a smoke run with small sizes; each benchmark also runs
 alone (`python -m bench.bench_ledger`, `bench.bench_proofs`, `bench.bench_supply`,
 `bench.bench_certification`, `bench.bench_labels`, `bench.bench_resolver`,
-`bench.bench_exports`, `bench.bench_http`, `bench.bench_batch`, `bench.bench_sync`; `--help`
-lists their options).
+`bench.bench_exports`, `bench.bench_http`, `bench.bench_batch`, `bench.bench_sync`,
+`bench.bench_eudr`; `--help` lists their options).
 """
 
 

@@ -41,7 +41,6 @@ from api.services.supply import published_name
 from ledger.errors import EntryNotFoundError
 from ledger.state import State
 from ledger.supply.eudr import EUDR_PRODUCTS, eudr_geometry, feature_text, is_eudr_product
-from ledger.supply.geo import validate_plot_geometry
 from ledger.supply.lineage import upstream
 from ledger.supply.lots import LOT_KIND
 from ledger.supply.orgs import ORG_KIND
@@ -100,6 +99,7 @@ class PlotFeature:
     producer_id: str
     country: str
     producer_name: str | None
+    area_ha: float
     text: str
 
 
@@ -169,7 +169,6 @@ def plot_feature(
     if isinstance(area, bool) or not isinstance(area, int | float) or area <= 0:
         raise ExportError(f"plot {plot_id} has no valid area in ha (found {area!r})", where)
     try:
-        validate_plot_geometry(geometry, float(area))
         eudr = eudr_geometry(geometry, float(area))
     except ValueError as exc:
         raise ExportError(f"plot {plot_id} geometry: {exc}", where) from exc
@@ -285,7 +284,7 @@ def collect_eudr(
                 "it, so it needs no geolocation file or due diligence statement",
                 "lot_id",
             )
-        lineage = upstream(state, lot_id)
+        lineage = upstream(state, lot_id, producers=False)
         if not lineage.plots:
             raise ExportError(f"lot {lot_id} has no origin plots to geolocate", "lot_id")
         plots = state.get_many(PLOT_KIND, lineage.plots)
@@ -311,7 +310,8 @@ def collect_eudr(
             refused.append({"plot_id": plot_id, "field": exc.field or "", "reason": str(exc)})
             warnings.append(_refusal_warning(plot_id, str(exc)))
             continue
-        features.append(PlotFeature(plot_id, str(plot["producer_id"]), country, name, text))
+        area = float(plot["area_ha"])
+        features.append(PlotFeature(plot_id, str(plot["producer_id"]), country, name, area, text))
     if withheld:
         warnings.append(EudrWarning(
             "producer_name_withheld", f"lot:{lot_id}",

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ledger.supply.geo import MAX_POINT_AREA_HA, check_ring
+from ledger.supply.geo import MAX_POINT_AREA_HA, check_ring, parse_geometry
 
 __all__ = [
     "EUDR_DECIMALS",
@@ -87,10 +87,17 @@ def coordinate_text(value: float) -> str:
     artefact. ``-0.0000004`` truncates to ``0.000000`` (no negative zero).
     """
     text = repr(float(value))
-    if "e" in text or "E" in text:
+    dot = text.find(".")
+    if dot < 0 or "e" in text or "E" in text:
         text = f"{Decimal(text):f}"
-    whole, _, fraction = text.partition(".")
-    result = f"{whole}.{(fraction + _PAD)[:EUDR_DECIMALS]}"
+        dot = text.find(".")
+        if dot < 0:
+            text, dot = text + ".", len(text)
+    decimals = len(text) - dot - 1
+    if decimals >= EUDR_DECIMALS:
+        result = text[: dot + 1 + EUDR_DECIMALS]
+    else:
+        result = text + _PAD[decimals:]
     if result[0] == "-" and result[1:].strip("0.") == "":
         return result[1:]
     return result
@@ -119,20 +126,25 @@ def _truncated_area_sign(ring: Sequence[tuple[float, float]]) -> float:
 def eudr_geometry(geometry: Mapping[str, Any], area_ha: float) -> EudrGeometry:
     """Check a recorded plot geometry against the EU rules, as the system will truncate it.
 
+    The object's shape is checked (``ledger.supply.geo.parse_geometry``: keys, type, one
+    ring, numbers in range), then the ring *as truncated* gets the full ring checks; the
+    untruncated ring is not checked again (plot admission did, and it is not what the EU
+    system stores), which keeps the export of 5,000 plots within seconds.
+
     Args:
-        geometry: A Point or single-ring Polygon already valid under the ledger's plot rules
-            (``ledger.supply.geo.validate_plot_geometry``).
+        geometry: A Point or single-ring Polygon.
         area_ha: The plot's declared area in hectares.
 
     Returns:
         The geometry's GeoJSON text with every coordinate truncated to 6 decimals.
 
     Raises:
-        ValueError: a Point for a plot above 4 ha or below 0.0001 ha, a type other than
-            Point/Polygon, or a ring that truncation makes invalid (coincident vertices,
-            spike, self-crossing, no area).
+        ValueError: a malformed geometry, a type other than Point/Polygon (lines, holes,
+            Multi*), a Point for a plot above 4 ha or below 0.0001 ha, or a ring invalid as
+            truncated (fewer than 4 positions, open, coincident vertices, spike,
+            self-crossing, no area).
     """
-    kind = geometry.get("type")
+    kind, positions = parse_geometry(geometry)
     if kind == "Point":
         if area_ha > MAX_POINT_AREA_HA:
             raise ValueError(
@@ -144,14 +156,9 @@ def eudr_geometry(geometry: Mapping[str, Any], area_ha: float) -> EudrGeometry:
                 f"expected a point plot of at least {MIN_POINT_AREA_HA:g} ha (EUDR), "
                 f"found {area_ha:g} ha"
             )
-        lon, lat = _position_text(geometry["coordinates"])
+        lon, lat = _position_text(positions[0])
         return EudrGeometry("Point", f'{{"type":"Point","coordinates":[{lon},{lat}]}}')
-    if kind != "Polygon":
-        raise ValueError(f"expected geometry type 'Point' or 'Polygon', found {kind!r}")
-    rings = geometry["coordinates"]
-    if len(rings) != 1:
-        raise ValueError(f"expected exactly 1 ring in the polygon, found {len(rings)}")
-    texts = [_position_text(p) for p in rings[0]]
+    texts = [_position_text(p) for p in positions]
     truncated = [(float(lon), float(lat)) for lon, lat in texts]
     context = f"after truncation to {EUDR_DECIMALS} decimals, as the EU system stores it"
     check_ring(truncated, context)

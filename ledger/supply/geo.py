@@ -60,6 +60,7 @@ __all__ = [
     "centroid",
     "check_declared_area",
     "check_ring",
+    "parse_geometry",
     "geodesic_area_ha",
     "validate_plot_geometry",
     "validate_point",
@@ -177,7 +178,22 @@ def _parse_ring(value: object) -> list[Position]:
         raise ValueError(
             f"expected at most {MAX_RING_VERTICES} vertices in the ring, found {len(value) - 1}"
         )
-    return [_position(item, f"vertex {i}") for i, item in enumerate(value)]
+    ring: list[Position] = []
+    for i, item in enumerate(value):
+        # Fast path for the usual [float, float] in range (NaN and ±inf fail the range test);
+        # anything else goes through _position, which says exactly what is wrong.
+        if type(item) is list and len(item) == 2:
+            lon, lat = item
+            if (
+                type(lon) is float
+                and type(lat) is float
+                and -180.0 <= lon <= 180.0
+                and -90.0 <= lat <= 90.0
+            ):
+                ring.append((lon, lat))
+                continue
+        ring.append(_position(item, f"vertex {i}"))
+    return ring
 
 
 # --------------------------------------------------------------------------- predicates
@@ -319,6 +335,30 @@ def _check_no_self_intersection(ring: Sequence[Position], n: int, prefix: str) -
 
 
 # --------------------------------------------------------------------------- public API
+
+
+def parse_geometry(geom: object) -> tuple[str, list[Position]]:
+    """The type and positions of a Point or single-ring Polygon, shape-checked only.
+
+    Checks what :func:`validate_point` / :func:`validate_polygon` check about the object
+    (exact keys, type, one ring, positions of two finite numbers in range) but not the ring's
+    geometry, for callers that check a transformed ring themselves (the EUDR export checks the
+    ring as truncated to 6 decimals, ``ledger.supply.eudr``).
+
+    Raises:
+        ValueError: as those functions do for the object's shape.
+    """
+    checked = _check_keys(geom)
+    kind = _geometry_type(checked)
+    if kind == "Point":
+        return kind, [_position(checked["coordinates"], "the point")]
+    rings = checked["coordinates"]
+    if not isinstance(rings, list | tuple):
+        raise ValueError(f"expected polygon coordinates to be an array, found {_type_name(rings)}")
+    if len(rings) != 1:
+        detail = " (EUDR forbids holes in plot polygons)" if len(rings) > 1 else ""
+        raise ValueError(f"expected exactly 1 ring in the polygon, found {len(rings)}{detail}")
+    return kind, _parse_ring(rings[0])
 
 
 def check_ring(ring: Sequence[Position], context: str = "") -> None:
