@@ -168,7 +168,11 @@ def _check_shape(credential: Mapping[str, Any]) -> None:
     if not isinstance(context, list) or not context or context[0] != VC_CONTEXT:
         raise CredentialError("@context", f"must be a list starting with {VC_CONTEXT}")
     types = credential.get("type")
-    if not isinstance(types, list) or not {"VerifiableCredential", CREDENTIAL_TYPE} <= set(types):
+    if (
+        not isinstance(types, list)
+        or not all(isinstance(item, str) for item in types)
+        or not {"VerifiableCredential", CREDENTIAL_TYPE} <= set(types)
+    ):
         raise CredentialError("type", f"must name VerifiableCredential and {CREDENTIAL_TYPE}")
     _require(credential.get("id"), str, "id")
     _require(credential.get("credentialSubject"), dict, "credentialSubject")
