@@ -248,3 +248,17 @@ describe("C2SP / Go signed-note vectors", () => {
     await expect(parseVerifierKey(v.replace("+530d903a+", "+530d903b+"))).rejects.toThrow(/key ID/);
   });
 });
+
+describe("memoNodeHash", () => {
+  it("hashes as nodeHash does, each distinct pair once", async () => {
+    const { memoNodeHash } = await import("../src/crypto/merkle");
+    const { nodeHash } = await import("../src/crypto/hashing");
+    const memo = memoNodeHash();
+    const a = new Uint8Array(32).fill(1);
+    const b = new Uint8Array(32).fill(2);
+    const first = memo(a, b);
+    expect(memo(a, b)).toBe(first); // the same promise: computed once
+    expect(await first).toEqual(await nodeHash(a, b));
+    expect(await memo(b, a)).toEqual(await nodeHash(b, a));
+  });
+});

@@ -10,7 +10,7 @@
  */
 import { verifyEd25519 } from "./ed25519";
 import { b64Decode, bytesEqual, concatBytes, hexDecode, hexEncode, sha256, utf8 } from "./encoding";
-import { ProofError, verifyInclusion } from "./merkle";
+import { ProofError, verifyInclusion, type NodeHasher } from "./merkle";
 
 /** A malformed note or checkpoint, or one not signed by the expected key. */
 export class CheckpointError extends Error {
@@ -184,7 +184,17 @@ export async function verifyInclusionDocument(
   operator: VerifierKey,
   leafHash?: Uint8Array,
 ): Promise<Checkpoint> {
-  const checkpoint = await verifyCheckpoint(checkpointNote, operator);
+  return verifyInclusionAgainst(proof, await verifyCheckpoint(checkpointNote, operator), leafHash);
+}
+
+/** `verifyInclusionDocument` against a checkpoint already verified with `verifyCheckpoint`:
+ * many proofs against one checkpoint (a sync of 1,000 entries) check its signature once. */
+export async function verifyInclusionAgainst(
+  proof: InclusionProofDocument,
+  checkpoint: Checkpoint,
+  leafHash?: Uint8Array,
+  node?: NodeHasher,
+): Promise<Checkpoint> {
   if (proof.type !== "inclusion") throw new ProofError("not an inclusion proof document");
   if (proof.tree_size !== checkpoint.treeSize) {
     throw new ProofError(`proof is for tree size ${proof.tree_size}, checkpoint is ${checkpoint.treeSize}`);
@@ -200,6 +210,6 @@ export async function verifyInclusionDocument(
   if (leafHash !== undefined && !bytesEqual(leafHash, claimed)) {
     throw new ProofError(`leaf hash mismatch: entry hashes to ${hexEncode(leafHash)}, proof says ${proof.leaf_hash}`);
   }
-  await verifyInclusion(claimed, proof.leaf_index, proof.tree_size, path, checkpoint.rootHash);
+  await verifyInclusion(claimed, proof.leaf_index, proof.tree_size, path, checkpoint.rootHash, node);
   return checkpoint;
 }

@@ -43,6 +43,7 @@ export {
   parseCheckpoint,
   parseVerifierKey,
   verifyCheckpoint,
+  verifyInclusionAgainst,
   verifyInclusionDocument,
   type Checkpoint,
   type InclusionProofDocument,

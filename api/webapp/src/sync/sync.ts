@@ -26,8 +26,9 @@
  * each network step, `sending` items are sent again, and the ledger answers an identical
  * signed statement with the entry it already became (HTTP 200, same seq).
  */
-import { parseVerifierKey, verifyCheckpoint, verifyInclusionDocument, type InclusionProofDocument, type VerifierKey } from "../crypto/checkpoints";
+import { parseVerifierKey, verifyCheckpoint, verifyInclusionAgainst, type Checkpoint, type InclusionProofDocument, type VerifierKey } from "../crypto/checkpoints";
 import { hexDecode } from "../crypto/encoding";
+import { memoNodeHash } from "../crypto/merkle";
 import { entryHashHex } from "../crypto/entries";
 import { canonicalText } from "../crypto/jcs";
 import { DEPENDENCY_REFUSED, type ItemResult, type Outbox } from "../outbox/outbox";
@@ -195,15 +196,17 @@ async function prove(outbox: Outbox, transport: Transport, operator: VerifierKey
   if (waiting.length === 0) return;
   const note = await transport.checkpoint();
   if (note === null) return;
-  let treeSize: number;
+  let signed: Checkpoint;
   try {
-    treeSize = (await verifyCheckpoint(note, operator)).treeSize;
+    signed = await verifyCheckpoint(note, operator);
   } catch (error) {
     report.problems.push({ key: null, code: "checkpoint_invalid", message: (error as Error).message });
     return;
   }
+  const treeSize = signed.treeSize;
   const covered = waiting.filter((i) => i.acceptance !== null && i.acceptance.seq < treeSize);
   const confirmed: { key: string; confirmation: Confirmation }[] = [];
+  const node = memoNodeHash();
   const fetched = new Map<number, InclusionProofDocument>();
   if (transport.inclusionProofs) {
     // Up to 1,000 proofs a request: a whole sync is proved in one or two requests.
@@ -218,11 +221,12 @@ async function prove(outbox: Outbox, transport: Transport, operator: VerifierKey
     const acceptance = item.acceptance;
     if (acceptance === null) return;
     const proof = fetched.get(acceptance.seq) ?? (await transport.inclusionProof(acceptance.seq, treeSize));
-    // The leaf is recomputed from our own statement, never taken from the server's answer.
-    const leaf = await entryHashHex(item.signed, { seq: acceptance.seq, prev: acceptance.prev, log_time: acceptance.logTime });
+    // The leaf is our own computation: `acceptance.entryHash` was stored only after it
+    // equalled the hash computed here from our statement (`checkAnswer`).
+    const leaf = acceptance.entryHash;
     try {
       if (proof.leaf_index !== acceptance.seq) throw new Error(`proof is for seq ${proof.leaf_index}, not ${acceptance.seq}`);
-      const checkpoint = await verifyInclusionDocument(proof, note, operator, hexDecode(leaf, 32));
+      const checkpoint = await verifyInclusionAgainst(proof, signed, hexDecode(leaf, 32), node);
       confirmed.push({
         key: item.key,
         confirmation: {
