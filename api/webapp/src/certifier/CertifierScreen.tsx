@@ -31,7 +31,7 @@ import {
   type Problem,
 } from "./inspection";
 import { certifierRole, refreshCertifierRole } from "./role";
-import { CertifierStore, downloadPlan, PlanError, planKey, uploadBlobs, type StoredObservation, type StoredPlan } from "./store";
+import { CertifierStore, downloadPlan, PlanError, uploadBlobs, type StoredObservation, type StoredPlan } from "./store";
 import "./certifier.css";
 
 const today = (): string => new Date().toISOString().slice(0, 10);
@@ -498,7 +498,7 @@ export function CertifierScreen() {
               ))}
             </div>
           )}
-          {current && planKey(current.plan) && <Inspection key={current.key} stored={current} certifierId={mine.certifierId} />}
+          {current && <Inspection key={current.key} stored={current} certifierId={mine.certifierId} />}
         </>
       ) : (
         <Enrol device={device} />
