@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
+from api.app import create_app
 from api.demo.scenario import DEMO_ORGS
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement
-from tests.browser.conftest import PASSPHRASE, Served
+from tests.browser.conftest import PASSPHRASE, Served, _free_port, _prepare
 from tests.browser.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -35,6 +39,29 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "certifier"
 CAFE = str(DEMO_ORGS["org-cafe-sierra"]["org_id"])
 EXPORT_LOT = "cs-export-2526-001"
 PHOTO = b"\xff\xd8\xff\xe0" + b"JPEG bytes of the canopy over cs-plot07" * 40 + b"\xff\xd9"
+
+
+@pytest.fixture(scope="module")
+def own_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A demo server of this module's own: the inspection changes the demo's certification
+    (the resolver's page tests expect the demo as built), so it does not share theirs."""
+    port = _free_port()
+    cfg, info = _prepare(tmp_path_factory.mktemp("certifier-demo"), port)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="warning", ws="none")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn-certifier-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield info
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def _get(served: Served, path: str) -> Any:
@@ -115,8 +142,9 @@ PASSING = {
 
 
 def test_an_inspection_offline_signed_on_the_device(
-    browser: Browser, served: Served, tmp_path: Path
+    browser: Browser, own_demo: Served, tmp_path: Path
 ) -> None:
+    served = own_demo
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     before = _get(served, f"/api/v1/lots/{EXPORT_LOT}/eligibility")
     assert not before["eligible"]
