@@ -190,6 +190,54 @@ def eudr_dds(
         out.print(f"{len(summary['refused'])} plots left out (see the warnings)", highlight=False)
 
 
+@eudr_app.command("package")
+def eudr_package(
+    lot_id: LotArg,
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="ZIP file (default LOT-eudr.zip).")
+    ] = None,
+    activity: ActivityOpt = "IMPORT",
+    country: CountryOpt = None,
+    border: BorderOpt = None,
+    represented_name: RepNameOpt = None,
+    represented_eori: RepEoriOpt = None,
+    reference: ReferenceOpt = None,
+    description: DescriptionOpt = None,
+    hs_heading: HsOpt = None,
+    units: UnitsOpt = None,
+    qualifier: QualifierOpt = None,
+    grouped: GroupedOpt = None,
+    confidential: ConfidentialOpt = False,
+    producer_names: NamesOpt = False,
+) -> None:
+    """One ZIP for the exporter: GeoJSON file(s), DDS request(s), trail bundle, summary."""
+    from api.cli.common import progress
+    from api.eudr.package import build_package
+    from api.exports.base import ExportRequest
+
+    cfg = settings()
+    options = _options(activity, country, border, represented_name, represented_eori, reference,
+                       description, hs_heading, units, qualifier, grouped, confidential,
+                       producer_names)  # fmt: skip
+    signer = bool(cfg.key_passphrase) and keystore(cfg).exists(cfg.operator_key_name)
+    with opened_service(cfg, with_operator=signer) as service, progress() as bar:
+        if service.checkpointer is not None:
+            service.checkpointer.tick()  # the operator's own command: cover the newest entries
+        task = bar.add_task("eudr package", total=None)
+
+        def report(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        def warn(message: str) -> None:
+            bar.console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False)
+
+        request = ExportRequest(lot_id=lot_id, progress=report, on_warning=warn)
+        data = build_package(service, lot_id, options, request)
+    target = output or Path(f"{lot_id}-eudr.zip")
+    target.write_bytes(data)
+    out.print(f"eudr package: {len(data)} bytes → {target}", highlight=False)
+
+
 @contextmanager
 def _eudr_client(cfg: Settings) -> Iterator[tuple[EudrClient, EudrCredentials]]:
     from api.eudr.client import EudrClient, EudrServiceError

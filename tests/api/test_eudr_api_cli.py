@@ -15,14 +15,20 @@ What each test proves:
   ``eudr.dds_recorded`` entries and still verifies offline (the auditor re-derives the same
   scope); the EPCIS export puts the DDS on the lot's events (``bizTransactionList`` and
   ``biotraza:eudrStatements``); the buyer's page shows them in Spanish and English.
+* The DDS package (API and CLI): one ZIP with the GeoJSON (equal to the export), the
+  schema-valid request, a trail bundle that verifies offline, the summary and a README
+  that says in both languages that the risk report is not included; split lots get one
+  GeoJSON and one request per statement, every plot in exactly one; honey is refused.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app, load_operator_key
 from api.demo import build_demo
+from api.eudr.dds import DdsOptions
+from api.eudr.package import build_package
 from api.exports.trail import TRAIL_EXTENSIONS
 from api.services.ledger import LedgerService
 from api.settings import Settings
@@ -203,3 +211,48 @@ def _travels(service: LedgerService, client: TestClient, lot: str, doc: dict[str
     assert doc["reference_number"] in spanish and doc["verification_number"] in spanish
     english = client.get(f"/lots/{lot}", params={"lang": "en"}).text
     assert "Due diligence statement (EUDR)" in english and "Verification number" in english
+
+
+def test_the_dds_package(
+    demo: tuple[Settings, dict[str, Any]], opened: tuple[LedgerService, TestClient], tmp_path: Path
+) -> None:
+    cfg, summary = demo
+    service, client = opened
+    lot = summary["coffee_export_certified_lot"]
+    assert service.checkpointer is not None
+    service.checkpointer.tick()
+    answer = client.post(f"/api/v1/lots/{lot}/eudr/package", json={"country_of_activity": "DE"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        names = set(archive.namelist())
+        assert names == {f"{lot}.geojson", f"{lot}-dds.xml", f"{lot}-trail.bundle.json",
+                         "summary.json", "LEEME-README.txt"}  # fmt: skip
+        assert dds_errors(archive.read(f"{lot}-dds.xml")) == []
+        geojson = json.loads(archive.read(f"{lot}.geojson"))
+        exported = client.get(f"/api/v1/lots/{lot}/trail", params={"format": "eudr-geojson"})
+        assert geojson == exported.json()
+        bundle = archive.read(f"{lot}-trail.bundle.json")
+        report = check_bundle(bundle, service.registry, service.log_info().verifier_key,
+                              extensions=TRAIL_EXTENSIONS)  # fmt: skip
+        assert report, [str(f) for f in report.failures]
+        readme = archive.read("LEEME-README.txt").decode()
+        assert "Deforestation risk report: NOT included" in readme
+        assert "Informe de riesgo de deforestación: NO incluido" in readme
+        assert json.loads(archive.read("summary.json"))["plots"] == len(geojson["features"])
+
+    honey = client.post(f"/api/v1/lots/{summary['honey_drums_lot']}/eudr/package", json={})
+    assert honey.status_code == 422 and "not an EUDR commodity" in honey.text
+
+    split = build_package(service, summary["coffee_export_lot"], DdsOptions(max_producers=7))
+    with zipfile.ZipFile(io.BytesIO(split)) as archive:
+        base = summary["coffee_export_lot"]
+        parts = [f"{base}-{k}of3.geojson" for k in (1, 2, 3)]
+        assert set(parts + [f"{base}-dds-{k}of3.xml" for k in (1, 2, 3)]) <= set(archive.namelist())
+        ids = [f["id"] for p in parts for f in json.loads(archive.read(p))["features"]]
+        assert len(ids) == len(set(ids)) == 20
+
+    target = tmp_path / "package.zip"
+    made = _run(cfg, "eudr", "package", lot, "--country", "DE", "-o", str(target))
+    assert made.returncode == 0, made.stderr
+    assert zipfile.is_zipfile(target) and "Traceback" not in made.stderr

@@ -3,7 +3,8 @@
 `GET /api/v1/lots/{lot_id}/eudr/check` says which origin plots the EU system would accept and
 what statements a DDS needs (honey: a plain "not an EUDR commodity" answer);
 `POST /api/v1/lots/{lot_id}/eudr/dds` builds the V3 `submitDds` request(s) from the options in
-the body; `GET /api/v1/lots/{lot_id}/eudr/statements` lists the statements recorded on the lot
+the body; `POST /api/v1/lots/{lot_id}/eudr/package` answers the whole DDS package as a ZIP;
+`GET /api/v1/lots/{lot_id}/eudr/statements` lists the statements recorded on the lot
 (`eudr.dds_recorded`: identifier, status, reference and verification numbers). Submitting to
 the EU system needs the operator's credentials and signing key, so it is the CLI's job
 (`biotraza eudr submit`), not the server's.
@@ -13,14 +14,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.eudr.dds import DdsOptions, build_dds, check_lot
+from api.eudr.package import MEDIA_TYPE, build_package
 from api.eudr.record import statements
 from api.http.body import StrictJsonRoute
 from api.http.deps import ServiceDep
-from api.http.responses import error_responses
+from api.http.responses import binary, error_responses
 from ledger.errors import EntryNotFoundError
 
 __all__ = ["router"]
@@ -80,6 +82,31 @@ def eudr_dds(service: ServiceDep, lot_id: LotPath, request: DdsRequestBody) -> d
         for p in plan.parts
     ]
     return summary
+
+
+@router.post(
+    "/lots/{lot_id}/eudr/package",
+    response_class=Response,
+    responses={
+        200: binary(MEDIA_TYPE, "The lot's DDS package (ZIP)."),
+        **error_responses(
+            404,
+            422,
+            r422="Not an EUDR commodity, no acceptable plots, an option refused, or no "
+            "checkpoint covers the trail yet.",
+        ),
+    },
+)
+def eudr_package(service: ServiceDep, lot_id: LotPath, request: DdsRequestBody) -> Response:
+    """GeoJSON file(s), DDS request(s), trail bundle and summary of the lot, in one ZIP."""
+    values = request.model_dump()
+    values["grouped"] = tuple(values["grouped"])
+    data = build_package(service, lot_id, DdsOptions(**values))
+    return Response(
+        data,
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{lot_id}-eudr.zip"'},
+    )
 
 
 @router.get("/lots/{lot_id}/eudr/statements", responses=error_responses(404))
