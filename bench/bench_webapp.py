@@ -39,6 +39,7 @@ from api.app import create_app
 from api.settings import Settings
 from api.web.app_files import DEFAULT_DIST, AppFiles
 from bench.common import load_average, write_markdown
+from tests.browser.waiting import wait_until
 
 CHROMIUM = os.environ.get("BIOTRAZA_CHROMIUM", "/usr/bin/chromium")
 FIRST_LOAD_TARGET = 250 * 1024
@@ -86,7 +87,7 @@ def _first_load(browser: Browser, base: str) -> tuple[int, int]:
         ),
     )
     page.goto(f"{base}/app/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     page.wait_for_load_state("networkidle")
     context.close()
     files = AppFiles(DEFAULT_DIST)
@@ -119,7 +120,7 @@ def _cold_starts(browser: Browser, base: str, rounds: int) -> tuple[list[float],
     context = _context(browser)
     page = context.new_page()
     page.goto(f"{base}/app/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     cdp = context.new_cdp_session(page)
     cdp.send("ServiceWorker.enable")
     context.set_offline(True)
