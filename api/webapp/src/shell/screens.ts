@@ -2,27 +2,17 @@
  * The screens of the app and where they sit in the navigation: the one list the menu, the
  * home tiles and the router read.
  *
- * A feature module plugs in by replacing the `component` of its entry (e.g.
- * `component: PlotsScreen` imported from `../plots/PlotsScreen`); the path, title key and
- * group stay. A screen component takes no props and reads what it needs (language via
+ * A feature module plugs in with an entry whose component loads lazily (its own chunk, not
+ * part of the first load): `component: lazyScreen(() => import("../x/XScreen").then((m) =>
+ * m.XScreen))`. A screen component takes no props and reads what it needs (language via
  * `useLanguage`, network via `useStore(online)`). Adding a new screen is one entry here and
  * its `shell.nav.<id>` title in both languages.
  */
 import type { ComponentType } from "preact";
 import { Home } from "./Home";
-import { LotsScreen } from "./LotsScreen";
-import { ApiariesScreen } from "../field/ApiariesScreen";
-import { DeliveriesScreen } from "../field/DeliveriesScreen";
-import { MembersScreen } from "../field/MembersScreen";
-import { PlotsScreen } from "../field/PlotsScreen";
-import { ReceiptsScreen } from "../field/ReceiptsScreen";
-import { SetupScreen } from "../field/SetupScreen";
-import { CertifierScreen } from "../certifier/CertifierScreen";
+import { lazyScreen } from "./lazy";
 import "../field/field.css";
 import "../sync/sync.css";
-import { DevicesScreen } from "../office/DevicesScreen";
-import { OutboxScreen } from "../sync/OutboxScreen";
-import { LabelOfficeScreen } from "../labeloffice/LabelOfficeScreen";
 
 export type Group = "field" | "office";
 
@@ -36,17 +26,17 @@ export interface Screen {
 
 export const SCREENS: readonly Screen[] = [
   { id: "home", path: "", group: "field", component: Home },
-  { id: "members", path: "members", group: "field", component: MembersScreen },
-  { id: "plots", path: "plots", group: "field", component: PlotsScreen },
-  { id: "apiaries", path: "apiaries", group: "field", component: ApiariesScreen },
-  { id: "deliveries", path: "deliveries", group: "field", component: DeliveriesScreen },
-  { id: "receipts", path: "receipts", group: "field", component: ReceiptsScreen },
-  { id: "outbox", path: "outbox", group: "field", component: OutboxScreen },
-  { id: "setup", path: "setup", group: "field", component: SetupScreen },
-  { id: "devices", path: "devices", group: "office", component: DevicesScreen },
-  { id: "lots", path: "lots", group: "office", component: LotsScreen },
-  { id: "labels", path: "labels", group: "office", component: LabelOfficeScreen },
-  { id: "inspection", path: "inspection", group: "office", component: CertifierScreen },
+  { id: "members", path: "members", group: "field", component: lazyScreen(() => import("../field/MembersScreen").then((m) => m.MembersScreen)) },
+  { id: "plots", path: "plots", group: "field", component: lazyScreen(() => import("../field/PlotsScreen").then((m) => m.PlotsScreen)) },
+  { id: "apiaries", path: "apiaries", group: "field", component: lazyScreen(() => import("../field/ApiariesScreen").then((m) => m.ApiariesScreen)) },
+  { id: "deliveries", path: "deliveries", group: "field", component: lazyScreen(() => import("../field/DeliveriesScreen").then((m) => m.DeliveriesScreen)) },
+  { id: "receipts", path: "receipts", group: "field", component: lazyScreen(() => import("../field/ReceiptsScreen").then((m) => m.ReceiptsScreen)) },
+  { id: "outbox", path: "outbox", group: "field", component: lazyScreen(() => import("../sync/OutboxScreen").then((m) => m.OutboxScreen)) },
+  { id: "setup", path: "setup", group: "field", component: lazyScreen(() => import("../field/SetupScreen").then((m) => m.SetupScreen)) },
+  { id: "devices", path: "devices", group: "office", component: lazyScreen(() => import("../office/DevicesScreen").then((m) => m.DevicesScreen)) },
+  { id: "lots", path: "lots", group: "office", component: lazyScreen(() => import("./LotsScreen").then((m) => m.LotsScreen)) },
+  { id: "labels", path: "labels", group: "office", component: lazyScreen(() => import("../labeloffice/LabelOfficeScreen").then((m) => m.LabelOfficeScreen)) },
+  { id: "inspection", path: "inspection", group: "office", component: lazyScreen(() => import("../certifier/CertifierScreen").then((m) => m.CertifierScreen)) },
 ];
 
 export function screenFor(path: string): Screen | undefined {
