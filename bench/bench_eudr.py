@@ -101,6 +101,7 @@ def _statements(script: SupplyScript, plots: int) -> list[SignedStatement]:
 
 
 def _ours(service: LedgerService) -> dict[str, Any]:
+    cpu = time.process_time()
     with Timer() as geo:
         collection = collect_eudr(service, EXPORT_LOT)
         text = b"".join(collection.chunks())
@@ -108,10 +109,12 @@ def _ours(service: LedgerService) -> dict[str, Any]:
         options = DdsOptions(country_of_activity="DE")
         plan = build_dds(service, EXPORT_LOT, options, collection=collection)
         xml = [part.request_xml() for part in plan.parts]
+    cpu = time.process_time() - cpu
     doc = json.loads(text)
     return {
         "geojson_s": geo.seconds,
         "dds_s": dds.seconds,
+        "cpu_s": cpu,
         "features": len(doc["features"]),
         "refused": len(doc["refused"]),
         "geojson_bytes": len(text),
@@ -121,15 +124,17 @@ def _ours(service: LedgerService) -> dict[str, Any]:
     }
 
 
-def _ceiling(service: LedgerService, plot_ids: list[str]) -> float:
-    """Read the plot documents and encode their geometries as JSON and base64, nothing else."""
+def _ceiling(service: LedgerService, plot_ids: list[str]) -> tuple[float, float]:
+    """Read the plot documents and encode their geometries as JSON and base64, nothing else;
+    wall and CPU seconds."""
+    cpu = time.process_time()
     with Timer() as timer:
         with service.store.read_state() as state:
             docs = state.get_many("plot", plot_ids)
         texts = [json.dumps(d["geometry"], separators=(",", ":")).encode() for d in docs.values()]
         encoded = [base64.b64encode(t) for t in texts]
     expect(len(encoded) == len(plot_ids), "the ceiling read every plot")
-    return timer.seconds
+    return timer.seconds, time.process_time() - cpu
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -158,7 +163,7 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
     plot_ids = [f"e{i:05d}-pl" for i in range(plots)]
     report = Report(
         f"EUDR geolocation file and DDS request of one lot with {plots:,} origin plots",
-        ("Measure", "Plots", "Seconds", "Ceiling (s)", "Ratio"),
+        ("Measure", "Plots", "Seconds", "CPU s", "Ceiling (s)", "Ceiling CPU s", "Ratio"),
         left=1,
     )
     with tempfile.TemporaryDirectory(prefix="biotraza-bench-eudr-") as tmp:
@@ -184,14 +189,17 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
     geo_s = statistics.median(r["geojson_s"] for r in ours)
     dds_s = statistics.median(r["dds_s"] for r in ours)
     total = statistics.median(r["geojson_s"] + r["dds_s"] for r in ours)
-    ceiling = statistics.median(ceilings)
-    report.add("GeoJSON file", f"{plots:,}", f"{geo_s:.2f}", "", "",
+    ceiling = statistics.median(c[0] for c in ceilings)
+    ceiling_cpu = statistics.median(c[1] for c in ceilings)
+    cpu = statistics.median(r["cpu_s"] for r in ours)
+    report.add("GeoJSON file", f"{plots:,}", f"{geo_s:.2f}", "", "", "", "",
                note=f"{first['geojson_bytes'] / 1e6:.1f} MB, coordinates truncated to 6 "
                "decimals, every ring re-checked")  # fmt: skip
     xml_note = f"{first['statements']} statement(s), {first['xml_bytes'] / 1e6:.1f} MB"
-    report.add("DDS request (XML)", f"{plots:,}", f"{dds_s:.2f}", "", "", note=xml_note)
-    report.add("GeoJSON + DDS", f"{plots:,}", f"{total:.2f}", f"{ceiling:.2f}",
-               f"{total / ceiling:.0f}×", target=f"< {TARGET_S:g} s", met=total < TARGET_S,
+    report.add("DDS request (XML)", f"{plots:,}", f"{dds_s:.2f}", "", "", "", "", note=xml_note)
+    report.add("GeoJSON + DDS", f"{plots:,}", f"{total:.2f}", f"{cpu:.2f}", f"{ceiling:.2f}",
+               f"{ceiling_cpu:.2f}", f"{total / ceiling:.1f}×", target=f"< {TARGET_S:g} s",
+               met=total < TARGET_S,
                note="ceiling: read the plot documents, encode their geometries")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     notes = [
@@ -199,6 +207,8 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         "vertices, one producer each.",
         f"Seconds are the median of {runs} runs in one process on SQLite; the process peaked "
         f"at {peak:.0f} MB (ledger build included).",
+        "CPU s is this process's CPU time for the same work: on a machine shared with other "
+        "jobs (see the load average) wall time includes waiting for a core, CPU time does not.",
         "The DDS step reuses the GeoJSON step's collection (as the DDS package does); "
         "`biotraza eudr dds` alone collects once itself, so it costs about both rows.",
         f"Whole run: {time.perf_counter() - started:.0f} s; load average at end {load_average()}.",
