@@ -205,6 +205,35 @@ _ES: dict[str, str] = {
     "index.empty": "Todavía no hay lotes en existencia.",
     "index.eligible": "elegible",
     "index.not_eligible": "no elegible",
+    # ----------------------------------------------------------------- programme dashboard
+    "programme.title": "Indicadores del programa",
+    "programme.intro": (
+        "Cifras calculadas del registro al {as_of}, sobre el punto de control firmado de "
+        "{size} entradas, por paisaje, producto y temporada."
+    ),
+    "programme.privacy": (
+        "Para proteger a las personas, ninguna cifra de personas se muestra si reúne a menos "
+        "de {min}."
+    ),
+    "programme.empty": "Todavía no hay parcelas, apiarios ni lotes registrados.",
+    "programme.chart": "Indicadores de {landscape}",
+    "programme.ha_label": "Hectáreas con verificación vigente aprobada",
+    "programme.kg_label": "Kilos enviados de lotes elegibles",
+    "programme.of": "{part} de {whole} {unit}",
+    "programme.producers": "Productores alcanzados",
+    "programme.plots": "Parcelas verificadas / registradas",
+    "programme.labels": "Etiquetas emitidas",
+    "programme.lots": "Lotes elegibles / enviados",
+    "programme.women": "Mujeres",
+    "programme.youth": "Jóvenes (hasta 29 años)",
+    "programme.suppressed": "menos de 5 (oculto)",
+    "programme.verify": (
+        "Un donante verifica estas cifras sin conexión: biotraza indicators verify."
+    ),
+    "programme.no_checkpoint": (
+        "Las cifras aparecerán cuando el operador del registro firme un punto de control "
+        "(en unos segundos)."
+    ),
     # ----------------------------------------------------------------- errors
     "error.title": "Página no encontrada",
     "error.back": "Volver al inicio",
@@ -364,6 +393,31 @@ _EN: dict[str, str] = {
     "index.empty": "No lots in stock yet.",
     "index.eligible": "eligible",
     "index.not_eligible": "not eligible",
+    # ----------------------------------------------------------------- programme dashboard
+    "programme.title": "Programme indicators",
+    "programme.intro": (
+        "Figures computed from the ledger as of {as_of}, over the signed checkpoint of "
+        "{size} entries, by landscape, product and season."
+    ),
+    "programme.privacy": (
+        "To protect people, no figure about people is shown when it covers fewer than {min}."
+    ),
+    "programme.empty": "No plots, apiaries or lots are recorded yet.",
+    "programme.chart": "Indicators of {landscape}",
+    "programme.ha_label": "Hectares with a current passing verification",
+    "programme.kg_label": "Kilograms shipped from eligible lots",
+    "programme.of": "{part} of {whole} {unit}",
+    "programme.producers": "Producers reached",
+    "programme.plots": "Plots verified / registered",
+    "programme.labels": "Labels issued",
+    "programme.lots": "Eligible / shipped lots",
+    "programme.women": "Women",
+    "programme.youth": "Youth (up to 29)",
+    "programme.suppressed": "fewer than 5 (hidden)",
+    "programme.verify": "A donor verifies these figures offline: biotraza indicators verify.",
+    "programme.no_checkpoint": (
+        "The figures will appear once the log operator signs a checkpoint (within seconds)."
+    ),
     "error.title": "Page not found",
     "error.back": "Back to the start",
 }

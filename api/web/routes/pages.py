@@ -10,6 +10,7 @@ to the auditor exports. Both answer JSON instead when the client prefers
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -19,11 +20,13 @@ from api.exports.registry import FORMATS
 from api.http.deps import ServiceDep
 from api.http.responses import page_or_json
 from api.i18n import term, translate
+from api.services.indicators import Indicators, compute_indicators
 from api.web.lot_view import lot_index
 from api.web.negotiation import choose_language, wants_json
+from api.web.programme_view import programme_view
 from api.web.state import WebStateDep
 from api.web.templating import page, switch_url
-from ledger.errors import EntryNotFoundError
+from ledger.errors import CheckpointError, EntryNotFoundError
 
 __all__ = ["router"]
 
@@ -80,6 +83,66 @@ def index_page(
         chosen,
         packed=[row for row in rows if row["lot"].get("package")],
         others=[row for row in rows if not row["lot"].get("package")],
+        switch_url=_switch(request, chosen),
+        tree_size=size,
+    )
+
+
+@router.get(
+    "/programme",
+    response_class=HTMLResponse,
+    responses={
+        200: page_or_json("The programme indicators by landscape"),
+        404: {
+            "description": "No signed checkpoint covers the ledger yet: a page (HTML) or the "
+            "error envelope (JSON).",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}},
+            },
+        },
+    },
+)
+def programme_page(
+    request: Request,
+    service: ServiceDep,
+    web: WebStateDep,
+    lang: LangQuery = None,
+    as_of: Annotated[
+        date | None, Query(description="Report date (default: the day of the last entry).")
+    ] = None,
+) -> Response:
+    """Programme indicators by landscape at the latest signed checkpoint, charts in SVG."""
+    size = service.head().size
+    as_json = wants_json(request.headers.get("accept"))
+    chosen = _language(request, lang)
+    try:
+        found: Indicators = web.pages.get(
+            size, ("programme", as_of), lambda: compute_indicators(service, as_of=as_of)
+        )
+    except CheckpointError:
+        if as_json:
+            raise
+        message = translate(chosen, "programme.no_checkpoint")
+        return page(
+            "programme.html",
+            chosen,
+            status_code=404,
+            message=message,
+            view=None,
+            switch_url=_switch(request, chosen),
+            tree_size=size,
+        )
+    if as_json:
+        header = found.header
+        return JSONResponse(
+            {"figures": header.figures, "checkpoint": header.checkpoint, "tree_size": size}
+        )
+    return page(
+        "programme.html",
+        chosen,
+        message=None,
+        view=programme_view(found, chosen),
         switch_url=_switch(request, chosen),
         tree_size=size,
     )
