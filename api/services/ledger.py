@@ -63,6 +63,7 @@ from ledger.transparency import (
 from ledger.trust import genesis_info
 from verifiers.certification import certification_entry_types
 from verifiers.epcis.capture import capture_entry_types
+from verifiers.groups import group_entry_types
 from verifiers.status_list import credential_entry_types
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def full_registry() -> Registry:
         *label_entry_types(),
         *capture_entry_types(),
         *credential_entry_types(),
+        *group_entry_types(),
     ]:
         registry.register(entry_type)
     return registry
