@@ -36,6 +36,7 @@ BENCHMARKS = {
     "webapp": "bench.bench_webapp",
     "sync": "bench.bench_sync",
     "eudr": "bench.bench_eudr",
+    "indicators": "bench.bench_indicators",
 }
 INTRO_MARKER = "bench-intro"
 TITLE = "# Performance"

@@ -1,0 +1,222 @@
+"""Programme indicators: compute on a live ledger and verify a report offline, against raw scans.
+
+Usage::
+
+    python -m bench.bench_indicators [--quick] [--chains 200] [--extra-deliveries 7]
+                                     [--markdown docs/performance.md]
+
+The ledger (SQLite) is ``bench.bench_supply``'s coffee chains — members with a polygon plot,
+harvest deliveries fanned in through parchment, green and blends into one shipped export lot
+per chain — plus ``--extra-deliveries`` further deliveries per plot, so deliveries outnumber
+producers about 10 : 1 as in the issue's target ledger (50,000 producers, 60,000 plots,
+500,000 deliveries in 1,000,000 entries). It is built through the bulk path (every statement
+signed and admitted by the full registry in memory) and a checkpoint is signed, as a server
+has one.
+
+Measured in the same run, in this process, each the median of ``--runs``:
+
+* **compute**: ``api.services.indicators.compute_indicators`` over the live projections; its
+  reference is a raw scan of the same projection documents (``SELECT`` of the plot, lot,
+  shipment and label rows, JSON-decoded), the least any computation from the database reads;
+* **write**: the report (header and every leaf) written to a file;
+* **verify**: ``verifiers.indicators.check_report`` on that file with no database, signatures
+  in one worker process beside the replay (what ``biotraza ledger verify`` does); its
+  reference is a raw scan of the same entries (``SELECT`` of every leaf, JSON-decoded) plus
+  as many raw Ed25519 verifications, the one cost no verifier can skip.
+
+Targets (issue 21, at 1,000,000 entries): compute < 10 s, verify < 30 s. This benchmark runs
+at a size that takes a few minutes here and extrapolates linearly (both are one pass).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from api.services.indicators import compute_indicators, report_bytes
+from api.services.ledger import LedgerService, full_registry
+from bench.bench_exports import ed25519_seconds
+from bench.bench_ledger import LedgerKeys
+from bench.bench_supply import HARVEST_G, SupplyScript
+from bench.bulk import LedgerBuilder, load_ledger
+from bench.common import (
+    Report,
+    expect,
+    load_average,
+    machine_facts,
+    phase,
+    print_report,
+    publish_reports,
+)
+from ledger.statements import SignedStatement
+from verifiers.indicators import check_report
+
+MARKDOWN_MARKER = "bench-indicators"
+TARGET_ENTRIES = 1_000_000
+COMPUTE_TARGET_S = 10.0
+VERIFY_TARGET_S = 30.0
+DEFAULT_CHAINS = 200
+HARVESTS_PER_CHAIN = 100
+_KINDS = ("plot", "apiary", "lot", "shipment", "label_issuance", "verification", "org")
+
+
+def _statements(chains: int, extra: int) -> list[SignedStatement]:
+    """Setup, ``chains`` shipped chains and ``extra`` more deliveries per plot."""
+    script = SupplyScript("indicators")
+    statements = script.setup()
+    for number in range(chains):
+        made, _export, _levels = script.chain(f"c{number:04d}", HARVESTS_PER_CHAIN)
+        statements += made
+        plots = sorted({s.statement.body["plot_id"] for s in made
+                        if s.statement.type == "plot.registered"})  # fmt: skip
+        for plot_id in plots:
+            for delivery in range(extra):
+                lot_id = f"c{number:04d}-{plot_id}-d{delivery}"
+                statements.append(script.harvest(lot_id, plot_id, HARVEST_G // 10))
+    return statements
+
+
+def _median(call: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _scan_projections(service: LedgerService) -> int:
+    found = 0
+    with service.store.reading() as cursor:
+        for kind in _KINDS:
+            for (value,) in cursor.all("SELECT value FROM state_objects WHERE kind = ?", (kind,)):
+                json.loads(value)
+                found += 1
+    return found
+
+
+def _scan_entries(service: LedgerService) -> int:
+    found = 0
+    for row in service.store.stored_leaves():
+        json.loads(row.leaf_bytes)
+        found += 1
+    return found
+
+
+def run(argv: Sequence[str] | None = None) -> list[Report]:
+    """Build, compute, write and verify; print the table and optionally write it."""
+    args = _parse_args(argv)
+    chains = args.chains or (DEFAULT_CHAINS // 8 if args.quick else DEFAULT_CHAINS)
+    runs = args.runs or (1 if args.quick else 3)
+    started = time.perf_counter()
+    facts = machine_facts(None)
+    registry = full_registry()
+    keys = LedgerKeys.make()
+    with phase(f"sign and admit {chains} chains in memory"):
+        builder = LedgerBuilder(registry)
+        builder.add_all(_statements(chains, args.extra_deliveries))
+        built = builder.finish()
+    size = built.size
+    scale = TARGET_ENTRIES / size
+    report = Report(
+        f"Programme indicators on a {size:,}-entry ledger (SQLite), extrapolated to "
+        f"{TARGET_ENTRIES:,}",
+        ("Measure", "What", "Seconds", "Reference (s)", "Ratio", f"At {TARGET_ENTRIES:,} (s)"),
+    )
+    with tempfile.TemporaryDirectory(prefix="biotraza-bench-indicators-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'ledger.db'}"
+        with phase("load the ledger and sign a checkpoint"):
+            load_ledger(url, built)
+            service = LedgerService.open(url, migrate=False, operator_key=keys.operator)
+            service.issue_checkpoint()
+        try:
+            vkey = service.log_info().verifier_key
+            with phase(f"compute × {runs}, raw projection scan × {runs}"):
+                found = compute_indicators(service)
+                compute_s = _median(lambda: compute_indicators(service), runs)
+                scan_s = _median(lambda: _scan_projections(service), runs)
+            path = Path(tmp) / "report.jsonl"
+            with phase("write the report"):
+                write_s = _median(
+                    lambda: path.write_bytes(b"".join(report_bytes(service, found))), 1
+                )
+            report_mb = path.stat().st_size / 1e6
+            with phase(f"verify × {runs}, raw entry scan × {runs}"):
+                results = []
+
+                def verify() -> None:
+                    with path.open("rb") as handle:
+                        results.append(check_report(handle, registry, vkey, workers=1))
+
+                verify_s = _median(verify, runs)
+                raw_s = _median(lambda: _scan_entries(service), runs) + ed25519_seconds(size)
+        finally:
+            service.close()
+    expect(all(results), f"the report does not verify: {results[0].failures[:3]}")
+    cells = len(found.header.figures["cells"])
+    report.add(
+        "compute", f"{cells} cells from the live projections", f"{compute_s:.2f}",
+        f"{scan_s:.2f}", f"{compute_s / scan_s:.1f}×", f"{compute_s * scale:.0f}",
+        target=f"< {COMPUTE_TARGET_S:g} s at {TARGET_ENTRIES:,}",
+        met=compute_s * scale < COMPUTE_TARGET_S,
+        note="reference: raw SELECT + JSON decode of the plot, lot, shipment, label, "
+        "verification and org documents",
+    )  # fmt: skip
+    report.add(
+        "write", f"report file, {report_mb:.1f} MB", f"{write_s:.2f}", "", "",
+        f"{write_s * scale:.0f}",
+    )  # fmt: skip
+    report.add(
+        "verify", "offline, no database (1 signature worker)", f"{verify_s:.2f}",
+        f"{raw_s:.2f}", f"{verify_s / raw_s:.1f}×", f"{verify_s * scale:.0f}",
+        target=f"< {VERIFY_TARGET_S:g} s at {TARGET_ENTRIES:,}",
+        met=verify_s * scale < VERIFY_TARGET_S,
+        note="reference: raw SELECT + JSON decode of every entry plus as many raw Ed25519 "
+        "verifications",
+    )  # fmt: skip
+    notes = [
+        f"Ledger: {size:,} entries ({chains} chains of {HARVESTS_PER_CHAIN} deliveries and "
+        f"{args.extra_deliveries} more deliveries per plot), bulk-built in {built.seconds:.1f} s.",
+        f"Seconds are the median of {runs} runs in one process; the last column scales them "
+        f"linearly by {scale:.1f} (compute reads every projection document once, verify every "
+        "entry once).",
+        f"Whole run: {time.perf_counter() - started:.0f} s; load average at end {load_average()}.",
+    ]
+    print_report(report)
+    publish_reports(
+        args.markdown,
+        module="bench.bench_indicators",
+        title="Programme indicators",
+        marker=MARKDOWN_MARKER,
+        facts=facts,
+        reports=[report],
+        notes=notes,
+        argv=argv,
+    )
+    return [report]
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run")
+    parser.add_argument("--chains", type=int, default=None, help="shipped chains of 100 deliveries")
+    parser.add_argument("--extra-deliveries", type=int, default=7, help="more per plot")
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--markdown", type=Path, default=None)
+    parser.add_argument("--no-pg", action="store_true", help="accepted for run_all (SQLite only)")
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    """Entry point of ``python -m bench.bench_indicators``."""
+    run(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
