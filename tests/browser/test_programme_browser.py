@@ -6,7 +6,8 @@ What each test proves, against the demo served by uvicorn on loopback:
   script at all (it works with JavaScript disabled) and nothing overflowing a 390 px screen.
 * The demo's coffee landscape shows the verified hectares and the eligible kilograms the
   indicators compute; people figures under five read "fewer than 5 (hidden)".
-* A malformed report date is refused (400, the JSON error envelope) naming the field, as every query parameter is.
+* A malformed report date is refused (400, the JSON error envelope) naming the field, as
+  every query parameter is.
 
 Every test saves a screenshot into its own tmp dir (kept by pytest for inspection).
 """
