@@ -8,7 +8,8 @@ what is left to label of the eligible coffee lot. It checks and issues two numbe
 browser, drawn by the CLI's renderer on the server): the PDF rendered at 300 dpi gives both QR
 codes to zxing-cpp, and each verifies offline against the trust list downloaded with one click
 (its signature checked against the pinned root key). It revokes the run with a reason; the
-resolver page of a printed label then says it is revoked. The screen is captured in es and en
+resolver page of a printed label then says it is revoked. Once the issuer key is imported
+the navigation shows the label issuer's screens only. The screen is captured in es and en
 at 390 and 1280 px into ``tests/browser/screenshots/label-office/`` (git-ignored), and nothing
 overflows sideways at 390 px.
 """
@@ -88,6 +89,12 @@ def test_issue_print_revoke_and_resolve(browser: Browser, served: Served, tmp_pa
     key_id = _import_key(page, served, tmp_path)
     assert key_id[:12] in page.locator("#issuer-key").inner_text()
     assert page.locator("#not-issuer").count() == 0
+    # The navigation now shows this browser's role only: the label issuer's screens.
+    wait_until(page, "!document.querySelector('#nav a[data-screen=\"members\"]')")
+    shown = page.locator("#nav a[data-screen]").evaluate_all(
+        "links => links.map(a => a.dataset.screen)"
+    )
+    assert shown == ["home", "setup", "lots", "labels"]
 
     # The ineligible export lot says why, in the eligibility API's Spanish words.
     ineligible = page.locator(f'li.lot[data-lot-id="{INELIGIBLE}"]')

@@ -3,6 +3,7 @@ import { render } from "preact";
 import type { JsonObject } from "./crypto/statements";
 import { language } from "./i18n";
 import { App } from "./shell/App";
+import { KEYS_CHANGED } from "./shell/roles";
 import { registerServiceWorker, watchConnectivity } from "./shell/status";
 import "./shell/shell.css";
 
@@ -16,6 +17,15 @@ if (root) render(<App />, root);
 const sync = () => import("./sync/session");
 const corrections = () => import("./sync/corrections");
 void sync().then((m) => m.startSession());
+// Which screens the navigation shows: the roles this browser's keys hold (src/shell/roles.ts),
+// asked at start, when the network returns, when the phone's enrolment changes and when a key
+// is imported or removed.
+void import("./shell/roleRefresh").then(({ refreshRoles }) => {
+  void refreshRoles();
+  window.addEventListener("online", () => void refreshRoles());
+  window.addEventListener(KEYS_CHANGED, () => void refreshRoles());
+  void import("./field/device").then(({ deviceContext }) => deviceContext.subscribe(() => void refreshRoles()));
+});
 // For support staff in DevTools and for the browser tests: capture, correct, sync, and the
 // outbox, by name. Nothing a same-origin script could not already do (and the CSP admits no
 // other script).

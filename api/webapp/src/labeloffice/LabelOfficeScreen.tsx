@@ -10,6 +10,7 @@ import { useEffect, useState } from "preact/hooks";
 import { language, mxDate, mxKg, mxNumber, t, useLanguage } from "../i18n";
 import { KeyImport } from "../office/DevicesScreen";
 import type { AssociationKey } from "../office/associationKey";
+import { keysChanged } from "../shell/roles";
 import { online } from "../shell/status";
 import { useStore } from "../shell/store";
 import type { SubmitOutcome } from "../sync/outcomes";
@@ -383,7 +384,7 @@ export function LabelOfficeScreen() {
       )}
       {keyPair && (
         <p>
-          <button type="button" class="button secondary" id="issuer-forget" onClick={() => void forgetIssuerKey().then(() => setKeyPair(null))}>
+          <button type="button" class="button secondary" id="issuer-forget" onClick={() => void forgetIssuerKey().then(() => (setKeyPair(null), keysChanged()))}>
             {t("labels.key.forget")}
           </button>
         </p>

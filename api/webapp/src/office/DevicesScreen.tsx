@@ -10,6 +10,7 @@ import { useStore } from "../shell/store";
 import { reasonMessageKey } from "../sync/messages";
 import type { SubmitOutcome } from "../sync/outcomes";
 import { shortCode } from "../crypto/keys";
+import { keysChanged } from "../shell/roles";
 import { DEVICE_TYPES, associationOf, devices, enrol, findRequest, refusals, revoke, type Device, type DeviceRequest, type Org, type Refusal } from "./api";
 import { KeyFileError, forgetAssociationKey, importAssociationKey, loadAssociationKey, type AssociationKey } from "./associationKey";
 
@@ -43,6 +44,7 @@ export function KeyImport({
     setMessage(t("office.key.importing"));
     try {
       onKey(await importKey(await file.text(), passphrase));
+      keysChanged();
       setMessage(null);
     } catch (error) {
       setMessage(t(`office.key.error.${error instanceof KeyFileError ? error.code : "not_a_key_file"}`));
@@ -229,7 +231,7 @@ export function DevicesScreen() {
       )}
       {keyPair && (
         <p>
-          <button type="button" class="button secondary" id="key-forget" onClick={() => void forgetAssociationKey().then(() => (setKeyPair(null), setOrg(undefined)))}>
+          <button type="button" class="button secondary" id="key-forget" onClick={() => void forgetAssociationKey().then(() => (setKeyPair(null), setOrg(undefined), keysChanged()))}>
             {t("office.key.forget")}
           </button>
         </p>

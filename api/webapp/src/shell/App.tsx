@@ -8,19 +8,21 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { setLanguage, t, useLanguage } from "../i18n";
 import { linkTo, useRoute } from "./router";
+import { heldRoles, shown } from "./roles";
 import { SCREENS, screenFor, type Group } from "./screens";
 import { offlineReady, online, outboxCount, pendingUpdate } from "./status";
 import { useStore } from "./store";
 
 function Navigation({ current, onPick }: { current: string; onPick: () => void }) {
   const groups: Group[] = ["field", "office"];
+  const held = useStore(heldRoles);
   return (
     <nav id="nav" aria-label={t("shell.menu.label")}>
       {groups.map((group) => (
         <div class="nav-group" key={group}>
           <h2>{t(`shell.group.${group}`)}</h2>
           <ul>
-            {SCREENS.filter((s) => s.group === group).map((s) => (
+            {SCREENS.filter((s) => s.group === group && shown(s.roles, held)).map((s) => (
               <li key={s.id}>
                 <a
                   {...linkTo(s.path, onPick)}

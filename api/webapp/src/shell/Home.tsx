@@ -1,10 +1,13 @@
 /** Home: one large tile per screen, field work first, then the office. */
 import { t, useLanguage } from "../i18n";
 import { linkTo } from "./router";
+import { heldRoles, shown } from "./roles";
 import { SCREENS, type Group } from "./screens";
+import { useStore } from "./store";
 
 function Tiles({ group }: { group: Group }) {
-  const screens = SCREENS.filter((s) => s.group === group && s.path !== "");
+  const held = useStore(heldRoles);
+  const screens = SCREENS.filter((s) => s.group === group && s.path !== "" && shown(s.roles, held));
   return (
     <ul class="tiles">
       {screens.map((s) => (

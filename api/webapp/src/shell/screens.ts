@@ -9,6 +9,7 @@
  * its `shell.nav.<id>` title in both languages.
  */
 import type { ComponentType } from "preact";
+import type { Role } from "./roles";
 import { Home } from "./Home";
 import { lazyScreen } from "./lazy";
 import "../field/field.css";
@@ -22,21 +23,23 @@ export interface Screen {
   path: string;
   group: Group;
   component: ComponentType;
+  /** Roles whose screens these are (src/shell/roles.ts); none: shown to everyone. */
+  roles?: readonly Role[];
 }
 
 export const SCREENS: readonly Screen[] = [
   { id: "home", path: "", group: "field", component: Home },
-  { id: "members", path: "members", group: "field", component: lazyScreen(() => import("../field/MembersScreen").then((m) => m.MembersScreen)) },
-  { id: "plots", path: "plots", group: "field", component: lazyScreen(() => import("../field/PlotsScreen").then((m) => m.PlotsScreen)) },
-  { id: "apiaries", path: "apiaries", group: "field", component: lazyScreen(() => import("../field/ApiariesScreen").then((m) => m.ApiariesScreen)) },
-  { id: "deliveries", path: "deliveries", group: "field", component: lazyScreen(() => import("../field/DeliveriesScreen").then((m) => m.DeliveriesScreen)) },
-  { id: "receipts", path: "receipts", group: "field", component: lazyScreen(() => import("../field/ReceiptsScreen").then((m) => m.ReceiptsScreen)) },
-  { id: "outbox", path: "outbox", group: "field", component: lazyScreen(() => import("../sync/OutboxScreen").then((m) => m.OutboxScreen)) },
+  { id: "members", path: "members", group: "field", component: lazyScreen(() => import("../field/MembersScreen").then((m) => m.MembersScreen)), roles: ["field"] },
+  { id: "plots", path: "plots", group: "field", component: lazyScreen(() => import("../field/PlotsScreen").then((m) => m.PlotsScreen)), roles: ["field"] },
+  { id: "apiaries", path: "apiaries", group: "field", component: lazyScreen(() => import("../field/ApiariesScreen").then((m) => m.ApiariesScreen)), roles: ["field"] },
+  { id: "deliveries", path: "deliveries", group: "field", component: lazyScreen(() => import("../field/DeliveriesScreen").then((m) => m.DeliveriesScreen)), roles: ["field"] },
+  { id: "receipts", path: "receipts", group: "field", component: lazyScreen(() => import("../field/ReceiptsScreen").then((m) => m.ReceiptsScreen)), roles: ["field"] },
+  { id: "outbox", path: "outbox", group: "field", component: lazyScreen(() => import("../sync/OutboxScreen").then((m) => m.OutboxScreen)), roles: ["field", "certifier"] },
   { id: "setup", path: "setup", group: "field", component: lazyScreen(() => import("../field/SetupScreen").then((m) => m.SetupScreen)) },
-  { id: "devices", path: "devices", group: "office", component: lazyScreen(() => import("../office/DevicesScreen").then((m) => m.DevicesScreen)) },
-  { id: "lots", path: "lots", group: "office", component: lazyScreen(() => import("./LotsScreen").then((m) => m.LotsScreen)) },
-  { id: "labels", path: "labels", group: "office", component: lazyScreen(() => import("../labeloffice/LabelOfficeScreen").then((m) => m.LabelOfficeScreen)) },
-  { id: "inspection", path: "inspection", group: "office", component: lazyScreen(() => import("../certifier/CertifierScreen").then((m) => m.CertifierScreen)) },
+  { id: "devices", path: "devices", group: "office", component: lazyScreen(() => import("../office/DevicesScreen").then((m) => m.DevicesScreen)), roles: ["office"] },
+  { id: "lots", path: "lots", group: "office", component: lazyScreen(() => import("./LotsScreen").then((m) => m.LotsScreen)), roles: ["office", "label_issuer"] },
+  { id: "labels", path: "labels", group: "office", component: lazyScreen(() => import("../labeloffice/LabelOfficeScreen").then((m) => m.LabelOfficeScreen)), roles: ["label_issuer"] },
+  { id: "inspection", path: "inspection", group: "office", component: lazyScreen(() => import("../certifier/CertifierScreen").then((m) => m.CertifierScreen)), roles: ["certifier"] },
 ];
 
 export function screenFor(path: string): Screen | undefined {
