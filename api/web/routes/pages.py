@@ -14,6 +14,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.exports.registry import FORMATS
@@ -88,6 +89,21 @@ def index_page(
     )
 
 
+def _report_date(value: str | None) -> date | None:
+    """The report date of ``?as_of=``; a pattern-valid non-date (2026-02-30) is refused like
+    every malformed parameter (400, naming it).
+
+    Raises:
+        RequestValidationError: not a calendar date.
+    """
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        error = {"loc": ("query", "as_of"), "msg": f"{value!r} is not a calendar date",
+                 "type": "value_error"}  # fmt: skip
+        raise RequestValidationError([error]) from None
+
+
 @router.get(
     "/programme",
     response_class=HTMLResponse,
@@ -109,16 +125,21 @@ def programme_page(
     web: WebStateDep,
     lang: LangQuery = None,
     as_of: Annotated[
-        date | None, Query(description="Report date (default: the day of the last entry).")
+        str | None,
+        Query(
+            pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            description="Report date YYYY-MM-DD (default: the day of the last entry).",
+        ),
     ] = None,
 ) -> Response:
     """Programme indicators by landscape at the latest signed checkpoint, charts in SVG."""
     size = service.head().size
     as_json = wants_json(request.headers.get("accept"))
     chosen = _language(request, lang)
+    day = _report_date(as_of)
     try:
         found: Indicators = web.pages.get(
-            size, ("programme", as_of), lambda: compute_indicators(service, as_of=as_of)
+            size, ("programme", day), lambda: compute_indicators(service, as_of=day)
         )
     except CheckpointError:
         if as_json:
