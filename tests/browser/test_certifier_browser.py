@@ -4,7 +4,8 @@ A browser asks to be enrolled, the root grants its key the certifier role for ``
 (as ``biotraza keys grant-browser`` does), the inspector downloads the plan of Café Sierra
 Azul against ``coffee-ab@1``, goes offline and records evidence with a photo for the demo's
 two failing plots: ``cs-plot07`` now at 45 % shade cover (passes), ``cs-plot14`` still at
-25 % (fails). The findings show on the device; online again the evidence and the photos are
+25 % (fails); a cold start without network keeps the plan and the observations. The
+findings show on the device; online again the evidence and the photos are
 sent and a verification of ``cs-plot07`` is signed on the device key and admitted by the
 ledger (which recomputed the findings). The export lot ``cs-export-2526-001`` then names only
 ``cs-plot14`` among its uncertified plots. Screens in es and en at 390 and 1280 px.
@@ -167,6 +168,12 @@ def test_an_inspection_offline_signed_on_the_device(
         wait_until(page, "!navigator.onLine")
         _record(page, "cs-plot07", PASSING, photo)
         _record(page, "cs-plot14", {**PASSING, "shade_cover_pct": "25"}, None)
+        # A cold start without network keeps the role, the plan and the observations.
+        page.reload()
+        wait_until(page, "document.querySelector('#stored-plans') !== null")
+        assert page.locator("#plan-submit").is_disabled()
+        page.locator("#stored-plans button").first.click()
+        wait_until(page, "document.querySelector('#inspection') !== null")
         wait_until(page, "document.querySelector('#findings') !== null")
         shade = "#findings tr[data-criterion='CAB-SHADE-COVER'][data-subject='{}']"
         wait_until(page, f'document.querySelector("{shade.format("cs-plot14")}") !== null')
