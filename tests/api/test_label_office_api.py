@@ -140,6 +140,8 @@ def test_sheet_refuses_what_it_must_not_draw(
     unknown = client.post("/api/v1/labels/sheet", json={"texts": [text], "stock": "a3"})
     assert unknown.status_code in (400, 422)
     assert unknown.json()["error"]["fields"][0]["field"].endswith("stock")
+    huge = client.post("/api/v1/labels/sheet", json={"texts": [text] * 11, "copies": 500})
+    assert huge.status_code in (400, 422) and "5000" in huge.text
     empty = client.post("/api/v1/labels/sheet", json={"texts": []})
     assert empty.status_code in (400, 422)
     assert empty.json()["error"]["fields"][0]["field"].endswith("texts")

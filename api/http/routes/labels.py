@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.http.body import StrictJsonRoute
 from api.http.deps import ServiceDep
@@ -211,6 +211,8 @@ def get_labellable_lots(service: ServiceDep) -> dict[str, Any]:
 
 
 Stock = Literal["a4", "letter", "thermal"]
+MAX_SHEET_LABELS = 5000
+"""Labels one print-run PDF may hold (about 360 A4 pages): bounds the work one request asks."""
 
 
 class SheetRequest(BaseModel):
@@ -224,6 +226,12 @@ class SheetRequest(BaseModel):
     copies: int = Field(default=1, ge=1, le=500, description="How often each label is printed.")
     stock: Stock = Field(default="a4", description="Label stock: " + ", ".join(STOCKS) + ".")
     ecc: Literal["M", "Q"] = "Q"
+
+    @model_validator(mode="after")
+    def _bounded(self) -> SheetRequest:
+        if len(self.texts) * self.copies > MAX_SHEET_LABELS:
+            raise ValueError(f"at most {MAX_SHEET_LABELS} labels (texts × copies) per sheet")
+        return self
 
 
 @router.post(
