@@ -19,6 +19,9 @@ import { forgetIssuerKey, importIssuerKey, isActiveIssuer, loadIssuerKey } from 
 import { signIssuance } from "./labelSign";
 import "./labels.css";
 
+/** Labels per PDF: the server takes at most 500 label texts a request (128 KiB bodies). */
+const SHEET_CHUNK = 400;
+
 const reasonText = (r: Reason): string => (language() === "es" ? r.message_es : r.message_en);
 
 function outcomeText(outcome: SubmitOutcome): string | null {
@@ -77,7 +80,7 @@ function ScanTable({ found }: { found: Scans }) {
 function RunCard({ run, keyPair, host, onDone }: { run: Issuance; keyPair: AssociationKey | null; host: string | null; onDone: () => void }) {
   const isOnline = useStore(online);
   const [stock, setStock] = useState<Stock>("a4");
-  const [copies, setCopies] = useState(String(run.serial_from === null ? Math.min(run.units, 500) : 1));
+  const [copies, setCopies] = useState(String(run.serial_from === null ? Math.min(run.units, SHEET_CHUNK) : 1));
   const [reason, setReason] = useState("");
   const [message, setMessage] = useState<string | null>(null);
   const [pdf, setPdf] = useState<string | null>(null);
@@ -101,19 +104,27 @@ function RunCard({ run, keyPair, host, onDone }: { run: Issuance; keyPair: Assoc
   };
   const doPrint = async (): Promise<void> => {
     const count = positive(copies);
-    if (count === null || count > 500) return setMessage(t("labels.issue.bad_number"));
+    if (count === null || count > SHEET_CHUNK) return setMessage(t("labels.issue.bad_number"));
     setMessage(t("labels.run.printing", { count: mxNumber(run.serial_from === null ? count : run.units) }));
     try {
       const texts = await labelTexts();
-      const blob = await sheet(texts, stock, run.serial_from === null ? count : 1);
+      const copiesEach = run.serial_from === null ? count : 1;
+      // One PDF per SHEET_CHUNK labels: a request carries at most 500 label texts.
+      const parts: string[][] = [];
+      for (let i = 0; i < texts.length; i += Math.max(1, Math.floor(SHEET_CHUNK / copiesEach))) {
+        parts.push(texts.slice(i, i + Math.max(1, Math.floor(SHEET_CHUNK / copiesEach))));
+      }
       if (pdf) URL.revokeObjectURL(pdf);
-      const url = URL.createObjectURL(blob);
+      let url = "";
+      for (const [index, part] of parts.entries()) {
+        url = URL.createObjectURL(await sheet(part, stock, copiesEach));
+        const link = document.createElement("a");
+        link.href = url;
+        link.download = `etiquetas-${run.lot_number}-${run.seq}-${stock}${parts.length > 1 ? `-${index + 1}` : ""}.pdf`;
+        link.click();
+      }
       setPdf(url);
-      setMessage(t("labels.run.printed", { count: mxNumber(texts.length * (run.serial_from === null ? count : 1)) }));
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = `etiquetas-${run.lot_number}-${run.seq}-${stock}.pdf`;
-      link.click();
+      setMessage(t("labels.run.printed", { count: mxNumber(texts.length * copiesEach) }));
     } catch (error) {
       setMessage(t("labels.failed", { reason: (error as Error).message }));
     }

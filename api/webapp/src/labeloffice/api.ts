@@ -190,11 +190,12 @@ export function revokeRun(key: AssociationKey, seq: number, reason: string): Pro
   return submit(key, "label.revoked", { issuance_seq: seq, reason });
 }
 
-/** The print run as PDF (the server verifies every label first). */
+/** The print run as PDF, each label `copies` times (the server verifies every label first). */
 export async function sheet(texts: readonly string[], stock: Stock, copies: number): Promise<Blob> {
   let response: Response;
   try {
-    response = await fetch("/api/v1/labels/sheet", post({ texts, stock, copies }));
+    const printed = texts.flatMap((text) => Array.from({ length: copies }, () => text));
+    response = await fetch("/api/v1/labels/sheet", post({ texts: printed, stock }));
   } catch (error) {
     throw new RequestError(0, (error as Error).message);
   }
