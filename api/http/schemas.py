@@ -18,12 +18,17 @@ __all__ = [
     "EntriesPublic",
     "EntryPublic",
     "HeadPublic",
+    "PUBLIC_KEY_PATTERN",
     "producer_request_schema",
 ]
 
 MAX_SEQ = 2**63 - 1
 """The largest sequence number or tree size either database can store (signed 64-bit): the
 bound on every such query parameter, so a larger number is a 400, not a driver overflow."""
+PUBLIC_KEY_PATTERN = "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$"
+"""Canonical unpadded base64url of 32 bytes (an Ed25519 public key): the last character
+carries 4 bits and two zero bits, so only 16 letters can end it (``ledger.keys`` refuses
+the rest); stated in the schema so clients learn it from the OpenAPI document."""
 
 
 class EntryPublic(BaseModel):

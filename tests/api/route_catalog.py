@@ -44,6 +44,8 @@ class Operation:
     query_params: tuple[str, ...]
     required_query: tuple[str, ...]
     has_body: bool
+    body_types: tuple[str, ...] = ()
+    """Media types the request body is declared in (empty: none declared)."""
 
     def url(self, **override: str) -> str:
         """The path with example values (``override`` replaces some, already URL-encoded)."""
@@ -54,6 +56,11 @@ class Operation:
         """Example values of the required query parameters (and of ``seq``)."""
         wanted = [*self.required_query, *(n for n in self.query_params if n == "seq")]
         return {name: _QUERY_EXAMPLES.get(name, "x1") for name in wanted}
+
+    @property
+    def form(self) -> bool:
+        """Browser form posts (a page's paste/upload): the body is never JSON."""
+        return bool(self.body_types) and "application/json" not in self.body_types
 
     @property
     def blob(self) -> bool:
@@ -77,6 +84,7 @@ def operations(app: FastAPI) -> list[Operation]:
                         p["name"] for p in params if p["in"] == "query" and p.get("required")
                     ),
                     has_body=method in ("post", "put"),
+                    body_types=tuple(op.get("requestBody", {}).get("content", {})),
                 )
             )
     return found

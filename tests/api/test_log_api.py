@@ -107,6 +107,9 @@ def test_many_inclusion_proofs_in_one_request_equal_the_single_ones(client: Test
         ({"tree_size": 10, "seqs": list(range(1001))}, "body.seqs"),
         ({"tree_size": 0, "seqs": [0]}, "body.tree_size"),
         ({"tree_size": 10, "seqs": [-1]}, "body.seqs.0"),
+        ({"tree_size": 10, "seqs": [False]}, "body.seqs.0"),  # not entry 0
+        ({"tree_size": True, "seqs": [1]}, "body.tree_size"),
+        ({"tree_size": 10, "seqs": ["1"]}, "body.seqs.0"),
         ({"tree_size": 10}, "body.seqs"),
     ]:
         bad = client.post("/api/v1/proofs/inclusion", json=body)

@@ -14,15 +14,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.http.body import StrictJsonRoute
 from api.http.deps import ServiceDep
 from api.http.responses import error_responses
+from api.http.schemas import PUBLIC_KEY_PATTERN
 from api.services.device_requests import SHORT_CODE, find_request, request_enrolment
 from api.services.devices import device_refusals, org_device, org_devices
 from ledger.storage.sql.refusals import PER_KEY
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["field devices"])
+router = APIRouter(prefix="/api/v1", tags=["field devices"], route_class=StrictJsonRoute)
 
 OrgPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 KeyIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The device's key id.")]
@@ -146,8 +148,15 @@ def list_refusals(
 class DeviceRequestIn(_Model):
     """A phone asking to be enrolled: its public key and the label it proposes."""
 
-    public_key: str = Field(description="The phone's Ed25519 public key, unpadded base64url.")
-    label: str = Field(description="What the office will call it (1–100 characters).")
+    public_key: str = Field(
+        pattern=PUBLIC_KEY_PATTERN,
+        description="The phone's Ed25519 public key, unpadded base64url.",
+    )
+    label: str = Field(
+        min_length=1,
+        max_length=100,
+        description="What the office will call it (1–100 characters, not only spaces).",
+    )
 
 
 class DeviceRequestPublic(_Model):

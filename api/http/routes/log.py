@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.http.body import StrictJsonRoute
 from api.http.deps import ServiceDep
 from api.http.responses import error_responses
 from api.http.schemas import MAX_SEQ
@@ -22,7 +23,7 @@ from ledger.transparency import ConsistencyProofDocument, InclusionProofDocument
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["transparency log"])
+router = APIRouter(prefix="/api/v1", tags=["transparency log"], route_class=StrictJsonRoute)
 
 
 @router.get("/log")
@@ -111,9 +112,12 @@ MAX_PROOFS = 1000
 
 
 class InclusionProofsRequest(BaseModel):
-    """Which entries to prove, and in the tree of which size."""
+    """Which entries to prove, and in the tree of which size.
 
-    model_config = ConfigDict(extra="forbid")
+    Strict: ``false`` is not entry 0 (pydantic's lax mode would read it so).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     tree_size: int = Field(ge=1, le=MAX_SEQ, description="The checkpoint's tree size.")
     seqs: list[Annotated[int, Field(ge=0, le=MAX_SEQ)]] = Field(
