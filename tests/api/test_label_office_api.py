@@ -142,6 +142,8 @@ def test_sheet_refuses_what_it_must_not_draw(
     forged = text[:-3] + ("000" if not text.endswith("000") else "111")
     refused = client.post("/api/v1/labels/sheet", json={"texts": [forged]})
     assert refused.status_code == 409
+    malformed = client.post("/api/v1/labels/sheet", json={"texts": ["https://x.example/l/A"]})
+    assert malformed.status_code == 409 and "malformed" in malformed.json()["error"]["message"]
     unknown = client.post("/api/v1/labels/sheet", json={"texts": [text], "stock": "a3"})
     assert unknown.status_code in (400, 422)
     assert _field(unknown).endswith("stock")

@@ -63,6 +63,11 @@ _NOT_PRINTABLE = error_responses(
 
 def _printable(service: LedgerService, text: str) -> LabelVerdict:
     parse_label(text)  # a malformed text is a bad request (400 naming the part), not a verdict
+    return _verified(service, text)
+
+
+def _verified(service: LedgerService, text: str) -> LabelVerdict:
+    """The verdict of a label this server may draw; any other (malformed too) is a 409."""
     verdict = resolve_label(service, text)
     if verdict.status not in (LabelStatus.VALID, LabelStatus.VALID_UNTRUSTED_HOST):
         raise ConflictError(f"label is {verdict.status.value}: {verdict.message('en')}")
@@ -243,7 +248,7 @@ def post_sheet(service: ServiceDep, request: SheetRequest) -> Response:
     the issuer (in the label office's browser); each must verify against the current ledger
     and all must belong to one lot (409 otherwise), so this server never draws a forged or
     revoked label. At most 500 labels a request (the office splits longer runs)."""
-    verdicts = [_printable(service, text) for text in dict.fromkeys(request.texts)]
+    verdicts = [_verified(service, text) for text in dict.fromkeys(request.texts)]
     lots = {v.issuance.lot_id for v in verdicts if v.issuance is not None}
     if len(lots) != 1:
         raise ConflictError("texts: labels of one lot only")
