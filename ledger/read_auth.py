@@ -21,16 +21,20 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field
 
-from ledger.canonical import canonicalize, parse_json_strict
-from ledger.encoding import b64url_decode, b64url_encode
-from ledger.errors import LedgerError
-from ledger.keys import key_id, sign_message, verify_message
-from ledger.statements import format_ts, parse_ts
+from ledger.keys import key_id
+from ledger.signed_header import (
+    HeaderScheme,
+    SignedBody,
+    check_header_signature,
+    parse_header,
+    sign_header,
+)
+from ledger.statements import format_ts
 from ledger.upload_auth import UploadRefusedError
 
 __all__ = [
@@ -49,7 +53,6 @@ READ_SCHEME = "Biotraza-Read"
 READ_DOMAIN = b"biotraza:read:v1\n"
 MAX_SKEW_S = 300
 """How far a signed read's ``ts`` may be from the server's clock (either way), in seconds."""
-_MAX_HEADER = 2048
 
 
 class ReadUnauthorizedError(UploadRefusedError):
@@ -67,10 +70,8 @@ class ReadForbiddenError(UploadRefusedError):
         super().__init__(message, field)
 
 
-class ReadRequest(BaseModel):
+class ReadRequest(SignedBody):
     """What a reader signs: which key, which method and path, when, and a nonce."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     v: Literal[1]
     key: str = Field(pattern=r"^[0-9a-f]{32}$")
@@ -79,21 +80,15 @@ class ReadRequest(BaseModel):
     ts: str
     nonce: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
 
-    @field_validator("ts")
-    @classmethod
-    def _ts_form(cls, value: str) -> str:
-        parse_ts(value)
-        return value
 
-    @property
-    def moment(self) -> datetime:
-        """``ts`` as an aware datetime."""
-        return parse_ts(self.ts)
-
-    @property
-    def canonical_bytes(self) -> bytes:
-        """JCS of the request: what is signed."""
-        return canonicalize(self.model_dump())
+_SPEC = HeaderScheme(
+    READ_SCHEME,
+    READ_DOMAIN,
+    2048,
+    "signed read",
+    f"this read needs an `Authorization: {READ_SCHEME} …` header signed by a ledger key",
+    ReadUnauthorizedError,
+)
 
 
 def sign_read(
@@ -112,8 +107,7 @@ def sign_read(
         ts=ts or format_ts(datetime.now(UTC)),
         nonce=nonce or secrets.token_urlsafe(18),
     )
-    signature = sign_message(private_key, READ_DOMAIN, request.canonical_bytes)
-    return f"{READ_SCHEME} {b64url_encode(request.canonical_bytes)}.{b64url_encode(signature)}"
+    return sign_header(_SPEC, private_key, request)
 
 
 def parse_read_request(header: str | None) -> tuple[ReadRequest, bytes]:
@@ -123,32 +117,9 @@ def parse_read_request(header: str | None) -> tuple[ReadRequest, bytes]:
     Raises:
         ReadUnauthorizedError: missing or malformed.
     """
-    if not header:
-        raise ReadUnauthorizedError(
-            f"this read needs an `Authorization: {READ_SCHEME} …` header signed by a ledger key"
-        )
-    scheme, _, token = header.strip().partition(" ")
-    if scheme != READ_SCHEME or len(header) > _MAX_HEADER:
-        raise ReadUnauthorizedError(f"authorization scheme must be {READ_SCHEME}")
-    payload, dot, sig_text = token.strip().partition(".")
-    try:
-        if not dot:
-            raise ValueError("expected <payload>.<signature>")
-        data = b64url_decode(payload)
-        signature = b64url_decode(sig_text, 64)
-        parsed: Any = parse_json_strict(data)
-        request = ReadRequest.model_validate(parsed)
-    except (ValueError, ValidationError, LedgerError) as exc:
-        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        raise ReadUnauthorizedError(f"malformed signed read: {reason}") from None
-    if request.canonical_bytes != data:
-        raise ReadUnauthorizedError("signed read is not in canonical (JCS) form")
-    return request, signature
+    return parse_header(_SPEC, ReadRequest, header)
 
 
 def check_read_signature(request: ReadRequest, signature: bytes, public: bytes) -> None:
     """Raise :class:`ReadUnauthorizedError` unless ``public`` signed ``request``."""
-    try:
-        verify_message(public, READ_DOMAIN, request.canonical_bytes, signature)
-    except LedgerError:
-        raise ReadUnauthorizedError("signed read signature does not verify") from None
+    check_header_signature(_SPEC, request, signature, public)

@@ -18,16 +18,21 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field
 
-from ledger.canonical import canonicalize, parse_json_strict
-from ledger.encoding import b64url_decode, b64url_encode
 from ledger.errors import LedgerError
-from ledger.keys import key_id, sign_message, verify_message
-from ledger.statements import format_ts, parse_ts
+from ledger.keys import key_id
+from ledger.signed_header import (
+    HeaderScheme,
+    SignedBody,
+    check_header_signature,
+    parse_header,
+    sign_header,
+)
+from ledger.statements import format_ts
 
 __all__ = [
     "SCHEME",
@@ -45,7 +50,6 @@ __all__ = [
 
 SCHEME = "Biotraza-Upload"
 UPLOAD_DOMAIN = b"biotraza:blob-upload:v1\n"
-_MAX_HEADER = 1024
 
 
 class UploadRefusedError(LedgerError):
@@ -90,11 +94,9 @@ class InsufficientStorageError(UploadRefusedError):
         super().__init__(message, "body")
 
 
-class UploadAuthorization(BaseModel):
+class UploadAuthorization(SignedBody):
     """What an uploader signs: which key, which file (hash and exact size), when, and a nonce
     that makes each authorization usable once."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     v: Literal[1]
     key: str = Field(pattern=r"^[0-9a-f]{32}$")
@@ -103,21 +105,15 @@ class UploadAuthorization(BaseModel):
     ts: str
     nonce: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
 
-    @field_validator("ts")
-    @classmethod
-    def _ts_form(cls, value: str) -> str:
-        parse_ts(value)
-        return value
 
-    @property
-    def moment(self) -> datetime:
-        """``ts`` as an aware datetime."""
-        return parse_ts(self.ts)
-
-    @property
-    def canonical_bytes(self) -> bytes:
-        """JCS of the authorization: what is signed."""
-        return canonicalize(self.model_dump())
+_SPEC = HeaderScheme(
+    SCHEME,
+    UPLOAD_DOMAIN,
+    1024,
+    "upload authorization",
+    f"uploads need an `Authorization: {SCHEME} …` header signed by a ledger key",
+    UploadUnauthorizedError,
+)
 
 
 def sign_upload(
@@ -140,8 +136,7 @@ def sign_upload(
         ts=ts or format_ts(datetime.now(UTC)),
         nonce=nonce or secrets.token_urlsafe(18),
     )
-    signature = sign_message(private_key, UPLOAD_DOMAIN, auth.canonical_bytes)
-    return f"{SCHEME} {b64url_encode(auth.canonical_bytes)}.{b64url_encode(signature)}"
+    return sign_header(_SPEC, private_key, auth)
 
 
 def parse_upload_authorization(header: str | None) -> tuple[UploadAuthorization, bytes]:
@@ -151,32 +146,9 @@ def parse_upload_authorization(header: str | None) -> tuple[UploadAuthorization,
     Raises:
         UploadUnauthorizedError: missing or malformed.
     """
-    if not header:
-        raise UploadUnauthorizedError(
-            f"uploads need an `Authorization: {SCHEME} …` header signed by a ledger key"
-        )
-    scheme, _, token = header.strip().partition(" ")
-    if scheme != SCHEME or len(header) > _MAX_HEADER:
-        raise UploadUnauthorizedError(f"authorization scheme must be {SCHEME}")
-    payload, dot, sig_text = token.strip().partition(".")
-    try:
-        if not dot:
-            raise ValueError("expected <payload>.<signature>")
-        data = b64url_decode(payload)
-        signature = b64url_decode(sig_text, 64)
-        parsed: Any = parse_json_strict(data)
-        auth = UploadAuthorization.model_validate(parsed)
-    except (ValueError, ValidationError, LedgerError) as exc:
-        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        raise UploadUnauthorizedError(f"malformed upload authorization: {reason}") from None
-    if auth.canonical_bytes != data:
-        raise UploadUnauthorizedError("upload authorization is not in canonical (JCS) form")
-    return auth, signature
+    return parse_header(_SPEC, UploadAuthorization, header)
 
 
 def check_upload_signature(auth: UploadAuthorization, signature: bytes, public: bytes) -> None:
     """Raise :class:`UploadUnauthorizedError` unless ``public`` signed ``auth``."""
-    try:
-        verify_message(public, UPLOAD_DOMAIN, auth.canonical_bytes, signature)
-    except LedgerError:
-        raise UploadUnauthorizedError("upload authorization signature does not verify") from None
+    check_header_signature(_SPEC, auth, signature, public)
