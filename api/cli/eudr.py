@@ -10,6 +10,7 @@ store, or a file/stdin for the key). ``docs/eudr.md`` has the whole path.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,41 +55,7 @@ NamesOpt = Annotated[
 ]
 
 
-def _options(
-    activity: str,
-    country: str | None,
-    border: str | None,
-    represented_name: str | None,
-    represented_eori: str | None,
-    reference: str | None,
-    description: str | None,
-    hs_heading: str | None,
-    units: str | None,
-    qualifier: str | None,
-    grouped: list[str] | None,
-    confidential: bool,
-    producer_names: bool,
-) -> DdsOptions:
-    from api.eudr.dds import DdsOptions
-
-    return DdsOptions(
-        activity_type=activity.upper(),
-        country_of_activity=country,
-        border_cross_country=border or country,
-        represented_name=represented_name,
-        represented_eori=represented_eori,
-        internal_reference=reference,
-        description=description,
-        hs_heading=hs_heading,
-        supplementary_units=units,
-        supplementary_qualifier=qualifier,
-        grouped=tuple(grouped or ()),
-        confidential=confidential,
-        producer_names=producer_names,
-    )
-
-
-# The statement options, shared by dds, submit and amend (typer reads them per command).
+# The statement options, shared by dds, package, submit and amend (see _statement_options).
 ActivityOpt = Annotated[str, typer.Option("--activity", help="IMPORT, EXPORT or DOMESTIC.")]
 CountryOpt = Annotated[
     str | None, typer.Option("--country", help="EU country of the activity, e.g. DE.")
@@ -124,6 +91,76 @@ ConfidentialOpt = Annotated[
 ]
 
 
+def _statement(
+    activity: ActivityOpt = "IMPORT",
+    country: CountryOpt = None,
+    border: BorderOpt = None,
+    represented_name: RepNameOpt = None,
+    represented_eori: RepEoriOpt = None,
+    reference: ReferenceOpt = None,
+    description: DescriptionOpt = None,
+    hs_heading: HsOpt = None,
+    units: UnitsOpt = None,
+    qualifier: QualifierOpt = None,
+    grouped: GroupedOpt = None,
+    confidential: ConfidentialOpt = False,
+    producer_names: NamesOpt = False,
+) -> DdsOptions:
+    """The statement options as typer declares them, made into :class:`DdsOptions`."""
+    from api.eudr.dds import DdsOptions
+
+    return DdsOptions(
+        activity_type=activity.upper(),
+        country_of_activity=country,
+        border_cross_country=border or country,
+        represented_name=represented_name,
+        represented_eori=represented_eori,
+        internal_reference=reference,
+        description=description,
+        hs_heading=hs_heading,
+        supplementary_units=units,
+        supplementary_qualifier=qualifier,
+        grouped=tuple(grouped or ()),
+        confidential=confidential,
+        producer_names=producer_names,
+    )
+
+
+_TYPES_ONLY = {"DdsOptions": object}
+"""Stand-ins for the names imported for type checking only, so that signatures are read at
+import time without loading ``api.eudr`` (the CLI starts fast)."""
+
+
+def _parameters(function: Callable[..., Any]) -> list[inspect.Parameter]:
+    signature = inspect.signature(function, eval_str=True, locals=_TYPES_ONLY)
+    return list(signature.parameters.values())
+
+
+def _statement_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` taking the statement options in place of its ``options`` parameter.
+
+    dds, package, submit and amend take the same thirteen options. Typer reads a command's
+    options from its signature, so the wrapper shows the command's own parameters with
+    :func:`_statement`'s in place of ``options`` (same order, same help; keyword-only, as
+    typer passes them), and passes the command the :class:`DdsOptions` they make.
+    """
+    statement = _parameters(_statement)
+    names = [parameter.name for parameter in statement]
+    own = _parameters(command)
+    at = [parameter.name for parameter in own].index("options")
+
+    def run(**values: Any) -> None:
+        chosen = {name: values.pop(name) for name in names}
+        command(**values, options=_statement(**chosen))
+
+    run.__name__ = command.__name__
+    run.__qualname__ = command.__qualname__
+    run.__doc__ = command.__doc__
+    spliced = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own[:at] + statement]
+    run.__signature__ = inspect.Signature(spliced + own[at + 1 :])  # type: ignore[attr-defined]
+    return run
+
+
 def _print_warnings(items: list[dict[str, Any]]) -> None:
     for warning in items:
         err.print(
@@ -146,31 +183,18 @@ def eudr_check(lot_id: LotArg, producer_names: NamesOpt = False) -> None:
 
 
 @eudr_app.command("dds")
+@_statement_options
 def eudr_dds(
     lot_id: LotArg,
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="File (default LOT-dds.xml; parts -kofn).")
     ] = None,
-    activity: ActivityOpt = "IMPORT",
-    country: CountryOpt = None,
-    border: BorderOpt = None,
-    represented_name: RepNameOpt = None,
-    represented_eori: RepEoriOpt = None,
-    reference: ReferenceOpt = None,
-    description: DescriptionOpt = None,
-    hs_heading: HsOpt = None,
-    units: UnitsOpt = None,
-    qualifier: QualifierOpt = None,
-    grouped: GroupedOpt = None,
-    confidential: ConfidentialOpt = False,
-    producer_names: NamesOpt = False,
+    *,
+    options: DdsOptions,
 ) -> None:
     """Write the lot's V3 submitDds request(s) as XML, checked against the EUDR rules."""
     from api.eudr.dds import build_dds
 
-    options = _options(activity, country, border, represented_name, represented_eori, reference,
-                       description, hs_heading, units, qualifier, grouped, confidential,
-                       producer_names)  # fmt: skip
     with opened_service(settings()) as service:
         plan = build_dds(service, lot_id, options)
     summary = plan.summary()
@@ -191,24 +215,14 @@ def eudr_dds(
 
 
 @eudr_app.command("package")
+@_statement_options
 def eudr_package(
     lot_id: LotArg,
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="ZIP file (default LOT-eudr.zip).")
     ] = None,
-    activity: ActivityOpt = "IMPORT",
-    country: CountryOpt = None,
-    border: BorderOpt = None,
-    represented_name: RepNameOpt = None,
-    represented_eori: RepEoriOpt = None,
-    reference: ReferenceOpt = None,
-    description: DescriptionOpt = None,
-    hs_heading: HsOpt = None,
-    units: UnitsOpt = None,
-    qualifier: QualifierOpt = None,
-    grouped: GroupedOpt = None,
-    confidential: ConfidentialOpt = False,
-    producer_names: NamesOpt = False,
+    *,
+    options: DdsOptions,
 ) -> None:
     """One ZIP for the exporter: GeoJSON file(s), DDS request(s), trail bundle, summary."""
     from api.cli.common import progress
@@ -216,9 +230,6 @@ def eudr_package(
     from api.exports.base import ExportRequest
 
     cfg = settings()
-    options = _options(activity, country, border, represented_name, represented_eori, reference,
-                       description, hs_heading, units, qualifier, grouped, confidential,
-                       producer_names)  # fmt: skip
     signer = bool(cfg.key_passphrase) and keystore(cfg).exists(cfg.operator_key_name)
     with opened_service(cfg, with_operator=signer) as service, progress() as bar:
         if service.checkpointer is not None:
@@ -276,22 +287,12 @@ def _recorder(cfg: Settings, signer: str, server: str | None) -> Callable[[dict[
 
 
 @eudr_app.command("submit")
+@_statement_options
 def eudr_submit(
     lot_id: LotArg,
     signer: SignerOpt,
-    activity: ActivityOpt = "IMPORT",
-    country: CountryOpt = None,
-    border: BorderOpt = None,
-    represented_name: RepNameOpt = None,
-    represented_eori: RepEoriOpt = None,
-    reference: ReferenceOpt = None,
-    description: DescriptionOpt = None,
-    hs_heading: HsOpt = None,
-    units: UnitsOpt = None,
-    qualifier: QualifierOpt = None,
-    grouped: GroupedOpt = None,
-    confidential: ConfidentialOpt = False,
-    producer_names: NamesOpt = False,
+    *,
+    options: DdsOptions,
     poll: Annotated[bool, typer.Option(help="Then poll for the numbers.")] = True,
     server: ServerOpt = None,
 ) -> None:
@@ -299,9 +300,6 @@ def eudr_submit(
     from api.eudr.record import poll_lot, submit_lot
 
     cfg = settings()
-    options = _options(activity, country, border, represented_name, represented_eori, reference,
-                       description, hs_heading, units, qualifier, grouped, confidential,
-                       producer_names)  # fmt: skip
     record = _recorder(cfg, signer, server)
     with opened_service(cfg) as service, _eudr_client(cfg) as (client, credentials):
         submit_lot(service, lot_id, options, client, record, credentials.environment)
@@ -322,32 +320,19 @@ def eudr_poll(lot_id: LotArg, signer: SignerOpt, server: ServerOpt = None) -> No
 
 
 @eudr_app.command("amend")
+@_statement_options
 def eudr_amend(
     lot_id: LotArg,
     dds_uuid: Annotated[str, typer.Argument(help="The statement's identifier.")],
     signer: SignerOpt,
-    activity: ActivityOpt = "IMPORT",
-    country: CountryOpt = None,
-    border: BorderOpt = None,
-    represented_name: RepNameOpt = None,
-    represented_eori: RepEoriOpt = None,
-    reference: ReferenceOpt = None,
-    description: DescriptionOpt = None,
-    hs_heading: HsOpt = None,
-    units: UnitsOpt = None,
-    qualifier: QualifierOpt = None,
-    grouped: GroupedOpt = None,
-    confidential: ConfidentialOpt = False,
-    producer_names: NamesOpt = False,
+    *,
+    options: DdsOptions,
     server: ServerOpt = None,
 ) -> None:
     """Send the lot's statement again as an amendment (within 72 hours); record it."""
     from api.eudr.record import amend_lot
 
     cfg = settings()
-    options = _options(activity, country, border, represented_name, represented_eori, reference,
-                       description, hs_heading, units, qualifier, grouped, confidential,
-                       producer_names)  # fmt: skip
     record = _recorder(cfg, signer, server)
     with opened_service(cfg) as service, _eudr_client(cfg) as (client, _credentials):
         amend_lot(service, lot_id, dds_uuid, options, client, record)
