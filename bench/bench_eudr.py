@@ -47,11 +47,9 @@ from bench.common import (
     Report,
     Timer,
     expect,
-    load_average,
+    finish_report,
     machine_facts,
     phase,
-    print_report,
-    publish_reports,
 )
 from ledger.statements import SignedStatement
 
@@ -211,20 +209,18 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         "jobs (see the load average) wall time includes waiting for a core, CPU time does not.",
         "The DDS step reuses the GeoJSON step's collection (as the DDS package does); "
         "`biotraza eudr dds` alone collects once itself, so it costs about both rows.",
-        f"Whole run: {time.perf_counter() - started:.0f} s; load average at end {load_average()}.",
     ]
-    print_report(report)
-    publish_reports(
+    return finish_report(
+        report,
         args.markdown,
         module="bench.bench_eudr",
         title="EUDR geolocation and due diligence statement",
         marker=MARKDOWN_MARKER,
         facts=facts,
-        reports=[report],
         notes=notes,
         argv=argv,
+        started=started,
     )
-    return [report]
 
 
 def main() -> None:

@@ -52,12 +52,10 @@ from bench.common import (
     DEFAULT_PG_URL,
     Report,
     Timer,
-    load_average,
+    finish_report,
     machine_facts,
     pg_server_version,
     phase,
-    print_report,
-    publish_reports,
 )
 from ledger.keys import STATEMENT_DOMAIN
 from verifiers.audit import check_bundle
@@ -269,20 +267,18 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         "`biotraza` CLI takes about 2 s more to import before `audit verify` starts.",
         "The export reuses the checkpoint signed beforehand (a server always has one); "
         "signing a new one adds one Ed25519 signature and one root computation.",
-        f"Whole run: {time.perf_counter() - started:.0f} s; load average at end {load_average()}.",
     ]
-    print_report(report)
-    publish_reports(
+    return finish_report(
+        report,
         args.markdown,
         module="bench.bench_exports",
         title="Exports",
         marker=MARKDOWN_MARKER,
         facts=facts,
-        reports=[report],
         notes=notes,
         argv=argv,
+        started=started,
     )
-    return [report]
 
 
 def main() -> None:

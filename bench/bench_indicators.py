@@ -48,11 +48,9 @@ from bench.bulk import LedgerBuilder, load_ledger
 from bench.common import (
     Report,
     expect,
-    load_average,
+    finish_report,
     machine_facts,
     phase,
-    print_report,
-    publish_reports,
 )
 from ledger.statements import SignedStatement
 from verifiers.indicators import check_report
@@ -186,20 +184,18 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         f"Seconds are the median of {runs} runs in one process; the last column scales them "
         f"linearly by {scale:.1f} (compute reads every projection document once, verify every "
         "entry once).",
-        f"Whole run: {time.perf_counter() - started:.0f} s; load average at end {load_average()}.",
     ]
-    print_report(report)
-    publish_reports(
+    return finish_report(
+        report,
         args.markdown,
         module="bench.bench_indicators",
         title="Programme indicators",
         marker=MARKDOWN_MARKER,
         facts=facts,
-        reports=[report],
         notes=notes,
         argv=argv,
+        started=started,
     )
-    return [report]
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -468,6 +468,38 @@ def publish_reports(
     progress.log(f"markdown written to {markdown}")
 
 
+def finish_report(
+    report: Report,
+    markdown: Path | None,
+    *,
+    module: str,
+    title: str,
+    marker: str,
+    facts: dict[str, str],
+    notes: Sequence[str],
+    argv: Sequence[str] | None,
+    started: float,
+) -> list[Report]:
+    """Print a one-report benchmark's table, then its notes closed by the whole run's time
+    (since ``started``, a ``time.perf_counter()``) and the load average, which tells a reader
+    whether a shared machine stretched the wall times; publish as :func:`publish_reports`."""
+    closing = (
+        f"Whole run: {time.perf_counter() - started:.0f} s; load average at end {load_average()}."
+    )
+    print_report(report)
+    publish_reports(
+        markdown,
+        module=module,
+        title=title,
+        marker=marker,
+        facts=facts,
+        reports=[report],
+        notes=[*notes, closing],
+        argv=argv,
+    )
+    return [report]
+
+
 def expect(condition: bool, message: str) -> None:
     """A benchmark's sanity check: a run whose work went wrong (a lost append, a bad status)
     must not print a rate as if it had measured something.
