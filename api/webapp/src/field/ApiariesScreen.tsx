@@ -9,11 +9,11 @@ import { DEFAULT_TRACK } from "../geo/track";
 import { roundHalfEven } from "../geo/rounding";
 import { mxNumber, t, useLanguage } from "../i18n";
 import { describeProblem } from "../plots";
-import { apiaryBody, newId, type FieldErrors } from "./bodies";
+import { apiaryBody } from "./bodies";
 import { capture } from "../sync/corrections";
-import { useDraft } from "./drafts";
-import { Actions, Input, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
-import { canCapture, useField } from "./hooks";
+import { CaptureForm, findMember, MemberSelect, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
+import { Input } from "./Form";
+import { canCapture } from "./hooks";
 import { pendingKeys } from "./reference";
 
 interface Draft {
@@ -49,30 +49,17 @@ function useGps(active: boolean): { fix: GeolocationPosition | null; error: bool
 
 export function ApiariesScreen() {
   const lang = useLanguage();
-  const field = useField();
-  const keyIdHex = field.key?.keyId ?? null;
-  const [draft, update, reset] = useDraft<Draft>("apiaries", () => ({ apiaryId: "", producerId: "", hiveCount: "", municipality: "", typed: "", gps: null }));
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const c = useCapture<Draft>("apiaries", () => ({ apiaryId: "", producerId: "", hiveCount: "", municipality: "", typed: "", gps: null }), { field: "apiaryId", prefix: "ap" });
+  const { field, draft, update, errors } = c;
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
   const enrolled = canCapture(field.context);
   const { fix, error: gpsError } = useGps(enrolled);
-  if (keyIdHex && draft.apiaryId === "") update({ apiaryId: newId("ap", keyIdHex) });
 
-  if (!canCapture(field.context)) {
-    return (
-      <section class="screen">
-        <h1 tabIndex={-1}>{t("shell.apiaries.title")}</h1>
-        <NeedsSetup />
-      </section>
-    );
-  }
+  if (!canCapture(field.context)) return <NotEnrolled title={t("shell.apiaries.title")} />;
   const context = field.context;
   const goodFix = fix !== null && fix.coords.accuracy <= DEFAULT_TRACK.maxAccuracyM;
   const position = draft.typed.trim() ? parsePosition(draft.typed) : draft.gps;
-  const member = field.reference?.members.find((m) => m.id === draft.producerId) ?? null;
+  const member = findMember(field.reference, draft.producerId);
   const apiaries = (field.reference?.sites ?? []).filter((s) => s.kind === "apiary");
 
   const useFix = () => {
@@ -85,72 +72,50 @@ export function ApiariesScreen() {
     setProblem(null);
     const built = apiaryBody({ ...draft, position, state: context.orgState });
     if (!built.ok) {
-      setErrors(built.errors);
+      c.setErrors(built.errors);
       return;
     }
-    setErrors({});
+    c.setErrors({});
     const boundaries = await loadBoundaries();
     const outside = boundaries.check([position as [number, number]], context.orgState);
     if (outside) {
       setProblem(describeProblem(lang, outside));
       return;
     }
-    setBusy(true);
-    setFailure(null);
-    try {
+    await c.sign(async () => {
       await capture("apiary.registered", built.value, { dependsOn: pendingKeys(member) });
-      setSaved(t("field.saved", { what: t("field.apiaries.what", { id: draft.apiaryId }) }));
-      reset();
-      field.reload();
-    } catch (error) {
-      setFailure(t("field.failed", { reason: (error as Error).message }));
-    } finally {
-      setBusy(false);
-    }
+      return t("field.saved", { what: t("field.apiaries.what", { id: draft.apiaryId }) });
+    });
   };
 
   return (
-    <section class="screen">
-      <h1 tabIndex={-1}>{t("shell.apiaries.title")}</h1>
-      <Saved message={saved} />
-      {failure && <p class="notice error" role="alert">{failure}</p>}
-      <form class="capture" id="apiary-form" onSubmit={(e) => e.preventDefault()}>
-        <fieldset class="form">
-          <legend>{t("field.apiaries.new")}</legend>
-          <Input name="apiary_id" label={t("field.apiaries.id")} value={draft.apiaryId} errors={errors} onInput={(v) => update({ apiaryId: v })} />
-          <Select name="producer_id" label={t("field.plots.member")} value={draft.producerId} errors={errors}
-            options={memberOptions(field.reference?.members ?? [])} onChange={(v) => update({ producerId: v })} />
-          <Input name="hive_count" inputMode="numeric" label={t("field.apiaries.hives")} value={draft.hiveCount} errors={errors} onInput={(v) => update({ hiveCount: v })} />
-          <Input name="municipality" label={t("field.plots.municipality")} optional value={draft.municipality} errors={errors} onInput={(v) => update({ municipality: v })} />
-          <h2>{t("field.apiaries.location")}</h2>
-          <p class="gps-accuracy" aria-live="polite">
-            {fix ? t("field.apiaries.accuracy", { metres: mxNumber(Math.round(fix.coords.accuracy)) }) : t(gpsError ? "field.apiaries.gps_error" : "field.apiaries.gps_wait")}
-          </p>
-          <div class="actions">
-            <button type="button" class="button apiary-use-gps" disabled={!goodFix} onClick={useFix}>{t("field.apiaries.use_gps")}</button>
-          </div>
-          <Input name="location" label={t("field.apiaries.typed")} optional value={draft.typed} errors={errors} onInput={(v) => update({ typed: v })} />
-          {position && <p class="figure" id="apiary-position">{t("field.apiaries.position", { lon: String(position[0]), lat: String(position[1]) })}</p>}
-          {problem && <p class="error" role="alert" data-field="location">{problem}</p>}
-          <p class="muted">{t("field.draft.kept")}</p>
-          <Actions busy={busy} onSave={() => void save()} onDiscard={() => { setErrors({}); setProblem(null); reset(); }} />
-        </fieldset>
-      </form>
-      <h2>{t("field.apiaries.list")}</h2>
-      <ReferenceNotice reference={field.reference} />
-      {apiaries.length === 0 ? (
-        <p>{t("field.apiaries.none")}</p>
-      ) : (
-        <ul class="cards" id="apiaries">
-          {apiaries.map((a) => (
-            <li class="card" key={a.id} data-id={a.id}>
-              <p class="card-title">{a.id}</p>
-              <p>{a.producerId}{a.hiveCount !== null && ` · ${t("field.apiaries.hive_count", { count: a.hiveCount })}`}</p>
-              {a.pending && <p class="muted">{t("field.pending")}</p>}
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
+    <Screen title={t("shell.apiaries.title")}>
+      <CaptureForm id="apiary-form" legend={t("field.apiaries.new")} busy={c.busy} saved={c.saved} failure={c.failure}
+        onSave={() => void save()} onDiscard={() => { setProblem(null); c.discard(); }}>
+        <Input name="apiary_id" label={t("field.apiaries.id")} value={draft.apiaryId} errors={errors} onInput={(v) => update({ apiaryId: v })} />
+        <MemberSelect label={t("field.plots.member")} value={draft.producerId} errors={errors} reference={field.reference}
+          onChange={(v) => update({ producerId: v })} />
+        <Input name="hive_count" inputMode="numeric" label={t("field.apiaries.hives")} value={draft.hiveCount} errors={errors} onInput={(v) => update({ hiveCount: v })} />
+        <Input name="municipality" label={t("field.plots.municipality")} optional value={draft.municipality} errors={errors} onInput={(v) => update({ municipality: v })} />
+        <h2>{t("field.apiaries.location")}</h2>
+        <p class="gps-accuracy" aria-live="polite">
+          {fix ? t("field.apiaries.accuracy", { metres: mxNumber(Math.round(fix.coords.accuracy)) }) : t(gpsError ? "field.apiaries.gps_error" : "field.apiaries.gps_wait")}
+        </p>
+        <div class="actions">
+          <button type="button" class="button apiary-use-gps" disabled={!goodFix} onClick={useFix}>{t("field.apiaries.use_gps")}</button>
+        </div>
+        <Input name="location" label={t("field.apiaries.typed")} optional value={draft.typed} errors={errors} onInput={(v) => update({ typed: v })} />
+        {position && <p class="figure" id="apiary-position">{t("field.apiaries.position", { lon: String(position[0]), lat: String(position[1]) })}</p>}
+        {problem && <p class="error" role="alert" data-field="location">{problem}</p>}
+      </CaptureForm>
+      <RecordList title={t("field.apiaries.list")} none={t("field.apiaries.none")} id="apiaries" reference={field.reference} records={apiaries}
+        card={(a) => (
+          <li class="card" key={a.id} data-id={a.id}>
+            <p class="card-title">{a.id}</p>
+            <p>{a.producerId}{a.hiveCount !== null && ` · ${t("field.apiaries.hive_count", { count: a.hiveCount })}`}</p>
+            {a.pending && <p class="muted">{t("field.pending")}</p>}
+          </li>
+        )} />
+    </Screen>
   );
 }

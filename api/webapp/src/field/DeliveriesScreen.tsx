@@ -5,14 +5,13 @@
  * the ledger's harvest has no free text, and free text invites personal data). Once signed,
  * the receipt is one tap away.
  */
-import { useState } from "preact/hooks";
 import { isoToday, mxDate, mxKg, mxNumber, t, useLanguage } from "../i18n";
 import { linkTo } from "../shell/router";
-import { deliveryBody, HARVEST_FORMS, newId, type FieldErrors } from "./bodies";
+import { deliveryBody, HARVEST_FORMS } from "./bodies";
 import { capture } from "../sync/corrections";
-import { useDraft } from "./drafts";
-import { Actions, Input, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
-import { canCapture, useField } from "./hooks";
+import { CaptureForm, findMember, MemberSelect, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
+import { Input, Select } from "./Form";
+import { canCapture } from "./hooks";
 import { pendingKeys } from "./reference";
 import type { Site } from "./reference";
 
@@ -36,23 +35,14 @@ const utcToday = () => new Date().toISOString().slice(0, 10);
 
 export function DeliveriesScreen() {
   useLanguage();
-  const field = useField();
-  const keyIdHex = field.key?.keyId ?? null;
-  const [draft, update, reset] = useDraft<Draft>("deliveries", () => ({ lotId: "", producerId: "", origin: "", weightKg: "", date: isoToday(), notes: "" }));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState<{ message: string; lot: string } | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-  if (keyIdHex && draft.lotId === "") update({ lotId: newId("h", keyIdHex) });
+  const c = useCapture<Draft, { message: string; lot: string }>(
+    "deliveries",
+    () => ({ lotId: "", producerId: "", origin: "", weightKg: "", date: isoToday(), notes: "" }),
+    { field: "lotId", prefix: "h" },
+  );
+  const { field, draft, update, errors } = c;
 
-  if (!canCapture(field.context)) {
-    return (
-      <section class="screen">
-        <h1 tabIndex={-1}>{t("shell.deliveries.title")}</h1>
-        <NeedsSetup />
-      </section>
-    );
-  }
+  if (!canCapture(field.context)) return <NotEnrolled title={t("shell.deliveries.title")} />;
   const sites = (field.reference?.sites ?? []).filter((s) => s.producerId === draft.producerId);
   const site = sites.find((s) => `${s.kind}:${s.id}` === draft.origin) ?? null;
   const deliveries = field.items.filter((i) => i.signed.statement.type === "lot.harvested").reverse();
@@ -63,78 +53,54 @@ export function DeliveriesScreen() {
       utcToday(),
     );
     if (!built.ok) {
-      setErrors({ ...built.errors, ...(draft.producerId ? {} : { producer_id: "field.error.pick_member" }) });
+      c.setErrors({ ...built.errors, ...(draft.producerId ? {} : { producer_id: "field.error.pick_member" }) });
       return;
     }
-    setErrors({});
-    setBusy(true);
-    setFailure(null);
-    try {
-      const member = field.reference?.members.find((m) => m.id === draft.producerId) ?? null;
+    await c.sign(async () => {
+      const member = findMember(field.reference, draft.producerId);
       const notes = draft.notes.trim();
       await capture("lot.harvested", built.value, {
         dependsOn: pendingKeys(site, member),
         meta: { producer_id: draft.producerId, ...(notes ? { notes } : {}) },
       });
-      setSaved({ message: t("field.saved", { what: t("field.deliveries.what", { id: draft.lotId }) }), lot: draft.lotId });
-      reset();
-      field.reload();
-    } catch (error) {
-      setFailure(t("field.failed", { reason: (error as Error).message }));
-    } finally {
-      setBusy(false);
-    }
+      return { message: t("field.saved", { what: t("field.deliveries.what", { id: draft.lotId }) }), lot: draft.lotId };
+    });
   };
 
   return (
-    <section class="screen">
-      <h1 tabIndex={-1}>{t("shell.deliveries.title")}</h1>
-      <Saved message={saved?.message ?? null}>
-        {saved && <a class="button show-receipt" {...linkTo(`receipts?lot=${encodeURIComponent(saved.lot)}`)}>{t("field.deliveries.receipt")}</a>}
-      </Saved>
-      {failure && <p class="notice error" role="alert">{failure}</p>}
-      <form class="capture" id="delivery-form" onSubmit={(e) => e.preventDefault()}>
-        <fieldset class="form">
-          <legend>{t("field.deliveries.new")}</legend>
-          <Input name="lot_id" label={t("field.deliveries.lot")} value={draft.lotId} errors={errors} onInput={(v) => update({ lotId: v })} />
-          <Select name="producer_id" label={t("field.deliveries.member")} value={draft.producerId} errors={errors}
-            options={memberOptions(field.reference?.members ?? [])} onChange={(v) => update({ producerId: v, origin: "" })} />
-          {draft.producerId && sites.length === 0 && <p class="notice">{t("field.deliveries.no_origin")}</p>}
-          <Select name="origin" label={t("field.deliveries.origin")} value={draft.origin} errors={errors}
-            options={sites.map((s) => ({ value: `${s.kind}:${s.id}`, text: originText(s) }))} onChange={(v) => update({ origin: v })} />
-          {site && (
-            <p class="figure" id="delivery-product">
-              {t("field.deliveries.product", { product: t(`shell.term.product.${site.product}`), form: t(`shell.term.form.${HARVEST_FORMS[site.product]}`) })}
-            </p>
-          )}
-          <Input name="quantity_kg" inputMode="decimal" label={t("field.deliveries.weight")} value={draft.weightKg} errors={errors} onInput={(v) => update({ weightKg: v })} />
-          <Input name="harvested_from" type="date" label={t("field.deliveries.date")} value={draft.date} errors={errors} onInput={(v) => update({ date: v })} />
-          <Input name="notes" multiline label={t("field.deliveries.notes")} optional help={t("field.deliveries.notes.help")} value={draft.notes} onInput={(v) => update({ notes: v })} />
-          <p class="muted">{t("field.draft.kept")}</p>
-          <Actions busy={busy} onSave={() => void save()} onDiscard={() => { setErrors({}); reset(); }} />
-        </fieldset>
-      </form>
-      <h2>{t("field.deliveries.list")}</h2>
-      <ReferenceNotice reference={field.reference} />
-      {deliveries.length === 0 ? (
-        <p>{t("field.deliveries.none")}</p>
-      ) : (
-        <ul class="cards" id="deliveries">
-          {deliveries.map((item) => {
-            const body = item.signed.statement.body as { lot_id: string; product: string; form: string; quantity_kg: number; harvested_from: string };
-            return (
-              <li class="card" key={item.key} data-id={body.lot_id}>
-                <p class="card-title">{body.lot_id}</p>
-                <p class="figure">
-                  {mxKg(Math.round(body.quantity_kg * 1000))} · {t(`shell.term.product.${body.product}`)} · {mxDate(body.harvested_from)}
-                </p>
-                <p class="muted">{t(`field.receipts.state.${item.state}`)}</p>
-                <a class="button secondary" {...linkTo(`receipts?lot=${encodeURIComponent(body.lot_id)}`)}>{t("field.deliveries.receipt")}</a>
-              </li>
-            );
-          })}
-        </ul>
-      )}
-    </section>
+    <Screen title={t("shell.deliveries.title")}>
+      <CaptureForm id="delivery-form" legend={t("field.deliveries.new")} busy={c.busy} saved={c.saved?.message ?? null} failure={c.failure}
+        savedExtra={c.saved && <a class="button show-receipt" {...linkTo(`receipts?lot=${encodeURIComponent(c.saved.lot)}`)}>{t("field.deliveries.receipt")}</a>}
+        onSave={() => void save()} onDiscard={c.discard}>
+        <Input name="lot_id" label={t("field.deliveries.lot")} value={draft.lotId} errors={errors} onInput={(v) => update({ lotId: v })} />
+        <MemberSelect label={t("field.deliveries.member")} value={draft.producerId} errors={errors} reference={field.reference}
+          onChange={(v) => update({ producerId: v, origin: "" })} />
+        {draft.producerId && sites.length === 0 && <p class="notice">{t("field.deliveries.no_origin")}</p>}
+        <Select name="origin" label={t("field.deliveries.origin")} value={draft.origin} errors={errors}
+          options={sites.map((s) => ({ value: `${s.kind}:${s.id}`, text: originText(s) }))} onChange={(v) => update({ origin: v })} />
+        {site && (
+          <p class="figure" id="delivery-product">
+            {t("field.deliveries.product", { product: t(`shell.term.product.${site.product}`), form: t(`shell.term.form.${HARVEST_FORMS[site.product]}`) })}
+          </p>
+        )}
+        <Input name="quantity_kg" inputMode="decimal" label={t("field.deliveries.weight")} value={draft.weightKg} errors={errors} onInput={(v) => update({ weightKg: v })} />
+        <Input name="harvested_from" type="date" label={t("field.deliveries.date")} value={draft.date} errors={errors} onInput={(v) => update({ date: v })} />
+        <Input name="notes" multiline label={t("field.deliveries.notes")} optional help={t("field.deliveries.notes.help")} value={draft.notes} onInput={(v) => update({ notes: v })} />
+      </CaptureForm>
+      <RecordList title={t("field.deliveries.list")} none={t("field.deliveries.none")} id="deliveries" reference={field.reference} records={deliveries}
+        card={(item) => {
+          const body = item.signed.statement.body as { lot_id: string; product: string; form: string; quantity_kg: number; harvested_from: string };
+          return (
+            <li class="card" key={item.key} data-id={body.lot_id}>
+              <p class="card-title">{body.lot_id}</p>
+              <p class="figure">
+                {mxKg(Math.round(body.quantity_kg * 1000))} · {t(`shell.term.product.${body.product}`)} · {mxDate(body.harvested_from)}
+              </p>
+              <p class="muted">{t(`field.receipts.state.${item.state}`)}</p>
+              <a class="button secondary" {...linkTo(`receipts?lot=${encodeURIComponent(body.lot_id)}`)}>{t("field.deliveries.receipt")}</a>
+            </li>
+          );
+        }} />
+    </Screen>
   );
 }

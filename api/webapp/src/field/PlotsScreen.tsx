@@ -4,17 +4,16 @@
  * as the component hands them back (already what the server stores); the raw GPS track stays
  * with the outbox item on the phone (`meta.track`).
  */
-import { useState } from "preact/hooks";
 import type { JsonObject } from "../crypto/statements";
 import type { OtherPlot } from "../geo/overlap";
 import type { PlotGeometry } from "../geo/types";
 import { mxNumber, t, useLanguage } from "../i18n";
 import { PlotCapture, type CapturedPlot } from "../plots";
-import { newId, plotBody, PRODUCTS, type CapturedShape, type FieldErrors, type Product } from "./bodies";
+import { plotBody, PRODUCTS, type CapturedShape, type Product } from "./bodies";
 import { capture } from "../sync/corrections";
-import { useDraft } from "./drafts";
-import { Actions, Input, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
-import { canCapture, useField } from "./hooks";
+import { CaptureForm, findMember, MemberSelect, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
+import { Input, Select } from "./Form";
+import { canCapture } from "./hooks";
 import { pendingKeys } from "./reference";
 
 interface Draft {
@@ -27,30 +26,17 @@ interface Draft {
 
 export function PlotsScreen() {
   const lang = useLanguage();
-  const field = useField();
-  const keyIdHex = field.key?.keyId ?? null;
-  const [draft, update, reset] = useDraft<Draft>("plots", () => ({ plotId: "", producerId: "", product: "", municipality: "", shape: null }));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-  if (keyIdHex && draft.plotId === "") update({ plotId: newId("pl", keyIdHex) });
+  const c = useCapture<Draft>("plots", () => ({ plotId: "", producerId: "", product: "", municipality: "", shape: null }), { field: "plotId", prefix: "pl" });
+  const { field, draft, update, errors } = c;
 
-  if (!canCapture(field.context)) {
-    return (
-      <section class="screen">
-        <h1 tabIndex={-1}>{t("shell.plots.title")}</h1>
-        <NeedsSetup />
-      </section>
-    );
-  }
+  if (!canCapture(field.context)) return <NotEnrolled title={t("shell.plots.title")} />;
   const context = field.context;
   const products = context.products.length ? context.products.filter((p) => PRODUCTS.includes(p) && p !== "honey") : ["coffee", "cacao"];
   const product = (draft.product || (products.length === 1 ? products[0] : "")) as Product | "";
   const sites = field.reference?.sites ?? [];
   const plots = sites.filter((s) => s.kind === "plot");
   const others: OtherPlot[] = plots.map((p) => ({ id: p.id, geometry: p.geometry as PlotGeometry }));
-  const member = field.reference?.members.find((m) => m.id === draft.producerId) ?? null;
+  const member = findMember(field.reference, draft.producerId);
 
   const onCaptured = (plot: CapturedPlot) => {
     update({ shape: { geometry: plot.geometry as unknown as JsonObject, area_ha: plot.area_ha, state: plot.state, track: plot.track } });
@@ -59,72 +45,49 @@ export function PlotsScreen() {
   const save = async () => {
     const built = plotBody({ plotId: draft.plotId, producerId: draft.producerId, product: product as Product, municipality: draft.municipality }, draft.shape);
     if (!built.ok || !product) {
-      setErrors({ ...(built.ok ? {} : built.errors), ...(product ? {} : { product: "field.error.required" }) });
+      c.setErrors({ ...(built.ok ? {} : built.errors), ...(product ? {} : { product: "field.error.required" }) });
       return;
     }
-    setErrors({});
-    setBusy(true);
-    setFailure(null);
-    try {
+    await c.sign(async () => {
       await capture("plot.registered", built.value, { dependsOn: pendingKeys(member), meta: { track: draft.shape?.track ?? [] } });
-      setSaved(t("field.saved", { what: t("field.plots.what", { id: draft.plotId }) }));
-      reset();
-      field.reload();
-    } catch (error) {
-      setFailure(t("field.failed", { reason: (error as Error).message }));
-    } finally {
-      setBusy(false);
-    }
+      return t("field.saved", { what: t("field.plots.what", { id: draft.plotId }) });
+    });
   };
 
   return (
-    <section class="screen">
-      <h1 tabIndex={-1}>{t("shell.plots.title")}</h1>
-      <Saved message={saved} />
-      {failure && <p class="notice error" role="alert">{failure}</p>}
-      <form class="capture" id="plot-form" onSubmit={(e) => e.preventDefault()}>
-        <fieldset class="form">
-          <legend>{t("field.plots.new")}</legend>
-          <Input name="plot_id" label={t("field.plots.id")} value={draft.plotId} errors={errors} onInput={(v) => update({ plotId: v })} />
-          <Select name="producer_id" label={t("field.plots.member")} value={draft.producerId} errors={errors}
-            options={memberOptions(field.reference?.members ?? [])} onChange={(v) => update({ producerId: v })} />
-          <Select name="product" label={t("field.plots.product")} value={product} errors={errors}
-            options={products.map((p) => ({ value: p, text: t(`shell.term.product.${p}`) }))} onChange={(v) => update({ product: v as Product })} />
-          <Input name="municipality" label={t("field.plots.municipality")} optional value={draft.municipality} errors={errors} onInput={(v) => update({ municipality: v })} />
-          <h2>{t("field.plots.boundary")}</h2>
-          {draft.shape ? (
-            <div class="notice" id="plot-captured">
-              <p>{t("field.plots.captured", { area: mxNumber(draft.shape.area_ha) })}</p>
-              <button type="button" class="button secondary" onClick={() => update({ shape: null })}>{t("field.plots.recapture")}</button>
-            </div>
-          ) : (
-            <>
-              <PlotCapture state={context.orgState} lang={lang} others={others} onDone={onCaptured} />
-              {errors["geometry"] && <p class="error" data-field="geometry">{t(errors["geometry"])}</p>}
-            </>
-          )}
-          <p class="muted">{t("field.draft.kept")}</p>
-          <Actions busy={busy} onSave={() => void save()} onDiscard={() => { setErrors({}); reset(); }} />
-        </fieldset>
-      </form>
-      <h2>{t("field.plots.list")}</h2>
-      <ReferenceNotice reference={field.reference} />
-      {plots.length === 0 ? (
-        <p>{t("field.plots.none")}</p>
-      ) : (
-        <ul class="cards" id="plots">
-          {plots.map((p) => (
-            <li class="card" key={p.id} data-id={p.id}>
-              <p class="card-title">{p.id}</p>
-              <p>
-                {p.producerId} · {t(`shell.term.product.${p.product}`)}
-                {p.areaHa !== null && ` · ${mxNumber(p.areaHa)} ha`}
-              </p>
-              {p.pending && <p class="muted">{t("field.pending")}</p>}
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
+    <Screen title={t("shell.plots.title")}>
+      <CaptureForm id="plot-form" legend={t("field.plots.new")} busy={c.busy} saved={c.saved} failure={c.failure}
+        onSave={() => void save()} onDiscard={c.discard}>
+        <Input name="plot_id" label={t("field.plots.id")} value={draft.plotId} errors={errors} onInput={(v) => update({ plotId: v })} />
+        <MemberSelect label={t("field.plots.member")} value={draft.producerId} errors={errors} reference={field.reference}
+          onChange={(v) => update({ producerId: v })} />
+        <Select name="product" label={t("field.plots.product")} value={product} errors={errors}
+          options={products.map((p) => ({ value: p, text: t(`shell.term.product.${p}`) }))} onChange={(v) => update({ product: v as Product })} />
+        <Input name="municipality" label={t("field.plots.municipality")} optional value={draft.municipality} errors={errors} onInput={(v) => update({ municipality: v })} />
+        <h2>{t("field.plots.boundary")}</h2>
+        {draft.shape ? (
+          <div class="notice" id="plot-captured">
+            <p>{t("field.plots.captured", { area: mxNumber(draft.shape.area_ha) })}</p>
+            <button type="button" class="button secondary" onClick={() => update({ shape: null })}>{t("field.plots.recapture")}</button>
+          </div>
+        ) : (
+          <>
+            <PlotCapture state={context.orgState} lang={lang} others={others} onDone={onCaptured} />
+            {errors["geometry"] && <p class="error" data-field="geometry">{t(errors["geometry"])}</p>}
+          </>
+        )}
+      </CaptureForm>
+      <RecordList title={t("field.plots.list")} none={t("field.plots.none")} id="plots" reference={field.reference} records={plots}
+        card={(p) => (
+          <li class="card" key={p.id} data-id={p.id}>
+            <p class="card-title">{p.id}</p>
+            <p>
+              {p.producerId} · {t(`shell.term.product.${p.product}`)}
+              {p.areaHa !== null && ` · ${mxNumber(p.areaHa)} ha`}
+            </p>
+            {p.pending && <p class="muted">{t("field.pending")}</p>}
+          </li>
+        )} />
+    </Screen>
   );
 }
