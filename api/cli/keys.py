@@ -184,6 +184,13 @@ def scope_for(role: str, items: list[str]) -> dict[str, str]:
     return scope
 
 
+# The options of the two commands that delegate a role (grant, grant-browser).
+DelegatorOpt = Annotated[str, typer.Option(help="Stored root key that signs the delegation.")]
+ScopeOpt = Annotated[
+    list[str], typer.Option(help="Scope as KEY=VALUE, e.g. certifier_id=certimex (repeat).")
+]
+
+
 @keys_app.command("grant")
 def keys_grant(
     name: Annotated[str, typer.Argument(help="Stored key to delegate a role to.")],
@@ -194,13 +201,8 @@ def keys_grant(
             "(certifier needs --scope certifier_id=ID)."
         ),
     ],
-    signer: Annotated[
-        str, typer.Option(help="Stored root key that signs the delegation.")
-    ] = "root",
-    scope: Annotated[
-        list[str],
-        typer.Option(help="Scope as KEY=VALUE, e.g. certifier_id=certimex (repeat)."),
-    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    signer: DelegatorOpt = "root",
+    scope: ScopeOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
     server: ServerOpt = None,
 ) -> None:
     """Record key.added: a root key delegates ROLE to the stored key NAME."""
@@ -232,13 +234,8 @@ def keys_grant_browser(
     name: Annotated[
         str | None, typer.Option(help="What to call the key (default: the label it proposed).")
     ] = None,
-    signer: Annotated[
-        str, typer.Option(help="Stored root key that signs the delegation.")
-    ] = "root",
-    scope: Annotated[
-        list[str],
-        typer.Option(help="Scope as KEY=VALUE, e.g. certifier_id=certimex (repeat)."),
-    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    signer: DelegatorOpt = "root",
+    scope: ScopeOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
     server: ServerOpt = None,
 ) -> None:
     """Record key.added for a key made in a browser: a certifier's inspection device is

@@ -301,18 +301,26 @@ def _load_trust_list(cfg: Settings, path: Path, roots: list[str]) -> TrustList:
     return trust_list
 
 
+# The options of the offline verifiers that check a QR against a trust list (labels,
+# delivery receipts, payment receipts): declared once so that their help reads alike.
+TrustListOpt = Annotated[Path, typer.Option("--trust-list", help="Trust list JSON file.")]
+RootKeyOpt = Annotated[
+    list[str], typer.Option("--root-key", help="Pinned root key (repeat; default: root).")
+]
+VerdictJsonOpt = Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")]
+LangOpt = Annotated[str, typer.Option(help="Message language: es or en.")]
+
+
 @label_app.command("verify")
 def label_verify(
     label: Annotated[str, typer.Argument(help="The QR text, or an image file (PNG/JPEG/SVG).")],
-    trust_list: Annotated[Path, typer.Option("--trust-list", help="Trust list JSON file.")],
-    root_key: Annotated[
-        list[str], typer.Option("--root-key", help="Pinned root key (repeat; default: root).")
-    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    trust_list: TrustListOpt,
+    root_key: RootKeyOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
     allowed_host: Annotated[
         list[str], typer.Option("--host", help="Accept this resolver host (repeat).")
     ] = [],  # noqa: B006
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
-    lang: Annotated[str, typer.Option(help="Message language: es or en.")] = "es",
+    as_json: VerdictJsonOpt = False,
+    lang: LangOpt = "es",
 ) -> None:
     """Offline: verify a label against a trust list. Exit 0 only for VALID."""
     from labels.decode import decode_image
@@ -456,9 +464,7 @@ def trustlist_export(
 @trustlist_app.command("verify")
 def trustlist_verify(
     path: Annotated[Path, typer.Argument(help="Trust list file.")],
-    root_key: Annotated[
-        list[str], typer.Option("--root-key", help="Pinned root key (repeat; default: root).")
-    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    root_key: RootKeyOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
 ) -> None:
     """Check a trust list's signature against pinned root keys."""
     cfg = settings()

@@ -17,8 +17,14 @@ from typing import Annotated
 import typer
 
 from api.cli.common import app, cli_errors, opened_service, out, settings
-from api.cli.labels import _load_trust_list
-from api.cli.receipts import _texts
+from api.cli.labels import (
+    LangOpt,
+    RootKeyOpt,
+    TrustListOpt,
+    VerdictJsonOpt,
+    _load_trust_list,
+)
+from api.cli.receipts import ReceiptArg, _texts
 from api.i18n import mx_money
 
 __all__ = ["payment_app"]
@@ -58,18 +64,14 @@ def payment_receipt(
 
 @payment_app.command("verify")
 def payment_verify(
-    receipt: Annotated[
-        str, typer.Argument(help="The QR text, a text file holding it, or an image of the QR.")
-    ],
-    trust_list: Annotated[Path, typer.Option("--trust-list", help="Trust list JSON file.")],
+    receipt: ReceiptArg,
+    trust_list: TrustListOpt,
     association: Annotated[
         str | None, typer.Option(help="The org id that must have signed it.")
     ] = None,
-    root_key: Annotated[
-        list[str], typer.Option("--root-key", help="Pinned root key (repeat; default: root).")
-    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
-    lang: Annotated[str, typer.Option(help="Message language: es or en.")] = "es",
+    root_key: RootKeyOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    as_json: VerdictJsonOpt = False,
+    lang: LangOpt = "es",
 ) -> None:
     """Offline: verify a purchase or payment receipt. Exit 0 only for VALID."""
     from labels.payment_receipt import check_payment_receipt

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from api.cli.common import app, cli_errors, out, settings
-from api.cli.labels import _load_trust_list
+from api.cli.labels import (
+    LangOpt,
+    RootKeyOpt,
+    TrustListOpt,
+    VerdictJsonOpt,
+    _load_trust_list,
+)
 from api.i18n import mx_date, mx_number
 
 if TYPE_CHECKING:
@@ -32,6 +38,11 @@ receipt_app = typer.Typer(
 app.add_typer(receipt_app, name="receipt")
 
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"<?xml", b"<svg", b"RIFF", b"BM")
+
+ReceiptArg = Annotated[
+    str, typer.Argument(help="The QR text, a text file holding it, or an image of the QR.")
+]
+"""A receipt as the verify commands take it; :func:`_texts` reads it."""
 
 
 def _texts(value: str) -> list[str]:
@@ -81,19 +92,15 @@ def _print_verdict(verdict: ReceiptVerdict, lang: str) -> None:
 
 @receipt_app.command("verify")
 def receipt_verify(
-    receipt: Annotated[
-        str, typer.Argument(help="The QR text, a text file holding it, or an image of the QR.")
-    ],
-    trust_list: Annotated[Path, typer.Option("--trust-list", help="Trust list JSON file.")],
+    receipt: ReceiptArg,
+    trust_list: TrustListOpt,
     association: Annotated[
         str | None,
         typer.Option(help="The org id the receipt must come from (the producer's association)."),
     ] = None,
-    root_key: Annotated[
-        list[str], typer.Option("--root-key", help="Pinned root key (repeat; default: root).")
-    ] = [],  # noqa: B006 - typer reads list defaults, never mutates them
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
-    lang: Annotated[str, typer.Option(help="Message language: es or en.")] = "es",
+    root_key: RootKeyOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    as_json: VerdictJsonOpt = False,
+    lang: LangOpt = "es",
 ) -> None:
     """Offline: verify a delivery receipt against a trust list. Exit 0 only for VALID."""
     from labels.receipt_verify import check_receipt
