@@ -22,9 +22,8 @@ from api.cli.labels import (
     RootKeyOpt,
     TrustListOpt,
     VerdictJsonOpt,
-    _load_trust_list,
 )
-from api.cli.receipts import ReceiptArg, _texts
+from api.cli.receipts import ReceiptArg, _trusted_texts
 from api.i18n import mx_money
 
 __all__ = ["payment_app"]
@@ -76,12 +75,10 @@ def payment_verify(
     """Offline: verify a purchase or payment receipt. Exit 0 only for VALID."""
     from labels.payment_receipt import check_payment_receipt
 
-    cfg = settings()
     with cli_errors():
         if lang not in ("es", "en"):
             raise ValueError(f"--lang: expected es or en, got {lang!r}")
-        trusted = _load_trust_list(cfg, trust_list, root_key)
-        texts = _texts(receipt)
+    trusted, texts = _trusted_texts(trust_list, root_key, receipt)
     verdicts = [check_payment_receipt(t, trusted, association=association) for t in texts]
     for verdict in verdicts:
         if as_json:

@@ -29,6 +29,7 @@ from api.i18n import mx_date, mx_number
 
 if TYPE_CHECKING:
     from labels.receipt_verify import ReceiptVerdict
+    from labels.trustlist import TrustList
 
 __all__ = ["receipt_app"]
 
@@ -90,6 +91,16 @@ def _print_verdict(verdict: ReceiptVerdict, lang: str) -> None:
         out.print(f"  {line}", markup=False, highlight=False)
 
 
+def _trusted_texts(
+    trust_list: Path, root_key: list[str], receipt: str
+) -> tuple[TrustList, list[str]]:
+    """What a receipt verify command checks: the trust list, verified against the pinned root
+    keys, and the receipt texts the argument holds (bad input: one line, exit 1)."""
+    cfg = settings()
+    with cli_errors():
+        return _load_trust_list(cfg, trust_list, root_key), _texts(receipt)
+
+
 @receipt_app.command("verify")
 def receipt_verify(
     receipt: ReceiptArg,
@@ -105,10 +116,7 @@ def receipt_verify(
     """Offline: verify a delivery receipt against a trust list. Exit 0 only for VALID."""
     from labels.receipt_verify import check_receipt
 
-    cfg = settings()
-    with cli_errors():
-        trusted = _load_trust_list(cfg, trust_list, root_key)
-        texts = _texts(receipt)
+    trusted, texts = _trusted_texts(trust_list, root_key, receipt)
     verdicts = [check_receipt(t, trusted, association=association) for t in texts]
     if as_json:
         payload = [v.to_dict() for v in verdicts]
