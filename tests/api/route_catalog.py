@@ -46,6 +46,8 @@ class Operation:
     has_body: bool
     body_types: tuple[str, ...] = ()
     """Media types the request body is declared in (empty: none declared)."""
+    statuses: tuple[str, ...] = ()
+    """The response statuses the operation documents."""
 
     def url(self, **override: str) -> str:
         """The path with example values (``override`` replaces some, already URL-encoded)."""
@@ -61,6 +63,12 @@ class Operation:
     def form(self) -> bool:
         """Browser form posts (a page's paste/upload): the body is never JSON."""
         return bool(self.body_types) and "application/json" not in self.body_types
+
+    @property
+    def signed_read(self) -> bool:
+        """Reads that need a signed ``Authorization`` (personal data): an unsigned one is a
+        401 before storage is touched."""
+        return self.method == "GET" and "401" in self.statuses
 
     @property
     def blob(self) -> bool:
@@ -85,6 +93,7 @@ def operations(app: FastAPI) -> list[Operation]:
                     ),
                     has_body=method in ("post", "put"),
                     body_types=tuple(op.get("requestBody", {}).get("content", {})),
+                    statuses=tuple(op.get("responses", {})),
                 )
             )
     return found

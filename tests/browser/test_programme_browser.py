@@ -14,6 +14,7 @@ Every test saves a screenshot into its own tmp dir (kept by pytest for inspectio
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,8 @@ def _page(browser: Browser, locale: str, *, javascript: bool = True) -> Page:
 @pytest.mark.parametrize(
     ("locale", "title", "hectares", "hidden"),
     [
-        ("es-MX", "Indicadores del programa", "22.95 de 29.55 ha", "menos de 5 (oculto)"),
-        ("en-US", "Programme indicators", "22.95 of 29.55 ha", "fewer than 5 (hidden)"),
+        ("es-MX", "Indicadores del programa", r"22\.95 de \d+\.\d\d ha", "menos de 5 (oculto)"),
+        ("en-US", "Programme indicators", r"22\.95 of \d+\.\d\d ha", "fewer than 5 (hidden)"),
     ],
 )
 def test_dashboard_on_a_phone(
@@ -61,8 +62,11 @@ def test_dashboard_on_a_phone(
     cards = page.locator("section.landscape")
     assert cards.count() >= 3  # Calakmul, La Chontalpa, Sierra Madre de Chiapas
     assert page.locator("section.landscape svg").count() == cards.count()
-    coffee = cards.filter(has_text="Sierra Madre de Chiapas")
-    assert hectares in (coffee.locator("svg").text_content() or "")
+    # Other browser tests record on the same demo (a walked plot, a honey delivery in this
+    # landscape): the landscape may have more cards and more hectares in all, while the
+    # demo's verified coffee hectares stay 22.95.
+    charts = cards.filter(has_text="Sierra Madre de Chiapas").locator("svg").all_text_contents()
+    assert any(re.search(hectares, chart) for chart in charts), charts
     assert hidden in page.locator("main").inner_text()  # the demo keeps no personal data
     assert page.locator("script").count() == 0
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
