@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.cli.common import app, cli_errors, load_key, opened_service, out, settings
+from api.cli.labels import LangOpt, VerdictJsonOpt
 
 if TYPE_CHECKING:
     from verifiers.credentials import CredentialVerdict
@@ -136,8 +137,8 @@ def credential_verify(
     log_key: Annotated[
         str | None, typer.Option("--log-key", help="The log's verifier key you trust.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
-    lang: Annotated[str, typer.Option(help="Message language: es or en.")] = "es",
+    as_json: VerdictJsonOpt = False,
+    lang: LangOpt = "es",
 ) -> None:
     """Offline: verify a credential (signature, log evidence, status). Exit 0 only if valid
     and not revoked."""
@@ -146,8 +147,6 @@ def credential_verify(
     from verifiers.credentials import verify_credential
 
     with cli_errors():
-        if lang not in ("es", "en"):
-            raise ValueError(f"--lang: expected es or en, got {lang!r}")
         credential = _read_json(file, "FILE")
         listed = _read_json(status_list, "--status-list") if status_list else None
         if not isinstance(credential, dict):

@@ -308,7 +308,16 @@ RootKeyOpt = Annotated[
     list[str], typer.Option("--root-key", help="Pinned root key (repeat; default: root).")
 ]
 VerdictJsonOpt = Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")]
-LangOpt = Annotated[str, typer.Option(help="Message language: es or en.")]
+
+
+def _language(value: str) -> str:
+    """Refuse a language no verdict is written in (a typo would otherwise print English)."""
+    if value not in ("es", "en"):
+        raise ValueError(f"--lang: expected es or en, got {value!r}")
+    return value
+
+
+LangOpt = Annotated[str, typer.Option(help="Message language: es or en.", callback=_language)]
 
 
 @label_app.command("verify")

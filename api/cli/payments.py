@@ -75,9 +75,6 @@ def payment_verify(
     """Offline: verify a purchase or payment receipt. Exit 0 only for VALID."""
     from labels.payment_receipt import check_payment_receipt
 
-    with cli_errors():
-        if lang not in ("es", "en"):
-            raise ValueError(f"--lang: expected es or en, got {lang!r}")
     trusted, texts = _trusted_texts(trust_list, root_key, receipt)
     verdicts = [check_payment_receipt(t, trusted, association=association) for t in texts]
     for verdict in verdicts:

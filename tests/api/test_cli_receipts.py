@@ -96,6 +96,11 @@ def test_refusals_and_bad_input(
     garbage = run(env, "receipt", "verify", "hola", "--trust-list", trust, "--root-key", root,
                   code=1)  # fmt: skip
     assert garbage.stdout.startswith("MALFORMED") and "prefix" in garbage.stdout
+    french = run(env, "receipt", "verify", vectors["text"], "--trust-list", trust,
+                 "--root-key", root, "--lang", "fr", code=1)  # fmt: skip
+    assert french.stdout == "" and french.stderr.strip().splitlines() == [
+        "error: --lang: expected es or en, got 'fr'"
+    ], french.stderr
     missing = run(env, "receipt", "verify", vectors["text"], "--trust-list",
                   str(tmp_path / "none.json"), "--root-key", root, code=1)  # fmt: skip
     assert len(missing.stderr.strip().splitlines()) == 1
