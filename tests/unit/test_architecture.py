@@ -55,6 +55,8 @@ THIRD_PARTY_ONLY_IN: dict[str, tuple[str, ...]] = {
     "starlette": WEB,
     "jinja2": ("api.web",),
     "typer": ("api.cli",),
+    "rasterio": ("verifiers.deforestation",),
+    "shapely": ("verifiers.deforestation",),
 }
 """A framework → the only folders that may import it: the core stays free of the faces' tools,
 and the faces of each other's (the CLI never needs the web framework)."""
