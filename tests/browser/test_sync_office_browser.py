@@ -39,6 +39,7 @@ from tests.supply_factories import harvest_body, plot_body, point
 
 BIOTRAZA = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "biotraza"
 COOP = make_key("org:coop-sync")
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "field-app"
 BROWSER_PASSPHRASE = "frase larga de la oficina"
 
 
@@ -173,12 +174,27 @@ def _by_device(service: LedgerService, key_id: str) -> Counter[str]:
     return Counter(e.signed.statement.nonce for e in entries if e.signed.statement.actor == key_id)
 
 
+def _correct_stray_plot(phone: Page) -> None:
+    """On the plots form "Corregir" opened: everything as signed, the producer wrong; pick
+    the registered member and sign again."""
+    phone.locator("#correcting").wait_for()
+    form = phone.locator("#plot-form")
+    assert form.locator("input[name=plot_id]").input_value() == "pl-stray-1"
+    form.locator("#plot-captured").wait_for()  # the boundary came along
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SCREENSHOTS / "correct-plot-es-390.png"), full_page=True)
+    form.locator("select[name=producer_id]").select_option("p-1")
+    form.locator(".save").click()
+    phone.locator("#saved").wait_for()
+    phone.locator("#correcting").wait_for(state="detached")
+
+
 def test_offline_capture_sync_refusals_and_revocation(
     browser: Browser, server: tuple[str, LedgerService, Path], db_url: str, tmp_path: Path
 ) -> None:
     base, service, data_dir = server
     office_context = browser.new_context()
-    phone_context = browser.new_context()
+    phone_context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         office = _open(office_context, f"{base}/app/devices")
         phone = _open(phone_context, f"{base}/app/outbox")
@@ -217,6 +233,20 @@ def test_offline_capture_sync_refusals_and_revocation(
         assert "Depende de un registro que fue rechazado" in dependent.inner_text()
         mine = _by_device(service, key_id)
         assert len(mine) == 3 and set(mine.values()) == {1}
+        # The dependent has no button (it follows its plot); the refused plot has "Corregir".
+        assert dependent.locator("button.correct").count() == 0
+        rule.locator("button.correct").click()
+        _correct_stray_plot(phone)
+        phone.goto(f"{base}/app/outbox")
+        phone.locator("#sync-now").click()
+        wait_until(phone, _confirmed(5), timeout_ms=60_000)
+        states = phone.evaluate(STATES)
+        assert states[keys[2]] == ["refused", "rule_violation"]  # kept, marked corrected
+        assert states[keys[4]] == ["confirmed", None]  # the harvest followed its plot
+        assert "Corregido por un registro nuevo" in rule.inner_text()
+        assert rule.locator("button.correct").count() == 0
+        mine = _by_device(service, key_id)
+        assert len(mine) == 5 and set(mine.values()) == {1}
 
         # The page is killed in the middle of a sync: the batch reached the server and was
         # recorded, the answer never came back. A new page resends; nothing is duplicated.
@@ -237,20 +267,20 @@ def test_offline_capture_sync_refusals_and_revocation(
         sending = [st for st, _ in phone.evaluate(STATES).values() if st == "sending"]
         assert len(sending) == 5
         phone.close()
-        assert len(_by_device(service, key_id)) == 6  # the server has the batch already
+        assert len(_by_device(service, key_id)) == 8  # the server has the batch already
         phone = _open(phone_context, f"{base}/app/outbox")  # syncs at start
         wait_until(
             phone,
-            _confirmed(6),
+            _confirmed(8),
             timeout_ms=60_000,
         )
         again = _by_device(service, key_id)
-        assert len(again) == 6 and set(again.values()) == {1}
+        assert len(again) == 8 and set(again.values()) == {1}
 
         # The office sees what each phone synced and what was refused, and why.
         office.reload()
         device = office.locator(f"#devices li[data-key-id='{key_id}']")
-        device.locator(".device-entries").get_by_text("Registros enviados: 6").wait_for()
+        device.locator(".device-entries").get_by_text("Registros enviados: 8").wait_for()
         assert device.locator(".refusal[data-code=rule_violation]").count() >= 2
         assert "El registro no cumple una regla." in device.inner_text()
 
@@ -270,7 +300,7 @@ def test_offline_capture_sync_refusals_and_revocation(
             in phone.locator("#sync-stopped").inner_text()
         )
         assert phone.evaluate(STATES)[late] == ["refused", "device_revoked"]
-        assert len(_by_device(service, key_id)) == 6
+        assert len(_by_device(service, key_id)) == 8
     finally:
         office_context.close()
         phone_context.close()

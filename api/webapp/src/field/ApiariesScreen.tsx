@@ -10,7 +10,6 @@ import { roundHalfEven } from "../geo/rounding";
 import { mxNumber, t, useLanguage } from "../i18n";
 import { describeProblem } from "../plots";
 import { apiaryBody } from "./bodies";
-import { capture } from "../sync/corrections";
 import { CaptureForm, findMember, MemberSelect, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
 import { Input } from "./Form";
 import { canCapture } from "./hooks";
@@ -83,14 +82,14 @@ export function ApiariesScreen() {
       return;
     }
     await c.sign(async () => {
-      await capture("apiary.registered", built.value, { dependsOn: pendingKeys(member) });
+      await c.record("apiary.registered", built.value, { dependsOn: pendingKeys(member) });
       return t("field.saved", { what: t("field.apiaries.what", { id: draft.apiaryId }) });
     });
   };
 
   return (
     <Screen title={t("shell.apiaries.title")}>
-      <CaptureForm id="apiary-form" legend={t("field.apiaries.new")} busy={c.busy} saved={c.saved} failure={c.failure}
+      <CaptureForm id="apiary-form" legend={t("field.apiaries.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting}
         onSave={() => void save()} onDiscard={() => { setProblem(null); c.discard(); }}>
         <Input name="apiary_id" label={t("field.apiaries.id")} value={draft.apiaryId} errors={errors} onInput={(v) => update({ apiaryId: v })} />
         <MemberSelect label={t("field.plots.member")} value={draft.producerId} errors={errors} reference={field.reference}

@@ -8,7 +8,6 @@
 import { isoToday, mxDate, mxKg, mxNumber, t, useLanguage } from "../i18n";
 import { linkTo } from "../shell/router";
 import { deliveryBody, HARVEST_FORMS } from "./bodies";
-import { capture } from "../sync/corrections";
 import { CaptureForm, findMember, MemberSelect, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
 import { Input, Select } from "./Form";
 import { canCapture } from "./hooks";
@@ -59,7 +58,7 @@ export function DeliveriesScreen() {
     await c.sign(async () => {
       const member = findMember(field.reference, draft.producerId);
       const notes = draft.notes.trim();
-      await capture("lot.harvested", built.value, {
+      await c.record("lot.harvested", built.value, {
         dependsOn: pendingKeys(site, member),
         meta: { producer_id: draft.producerId, ...(notes ? { notes } : {}) },
       });
@@ -69,7 +68,7 @@ export function DeliveriesScreen() {
 
   return (
     <Screen title={t("shell.deliveries.title")}>
-      <CaptureForm id="delivery-form" legend={t("field.deliveries.new")} busy={c.busy} saved={c.saved?.message ?? null} failure={c.failure}
+      <CaptureForm id="delivery-form" legend={t("field.deliveries.new")} busy={c.busy} saved={c.saved?.message ?? null} failure={c.failure} correcting={c.correcting}
         savedExtra={c.saved && <a class="button show-receipt" {...linkTo(`receipts?lot=${encodeURIComponent(c.saved.lot)}`)}>{t("field.deliveries.receipt")}</a>}
         onSave={() => void save()} onDiscard={c.discard}>
         <Input name="lot_id" label={t("field.deliveries.lot")} value={draft.lotId} errors={errors} onInput={(v) => update({ lotId: v })} />

@@ -5,7 +5,6 @@
  */
 import { isoToday, t, useLanguage } from "../i18n";
 import { memberParts, type Gender, GENDERS, type MemberInput } from "./bodies";
-import { capture } from "../sync/corrections";
 import { CaptureForm, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
 import { Check, Input, Select } from "./Form";
 import { canCapture } from "./hooks";
@@ -46,7 +45,7 @@ export function MembersScreen() {
         salt = newSalt();
         body["pii_hash"] = await personalDataHash(salt, personal);
       }
-      const { item } = await capture("producer.registered", body);
+      const { item } = await c.record("producer.registered", body);
       if (personal && salt) {
         const store = await PersonalStore.open();
         try {
@@ -62,7 +61,7 @@ export function MembersScreen() {
   const members = field.reference?.members ?? [];
   return (
     <Screen title={t("shell.members.title")}>
-      <CaptureForm id="member-form" legend={t("field.members.new")} busy={c.busy} saved={c.saved} failure={c.failure}
+      <CaptureForm id="member-form" legend={t("field.members.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting}
         onSave={() => void save()} onDiscard={c.discard}>
         <Input name="producer_id" label={t("field.members.id")} value={draft.producerId} errors={errors} onInput={(v) => update({ producerId: v })} />
         <Input name="community" label={t("field.members.community")} optional value={draft.community} errors={errors} onInput={(v) => update({ community: v })} />

@@ -10,7 +10,6 @@ import type { PlotGeometry } from "../geo/types";
 import { mxNumber, t, useLanguage } from "../i18n";
 import { PlotCapture, type CapturedPlot } from "../plots";
 import { plotBody, PRODUCTS, type CapturedShape, type Product } from "./bodies";
-import { capture } from "../sync/corrections";
 import { CaptureForm, findMember, MemberSelect, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
 import { Input, Select } from "./Form";
 import { canCapture } from "./hooks";
@@ -43,20 +42,22 @@ export function PlotsScreen() {
   };
 
   const save = async () => {
-    const built = plotBody({ plotId: draft.plotId, producerId: draft.producerId, product: product as Product, municipality: draft.municipality }, draft.shape);
+    // A shape reopened by "Corregir" from a statement without its state takes the association's.
+    const shape = draft.shape && { ...draft.shape, state: draft.shape.state || context.orgState };
+    const built = plotBody({ plotId: draft.plotId, producerId: draft.producerId, product: product as Product, municipality: draft.municipality }, shape);
     if (!built.ok || !product) {
       c.setErrors({ ...(built.ok ? {} : built.errors), ...(product ? {} : { product: "field.error.required" }) });
       return;
     }
     await c.sign(async () => {
-      await capture("plot.registered", built.value, { dependsOn: pendingKeys(member), meta: { track: draft.shape?.track ?? [] } });
+      await c.record("plot.registered", built.value, { dependsOn: pendingKeys(member), meta: { track: draft.shape?.track ?? [] } });
       return t("field.saved", { what: t("field.plots.what", { id: draft.plotId }) });
     });
   };
 
   return (
     <Screen title={t("shell.plots.title")}>
-      <CaptureForm id="plot-form" legend={t("field.plots.new")} busy={c.busy} saved={c.saved} failure={c.failure}
+      <CaptureForm id="plot-form" legend={t("field.plots.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting}
         onSave={() => void save()} onDiscard={c.discard}>
         <Input name="plot_id" label={t("field.plots.id")} value={draft.plotId} errors={errors} onInput={(v) => update({ plotId: v })} />
         <MemberSelect label={t("field.plots.member")} value={draft.producerId} errors={errors} reference={field.reference}

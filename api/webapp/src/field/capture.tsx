@@ -7,7 +7,10 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { t } from "../i18n";
+import type { JsonObject } from "../crypto/statements";
+import { capture, correct, type CaptureOptions, type Captured } from "../sync/corrections";
 import { newId, type FieldErrors } from "./bodies";
+import { correcting, stopCorrecting } from "./correction";
 import { useDraft } from "./drafts";
 import { Actions, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
 import { useField, type FieldState } from "./hooks";
@@ -32,8 +35,16 @@ export interface Capture<T, S> {
    * A refusal (key missing, storage full) is shown in the user's language, the draft kept.
    */
   sign: (run: () => Promise<S>) => Promise<void>;
-  /** Drops the draft and its errors (after the technician confirmed). */
+  /** Drops the draft and its errors (after the technician confirmed), and gives up a
+   * correction in progress. */
   discard: () => void;
+  /** The refused outbox item this form corrects ("Corregir" on the Envío screen), or null. */
+  correcting: string | null;
+  /**
+   * Signs and queues the record: a new capture, or — while correcting — a new statement that
+   * supersedes the refused one (which stays in the outbox, marked). Call inside `sign`.
+   */
+  record: (type: string, body: JsonObject, options?: CaptureOptions) => Promise<Captured>;
 }
 
 /**
@@ -51,6 +62,7 @@ export function useCapture<T extends object, S = string>(
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState<S | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [fixing, setFixing] = useState<string | null>(() => correcting(screen));
   const keyIdHex = field.key?.keyId ?? null;
   if (keyIdHex && draft[id.field] === "") update({ [id.field]: newId(id.prefix, keyIdHex) } as Partial<T>);
 
@@ -71,8 +83,17 @@ export function useCapture<T extends object, S = string>(
   const discard = () => {
     setErrors({});
     reset();
+    stopCorrecting(screen);
+    setFixing(null);
   };
-  return { field, draft, update, errors, setErrors, busy, saved, failure, sign, discard };
+  const record = async (type: string, body: JsonObject, options: CaptureOptions = {}): Promise<Captured> => {
+    if (fixing === null) return capture(type, body, options);
+    const made = await correct(fixing, type, body, options);
+    stopCorrecting(screen);
+    setFixing(null);
+    return made;
+  };
+  return { field, draft, update, errors, setErrors, busy, saved, failure, sign, discard, correcting: fixing, record };
 }
 
 /** A field screen's frame: its heading (focused on navigation) and content. */
@@ -103,6 +124,8 @@ interface CaptureFormProps {
   /** Shown in the saved notice under its message (the delivery's receipt link). */
   savedExtra?: ComponentChildren;
   failure: string | null;
+  /** The refused item the form corrects (a notice says so), or null. */
+  correcting?: string | null;
   onSave: () => void;
   onDiscard: () => void;
   children: ComponentChildren;
@@ -115,6 +138,7 @@ export function CaptureForm(p: CaptureFormProps) {
     <>
       <Saved message={p.saved}>{p.savedExtra}</Saved>
       {p.failure && <p class="notice error" role="alert">{p.failure}</p>}
+      {p.correcting && <p class="notice warning" id="correcting" role="status">{t("field.correcting")}</p>}
       <form class="capture" id={p.id} onSubmit={(e) => e.preventDefault()}>
         <fieldset class="form">
           <legend>{p.legend}</legend>

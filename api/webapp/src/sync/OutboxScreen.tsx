@@ -11,6 +11,8 @@ import { online } from "../shell/status";
 import { useStore } from "../shell/store";
 import { reasonMessageKey } from "./messages";
 import { shortCode } from "../crypto/keys";
+import { correctionScreen, startCorrection } from "../field/correction";
+import { navigate } from "../shell/router";
 import { lastReport, pinnedOperatorKey, requestEnrolment, session, syncNow, syncProgress } from "./session";
 
 /** Items shown per list; the counts above always cover everything. */
@@ -43,6 +45,15 @@ function useOutboxItems(): OutboxItem[] | null {
   return items;
 }
 
+/** Refusals that a new statement cannot fix from this phone: a dependent item goes back to the
+ * queue by itself once the item it depends on is corrected; a revoked phone signs nothing. */
+const NOT_CORRECTABLE = new Set(["dependency_refused", "device_revoked"]);
+
+/** Whether the item gets a "Corregir" button: refused, not corrected yet, made by a field form. */
+export function correctable(item: Pick<OutboxItem, "state" | "refusal" | "supersededBy" | "signed">): boolean {
+  return item.state === "refused" && item.supersededBy === null && !NOT_CORRECTABLE.has(item.refusal?.code ?? "") && correctionScreen(item) !== null;
+}
+
 function Item({ item }: { item: OutboxItem }) {
   const refusal = item.refusal;
   return (
@@ -57,6 +68,11 @@ function Item({ item }: { item: OutboxItem }) {
           {refusal.field && <p class="muted">{t("sync.outbox.field", { field: refusal.field })}</p>}
           <p class="muted">{t("sync.outbox.server_says", { reason: refusal.reason })}</p>
           {item.supersededBy && <p>{t("sync.corrected")}</p>}
+          {correctable(item) && (
+            <button type="button" class="button correct" onClick={() => navigate(startCorrection(item))}>
+              {t("sync.action.correct")}
+            </button>
+          )}
         </div>
       )}
     </li>
