@@ -52,6 +52,22 @@ OUTBOX = """(async () => {
 })()"""
 
 
+WALK_DRAFT_VERTICES = """(async () => {
+  const open = indexedDB.open("biotraza-walk");
+  const db = await new Promise((ok, ko) => {
+    open.onsuccess = () => ok(open.result);
+    open.onerror = ko;
+  });
+  const tx = db.transaction("drafts", "readonly");
+  const draft = await new Promise((ok) => {
+    const r = tx.objectStore("drafts").get("plots");
+    r.onsuccess = () => ok(r.result);
+  });
+  db.close();
+  return draft ? String(draft.walk.vertices.length) : "none";
+})()"""
+
+
 PERSONAL_PENDING = """(async () => {
   const open = indexedDB.open("biotraza-personal");
   const db = await new Promise((ok, ko) => {
@@ -177,7 +193,20 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     page.fill("#f-plot_id", "pl-campo-01")
     page.locator(".plot-start").click()
     corners = [(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)]
-    for (x0, y0), (x1, y1) in zip(corners, corners[1:], strict=False):
+    for side, ((x0, y0), (x1, y1)) in enumerate(zip(corners, corners[1:], strict=False)):
+        if side == 2:
+            # Half way round the battery dies (a reload, still offline): the walk is kept
+            # and goes on from the same vertices after "Continuar recorrido".
+            walked = page.locator(".plot-vertices").inner_text()
+            assert int(walked) >= 10
+            wait_until(page, f"{WALK_DRAFT_VERTICES}.then((n) => n === '{walked}')")
+            page.reload()
+            page.locator("#walk-resume").wait_for()
+            assert f"{walked} vértices" in page.locator("#walk-resume").inner_text()
+            shot(page, "plots-resume-es-390.png")
+            page.locator(".walk-continue").click()
+            assert page.locator(".plot-vertices").inner_text() == walked
+            page.locator(".plot-stop").wait_for()  # still walking
         for step in range(1, 11):
             field_phone.set_geolocation(
                 offset(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10)
@@ -188,6 +217,8 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     shot(page, "plots-es-390.png")
     page.locator(".plot-done").click()
     page.locator("#plot-captured").wait_for()
+    # Handed to the form: no longer kept apart.
+    wait_until(page, f"{WALK_DRAFT_VERTICES}.then((n) => n === 'none')")
     page.locator(".save").click()
     page.locator("#saved").wait_for()
 

@@ -73,7 +73,7 @@ export function PlotsScreen() {
           </div>
         ) : (
           <>
-            <PlotCapture state={context.orgState} lang={lang} others={others} onDone={onCaptured} />
+            <PlotCapture state={context.orgState} lang={lang} others={others} onDone={onCaptured} draftKey="plots" />
             {errors["geometry"] && <p class="error" data-field="geometry">{t(errors["geometry"])}</p>}
           </>
         )}

@@ -17,6 +17,7 @@ import { type Action, type CaptureState, type CapturedPlot, type GpsError, type 
 import type { Lang } from "./messages";
 import { Sketch } from "./Sketch";
 import { describeProblem, formatHa, formatLength, mxNumber, translate } from "./text";
+import { fromDraft, hasProgress, walkDrafts, type WalkDraft } from "./walkDraft";
 
 export interface PlotCaptureProps {
   /** Declared INEGI state code of the plot ("07" Chiapas). */
@@ -34,6 +35,27 @@ export interface PlotCaptureProps {
   geolocation?: Geolocation | null;
   /** Already loaded boundaries; by default the bundled ones are loaded on mount. */
   boundaries?: Boundaries;
+  /**
+   * Keep the capture in progress in IndexedDB under this name (walkDraft.ts) and, on the next
+   * mount, offer to continue it or discard it. Without it nothing is kept.
+   */
+  draftKey?: string;
+}
+
+/** A kept capture waiting for "Continuar recorrido" / "Descartar". */
+function ResumeOffer(p: { draft: WalkDraft; lang: Lang; onResume: () => void; onDiscard: () => void }) {
+  const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(p.lang, key, params);
+  const vertices = p.draft.mode === "walk" ? p.draft.walk.vertices.length : p.draft.mode === "tap" ? p.draft.tapped.length : p.draft.point ? 1 : 0;
+  return (
+    <div class="notice walk-resume" id="walk-resume" role="alertdialog" aria-labelledby="walk-resume-q">
+      <p id="walk-resume-q" style={{ fontWeight: 700 }}>{t("plots.resume.question")}</p>
+      <p class="walk-resume-figures">{t("plots.resume.figures", { vertices: mxNumber(vertices, 0), fixes: mxNumber(p.draft.raw.length, 0), mode: t(`plots.mode.${p.draft.mode}`) })}</p>
+      <div style={{ display: "flex", flexWrap: "wrap", gap: "8px" }}>
+        <button type="button" class="walk-continue" style={button(true)} onClick={p.onResume}>{t("plots.resume.continue")}</button>
+        <button type="button" class="walk-discard" style={button()} onClick={p.onDiscard}>{t("plots.resume.discard")}</button>
+      </div>
+    </div>
+  );
 }
 
 const GPS_ERRORS: Record<number, GpsError> = { 1: "denied", 2: "unavailable", 3: "timeout" };
@@ -49,6 +71,47 @@ export function PlotCapture(props: PlotCaptureProps) {
   const [state, dispatch] = useReducer((s: CaptureState, a: Action) => reduce(s, a, options), initialCapture(props.initialMode));
   const [boundaries, setBoundaries] = useState<Boundaries | null>(props.boundaries ?? null);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(props.lang, key, params);
+  // "loading": reading a kept capture; "offer": asking whether to continue it; "live": capturing
+  // (and, with a draftKey, keeping every change).
+  const [phase, setPhase] = useState<"loading" | "offer" | "live">(props.draftKey ? "loading" : "live");
+  const [kept, setKept] = useState<WalkDraft | null>(null);
+  const key = props.draftKey;
+
+  useEffect(() => {
+    if (!key) return;
+    let live = true;
+    void walkDrafts()
+      .then((drafts) => drafts.load(key))
+      .catch(() => null)
+      .then((draft) => {
+        if (!live) return;
+        if (draft && hasProgress(draft)) {
+          setKept(draft);
+          setPhase("offer");
+        } else setPhase("live");
+      });
+    return () => { live = false; };
+  }, [key]);
+
+  useEffect(() => {
+    if (!key || phase !== "live") return;
+    void walkDrafts().then((drafts) => drafts.save(key, state)).catch(() => undefined);
+  }, [key, phase, state.raw, state.walk, state.tapped, state.point, state.text, state.declaredAreaHa, state.mode, state.walking]);
+
+  const resume = () => {
+    if (kept) dispatch({ type: "restore", state: fromDraft(kept) });
+    setKept(null);
+    setPhase("live");
+  };
+  const discardKept = () => {
+    if (key) void walkDrafts().then((drafts) => drafts.clear(key)).catch(() => undefined);
+    setKept(null);
+    setPhase("live");
+  };
+  const done = (plot: CapturedPlot) => {
+    if (key) void walkDrafts().then((drafts) => drafts.clear(key)).catch(() => undefined);
+    props.onDone(plot);
+  };
 
   useEffect(() => {
     if (boundaries) return;
@@ -90,6 +153,8 @@ export function PlotCapture(props: PlotCaptureProps) {
   return (
     <section class="plot-capture" style={{ maxWidth: "480px", margin: "0 auto", padding: "8px", fontSize: "18px", color: "#000", background: "#fff" }}>
       <h2 style={{ margin: "4px 0 8px" }}>{t("plots.title")}</h2>
+      {phase === "offer" && kept && <ResumeOffer draft={kept} lang={props.lang} onResume={resume} onDiscard={discardKept} />}
+      {phase === "live" && (<>
       <div role="tablist" style={{ display: "grid", gridTemplateColumns: "repeat(4, 1fr)", gap: "4px" }}>
         {MODES.map((m) => (
           <button type="button" role="tab" aria-selected={state.mode === m} data-mode={m} key={m}
@@ -168,9 +233,10 @@ export function PlotCapture(props: PlotCaptureProps) {
 
       <div style={{ display: "flex", gap: "8px", margin: "12px 0" }}>
         <button type="button" class="plot-done" style={{ ...button(true), flex: 1 }} disabled={!result || state.walking}
-          onClick={() => result && props.onDone(result)}>{t("plots.done")}</button>
+          onClick={() => result && done(result)}>{t("plots.done")}</button>
         {props.onCancel && <button type="button" class="plot-cancel" style={button()} onClick={props.onCancel}>{t("plots.cancel")}</button>}
       </div>
+      </>)}
     </section>
   );
 }

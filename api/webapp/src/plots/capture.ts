@@ -38,7 +38,9 @@ export type Action =
   | { type: "undo" }
   | { type: "clear" }
   | { type: "text"; text: string }
-  | { type: "declaredArea"; value: string };
+  | { type: "declaredArea"; value: string }
+  /** Resume a capture kept from before a reload (walkDraft.ts); the live reading stays. */
+  | { type: "restore"; state: CaptureState };
 
 export const initialCapture = (mode: Mode = "walk"): CaptureState => ({
   mode, walking: false, raw: [], walk: EMPTY_TRACK, tapped: [], point: null, text: "", current: null, gpsError: null, declaredAreaHa: "",
@@ -86,6 +88,8 @@ export function reduce(state: CaptureState, action: Action, options: TrackOption
       return { ...state, text: action.text };
     case "declaredArea":
       return { ...state, declaredAreaHa: action.value };
+    case "restore":
+      return { ...action.state, current: state.current, gpsError: state.gpsError };
   }
 }
 
