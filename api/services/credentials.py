@@ -9,8 +9,11 @@ association) and signs the credential with the association's key. The credential
 not stored or published: the association hands it to the producer, who decides whom to show
 it to.
 
-Left out: issuing through a remote server (the association's key and the ledger must be
-local), and a certifier's co-signature.
+Over HTTP the association's key stays with the association (the office's browser): the
+server builds the unsigned credential (:func:`draft_credential`, for a read signed by that
+key), the office signs the credential and its ``credential.issued`` statement, and
+:func:`record_signed_credential` records the statement only when the credential verifies
+against this log, is signed by the statement's key and says exactly what the ledger says.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from api.services.supply import published_name
 from ledger.chain import AppendResult
 from ledger.errors import AuthorizationError, CheckpointError, DomainRuleError, EntryNotFoundError
 from ledger.keys import key_id, public_key_bytes
-from ledger.statements import sign_statement
+from ledger.statements import SignedStatement, sign_statement
 from ledger.storage.base import StoredCheckpoint
 from ledger.supply.orgs import ORG_KIND
 from ledger.supply.producers import PRODUCER_KIND
@@ -43,7 +46,8 @@ from verifiers.credentials import (
     verify_credential,
 )
 from verifiers.data_integrity import create_proof, xml_datetime
-from verifiers.multibase import did_key_from_public
+from verifiers.errors import CredentialError
+from verifiers.multibase import did_key_from_public, public_from_did_key
 from verifiers.production_history import production_history
 from verifiers.status_list import (
     CREDENTIAL_KIND,
@@ -51,11 +55,15 @@ from verifiers.status_list import (
     STATUS_INDEX_KIND,
     status_entry,
     status_list_document,
+    status_position,
 )
 
 __all__ = [
     "IssuedCredential",
+    "draft_credential",
     "issue_credential",
+    "issued_body",
+    "record_signed_credential",
     "revoke_credential",
     "status_list",
     "status_list_path",
@@ -104,6 +112,74 @@ def _proof(service: LedgerService, seq: int, tree_size: int) -> EntryProof:
     return EntryProof(seq=seq, entry_hash=document.leaf_hash, hashes=list(document.hashes))
 
 
+def draft_credential(
+    service: LedgerService,
+    producer_id: str,
+    org_id: str,
+    public_key: bytes,
+    *,
+    host: str,
+    with_name: bool = True,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The unsigned credential of a producer of ``org_id``, to be signed by ``public_key``
+    (the association's registered key): a fresh credential id and unused status index, the
+    history and its log evidence at a signed checkpoint.
+
+    Raises:
+        EntryNotFoundError: no such producer.
+        AuthorizationError: the producer is another association's.
+        CheckpointError: no checkpoint covers the association's registration.
+    """
+    producer = service.store.state_get(PRODUCER_KIND, producer_id)
+    if producer is None:
+        raise EntryNotFoundError(f"no producer {producer_id!r}")
+    if producer["org_id"] != org_id:
+        raise AuthorizationError(f"producer {producer_id} belongs to {producer['org_id']}")
+    org = service.store.state_get(ORG_KIND, org_id)
+    assert org is not None  # noqa: S101 - an association key implies its org
+    checkpoint = _checkpoint(service)
+    size = checkpoint.tree_size
+    with service.store.read_state() as state:
+        history = production_history(state, service.entry, producer_id, size)
+    registration = service.entry(org["registered_seq"])
+    if registration.seq >= size:
+        raise CheckpointError("the association was registered after the latest checkpoint")
+    info = service.log_info()
+    evidence = LogEvidence(
+        origin=info.origin,
+        verifier_key=info.verifier_key,
+        checkpoint=checkpoint.note,
+        tree_size=size,
+        entries=[_proof(service, seq, size) for seq in history.seqs],
+        issuer_entry=registration.to_dict(),
+        issuer_proof=list(service.inclusion(registration.seq, size).hashes),
+    )
+    moment = now or datetime.now(UTC)
+    document = credential_document(
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        subject=history.subject,
+        name=published_name(service, producer_id) if with_name else None,
+        issuer_public_key=public_key,
+        issuer_name=str(org["name"]),
+        org_id=org_id,
+        valid_from=xml_datetime(moment),
+        status=status_entry(
+            f"https://{host}{status_list_path(org_id)}", _free_index(service, org_id)
+        ),
+        evidence=evidence,
+    )
+    leaks = find_coordinates(document)
+    if leaks:  # a programming error: the history must never carry a location
+        raise DomainRuleError(f"credential would carry a location at {leaks[0]}")
+    return document
+
+
+def issued_body(credential: dict[str, Any]) -> dict[str, Any]:
+    """The body of the ``credential.issued`` statement that records ``credential``."""
+    return {"credential_id": credential["id"], "status_index": status_position(credential)[1]}
+
+
 def issue_credential(
     service: LedgerService,
     producer_id: str,
@@ -126,54 +202,72 @@ def issue_credential(
         AuthorizationError: the key is not the producer's association's.
         CheckpointError: no checkpoint was signed yet and this process cannot sign one.
     """
-    producer = service.store.state_get(PRODUCER_KIND, producer_id)
-    if producer is None:
-        raise EntryNotFoundError(f"no producer {producer_id!r}")
-    org_id = _association_org(service, signer)
-    if producer["org_id"] != org_id:
-        raise AuthorizationError(f"producer {producer_id} belongs to {producer['org_id']}")
-    org = service.store.state_get(ORG_KIND, org_id)
-    assert org is not None  # noqa: S101 - an association key implies its org
-    checkpoint = _checkpoint(service)
-    size = checkpoint.tree_size
-    with service.store.read_state() as state:
-        history = production_history(state, service.entry, producer_id, size)
-    registration = service.entry(org["registered_seq"])
-    if registration.seq >= size:
-        raise CheckpointError("the association was registered after the latest checkpoint")
-    info = service.log_info()
-    evidence = LogEvidence(
-        origin=info.origin,
-        verifier_key=info.verifier_key,
-        checkpoint=checkpoint.note,
-        tree_size=size,
-        entries=[_proof(service, seq, size) for seq in history.seqs],
-        issuer_entry=registration.to_dict(),
-        issuer_proof=list(service.inclusion(registration.seq, size).hashes),
-    )
-    credential_id = f"urn:uuid:{uuid.uuid4()}"
-    index = _free_index(service, org_id)
     moment = now or datetime.now(UTC)
-    document = credential_document(
-        credential_id=credential_id,
-        subject=history.subject,
-        name=published_name(service, producer_id) if with_name else None,
-        issuer_public_key=public_key_bytes(signer),
-        issuer_name=str(org["name"]),
-        org_id=org_id,
-        valid_from=xml_datetime(moment),
-        status=status_entry(f"https://{host}{status_list_path(org_id)}", index),
-        evidence=evidence,
+    document = draft_credential(
+        service,
+        producer_id,
+        _association_org(service, signer),
+        public_key_bytes(signer),
+        host=host,
+        with_name=with_name,
+        now=moment,
     )
-    leaks = find_coordinates(document)
-    if leaks:  # a programming error: the history must never carry a location
-        raise DomainRuleError(f"credential would carry a location at {leaks[0]}")
-    recorded = service.submit(
-        sign_statement(
-            signer, "credential.issued", {"credential_id": credential_id, "status_index": index}
-        )
-    )
+    recorded = service.submit(sign_statement(signer, "credential.issued", issued_body(document)))
     return IssuedCredential(create_proof(document, signer, created=xml_datetime(moment)), recorded)
+
+
+def _same_history(service: LedgerService, credential: dict[str, Any], tree_size: int) -> None:
+    """The credential's subject is the ledger's history at its checkpoint (and the name, if
+    shown, the one the producer consented to publish)."""
+    subject = dict(credential["credentialSubject"])
+    name = subject.pop("name", None)
+    producer_id = str(subject.get("producerId"))
+    if service.store.state_get(PRODUCER_KIND, producer_id) is None:
+        raise CredentialError("credentialSubject.producerId", "no such producer in this log")
+    with service.store.read_state() as state:
+        history = production_history(state, service.entry, producer_id, tree_size)
+    if history.org_id != credential["issuer"].get("orgId"):
+        raise CredentialError("credentialSubject.producerId", "is another association's member")
+    if subject != history.subject:
+        raise CredentialError(
+            "credentialSubject", f"differs from the log's history at tree size {tree_size}"
+        )
+    if name is not None and name != published_name(service, producer_id):
+        raise CredentialError("credentialSubject.name", "the producer did not consent to it")
+
+
+def record_signed_credential(
+    service: LedgerService, credential: dict[str, Any], statement: Any
+) -> AppendResult:
+    """Record the ``credential.issued`` statement of a credential signed elsewhere (the
+    office's browser), after checking that the pair is what :func:`issue_credential` makes.
+
+    Raises:
+        CredentialError: the credential does not verify against this log, names another
+            association's status list, differs from the ledger's history, or the statement
+            is not its ``credential.issued`` by the same key (``field`` names which).
+        SchemaError: the statement is malformed.
+        AuthorizationError, DomainRuleError: the ledger refuses the statement.
+    """
+    verdict = verify_credential(credential, trusted_log_key=service.log_info().verifier_key)
+    url, _index = status_position(credential)
+    if urlsplit(url).path != status_list_path(verdict.org_id):
+        raise CredentialError(
+            "credentialStatus.statusListCredential", "is not the association's status list"
+        )
+    signed = SignedStatement.from_dict(statement)
+    proof = credential["proof"]
+    signer = public_from_did_key(str(proof["verificationMethod"]))
+    if signed.statement.type != "credential.issued":
+        raise CredentialError("statement.type", "must be credential.issued")
+    if signed.statement.actor != key_id(signer):
+        raise CredentialError("statement.actor", "is not the key that signed the credential")
+    if dict(signed.statement.body) != issued_body(credential):
+        raise CredentialError(
+            "statement.body", "must name the credential's id and status index, nothing else"
+        )
+    _same_history(service, credential, verdict.tree_size)
+    return service.submit(signed)
 
 
 def revoke_credential(
