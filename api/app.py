@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.http.compression import PageCompressionMiddleware
 from api.http.disconnects import QuietDisconnectMiddleware
 from api.http.docs_ui import install_docs
 from api.http.entry_schemas import add_entry_schemas
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(QuietDisconnectMiddleware)
+    app.add_middleware(PageCompressionMiddleware)
     install_method_not_allowed(app)
     app.include_router(entries.router)
     app.include_router(log.router)

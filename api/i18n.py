@@ -54,7 +54,6 @@ _ES: dict[str, str] = {
     "verdict.revoked": "Etiqueta revocada",
     "verdict.not_genuine": "Etiqueta no auténtica",
     "verdict.label": "Resultado de la verificación",
-    "verdict.code": "Código del resultado: {status}",
     "verdict.checked_label": "Etiqueta verificada",
     # ----------------------------------------------------------------- scans
     "scans.count": (
@@ -237,6 +236,43 @@ _ES: dict[str, str] = {
     # ----------------------------------------------------------------- errors
     "error.title": "Página no encontrada",
     "error.back": "Volver al inicio",
+    # ------------------------------------------------ the buyer's origin story (label page)
+    "origin.title": "Origen",
+    "origin.people": "Productoras y productores",
+    "origin.people_count": "{count} familias productoras",
+    "origin.area": "Superficie",
+    "origin.area_text": "{ha} ha en {plots} parcelas",
+    "origin.hives": "Colmenas",
+    "origin.hives_text": "{hives} colmenas en {apiaries} apiarios",
+    "origin.season": "Temporada de cosecha",
+    "origin.season_text": "{season} (del {start} al {end})",
+    "origin.sketch_title": "Croquis del origen",
+    "origin.sketch_desc": (
+        "Cada punto agrupa las parcelas o apiarios de un cuadro de unos {km} km; "
+        "sin mapa ni coordenadas."
+    ),
+    "origin.sketch_note": (
+        "Cada punto reúne las parcelas o apiarios de un cuadro de unos {km} km: muestra la "
+        "zona, no la ubicación de ninguna finca."
+    ),
+    "origin.cell_plots": "{ha} ha · parcelas: {plots}",
+    "origin.cell_apiaries": "{hives} colmenas · apiarios: {apiaries}",
+    "origin.scale": "≈ {km} km",
+    "origin.north": "Norte",
+    "journey.title": "Su recorrido",
+    "journey.harvest": "Cosecha",
+    "journey.process": "Transformación",
+    "journey.split": "División",
+    "journey.blend": "Mezcla",
+    "journey.pack": "Envasado",
+    "journey.line": "{product}, {form}: {kg} kg en {lots} lotes",
+    "journey.line_one": "{product}, {form}: {kg} kg",
+    "journey.by": "{organization} · {start} – {end}",
+    "label.details": "Detalles técnicos de la etiqueta",
+    "label.footer": (
+        "Esta página consultó el registro público de Biotraza; la firma de la etiqueta también "
+        "se puede comprobar sin conexión."
+    ),
 }
 
 _EN: dict[str, str] = {
@@ -254,7 +290,6 @@ _EN: dict[str, str] = {
     "verdict.revoked": "Revoked label",
     "verdict.not_genuine": "Not a genuine label",
     "verdict.label": "Verification result",
-    "verdict.code": "Result code: {status}",
     "verdict.checked_label": "Label checked",
     "scans.count": (
         "This label has been scanned from {devices} {device_word} in the last {days} days, "
@@ -420,6 +455,43 @@ _EN: dict[str, str] = {
     ),
     "error.title": "Page not found",
     "error.back": "Back to the start",
+    # ------------------------------------------------ the buyer's origin story (label page)
+    "origin.title": "Origin",
+    "origin.people": "Producers",
+    "origin.people_count": "{count} producer families",
+    "origin.area": "Area",
+    "origin.area_text": "{ha} ha on {plots} plots",
+    "origin.hives": "Hives",
+    "origin.hives_text": "{hives} hives in {apiaries} apiaries",
+    "origin.season": "Harvest season",
+    "origin.season_text": "{season} ({start} to {end})",
+    "origin.sketch_title": "Origin sketch",
+    "origin.sketch_desc": (
+        "Each dot gathers the plots or apiaries of a square of about {km} km; "
+        "no map, no coordinates."
+    ),
+    "origin.sketch_note": (
+        "Each dot gathers the plots or apiaries of a square of about {km} km: it shows the "
+        "area, not where any farm is."
+    ),
+    "origin.cell_plots": "{ha} ha · plots: {plots}",
+    "origin.cell_apiaries": "{hives} hives · apiaries: {apiaries}",
+    "origin.scale": "≈ {km} km",
+    "origin.north": "North",
+    "journey.title": "Its journey",
+    "journey.harvest": "Harvest",
+    "journey.process": "Processing",
+    "journey.split": "Split",
+    "journey.blend": "Blend",
+    "journey.pack": "Packing",
+    "journey.line": "{product}, {form}: {kg} kg in {lots} lots",
+    "journey.line_one": "{product}, {form}: {kg} kg",
+    "journey.by": "{organization} · {start} – {end}",
+    "label.details": "Technical details of the label",
+    "label.footer": (
+        "This page looked up Biotraza's public ledger; the label's signature can also be "
+        "checked offline."
+    ),
 }
 
 # Closed vocabularies from the ledger: (kind, value) → (es, en).

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.services.ledger import LedgerService
+from api.services.origin import origin_summary
 from api.web.cache import TreeSizeCache
 from api.web.lot_view import lineage_svg, lot_view
 from api.web.scans import ScanRecorder
@@ -40,6 +41,17 @@ class WebState:
         """
         found: dict[str, Any] = self.pages.get(
             size, ("lot", lot_id), lambda: lot_view(service, lot_id)
+        )
+        return found
+
+    def origin(self, service: LedgerService, size: int, lot_id: str) -> dict[str, Any]:
+        """``origin_summary`` of the lot at tree ``size``, cached.
+
+        Raises:
+            EntryNotFoundError: no such lot.
+        """
+        found: dict[str, Any] = self.pages.get(
+            size, ("origin", lot_id), lambda: origin_summary(service, lot_id)
         )
         return found
 

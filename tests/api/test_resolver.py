@@ -39,6 +39,8 @@ from api.demo import build_demo
 from api.i18n import CATALOG, LANGUAGES, placeholders, term, translate
 from api.services.labels import issue_labels
 from api.services.ledger import LedgerService
+from api.services.origin import origin_summary
+from api.services.supply import lineage
 from api.settings import Settings
 from api.web.cache import TreeSizeCache
 from api.web.negotiation import choose_language, parse_weighted, wants_json
@@ -55,6 +57,7 @@ from api.web.scans import (
 from ledger.keystore import KeyStore
 from ledger.storage.sql import create_ledger_engine, upgrade_database
 from ledger.storage.sql.scans import Scan, ScanStore, ScanTotals
+from ledger.supply.geo import centroid
 
 PASSPHRASE = "resolver-test-passphrase"
 HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -530,14 +533,21 @@ def test_genuine_label_page_in_both_languages(
     seq, label = labels["sack"]
     spanish = _get(client, label, {**HTML, **ES})
     assert spanish.status_code == 200
-    assert spanish.headers["cache-control"] == "no-store"
+    assert spanish.headers["cache-control"] == "no-cache, private"
+    assert spanish.headers["etag"].startswith("W/")
     body = _visible(spanish.text)
     assert "Etiqueta auténtica" in body
     assert 'class="verdict ok"' in spanish.text and 'data-status="valid"' in spanish.text
     assert "Café, café verde (oro)" in body and "CS2526X002" in body
     assert "Cafeticultores de la Sierra Madre" in body and "Sierra Madre de Chiapas" in body
     assert "Ángel Albino Corzo, Chiapas" in body
-    assert "del 2025-12-08 al 2026-02-17" in body
+    assert "2025/26 (del 08/12/2025 al 17/02/2026)" in body
+    # The origin comes first, in words for a shopper: no result code, no command line.
+    html = spanish.text
+    assert html.index('id="where"') < html.index('id="journey"') < html.index('id="certification"')
+    assert "10 familias productoras" in body and "11.3 ha en 10 parcelas" in body
+    assert "Café, cereza: 14,625 kg en 20 lotes" in body
+    assert "Código del resultado" not in body and "biotraza label verify" not in body
     assert "coffee-ab, versión 1" in body and "Certimex" in body
     assert "Altura del dosel" in body
     assert f"entrada n.º {seq} del registro" in body
@@ -547,6 +557,66 @@ def test_genuine_label_page_in_both_languages(
     body_en = _visible(english.text)
     assert "Genuine label" in body_en and "Canopy height" in body_en
     assert "coffee-ab, version 1" in body_en and f"entry no. {seq} of the ledger" in body_en
+
+
+PAGE_BUDGET = 30 * 1024
+"""Issue 21: a label page weighs at most 30 KB compressed (the whole page: CSS and SVG inline)."""
+
+
+def _raw(client: TestClient, label: str, headers: dict[str, str]) -> tuple[Any, bytes]:
+    """The response and its body bytes as sent on the wire (not decoded)."""
+    parts = urlsplit(label)
+    with client.stream(
+        "GET", f"{parts.path}?{parts.query}", headers={"host": parts.netloc, **headers}
+    ) as response:
+        return response, b"".join(response.iter_raw())
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_label_page_is_compressed_small_and_revalidated(
+    client: TestClient, labels: dict[str, tuple[int, str]], lang: str
+) -> None:
+    _seq, label = labels["sack"]
+    accept = {**HTML, "accept-language": lang}
+    brotli_page, brotli_bytes = _raw(client, label, {**accept, "accept-encoding": "gzip, br"})
+    assert brotli_page.headers["content-encoding"] == "br"
+    assert "accept-encoding" in brotli_page.headers["vary"].lower()
+    gzip_page, gzip_bytes = _raw(client, label, {**accept, "accept-encoding": "gzip"})
+    assert gzip_page.headers["content-encoding"] == "gzip"
+    plain_page, plain_bytes = _raw(client, label, {**accept, "accept-encoding": "identity"})
+    assert "content-encoding" not in plain_page.headers
+    assert len(brotli_bytes) <= PAGE_BUDGET and len(gzip_bytes) <= PAGE_BUDGET
+    assert len(gzip_bytes) < len(plain_bytes) / 2, (len(gzip_bytes), len(plain_bytes))
+    # Revocable: kept but revalidated on every visit; an unchanged page is a bodiless 304.
+    assert plain_page.headers["cache-control"] == "no-cache, private"
+    tag = plain_page.headers["etag"]
+    again = _get(client, label, {**accept, "if-none-match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    other = _get(client, label, {**accept, "if-none-match": 'W/"not-this-page"'})
+    assert other.status_code == 200 and other.headers["etag"] == tag
+
+
+def test_label_page_locates_no_farm(client: TestClient, labels: dict[str, tuple[int, str]]) -> None:
+    """The sketch and the origin card carry no coordinate: no plot's longitude or latitude,
+    not even to one decimal, appears in the page, and the JSON origin has offsets only."""
+    _seq, label = labels["sack"]
+    page = _get(client, label, {**HTML, **EN}).text
+    assert 'class="sketch"' in page and "<circle" in page
+    service: LedgerService = client.app.state.service  # type: ignore[attr-defined]
+    summary = origin_summary(service, "cs-export-2526-002")
+    with service.store.read_state() as state:
+        plots = state.get_many("plot", lineage(service, "cs-export-2526-002")["plots"])
+    assert len(plots) == summary["plots"] == 10
+    for plot in plots.values():
+        lon, lat = centroid(plot["geometry"])
+        for value in (lon, lat):
+            assert f"{value:.1f}" not in page, value
+    cells = summary["sketch"]["cells"]
+    assert {tuple(sorted(cell)) for cell in cells} == {
+        ("apiaries", "ha", "hives", "plots", "x", "y")
+    }
+    assert sum(cell["plots"] for cell in cells) == 10
+    assert "Its journey" in _visible(page) and "cs-plot" not in page
 
 
 def test_language_switch_keeps_the_label_query(

@@ -28,7 +28,9 @@ from markupsafe import Markup
 from api.http.deps import ServiceDep
 from api.http.errors import error_body
 from api.http.responses import error_responses, page_or_json
+from api.web.caching import conditional
 from api.web.negotiation import choose_language, wants_json
+from api.web.origin_view import origin_display
 from api.web.resolver_view import label_text, resolver_view
 from api.web.routes.pages import proof_url
 from api.web.scans import ScanReport, not_a_scan
@@ -45,7 +47,8 @@ __all__ = ["router"]
 router = APIRouter(tags=["label resolver"])
 
 _NO_STORE = {"Cache-Control": "no-store"}
-"""Every visit is a scan to count, and a revocation must show on the next one."""
+"""The JSON answers: every visit is a scan to count, and a revocation must show on the next
+one (the HTML page is revalidated instead: ``api.web.caching``)."""
 
 
 def _resolve(
@@ -97,10 +100,13 @@ def _resolve(
     if view["label"] is not None:
 
         def facts_fragment() -> Markup:
-            picture = web.lineage_picture(service, size, view["label"]["lot_id"], lang)
+            # The origin first, in words and a coarse sketch; the journey replaces the
+            # lineage diagram (ids, wide) that the lot page keeps for auditors.
+            origin = origin_display(web.origin(service, size, view["label"]["lot_id"]), lang)
             html = render(
-                "_label_facts.html", lang, view=view, lineage_svg=picture, proof_url=proof
-            )
+                "_label_facts.html", lang, view=view, origin=origin, lineage_svg=None,
+                proof_url=proof,
+            )  # fmt: skip
             return Markup(html)  # noqa: S704 - rendered by our autoescaping templates
 
         facts_html = web.pages.get(size, ("label-html", text, lang), facts_fragment)
@@ -116,8 +122,9 @@ def _resolve(
         switch_url=switch_url(request.url.path, request.query_params.multi_items(), lang),
         tree_size=size,
     )
-    response.headers.update(_NO_STORE)
-    return response
+    # Revalidated on every visit (a revocation shows on the next scan, and the visit is
+    # counted); an unchanged page is a bodiless 304.
+    return conditional(request, response)
 
 
 def claimed_label(text: str) -> tuple[int, str] | None:
