@@ -191,7 +191,6 @@ class SupplyScript:
                     "producer_id": producer_id,
                     "pii_hash": pii,
                     "community": "Ejido Nueva Esperanza",
-                    "gender": "female" if self._plots % 2 else "male",
                     "member_since": "2019-04-01",
                 },
             ),

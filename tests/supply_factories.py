@@ -146,7 +146,6 @@ def producer_body(producer_id: str, **over: Any) -> dict[str, Any]:
         "producer_id": producer_id,
         "pii_hash": "ab" * 32,
         "community": "Ejido Nueva Esperanza",
-        "gender": "female",
         "member_since": "2019-04-01",
     }
     body.update(over)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,12 +21,18 @@ from api.cli.common import (
     OperatorKeyOpt,
     app,
     cli_errors,
+    load_key,
     opened_service,
     out,
     progress,
     read_text_arg,
     settings,
 )
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from api.settings import Settings
 
 __all__ = ["indicators_app"]
 
@@ -51,7 +57,11 @@ def indicators_compute(
         typer.Option(help="Report date YYYY-MM-DD (default: the day of the last entry)."),
     ] = None,
     people: Annotated[
-        bool, typer.Option(help="Count women and youth from consented personal data.")
+        bool,
+        typer.Option(
+            help="Count women, youth and Indigenous-language speakers from consented personal "
+            "data, attested with the operator key (it must be in the key store)."
+        ),
     ] = True,
     sign_checkpoint: Annotated[
         bool,
@@ -65,7 +75,8 @@ def indicators_compute(
     cfg = settings()
     with cli_errors(), opened_service(cfg, with_operator=sign_checkpoint) as service:
         day = _as_of(as_of)
-        found = compute_indicators(service, as_of=day, with_people=people)
+        attest = _attesting_key(cfg) if people else None
+        found = compute_indicators(service, as_of=day, with_people=people, attest_with=attest)
         with output.open("wb") as handle:
             for chunk in report_bytes(service, found):
                 handle.write(chunk)
@@ -74,6 +85,18 @@ def indicators_compute(
         f"report of {found.header.tree_size} entries, as of {found.header.as_of}, "
         f"written to {output}"
     )
+
+
+def _attesting_key(cfg: Settings) -> Ed25519PrivateKey:
+    """The operator key that signs the people figures, or a message naming the way out."""
+    try:
+        return load_key(cfg, cfg.operator_key_name)
+    except Exception as exc:  # noqa: BLE001 - any key-store failure has the same way out
+        raise ValueError(
+            f"--people: women, youth and Indigenous-language figures come from off-ledger "
+            f"personal data and are attested with the operator key {cfg.operator_key_name!r}, "
+            f"which could not be loaded ({exc}); use --no-people to leave them out"
+        ) from exc
 
 
 @indicators_app.command("verify")
@@ -125,7 +148,8 @@ def _print_totals(figures: dict[str, Any]) -> None:
         return "<5" if value is None else str(value)
 
     table = Table("landscape", "product", "season", "ha verified / all", "producers",
-                  "labels", "eligible kg / shipped kg", "women", "youth")  # fmt: skip
+                  "labels", "eligible kg / shipped kg", "women", "youth",
+                  "indigenous")  # fmt: skip
     for row in figures.get("landscapes", []):
         people = row.get("people") or {}
         table.add_row(
@@ -134,5 +158,6 @@ def _print_totals(figures: dict[str, Any]) -> None:
             str(row["labels_issued"]), f"{row['eligible_shipped_kg']} / {row['shipped_kg']}",
             shown(people.get("women")) if people else "-",
             shown(people.get("youth")) if people else "-",
+            shown(people.get("indigenous")) if people else "-",
         )  # fmt: skip
     out.print(table)

@@ -50,9 +50,11 @@ from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement
+from ledger.storage.sql.personal import PersonalDataStore
 from ledger.supply.common import grams_to_kg
 from ledger.supply.geo import geodesic_area_ha
 from ledger.supply.identifiers import gtin14_check_digit
+from ledger.supply.producers import PersonalData, personal_data_hash
 from verifiers.standards.model import shipped_standards
 
 __all__ = ["build_demo"]
@@ -138,12 +140,37 @@ class _Plan:
     steps: list[_Step] = field(default_factory=list)
     kg: dict[str, float | int] = field(default_factory=dict)
     lots: dict[str, str] = field(default_factory=dict)
+    personal: dict[str, tuple[str, dict[str, Any], str]] = field(default_factory=dict)
+    """Producer id → (association key name, personal-data record, salt): kept off the ledger."""
 
     def add(self, ts: str, signer: str, entry_type: str, body: Body, step: str) -> None:
         self.steps.append(_Step(ts, signer, entry_type, body, f"demo-{step}"))
 
     def org_id(self, key_name: str) -> str:
         return str(DEMO_ORGS[key_name]["org_id"])
+
+    def member(
+        self, key_name: str, producer: str, index: int, gender: str, **body: Any
+    ) -> dict[str, Any]:
+        """A ``producer.registered`` body committing to an illustrative personal-data record.
+
+        Gender, year of birth and Indigenous-language speaking are personal data: they go to
+        the off-ledger record (consented for statistics, except every tenth member), never
+        into the body. Every fourth member is young (born 1997–2000); every third speaks an
+        Indigenous language. The salt is derived from the id so a replay is idempotent.
+        """
+        data = PersonalData.model_validate(
+            {
+                "name": f"{'Productora' if gender == 'female' else 'Productor'} {producer}",
+                "gender": None if gender == "undisclosed" else gender,
+                "birth_year": 1997 + index // 4 % 4 if index % 4 == 0 else 1958 + index * 7 % 30,
+                "indigenous_language_speaker": index % 3 == 0,
+                "consent_to_statistics": index % 10 != 9,
+            }
+        ).model_dump()
+        salt = hashlib.sha256(f"demo-pii-salt:{producer}".encode()).hexdigest()
+        self.personal[producer] = (key_name, data, salt)
+        return {"producer_id": producer, "pii_hash": personal_data_hash(salt, data), **body}
 
 
 # --------------------------------------------------------------------------- chains
@@ -173,12 +200,14 @@ def _coffee(plan: _Plan) -> None:
             _ts(day0, i),
             CAFE,
             "producer.registered",
-            {
-                "producer_id": producer,
-                "community": COFFEE_COMMUNITIES[group],
-                "gender": gender,
-                "member_since": f"{2008 + i % 12}-0{1 + i % 9}-15",
-            },
+            plan.member(
+                CAFE,
+                producer,
+                i,
+                gender,
+                community=COFFEE_COMMUNITIES[group],
+                member_since=f"{2008 + i % 12}-0{1 + i % 9}-15",
+            ),
             f"cs-producer-{n}",
         )
         # Plots on a 5 × 4 grid of about 3.5 km cells over lon −92.62…−92.88, lat 15.52…15.78.
@@ -744,12 +773,14 @@ def _honey(plan: _Plan) -> None:
             _ts(day0, i),
             MIEL,
             "producer.registered",
-            {
-                "producer_id": producer,
-                "community": community,
-                "gender": "female" if i % 3 == 1 else "male",
-                "member_since": f"{2010 + i}-03-01",
-            },
+            plan.member(
+                MIEL,
+                producer,
+                i,
+                "female" if i % 3 == 1 else "male",
+                community=community,
+                member_since=f"{2010 + i}-03-01",
+            ),
             f"mc-producer-{n}",
         )
         plan.add(
@@ -878,12 +909,14 @@ def _cacao(plan: _Plan) -> None:
             _ts(day0, i),
             CACAO,
             "producer.registered",
-            {
-                "producer_id": producer,
-                "community": community,
-                "gender": "female" if i % 2 else "male",
-                "member_since": f"{2012 + i}-06-01",
-            },
+            plan.member(
+                CACAO,
+                producer,
+                i,
+                "female" if i % 2 else "male",
+                community=community,
+                member_since=f"{2012 + i}-06-01",
+            ),
             f"cc-producer-{n}",
         )
         lon = round(-93.12 - 0.03 * i - 0.01 * _unit(f"cc{n}:x"), 6)
@@ -1101,6 +1134,9 @@ def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
             appended += result.created
         labels, added = _labels(service, root, keys.load("label-issuer", secret), plan, port)
         appended += added
+        side = PersonalDataStore(service.engine)
+        for producer, (key_name, data, salt) in plan.personal.items():
+            side.record(producer, plan.org_id(key_name), data, salt)
         service.issue_checkpoint()
         return {
             "size": service.head().size,

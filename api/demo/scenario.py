@@ -11,8 +11,8 @@ a cacao SSS in Comalcalco (La Chontalpa) and a coffee exporter in Tapachula. Eac
 key in the key store (``org-cafe-sierra``, ``org-miel-calakmul``, ``org-cacao-chontalpa``,
 ``org-exportadora``) with the configured passphrase.
 
-**Coffee** (facts.md §2 "Coffee"): 20 producers (``cs-p01``…; pseudonymous, no personal
-data), one plot each. Sizes follow the 2014 padrón (73 % of plots ≤ 1 ha): 15 of 20 plots are
+**Coffee** (facts.md §2 "Coffee"): 20 producers (``cs-p01``…; pseudonymous on the ledger),
+one plot each. Sizes follow the 2014 padrón (73 % of plots ≤ 1 ha): 15 of 20 plots are
 ≤ 1 ha, three are 1.6–3.2 ha and two (4.6 and 5.8 ha) are above the 4 ha EUDR / Fairtrade
 threshold where a polygon is required (facts.md §1.3, §3). Every plot gets a polygon anyway
 (an irregular pentagon or hexagon around lon −92.6…−92.9, lat 15.5…15.8) whose declared
@@ -46,6 +46,10 @@ so ``cs-export-2526-001`` is *not* eligible, naming them; six sacks of green cof
 community groups whose plots all passed are segregated into ``cs-export-2526-002``, which is.
 The apiaries are verified before the first extraction and the filtered honey's laboratory
 report afterwards, so the drums are eligible. Cacao is not verified this season (ineligible).
+
+**Personal data** (off the ledger, ``_Plan.member``): every producer has an illustrative
+record — gender, year of birth, Indigenous-language speaking, consent to statistics (all but
+every tenth member) — in the personal-data table, committed to by the entry's ``pii_hash``.
 
 Statement times follow the season (the coffee cooperative joins in mid-January and enters its
 December deliveries from its paper receipts first); the statements are submitted in time

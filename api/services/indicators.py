@@ -7,7 +7,10 @@ process signs a new checkpoint when it holds the operator key, and refuses other
 
 People figures come from the off-ledger personal data: only records whose producer consented
 to statistics (``consent_to_statistics``) and whose ledger entry still commits to them
-(``pii_hash``) are counted, and only in aggregate with small cells suppressed.
+(``pii_hash``) are counted, and only in aggregate with small cells suppressed. A donor cannot
+recount them, so the report carries them attested by the operator key
+(``verifiers.indicators.attestation``); without that key here, a report with people figures
+is refused rather than written unsigned.
 
 Left out: the counting and the report format (``verifiers.indicators``).
 """
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import takewhile
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from api.services.ledger import LedgerService
 from api.services.supply import committed_on_ledger
 from ledger.entries import Entry
@@ -28,6 +33,7 @@ from ledger.storage.sql.personal import PersonalDataStore
 from ledger.storage.sql.store import SqlState
 from ledger.supply.producers import PRODUCER_KIND
 from verifiers.indicators import Person, RawFigures, ReportHeader, compute_figures, publish
+from verifiers.indicators.attestation import attest_people
 from verifiers.indicators.report import report_lines
 
 __all__ = ["Indicators", "compute_indicators", "consented_people", "report_bytes"]
@@ -54,8 +60,11 @@ def consented_people(service: LedgerService) -> dict[str, Person]:
     for record in consenting:
         if committed_on_ledger(producers.get(record.producer_id), record):
             gender, born = record.data.get("gender"), record.data.get("birth_year")
+            speaks = record.data.get("indigenous_language_speaker")
             people[record.producer_id] = Person(
-                gender if isinstance(gender, str) else None, born if isinstance(born, int) else None
+                gender if isinstance(gender, str) else None,
+                born if isinstance(born, int) else None,
+                speaks if isinstance(speaks, bool) else None,
             )
     return people
 
@@ -80,14 +89,22 @@ def _covering(service: LedgerService) -> StoredCheckpoint:
 
 
 def compute_indicators(
-    service: LedgerService, *, as_of: date | None = None, with_people: bool = True
+    service: LedgerService,
+    *,
+    as_of: date | None = None,
+    with_people: bool = True,
+    attest_with: Ed25519PrivateKey | None = None,
 ) -> Indicators:
     """The figures at the checkpoint that covers the ledger now.
 
     Args:
         service: the ledger.
         as_of: the report date; by default the day of the checkpoint's last entry.
-        with_people: count women and youth from the consented off-ledger data.
+        with_people: count women, youth and Indigenous-language speakers from the consented
+            off-ledger data.
+        attest_with: the operator key that attests the people figures; by default the
+            service's own, if it holds one (else the figures carry no attestation and
+            :func:`report_bytes` will not write them).
 
     Raises:
         CheckpointError: no checkpoint covers the head and none can be signed here, or the
@@ -102,13 +119,19 @@ def compute_indicators(
             raw = compute_figures(SqlState(cursor), day, people)
         if service.head().size == size:  # nothing was appended while the state was read
             info = service.log_info()
+            figures = publish(raw, has_people=people is not None)
+            key = attest_with or service.operator_key
+            attestation = None
+            if people is not None and key is not None:
+                attestation = attest_people(key, info.origin, size, day.isoformat(), figures)
             header = ReportHeader(
                 origin=info.origin,
                 operator_key_id=info.operator_key_id,
                 tree_size=size,
                 checkpoint=checkpoint.note,
                 as_of=day.isoformat(),
-                figures=publish(raw, has_people=people is not None),
+                figures=figures,
+                people_attestation=attestation,
             )
             return Indicators(header, raw)
     raise CheckpointError("the ledger kept growing while its figures were read; try again")
@@ -121,7 +144,17 @@ def _last_day(service: LedgerService, size: int) -> date:
 
 
 def report_bytes(service: LedgerService, indicators: Indicators) -> Iterator[bytes]:
-    """The report file: the header, then every entry of the checkpoint's tree."""
+    """The report file: the header, then every entry of the checkpoint's tree.
+
+    Raises:
+        ValueError: people figures without the operator's attestation (no key held here).
+    """
+    header = indicators.header
+    if header.people_attestation is None and any("people" in r for r in header.figures["cells"]):
+        raise ValueError(
+            "people: women, youth and Indigenous-language figures are attested with the "
+            "operator key, which is not available here; use the operator key or --no-people"
+        )
     size = indicators.header.tree_size
     leaves = takewhile(lambda row: row.seq < size, service.store.stored_leaves())
     return report_lines(indicators.header, leaves)

@@ -85,6 +85,7 @@ def _row(row: dict[str, Any], lang: str) -> dict[str, Any]:
              f"{row['eligible_lots_shipped']} / {row['lots_shipped']}"),
             (translate(lang, "programme.women"), _people(people.get("women"), lang)),
             (translate(lang, "programme.youth"), _people(people.get("youth"), lang)),
+            (translate(lang, "programme.indigenous"), _people(people.get("indigenous"), lang)),
         ],
     }  # fmt: skip
 

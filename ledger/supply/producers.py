@@ -5,6 +5,13 @@ Entries never carry personal data. A producer entry holds a pseudonymous id and
 erasable side table outside the ledger (``ledger.personal``). Erasing them leaves the hash,
 which without the salt reveals nothing, and the ledger keeps verifying.
 
+The attributes programmes disaggregate by — gender, year of birth, speaking an Indigenous
+language — are personal data too: they live in the side record with the producer's
+``consent_to_statistics`` and count only in aggregate (``verifiers.indicators``). Early
+``producer.registered`` entries carried a ``gender``; a new entry naming one (or any other
+disaggregation attribute) is refused naming the field, while the recorded ones stay history
+and keep verifying (the rule checks admission only, ``AppendContext.replaying``).
+
 Left out: the side table itself.
 """
 
@@ -14,7 +21,13 @@ import hashlib
 import secrets
 from typing import Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from ledger.canonical import canonicalize
 from ledger.registry import AppendContext, EntryType
@@ -22,6 +35,7 @@ from ledger.supply.common import Body, Day, Id, acting_org, rule
 from ledger.supply.identifiers import validate_curp
 
 __all__ = [
+    "DISAGGREGATION_FIELDS",
     "PRODUCER_KIND",
     "PersonalData",
     "ProducerRegisteredBody",
@@ -43,9 +57,12 @@ class PersonalData(Body):
     consent_to_publish_name: bool = False
     gender: Literal["female", "male", "other"] | None = None
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    indigenous_language_speaker: bool | None = None
+    """Speaks an Indigenous language (INEGI's census question); ``None``: not asked."""
     consent_to_statistics: bool = False
-    """The producer agrees that gender and year of birth count in aggregate programme
-    indicators (``verifiers.indicators``), never shown for fewer than five people."""
+    """The producer agrees that gender, year of birth and Indigenous-language speaking count
+    in aggregate programme indicators (``verifiers.indicators``), never shown for fewer than
+    five people."""
 
     @model_serializer(mode="wrap")
     def _without_unset_statistics(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -68,8 +85,25 @@ class PersonalData(Body):
 _STATISTICS_DEFAULTS: dict[str, Any] = {
     "gender": None,
     "birth_year": None,
+    "indigenous_language_speaker": None,
     "consent_to_statistics": False,
 }
+
+DISAGGREGATION_FIELDS = (
+    "gender",
+    "birth_year",
+    "year_of_birth",
+    "age",
+    "indigenous_language_speaker",
+    "indigenous_language",
+)
+"""Attributes programme indicators disaggregate by: personal data, never on the ledger."""
+
+_OFF_LEDGER = (
+    "personal data stays off the ledger: record it in the producer's personal-data record "
+    "(POST /api/v1/producers, personal_data.{field}, with consent_to_statistics) — "
+    "los datos personales no van al registro: guárdelos en los datos personales del productor"
+)
 
 
 def new_salt() -> str:
@@ -89,11 +123,29 @@ class ProducerRegisteredBody(Body):
     pii_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     community: str | None = Field(default=None, max_length=100)
     gender: Literal["female", "male", "other", "undisclosed"] = "undisclosed"
+    """History only: entries recorded before gender moved off the ledger carry it; a new
+    entry naming it is refused (``_apply_producer_registered``)."""
     member_since: Day | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_other_personal_attributes(cls, data: Any) -> Any:
+        # Never accepted on the ledger, so refused even when replaying; said plainly rather
+        # than as "extra inputs are not permitted".
+        if isinstance(data, dict):
+            for name in DISAGGREGATION_FIELDS[1:]:
+                if name in data:
+                    raise ValueError(f"{name}: " + _OFF_LEDGER.format(field=name))
+        return data
 
 
 def _apply_producer_registered(ctx: AppendContext, body: ProducerRegisteredBody) -> None:
     org_id = acting_org(ctx)
+    rule(
+        ctx.replaying or "gender" not in body.model_fields_set,
+        "gender: " + _OFF_LEDGER.format(field="gender"),
+        "gender",
+    )
     rule(
         ctx.state.get(PRODUCER_KIND, body.producer_id) is None,
         f"producer {body.producer_id} exists",

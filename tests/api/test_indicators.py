@@ -18,6 +18,7 @@ What each test proves:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -35,8 +36,10 @@ from api.services.indicators import compute_indicators, report_bytes
 from api.services.ledger import LedgerService, full_registry
 from api.services.supply import register_producer
 from api.settings import Settings
+from ledger.canonical import canonicalize
 from ledger.entries import Entry
 from ledger.keys import decode_public_key, key_id
+from ledger.keystore import KeyStore
 from ledger.storage.sql.personal import PersonalDataStore
 from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
 from tests.factories import make_key
@@ -60,7 +63,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, L
         database_url=f"sqlite:///{data_dir / 'ledger.db'}",
     )
     build_demo(cfg)
-    service = LedgerService.open(cfg.resolved_database_url, migrate=False)
+    operator = KeyStore(cfg.key_dir).load(cfg.operator_key_name, PASSPHRASE)
+    service = LedgerService.open(cfg.resolved_database_url, migrate=False, operator_key=operator)
     try:
         yield cfg, service
     finally:
@@ -213,8 +217,72 @@ def test_demo_figures_equal_a_recomputation_from_raw_entries(
     assert export is not None
     assert Decimal(coffee["eligible_shipped_kg"]) == Decimal(export["quantity_g"]) / 1000
     assert coffee["labels_revoked"] == 1
-    # The demo keeps no personal data: nobody consented, so every people figure is hidden.
-    assert all(r["people"]["with_data"] is None for r in figures["cells"])
+    # People figures: recounted here from the off-ledger records that consented and that the
+    # raw producer entries' pii_hash commits to, then suppressed by the rules written out.
+    recounted = _recount_people(service, service.entries(0, size), AS_OF)
+    for key, row in rows.items():
+        assert row["people"] == recounted.get(key, _suppressed(set(), set(), set(), set())), key
+    assert coffee["people"]["with_data"] == 18  # cs-p10 and cs-p20 did not consent
+
+
+def _suppressed(
+    among: set[str], women: set[str], youth: set[str], speakers: set[str]
+) -> dict[str, int | None]:
+    def group(part: set[str]) -> int | None:
+        return len(part) if len(part) >= 5 and len(among) - len(part) >= 5 else None
+
+    return {"with_data": len(among) if len(among) >= 5 else None, "women": group(women),
+            "youth": group(youth), "indigenous": group(speakers)}  # fmt: skip
+
+
+def _recount_people(
+    service: LedgerService, entries: list[Entry], as_of: date
+) -> dict[tuple[str, str, str], dict[str, int | None]]:
+    """Per landscape row, the people figures from raw entries and the personal-data table."""
+    committed: dict[str, str] = {}
+    orgs: dict[str, str] = {}
+    org_of_key: dict[str, str] = {}
+    member_of: dict[str, str] = {}
+    sites: list[tuple[str, str, str]] = []
+    for entry in entries:
+        st = entry.statement
+        if st.type == "org.registered":
+            orgs[st.body["org_id"]] = st.body.get("landscape") or "-"
+            org_of_key[key_id(decode_public_key(st.body["public_key"]))] = st.body["org_id"]
+        elif st.type == "producer.registered":
+            committed[st.body["producer_id"]] = st.body.get("pii_hash", "")
+            member_of[st.body["producer_id"]] = org_of_key[st.actor]
+        elif st.type in ("plot.registered", "apiary.registered"):
+            landscape = st.body.get("landscape") or orgs[member_of[st.body["producer_id"]]]
+            product = st.body.get("product", "honey")
+            sites.append((landscape, product, st.body["producer_id"]))
+    consented = {}
+    for record in PersonalDataStore(service.engine).scan():
+        digest = hashlib.sha256(bytes.fromhex(record.salt) + canonicalize(record.data))
+        if (
+            record.data.get("consent_to_statistics")
+            and committed.get(record.producer_id) == digest.hexdigest()
+        ):
+            consented[record.producer_id] = record.data
+    found: dict[tuple[str, str, str], tuple[set[str], ...]] = defaultdict(
+        lambda: (set(), set(), set(), set())
+    )
+    for landscape, product, producer in sites:
+        data = consented.get(producer)
+        if data is None:
+            continue
+        # The report date is in June: before the coffee year's 1 October start.
+        season = f"{as_of.year - 1}/{str(as_of.year)[2:]}" if product == "coffee" else (
+            str(as_of.year))  # fmt: skip
+        among, women, youth, speakers = found[(landscape, product, season)]
+        among.add(producer)
+        if data.get("gender") == "female":
+            women.add(producer)
+        if data.get("birth_year") and as_of.year - data["birth_year"] <= 29:
+            youth.add(producer)
+        if data.get("indigenous_language_speaker") is True:
+            speakers.add(producer)
+    return {key: _suppressed(*sets) for key, sets in found.items()}
 
 
 @pytest.fixture(scope="module")
@@ -297,6 +365,49 @@ def test_small_people_figure_fails(demo_report: tuple[bytes, str]) -> None:
     assert "figures.cells[0].people.with_data" in wheres
 
 
+def test_changed_people_figure_fails_the_attestation(demo_report: tuple[bytes, str]) -> None:
+    report, key = demo_report
+    lines = _lines(report)
+    header = lines[0]
+    assert header["people_attestation"]["basis"].startswith("attested by the programme")
+    # One more person with data in the coffee landscape and product totals: still within
+    # every rule and consistent with the ledger's 20 producers; only the signature tells.
+    for level in ("landscapes", "products"):
+        row = next(r for r in header["figures"][level] if r["product"] == "coffee")
+        assert row["people"]["with_data"] == 18 and row["producers"] == 20
+        row["people"]["with_data"] += 1
+    result = check_report(_join(lines), full_registry(), key)
+    assert [w for w, _ in result.failures] == ["people_attestation.signature"]
+
+
+def test_people_figures_without_attestation_fail(demo_report: tuple[bytes, str]) -> None:
+    report, key = demo_report
+    lines = _lines(report)
+    lines[0]["people_attestation"] = None
+    assert _where(_join(lines), key) == ["people_attestation"]
+    # A group larger than the people it is drawn from breaks consistency, signed or not.
+    lines = _lines(report)
+    row = next(r for r in lines[0]["figures"]["cells"] if r["people"]["women"])
+    row["people"]["women"] = row["people"]["with_data"] + 5
+    assert any(w.endswith(".people.women") for w in _where(_join(lines), key))
+
+
+def test_people_figures_are_not_written_unattested(demo: tuple[Settings, LedgerService]) -> None:
+    cfg, _service = demo
+    keyless = LedgerService.open(cfg.resolved_database_url, migrate=False)
+    try:
+        found = compute_indicators(keyless, as_of=AS_OF)
+        assert found.header.people_attestation is None
+        with pytest.raises(ValueError, match="--no-people"):
+            b"".join(report_bytes(keyless, found))
+        plain = compute_indicators(keyless, as_of=AS_OF, with_people=False)
+        assert check_report(
+            b"".join(report_bytes(keyless, plain)), full_registry(), keyless.log_info().verifier_key
+        )
+    finally:
+        keyless.close()
+
+
 def test_not_a_report_fails_at_the_header(demo_report: tuple[bytes, str]) -> None:
     _report, key = demo_report
     assert _where(b'{"format": "something-else"}\n', key) == ["header"]
@@ -368,6 +479,7 @@ def people_world(db_url: str) -> Iterator[LedgerService]:
         _member(service, w, f"p-{n:02d}", {
             "gender": "female" if n < 7 else "male",
             "birth_year": 2000 if n < 4 else 1970,
+            "indigenous_language_speaker": n >= 5,
             "consent_to_statistics": True,
         })  # fmt: skip
     _member(service, w, "p-quiet", {"gender": "female", "birth_year": 2001})
@@ -387,10 +499,12 @@ def test_people_figures_are_suppressed_below_five(people_world: LedgerService) -
     (cell,) = found.raw.cells.values()
     assert len(cell.producers) == 14
     assert (len(cell.people), len(cell.women), len(cell.youth)) == (12, 7, 4)
+    assert len(cell.indigenous) == 7
     (row,) = found.header.figures["cells"]
-    # 7 women of 12 leaves 5 others: shown. 4 young: under five, hidden.
+    # 7 women of 12 leaves 5 others: shown. 4 young: under five, hidden. 7 speakers of 12:
+    # shown (5 others).
     assert row["producers"] == 14
-    assert row["people"] == {"with_data": 12, "women": 7, "youth": None}
+    assert row["people"] == {"with_data": 12, "women": 7, "youth": None, "indigenous": 7}
     assert found.header.figures["products"][0]["people"] == row["people"]
     assert check_disclosure(found.header.figures) == []
     assert check_report(

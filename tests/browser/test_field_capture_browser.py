@@ -178,10 +178,14 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     page.locator("#f-consent").uncheck()
     page.fill("#f-producer_id", "p-campo-01")
     page.fill("#f-community", "Ejido Nueva Esperanza")
-    page.select_option("#f-gender", "female")
     page.locator("#f-consent").check()
     page.fill("#f-name", "Rosa Hernández Gómez")
     page.fill("#f-phone", "+52 961 555 0101")
+    # Sex, year of birth and language are personal data: asked only with consent.
+    page.select_option("#f-gender", "female")
+    page.fill("#f-birth_year", "1994")
+    page.select_option("#f-speaker", "yes")
+    page.locator("#f-statistics").check()
     page.locator(".save").click()
     page.locator("#saved").wait_for()
     page.locator('#members [data-id="p-campo-01"]').wait_for()
@@ -273,6 +277,7 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     member, plot, apiary, first, second = items
     assert (
         "Rosa" not in json.dumps(member["signed"])
+        and "gender" not in member["signed"]["statement"]["body"]
         and len(member["signed"]["statement"]["body"]["pii_hash"]) == 64
     )
     assert plot["dependsOn"] == [member["key"]] and apiary["dependsOn"] == [member["key"]]
@@ -324,6 +329,9 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
         assert service.verify().size == service.head().size
         stored = personal_data(service, "p-campo-01")
         assert stored is not None and stored.data["name"] == "Rosa Hernández Gómez"
+        assert (stored.data["gender"], stored.data["birth_year"]) == ("female", 1994)
+        assert stored.data["indigenous_language_speaker"] is True
+        assert stored.data["consent_to_statistics"] is True
         producer = service.store.state_get("producer", "p-campo-01")
         assert producer is not None and producer["org_id"] == "cafe-sierra"
         assert producer["pii_hash"] == member["signed"]["statement"]["body"]["pii_hash"]

@@ -4,9 +4,9 @@ Rules (``docs/indicators.md``), applied to every output — report, page, CLI:
 
 1. A count of people (producers reached, people with consented data) is shown only when it
    is at least :data:`MIN_CELL`.
-2. A count of a group of those people (women, youth) is shown only when both the group and
-   the rest of the people it is drawn from reach :data:`MIN_CELL`: "6 of 8 are women" would
-   tell that the other 2 are not.
+2. A count of a group of those people (women, youth, Indigenous-language speakers) is
+   shown only when both the group and the rest of the people it is drawn from reach
+   :data:`MIN_CELL`: "6 of 8 are women" would tell that the other 2 are not.
 3. A total (a landscape, a product) hides a people figure when exactly one of the rows it adds
    up hides it, or the hidden row could be recovered by subtraction.
 
@@ -37,7 +37,7 @@ __all__ = [
 MIN_CELL = 5
 """The fewest people a shown figure may rest on."""
 
-PEOPLE_FIELDS = ("with_data", "women", "youth")
+PEOPLE_FIELDS = ("with_data", "women", "youth", "indigenous")
 """The people figures of a row that come from off-ledger data."""
 
 _LEVELS: dict[str, Callable[[CellKey], tuple[str, ...]]] = {
@@ -84,6 +84,7 @@ def _row(cell: Cell, has_people: bool) -> dict[str, Any]:
             "with_data": _count(among),
             "women": _group(len(cell.women), among),
             "youth": _group(len(cell.youth), among),
+            "indigenous": _group(len(cell.indigenous), among),
         }
     return row
 
@@ -184,7 +185,7 @@ def check_disclosure(published: dict[str, Any]) -> list[tuple[str, str]]:
         among = people.get("with_data")
         if among is not None and among < MIN_CELL:
             problems.append((f"{where}.people.with_data", f"{among} people is under {MIN_CELL}"))
-        for name in ("women", "youth"):
+        for name in PEOPLE_FIELDS[1:]:
             value = people.get(name)
             if value is None:
                 continue

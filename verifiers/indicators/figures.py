@@ -76,6 +76,8 @@ class Person:
 
     gender: str | None
     birth_year: int | None
+    indigenous: bool | None = None
+    """Speaks an Indigenous language (``None``: not recorded)."""
 
 
 def is_youth(person: Person, as_of: date) -> bool:
@@ -103,6 +105,8 @@ class Cell:
     """Producers of the cell with consented statistical data."""
     women: set[str] = field(default_factory=set)
     youth: set[str] = field(default_factory=set)
+    indigenous: set[str] = field(default_factory=set)
+    """Producers of the cell who speak an Indigenous language (consented data)."""
 
     def merge(self, other: Cell) -> None:
         """Add another cell's counts (people as sets, so nobody counts twice)."""
@@ -117,7 +121,7 @@ class Cell:
         self.shipped_g += other.shipped_g
         self.eligible_lots_shipped += other.eligible_lots_shipped
         self.eligible_shipped_g += other.eligible_shipped_g
-        for name in ("producers", "people", "women", "youth"):
+        for name in ("producers", "people", "women", "youth", "indigenous"):
             getattr(self, name).update(getattr(other, name))
 
 
@@ -244,6 +248,8 @@ class _Walk:
                     cell.women.add(producer_id)
                 if is_youth(person, self.as_of):
                     cell.youth.add(producer_id)
+                if person.indigenous is True:
+                    cell.indigenous.add(producer_id)
 
 
 def compute_figures(

@@ -15,9 +15,12 @@ ledger's own admission rules (``ledger.chain.verify_stored_leaves``: hashes, cha
 signatures, authorization, every rule), and the figures recomputed from the replayed state
 by the same code that computed them (``verifiers.indicators.figures``).
 
-People figures drawn from off-ledger personal data (women, youth) cannot be recomputed from
-the ledger: :func:`check_report` checks that they respect the disclosure rules and never
-exceed the recomputed number of producers, and says so in :data:`CANNOT_CHECK`.
+People figures drawn from off-ledger personal data (women, youth, Indigenous-language
+speakers) cannot be recomputed from the ledger: the report carries them under an attestation
+signed by the operator key (``verifiers.indicators.attestation``, header field
+``people_attestation``, version 2); :func:`check_report` checks that signature, the
+disclosure rules and their consistency with the recomputed producer counts, and says what it
+cannot check in :data:`CANNOT_CHECK`.
 
 Left out: reading the live ledger (``api.services.indicators``).
 """
@@ -35,13 +38,14 @@ from ledger.chain import verify_stored_leaves
 from ledger.checkpoints import parse_verifier_key, verify_checkpoint
 from ledger.errors import LedgerError
 from ledger.hashing import leaf_hash
-from ledger.keys import key_id
+from ledger.keys import key_id, public_key_bytes
 from ledger.merkle import root_from_leaf_hashes
 from ledger.registry import Registry
 from ledger.state import State
 from ledger.storage.base import StoredLeaf
 from ledger.trust import GENESIS_TYPE, genesis_info
-from verifiers.indicators.disclosure import check_disclosure, publish
+from verifiers.indicators.attestation import check_people_attestation, check_people_consistency
+from verifiers.indicators.disclosure import PEOPLE_FIELDS, check_disclosure, publish
 from verifiers.indicators.figures import RawFigures, compute_figures
 
 __all__ = [
@@ -55,12 +59,14 @@ __all__ = [
 ]
 
 REPORT_FORMAT = "biotraza-indicators"
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""2 added ``people_attestation``; version 1 reports (no people attestation) still read."""
 
 CANNOT_CHECK = (
-    "people figures (women, youth, people with data) come from personal data kept off the "
-    "ledger with the producers' consent: only their disclosure rules and that they never "
-    "exceed the producers counted are checked",
+    "people figures (people with data, women, youth, Indigenous-language speakers) come from "
+    "personal data kept off the ledger with the producers' consent: they are attested by the "
+    "operator key, not recomputed; only the signature, the disclosure rules and their "
+    "consistency with the ledger's producer counts are checked",
     "that the report date (as_of) is the one the programme agreed on: it is the publisher's "
     "choice, and every figure is recomputed for it",
 )
@@ -78,10 +84,13 @@ class ReportHeader:
     checkpoint: str
     as_of: str
     figures: dict[str, Any]
+    people_attestation: dict[str, str] | None = None
+    """The operator's signature over the people figures (``None`` when there are none)."""
+    version: int = REPORT_VERSION
 
     def to_line(self) -> bytes:
         """The header line, newline-terminated."""
-        doc = {"format": REPORT_FORMAT, "version": REPORT_VERSION, **self.__dict__}
+        doc = {"format": REPORT_FORMAT, **self.__dict__}
         return json.dumps(doc, ensure_ascii=False, sort_keys=True).encode() + b"\n"
 
 
@@ -123,7 +132,8 @@ class IndicatorCheck:
         }
 
 
-_HEADER_FIELDS = {"format", "version", *ReportHeader.__dataclass_fields__}
+_HEADER_FIELDS = {"format", *ReportHeader.__dataclass_fields__}
+_V1_FIELDS = _HEADER_FIELDS - {"people_attestation"}
 
 
 def _header(line: bytes) -> ReportHeader:
@@ -138,16 +148,23 @@ def _header(line: bytes) -> ReportHeader:
         raise ValueError(f"the first line is not JSON ({exc})") from exc
     if not isinstance(doc, dict) or doc.get("format") != REPORT_FORMAT:
         raise ValueError(f"format: not a {REPORT_FORMAT} report")
-    if doc.get("version") != REPORT_VERSION:
-        raise ValueError(f"version: {doc.get('version')!r}, this verifier reads {REPORT_VERSION}")
-    if set(doc) != _HEADER_FIELDS:
-        raise ValueError(f"header fields: {sorted(doc)}, expected {sorted(_HEADER_FIELDS)}")
+    version = doc.get("version")
+    if version not in (1, REPORT_VERSION) or isinstance(version, bool):
+        raise ValueError(f"version: {version!r}, this verifier reads 1 and {REPORT_VERSION}")
+    expected = _V1_FIELDS if version == 1 else _HEADER_FIELDS
+    if set(doc) != expected:
+        raise ValueError(f"header fields: {sorted(doc)}, expected {sorted(expected)}")
     types = {"origin": str, "operator_key_id": str, "tree_size": int, "checkpoint": str,
              "as_of": str, "figures": dict}  # fmt: skip
     for name, kind in types.items():
         if not isinstance(doc[name], kind) or isinstance(doc[name], bool):
             raise ValueError(f"{name}: expected {kind.__name__}")
-    return ReportHeader(**{name: doc[name] for name in types})
+    attestation = doc.get("people_attestation")
+    if attestation is not None and not isinstance(attestation, dict):
+        raise ValueError("people_attestation: expected an object or null")
+    return ReportHeader(
+        **{name: doc[name] for name in types}, people_attestation=attestation, version=version
+    )
 
 
 def _leaves(lines: Iterator[bytes], check: IndicatorCheck) -> Iterator[StoredLeaf]:
@@ -233,6 +250,12 @@ def check_report(
         check.fail("root", "the entries' Merkle root is not the checkpoint's")
         return check
     _check_figures(check, header, compute_figures(replayed.state, as_of))
+    if not check.failures and any("people" in r for r in header.figures.get("cells", [])):
+        for where, why in check_people_attestation(
+            header.people_attestation, public_key_bytes(public), header.origin,
+            header.tree_size, header.as_of, header.figures,
+        ):  # fmt: skip
+            check.fail(where, why)
     return check
 
 
@@ -261,6 +284,9 @@ def _check_figures(check: IndicatorCheck, header: ReportHeader, raw: RawFigures)
             check.fail(f"figures.{name}", f"{claimed.get(name)!r}, recomputed {expected[name]!r}")
     for where, why in check_disclosure(claimed):
         check.fail(f"figures.{where}", why)
+    if has_people and not check.failures:
+        for where, why in check_people_consistency(claimed):
+            check.fail(f"figures.{where}", why)
 
 
 def _compare_row(check: IndicatorCheck, where: str, want: dict[str, Any], got: Any) -> None:
@@ -281,8 +307,9 @@ def _compare_row(check: IndicatorCheck, where: str, want: dict[str, Any], got: A
 
 
 def _check_people(check: IndicatorCheck, where: str, want: dict[str, Any], people: Any) -> None:
-    if not isinstance(people, dict) or set(people) != {"with_data", "women", "youth"}:
-        check.fail(f"{where}.people", "expected {with_data, women, youth}")
+    """The shape of a row's people figures; their consistency is checked over all rows."""
+    if not isinstance(people, dict) or set(people) != set(PEOPLE_FIELDS):
+        check.fail(f"{where}.people", f"expected {{{', '.join(PEOPLE_FIELDS)}}}")
         return
     for name, value in people.items():
         if value is not None and (
@@ -290,11 +317,3 @@ def _check_people(check: IndicatorCheck, where: str, want: dict[str, Any], peopl
         ):
             check.fail(f"{where}.people.{name}", f"{value!r} is not a count")
             return
-    producers = want["producers"]
-    with_data = people["with_data"]
-    if with_data is not None and producers is not None and with_data > producers:
-        check.fail(f"{where}.people.with_data", f"{with_data} people with data, only "
-                   f"{producers} producers on the ledger")  # fmt: skip
-    if with_data is not None and producers is None:
-        check.fail(f"{where}.people.with_data", "shown where the producers it is drawn from "
-                   "are too few to show")  # fmt: skip

@@ -1,10 +1,11 @@
 /**
  * Members: register a producer. Consent decides what is kept: with it, the name, CURP and
  * contact go to the server's side table (never the ledger) and only their salted hash is
- * signed; without it, only the pseudonymous member code, community and sex are recorded.
+ * signed; without it, only the pseudonymous member code and community are recorded. Sex, year of
+ * birth and Indigenous language are personal data: asked only with consent, kept off the ledger.
  */
 import { isoToday, t, useLanguage } from "../i18n";
-import { memberParts, type Gender, GENDERS, type MemberInput } from "./bodies";
+import { memberParts, type Gender, GENDERS, type MemberInput, type Speaker } from "./bodies";
 import { CaptureForm, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
 import { Check, Input, Select } from "./Form";
 import { canCapture } from "./hooks";
@@ -15,9 +16,12 @@ import { newSalt, personalDataHash, PersonalStore } from "./personal";
 const EMPTY: MemberInput = {
   producerId: "",
   community: "",
-  gender: "undisclosed",
   memberSince: "",
   consentData: false,
+  gender: "undisclosed",
+  birthYear: "",
+  speaker: "",
+  consentStatistics: false,
   name: "",
   curp: "",
   phone: "",
@@ -65,8 +69,6 @@ export function MembersScreen() {
         onSave={() => void save()} onDiscard={c.discard}>
         <Input name="producer_id" label={t("field.members.id")} value={draft.producerId} errors={errors} onInput={(v) => update({ producerId: v })} />
         <Input name="community" label={t("field.members.community")} optional value={draft.community} errors={errors} onInput={(v) => update({ community: v })} />
-        <Select name="gender" label={t("field.members.gender")} value={draft.gender} errors={errors} placeholder={false}
-          options={GENDERS.map((g) => ({ value: g, text: t(`field.members.gender.${g}`) }))} onChange={(v) => update({ gender: v as Gender })} />
         <Input name="member_since" type="date" label={t("field.members.since")} optional value={draft.memberSince} errors={errors} onInput={(v) => update({ memberSince: v })} />
         <Check name="consent" label={t("field.members.consent")} checked={draft.consentData} onChange={(v) => update({ consentData: v })} />
         {draft.consentData && (
@@ -76,6 +78,12 @@ export function MembersScreen() {
             <Input name="phone" type="tel" inputMode="tel" label={t("field.members.phone")} optional value={draft.phone} errors={errors} onInput={(v) => update({ phone: v })} />
             <Input name="email" type="email" inputMode="email" label={t("field.members.email")} optional value={draft.email} errors={errors} onInput={(v) => update({ email: v })} />
             <Check name="publish" label={t("field.members.publish")} checked={draft.consentPublishName} onChange={(v) => update({ consentPublishName: v })} />
+            <Select name="gender" label={t("field.members.gender")} value={draft.gender} errors={errors} placeholder={false}
+              options={GENDERS.map((g) => ({ value: g, text: t(`field.members.gender.${g}`) }))} onChange={(v) => update({ gender: v as Gender })} />
+            <Input name="birth_year" inputMode="numeric" label={t("field.members.birth_year")} optional value={draft.birthYear} errors={errors} onInput={(v) => update({ birthYear: v })} />
+            <Select name="speaker" label={t("field.members.speaker")} value={draft.speaker} errors={errors} placeholder={false}
+              options={(["", "yes", "no"] as const).map((s) => ({ value: s, text: t(`field.members.speaker.${s || "unasked"}`) }))} onChange={(v) => update({ speaker: v as Speaker })} />
+            <Check name="statistics" label={t("field.members.statistics")} checked={draft.consentStatistics} onChange={(v) => update({ consentStatistics: v })} />
           </>
         )}
       </CaptureForm>

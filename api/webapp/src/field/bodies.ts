@@ -87,13 +87,22 @@ export function parseCount(text: string, min: number, max: number): number | nul
 
 // ---------------------------------------------------------------- members
 
+/** Whether the member speaks an Indigenous language: "" when not asked. */
+export type Speaker = "" | "yes" | "no";
+
 export interface MemberInput {
   producerId: string;
   community: string;
-  gender: Gender;
   memberSince: string;
   /** The producer agreed that the association keeps their personal data (off the ledger). */
   consentData: boolean;
+  /** Gender, year of birth and Indigenous language are personal data: they go to the
+   * off-ledger record with the rest, never into the signed body. */
+  gender: Gender;
+  birthYear: string;
+  speaker: Speaker;
+  /** The producer agreed that those three count in aggregate programme figures. */
+  consentStatistics: boolean;
   name: string;
   curp: string;
   phone: string;
@@ -103,13 +112,18 @@ export interface MemberInput {
 }
 
 /** The personal-data record exactly as the server keeps and hashes it
- * (`PersonalData.model_dump()`: every field, absent ones as null). */
+ * (`PersonalData.model_dump()`: every field, absent ones as null — except the statistical
+ * attributes, written only when given, so older records hash as they always did). */
 export interface PersonalData extends JsonObject {
   name: string;
   curp: string | null;
   phone: string | null;
   email: string | null;
   consent_to_publish_name: boolean;
+  gender?: "female" | "male" | "other";
+  birth_year?: number;
+  indigenous_language_speaker?: boolean;
+  consent_to_statistics?: true;
 }
 
 export interface MemberParts {
@@ -125,7 +139,6 @@ export function memberParts(input: MemberInput, today: string): Built<MemberPart
   if (!ID.test(producerId)) errors["producer_id"] = "field.error.id";
   const community = input.community.trim();
   if (community.length > 100) errors["community"] = "field.error.too_long";
-  if (!(GENDERS as readonly string[]).includes(input.gender)) errors["gender"] = "field.error.required";
   const since = input.memberSince.trim();
   if (since && !isDay(since)) errors["member_since"] = "field.error.date";
   else if (since && since > today) errors["member_since"] = "field.error.future";
@@ -146,9 +159,19 @@ export function memberParts(input: MemberInput, today: string): Built<MemberPart
       email: email || null,
       consent_to_publish_name: input.consentPublishName,
     };
+    if (!(GENDERS as readonly string[]).includes(input.gender)) errors["gender"] = "field.error.required";
+    else if (input.gender !== "undisclosed") personal.gender = input.gender;
+    const born = input.birthYear.trim();
+    if (born) {
+      const year = parseCount(born, 1900, Number(today.slice(0, 4)));
+      if (year === null) errors["birth_year"] = "field.error.birth_year";
+      else personal.birth_year = year;
+    }
+    if (input.speaker) personal.indigenous_language_speaker = input.speaker === "yes";
+    if (input.consentStatistics) personal.consent_to_statistics = true;
   }
   return done(errors, () => {
-    const body: JsonObject = { producer_id: producerId, gender: input.gender };
+    const body: JsonObject = { producer_id: producerId };
     if (community) body["community"] = community;
     if (since) body["member_since"] = since;
     return { body, personal };

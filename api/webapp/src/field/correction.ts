@@ -37,7 +37,8 @@ export function correctionScreen(item: Pick<OutboxItem, "signed">): string | nul
 /**
  * The draft of `screen`'s form that signs `body` again (with `meta`, the outbox item's screen
  * data: a plot's GPS track, a delivery's producer and notes). Personal data is never in a
- * body, so a member's name and contact are typed again (consent is asked again too).
+ * body, so a member's name, contact, sex, year of birth and language are typed again
+ * (consent is asked again too).
  */
 export function draftFor(screen: string, body: JsonObject, meta: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
   switch (screen) {
@@ -45,9 +46,12 @@ export function draftFor(screen: string, body: JsonObject, meta: Readonly<Record
       return {
         producerId: text(body["producer_id"]),
         community: text(body["community"]),
-        gender: text(body["gender"]) || "undisclosed",
         memberSince: text(body["member_since"]),
         consentData: false,
+        gender: "undisclosed",
+        birthYear: "",
+        speaker: "",
+        consentStatistics: false,
         name: "",
         curp: "",
         phone: "",

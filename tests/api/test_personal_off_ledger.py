@@ -1,0 +1,146 @@
+"""Disaggregation attributes (gender, year of birth, Indigenous language) stay off the ledger.
+
+What each test proves, on SQLite and PostgreSQL:
+
+* A new ``producer.registered`` naming a gender is refused, naming ``statement.body.gender``
+  and where the attribute goes instead; naming a year of birth or an Indigenous language is
+  refused as a schema error naming that field. Nothing is appended.
+* The same attributes are accepted in the off-ledger personal-data record that the entry's
+  ``pii_hash`` commits to, with ``consent_to_statistics``.
+* Entries recorded under the older rule (which accepted ``gender``) stay history: a ledger
+  holding one still verifies from genesis with today's rules.
+* Over HTTP the refusal is a 4xx JSON naming the field, never a 500.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.services.ledger import LedgerService, full_registry
+from api.services.supply import personal_data, register_producer
+from api.settings import Settings
+from ledger.errors import DomainRuleError, SchemaError
+from ledger.registry import AppendContext, Registry
+from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
+from tests.factories import make_key
+from tests.supply_factories import SupplyWorld, producer_body
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[tuple[LedgerService, SupplyWorld]]:
+    service = LedgerService.open(db_url, operator_key=make_key("operator"))
+    w = SupplyWorld(service.store, service.registry, {"coop-a": "association"})
+    try:
+        yield service, w
+    finally:
+        service.close()
+
+
+def test_new_producer_entry_with_gender_is_refused_naming_the_field(
+    world: tuple[LedgerService, SupplyWorld],
+) -> None:
+    service, w = world
+    size = service.head().size
+    with pytest.raises(DomainRuleError) as caught:
+        service.submit(
+            w.sign("coop-a", "producer.registered", producer_body("p-1", gender="female"))
+        )
+    assert caught.value.field == "statement.body.gender"
+    assert "personal data stays off the ledger" in str(caught.value)
+    assert "personal_data.gender" in str(caught.value)
+    # "undisclosed" is still an attribute named on the ledger: refused too.
+    with pytest.raises(DomainRuleError):
+        service.submit(
+            w.sign("coop-a", "producer.registered", producer_body("p-1", gender="undisclosed"))
+        )
+    assert service.head().size == size
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("birth_year", 1998), ("year_of_birth", 1998), ("indigenous_language", "tseltal"),
+     ("indigenous_language_speaker", True), ("age", 28)],
+)  # fmt: skip
+def test_other_disaggregation_attributes_are_refused_naming_them(
+    world: tuple[LedgerService, SupplyWorld], name: str, value: Any
+) -> None:
+    service, w = world
+    with pytest.raises(SchemaError) as caught:
+        service.submit(
+            w.sign("coop-a", "producer.registered", producer_body("p-1", **{name: value}))
+        )
+    text = str(caught.value) + repr(getattr(caught.value, "errors", ""))
+    assert name in text and "personal data stays off the ledger" in text
+
+
+def test_attributes_go_to_the_consented_off_ledger_record(
+    world: tuple[LedgerService, SupplyWorld],
+) -> None:
+    service, w = world
+    data = PersonalData.model_validate({
+        "name": "María López Pérez", "gender": "female", "birth_year": 1998,
+        "indigenous_language_speaker": True, "consent_to_statistics": True,
+    }).model_dump()  # fmt: skip
+    salt = new_salt()
+    body = producer_body("p-2", pii_hash=personal_data_hash(salt, data))
+    register_producer(service, w.sign("coop-a", "producer.registered", body), data, salt)
+    stored = personal_data(service, "p-2")
+    assert stored is not None and stored.data["indigenous_language_speaker"] is True
+    producer = service.store.state_get("producer", "p-2")
+    assert producer is not None
+    assert producer["gender"] == "undisclosed"  # the projection's old default, never a value
+    # A record without the statistical attributes hashes exactly as it did before them.
+    plain = PersonalData.model_validate({"name": "Juan Pérez"}).model_dump()
+    assert set(plain) == {"name", "curp", "phone", "email", "consent_to_publish_name"}
+
+
+def _older_rules() -> Registry:
+    """Today's registry with ``producer.registered`` admitting as before the rule: the
+    ledger a deployment recorded before gender moved off it."""
+    today = full_registry()
+
+    def admitted_before(ctx: AppendContext, body: Any) -> None:
+        today.get("producer.registered").apply(dataclasses.replace(ctx, replaying=True), body)
+
+    return Registry(
+        dataclasses.replace(today.get(n), apply=admitted_before)
+        if n == "producer.registered"
+        else today.get(n)
+        for n in today.names()
+    )
+
+
+def test_entries_recorded_with_gender_before_the_rule_still_verify(db_url: str) -> None:
+    service = LedgerService.open(db_url, operator_key=make_key("operator"))
+    try:
+        w = SupplyWorld(service.store, _older_rules(), {"coop-a": "association"})
+        old = w.submit("coop-a", "producer.registered", producer_body("p-old", gender="female"))
+        assert old.statement.body["gender"] == "female"
+        w.registry = service.registry  # the rule applies from here on
+        with pytest.raises(DomainRuleError):
+            w.submit("coop-a", "producer.registered", producer_body("p-new", gender="male"))
+        w.submit("coop-a", "producer.registered", producer_body("p-new"))
+        service.issue_checkpoint()
+        verified = service.verify()
+        assert verified.size == service.head().size
+    finally:
+        service.close()
+
+
+def test_http_refusal_names_the_field(
+    tmp_path: Path, db_url: str, world: tuple[LedgerService, SupplyWorld]
+) -> None:
+    service, w = world
+    cfg = Settings(data_dir=tmp_path, database_url=db_url)
+    with TestClient(create_app(cfg, service)) as client:
+        signed = w.sign("coop-a", "producer.registered", producer_body("p-h", gender="female"))
+        response = client.post("/api/v1/entries", json=signed.model_dump(mode="json"))
+        assert 400 <= response.status_code < 500, response.text
+        assert "statement.body.gender" in response.text
