@@ -260,7 +260,25 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     page.goto(f"{served.base}/app/receipts?lot=h-campo-01")
     page.locator("#receipt-qr").wait_for()
     assert "1,250.5 kg" in page.locator('[data-fact="weight"]').inner_text()
+    # Verified on screen, offline, against the trust list the worker kept and the root key
+    # pinned from its genesis (as `biotraza receipt verify`).
+    page.locator("#receipt-verdict[data-status=valid]").wait_for()
+    assert "Recibo válido" in page.locator("#receipt-verdict").inner_text()
+    assert "Recibo auténtico" in page.locator("#receipt-verdict").inner_text()
+    assert page.evaluate("JSON.parse(localStorage.getItem('biotraza.rootKeys')).length") >= 1
     shot(page, "receipt-es-390.png")
+    # A receipt pasted in: the same text verifies; one with a digit changed does not.
+    page.locator("#receipt-text").fill(page.locator("#receipt-code").text_content() or "")
+    page.locator("#receipt-check").click()
+    page.locator("#pasted-verdict[data-status=valid]").wait_for()
+    assert "h-campo-01" in page.locator("#pasted-verdict").inner_text()
+    text = page.locator("#receipt-code").text_content() or ""
+    forged = text[:-3] + ("1" if text[-3] != "1" else "2") + text[-2:]
+    page.locator("#receipt-text").fill(forged)
+    page.locator("#receipt-check").click()
+    page.locator("#pasted-verdict.invalid").wait_for()
+    assert "Recibo no válido" in page.locator("#pasted-verdict").inner_text()
+    shot(page, "receipt-check-es-390.png")
     decoded = decode_image(page.locator("#receipt-qr").screenshot())
     assert len(decoded) == 1, "the receipt QR does not decode"
     signed = decode_receipt(decoded[0])
@@ -305,6 +323,9 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     page.goto(f"{served.base}/app/receipts?lot=h-campo-01")
     page.locator("#receipt-qr").wait_for()
     assert "Delivery receipt" in page.locator("#receipt").inner_text()
+    page.locator("#receipt-verdict[data-status=valid]").wait_for()
+    assert "Valid receipt" in page.locator("#receipt-verdict").inner_text()
+    assert "Genuine receipt" in page.locator("#receipt-verdict").inner_text()
     shot(page, "receipt-en-390.png")
 
     # Back online: the member's personal data goes to the producers route (never the ledger)

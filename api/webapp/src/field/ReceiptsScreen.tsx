@@ -11,6 +11,7 @@ import { linkTo, useRoute } from "../shell/router";
 import type { OutboxItem } from "../outbox";
 import { useField } from "./hooks";
 import { Qr } from "./Qr";
+import { PasteReceipt, ReceiptVerdictView } from "./ReceiptCheck";
 
 interface HarvestBody {
   lot_id: string;
@@ -21,7 +22,7 @@ interface HarvestBody {
   origins: { plot_id?: string; apiary_id?: string; quantity_kg: number }[];
 }
 
-function Receipt({ item, association }: { item: OutboxItem; association: string | null }) {
+function Receipt({ item, association, orgId }: { item: OutboxItem; association: string | null; orgId: string | undefined }) {
   const { statement } = item.signed;
   const body = statement.body as unknown as HarvestBody;
   const origins = body.origins.map((o) => o.plot_id ?? o.apiary_id ?? "").join(", ");
@@ -38,10 +39,11 @@ function Receipt({ item, association }: { item: OutboxItem; association: string 
     ...(association ? [["association", t("field.receipts.association"), association] as [string, string, string]] : []),
     ["state", t("field.receipts.state"), t(`field.receipts.state.${item.state}`)],
   ];
+  const text = encodeReceipt(item.signed);
   return (
     <article class="receipt" id="receipt" data-lot={body.lot_id}>
       <h2>{t("field.receipts.heading")}</h2>
-      <Qr id="receipt-qr" text={encodeReceipt(item.signed)} label={t("field.receipts.qr", { id: body.lot_id })} />
+      <Qr id="receipt-qr" text={text} label={t("field.receipts.qr", { id: body.lot_id })} />
       <dl class="facts">
         {rows.map(([id, label, value]) => (
           <Fragment key={id}>
@@ -51,6 +53,12 @@ function Receipt({ item, association }: { item: OutboxItem; association: string 
         ))}
       </dl>
       <p class="note">{t("field.receipts.explain")}</p>
+      <h3>{t("field.receipts.check.heading")}</h3>
+      <ReceiptVerdictView text={text} association={orgId} id="receipt-verdict" />
+      <details class="receipt-text">
+        <summary>{t("field.receipts.check.text")}</summary>
+        <code id="receipt-code">{text}</code>
+      </details>
     </article>
   );
 }
@@ -63,12 +71,13 @@ export function ReceiptsScreen() {
   const deliveries = field.items.filter((i) => i.signed.statement.type === "lot.harvested").reverse();
   const chosen = wanted ? deliveries.find((i) => (i.signed.statement.body as { lot_id?: string }).lot_id === wanted) : undefined;
   const association = field.context?.orgName ?? field.context?.orgId ?? null;
+  const orgId = field.context?.orgId ?? undefined;
   return (
     <section class="screen">
       <h1 tabIndex={-1}>{t("field.receipts.title")}</h1>
       {chosen ? (
         <>
-          <Receipt item={chosen} association={association} />
+          <Receipt item={chosen} association={association} orgId={orgId} />
           <a class="button secondary" {...linkTo("receipts")}>{t("field.receipts.all")}</a>
         </>
       ) : deliveries.length === 0 ? (
@@ -89,6 +98,7 @@ export function ReceiptsScreen() {
           </ul>
         </>
       )}
+      <PasteReceipt association={orgId} />
     </section>
   );
 }
