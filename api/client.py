@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.entries import Entry
 from ledger.errors import HashMismatchError, IntegrityError
 from ledger.hashing import EntryHash
+from ledger.read_auth import sign_read
 from ledger.statements import SignedStatement
 from ledger.upload_auth import sign_upload
 
@@ -211,13 +212,20 @@ class BiotrazaClient:
         result: dict[str, Any] = response.json()
         return result
 
-    def get_blob(self, sha256: str) -> bytes:
+    def get_blob(self, sha256: str, reader: Ed25519PrivateKey) -> bytes:
         """Download an evidence file and check it against its hash.
+
+        Evidence files are private: ``reader`` is a ledger key entitled to the file (root, a
+        certifier, the association whose evidence cites it, or its uploader); each attempt
+        carries a fresh signed read (``ledger.read_auth``: one read per header).
 
         Raises:
             IntegrityError: the bytes received do not hash to ``sha256``.
         """
-        data = self._request("GET", f"/api/v1/blobs/{sha256}").content
+        path = f"/api/v1/blobs/{sha256}"
+        data = self._request(
+            "GET", path, sign=lambda: {"Authorization": sign_read(reader, path)}
+        ).content
         if hashlib.sha256(data).hexdigest() != sha256:
             raise IntegrityError(f"file received for {sha256} hashes to something else")
         return data

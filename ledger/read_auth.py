@@ -14,7 +14,8 @@ pass for a statement or an upload authorization, nor the reverse), and sends
 
 The signature binds the method and the exact path, and ``ts`` must be within
 ``MAX_SKEW_S`` of the server's clock, so a captured header opens nothing else and nothing
-later. Who may read what is the server's rule (``api.services.personal_reads``).
+later. Each header opens one read (``api.services.signed_reads`` spends its nonce); who may read
+what is the server's rule (``api.services.personal_reads``, ``api.services.evidence_reads``).
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ __all__ = [
     "evidence_for",
     "standard_from_state",
     "subject_node",
+    "subject_org",
 ]
 
 STANDARD_KIND = "standard"
@@ -84,7 +85,12 @@ def subject_node(kind: str, subject_id: str) -> str:
     return f"{kind}:{subject_id}"
 
 
-def _subject_org(state: State, kind: str, subject_id: str, field: str) -> str:
+def subject_org(state: State, kind: str, subject_id: str, field: str) -> str:
+    """The organization a certifiable subject belongs to now (a lot: its custodian).
+
+    Raises:
+        DomainRuleError: no such subject (named by ``field``).
+    """
     doc = require(
         state.get(_SUBJECT_STATE_KIND[kind], subject_id), f"unknown {kind} {subject_id}", field
     )
@@ -187,7 +193,7 @@ def _apply_evidence(ctx: AppendContext, body: EvidenceBody) -> None:
         f"evidence {body.evidence_id} exists",
         "evidence_id",
     )
-    owner = _subject_org(ctx.state, body.subject_kind, body.subject_id, "subject_id")
+    owner = subject_org(ctx.state, body.subject_kind, body.subject_id, "subject_id")
     actor = ctx.actor or {}
     if actor.get("role") == "association":
         scope_org = (actor.get("scope") or {}).get("org_id")
@@ -408,7 +414,7 @@ def _apply_verification(ctx: AppendContext, body: VerificationBody) -> None:
     for kind, ids in listed.items():
         for index, subject_id in enumerate(ids):
             field = f"scope.{'apiaries' if kind == 'apiary' else kind + 's'}.{index}"
-            owner = _subject_org(ctx.state, kind, subject_id, field)
+            owner = subject_org(ctx.state, kind, subject_id, field)
             rule(
                 owner == body.association_id,
                 f"{kind} {subject_id} belongs to {owner}, not {body.association_id}",

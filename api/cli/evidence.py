@@ -154,6 +154,13 @@ def blob_get(
     sha256: str,
     output: Annotated[Path, typer.Option("--out", "-o", help="Where to write the file.")],
     server: ServerOpt = None,
+    signer: Annotated[
+        str | None,
+        typer.Option(
+            help="With --server: stored key entitled to the file (root, certifier, the "
+            "association whose evidence cites it, or its uploader) to sign the read."
+        ),
+    ] = None,
 ) -> None:
     """Fetch a stored file by hash, checked against it, into ``--out``."""
     from api.client import BiotrazaClient
@@ -163,8 +170,12 @@ def blob_get(
     with cli_errors():
         check_digest(sha256)
         if server:
+            if not signer:
+                raise ValueError(
+                    "--signer: evidence files on a server are read with a signed request"
+                )
             with BiotrazaClient(server) as client:
-                data = client.get_blob(sha256)
+                data = client.get_blob(sha256, load_key(cfg, signer))
         else:
             data = local_blobs(cfg).read_bytes(sha256)
         output.write_bytes(data)

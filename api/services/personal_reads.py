@@ -6,69 +6,24 @@ its own members' data back — a name to print on a receipt, a phone to call —
 signed by the association's key (``ledger.read_auth``); the root key may read any. Device keys
 (phones in the field) may not: a lost phone should open nothing more than what it captured.
 
-Order of checks: the request is authentic (format, method and path, time window, known key,
-signature), then the key is active, then the producer exists, then the key may read it — so an
-unsigned caller learns nothing, not even whether a producer id exists.
+Order of checks: the request is authenticated (``api.services.signed_reads``: authentic,
+active key, header not used before), then the producer exists, then the key may read it — so
+an unsigned caller learns nothing, not even whether a producer id exists.
 
-Left out: replay within the time window (a captured header re-reads the same data for at most
-``MAX_SKEW_S`` seconds, which its interceptor already saw), audit logging of reads.
+Left out: audit logging of reads.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from api.services.ledger import LedgerService
+from api.services.signed_reads import authenticate_read
 from api.services.supply import committed_on_ledger, personal_data
-from ledger.errors import AuthorizationError, EntryNotFoundError
-from ledger.keys import decode_public_key
-from ledger.read_auth import (
-    MAX_SKEW_S,
-    ReadForbiddenError,
-    ReadRequest,
-    ReadUnauthorizedError,
-    check_read_signature,
-    parse_read_request,
-)
-from ledger.statements import format_ts
-from ledger.trust import KEY_KIND, active_key
+from ledger.errors import EntryNotFoundError
+from ledger.read_auth import ReadForbiddenError
 
-__all__ = ["authenticate_read", "read_personal_data"]
-
-
-def authenticate_read(
-    service: LedgerService, header: str | None, path: str, now: datetime | None = None
-) -> dict[str, Any]:
-    """The active key document that signed this ``GET path``.
-
-    Raises:
-        ReadUnauthorizedError: no valid signed request for this path and time.
-        ReadForbiddenError: the key is revoked or outside its validity window.
-    """
-    moment = now or datetime.now(UTC)
-    request, signature = parse_read_request(header)
-    _check_request(request, path, moment)
-    doc = service.store.state_get(KEY_KIND, request.key)
-    if doc is None:
-        raise ReadUnauthorizedError(f"unknown key {request.key}", "authorization.key")
-    check_read_signature(request, signature, decode_public_key(doc["public_key"]))
-    with service.store.read_state() as state:
-        try:
-            return active_key(state, request.key, format_ts(moment))
-        except AuthorizationError as exc:
-            raise ReadForbiddenError(str(exc)) from None
-
-
-def _check_request(request: ReadRequest, path: str, moment: datetime) -> None:
-    if request.path != path:
-        raise ReadUnauthorizedError(f"signed for {request.path}, not {path}", "authorization.path")
-    skew = abs((request.moment - moment).total_seconds())
-    if skew > MAX_SKEW_S:
-        raise ReadUnauthorizedError(
-            f"signed at {request.ts}, more than {MAX_SKEW_S} s from the server's clock",
-            "authorization.ts",
-        )
+__all__ = ["read_personal_data"]
 
 
 def read_personal_data(

@@ -21,6 +21,7 @@ from api.client import BiotrazaClient
 from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
 from ledger.keys import key_id
+from ledger.read_auth import sign_read
 from ledger.statements import format_ts
 from ledger.upload_auth import sign_upload
 from tests.factories import make_key, make_key_added
@@ -98,7 +99,9 @@ def test_anonymous_uploads_are_401_and_store_nothing(client: TestClient) -> None
 def test_a_signed_upload_is_stored(client: TestClient) -> None:
     response = _put(client, sign_upload(org_key("coop-a"), DIGEST, len(FILE)))
     assert response.status_code == 201, response.text
-    assert client.get(f"/api/v1/blobs/{DIGEST}").content == FILE
+    path = f"/api/v1/blobs/{DIGEST}"
+    read = {"Authorization": sign_read(org_key("coop-a"), path)}
+    assert client.get(path, headers=read).content == FILE
     # A certifier may record evidence too, so it may upload.
     other = FILE + b"!"
     certifier = sign_upload(make_key("certifier-x"), hashlib.sha256(other).hexdigest(), len(other))

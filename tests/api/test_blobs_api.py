@@ -1,6 +1,7 @@
 """Evidence files over HTTP on SQLite and PostgreSQL ledgers: upload by hash (idempotent),
 upload-and-learn-the-hash, download and HEAD, and every refusal as a JSON error naming the
-field: wrong hash (422), too large (413), unknown file (404), malformed name (400). The
+field: wrong hash (422), too large (413), unknown file (404), malformed name (400). Downloads
+need a signed read (who may read what: ``test_evidence_file_reads.py``). The
 evidence document reports, per attachment, whether the server holds the file.
 
 Uploads carry an authorization signed by a ledger key (issue 15 item 12a); the refusals of
@@ -20,7 +21,9 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
+from ledger.read_auth import sign_read
 from ledger.upload_auth import sign_upload
+from tests.factories import make_key
 from tests.supply_factories import SupplyWorld, org_key
 
 REPORT = b"%PDF-1.7\n" + b"analisis de humedad 17.8 %\n" * 500
@@ -59,6 +62,11 @@ def signed(data: bytes, sha256: str | None = None) -> dict[str, str]:
     return {"Authorization": sign_upload(org_key("coop-a"), digest, len(data))}
 
 
+def reader(sha256: str) -> dict[str, str]:
+    """Headers of a signed read of a file by coop-a's key (it uploaded the files here)."""
+    return {"Authorization": sign_read(org_key("coop-a"), f"/api/v1/blobs/{sha256}")}
+
+
 def test_put_get_head_roundtrip(client: TestClient, tmp_path: Path) -> None:
     first = client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT, headers=signed(REPORT))
     assert first.status_code == 201, first.text
@@ -70,9 +78,11 @@ def test_put_get_head_roundtrip(client: TestClient, tmp_path: Path) -> None:
     }
     again = client.put(f"/api/v1/blobs/{DIGEST}", content=REPORT, headers=signed(REPORT))
     assert again.status_code == 200 and again.json()["created"] is False
-    got = client.get(f"/api/v1/blobs/{DIGEST}")
+    got = client.get(f"/api/v1/blobs/{DIGEST}", headers=reader(DIGEST))
     assert got.status_code == 200 and got.content == REPORT
-    assert got.headers["etag"] == f'"{DIGEST}"' and "immutable" in got.headers["cache-control"]
+    assert (
+        got.headers["etag"] == f'"{DIGEST}"' and got.headers["cache-control"] == "private, no-store"
+    )
     head = client.head(f"/api/v1/blobs/{DIGEST}")
     assert head.status_code == 200 and head.headers["content-length"] == str(len(REPORT))
     assert (tmp_path / "blobs" / DIGEST[:2] / DIGEST[2:4] / DIGEST).read_bytes() == REPORT
@@ -105,7 +115,9 @@ def test_too_large_is_413(client: TestClient) -> None:
 
 
 def test_unknown_and_malformed_names(client: TestClient) -> None:
-    missing = client.get(f"/api/v1/blobs/{hashlib.sha256(b'nope').hexdigest()}")
+    nope = hashlib.sha256(b"nope").hexdigest()
+    root = {"Authorization": sign_read(make_key("root"), f"/api/v1/blobs/{nope}")}
+    missing = client.get(f"/api/v1/blobs/{nope}", headers=root)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     for bad in (DIGEST.upper(), DIGEST[:10], "..%2F..%2Fetc%2Fpasswd"):
         response = client.get(f"/api/v1/blobs/{bad}")

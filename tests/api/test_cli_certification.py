@@ -197,6 +197,11 @@ def test_refusals_are_one_line_and_change_nothing(env: dict[str, str], tmp_path:
         (("blob", "get", "ABC", "--out", str(tmp_path / "x")), "64 lowercase hex"),
         # Uploads to a server are signed by a ledger key: without one, refused before sending.
         (("blob", "put", __file__, "--server", "http://127.0.0.1:1"), "--signer"),
+        # Evidence files are private: reading one from a server is a signed read.
+        (
+            ("blob", "get", "a" * 64, "-o", str(tmp_path / "x"), "--server", "http://127.0.0.1:1"),
+            "--signer",
+        ),  # fmt: skip
     ]
     for args, message in failures:
         result = run(env, *args)

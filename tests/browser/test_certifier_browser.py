@@ -30,6 +30,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 from api.app import create_app
 from api.demo.scenario import DEMO_ORGS
 from ledger.keystore import KeyStore
+from ledger.read_auth import sign_read
 from ledger.statements import sign_statement
 from tests.browser.conftest import PASSPHRASE, Served, _free_port, _prepare
 from tests.browser.waiting import wait_until
@@ -210,8 +211,16 @@ def test_an_inspection_offline_signed_on_the_device(
         assert verification["result"] == "pass"
         assert verification["scope"]["plots"] == ["cs-plot07"]
         photo_hash = hashlib.sha256(PHOTO).hexdigest()
-        with urllib.request.urlopen(f"{served.base}/api/v1/blobs/{photo_hash}", timeout=10) as got:  # noqa: S310
+        path = f"/api/v1/blobs/{photo_hash}"
+        root = KeyStore(served.key_dir).load("root", PASSPHRASE)
+        request = urllib.request.Request(
+            served.base + path, headers={"Authorization": sign_read(root, path)}
+        )
+        with urllib.request.urlopen(request, timeout=10) as got:  # noqa: S310
             assert got.read() == PHOTO
+        with pytest.raises(urllib.error.HTTPError) as unsigned:  # evidence files are private
+            urllib.request.urlopen(served.base + path, timeout=10)  # noqa: S310
+        assert unsigned.value.code == 401
         after = _get(served, f"/api/v1/lots/{EXPORT_LOT}/eligibility")
         assert not after["eligible"]
         assert "plot:cs-plot14" in json.dumps(after)

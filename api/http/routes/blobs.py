@@ -3,7 +3,8 @@
 `PUT /api/v1/blobs/{sha256}` stores the raw request body if it hashes to the name (the usual
 way: the client knows the hash it will put in the `evidence.recorded` entry, and a retried
 upload is harmless). `POST /api/v1/blobs` stores a body and tells you its hash.
-`GET`/`HEAD /api/v1/blobs/{sha256}` serve the file, immutable and checked against its name.
+`HEAD /api/v1/blobs/{sha256}` says whether a file is stored (public); `GET` serves it, checked
+against its name, only for a signed read by a key entitled to it (``api.services.evidence_reads``).
 Bodies are streamed to disk, never held whole in memory, and refused past the size limit.
 
 Uploads write to the server's disk, so they need an ``Authorization: Biotraza-Upload …``
@@ -16,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.http.deps import BlobsDep, UploadGateDep
+from api.http.deps import BlobsDep, ServiceDep, UploadGateDep
 from api.http.responses import binary, error_responses
+from api.services.evidence_reads import authorize_file_read
 from api.services.uploads import UploadGate
 from ledger.storage.blobs import BlobInfo, BlobStore
 
@@ -34,6 +36,8 @@ DigestPath = Annotated[
 ]
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
+_PRIVATE = "private, no-store"
+"""A file's bytes are for the one reader who signed for them: no shared or stored copies."""
 
 _STORED = {
     "description": "Already stored: the same answer as when it was first stored.",
@@ -165,15 +169,33 @@ def head_blob(blobs: BlobsDep, sha256: DigestPath) -> Response:
     response_class=StreamingResponse,
     responses={
         200: binary("application/octet-stream", "The file."),
-        **error_responses(404, r404="Not stored."),
+        **error_responses(
+            401,
+            403,
+            404,
+            r401="No valid signed read for this method and path (`WWW-Authenticate: "
+            "Biotraza-Read`), or one already used.",
+            r403="The signing key may not read this file.",
+            r404="Not stored.",
+        ),
     },
 )
-def get_blob(blobs: BlobsDep, sha256: DigestPath) -> StreamingResponse:
-    """The file's bytes. Cached forever by clients: a name never changes content."""
+def get_blob(
+    request: Request,
+    service: ServiceDep,
+    blobs: BlobsDep,
+    sha256: DigestPath,
+    authorization: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """The file's bytes, for a signed read by a key entitled to it
+    (`Authorization: Biotraza-Read …`; who may read is in docs/security.md). Evidence files
+    are not public: their hashes are on the ledger, their contents are not."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    authorize_file_read(service, sha256, authorization, path)
     size = blobs.size(sha256)
     chunks: Iterator[bytes] = blobs.read(sha256)
     return StreamingResponse(
         chunks,
         media_type="application/octet-stream",
-        headers={"Content-Length": str(size), "ETag": f'"{sha256}"', "Cache-Control": _IMMUTABLE},
+        headers={"Content-Length": str(size), "ETag": f'"{sha256}"', "Cache-Control": _PRIVATE},
     )

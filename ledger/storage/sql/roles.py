@@ -61,6 +61,8 @@ TABLE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # Phones asking to be enrolled: one row per key (asking again refreshes it), the least
     # recently asked deleted beyond the cap.
     "device_requests": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    # Signed reads: one row per used (key, nonce); rows past the replay horizon are deleted.
+    "read_nonces": ("SELECT", "INSERT", "DELETE"),
     # Migrations are the owner's: the service only reads which revision it talks to.
     "alembic_version": ("SELECT",),
 }

@@ -107,6 +107,14 @@ class UploadLedger:
                 (charged, key_id, nonce),
             )
 
+    def uploaders(self, sha256: str) -> set[str]:
+        """The keys whose upload of this file was admitted (whether or not it was new)."""
+        with self.engine.connect() as conn, conn.begin():
+            rows = SqlCursor(conn).all(
+                "SELECT DISTINCT key_id FROM blob_uploads WHERE sha256 = ?", (sha256,)
+            )
+        return {str(row[0]) for row in rows}
+
     def usage(self, key_id: str, day: str) -> UploadUsage:
         """Bytes charged to a key today and in total."""
         with self.engine.connect() as conn, conn.begin():
