@@ -66,13 +66,13 @@ class Operation:
 
     @property
     def signed_read(self) -> bool:
-        """Reads that need a signed ``Authorization`` (personal data): an unsigned one is a
-        401 before storage is touched."""
+        """Reads that need a signed ``Authorization`` (personal data, evidence files): an
+        unsigned one is a 401 before storage is touched."""
         return self.method == "GET" and "401" in self.statuses
 
     @property
     def blob(self) -> bool:
-        """Evidence-file routes: the body is a file, they never touch the database."""
+        """Evidence-file routes: the body is a file."""
         return self.path.startswith("/api/v1/blobs")
 
 
