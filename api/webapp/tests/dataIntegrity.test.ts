@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { base58btcDecode, publicKeyFromDidKey, verifyDataIntegrity } from "../src/crypto/dataIntegrity";
+import { base58btcDecode, base58btcEncode, createDataIntegrityProof, didKeyFromPublic, publicKeyFromDidKey, verifyDataIntegrity } from "../src/crypto/dataIntegrity";
+import { keyMaterialFromSeed, signerFrom } from "../src/crypto/ed25519";
 import { hexEncode } from "../src/crypto/encoding";
 import { VECTORS_DIR, readVector } from "./vectors";
 
@@ -48,4 +49,20 @@ describe("eddsa-jcs-2022 (W3C vc-di-eddsa vectors)", () => {
     other["@context"] = ["https://www.w3.org/ns/credentials/v2"];
     expect(await verifyDataIntegrity(other)).toEqual({ ok: false, field: "proof.@context" });
   });
+
+  it("creates the vector's proof byte for byte from its key pair", async () => {
+    const pair = readVector<{ publicKeyMultibase: string; privateKeyMultibase: string }>("oracles/vc-di-eddsa-jcs-2022/TestVectors/keyPair.json");
+    const secret = base58btcDecode(pair.privateKeyMultibase.slice(1));
+    expect([secret[0], secret[1]]).toEqual([0x80, 0x26]);
+    const signer = signerFrom(await keyMaterialFromSeed(secret.slice(2), "noble"));
+    expect(didKeyFromPublic(signer.publicKey)).toBe(`did:key:${pair.publicKeyMultibase}#${pair.publicKeyMultibase}`);
+    const unsigned = readVector<Record<string, unknown>>("oracles/vc-di-eddsa-jcs-2022/TestVectors/unsigned.json");
+    const made = await createDataIntegrityProof(unsigned, signer, "2023-02-24T23:36:38Z");
+    expect((made["proof"] as Record<string, string>)["proofValue"]).toBe(text("sigBTC58JCS.txt"));
+    expect(made).toEqual(signed());
+    expect((await verifyDataIntegrity(made)).ok).toBe(true);
+    expect(base58btcEncode(Uint8Array.from([0, 0, 1]))).toBe("112");
+    await expect(createDataIntegrityProof(made, signer, "2023-02-24T23:36:38Z")).rejects.toThrow("proof");
+  });
 });
+

@@ -25,7 +25,7 @@ describe("roles", () => {
     const visible = (held: Parameters<typeof shown>[1]) => SCREENS.filter((s) => shown(s.roles, held)).map((s) => s.id);
     expect(visible([])).toEqual(SCREENS.map((s) => s.id));
     expect(visible(["label_issuer"])).toEqual(["home", "setup", "lots", "labels"]);
-    expect(visible(["office"])).toEqual(["home", "setup", "devices", "lots"]);
+    expect(visible(["office"])).toEqual(["home", "setup", "devices", "credentials", "lots"]);
     expect(visible(["certifier"])).toEqual(["home", "outbox", "setup", "inspection"]);
     const field = visible(["field"]);
     expect(field).toContain("members");

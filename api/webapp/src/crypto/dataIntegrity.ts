@@ -6,9 +6,10 @@
  * hashData = SHA-256(JCS(proof without proofValue, with the document's @context)) ||
  * SHA-256(JCS(document without proof)); Ed25519 over those 64 bytes; the key is the
  * `did:key` Ed25519 verification method. Both are tested against the W3C vectors in
- * tests/vectors/oracles/vc-di-eddsa-jcs-2022.
+ * tests/vectors/oracles/vc-di-eddsa-jcs-2022. Creating a proof (§3.3.1) is the office's way of
+ * issuing a credential with the association's key, which never leaves its browser.
  */
-import { verifyEd25519 } from "./ed25519";
+import { verifyEd25519, type Signer } from "./ed25519";
 import { concatBytes, sha256 } from "./encoding";
 import { canonicalBytes } from "./jcs";
 
@@ -29,6 +30,26 @@ export function base58btcDecode(text: string): Uint8Array {
   }
   const zeros = text.length - text.replace(/^1+/, "").length;
   return new Uint8Array([...new Array<number>(zeros).fill(0), ...body]);
+}
+
+/** Bytes to base58-btc text (leading zero bytes as "1"). */
+export function base58btcEncode(data: Uint8Array): string {
+  let value = 0n;
+  for (const byte of data) value = (value << 8n) | BigInt(byte);
+  let text = "";
+  while (value > 0n) {
+    text = ALPHABET[Number(value % 58n)]! + text;
+    value /= 58n;
+  }
+  let zeros = 0;
+  while (zeros < data.length && data[zeros] === 0) zeros += 1;
+  return "1".repeat(zeros) + text;
+}
+
+/** The `did:key:z6Mk…#z6Mk…` verification method of a raw Ed25519 public key. */
+export function didKeyFromPublic(publicKey: Uint8Array): string {
+  const multibase = `z${base58btcEncode(concatBytes(Uint8Array.from([0xed, 0x01]), publicKey))}`;
+  return `did:key:${multibase}#${multibase}`;
 }
 
 /** The raw Ed25519 public key of a `did:key:z6Mk…` verification method, or null. */
@@ -78,4 +99,21 @@ export async function verifyDataIntegrity(secured: Json): Promise<ProofCheck> {
   const hashData = concatBytes(await sha256(canonicalBytes(config)), await sha256(canonicalBytes(unsecured)));
   const ok = await verifyEd25519(publicKey, hashData, signature);
   return ok ? { ok: true, publicKey } : { ok: false, field: "proof.proofValue" };
+}
+
+/** `document` with an `eddsa-jcs-2022` proof by `signer` added (§3.3.1, §3.3.5): the proof
+ * configuration carries the document's `@context`, as `verifiers/data_integrity.py` writes it. */
+export async function createDataIntegrityProof(document: Json, signer: Signer, created: string): Promise<Json> {
+  if ("proof" in document) throw new Error("proof: the document is already signed");
+  const config: Json = {
+    type: "DataIntegrityProof",
+    cryptosuite: "eddsa-jcs-2022",
+    created,
+    verificationMethod: didKeyFromPublic(signer.publicKey),
+    proofPurpose: "assertionMethod",
+  };
+  if ("@context" in document) config["@context"] = document["@context"];
+  const hashData = concatBytes(await sha256(canonicalBytes(config)), await sha256(canonicalBytes(document)));
+  const signature = await signer.sign(hashData);
+  return { ...document, proof: { ...config, proofValue: `z${base58btcEncode(signature)}` } };
 }

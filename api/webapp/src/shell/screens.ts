@@ -37,6 +37,7 @@ export const SCREENS: readonly Screen[] = [
   { id: "outbox", path: "outbox", group: "field", component: lazyScreen(() => import("../sync/OutboxScreen").then((m) => m.OutboxScreen)), roles: ["field", "certifier"] },
   { id: "setup", path: "setup", group: "field", component: lazyScreen(() => import("../field/SetupScreen").then((m) => m.SetupScreen)) },
   { id: "devices", path: "devices", group: "office", component: lazyScreen(() => import("../office/DevicesScreen").then((m) => m.DevicesScreen)), roles: ["office"] },
+  { id: "credentials", path: "credentials", group: "office", component: lazyScreen(() => import("../office/CredentialsScreen").then((m) => m.CredentialsScreen)), roles: ["office"] },
   { id: "lots", path: "lots", group: "office", component: lazyScreen(() => import("./LotsScreen").then((m) => m.LotsScreen)), roles: ["office", "label_issuer"] },
   { id: "labels", path: "labels", group: "office", component: lazyScreen(() => import("../labeloffice/LabelOfficeScreen").then((m) => m.LabelOfficeScreen)), roles: ["label_issuer"] },
   { id: "inspection", path: "inspection", group: "office", component: lazyScreen(() => import("../certifier/CertifierScreen").then((m) => m.CertifierScreen)), roles: ["certifier"] },
