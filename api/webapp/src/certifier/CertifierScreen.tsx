@@ -8,6 +8,7 @@
  * how to be enrolled (docs/certifier-app.md). Every write is a statement signed on the
  * device key and queued in the outbox (`capture`); the ledger decides.
  */
+import { truncateCoordinate } from "../geo/truncate";
 import { useEffect, useState } from "preact/hooks";
 import { shortCode } from "../crypto/keys";
 import type { DeviceKey } from "../crypto/keystore";
@@ -64,7 +65,8 @@ function position(): Promise<{ lat: number; lon: number; accuracy_m: number | nu
   return new Promise((resolve) => {
     if (!("geolocation" in navigator)) return resolve(null);
     navigator.geolocation.getCurrentPosition(
-      (p) => resolve({ lat: Number(p.coords.latitude.toFixed(6)), lon: Number(p.coords.longitude.toFixed(6)), accuracy_m: Math.round(p.coords.accuracy) }),
+      // Truncated to 6 decimals as the EU system does, never rounded (`geo/truncate.ts`).
+      (p) => resolve({ lat: truncateCoordinate(p.coords.latitude), lon: truncateCoordinate(p.coords.longitude), accuracy_m: Math.round(p.coords.accuracy) }),
       () => resolve(null),
       { enableHighAccuracy: true, timeout: 5000, maximumAge: 60_000 },
     );

@@ -3,6 +3,7 @@ export { areaHa, distanceM, lengthM, localPlane, AUTHALIC_RADIUS_M, WGS84_A, WGS
 export { Boundaries, BORDER_TOLERANCE_M, loadBoundaries, type CompactStates } from "./boundaries";
 export { ringProblem, MAX_RING_VERTICES } from "./ring";
 export { roundHalfEven } from "./rounding";
+export { coordinateText, truncateCoordinate, EUDR_DECIMALS } from "./truncate";
 export { overlapWarnings, overlapHa, type OtherPlot } from "./overlap";
 export {
   validatePlot, normalizeGeometry, DEFAULT_VALIDATION, MAX_POINT_AREA_HA,

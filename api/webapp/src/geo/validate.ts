@@ -32,6 +32,7 @@ import { areaHa, lengthM } from "./ellipsoid";
 import { type OtherPlot, overlapWarnings } from "./overlap";
 import { ringProblem } from "./ring";
 import { roundHalfEven } from "./rounding";
+import { truncateCoordinate } from "./truncate";
 import type { PlotGeometry, Position, Problem } from "./types";
 
 export const MAX_POINT_AREA_HA = 4.0;
@@ -105,6 +106,9 @@ function signedPlanarArea(ring: readonly Position[]): number {
 const roundRing = (ring: readonly Position[], d: number): Position[] =>
   ring.map(([lon, lat]) => [roundHalfEven(lon, d), roundHalfEven(lat, d)] as const);
 
+/** The ring as the EU system will store it: each coordinate truncated to 6 decimals. */
+const euRing = (ring: readonly Position[]): Position[] => ring.map(([lon, lat]) => [truncateCoordinate(lon), truncateCoordinate(lat)] as const);
+
 /** Parse and normalize the shape, or say what is wrong with it (server rules only). */
 export function normalizeGeometry(geometry: unknown): PlotGeometry | Problem {
   if (!isRecord(geometry)) return { code: "invalid_geometry", params: { reason: "not_object" } };
@@ -130,7 +134,10 @@ export function normalizeGeometry(geometry: unknown): PlotGeometry | Problem {
   const problem = ringProblem(ring);
   if (problem) return problem;
   let normalized = roundRing(ring, NORMALIZED_DECIMALS);
-  const stored = ringProblem(normalized) ?? ringProblem(roundRing(normalized, EXPORT_DECIMALS));
+  // The server's admission (stored at 7, still valid rounded to 6) and the EU's own reading
+  // (truncated to 6, `ledger/supply/eudr.py`): a ring the EU system would refuse is caught here,
+  // in the field, where it can still be walked again.
+  const stored = ringProblem(normalized) ?? ringProblem(roundRing(normalized, EXPORT_DECIMALS)) ?? ringProblem(euRing(normalized));
   if (stored) return { code: "rounding", params: { detail: stored.code } };
   if (signedPlanarArea(normalized) < 0) {
     const first = normalized[0] as Position;
