@@ -226,6 +226,7 @@ _ES: dict[str, str] = {
     "programme.women": "Mujeres",
     "programme.youth": "Jóvenes (hasta 29 años)",
     "programme.indigenous": "Hablantes de lengua indígena",
+    "programme.trained": "Productores capacitados",
     "programme.suppressed": "menos de 5 (oculto)",
     "programme.verify": (
         "Un donante verifica estas cifras sin conexión: biotraza indicators verify."
@@ -450,6 +451,7 @@ _EN: dict[str, str] = {
     "programme.women": "Women",
     "programme.youth": "Youth (up to 29)",
     "programme.indigenous": "Indigenous-language speakers",
+    "programme.trained": "Producers trained",
     "programme.suppressed": "fewer than 5 (hidden)",
     "programme.verify": "A donor verifies these figures offline: biotraza indicators verify.",
     "programme.no_checkpoint": (

@@ -574,6 +574,36 @@ def _verification(
     return build
 
 
+def _training(plan: _Plan) -> None:
+    """Technical assistance (``training.held``): two coffee sessions on shade and soil with
+    12 and 8 members (14 distinct producers trained), and one honey session with 4 beekeepers
+    — a people figure under five, so it shows as suppressed."""
+    sessions = [
+        (CAFE, "cs-taller-sombra-2026", date(2026, 2, 10), "shade_management", "coffee",
+         [f"cs-p{n:02d}" for n in range(1, 13)]),
+        (CAFE, "cs-taller-suelos-2026", date(2026, 3, 5), "soil_conservation", "coffee",
+         [f"cs-p{n:02d}" for n in range(7, 15)]),
+        (MIEL, "mc-taller-apicola-2026", date(2026, 3, 12), "beekeeping_practices", "honey",
+         [f"mc-p{n:02d}" for n in range(1, 5)]),
+    ]  # fmt: skip
+    for signer, session_id, day, topic, product, attendees in sessions:
+        plan.add(
+            _ts(day + timedelta(days=1), hour=18),
+            signer,
+            "training.held",
+            {
+                "session_id": session_id,
+                "date": day.isoformat(),
+                "topic_list": "practices@1",
+                "topic": topic,
+                "product": product,
+                "trainer_org": "Corredor Biológico Mesoamericano – asistencia técnica",
+                "attendees": attendees,
+            },
+            session_id,
+        )
+
+
 def _certification(plan: _Plan) -> None:
     """Standards, the certifier's scoped key and accreditation, evidence and verifications.
 
@@ -1103,6 +1133,7 @@ def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
     _coffee(plan)
     _cacao(plan)
     _honey(plan)
+    _training(plan)
     _certification(plan)
     plan.steps.sort(key=lambda step: step.ts)  # stable: same-time steps keep their order
 

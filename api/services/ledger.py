@@ -65,6 +65,7 @@ from verifiers.certification import certification_entry_types
 from verifiers.epcis.capture import capture_entry_types
 from verifiers.groups import group_entry_types
 from verifiers.status_list import credential_entry_types
+from verifiers.training import training_entry_types
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def full_registry() -> Registry:
         *capture_entry_types(),
         *credential_entry_types(),
         *group_entry_types(),
+        *training_entry_types(),
     ]:
         registry.register(entry_type)
     return registry

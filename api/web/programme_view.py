@@ -80,6 +80,7 @@ def _row(row: dict[str, Any], lang: str) -> dict[str, Any]:
         "facts": [
             (translate(lang, "programme.producers"), _people(row["producers"], lang)),
             (translate(lang, "programme.plots"), f"{row['plots_verified']} / {row['plots']}"),
+            (translate(lang, "programme.trained"), _people(row["trained_producers"], lang)),
             (translate(lang, "programme.labels"), mx_number(row["labels_issued"])),
             (translate(lang, "programme.lots"),
              f"{row['eligible_lots_shipped']} / {row['lots_shipped']}"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -223,6 +224,37 @@ def test_demo_figures_equal_a_recomputation_from_raw_entries(
     for key, row in rows.items():
         assert row["people"] == recounted.get(key, _suppressed(set(), set(), set(), set())), key
     assert coffee["people"]["with_data"] == 18  # cs-p10 and cs-p20 did not consent
+    # Trained producers: recounted from the raw training.held entries.
+    trained = _recount_training(service.entries(0, size))
+    for key, row in rows.items():
+        sessions, attendees = trained.get(key, (0, set()))
+        assert row["training_sessions"] == sessions, key
+        assert row["trained_producers"] == (len(attendees) if len(attendees) >= 5 else None)
+    assert (coffee["training_sessions"], coffee["trained_producers"]) == (2, 14)
+    honey = rows[("Calakmul", "honey", "2026")]
+    assert (honey["training_sessions"], honey["trained_producers"]) == (1, None)  # 4 people
+
+
+def _recount_training(entries: list[Entry]) -> dict[tuple[str, str, str], tuple[int, set[str]]]:
+    """Per landscape row, sessions and distinct attendees from the raw entries."""
+    landscape_of_key: dict[str, str] = {}
+    found: dict[tuple[str, str, str], tuple[int, set[str]]] = {}
+    for entry in entries:
+        st = entry.statement
+        if st.type == "org.registered":
+            actor = key_id(decode_public_key(st.body["public_key"]))
+            landscape_of_key[actor] = st.body.get("landscape") or "-"
+        elif st.type == "training.held":
+            body = st.body
+            year, month = int(body["date"][:4]), int(body["date"][5:7])
+            start = year if month >= 10 else year - 1
+            season = (
+                f"{start}/{(start + 1) % 100:02d}" if body["product"] == "coffee" else str(year)
+            )
+            key = (body.get("landscape") or landscape_of_key[st.actor], body["product"], season)
+            sessions, people = found.get(key, (0, set()))
+            found[key] = (sessions + 1, people | set(body["attendees"]))
+    return found
 
 
 def _suppressed(
@@ -340,7 +372,8 @@ def test_withheld_revocation_fails(demo_report: tuple[bytes, str]) -> None:
     assert len(lines) < len(_lines(report))
     result = check_report(_join(lines), full_registry(), key)
     assert [w for w, _ in result.failures] == ["entries"]
-    assert "448 entries, the checkpoint covers 449" in result.failures[0][1]
+    size = _lines(report)[0]["tree_size"]
+    assert f"{size - 1} entries, the checkpoint covers {size}" in result.failures[0][1]
     # An entry withheld from the middle breaks the sequence where it was.
     lines = _lines(report)
     del lines[100]
@@ -422,6 +455,8 @@ def test_cli_compute_and_verify_offline(
         "BIOTRAZA_DATABASE_URL": cfg.resolved_database_url,
         "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
         "PATH": str(Path(sys.executable).parent),
+        # The code under test, not whichever checkout the console script was installed from.
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         "COLUMNS": "200",
     }
     report = tmp_path / "q2.jsonl"
@@ -436,6 +471,7 @@ def test_cli_compute_and_verify_offline(
     key.write_text(service.log_info().verifier_key)
     offline = {
         "PATH": env["PATH"],
+        "PYTHONPATH": env["PYTHONPATH"],
         "COLUMNS": "200",
         "BIOTRAZA_DATA_DIR": str(tmp_path / "nothing-here"),
     }

@@ -2,8 +2,8 @@
 
 Rules (``docs/indicators.md``), applied to every output — report, page, CLI:
 
-1. A count of people (producers reached, people with consented data) is shown only when it
-   is at least :data:`MIN_CELL`.
+1. A count of people (producers reached, producers trained, people with consented data) is
+   shown only when it is at least :data:`MIN_CELL`.
 2. A count of a group of those people (women, youth, Indigenous-language speakers) is
    shown only when both the group and the rest of the people it is drawn from reach
    :data:`MIN_CELL`: "6 of 8 are women" would tell that the other 2 are not.
@@ -38,6 +38,9 @@ MIN_CELL = 5
 """The fewest people a shown figure may rest on."""
 
 PEOPLE_FIELDS = ("with_data", "women", "youth", "indigenous")
+
+LEDGER_PEOPLE_FIELDS = ("producers", "trained_producers")
+"""Counts of people a row derives from the ledger (pseudonymous ids): suppressed too."""
 """The people figures of a row that come from off-ledger data."""
 
 _LEVELS: dict[str, Callable[[CellKey], tuple[str, ...]]] = {
@@ -77,6 +80,8 @@ def _row(cell: Cell, has_people: bool) -> dict[str, Any]:
         "shipped_kg": _kg(cell.shipped_g),
         "eligible_lots_shipped": cell.eligible_lots_shipped,
         "eligible_shipped_kg": _kg(cell.eligible_shipped_g),
+        "training_sessions": cell.training_sessions,
+        "trained_producers": _count(len(cell.trained)),
     }
     if has_people:
         among = len(cell.people)
@@ -91,8 +96,9 @@ def _row(cell: Cell, has_people: bool) -> dict[str, Any]:
 
 def _hide_recoverable(total: dict[str, Any], members: list[dict[str, Any]]) -> None:
     """Rule 3: a total hides what exactly one of its rows hides."""
-    if sum(m["producers"] is None for m in members) == 1:
-        total["producers"] = None
+    for name in LEDGER_PEOPLE_FIELDS:
+        if sum(m[name] is None for m in members) == 1:
+            total[name] = None
     if "people" in total:
         for name in PEOPLE_FIELDS:
             if sum(m["people"][name] is None for m in members) == 1:
@@ -176,9 +182,10 @@ def check_disclosure(published: dict[str, Any]) -> list[tuple[str, str]]:
     """
     problems: list[tuple[str, str]] = []
     for where, row in _people_rows(published):
-        producers = row.get("producers")
-        if producers is not None and producers < MIN_CELL:
-            problems.append((f"{where}.producers", f"{producers} people is under {MIN_CELL}"))
+        for name in LEDGER_PEOPLE_FIELDS:
+            count = row.get(name)
+            if isinstance(count, int) and count < MIN_CELL:
+                problems.append((f"{where}.{name}", f"{count} people is under {MIN_CELL}"))
         people = row.get("people")
         if not isinstance(people, dict):
             continue

@@ -12,7 +12,10 @@ Every figure is counted in a **cell**: association × landscape × product × se
   season the report date falls in.
 * Flows — labels issued and revoked, lots shipped by associations and how many of them were
   eligible (``verifiers.eligibility``) — count in the season of the lot's harvest.
-* The landscape is the plot's own when it names one, the association's otherwise.
+* Trained producers (``training.held``) count in the season of the session's date, in the
+  session's product cell or, when it names none, in each product cell its attendees grow.
+* The landscape is the plot's (or session's) own when it names one, the association's
+  otherwise.
 
 People figures drawn from off-ledger personal data (women, youth) are passed in as
 :class:`Person` records; the ledger never holds them.
@@ -36,6 +39,7 @@ from ledger.supply.sites import APIARY_KIND, PLOT_KIND
 from ledger.supply.transfers import SHIPMENT_KIND
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, subject_node
 from verifiers.eligibility import check_eligibility
+from verifiers.training import TRAINING_KIND
 
 __all__ = [
     "YOUTH_MAX_AGE",
@@ -53,6 +57,9 @@ la Juventud counts 12 to 29)."""
 
 NO_LANDSCAPE = "-"
 """The landscape of an association that registered none."""
+
+NO_PRODUCT = "-"
+"""The product of a training attendee with no plot or apiary, when the session named none."""
 
 ISSUANCE_KIND = "label_issuance"
 LABEL_LOT_KIND = "label_lot"
@@ -107,6 +114,9 @@ class Cell:
     youth: set[str] = field(default_factory=set)
     indigenous: set[str] = field(default_factory=set)
     """Producers of the cell who speak an Indigenous language (consented data)."""
+    trained: set[str] = field(default_factory=set)
+    """Producers who attended a training session counted in this cell (``training.held``)."""
+    training_sessions: int = 0
 
     def merge(self, other: Cell) -> None:
         """Add another cell's counts (people as sets, so nobody counts twice)."""
@@ -121,7 +131,8 @@ class Cell:
         self.shipped_g += other.shipped_g
         self.eligible_lots_shipped += other.eligible_lots_shipped
         self.eligible_shipped_g += other.eligible_shipped_g
-        for name in ("producers", "people", "women", "youth", "indigenous"):
+        self.training_sessions += other.training_sessions
+        for name in ("producers", "people", "women", "youth", "indigenous", "trained"):
             getattr(self, name).update(getattr(other, name))
 
 
@@ -235,6 +246,28 @@ class _Walk:
                 cell.eligible_lots_shipped += 1
                 cell.eligible_shipped_g += grams
 
+    def training(self) -> None:
+        """Trained producers: each session counts in the cells of its product (or, with none
+        named, of each product its attendees grow) in the season of its date."""
+        grows: defaultdict[str, set[str]] = defaultdict(set)
+        for key, cell in self.cells.items():
+            for producer_id in cell.producers:
+                grows[producer_id].add(key.product)
+        for _key, session in self.state.scan(TRAINING_KIND):
+            org_id = session["org_id"]
+            landscape = self.landscape(org_id, session.get("landscape"))
+            by_product: defaultdict[str, set[str]] = defaultdict(set)
+            for producer_id in session["attendees"]:
+                products = [session["product"]] if session.get("product") else grows[producer_id]
+                for product in products or [NO_PRODUCT]:
+                    by_product[product].add(producer_id)
+            for product, attendees in sorted(by_product.items()):
+                cell = self.cell(
+                    org_id, landscape, product, harvest_season(product, session["date"])
+                )
+                cell.training_sessions += 1
+                cell.trained.update(attendees)
+
     def demographics(self) -> None:
         if self.people is None:
             return
@@ -266,5 +299,6 @@ def compute_figures(
     walk.sites()
     walk.labels()
     walk.shipments()
+    walk.training()
     walk.demographics()
     return RawFigures(as_of=as_of, cells=dict(sorted(walk.cells.items())))
