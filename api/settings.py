@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     """Largest EPCIS file ``biotraza epcis import`` reads."""
     lock_timeout_seconds: float = Field(default=DEFAULT_LOCK_TIMEOUT, gt=0, le=3600)
     """How long an append waits for other writers before it answers 503 / fails."""
+    forest_layers_dir: Path | None = None
+    """Folder of the forest maps the API's deforestation screen may read
+    (``BIOTRAZA_FOREST_LAYERS_DIR``): requests name files in it, never paths."""
     webapp_dir: Path | None = None
     """The built browser app served at ``/app/``; default ``api/webapp/dist`` (``make webapp``)."""
     host: str = "127.0.0.1"

@@ -17,11 +17,13 @@ ring of a square with ``vertices`` points per side, like a walked plot.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import rasterio
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import from_origin
 
 WEST, NORTH, PIXEL, SIZE = -92.70, 15.70, 0.0001, 1000
@@ -53,6 +55,16 @@ def write_tif(path: Path, data: np.ndarray, *, nodata: int | None = None, **extr
     profile.update(extra)
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(data, 1)
+    return path
+
+
+def write_bare(path: Path) -> Path:
+    """A GeoTIFF with neither CRS nor geotransform (a scanned map, say): not usable."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with rasterio.open(path, "w", driver="GTiff", height=4, width=4, count=1,
+                           dtype="uint8") as dst:  # fmt: skip
+            dst.write(np.ones((4, 4), dtype=np.uint8), 1)
     return path
 
 

@@ -31,12 +31,14 @@ from api.cli.common import (
     submit,
 )
 from api.cli.errors import err, fail
+from api.cli.labels import LangOpt
 from api.cli.secrets import read_secret_file
 
 if TYPE_CHECKING:  # types only: the modules load when a command runs
     from api.eudr.client import EudrClient
     from api.eudr.credentials import EudrCredentials
     from api.eudr.dds import DdsOptions
+    from api.eudr.screen import ScreenFiles
     from api.settings import Settings
 
 __all__ = ["eudr_app"]
@@ -86,6 +88,19 @@ GroupedOpt = Annotated[
     list[str] | None,
     typer.Option("--upstream", help="Reference number of an upstream DDS (repeatable)."),
 ]
+# The forest maps of the deforestation screen, shared by screen and package.
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--baseline", help="Forest cover on 31/12/2020 (GeoTIFF, e.g. JRC GFC2020)."),
+]
+LossOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--loss", help="Loss-year GeoTIFF or dated loss GeoJSON (repeatable)."),
+]
+LossMaskOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--loss-mask", help="GeoTIFF: non-zero = loss after 2020 (repeatable)."),
+]
 ConfidentialOpt = Annotated[
     bool, typer.Option("--confidential", help="Keep the geolocation from downstream operators.")
 ]
@@ -126,7 +141,7 @@ def _statement(
     )
 
 
-_TYPES_ONLY = {"DdsOptions": object}
+_TYPES_ONLY = {"DdsOptions": object, "ScreenFiles": object}
 """Stand-ins for the names imported for type checking only, so that signatures are read at
 import time without loading ``api.eudr`` (the CLI starts fast)."""
 
@@ -214,6 +229,70 @@ def eudr_dds(
         out.print(f"{len(summary['refused'])} plots left out (see the warnings)", highlight=False)
 
 
+def _forest_files(
+    baseline: Path | None, losses: list[Path] | None, masks: list[Path] | None
+) -> ScreenFiles | None:
+    """The maps the options name (None without ``--baseline``); loss layers need one."""
+    from api.eudr.screen import ScreenFiles
+
+    if baseline is None:
+        if losses or masks:
+            fail("--baseline: the loss layers are read against a forest-cover baseline; give one")
+        return None
+    return ScreenFiles(baseline, tuple(losses or ()), tuple(masks or ()))
+
+
+@contextmanager
+def _layer_errors() -> Iterator[None]:
+    """A forest layer that cannot be used: one line naming its option, exit 1."""
+    from api.exports.base import ExportError
+
+    try:
+        yield
+    except ExportError as exc:
+        if exc.field not in ("baseline", "loss", "loss_mask"):
+            raise
+        fail(f"--{exc.field.replace('_', '-')}: {exc}")
+
+
+@eudr_app.command("screen")
+def eudr_screen(
+    lot_id: LotArg,
+    baseline: BaselineOpt = None,
+    loss: LossOpt = None,
+    loss_mask: LossMaskOpt = None,
+    lang: LangOpt = "es",
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the report as JSON here.")
+    ] = None,
+) -> None:
+    """Deforestation screen: each origin plot against forest maps; the risk report (es/en).
+
+    Prints the plots that need attention (loss after 31/12/2020, loss of unknown date, not
+    covered by a map, …) and the forest share at the baseline; docs/eudr.md says how to get
+    the JRC Global Forest Cover 2020 tiles and what each status means.
+    """
+    from api.cli.common import progress
+    from api.eudr.screen import screen_lot
+    from api.exports.base import ExportRequest
+    from verifiers.deforestation.report import render_text
+
+    files = _forest_files(baseline, loss, loss_mask)
+    if files is None:
+        fail("--baseline: give the forest-cover map of 31/12/2020 (a GeoTIFF)")
+    with opened_service(settings()) as service, progress() as bar, _layer_errors():
+        task = bar.add_task("eudr screen", total=None)
+
+        def report(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        risk = screen_lot(service, lot_id, files, ExportRequest(lot_id=lot_id, progress=report))
+    if output is not None:
+        output.write_text(json.dumps(risk, indent=2, ensure_ascii=False), encoding="utf-8")
+        err.print(f"report → {output}", highlight=False)
+    typer.echo(render_text(risk, "es" if lang == "es" else "en"))
+
+
 @eudr_app.command("package")
 @_statement_options
 def eudr_package(
@@ -223,11 +302,17 @@ def eudr_package(
     ] = None,
     *,
     options: DdsOptions,
+    baseline: BaselineOpt = None,
+    loss: LossOpt = None,
+    loss_mask: LossMaskOpt = None,
 ) -> None:
-    """One ZIP for the exporter: GeoJSON file(s), DDS request(s), trail bundle, summary."""
+    """One ZIP for the exporter: GeoJSON file(s), DDS request(s), trail bundle, summary,
+    and with --baseline the deforestation risk report."""
     from api.cli.common import progress
     from api.eudr.package import build_package
     from api.exports.base import ExportRequest
+
+    forest = _forest_files(baseline, loss, loss_mask)
 
     cfg = settings()
     signer = bool(cfg.key_passphrase) and keystore(cfg).exists(cfg.operator_key_name)
@@ -243,7 +328,8 @@ def eudr_package(
             bar.console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False)
 
         request = ExportRequest(lot_id=lot_id, progress=report, on_warning=warn)
-        data = build_package(service, lot_id, options, request)
+        with _layer_errors():
+            data = build_package(service, lot_id, options, request, forest)
     target = output or Path(f"{lot_id}-eudr.zip")
     target.write_bytes(data)
     out.print(f"eudr package: {len(data)} bytes → {target}", highlight=False)

@@ -9,12 +9,14 @@ One ZIP per lot (``biotraza eudr package LOT``, ``POST /api/v1/lots/{id}/eudr/pa
   (``api.eudr.dds``);
 * ``LOT-trail.bundle.json`` — the offline-verifiable trail bundle (``api.exports.bundle``);
 * ``summary.json`` — statements, plots, refused plots and warnings (es/en);
-* ``LEEME-README.txt`` — what is in the package, in Spanish and English.
+* when forest maps are given (``--baseline``/``--loss``; the API's ``forest_layers``), the
+  deforestation risk report (``api.eudr.screen``): ``LOT-deforestation.json``,
+  ``LOT-riesgo-deforestacion.txt`` (es) and ``LOT-deforestation-risk.txt`` (en);
+* ``LEEME-README.txt`` — what is in the package, in Spanish and English; without maps it
+  says the risk report is not included rather than shipping a placeholder.
 
-The deforestation risk report (issue 19 item 4) is **not** in the package: the screen against
-forest-cover rasters is not built. The README says so rather than shipping a placeholder.
-The plots are collected once for the GeoJSON and the requests; progress is reported per
-file written.
+The plots are collected once for the GeoJSON, the requests and the screen; progress is
+reported per file written and, during the screen, per plot.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from typing import Any
 
 from api.eudr.dds import DdsOptions, DdsPlan, build_dds
+from api.eudr.screen import ScreenFiles, screen_collection
 from api.exports.base import ExportRequest
 from api.exports.bundle import export_bundle
 from api.exports.eudr import EudrCollection, collect_eudr
 from api.services.ledger import LedgerService
+from verifiers.deforestation.report import render_text
 
 __all__ = ["MEDIA_TYPE", "build_package"]
 
@@ -43,9 +48,7 @@ ES
 - {lot}-trail.bundle.json: paquete de rastro firmado; se verifica sin conexión con
   `biotraza audit verify`.
 - summary.json: declaraciones, parcelas rechazadas ({refused}) y avisos ({warnings}).
-- Informe de riesgo de deforestación: NO incluido; la comparación con mapas de cobertura
-  forestal aún no está disponible. El riesgo se basa en la evidencia
-  deforestation_free_since_2020_12_31 registrada (ver avisos).
+{risk_es}
 
 EN
 - {lot}.geojson: geolocation file of the {plots} accepted origin plots (coordinates
@@ -53,10 +56,23 @@ EN
 {split_en}- {dds_files}: V3 submitDds request(s) of the due diligence statement.
 - {lot}-trail.bundle.json: signed trail bundle; verify it offline with `biotraza audit verify`.
 - summary.json: statements, refused plots ({refused}) and warnings ({warnings}).
-- Deforestation risk report: NOT included; the screen against forest-cover maps is not
-  available yet. Risk rests on the recorded deforestation_free_since_2020_12_31 evidence
-  (see the warnings).
+{risk_en}
 """
+
+_NO_RISK_ES = """\
+- Informe de riesgo de deforestación: NO incluido; no se indicaron mapas forestales
+  (`biotraza eudr package LOTE --baseline GFC2020.tif --loss ...`). El riesgo se basa en
+  la evidencia deforestation_free_since_2020_12_31 registrada (ver avisos)."""
+_NO_RISK_EN = """\
+- Deforestation risk report: NOT included; no forest maps were given
+  (`biotraza eudr package LOT --baseline GFC2020.tif --loss ...`). Risk rests on the recorded
+  deforestation_free_since_2020_12_31 evidence (see the warnings)."""
+_RISK_ES = """\
+- {lot}-deforestation.json, {lot}-riesgo-deforestacion.txt: informe de riesgo de
+  deforestación contra {layers}; {attention} de {plots} parcelas requieren atención."""
+_RISK_EN = """\
+- {lot}-deforestation.json, {lot}-deforestation-risk.txt: deforestation risk report against
+  {layers}; {attention} of {plots} plots need attention."""
 
 
 def _part_geojson(collection: EudrCollection, plot_ids: list[str]) -> bytes:
@@ -71,6 +87,14 @@ def _part_geojson(collection: EudrCollection, plot_ids: list[str]) -> bytes:
     return b"".join(part.chunks())
 
 
+def _risk_text(found: str, absent: str, lot_id: str, risk: dict[str, Any] | None) -> str:
+    if risk is None:
+        return absent
+    layers = ", ".join(layer["name"] for layer in risk["layers"])
+    return found.format(lot=lot_id, layers=layers, attention=risk["needs_attention"],
+                        plots=risk["plots"])  # fmt: skip
+
+
 def _names(lot_id: str, plan: DdsPlan) -> list[str]:
     count = len(plan.parts)
     if count == 1:
@@ -83,19 +107,29 @@ def build_package(
     lot_id: str,
     options: DdsOptions | None = None,
     request: ExportRequest | None = None,
+    forest: ScreenFiles | None = None,
+    *,
+    forest_field_prefix: str = "",
 ) -> bytes:
     """The lot's DDS package as ZIP bytes; refusals are raised before anything is built.
+
+    ``forest`` adds the deforestation risk report; a layer that cannot be used is refused
+    (its field is ``forest_field_prefix`` + ``baseline``/``loss``/``loss_mask``).
 
     Raises:
         EntryNotFoundError: no such lot.
         ExportError: honey or another product outside the EUDR, no acceptable plot, an
-            option refused (see ``build_dds``), or no checkpoint covering the trail yet.
+            option refused (see ``build_dds``), a forest layer unusable, or no checkpoint
+            covering the trail yet.
     """
     options = options or DdsOptions()
     request = request or ExportRequest(lot_id=lot_id)
     collection = collect_eudr(service, lot_id, producer_names=options.producer_names)
     plan = build_dds(service, lot_id, options, collection=collection)
     bundle = export_bundle(service, ExportRequest(lot_id=lot_id))
+    risk = None
+    if forest is not None:
+        risk = screen_collection(collection, forest, request, field_prefix=forest_field_prefix)
     steps = 3 + 2 * len(plan.parts)
     done = 0
 
@@ -121,6 +155,15 @@ def build_package(
             for chunk in bundle:
                 handle.write(chunk)
         step()
+        if risk is not None:
+            summary["deforestation"] = {
+                key: risk[key] for key in ("plots", "screened", "needs_attention", "status_counts")
+            }
+            archive.writestr(
+                f"{lot_id}-deforestation.json", json.dumps(risk, indent=2, ensure_ascii=False)
+            )
+            archive.writestr(f"{lot_id}-riesgo-deforestacion.txt", render_text(risk, "es"))
+            archive.writestr(f"{lot_id}-deforestation-risk.txt", render_text(risk, "en"))
         archive.writestr("summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
         split = len(plan.parts) > 1
         archive.writestr("LEEME-README.txt", _README.format(
@@ -130,6 +173,8 @@ def build_package(
             f"{len(plan.parts)} declaraciones.\n" if split else "",
             split_en=f"- {lot_id}-kofn.geojson: the plots of each of the {len(plan.parts)} "
             "statements.\n" if split else "",
+            risk_es=_risk_text(_RISK_ES, _NO_RISK_ES, lot_id, risk),
+            risk_en=_risk_text(_RISK_EN, _NO_RISK_EN, lot_id, risk),
         ))  # fmt: skip
         step()
     for warning in plan.warnings:

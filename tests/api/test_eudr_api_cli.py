@@ -19,6 +19,10 @@ What each test proves:
   schema-valid request, a trail bundle that verifies offline, the summary and a README
   that says in both languages that the risk report is not included; split lots get one
   GeoJSON and one request per statement, every plot in exactly one; honey is refused.
+  With forest layers (API ``forest_layers`` named in the server's folder, CLI
+  ``--baseline``) the package carries the risk report as JSON and in Spanish and English,
+  the plot under a dated 2023 loss polygon needing attention; an unknown layer name is a
+  422 naming ``forest_layers.baseline``, a missing file a one-line CLI error.
 """
 
 from __future__ import annotations
@@ -33,16 +37,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from rasterio.transform import from_origin
+from shapely import unary_union
+from shapely.geometry import shape
 
 from api.app import create_app, load_operator_key
 from api.demo import build_demo
 from api.eudr.dds import DdsOptions
 from api.eudr.package import build_package
+from api.exports.eudr import collect_eudr
 from api.exports.trail import TRAIL_EXTENSIONS
 from api.services.ledger import LedgerService
 from api.settings import Settings
+from tests.deforestation_maps import loss_polygons, write_tif
 from tests.eudr_local_is import LocalIS, start, stop
 from tests.eudr_xsd import dds_errors
 from verifiers.audit import check_bundle
@@ -256,3 +266,59 @@ def test_the_dds_package(
     made = _run(cfg, "eudr", "package", lot, "--country", "DE", "-o", str(target))
     assert made.returncode == 0, made.stderr
     assert zipfile.is_zipfile(target) and "Traceback" not in made.stderr
+
+
+def test_the_dds_package_with_the_risk_report(
+    demo: tuple[Settings, dict[str, Any]], opened: tuple[LedgerService, TestClient], tmp_path: Path
+) -> None:
+    cfg, summary = demo
+    service, _client = opened
+    lot = summary["coffee_export_certified_lot"]
+    assert service.checkpointer is not None
+    service.checkpointer.tick()
+    features = json.loads(b"".join(collect_eudr(service, lot).chunks()))["features"]
+    shapes = [shape(f["geometry"]) for f in features]
+    west, south, east, north = unary_union(shapes).bounds
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    pixel = 0.0005
+    width, height = int((east - west) / pixel) + 20, int((north - south) / pixel) + 20
+    grid = from_origin(west - 10 * pixel, north + 10 * pixel, pixel, pixel)
+    write_tif(folder / "gfc2020.tif", np.ones((height, width), dtype=np.uint8), transform=grid)
+    first = features[0]
+    loss_polygons(folder / "loss.geojson", [(shape(first["geometry"]).buffer(0.01).bounds,
+                                             "2023-02-01")])  # fmt: skip
+
+    app = TestClient(create_app(cfg.model_copy(update={"forest_layers_dir": folder}), service))
+    body = {"country_of_activity": "DE",
+            "forest_layers": {"baseline": "gfc2020.tif", "loss": ["loss.geojson"]}}  # fmt: skip
+    answer = app.post(f"/api/v1/lots/{lot}/eudr/package", json=body)
+    assert answer.status_code == 200, answer.text
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        risk = json.loads(archive.read(f"{lot}-deforestation.json"))
+        assert risk["plots"] == len(features) and risk["needs_attention"] >= 1
+        assert first["id"] in [p["plot_id"] for p in risk["attention"]]
+        assert all(p["status"] == "loss_after_cutoff" for p in risk["attention"])
+        spanish = archive.read(f"{lot}-riesgo-deforestacion.txt").decode()
+        english = archive.read(f"{lot}-deforestation-risk.txt").decode()
+        assert f"Informe de riesgo de deforestación — lote {lot}" in spanish
+        assert f"Deforestation risk report — lot {lot}" in english
+        readme = archive.read("LEEME-README.txt").decode()
+        assert "deforestation risk report against\n  gfc2020.tif, loss.geojson" in readme
+        assert "NO incluido" not in readme
+        summary_json = json.loads(archive.read("summary.json"))
+        assert summary_json["deforestation"]["needs_attention"] == risk["needs_attention"]
+    unknown = app.post(f"/api/v1/lots/{lot}/eudr/package",
+                       json={"forest_layers": {"baseline": "other.tif"}})  # fmt: skip
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["fields"][0]["field"] == "forest_layers.baseline"
+
+    target = tmp_path / "package.zip"
+    made = _run(cfg, "eudr", "package", lot, "--country", "DE", "-o", str(target),
+                "--baseline", str(folder / "gfc2020.tif"))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(target) as archive:
+        assert f"{lot}-deforestation-risk.txt" in archive.namelist()
+    broken = _run(cfg, "eudr", "package", lot, "--baseline", str(tmp_path / "none.tif"))
+    assert broken.returncode == 1 and "--baseline: no such file" in broken.stderr
+    assert "Traceback" not in broken.stderr

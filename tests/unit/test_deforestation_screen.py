@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import from_origin
 from rasterio.warp import transform
 
@@ -39,6 +38,7 @@ from tests.deforestation_maps import (
     build_maps,
     loss_polygons,
     square_polygon,
+    write_bare,
     write_tif,
 )
 from verifiers.deforestation import LayerError, Screen
@@ -188,12 +188,7 @@ def test_unusable_files_name_the_option(maps: tuple[Path, Path], tmp_path: Path)
     text.write_text("not a raster")
     with pytest.raises(LayerError, match="loss: cannot read .*notes.tif as a raster"):
         Screen.open(baseline, [text]).__enter__()
-    bare = tmp_path / "bare.tif"
-    with (
-        pytest.warns(NotGeoreferencedWarning),
-        rasterio.open(bare, "w", driver="GTiff", height=4, width=4, count=1, dtype="uint8") as dst,
-    ):
-        dst.write(np.ones((4, 4), dtype=np.uint8), 1)
+    bare = write_bare(tmp_path / "bare.tif")
     with pytest.raises(LayerError, match="not georeferenced") as plain:
         Screen.open(bare).__enter__()
     assert plain.value.field == "baseline"

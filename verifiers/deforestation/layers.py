@@ -75,6 +75,8 @@ class LayerError(ValueError):
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
         self.field = field
+        self.reason = message.removeprefix(f"{field}: ")
+        """The message without the field, for callers that name the field their own way."""
 
 
 @dataclass(frozen=True)
