@@ -17,22 +17,32 @@ Verification (:func:`verify_credential`) checks all of it, and the revocation bi
 association's status list is at hand (:mod:`verifiers.status_list`; signed by the log
 operator, derived from the association's signed ``credential.revoked`` entries).
 
-Left out: fetching anything (callers pass the status list), co-signature by a certifier,
-and keys an association added after its registration (the registration key signs).
+**Co-signature.** A certifier may add its own proof to the credential's proof set
+(``data_integrity.add_proof``: independent proofs over the same document). Its proof carries,
+as signed proof members, the root's ``key.added`` entry that made its key a certifier key and
+the root's ``accreditation.granted`` entry of that certification body, each with its
+inclusion proof in the credential's checkpoint; a verifier sees with nothing but the file that
+the key was an accredited certifier's when the log was at that checkpoint, and that the
+accreditation's window covers the credential's ``validFrom``. A later revocation of the key or
+suspension of the accreditation cannot be proved by inclusion: the ledger-side check
+(``api.services.credentials``) reads it.
+
+Left out: fetching anything (callers pass the status list), and keys an association added
+after its registration (the registration key signs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.checkpoints import parse_verifier_key, verify_checkpoint
 from ledger.entries import Entry
 from ledger.errors import CheckpointError, EncodingError, ProofError, SchemaError
-from ledger.keys import decode_public_key, public_key_bytes
+from ledger.keys import decode_public_key, key_id, public_key_bytes
 from ledger.merkle import verify_inclusion
-from verifiers.data_integrity import verify_proof
+from verifiers.data_integrity import VerifiedProof, verify_proof, verify_proof_set
 from verifiers.errors import CredentialError
 from verifiers.multibase import did_key_from_public
 from verifiers.status_list import bit_is_set, decode_list, status_position
@@ -41,6 +51,7 @@ __all__ = [
     "CREDENTIAL_TYPE",
     "EVIDENCE_TYPE",
     "VC_CONTEXT",
+    "CERTIFIER_MEMBERS",
     "CredentialVerdict",
     "EntryProof",
     "LogEvidence",
@@ -52,6 +63,8 @@ __all__ = [
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 CREDENTIAL_TYPE = "ProductionHistoryCredential"
 EVIDENCE_TYPE = "BiotrazaLogEvidence"
+CERTIFIER_MEMBERS = ("keyRegistration", "accreditation")
+"""The members of a certifier's proof that tie its key to an accreditation in the log."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,9 @@ class CredentialVerdict:
     tree_size: int
     entries_checked: int
     revoked: bool | None
+    signers: list[dict[str, str]] = field(default_factory=list)
+    """Who signed, association first: ``role``, ``key_id``, ``name`` and ``org_id`` or
+    ``certifier_id``, ``created``."""
 
 
 def _require(value: Any, kind: type, field: str) -> Any:
@@ -180,8 +196,8 @@ def _check_shape(credential: Mapping[str, Any]) -> None:
 
 
 def _check_evidence(
-    credential: Mapping[str, Any], signer: bytes, trusted_log_key: str | None
-) -> tuple[dict[str, Any], Any]:
+    credential: Mapping[str, Any], trusted_log_key: str | None
+) -> tuple[dict[str, Any], Any, Any, bytes]:
     evidence_list = _require(credential.get("evidence"), list, "evidence")
     found = [
         (i, item)
@@ -223,18 +239,34 @@ def _check_evidence(
             verify_inclusion(leaf, seq, checkpoint.tree_size, proof, checkpoint.root_hash)
         except ProofError as exc:
             raise CredentialError(where, f"not in the log at the checkpoint: {exc}") from exc
-    _check_issuer(credential, evidence, f"{at}.issuerRegistration", signer, checkpoint)
-    return evidence, operator
+    registered = _check_issuer(credential, evidence, f"{at}.issuerRegistration", checkpoint)
+    return evidence, operator, checkpoint, registered
 
 
 def _check_issuer(
     credential: Mapping[str, Any],
     evidence: Mapping[str, Any],
     at: str,
-    signer: bytes,
     checkpoint: Any,
-) -> None:
-    registration = _require(evidence.get("issuerRegistration"), dict, at)
+) -> bytes:
+    """The association's key, as its registration entry (proved in the checkpoint) binds it."""
+    entry = _included_entry(evidence.get("issuerRegistration"), at, checkpoint)
+    body = entry.statement.body
+    issuer = credential["issuer"]
+    if entry.statement.type != "org.registered" or body.get("org_id") != issuer.get("orgId"):
+        raise CredentialError(f"{at}.entry", "is not the registration of the issuer's orgId")
+    try:
+        registered_key = decode_public_key(str(body.get("public_key")))
+    except ValueError as exc:
+        raise CredentialError(f"{at}.entry", "carries no valid public key") from exc
+    if issuer.get("id") != did_key_from_public(registered_key).split("#", 1)[0]:
+        raise CredentialError("issuer.id", "is not the registered key's did:key")
+    return registered_key
+
+
+def _included_entry(value: Any, at: str, checkpoint: Any) -> Entry:
+    """A ``{"entry", "inclusionProof"}`` member: the entry, proved in the checkpoint's tree."""
+    registration = _require(value, dict, at)
     try:
         entry = Entry.from_dict(_require(registration.get("entry"), dict, f"{at}.entry"))
     except (SchemaError, EncodingError, ValueError, TypeError) as exc:
@@ -246,18 +278,82 @@ def _check_issuer(
         )
     except ProofError as exc:
         raise CredentialError(at, f"not in the log at the checkpoint: {exc}") from exc
-    body = entry.statement.body
-    issuer = credential["issuer"]
-    if entry.statement.type != "org.registered" or body.get("org_id") != issuer.get("orgId"):
-        raise CredentialError(f"{at}.entry", "is not the registration of the issuer's orgId")
+    return entry
+
+
+def _certifier_signer(
+    raw: Mapping[str, Any], verified: VerifiedProof, at: str, checkpoint: Any, valid_from: Any
+) -> dict[str, str]:
+    """Who signed a co-signing proof: a key the root made a certifier key, of a certification
+    body the root accredited, both in the log at the credential's checkpoint, the
+    accreditation's window covering the credential's ``validFrom``."""
+    key_entry = _included_entry(raw.get("keyRegistration"), f"{at}.keyRegistration", checkpoint)
+    body = key_entry.statement.body
     try:
-        registered_key = decode_public_key(str(body.get("public_key")))
+        listed = decode_public_key(str(body.get("public_key")))
     except ValueError as exc:
-        raise CredentialError(f"{at}.entry", "carries no valid public key") from exc
-    if registered_key != signer:
-        raise CredentialError("proof.verificationMethod", "is not the key the log registered")
-    if issuer.get("id") != did_key_from_public(signer).split("#", 1)[0]:
-        raise CredentialError("issuer.id", "is not the signing key's did:key")
+        raise CredentialError(f"{at}.keyRegistration.entry", "carries no valid key") from exc
+    certifier_id = (body.get("scope") or {}).get("certifier_id")
+    if (
+        key_entry.statement.type != "key.added"
+        or body.get("role") != "certifier"
+        or listed != verified.public_key
+        or not isinstance(certifier_id, str)
+    ):
+        raise CredentialError(
+            f"{at}.verificationMethod", "is not a certifier key the log's root added"
+        )
+    granted = _included_entry(raw.get("accreditation"), f"{at}.accreditation", checkpoint)
+    terms = granted.statement.body
+    day = str(valid_from)[:10]
+    if (
+        granted.statement.type != "accreditation.granted"
+        or terms.get("certifier_id") != certifier_id
+        or not str(terms.get("valid_from")) <= day <= str(terms.get("valid_until"))
+    ):
+        raise CredentialError(
+            f"{at}.accreditation", f"is not an accreditation of {certifier_id} on {day}"
+        )
+    return {
+        "role": "certifier",
+        "key_id": str(key_id(verified.public_key)),
+        "certifier_id": certifier_id,
+        "name": str(terms.get("name") or certifier_id),
+        "created": verified.created or "",
+    }
+
+
+def _signers(
+    credential: Mapping[str, Any], verified: list[VerifiedProof], registered: bytes, checkpoint: Any
+) -> list[dict[str, str]]:
+    """The association's proof (exactly one) and the certifiers' proofs, association first."""
+    raw = credential["proof"] if isinstance(credential["proof"], list) else [credential["proof"]]
+    issuer = credential["issuer"]
+    signers: list[dict[str, str]] = []
+    cosigners: list[dict[str, str]] = []
+    for index, (item, proof) in enumerate(zip(raw, verified, strict=True)):
+        if proof.public_key == registered:
+            signers.append(
+                {
+                    "role": "association",
+                    "key_id": str(key_id(registered)),
+                    "org_id": str(issuer.get("orgId")),
+                    "name": str(issuer.get("name")),
+                    "created": proof.created or "",
+                }
+            )
+            continue
+        at = f"proof.{index}" if isinstance(credential["proof"], list) else "proof"
+        if not isinstance(credential["proof"], list) or not any(
+            member in item for member in CERTIFIER_MEMBERS
+        ):
+            raise CredentialError(f"{at}.verificationMethod", "is not the key the log registered")
+        cosigners.append(
+            _certifier_signer(item, proof, at, checkpoint, credential.get("validFrom"))
+        )
+    if len(signers) != 1:
+        raise CredentialError("proof", "needs exactly one proof by the association's key")
+    return signers + cosigners
 
 
 def _check_status(
@@ -295,8 +391,9 @@ def verify_credential(
         CredentialError: anything does not verify; ``field`` names where.
     """
     _check_shape(credential)
-    signer = verify_proof(credential).public_key
-    evidence, operator = _check_evidence(credential, signer, trusted_log_key)
+    verified = verify_proof_set(credential)
+    evidence, operator, checkpoint, registered = _check_evidence(credential, trusted_log_key)
+    signers = _signers(credential, verified, registered, checkpoint)
     revoked = None if status_list is None else _check_status(credential, status_list, operator)
     subject = credential["credentialSubject"]
     return CredentialVerdict(
@@ -309,6 +406,7 @@ def verify_credential(
         tree_size=evidence["treeSize"],
         entries_checked=len(evidence["entries"]) + 1,
         revoked=revoked,
+        signers=signers,
     )
 
 

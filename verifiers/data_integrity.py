@@ -14,8 +14,15 @@ Keys are ``did:key`` Ed25519 verification methods, so a verifier needs nothing b
 document; whether that key belongs to whom the credential says is the caller's question
 (``verifiers.credentials`` answers it from the log).
 
-Left out: proof sets and chains (one proof per document), other cryptosuites, and JSON-LD
-processing (JCS suites sign the JSON as written; ``@context`` is not expanded).
+A **proof set** (VC Data Integrity §2.1.1: ``proof`` as an array, proofs independent and
+unordered) lets a second party sign the same credential — the certifier co-signing an
+association's credential. Each proof of a set is made over the document *without* any proof
+(:func:`add_proof`) and verified the same way (:func:`verify_proof_set`), so removing,
+reordering or adding a proof never breaks another. Proof chains (``previousProof``, where a
+proof signs the proofs before it) are not used and are refused.
+
+Left out: other cryptosuites, and JSON-LD processing (JCS suites sign the JSON as written;
+``@context`` is not expanded).
 """
 
 from __future__ import annotations
@@ -45,9 +52,11 @@ __all__ = [
     "CRYPTOSUITE",
     "PROOF_TYPE",
     "VerifiedProof",
+    "add_proof",
     "create_proof",
     "hash_data",
     "verify_proof",
+    "verify_proof_set",
     "xml_datetime",
 ]
 
@@ -110,6 +119,7 @@ def create_proof(
     created: str,
     proof_purpose: str = "assertionMethod",
     verification_method: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return ``document`` with an ``eddsa-jcs-2022`` proof added (§3.3.1, §3.3.5).
 
@@ -119,6 +129,7 @@ def create_proof(
         created: the proof's ``created`` dateTimeStamp (:func:`xml_datetime`).
         proof_purpose: ``assertionMethod`` for credentials.
         verification_method: defaults to the key's ``did:key`` form.
+        extra: further members of the proof (signed with it, as every option is).
 
     Raises:
         ValueError: the document already carries a proof.
@@ -133,6 +144,7 @@ def create_proof(
         "verificationMethod": verification_method
         or did_key_from_public(public_key_bytes(private_key)),
         "proofPurpose": proof_purpose,
+        **(extra or {}),
     }
     _check_options(options)
     config = dict(options)
@@ -141,6 +153,60 @@ def create_proof(
     signature = private_key.sign(hash_data(document, config))
     proof = {**config, "proofValue": multibase_encode(signature)}
     return {**document, "proof": proof}
+
+
+def add_proof(
+    secured: Mapping[str, Any],
+    private_key: Ed25519PrivateKey,
+    *,
+    created: str,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Add an independent proof to ``secured``'s proof set (§2.1.1): the new proof signs the
+    document without its existing proofs, and ``proof`` becomes an array holding them all.
+
+    Raises:
+        ValueError: ``secured`` carries no proof yet (use :func:`create_proof`).
+        CredentialError: as :func:`create_proof`.
+    """
+    existing = secured.get("proof")
+    if existing is None:
+        raise ValueError("the document carries no proof to add to")
+    proofs = list(existing) if isinstance(existing, list) else [existing]
+    unsecured = {key: value for key, value in secured.items() if key != "proof"}
+    added = create_proof(unsecured, private_key, created=created, extra=extra)["proof"]
+    return {**unsecured, "proof": [*proofs, added]}
+
+
+def verify_proof_set(
+    secured: Mapping[str, Any], *, expected_purpose: str = "assertionMethod"
+) -> list[VerifiedProof]:
+    """Verify every proof of ``secured`` (one proof, or a proof set) independently, each over
+    the document without any proof; the verified proofs in the document's order.
+
+    Raises:
+        CredentialError: any proof fails; ``field`` names it (``proof.1.proofValue``), or
+            ``proof`` for an empty set or a chained proof.
+    """
+    proof = secured.get("proof")
+    if not isinstance(proof, list):
+        return [verify_proof(secured, expected_purpose=expected_purpose)]
+    if not proof:
+        raise CredentialError("proof", "an empty proof set")
+    unsecured = {key: value for key, value in secured.items() if key != "proof"}
+    verified = []
+    for index, item in enumerate(proof):
+        if isinstance(item, Mapping) and "previousProof" in item:
+            raise CredentialError(f"proof.{index}.previousProof", "proof chains are not used")
+        try:
+            verified.append(
+                verify_proof({**unsecured, "proof": item}, expected_purpose=expected_purpose)
+            )
+        except CredentialError as exc:
+            raise CredentialError(
+                exc.field.replace("proof", f"proof.{index}", 1), exc.reason
+            ) from exc
+    return verified
 
 
 def _context_prefix_ok(document_context: Any, proof_context: Any) -> bool:

@@ -93,6 +93,31 @@ def credential_issue(
     )
 
 
+@credential_app.command("cosign")
+def credential_cosign(
+    file: Annotated[Path, typer.Argument(help="The credential JSON file.")],
+    key: Annotated[str, typer.Option("--key", help="The certifier's stored key.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write (default: FILE).")
+    ] = None,
+) -> None:
+    """Co-sign a credential as its certifier: a second, independent proof (a proof set) by an
+    accredited certifier key, checked against the local ledger."""
+    from api.services.credentials import cosign_credential
+
+    cfg = settings()
+    with cli_errors():
+        credential = _read_json(file, "FILE")
+        if not isinstance(credential, dict):
+            raise ValueError("FILE: a credential is a JSON object")
+        signer = load_key(cfg, key)
+        with opened_service(cfg, with_operator=cfg_has_operator(cfg)) as service:
+            signed = cosign_credential(service, credential, signer)
+    target = output or file
+    target.write_text(json.dumps(signed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out.print(f"credential {signed['id']} co-signed, written to {target}", markup=False)
+
+
 def cfg_has_operator(cfg: Any) -> bool:
     """Whether the operator key is in the local key store (then a fresh checkpoint is signed)."""
     from api.cli.common import keystore
@@ -123,6 +148,16 @@ def _print(verdict: CredentialVerdict, lang: str) -> None:
         f"{'clave de la bitácora' if es else 'log key'} {verdict.verifier_key}",
         status,
     ]
+    for signer in verdict.signers:
+        role = signer["role"]
+        if role == "association":
+            who = "firmada por la asociación" if es else "signed by the association"
+        else:
+            who = "cofirmada por el certificador" if es else "co-signed by the certifier"
+        ident = signer.get("org_id") or signer.get("certifier_id")
+        lines.append(
+            f"{who} {signer['name']} ({ident}, {'llave' if es else 'key'} {signer['key_id']})"
+        )
     for line in lines:
         out.print(f"  {line}", markup=False, highlight=False)
 

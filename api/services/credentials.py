@@ -14,6 +14,11 @@ server builds the unsigned credential (:func:`draft_credential`, for a read sign
 key), the office signs the credential and its ``credential.issued`` statement, and
 :func:`record_signed_credential` records the statement only when the credential verifies
 against this log, is signed by the statement's key and says exactly what the ledger says.
+
+A certifier co-signs (:func:`cosign_credential`) by adding its own proof to the credential's
+proof set, with the log entries that make its key an accredited certifier's at the
+credential's checkpoint; :func:`verify_here` also reads from the ledger that the key was not
+revoked and the accreditation not suspended by then.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from ledger.storage.base import StoredCheckpoint
 from ledger.supply.orgs import ORG_KIND
 from ledger.supply.producers import PRODUCER_KIND
 from ledger.trust import KEY_KIND
+from verifiers.certification import ACCREDITATION_KIND
 from verifiers.credentials import (
     CredentialVerdict,
     EntryProof,
@@ -45,9 +51,9 @@ from verifiers.credentials import (
     find_coordinates,
     verify_credential,
 )
-from verifiers.data_integrity import create_proof, xml_datetime
+from verifiers.data_integrity import add_proof, create_proof, xml_datetime
 from verifiers.errors import CredentialError
-from verifiers.multibase import did_key_from_public, public_from_did_key
+from verifiers.multibase import did_key_from_public
 from verifiers.production_history import production_history
 from verifiers.status_list import (
     CREDENTIAL_KIND,
@@ -65,6 +71,7 @@ __all__ = [
     "issued_body",
     "record_signed_credential",
     "revoke_credential",
+    "cosign_credential",
     "status_list",
     "status_list_path",
     "verify_here",
@@ -256,11 +263,9 @@ def record_signed_credential(
             "credentialStatus.statusListCredential", "is not the association's status list"
         )
     signed = SignedStatement.from_dict(statement)
-    proof = credential["proof"]
-    signer = public_from_did_key(str(proof["verificationMethod"]))
     if signed.statement.type != "credential.issued":
         raise CredentialError("statement.type", "must be credential.issued")
-    if signed.statement.actor != key_id(signer):
+    if signed.statement.actor != verdict.signers[0]["key_id"]:
         raise CredentialError("statement.actor", "is not the key that signed the credential")
     if dict(signed.statement.body) != issued_body(credential):
         raise CredentialError(
@@ -323,6 +328,75 @@ def _listed_host(credential: dict[str, Any], org_id: str) -> str | None:
     return None
 
 
+def _certifier_standing(service: LedgerService, kid: str, tree_size: int) -> tuple[int, int]:
+    """The seqs of the ``key.added`` and ``accreditation.granted`` entries that make ``kid``
+    an accredited certifier key at ``tree_size``.
+
+    Raises:
+        AuthorizationError: not a certifier key, added after or revoked by then, or its body's
+            accreditation was not active then.
+    """
+    doc = service.store.state_get(KEY_KIND, kid)
+    if doc is None or doc.get("role") != "certifier":
+        raise AuthorizationError(f"key {kid} is not a certifier key")
+    if doc["added_seq"] >= tree_size:
+        raise AuthorizationError(f"certifier key {kid} was added after the credential's checkpoint")
+    if doc.get("revoked_seq") is not None and doc["revoked_seq"] < tree_size:
+        raise AuthorizationError(f"certifier key {kid} was revoked before the checkpoint")
+    certifier_id = str((doc.get("scope") or {}).get("certifier_id"))
+    accreditation = service.store.state_get(ACCREDITATION_KIND, certifier_id) or {}
+    before = [item for item in accreditation.get("history", []) if item["seq"] < tree_size]
+    if not before or before[-1]["status"] not in {"granted", "active"}:
+        raise AuthorizationError(
+            f"certifier {certifier_id} was not accredited at the credential's checkpoint"
+        )
+    granted = [item["seq"] for item in before if item["status"] == "granted"][-1]
+    return doc["added_seq"], granted
+
+
+def _included(service: LedgerService, seq: int, tree_size: int) -> dict[str, Any]:
+    return {
+        "entry": service.entry(seq).to_dict(),
+        "inclusionProof": list(service.inclusion(seq, tree_size).hashes),
+    }
+
+
+def cosign_credential(
+    service: LedgerService,
+    credential: dict[str, Any],
+    signer: Ed25519PrivateKey,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Add the certifier's proof to a valid, not revoked credential's proof set, with the
+    log entries that make its key an accredited certifier's at the credential's checkpoint.
+
+    Raises:
+        CredentialError: the credential does not verify here.
+        AuthorizationError: the key is not an active, accredited certifier key (now and at
+            the credential's checkpoint).
+        DomainRuleError: the credential is revoked, or this key already co-signed it.
+    """
+    verdict = verify_here(service, credential)
+    if verdict.revoked:
+        raise DomainRuleError("the credential is revoked", field="credential")
+    kid = str(key_id(signer))
+    if any(item["key_id"] == kid for item in verdict.signers):
+        raise DomainRuleError(f"key {kid} already signed this credential", field="key")
+    doc = service.store.state_get(KEY_KIND, kid)
+    if doc is not None and doc.get("revoked_seq") is not None:
+        raise AuthorizationError(f"certifier key {kid} is revoked")
+    key_seq, granted_seq = _certifier_standing(service, kid, verdict.tree_size)
+    extra = {
+        "keyRegistration": _included(service, key_seq, verdict.tree_size),
+        "accreditation": _included(service, granted_seq, verdict.tree_size),
+    }
+    moment = xml_datetime(now or datetime.now(UTC))
+    signed = add_proof(credential, signer, created=moment, extra=extra)
+    verify_credential(signed, trusted_log_key=verdict.verifier_key)
+    return signed
+
+
 def verify_here(service: LedgerService, credential: dict[str, Any]) -> CredentialVerdict:
     """Verify a credential against this ledger: anchored in this log, and its status read
     from this ledger's revocations — through the signed status list at the URL the credential
@@ -333,6 +407,11 @@ def verify_here(service: LedgerService, credential: dict[str, Any]) -> Credentia
     """
     info = service.log_info()
     verdict = verify_credential(credential, trusted_log_key=info.verifier_key)
+    for index, signer in enumerate(verdict.signers[1:], start=1):
+        try:
+            _certifier_standing(service, signer["key_id"], verdict.tree_size)
+        except AuthorizationError as exc:
+            raise CredentialError(f"signers.{index}", str(exc)) from exc
     host = _listed_host(credential, verdict.org_id)
     if host is not None and service.operator_key is not None:
         listed = status_list(service, verdict.org_id, host)

@@ -207,3 +207,30 @@ def test_payment_receipts_balances_and_the_credential(
     assert "kind" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
     missing = run(env, "payment", "receipt", "payment", "nope", code=1)
     assert "nope" in missing.stderr
+
+
+def test_certifier_cosigns_and_verify_shows_both_signers(
+    tmp_path: Path, sqlite_demo: tuple[dict[str, str], dict[str, Any]]
+) -> None:
+    env, _summary = sqlite_demo
+    file = tmp_path / "constancia.json"
+    _issue(env, file)
+    refused = run(env, "credential", "cosign", str(file), "--key", "label-issuer", code=1)
+    assert "not a certifier key" in refused.stderr and "Traceback" not in refused.stderr
+    again = run(env, "credential", "cosign", str(file), "--key", SIGNER, code=1)
+    assert "already signed" in again.stderr
+    signed = tmp_path / "cofirmada.json"
+    run(env, "credential", "cosign", str(file), "--key", "certifier-certimex-2026",
+        "--output", str(signed))  # fmt: skip
+    credential = json.loads(signed.read_text(encoding="utf-8"))
+    assert isinstance(credential["proof"], list) and len(credential["proof"]) == 2
+    spanish = run(env, "credential", "verify", str(signed))
+    assert "firmada por la asociación" in spanish.stdout
+    assert "cofirmada por el certificador" in spanish.stdout and "certimex" in spanish.stdout
+    english = run(env, "credential", "verify", str(signed), "--lang", "en", "--json")
+    roles = [s["role"] for s in json.loads(english.stdout)["signers"]]
+    assert roles == ["association", "certifier"]
+    changed = signed.read_text(encoding="utf-8").replace('"cs-p01"', '"cs-p02"', 1)
+    (tmp_path / "changed.json").write_text(changed, encoding="utf-8")
+    failed = run(env, "credential", "verify", str(tmp_path / "changed.json"), code=1)
+    assert "proof.0.proofValue" in failed.stderr
