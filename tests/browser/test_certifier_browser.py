@@ -176,10 +176,15 @@ def test_an_inspection_offline_signed_on_the_device(
         page.locator("#stored-plans button").first.click()
         wait_until(page, "document.querySelector('#inspection') !== null")
         wait_until(page, "document.querySelector('#findings') !== null")
-        shade = "#findings tr[data-criterion='CAB-SHADE-COVER'][data-subject='{}']"
+        # On a phone the findings are cards (the table is for wide screens).
+        shade = "#findings li.finding-card[data-criterion='CAB-SHADE-COVER'][data-subject='{}']"
         wait_until(page, f'document.querySelector("{shade.format("cs-plot14")}") !== null')
         assert page.locator(shade.format("cs-plot07")).get_attribute("data-status") == "pass"
-        assert page.locator(shade.format("cs-plot14")).get_attribute("data-status") == "fail"
+        failing = page.locator(shade.format("cs-plot14"))
+        assert failing.get_attribute("data-status") == "fail"
+        assert failing.is_visible() and not page.locator("#findings table.findings").is_visible()
+        card = failing.inner_text()
+        assert "No cumple" in card and "25 %" in card and "≥ 40 %" in card, card
         assert page.locator("#findings").get_attribute("data-result") == "fail"
         page.screenshot(path=str(SCREENSHOTS / "findings-es-390.png"), full_page=True)
 
@@ -237,6 +242,15 @@ def test_an_inspection_offline_signed_on_the_device(
             )
             assert widths[0] <= widths[1], f"overflows at {width}px: {widths}"
             assert "certifier." not in page.locator("body").inner_text()
+            cards = page.locator("#findings .finding-cards")
+            table = page.locator("#findings table.findings")
+            assert (cards.is_visible(), table.is_visible()) == (width < 768, width >= 768)
+            passing = "[data-criterion='CAB-SHADE-COVER'][data-subject='cs-plot07']"
+            shown = page.locator(f"#findings {'li' if width < 768 else 'tr'}{passing}")
+            assert ("Pass" if lang == "en" else "Cumple") in shown.inner_text()
+            page.locator("#findings").screenshot(
+                path=str(SCREENSHOTS / f"findings-{lang}-{width}.png")
+            )
             page.screenshot(
                 path=str(SCREENSHOTS / f"inspection-{lang}-{width}.png"), full_page=True
             )

@@ -18,7 +18,7 @@ import { online } from "../shell/status";
 import { useStore } from "../shell/store";
 import { capture } from "../sync/corrections";
 import { requestEnrolment, session, syncNow } from "../sync/session";
-import type { Criterion, Evaluation, SubjectKind } from "./evaluate";
+import type { Criterion, Evaluation, Finding, SubjectKind } from "./evaluate";
 import {
   evidenceBody,
   findingsFor,
@@ -44,9 +44,15 @@ function certifierStore(): Promise<CertifierStore> {
   return storePromise;
 }
 
+/** A criterion's unit as written after a number (`" %"`, `" kg"`), none for counts, yes/no,
+ * lists and dates. */
+function unitSuffix(c: Criterion): string {
+  return c.unit === "%" ? " %" : ["count", "bool", "list", "date", "-"].includes(c.unit) ? "" : ` ${c.unit}`;
+}
+
 /** The threshold of a criterion in words: `≥ 40 %`, `sí`, `ninguno de: …`. */
 function rule(c: Criterion): string {
-  const unit = c.unit === "%" ? " %" : ["count", "bool", "list", "date", "-"].includes(c.unit) ? "" : ` ${c.unit}`;
+  const unit = unitSuffix(c);
   const th = c.threshold;
   const symbols: Record<string, string> = { gte: "≥", gt: ">", lte: "≤", lt: "<", eq: "=" };
   const symbol = symbols[c.operator];
@@ -269,33 +275,85 @@ function SubjectForm({ plan, kind, subjectId, criteria, observations, onSaved }:
   );
 }
 
+/** What was measured for a finding, in the user's words and number format (`25 %`, `sí`,
+ * `—` when no evidence). */
+export function measured(f: Finding, c: Criterion | undefined): string {
+  const v = f.value;
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "boolean") return t(v ? "certifier.value.yes" : "certifier.value.no");
+  if (typeof v === "number") return `${mxNumber(v)}${c ? unitSuffix(c) : ""}`;
+  if (Array.isArray(v)) return v.length ? v.map(String).join(", ") : t("certifier.value.none");
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return mxDate(v);
+  return String(v);
+}
+
+const STATUS_ICON: Record<string, string> = { pass: "✓", fail: "✗", missing: "?" };
+
+/** A finding's result: an icon and the word, never colour alone. */
+function Status({ status }: { status: string }) {
+  return (
+    <span class={`finding-status status-${status}`}>
+      <span aria-hidden="true">{STATUS_ICON[status] ?? "•"}</span> {t(`certifier.status.${status}`)}
+    </span>
+  );
+}
+
+/**
+ * The findings: cards on a phone (each says subject, criterion, result, measured against the
+ * threshold, nothing cut off at 360 px), a table from 768 px (`certifier.css` shows one).
+ */
 function Findings({ plan, evaluation, problems }: { plan: Plan; evaluation: Evaluation; problems: Problem[] }) {
   const lang = language();
-  const titles = new Map(plan.standard.criteria.map((c) => [c.id, c.title]));
+  const criteria = new Map(plan.standard.criteria.map((c) => [c.id, c]));
+  const shown = evaluation.findings.filter((f) => f.subject_kind !== "association" || f.status !== "pass");
+  const title = (f: Finding) => criteria.get(f.criterion_id)?.title[lang] ?? f.criterion_id;
+  const threshold = (f: Finding) => {
+    const c = criteria.get(f.criterion_id);
+    return c ? rule(c) : "—";
+  };
   return (
     <div class="card" id="findings" data-result={evaluation.result}>
       <h2>{t("certifier.findings.title")}</h2>
       <p id="findings-result" class={`result-${evaluation.result}`}>
-        {t(`certifier.findings.result.${evaluation.result}`)}
+        <span aria-hidden="true">{evaluation.result === "pass" ? "✓" : "✗"}</span> {t(`certifier.findings.result.${evaluation.result}`)}
       </p>
+      <ul class="finding-cards">
+        {shown.map((f) => (
+          <li class="finding-card" key={`${f.subject_id}-${f.criterion_id}`} data-subject={f.subject_id} data-criterion={f.criterion_id} data-status={f.status}>
+            <p class="finding-head">
+              <strong class="finding-subject">{f.subject_id}</strong>
+              <Status status={f.status} />
+            </p>
+            <p class="finding-criterion">{title(f)}</p>
+            <dl class="finding-figures">
+              <dt>{t("certifier.findings.measured")}</dt>
+              <dd class="finding-measured">{measured(f, criteria.get(f.criterion_id))}</dd>
+              <dt>{t("certifier.findings.threshold")}</dt>
+              <dd class="finding-threshold">{threshold(f)}</dd>
+            </dl>
+          </li>
+        ))}
+      </ul>
       <table class="findings">
         <thead>
           <tr>
             <th>{t("certifier.findings.subject")}</th>
             <th>{t("certifier.findings.criterion")}</th>
             <th>{t("certifier.findings.status")}</th>
+            <th>{t("certifier.findings.measured")}</th>
+            <th>{t("certifier.findings.threshold")}</th>
           </tr>
         </thead>
         <tbody>
-          {evaluation.findings
-            .filter((f) => f.subject_kind !== "association" || f.status !== "pass")
-            .map((f) => (
-              <tr key={`${f.subject_id}-${f.criterion_id}`} data-subject={f.subject_id} data-criterion={f.criterion_id} data-status={f.status}>
-                <td>{f.subject_id}</td>
-                <td>{titles.get(f.criterion_id)?.[lang] ?? f.criterion_id}</td>
-                <td class={`status-${f.status}`}>{t(`certifier.status.${f.status}`)}</td>
-              </tr>
-            ))}
+          {shown.map((f) => (
+            <tr key={`${f.subject_id}-${f.criterion_id}`} data-subject={f.subject_id} data-criterion={f.criterion_id} data-status={f.status}>
+              <td>{f.subject_id}</td>
+              <td>{title(f)}</td>
+              <td><Status status={f.status} /></td>
+              <td>{measured(f, criteria.get(f.criterion_id))}</td>
+              <td>{threshold(f)}</td>
+            </tr>
+          ))}
         </tbody>
       </table>
       <h3>{t("certifier.presign.title")}</h3>
