@@ -148,7 +148,8 @@ def _print_totals(figures: dict[str, Any]) -> None:
         return "<5" if value is None else str(value)
 
     table = Table("landscape", "product", "season", "ha verified / all", "producers",
-                  "labels", "eligible kg / shipped kg", "women", "youth",
+                  "labels", "eligible kg / shipped kg", "eligible sales / all", "paid / bought MXN",
+                  "trained", "women", "youth",
                   "indigenous")  # fmt: skip
     for row in figures.get("landscapes", []):
         people = row.get("people") or {}
@@ -156,6 +157,10 @@ def _print_totals(figures: dict[str, Any]) -> None:
             row["landscape"], row["product"], row["season"],
             f"{row['hectares_verified']} / {row['hectares']}", shown(row["producers"]),
             str(row["labels_issued"]), f"{row['eligible_shipped_kg']} / {row['shipped_kg']}",
+            "; ".join(f"{c} {row['eligible_sales_value'].get(c, '0.00')} / {v}"
+                      for c, v in row["sales_value"].items()) or "-",
+            f"{row['paid_to_producers_mxn']} / {row['purchased_mxn']}",
+            shown(row["trained_producers"]),
             shown(people.get("women")) if people else "-",
             shown(people.get("youth")) if people else "-",
             shown(people.get("indigenous")) if people else "-",

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -265,6 +266,8 @@ def _coffee(plan: _Plan) -> None:
                 },
                 f"cs-harvest-{n}{tag}",
             )
+            if tag == "b" and i < 8:
+                _purchase(plan, n, cherry_lot, f"cs-p{n}", kg, harvest_ts, paid=i < 5)
             plan.add(
                 mill_ts,
                 CAFE,
@@ -572,6 +575,87 @@ def _verification(
         }
 
     return build
+
+
+_CHERRY_PRICE = Decimal("9.50")
+_BIODIVERSITY_PREMIUM = Decimal("0.50")
+"""MXN per kg of cherry at the farm gate, and the biodiversity-friendly premium on top."""
+
+
+def _purchase(
+    plan: _Plan, n: str, lot: str, producer: str, kg: int, ts: str, *, paid: bool
+) -> None:
+    """The cooperative buys a second-pass delivery at the farm gate (``purchase.recorded``)
+    with the biodiversity-friendly premium, and pays the first five by transfer."""
+    premium = (_BIODIVERSITY_PREMIUM * kg).quantize(Decimal("0.01"))
+    amount = (_CHERRY_PRICE * kg).quantize(Decimal("0.01")) + premium
+    plan.add(
+        ts,
+        CAFE,
+        "purchase.recorded",
+        {
+            "purchase_id": f"cs-compra-{n}b",
+            "lot_id": lot,
+            "producer_id": producer,
+            "quantity_kg": str(kg),
+            "price_per_kg_mxn": str(_CHERRY_PRICE),
+            "premiums": [{"kind": "biodiversidad", "amount_mxn": str(premium)}],
+            "amount_mxn": str(amount),
+        },
+        f"cs-compra-{n}b",
+    )
+    if paid:
+        plan.add(
+            ts,
+            CAFE,
+            "payment.recorded",
+            {
+                "payment_id": f"cs-pago-{n}b",
+                "producer_id": producer,
+                "kind": "transfer",
+                "amount_mxn": str(amount),
+                "paid_on": ts[:10],
+                "purchase_ids": [f"cs-compra-{n}b"],
+            },
+            f"cs-pago-{n}b",
+        )
+
+
+def _sales(plan: _Plan) -> None:
+    """What the lots sold for (``sale.recorded``): both coffee export lots to the exporter
+    in USD (the eligible one at a better price) and the honey drums in MXN."""
+
+    def sale(
+        sale_id: str, day: date, lot_key: str, currency: str, per_kg: str, buyer: str | None
+    ) -> Callable[[LedgerService], dict[str, Any]]:
+        def body(service: LedgerService) -> dict[str, Any]:
+            lot = service.store.state_get("lot", plan.lots[lot_key])
+            assert lot is not None  # noqa: S101 - the plan made it earlier
+            value = (Decimal(lot["quantity_g"]) / 1000 * Decimal(per_kg)).quantize(Decimal("0.01"))
+            found = {
+                "sale_id": sale_id,
+                "sold_on": day.isoformat(),
+                "currency": currency,
+                "lots": [{"lot_id": plan.lots[lot_key], "value": str(value)}],
+            }
+            return {**found, "buyer": buyer} if buyer else found
+
+        return body
+
+    exporter = plan.org_id(EXPORTER)
+    for sale_id, signer, day, lot_key, currency, per_kg, buyer in (
+        ("cs-venta-2526-001", CAFE, date(2026, 3, 14), "coffee_export", "USD", "6.20", exporter),
+        ("cs-venta-2526-002", CAFE, date(2026, 3, 14), "coffee_export_certified", "USD", "6.85",
+         exporter),
+        ("mc-venta-2026-001", MIEL, date(2026, 6, 10), "honey_drums", "MXN", "72.50", None),
+    ):  # fmt: skip
+        plan.add(
+            _ts(day, hour=17),
+            signer,
+            "sale.recorded",
+            sale(sale_id, day, lot_key, currency, per_kg, buyer),
+            sale_id,
+        )
 
 
 def _training(plan: _Plan) -> None:
@@ -1134,6 +1218,7 @@ def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
     _cacao(plan)
     _honey(plan)
     _training(plan)
+    _sales(plan)
     _certification(plan)
     plan.steps.sort(key=lambda step: step.ts)  # stable: same-time steps keep their order
 

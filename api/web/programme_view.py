@@ -61,6 +61,22 @@ def _of(lang: str, part: Decimal, whole: Decimal, unit: str) -> str:
     )
 
 
+def _mxn(text: str) -> str:
+    """Money as written in Mexico, exact to the cent: ``$1,234.50``."""
+    whole, _, cents = text.partition(".")
+    return f"${int(whole):,}.{cents}"
+
+
+def _sales_bars(row: dict[str, Any], lang: str) -> list[tuple[str, Decimal, Decimal, str]]:
+    """One bar per currency: value of eligible lots sold against all sales (the 12 % goal)."""
+    bars = []
+    for currency, total in row["sales_value"].items():
+        part, whole = Decimal(row["eligible_sales_value"].get(currency, "0")), Decimal(total)
+        label = translate(lang, "programme.sales_label", currency=currency)
+        bars.append((label, part, whole, _of(lang, part, whole, currency)))
+    return bars
+
+
 def _row(row: dict[str, Any], lang: str) -> dict[str, Any]:
     ha, ha_ok = Decimal(row["hectares"]), Decimal(row["hectares_verified"])
     kg, kg_ok = Decimal(row["shipped_kg"]), Decimal(row["eligible_shipped_kg"])
@@ -70,6 +86,7 @@ def _row(row: dict[str, Any], lang: str) -> dict[str, Any]:
         [
             (translate(lang, "programme.ha_label"), ha_ok, ha, _of(lang, ha_ok, ha, "ha")),
             (translate(lang, "programme.kg_label"), kg_ok, kg, _of(lang, kg_ok, kg, "kg")),
+            *_sales_bars(row, lang),
         ],
     )
     return {
@@ -82,6 +99,9 @@ def _row(row: dict[str, Any], lang: str) -> dict[str, Any]:
             (translate(lang, "programme.plots"), f"{row['plots_verified']} / {row['plots']}"),
             (translate(lang, "programme.trained"), _people(row["trained_producers"], lang)),
             (translate(lang, "programme.labels"), mx_number(row["labels_issued"])),
+            (translate(lang, "programme.paid"),
+             f"{_mxn(row['paid_to_producers_mxn'])} / {_mxn(row['purchased_mxn'])}; "
+             f"{_mxn(row['premiums_mxn'])}"),
             (translate(lang, "programme.lots"),
              f"{row['eligible_lots_shipped']} / {row['lots_shipped']}"),
             (translate(lang, "programme.women"), _people(people.get("women"), lang)),

@@ -9,6 +9,7 @@ from ledger.supply.lots import lot_entry_types
 from ledger.supply.orgs import org_entry_types
 from ledger.supply.payments import payment_entry_types
 from ledger.supply.producers import producer_entry_types
+from ledger.supply.sales import sale_entry_types
 from ledger.supply.sites import site_entry_types
 from ledger.supply.transfers import transfer_entry_types
 
@@ -26,4 +27,5 @@ def supply_entry_types() -> list[EntryType]:
         *transfer_entry_types(),
         *dds_entry_types(),
         *payment_entry_types(),
+        *sale_entry_types(),
     ]

@@ -233,6 +233,86 @@ def test_demo_figures_equal_a_recomputation_from_raw_entries(
     assert (coffee["training_sessions"], coffee["trained_producers"]) == (2, 14)
     honey = rows[("Calakmul", "honey", "2026")]
     assert (honey["training_sessions"], honey["trained_producers"]) == (1, None)  # 4 people
+    # Sales and farm-gate money: recounted from the raw sale, purchase and payment entries.
+    money = _recount_money(service.entries(0, size))
+    for key, row in rows.items():
+        want = money.get(key, _no_money())
+        got = {name: row[name] for name in want}
+        assert got == want, key
+    assert coffee["sales_value"]["USD"] != coffee["eligible_sales_value"]["USD"]
+    assert coffee["eligible_lots_sold"] == 1 and coffee["lots_sold"] == 2
+    assert coffee["paid_to_producers_mxn"] != coffee["purchased_mxn"]  # three still owed
+
+
+EXPORTED_ELIGIBLE = {"cs-export-2526-002", "mc-drums-2026-001"}
+"""The demo's documented eligible lots among those sold (scenario: the segregated export lot
+and the honey drums)."""
+
+
+def _no_money() -> dict[str, Any]:
+    return {"lots_sold": 0, "eligible_lots_sold": 0, "sales_value": {},
+            "eligible_sales_value": {}, "purchases": 0, "purchased_mxn": "0.00",
+            "premiums_mxn": "0.00", "paid_to_producers_mxn": "0.00"}  # fmt: skip
+
+
+def _recount_money(entries: list[Entry]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Per landscape row: lots sold and their value per currency (eligible or not), and the
+    farm-gate purchases, premiums and payments, from raw entries only."""
+    landscape_of_key: dict[str, str] = {}
+    lots: dict[str, tuple[str, str, str]] = {}  # lot → (actor key, product, harvest start)
+    purchases: dict[str, tuple[tuple[str, str, str], Decimal, Decimal]] = {}
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    sold: list[tuple[str, str, Decimal]] = []
+
+    def season(product: str, when: str) -> str:
+        year, month = int(when[:4]), int(when[5:7])
+        start = year if month >= 10 else year - 1
+        return f"{start}/{(start + 1) % 100:02d}" if product == "coffee" else str(year)
+
+    def row_of(lot_id: str) -> tuple[str, str, str]:
+        actor, product, start = lots[lot_id]
+        return (landscape_of_key[actor], product, season(product, start))
+
+    for entry in entries:
+        st, body = entry.statement, entry.statement.body
+        if st.type == "org.registered":
+            landscape_of_key[key_id(decode_public_key(body["public_key"]))] = body.get(
+                "landscape") or "-"  # fmt: skip
+        elif st.type == "lot.harvested":
+            lots[body["lot_id"]] = (st.actor, body["product"], body["harvested_from"])
+        elif st.type == "lot.transformed":
+            firsts = [lots[i["lot_id"]] for i in body["inputs"]]
+            start = min(f[2] for f in firsts)
+            for out in body["outputs"]:
+                lots[out["lot_id"]] = (st.actor, firsts[0][1], start)
+        elif st.type == "sale.recorded":
+            for line in body["lots"]:
+                sold.append((line["lot_id"], body["currency"], Decimal(line["value"])))
+        elif st.type == "purchase.recorded":
+            premium = sum((Decimal(p["amount_mxn"]) for p in body.get("premiums", [])), Decimal())
+            purchases[body["purchase_id"]] = (row_of(body["lot_id"]),
+                                              Decimal(body["amount_mxn"]), premium)  # fmt: skip
+        elif st.type == "payment.recorded" and body["kind"] != "advance":
+            left = Decimal(body["amount_mxn"])
+            for purchase_id in body["purchase_ids"]:
+                part = min(left, purchases[purchase_id][1] - paid[purchase_id])
+                paid[purchase_id] += part
+                left -= part
+    found: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(_no_money)
+    for lot_id, currency, value in sold:
+        row = found[row_of(lot_id)]
+        row["lots_sold"] += 1
+        names = ["sales_value"] + (["eligible_sales_value"] if lot_id in EXPORTED_ELIGIBLE else [])
+        row["eligible_lots_sold"] += lot_id in EXPORTED_ELIGIBLE
+        for name in names:
+            row[name][currency] = f"{Decimal(row[name].get(currency, '0')) + value:.2f}"
+    for purchase_id, (key, amount, premium) in purchases.items():
+        row = found[key]
+        row["purchases"] += 1
+        for name, value in (("purchased_mxn", amount), ("premiums_mxn", premium),
+                            ("paid_to_producers_mxn", paid[purchase_id])):  # fmt: skip
+            row[name] = f"{Decimal(row[name]) + value:.2f}"
+    return dict(found)
 
 
 def _recount_training(entries: list[Entry]) -> dict[tuple[str, str, str], tuple[int, set[str]]]:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from ledger.supply.payments import mxn
 from verifiers.indicators.figures import Cell, CellKey, RawFigures
 
 __all__ = [
@@ -58,6 +59,11 @@ def _kg(grams: int) -> str:
     return f"{Decimal(grams) / 1000:.3f}"
 
 
+def _money(by_currency: dict[str, int]) -> dict[str, str]:
+    """Exact amounts per currency (never added across currencies), two decimals."""
+    return {currency: mxn(amount) for currency, amount in sorted(by_currency.items())}
+
+
 def _count(people: int) -> int | None:
     return people if people >= MIN_CELL else None
 
@@ -80,6 +86,16 @@ def _row(cell: Cell, has_people: bool) -> dict[str, Any]:
         "shipped_kg": _kg(cell.shipped_g),
         "eligible_lots_shipped": cell.eligible_lots_shipped,
         "eligible_shipped_kg": _kg(cell.eligible_shipped_g),
+        "lots_sold": cell.lots_sold,
+        "sold_kg": _kg(cell.sold_g),
+        "eligible_lots_sold": cell.eligible_lots_sold,
+        "eligible_sold_kg": _kg(cell.eligible_sold_g),
+        "sales_value": _money(cell.sales_cents),
+        "eligible_sales_value": _money(cell.eligible_sales_cents),
+        "purchases": cell.purchases,
+        "purchased_mxn": mxn(cell.purchased_cents),
+        "premiums_mxn": mxn(cell.premiums_cents),
+        "paid_to_producers_mxn": mxn(cell.paid_cents),
         "training_sessions": cell.training_sessions,
         "trained_producers": _count(len(cell.trained)),
     }

@@ -11,7 +11,9 @@ Every figure is counted in a **cell**: association × landscape × product × se
   date), producers reached (members with a plot or apiary of the product) — count in the
   season the report date falls in.
 * Flows — labels issued and revoked, lots shipped by associations and how many of them were
-  eligible (``verifiers.eligibility``) — count in the season of the lot's harvest.
+  eligible (``verifiers.eligibility``), lots sold and their value per currency, eligible or
+  not (``sale.recorded``), farm-gate purchases, their premiums and what was paid against them
+  (``purchase.recorded``, ``payment.recorded``) — count in the season of the lot's harvest.
 * Trained producers (``training.held``) count in the season of the session's date, in the
   session's product cell or, when it names none, in each product cell its attendees grow.
 * The landscape is the plot's (or session's) own when it names one, the association's
@@ -35,6 +37,8 @@ from typing import Any
 from ledger.state import State
 from ledger.supply.lots import LOT_KIND, harvest_season
 from ledger.supply.orgs import ORG_KIND
+from ledger.supply.payments import PURCHASE_KIND, cents
+from ledger.supply.sales import SALE_KIND
 from ledger.supply.sites import APIARY_KIND, PLOT_KIND
 from ledger.supply.transfers import SHIPMENT_KIND
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, subject_node
@@ -114,6 +118,20 @@ class Cell:
     youth: set[str] = field(default_factory=set)
     indigenous: set[str] = field(default_factory=set)
     """Producers of the cell who speak an Indigenous language (consented data)."""
+    lots_sold: int = 0
+    sold_g: int = 0
+    eligible_lots_sold: int = 0
+    eligible_sold_g: int = 0
+    sales_cents: dict[str, int] = field(default_factory=dict)
+    """Value of the cell's lots sold (``sale.recorded``), per currency, in cents."""
+    eligible_sales_cents: dict[str, int] = field(default_factory=dict)
+    purchases: int = 0
+    purchased_cents: int = 0
+    """MXN centavos the association owes its producers for the cell's deliveries."""
+    premiums_cents: int = 0
+    """Of which premiums (biodiversity-friendly and others the association names)."""
+    paid_cents: int = 0
+    """MXN centavos paid against those purchases (``payment.recorded``, offsets included)."""
     trained: set[str] = field(default_factory=set)
     """Producers who attended a training session counted in this cell (``training.held``)."""
     training_sessions: int = 0
@@ -132,6 +150,13 @@ class Cell:
         self.eligible_lots_shipped += other.eligible_lots_shipped
         self.eligible_shipped_g += other.eligible_shipped_g
         self.training_sessions += other.training_sessions
+        for name in ("lots_sold", "sold_g", "eligible_lots_sold", "eligible_sold_g",
+                     "purchases", "purchased_cents", "premiums_cents", "paid_cents"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for mine, theirs in ((self.sales_cents, other.sales_cents),
+                             (self.eligible_sales_cents, other.eligible_sales_cents)):  # fmt: skip
+            for currency, amount in theirs.items():
+                mine[currency] = mine.get(currency, 0) + amount
         for name in ("producers", "people", "women", "youth", "indigenous", "trained"):
             getattr(self, name).update(getattr(other, name))
 
@@ -246,6 +271,37 @@ class _Walk:
                 cell.eligible_lots_shipped += 1
                 cell.eligible_shipped_g += grams
 
+    def sales(self) -> None:
+        """Lots sold (``sale.recorded``) in their harvest season's cell, and which were
+        eligible, judged like shipments (``verifiers.eligibility``)."""
+        for _key, sale in self.state.scan(SALE_KIND):
+            currency = sale["currency"]
+            lots = self.state.get_many(LOT_KIND, sorted(sale["value_cents"]))
+            for lot_id, value in sorted(sale["value_cents"].items()):
+                lot = lots[lot_id]
+                cell = self.lot_cell(lot)
+                cell.lots_sold += 1
+                cell.sold_g += int(lot["quantity_g"])
+                cell.sales_cents[currency] = cell.sales_cents.get(currency, 0) + value
+                if check_eligibility(self.state, lot_id).eligible:
+                    cell.eligible_lots_sold += 1
+                    cell.eligible_sold_g += int(lot["quantity_g"])
+                    cell.eligible_sales_cents[currency] = (
+                        cell.eligible_sales_cents.get(currency, 0) + value
+                    )
+
+    def purchases(self) -> None:
+        """Farm-gate purchases, their premiums and what was paid against them, in the
+        delivery's cell."""
+        purchases = list(self.state.scan(PURCHASE_KIND))
+        lots = self.state.get_many(LOT_KIND, sorted({p["lot_id"] for _k, p in purchases}))
+        for _key, purchase in purchases:
+            cell = self.lot_cell(lots[purchase["lot_id"]])
+            cell.purchases += 1
+            cell.purchased_cents += int(purchase["amount_cents"])
+            cell.premiums_cents += sum(cents(p["amount_mxn"]) for p in purchase["premiums"])
+            cell.paid_cents += int(purchase["paid_cents"])
+
     def training(self) -> None:
         """Trained producers: each session counts in the cells of its product (or, with none
         named, of each product its attendees grow) in the season of its date."""
@@ -299,6 +355,8 @@ def compute_figures(
     walk.sites()
     walk.labels()
     walk.shipments()
+    walk.sales()
+    walk.purchases()
     walk.training()
     walk.demographics()
     return RawFigures(as_of=as_of, cells=dict(sorted(walk.cells.items())))
