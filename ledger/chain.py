@@ -11,6 +11,7 @@ Left out: I/O and locking (``ledger.storage``), Merkle proofs (``ledger.merkle``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from ledger.timing import Clock, check_claimed_time, next_log_time, system_clock
 from ledger.trust import GENESIS_TYPE, KEY_KIND, GenesisBody, active_key, check_may_sign
 
 __all__ = [
+    "PARALLEL_VERIFY_THRESHOLD",
     "REFUSALS",
     "AppendResult",
     "BatchOutcome",
@@ -517,6 +519,20 @@ class _SignatureChecks:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+PARALLEL_VERIFY_THRESHOLD = 20_000
+"""Below this many entries, verifying inline beats starting worker processes."""
+
+
+def signature_workers(size: int) -> int:
+    """How many worker processes should check the signatures of ``size`` entries beside the
+    replay: one per extra core once the ledger is large enough to repay starting them (0:
+    inline). What ``biotraza ledger verify`` and ``biotraza indicators verify`` use by
+    default."""
+    if size < PARALLEL_VERIFY_THRESHOLD:
+        return 0
+    return max((os.cpu_count() or 1) - 1, 1)
 
 
 def verify_stored_leaves(

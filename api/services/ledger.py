@@ -23,11 +23,13 @@ from api.settings import Settings
 from labels.issuance import label_entry_types
 from ledger import Registry, core_registry
 from ledger.chain import (
+    PARALLEL_VERIFY_THRESHOLD,
     AppendResult,
     BatchOutcome,
     ChainVerification,
     append,
     append_batch,
+    signature_workers,
     verify_stored_leaves,
 )
 from ledger.checkpoints import verifier_key_string
@@ -77,9 +79,6 @@ __all__ = [
     "full_registry",
     "projection_key",
 ]
-
-PARALLEL_VERIFY_THRESHOLD = 20_000
-"""Below this many entries, verifying inline beats starting worker processes."""
 
 
 def full_registry() -> Registry:
@@ -400,8 +399,7 @@ class LedgerService:
             IntegrityError: the first bad entry (``seq`` set), or a tree/checkpoint mismatch.
         """
         if workers is None:
-            big = self.head().size >= PARALLEL_VERIFY_THRESHOLD
-            workers = max((os.cpu_count() or 1) - 1, 1) if big else 0
+            workers = signature_workers(self.head().size)
         result = verify_stored_leaves(
             self.store.stored_leaves(), self.registry, on_entry=on_entry, workers=workers
         )

@@ -421,6 +421,21 @@ def test_demo_report_verifies_offline(demo_report: tuple[bytes, str]) -> None:
     assert result.entries == result.header.tree_size
 
 
+def test_demo_report_verifies_with_a_signature_worker(demo_report: tuple[bytes, str]) -> None:
+    """What ``indicators verify`` does by default on a large report with two or more cores;
+    a forged entry signature is still found (at its entry, before the root is compared)."""
+    report, key = demo_report
+    assert check_report(report, full_registry(), key, workers=1)
+    lines = _lines(report)
+    leaf = lines[5]["leaf"]
+    at = leaf.index('"sig":"') + 7
+    lines[5]["leaf"] = leaf[:at] + ("B" if leaf[at] == "A" else "A") + leaf[at + 1 :]
+    result = check_report(_join(lines), full_registry(), key, workers=1)
+    assert [where for where, _why in result.failures] == ["entries"]
+    assert result.failures[0][1].startswith("entry 4: ")
+    assert "signature" in result.failures[0][1]
+
+
 def _where(report: bytes, key: str) -> list[str]:
     return [where for where, _why in check_report(report, full_registry(), key).failures]
 

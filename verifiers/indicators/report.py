@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO
 
-from ledger.chain import verify_stored_leaves
+from ledger.chain import signature_workers, verify_stored_leaves
 from ledger.checkpoints import parse_verifier_key, verify_checkpoint
 from ledger.errors import LedgerError
 from ledger.hashing import leaf_hash
@@ -187,7 +187,7 @@ def check_report(
     registry: Registry,
     operator_key: str,
     *,
-    workers: int = 0,
+    workers: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> IndicatorCheck:
     """Check a report offline in four steps, failing closed; never raises for bad data.
@@ -203,7 +203,9 @@ def check_report(
         source: the report's bytes, or a binary file positioned at its start.
         registry: the entry types to judge entries by (the deployment's full registry).
         operator_key: the log operator's C2SP verifier key string (``origin+id+key``).
-        workers: processes that check signatures beside the replay (0: in this one).
+        workers: processes that check signatures beside the replay (0: in this one; by
+            default ``ledger.chain.signature_workers`` of the tree size, as ``biotraza
+            ledger verify`` does).
         progress: called with (entries done, entries in the tree).
 
     Raises:
@@ -236,7 +238,7 @@ def check_report(
         replayed = verify_stored_leaves(
             _leaves(iter(stream.readline, b""), check),
             registry,
-            workers=workers,
+            workers=signature_workers(header.tree_size) if workers is None else workers,
             on_entry=(lambda seq: progress(seq + 1, header.tree_size)) if progress else None,
         )
     except LedgerError as exc:

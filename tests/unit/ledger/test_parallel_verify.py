@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ledger.catalog import core_registry
-from ledger.chain import append, verify_stored_leaves
+from ledger.chain import (
+    PARALLEL_VERIFY_THRESHOLD,
+    append,
+    signature_workers,
+    verify_stored_leaves,
+)
 from ledger.errors import ChainBrokenError, IntegrityError
 from ledger.hashing import leaf_hash
 from ledger.storage import InMemoryLedgerStore, StoredLeaf
@@ -51,3 +56,11 @@ def test_a_forged_signature_is_reported_at_its_seq(
         verify_stored_leaves(tampered, core_registry(), workers=workers)
     assert info.value.seq == bad_seq
     assert not isinstance(info.value, ChainBrokenError)
+
+
+def test_signature_workers_start_only_for_large_ledgers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert signature_workers(PARALLEL_VERIFY_THRESHOLD - 1) == 0
+    assert signature_workers(PARALLEL_VERIFY_THRESHOLD) == 3
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert signature_workers(10 * PARALLEL_VERIFY_THRESHOLD) == 1
