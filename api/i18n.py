@@ -236,6 +236,17 @@ _ES: dict[str, str] = {
     "programme.verify": (
         "Un donante verifica estas cifras sin conexión: biotraza indicators verify."
     ),
+    "programme.pdf_verified": (
+        "Informe verificado sin conexión: firma del punto de control, {size} entradas "
+        "vueltas a admitir, raíz Merkle y cada cifra recalculada."
+    ),
+    "programme.pdf_people": (
+        "Las cifras de mujeres, jóvenes y hablantes de lengua indígena no salen del registro: "
+        "vienen de datos personales con consentimiento y las atestigua con su firma el "
+        "operador del programa."
+    ),
+    "programme.pdf_origin": "Registro {origin}, punto de control de {size} entradas.",
+    "programme.pdf_page": "Página {page}",
     "programme.no_checkpoint": (
         "Las cifras aparecerán cuando el operador del registro firme un punto de control "
         "(en unos segundos)."
@@ -464,6 +475,17 @@ _EN: dict[str, str] = {
     "programme.trained": "Producers trained",
     "programme.suppressed": "fewer than 5 (hidden)",
     "programme.verify": "A donor verifies these figures offline: biotraza indicators verify.",
+    "programme.pdf_verified": (
+        "Report verified offline: checkpoint signature, {size} entries admitted again, Merkle "
+        "root and every figure recomputed."
+    ),
+    "programme.pdf_people": (
+        "Women, youth and Indigenous-language figures are not derived from the ledger: they "
+        "come from consented personal data and the programme operator attests them with its "
+        "signature."
+    ),
+    "programme.pdf_origin": "Ledger {origin}, checkpoint of {size} entries.",
+    "programme.pdf_page": "Page {page}",
     "programme.no_checkpoint": (
         "The figures will appear once the log operator signs a checkpoint (within seconds)."
     ),

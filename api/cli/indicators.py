@@ -28,6 +28,7 @@ from api.cli.common import (
     read_text_arg,
     settings,
 )
+from api.cli.labels import LangOpt
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -139,6 +140,49 @@ def indicators_verify(
             out.print(f"[dim]  · {limit}[/]", highlight=False)
     if not result:
         raise typer.Exit(1)
+
+
+@indicators_app.command("report")
+def indicators_report(
+    report: Annotated[Path, typer.Argument(help="The indicator report (.jsonl).")],
+    operator_key: OperatorKeyOpt,
+    pdf: Annotated[Path, typer.Option("--pdf", help="Write the readable report (PDF) here.")],
+    lang: LangOpt = "es",
+) -> None:
+    """A readable PDF of a report, with charts, in Spanish or English: drawn only after the
+    report verifies offline (as `indicators verify`), so it shows recomputed figures."""
+    from api.exports.indicators_pdf import indicators_pdf
+    from api.services.ledger import full_registry
+    from ledger.checkpoints import parse_verifier_key
+    from verifiers.indicators import check_report
+
+    with cli_errors():
+        key = read_text_arg(operator_key)
+        parse_verifier_key(key)
+        if not report.is_file():
+            raise ValueError(f"REPORT: {report} is not a file")
+        with report.open("rb") as handle, progress() as bar:
+            task = bar.add_task("verifying report", total=None)
+            result = check_report(
+                handle,
+                full_registry(),
+                key,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+            if not result or result.header is None:
+                for where, why in result.failures[:20]:
+                    out.print(f"  {where}: {why}", highlight=False, markup=False)
+                raise ValueError(f"REPORT: {report} does not verify; no PDF was written")
+            drawing = bar.add_task("drawing PDF", total=None)
+            document = indicators_pdf(
+                result.header,
+                lang,
+                progress=lambda done, total: bar.update(drawing, completed=done, total=total),
+            )
+        pdf.write_bytes(document)
+    out.print(
+        f"verified report of {result.header.tree_size} entries; PDF ({lang}) written to {pdf}"
+    )
 
 
 def _print_totals(figures: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
 
 from api.demo import build_demo
@@ -660,3 +661,51 @@ def test_disclosure_rules_flag_small_groups() -> None:
         "cells[1].people.women",  # 20 − 17 = 3 others
         "cells[1].people.youth",
     }
+
+
+# --------------------------------------------------------------------------- the PDF
+
+
+def _pdf_text(pdf: bytes) -> str:
+    document = pypdfium2.PdfDocument(pdf)
+    return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("es", ["Indicadores del programa", "Hectáreas con verificación vigente aprobada",
+                "Informe verificado sin conexión", "menos de 5 (oculto)",
+                "Valor de ventas de lotes elegibles (USD)", "Productores capacitados"]),
+        ("en", ["Programme indicators", "Hectares with a current passing verification",
+                "Report verified offline", "Value of sales of eligible lots (USD)",
+                "Producers trained", "attests them"]),
+    ],
+)  # fmt: skip
+def test_cli_report_pdf_in_both_languages(
+    demo_report: tuple[bytes, str], tmp_path: Path, lang: str, words: list[str]
+) -> None:
+    report, key = demo_report
+    source, pdf = tmp_path / "q2.jsonl", tmp_path / f"q2-{lang}.pdf"
+    source.write_bytes(report)
+    (tmp_path / "operator.vkey").write_text(key)
+    env = {"PATH": str(Path(sys.executable).parent), "COLUMNS": "200",
+           "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+           "BIOTRAZA_DATA_DIR": str(tmp_path / "nothing-here")}  # fmt: skip
+    exe = str(Path(sys.executable).parent / "biotraza")
+    command = [exe, "indicators", "report", str(source), "--operator-key",
+               str(tmp_path / "operator.vkey"), "--pdf", str(pdf), "--lang", lang]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = " ".join(_pdf_text(pdf.read_bytes()).split())
+    for word in words:
+        assert word in text, word
+    assert "Sierra Madre de Chiapas" in text
+    # A tampered report is not drawn: exit 1, the reason, no PDF.
+    lines = _lines(report)
+    lines[0]["figures"]["landscapes"][0]["plots"] += 1
+    source.write_bytes(_join(lines))
+    pdf.unlink()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 1
+    assert "does not verify" in done.stdout + done.stderr and not pdf.exists()
