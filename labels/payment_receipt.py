@@ -7,11 +7,14 @@ in a QR). A producer, a lender or an auditor checks it with nothing but a trust 
 
 1. grammar — the text decodes to one signed statement, else MALFORMED;
 2. a purchase or payment with a valid body, else NOT_A_PAYMENT;
-3. the signer is an association key in the trust list, else UNKNOWN_KEY (perhaps newer than
-   the list: refresh it);
+3. the signer is an association key in the trust list, or — for a purchase signed at the
+   scale by the field app — a device key that an association key of the same organization
+   enrolled for ``purchase.recorded`` (the receipt then speaks for that association), else
+   UNKNOWN_KEY (perhaps newer than the list: refresh it);
 4. the Ed25519 signature over the statement verifies, else BAD_SIGNATURE;
 5. the key speaks for the association the caller expects, else WRONG_ASSOCIATION;
-6. a key revoked since is REVOKED (check online whether the entry was recorded before).
+6. a key revoked since is REVOKED (check online whether the entry was recorded before); a
+   device revoked at or before the time the purchase claims is REVOKED too.
 
 What a VALID receipt proves: this association signed that it bought this much from this
 (pseudonymous) producer at this price, or paid this amount, at this time; nobody changed a
@@ -27,13 +30,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from labels.errors import MalformedReceiptError
 from labels.receipt import decode_receipt
-from labels.trustlist import TrustedAssociation, TrustList
+from labels.trustlist import TrustedAssociation, TrustedDevice, TrustList
 from ledger.errors import SignatureError
 from ledger.keys import STATEMENT_DOMAIN, decode_public_key, verify_message
 from ledger.statements import SignedStatement
@@ -160,11 +164,16 @@ def check_payment_receipt(
             PaymentReceiptStatus.NOT_A_PAYMENT, signed, error=str(exc.errors()[0]["msg"])
         )
     key = trust_list.associations_by_id.get(statement.actor)
+    device = None
     if key is None:
-        return PaymentReceiptVerdict(PaymentReceiptStatus.UNKNOWN_KEY, signed)
+        # A purchase signed at the scale by a field device the association enrolled for it.
+        device = trust_list.devices_by_id.get(statement.actor)
+        key = _enroller(trust_list, device, statement.type)
+        if key is None:
+            return PaymentReceiptVerdict(PaymentReceiptStatus.UNKNOWN_KEY, signed)
     try:
         verify_message(
-            decode_public_key(key.public_key),
+            decode_public_key(key.public_key) if device is None else device.raw,
             STATEMENT_DOMAIN,
             statement.canonical_bytes,
             signed.signature,
@@ -173,6 +182,27 @@ def check_payment_receipt(
         return PaymentReceiptVerdict(PaymentReceiptStatus.BAD_SIGNATURE, signed, key)
     if association is not None and key.org_id != association:
         return PaymentReceiptVerdict(PaymentReceiptStatus.WRONG_ASSOCIATION, signed, key)
-    if key.revoked_seq is not None:
+    if key.revoked_seq is not None or _revoked_before(device, statement.ts):
         return PaymentReceiptVerdict(PaymentReceiptStatus.REVOKED, signed, key)
     return PaymentReceiptVerdict(PaymentReceiptStatus.VALID, signed, key)
+
+
+def _enroller(
+    trust_list: TrustList, device: TrustedDevice | None, entry_type: str
+) -> TrustedAssociation | None:
+    """The association key that enrolled ``device`` for ``entry_type`` (its own org's), if
+    the list shows one; the receipt then speaks for that association."""
+    if device is None or entry_type not in device.entry_types:
+        return None
+    enroller = trust_list.associations_by_id.get(device.enrolled_by or "")
+    return enroller if enroller is not None and enroller.org_id == device.org_id else None
+
+
+def _revoked_before(device: TrustedDevice | None, ts: str) -> bool:
+    """A device revoked at or before the time the purchase claims (a lost phone's later
+    captures are not receipts)."""
+    if device is None or device.revoked_at is None:
+        return False
+    return datetime.fromisoformat(
+        device.revoked_at.replace("Z", "+00:00")
+    ) <= datetime.fromisoformat(ts.replace("Z", "+00:00"))

@@ -39,16 +39,22 @@ __all__ = [
 ]
 
 CaptureType = Literal[
-    "producer.registered", "plot.registered", "apiary.registered", "lot.harvested"
+    "producer.registered",
+    "plot.registered",
+    "apiary.registered",
+    "lot.harvested",
+    "purchase.recorded",
 ]
 DEVICE_CAPTURE_TYPES: tuple[str, ...] = (
     "producer.registered",
     "plot.registered",
     "apiary.registered",
     "lot.harvested",
+    "purchase.recorded",
 )
-"""What is born in the field: members, plots, apiaries, deliveries. Processing, shipping,
-evidence and enrolment stay with the office's key."""
+"""What is born in the field: members, plots, apiaries, deliveries and the farm-gate purchase
+of a delivery (price, deductions, premiums, signed at the scale). Payments, processing,
+shipping, evidence and enrolment stay with the office's key."""
 
 RevocationReason = Literal["lost", "stolen", "retired"]
 

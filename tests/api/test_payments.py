@@ -230,3 +230,35 @@ def test_balances_per_producer_and_season(world: World) -> None:
     ]
     assert balances(service, "coop-a", "p-2") == rows[1:]
     assert balances(service, "coop-b") == []
+
+
+def test_purchase_signed_on_a_field_device_has_a_receipt(world: World) -> None:
+    """A delivery's farm-gate purchase signed on the phone (the field app's Deliveries screen):
+    admitted for a device enrolled for purchases, counted in the balance, and its receipt
+    verifies offline as the association's; a device enrolled without purchases is refused."""
+    from ledger.errors import AuthorizationError
+    from ledger.keys import encode_public_key, key_id
+    from ledger.supply.devices import DEVICE_CAPTURE_TYPES
+    from tests.factories import make_key
+
+    service, w = world
+    phone, old_phone = make_key("device:scale-1"), make_key("device:scale-old")
+    for key, types in ((phone, list(DEVICE_CAPTURE_TYPES)), (old_phone, ["lot.harvested"])):
+        w.submit("coop-a", "device.enrolled", {"org_id": "coop-a", "label": "Báscula",
+                 "public_key": encode_public_key(key), "entry_types": types})  # fmt: skip
+    with pytest.raises(AuthorizationError, match="may sign only"):
+        w.submit(old_phone, "purchase.recorded", _purchase())
+    entry = w.submit(phone, "purchase.recorded", _purchase())
+    assert entry.statement.actor == key_id(phone)
+    assert _balance(service)["purchased_mxn"] == "3912.50"
+    trust_list = current_trust_list(service)
+    verdict = check_payment_receipt(receipt_text(service, "purchase", "c-1"), trust_list,
+                                    association="coop-a")  # fmt: skip
+    assert verdict, verdict.to_dict()
+    assert verdict.to_dict()["association"] == "coop-a"
+    assert (
+        check_payment_receipt(
+            receipt_text(service, "purchase", "c-1"), trust_list, association="coop-b"
+        ).status
+        is PaymentReceiptStatus.WRONG_ASSOCIATION
+    )

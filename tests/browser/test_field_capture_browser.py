@@ -4,10 +4,12 @@ The phone opens the app once online and shows its key on "Este teléfono"; the a
 enrols it (a ``device.enrolled`` signed with the demo coffee cooperative's key, sent to the
 real server). Then, with the network cut: register a member (with consent: personal data
 kept apart), walk a plot with emulated geolocation around a square, register an apiary at
-the GPS position, record two deliveries, open a receipt (its QR decodes, with the real
+the GPS position, record two deliveries — the first with its farm-gate purchase (price,
+quality deduction, biodiversity premium; the amount shown exactly as the server computes
+it) signed on the phone as ``purchase.recorded`` — open a receipt (its QR decodes, with the real
 zxing-cpp decoder, to exactly the signed statement in the outbox), reload the page still
 offline and find the outbox intact, in capture order, with its dependencies. Back online, the
-app syncs by itself: the ledger holds exactly the five statements signed on the phone and
+app syncs by itself: the ledger holds exactly the six statements signed on the phone and
 verifies, the member's name sits in the server's side table only, and the phone forgets it.
 Screenshots of each screen in es and en at 390 px go to
 ``tests/browser/screenshots/field-app/capture-*``.
@@ -128,6 +130,7 @@ def enrol(served: Served, public_key: str) -> None:
             "plot.registered",
             "apiary.registered",
             "lot.harvested",
+            "purchase.recorded",
         ],
     }
     request = urllib.request.Request(
@@ -244,6 +247,12 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     page.fill("#f-lot_id", "h-campo-01")
     page.fill("#f-quantity_kg", "1,250.5")
     page.fill("#f-notes", "Cereza madura, bien seleccionada")
+    page.check("#f-buy")
+    page.fill("#f-price_per_kg_mxn", "7.35")
+    page.locator('[id="f-deductions.0.amount_mxn"]').fill("120.5")
+    page.locator('[id="f-premiums.0.amount_mxn"]').fill("1,000")
+    assert page.locator("#purchase-amount").inner_text() == "Importe a pagar: $ 10,070.68 MXN"
+    shot(page, "deliveries-purchase-es-390.png")
     page.locator(".save").click()
     page.locator("#saved").wait_for()
     page.select_option("#f-producer_id", "p-campo-01")
@@ -289,10 +298,14 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
         "plot.registered",
         "apiary.registered",
         "lot.harvested",
+        "purchase.recorded",
         "lot.harvested",
     ]
     assert signed.to_dict() == items[3]["signed"]
-    member, plot, apiary, first, second = items
+    member, plot, apiary, first, purchase, second = items
+    assert purchase["dependsOn"] == [first["key"]]
+    assert purchase["signed"]["statement"]["body"]["amount_mxn"] == "10070.68"
+    assert purchase["signed"]["statement"]["actor"] == first["signed"]["statement"]["actor"]
     assert (
         "Rosa" not in json.dumps(member["signed"])
         and "gender" not in member["signed"]["statement"]["body"]
@@ -312,7 +325,7 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
     page.reload()
     page.locator("#receipt-qr").wait_for()
     assert outbox(page) == items
-    assert page.locator("#outbox-count").inner_text().endswith("5")
+    assert page.locator("#outbox-count").inner_text().endswith("6")
 
     # The same screens in English.
     page.locator(".topbar .button", has_text="English").first.click()
@@ -360,5 +373,7 @@ def test_a_day_of_field_work_offline(field_phone: BrowserContext, served: Served
         assert "Rosa" not in json.dumps([e.to_dict() for e in recorded], ensure_ascii=False)
         lot = service.store.state_get("lot", "h-campo-01")
         assert lot is not None and lot["quantity_g"] == 1_250_500 and lot["form"] == "cherry"
+        bought = service.store.state_get("purchase", "c-h-campo-01")
+        assert bought is not None and bought["amount_cents"] == 1_007_068
     finally:
         service.close()

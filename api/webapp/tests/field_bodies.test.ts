@@ -11,12 +11,14 @@ import {
   newId,
   parseKg,
   plotBody,
+  purchaseBody,
   type ApiaryInput,
   type Built,
   type CapturedShape,
   type DeliveryInput,
   type MemberInput,
   type PlotInput,
+  type PurchaseInput,
 } from "../src/field/bodies";
 import { personalDataHash } from "../src/field/personal";
 import { CATALOG } from "../src/i18n/catalog";
@@ -24,7 +26,7 @@ import { readVector } from "./vectors";
 
 interface Case {
   name: string;
-  builder: "member" | "plot" | "apiary" | "delivery";
+  builder: "member" | "plot" | "apiary" | "delivery" | "purchase";
   input: unknown;
   shape?: CapturedShape | null;
   salt?: string | null;
@@ -50,6 +52,8 @@ function build(c: Case): Built<unknown> {
       return apiaryBody(c.input as ApiaryInput);
     case "delivery":
       return deliveryBody(c.input as DeliveryInput, V.today);
+    case "purchase":
+      return purchaseBody(c.input as PurchaseInput);
   }
 }
 
@@ -111,5 +115,21 @@ describe("typed numbers and ids", () => {
     expect(shortCode("a1b2c3d4e5f60718293a4b5c6d7e8f90")).toBe("a1b2-c3d4-e5f6");
     expect(() => shortCode("A1B2C3D4E5F6")).toThrow();
     expect(() => shortCode("a1b2")).toThrow();
+  });
+});
+
+describe("farm-gate purchase amounts", () => {
+  it("rounds price × kg half up to the centavo, exactly (no floats)", async () => {
+    const { decimalText, decimalUnits, purchaseCents } = await import("../src/field/bodies");
+    expect(decimalUnits("1,250.5", 3)).toBe(1_250_500n);
+    expect(decimalUnits("7.35", 4)).toBe(73_500n);
+    expect(decimalUnits("1.23456", 4)).toBeNull();
+    expect(decimalUnits("12,5", 3)).toBeNull();
+    expect(purchaseCents(1_000n, 50n, [], [])).toBe(1n); // 1 kg × 0.005 = 0.005 → 0.01 (half up)
+    expect(purchaseCents(1_000n, 49n, [], [])).toBe(0n); // 0.0049 → 0.00
+    expect(purchaseCents(3_000n, 1_000n, [], [])).toBe(30n); // 3 × 0.1: 0.30, where floats give 0.30000000000000004
+    expect(decimalText(1_250_500n, 3)).toBe("1250.5");
+    expect(decimalText(100_000n, 2, 2)).toBe("1000.00");
+    expect(decimalText(5n, 2, 2)).toBe("0.05");
   });
 });

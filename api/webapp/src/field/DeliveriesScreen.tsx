@@ -4,14 +4,20 @@
  * the product and its harvest form), weight, date. Notes stay on the phone (`meta.notes`:
  * the ledger's harvest has no free text, and free text invites personal data). Once signed,
  * the receipt is one tap away.
+ *
+ * The farm-gate purchase may be recorded with it: price per kg, a quality deduction and the
+ * biodiversity-friendly premium, in MXN; the phone signs a `purchase.recorded` for the whole
+ * delivery (amount computed exactly, as the server checks it) that the outbox sends after the
+ * delivery it depends on.
  */
 import { isoToday, mxDate, mxKg, mxNumber, t, useLanguage } from "../i18n";
 import { linkTo } from "../shell/router";
-import { deliveryBody, HARVEST_FORMS } from "./bodies";
+import { decimalUnits, deliveryBody, HARVEST_FORMS, purchaseBody, type PurchaseInput } from "./bodies";
 import { CaptureForm, findMember, MemberSelect, NotEnrolled, RecordList, Screen, useCapture } from "./capture";
-import { Input, Select } from "./Form";
+import { Check, Input, Select } from "./Form";
 import { canCapture } from "./hooks";
 import { pendingKeys } from "./reference";
+import { capture } from "../sync/corrections";
 import type { Site } from "./reference";
 
 interface Draft {
@@ -21,12 +27,37 @@ interface Draft {
   weightKg: string;
   date: string;
   notes: string;
+  buy: boolean;
+  price: string;
+  deduction: string;
+  premium: string;
+}
+
+function purchaseInput(draft: Draft): PurchaseInput {
+  return {
+    purchaseId: `c-${draft.lotId}`.slice(0, 64),
+    lotId: draft.lotId,
+    producerId: draft.producerId,
+    weightKg: draft.weightKg,
+    priceMxn: draft.price,
+    deductions: [{ kind: "quality", amount: draft.deduction }],
+    premiums: [{ kind: "biodiversity", amount: draft.premium }],
+  };
 }
 
 function originText(site: Site): string {
   return site.kind === "plot"
     ? t("field.deliveries.origin.plot", { id: site.id, product: t(`shell.term.product.${site.product}`), area: mxNumber(site.areaHa ?? 0) })
     : t("field.deliveries.origin.apiary", { id: site.id, count: site.hiveCount ?? 0 });
+}
+
+/** The amount the purchase would record, in Mexican format, or "" while the input is
+ * incomplete. */
+function amountText(draft: Draft): string {
+  const built = purchaseBody(purchaseInput(draft));
+  if (!built.ok) return "";
+  const cents = decimalUnits(String(built.value["amount_mxn"]), 2) ?? 0n;
+  return `$ ${mxNumber(Number(cents / 100n))}.${(cents % 100n).toString().padStart(2, "0")}`;
 }
 
 /** The UTC day: a harvest may not end after the statement's own (UTC) date. */
@@ -36,7 +67,7 @@ export function DeliveriesScreen() {
   useLanguage();
   const c = useCapture<Draft, { message: string; lot: string }>(
     "deliveries",
-    () => ({ lotId: "", producerId: "", origin: "", weightKg: "", date: isoToday(), notes: "" }),
+    () => ({ lotId: "", producerId: "", origin: "", weightKg: "", date: isoToday(), notes: "", buy: false, price: "", deduction: "", premium: "" }),
     { field: "lotId", prefix: "h" },
   );
   const { field, draft, update, errors } = c;
@@ -51,18 +82,25 @@ export function DeliveriesScreen() {
       { lotId: draft.lotId, origin: site ? { kind: site.kind, id: site.id, product: site.product } : null, weightKg: draft.weightKg, date: draft.date },
       utcToday(),
     );
-    if (!built.ok) {
-      c.setErrors({ ...built.errors, ...(draft.producerId ? {} : { producer_id: "field.error.pick_member" }) });
+    const bought = draft.buy ? purchaseBody(purchaseInput(draft)) : null;
+    const purchaseErrors = bought && !bought.ok ? bought.errors : {};
+    if (!built.ok || (bought && !bought.ok)) {
+      c.setErrors({ ...purchaseErrors, ...(built.ok ? {} : built.errors), ...(draft.producerId ? {} : { producer_id: "field.error.pick_member" }) });
       return;
     }
     await c.sign(async () => {
       const member = findMember(field.reference, draft.producerId);
       const notes = draft.notes.trim();
-      await c.record("lot.harvested", built.value, {
+      const harvested = await c.record("lot.harvested", built.value, {
         dependsOn: pendingKeys(site, member),
         meta: { producer_id: draft.producerId, ...(notes ? { notes } : {}) },
       });
-      return { message: t("field.saved", { what: t("field.deliveries.what", { id: draft.lotId }) }), lot: draft.lotId };
+      let what = t("field.deliveries.what", { id: draft.lotId });
+      if (bought && bought.ok) {
+        await capture("purchase.recorded", bought.value, { dependsOn: [harvested.item.key] });
+        what = `${what}, ${t("field.deliveries.purchase.what", { id: draft.lotId })}`;
+      }
+      return { message: t("field.saved", { what }), lot: draft.lotId };
     });
   };
 
@@ -83,6 +121,17 @@ export function DeliveriesScreen() {
           </p>
         )}
         <Input name="quantity_kg" inputMode="decimal" label={t("field.deliveries.weight")} value={draft.weightKg} errors={errors} onInput={(v) => update({ weightKg: v })} />
+        <Check name="buy" label={t("field.deliveries.purchase")} checked={draft.buy} onChange={(v) => update({ buy: v })} />
+        {draft.buy && (
+          <>
+            <p class="muted">{t("field.deliveries.purchase.help")}</p>
+            <Input name="price_per_kg_mxn" inputMode="decimal" label={t("field.deliveries.price")} value={draft.price} errors={errors} onInput={(v) => update({ price: v })} />
+            <Input name="deductions.0.amount_mxn" inputMode="decimal" label={t("field.deliveries.deduction")} optional value={draft.deduction} errors={errors} onInput={(v) => update({ deduction: v })} />
+            <Input name="premiums.0.amount_mxn" inputMode="decimal" label={t("field.deliveries.premium")} optional value={draft.premium} errors={errors} onInput={(v) => update({ premium: v })} />
+            {amountText(draft) && <p class="figure" id="purchase-amount">{t("field.deliveries.amount", { amount: amountText(draft) })}</p>}
+            {errors["deductions"] && <p class="error" role="alert">{t(errors["deductions"])}</p>}
+          </>
+        )}
         <Input name="harvested_from" type="date" label={t("field.deliveries.date")} value={draft.date} errors={errors} onInput={(v) => update({ date: v })} />
         <Input name="notes" multiline label={t("field.deliveries.notes")} optional help={t("field.deliveries.notes.help")} value={draft.notes} onInput={(v) => update({ notes: v })} />
       </CaptureForm>

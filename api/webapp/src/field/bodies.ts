@@ -288,3 +288,99 @@ export function deliveryBody(input: DeliveryInput, today: string): Built<JsonObj
     };
   });
 }
+
+// ---------------------------------------------------------------- farm-gate purchases
+
+/** A deduction or premium as typed: what for (an id such as `quality`, `biodiversity`) and
+ * how much, in MXN. */
+export interface Adjustment {
+  kind: string;
+  amount: string;
+}
+
+export interface PurchaseInput {
+  purchaseId: string;
+  lotId: string;
+  producerId: string;
+  /** Kilograms bought, as typed (`1,250.5`). */
+  weightKg: string;
+  /** MXN per kg, as typed (`7.35`, at most four decimals). */
+  priceMxn: string;
+  deductions: readonly Adjustment[];
+  premiums: readonly Adjustment[];
+}
+
+/** An exact decimal as typed on a Mexican phone (`1,234.56`) in units of 10^-scale, or null:
+ * commas only group thousands, at most `scale` decimals. Never a float: this is money. */
+export function decimalUnits(text: string, scale: number): bigint | null {
+  const trimmed = text.trim();
+  const match = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/.exec(trimmed);
+  if (!match || (match[2] ?? "").length > scale) return null;
+  const whole = BigInt(match[1]!.replace(/,/g, ""));
+  const fraction = BigInt((match[2] ?? "").padEnd(scale, "0") || "0");
+  return whole * 10n ** BigInt(scale) + fraction;
+}
+
+/** Units of 10^-scale as the ledger's decimal text: `12.5`, `80` (trailing zeros dropped), or
+ * always two decimals for money (`keep`). */
+export function decimalText(units: bigint, scale: number, keep = 0): string {
+  const base = 10n ** BigInt(scale);
+  const whole = units / base;
+  let fraction = (units % base).toString().padStart(scale, "0");
+  while (fraction.length > keep && fraction.endsWith("0")) fraction = fraction.slice(0, -1);
+  return fraction ? `${whole}.${fraction}` : `${whole}`;
+}
+
+/** Centavos due, as the server computes it (`ledger/supply/payments.py: purchase_amount`):
+ * price × kg rounded half up to the centavo, less deductions, plus premiums. */
+export function purchaseCents(kgMilli: bigint, price: bigint, deductions: readonly bigint[], premiums: readonly bigint[]): bigint {
+  const gross = (kgMilli * price + 50_000n) / 100_000n; // 10^-7 MXN → centavos, half up
+  return gross - deductions.reduce((a, b) => a + b, 0n) + premiums.reduce((a, b) => a + b, 0n);
+}
+
+const MONEY_MAX = 10n ** 13n; // the ledger's Money pattern: at most 11 digits of pesos
+
+function adjustments(list: readonly Adjustment[], field: string, errors: FieldErrors): { kind: string; cents: bigint }[] {
+  const found: { kind: string; cents: bigint }[] = [];
+  list.forEach((item, index) => {
+    if (item.amount.trim() === "") return;
+    const cents = decimalUnits(item.amount, 2);
+    if (!ID.test(item.kind)) errors[`${field}.${index}.kind`] = "field.error.id";
+    else if (cents === null || cents >= MONEY_MAX) errors[`${field}.${index}.amount_mxn`] = "field.error.money";
+    else if (cents > 0n) found.push({ kind: item.kind, cents });
+  });
+  return found;
+}
+
+/** `purchase.recorded` for a delivery bought at the farm gate, signed on the phone like the
+ * delivery itself: exact decimal strings, and the amount computed exactly as the server
+ * checks it (a purchase whose deductions exceed it is refused here, naming `deductions`). */
+export function purchaseBody(input: PurchaseInput): Built<JsonObject> {
+  const errors: FieldErrors = {};
+  if (!ID.test(input.purchaseId)) errors["purchase_id"] = "field.error.id";
+  if (!ID.test(input.lotId)) errors["lot_id"] = "field.error.id";
+  if (!ID.test(input.producerId)) errors["producer_id"] = "field.error.pick_member";
+  const kg = decimalUnits(input.weightKg, 3);
+  if (kg === null || kg <= 0n || kg >= 10n ** 12n) errors["quantity_kg"] = "field.error.kg";
+  const price = decimalUnits(input.priceMxn, 4);
+  if (price === null || price >= 10n ** 11n) errors["price_per_kg_mxn"] = "field.error.price";
+  const deductions = adjustments(input.deductions, "deductions", errors);
+  const premiums = adjustments(input.premiums, "premiums", errors);
+  let amount = 0n;
+  if (kg !== null && price !== null && Object.keys(errors).length === 0) {
+    amount = purchaseCents(kg, price, deductions.map((d) => d.cents), premiums.map((p) => p.cents));
+    if (amount < 0n) errors["deductions"] = "field.error.deductions";
+    else if (amount >= MONEY_MAX) errors["price_per_kg_mxn"] = "field.error.price";
+  }
+  return done(errors, () => ({
+    purchase_id: input.purchaseId,
+    lot_id: input.lotId,
+    producer_id: input.producerId,
+    quantity_kg: decimalText(kg as bigint, 3),
+    price_per_kg_mxn: decimalText(price as bigint, 4),
+    deductions: deductions.map((d) => ({ kind: d.kind, amount_mxn: decimalText(d.cents, 2, 2) })),
+    premiums: premiums.map((p) => ({ kind: p.kind, amount_mxn: decimalText(p.cents, 2, 2) })),
+    currency: "MXN",
+    amount_mxn: decimalText(amount, 2, 2),
+  }));
+}

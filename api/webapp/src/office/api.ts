@@ -9,7 +9,7 @@ import { signStatement, type JsonObject, type SignOptions } from "../crypto/stat
 import { outcomeFrom, type SubmitOutcome } from "../sync/outcomes";
 import type { AssociationKey } from "./associationKey";
 
-export const DEVICE_TYPES = ["producer.registered", "plot.registered", "apiary.registered", "lot.harvested"] as const;
+export const DEVICE_TYPES = ["producer.registered", "plot.registered", "apiary.registered", "lot.harvested", "purchase.recorded"] as const;
 
 export interface Org {
   readonly org_id: string;

@@ -76,6 +76,7 @@ export const messages = {
     "office.type.plot.registered": "Parcelas",
     "office.type.apiary.registered": "Apiarios",
     "office.type.lot.harvested": "Entregas",
+    "office.type.purchase.recorded": "Compras en la puerta de la finca",
   },
   en: {
     "office.key.title": "Association key",
@@ -153,5 +154,6 @@ export const messages = {
     "office.type.plot.registered": "Plots",
     "office.type.apiary.registered": "Apiaries",
     "office.type.lot.harvested": "Deliveries",
+    "office.type.purchase.recorded": "Farm-gate purchases",
   },
 };
