@@ -38,23 +38,45 @@ __all__ = ["Eligibility", "Reason", "check_eligibility"]
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a lot is not eligible (or, with ``ok``, a fact that held)."""
+    """Why a lot is not eligible (or, with ``ok``, a fact that held).
+
+    ``detail`` carries the facts a message is made of (product, harvest window), and an
+    ``input_not_eligible`` reason lists in ``causes`` the root failures down its lineage (the
+    plots, apiaries or lots at fault, each once), so a screen can say briefly what to fix in
+    the reader's language and date format instead of repeating the sentence chain.
+    """
 
     code: str
     lot_id: str
     subject: str
     message_en: str
     message_es: str
+    detail: dict[str, str] | None = None
+    causes: tuple[Reason, ...] = ()
 
-    def to_dict(self) -> dict[str, str]:
-        """JSON form."""
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``detail`` and ``causes`` only when there are some)."""
+        found: dict[str, Any] = {
             "code": self.code,
             "lot_id": self.lot_id,
             "subject": self.subject,
             "message_en": self.message_en,
             "message_es": self.message_es,
         }
+        if self.detail is not None:
+            found["detail"] = self.detail
+        if self.causes:
+            found["causes"] = [c.to_dict() for c in self.causes]
+        return found
+
+
+def _root_causes(reasons: list[Reason]) -> tuple[Reason, ...]:
+    """The failures at the roots of ``reasons`` (no ``input_not_eligible``), each once."""
+    found: dict[tuple[str, str, str], Reason] = {}
+    for reason in reasons:
+        for cause in reason.causes or (reason,):
+            found.setdefault((cause.code, cause.lot_id, cause.subject), cause)
+    return tuple(found.values())
 
 
 @dataclass(frozen=True)
@@ -199,6 +221,7 @@ class _Checker:
                         f"harvest {window['from']}..{window['to']}",
                         f"{node} no tenía una verificación aprobada y vigente para {product} "
                         f"durante la cosecha {window['from']}..{window['to']}",
+                        {"product": product, "from": window["from"], "to": window["to"]},
                     ))  # fmt: skip
             return result
         for input_id in self.view.linked(LOT_INPUT, lot_id):
@@ -213,6 +236,8 @@ class _Checker:
                     + "; ".join(r.message_en for r in upstream.reasons[:3]),
                     f"el lote de entrada {input_id} no es elegible: "
                     + "; ".join(r.message_es for r in upstream.reasons[:3]),
+                    None,
+                    _root_causes(upstream.reasons),
                 ))  # fmt: skip
         return result
 

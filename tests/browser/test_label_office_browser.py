@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pypdfium2
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from labels.decode import decode_image
 from labels.trustlist import TrustList, verify_trust_list
@@ -83,6 +85,28 @@ def _no_sideways_overflow(page: Page) -> None:
     assert not wide, wide
 
 
+def _root_subjects(api: dict[str, Any]) -> set[str]:
+    """The plots, apiaries and lots at the roots of an eligibility answer's reasons."""
+    return {c["subject"] for r in api["reasons"] for c in r.get("causes") or [r]}
+
+
+def _says_briefly(lot: Locator, api: dict[str, Any], lang: str) -> None:
+    """The lot's summary names every root failure, translated, with dd/mm/aaaa dates, and
+    none of the API's chain wording."""
+    summary = lot.locator(".why").inner_text()
+    assert summary.strip(), "no summary"
+    for subject in _root_subjects(api):
+        assert subject.split(":", 1)[1] in summary, (subject, summary)
+    assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", summary), summary
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", summary), summary
+    if lang == "es":
+        assert "café" in summary and "coffee" not in summary, summary
+        assert "no es elegible" not in summary and "Parcela" in summary, summary
+    else:
+        assert "coffee" in summary and "is not eligible" not in summary, summary
+        assert "Plot" in summary, summary
+
+
 def test_issue_print_revoke_and_resolve(browser: Browser, served: Served, tmp_path: Path) -> None:
     page = _office(browser, 390)
     page.goto(served.base + "/app/labels")
@@ -96,10 +120,14 @@ def test_issue_print_revoke_and_resolve(browser: Browser, served: Served, tmp_pa
     )
     assert shown == ["home", "setup", "lots", "labels"]
 
-    # The ineligible export lot says why, in the eligibility API's Spanish words.
+    # The ineligible export lot says briefly why: the plots at fault, the product in Spanish,
+    # Mexican dates; the eligibility API's whole sentence chain is behind "Detalles".
     ineligible = page.locator(f'li.lot[data-lot-id="{INELIGIBLE}"]')
     assert ineligible.get_attribute("data-eligible") == "false"
     api = page.request.get(f"{served.base}/api/v1/lots/{INELIGIBLE}/eligibility").json()
+    _says_briefly(ineligible, api, "es")
+    assert not ineligible.locator(".reasons").is_visible()
+    ineligible.locator(".why-details summary").click()
     shown = ineligible.locator(".reasons li").all_inner_texts()
     assert shown == [r["message_es"] for r in api["reasons"]] and shown
 
@@ -201,7 +229,11 @@ def test_screens_in_both_languages(
             page.get_by_text("Labels issued").wait_for()
         else:
             page.get_by_text("Etiquetas emitidas").wait_for()
+        ineligible = page.locator(f'li.lot[data-lot-id="{INELIGIBLE}"]')
+        api = page.request.get(f"{served.base}/api/v1/lots/{INELIGIBLE}/eligibility").json()
+        _says_briefly(ineligible, api, lang)
         page.screenshot(path=str(SCREENSHOTS / f"labels-{lang}-{width}.png"), full_page=True)
+        ineligible.screenshot(path=str(SCREENSHOTS / f"ineligible-{lang}-{width}.png"))
         _no_sideways_overflow(page)
     # Every button is a large touch target.
     small = page.evaluate(

@@ -110,6 +110,22 @@ def test_blend_with_one_uncertified_input_is_ineligible_naming_it(coffee: Chain)
     assert coffee.check("h-2").reasons[0].subject == "plot:pl-2"
 
 
+def test_a_chain_names_its_root_causes_with_their_facts(coffee: Chain) -> None:
+    """The blend's reason carries the plot at fault (once, with product and harvest window)
+    so a screen can say it briefly instead of repeating the sentence chain."""
+    coffee.verify("v1", {**COFFEE, "plots": ["pl-1"]})
+    reason = coffee.check("bl").reasons[0]
+    assert [(c.code, c.lot_id, c.subject) for c in reason.causes] == [
+        ("origin_not_certified", "h-2", "plot:pl-2")
+    ]
+    leaf = coffee.check("h-2").reasons[0]
+    assert leaf.detail is not None and leaf.detail["product"] == "coffee"
+    assert reason.causes[0].detail == leaf.detail
+    doc = reason.to_dict()
+    assert doc["causes"][0]["detail"] == {**leaf.detail}
+    assert "causes" not in leaf.to_dict() and "detail" not in doc
+
+
 def test_blend_of_certified_inputs_is_eligible_with_verifications(coffee: Chain) -> None:
     coffee.verify("v1", {**COFFEE, "plots": ["pl-1"]})
     coffee.verify("v2", {**COFFEE, "plots": ["pl-2"]})

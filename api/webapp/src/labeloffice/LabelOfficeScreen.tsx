@@ -17,6 +17,7 @@ import type { SubmitOutcome } from "../sync/outcomes";
 import { STOCKS, issuances, issue, labellableLots, preview, revokeRun, scans, sheet, type Issuance, type LabellableLot, type LotsAnswer, type Reason, type Scans, type Stock } from "./api";
 import { forgetIssuerKey, importIssuerKey, isActiveIssuer, loadIssuerKey } from "./issuerKey";
 import { signIssuance } from "./labelSign";
+import { summarize } from "./summary";
 import "./labels.css";
 
 /** Labels per PDF: the server takes at most 500 label texts a request (128 KiB bodies). */
@@ -34,15 +35,27 @@ function positive(text: string): number | null {
   return /^[1-9][0-9]{0,9}$/.test(text.trim()) ? Number(text.trim()) : null;
 }
 
+/** Why a lot may not carry the label: a short line per root failure, the eligibility API's
+ * full sentences behind "Detalles" (`summary.ts`). */
 function Reasons({ reasons }: { reasons: readonly Reason[] }) {
   return (
-    <ul class="reasons">
-      {reasons.map((r) => (
-        <li key={`${r.code}:${r.subject}`} data-code={r.code}>
-          {reasonText(r)}
-        </li>
-      ))}
-    </ul>
+    <>
+      <ul class="why">
+        {summarize(reasons).map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+      <details class="why-details">
+        <summary>{t("labels.why.details")}</summary>
+        <ul class="reasons">
+          {reasons.map((r) => (
+            <li key={`${r.code}:${r.subject}`} data-code={r.code}>
+              {reasonText(r)}
+            </li>
+          ))}
+        </ul>
+      </details>
+    </>
   );
 }
 

@@ -19,9 +19,14 @@ import type { AssociationKey } from "../office/associationKey";
 
 export interface Reason {
   readonly code: string;
+  readonly lot_id?: string;
   readonly subject: string;
   readonly message_es: string;
   readonly message_en: string;
+  /** The facts the sentence is made of (`origin_not_certified`: product, harvest from/to). */
+  readonly detail?: { readonly product?: string; readonly from?: string; readonly to?: string };
+  /** An input's reason: the root failures down its lineage, once each. */
+  readonly causes?: readonly Reason[];
 }
 
 export interface LabellableLot {
