@@ -113,19 +113,49 @@ def producer_register(
     consent_name: Annotated[
         bool, typer.Option(help="The producer consents to publishing the name.")
     ] = False,
+    gender: Annotated[
+        str | None, typer.Option(help="female, male or other (kept outside the ledger).")
+    ] = None,
+    birth_year: Annotated[
+        int | None, typer.Option(help="Year of birth (kept outside the ledger).")
+    ] = None,
+    indigenous_speaker: Annotated[
+        bool | None,
+        typer.Option(
+            "--indigenous-speaker/--not-indigenous-speaker",
+            help="Speaks an Indigenous language (kept outside the ledger).",
+        ),
+    ] = None,
+    consent_statistics: Annotated[
+        bool,
+        typer.Option(
+            help="The producer consents that gender, age and language count in aggregate "
+            "programme figures (groups under 5 hidden)."
+        ),
+    ] = False,
     server: ServerOpt = None,
 ) -> None:
-    """Register a producer: a pseudonymous entry plus an erasable personal-data record."""
+    """Register a producer: a pseudonymous entry plus an erasable personal-data record.
+
+    Gender, year of birth and Indigenous language are personal data: they go to the record,
+    never to the ledger entry."""
     from api.client import BiotrazaClient
-    from api.services.supply import register_producer
+    from api.services.supply import personal_record, register_producer
     from ledger.statements import sign_statement
-    from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
+    from ledger.supply.producers import new_salt, personal_data_hash
 
     cfg = settings()
     with cli_errors():
-        data = PersonalData(
-            name=name, curp=curp, phone=phone, consent_to_publish_name=consent_name
-        ).model_dump()
+        data = personal_record(
+            name=name,
+            curp=curp,
+            phone=phone,
+            consent_to_publish_name=consent_name,
+            gender=gender,
+            birth_year=birth_year,
+            indigenous_language_speaker=indigenous_speaker,
+            consent_to_statistics=consent_statistics,
+        )
         salt = new_salt()
         body: dict[str, Any] = {
             "producer_id": producer_id,

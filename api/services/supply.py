@@ -28,6 +28,7 @@ __all__ = [
     "lineage",
     "lot_public",
     "personal_data",
+    "personal_record",
     "published_name",
     "register_producer",
 ]
@@ -84,6 +85,20 @@ def lineage(service: LedgerService, lot_id: str, direction: str = "upstream") ->
         docs = state.get_many(LOT_KIND, graph.lots)
         result["lot_details"] = {lot: lot_public(docs[lot]) for lot in graph.lots if lot in docs}
     return result
+
+
+def personal_record(**fields: Any) -> dict[str, Any]:
+    """A personal-data record as it is hashed and kept, from typed fields.
+
+    Raises:
+        SchemaError: a field is malformed, named ``personal_data.<field>``.
+    """
+    try:
+        return PersonalData.model_validate(fields).model_dump()
+    except ValidationError as exc:
+        raise SchemaError(
+            "personal data does not match the schema", schema_errors(exc, "personal_data.")
+        ) from exc
 
 
 def register_producer(

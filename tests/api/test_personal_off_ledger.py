@@ -15,6 +15,9 @@ What each test proves, on SQLite and PostgreSQL:
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,3 +147,42 @@ def test_http_refusal_names_the_field(
         response = client.post("/api/v1/entries", json=signed.model_dump(mode="json"))
         assert 400 <= response.status_code < 500, response.text
         assert "statement.body.gender" in response.text
+
+
+def test_cli_producer_register_keeps_attributes_off_the_ledger(tmp_path: Path, db_url: str) -> None:
+    """``biotraza producer register --gender --birth-year --indigenous-speaker
+    --consent-statistics`` on the demo: the record holds them, the entry does not; a bad year
+    is one line naming the field, exit 1."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BIOTRAZA_")}
+    env.update({"COLUMNS": "200", "BIOTRAZA_KEY_PASSPHRASE": "cli-test-passphrase",
+                "BIOTRAZA_DATA_DIR": str(tmp_path / "demo"),
+                "BIOTRAZA_DATABASE_URL": db_url})  # fmt: skip
+    exe = str(Path(sys.executable).with_name("biotraza"))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([exe, *args], env=env, capture_output=True, text=True,  # noqa: S603
+                              check=False, timeout=300)  # fmt: skip
+
+    built = run("demo", "--no-serve", "--data-dir", str(tmp_path / "demo"), "--database-url",
+                db_url)  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
+    done = run("producer", "register", "cs-p99", "--name", "Ana Ruiz Gómez", "--signer",
+               "org-cafe-sierra", "--gender", "female", "--birth-year", "1999",
+               "--indigenous-speaker", "--consent-statistics")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    service = LedgerService.open(db_url, migrate=False)
+    try:
+        stored = personal_data(service, "cs-p99")
+        assert stored is not None
+        assert (stored.data["gender"], stored.data["birth_year"]) == ("female", 1999)
+        assert stored.data["indigenous_language_speaker"] is True
+        assert stored.data["consent_to_statistics"] is True
+        entry = service.entry(service.head().size - 1)
+        assert entry.statement.type == "producer.registered"
+        assert set(entry.statement.body) == {"producer_id", "pii_hash"}
+    finally:
+        service.close()
+    bad = run("producer", "register", "cs-p98", "--name", "Luis Pérez", "--signer",
+              "org-cafe-sierra", "--birth-year", "1800")  # fmt: skip
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert "personal_data.birth_year" in bad.stdout + bad.stderr
