@@ -14,7 +14,9 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
+from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from api.demo import build_demo
@@ -29,6 +32,7 @@ from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement
+from tests.conftest import PG_URL, _schema_url, pg_enabled
 
 CHROMIUM = os.environ.get("BIOTRAZA_CHROMIUM", "/usr/bin/chromium")
 PASSPHRASE = "browser-test-passphrase"
@@ -52,11 +56,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _prepare(data_dir: Path, port: int) -> tuple[Settings, Served]:
+def _prepare(data_dir: Path, port: int, database_url: str | None = None) -> tuple[Settings, Served]:
+    """Build the demo into ``data_dir`` (its ledger in SQLite there, or at ``database_url``)
+    and list this server's address among the resolver hosts."""
     cfg = Settings(
         data_dir=data_dir,
         key_passphrase=PASSPHRASE,
-        database_url=f"sqlite:///{data_dir / 'ledger.db'}",
+        database_url=database_url or f"sqlite:///{data_dir / 'ledger.db'}",
     )
     labels = build_demo(cfg)["labels"]
     host = f"127.0.0.1:{port}"
@@ -86,16 +92,13 @@ def _prepare(data_dir: Path, port: int) -> tuple[Settings, Served]:
     return cfg, served
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The demo app served by uvicorn on a free loopback port, in a thread."""
-    port = _free_port()
-    cfg, info = _prepare(tmp_path_factory.mktemp("browser-demo"), port)
-    app = create_app(cfg)
+@contextmanager
+def serving(cfg: Settings, port: int) -> Iterator[None]:
+    """The app of ``cfg`` served by uvicorn on ``port`` in a thread, until the block ends."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
+        uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="warning", ws="none")
     )
-    thread = threading.Thread(target=server.run, name="uvicorn-browser-tests", daemon=True)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-browser-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -103,10 +106,40 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             pytest.fail("the test server did not start")
         time.sleep(0.05)
     try:
-        yield info
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The demo app served by uvicorn on a free loopback port, in a thread."""
+    port = _free_port()
+    cfg, info = _prepare(tmp_path_factory.mktemp("browser-demo"), port)
+    with serving(cfg, port):
+        yield info
+
+
+@contextmanager
+def served_on_postgres(data_dir: Path) -> Iterator[Served]:
+    """The demo built on PostgreSQL (a fresh schema of its own, dropped afterwards) and
+    served like :func:`served`, for the browser tests that run on both engines."""
+    if not pg_enabled():
+        pytest.skip("BIOTRAZA_TEST_PG=0: PostgreSQL tests turned off explicitly")
+    schema = f"bt_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        port = _free_port()
+        cfg, info = _prepare(data_dir, port, _schema_url(schema))
+        with serving(cfg, port):
+            yield info
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The label office in a real Chromium, on the demo ledger.
+"""The label office in a real Chromium, on the demo ledger, on SQLite and on PostgreSQL.
 
 The office imports the label-issuer key from the file ``biotraza keys export-for-browser``
 writes (opened with WebCrypto and kept in IndexedDB), sees the demo's export lots with the
@@ -20,6 +20,7 @@ import io
 import json
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ from labels.verify import LabelStatus, check_label
 from ledger.browser_keyfile import seal_for_browser
 from ledger.keys import public_key_bytes
 from ledger.keystore import KeyStore
-from tests.browser.conftest import PASSPHRASE, Served
+from tests.browser.conftest import PASSPHRASE, Served, served_on_postgres
 from tests.browser.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -46,6 +47,21 @@ PHONE_AGENT = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0.0.0 Mobile Safari/537.36"
 )
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """The demo on each engine: SQLite is the session's shared demo server; PostgreSQL is a
+    demo built for this module on a schema of its own (as the sync-office test runs on both)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("served")
+        return
+    with served_on_postgres(tmp_path_factory.mktemp("label-office-pg")) as info:
+        yield info
 
 
 def _office(browser: Browser, width: int) -> Page:
@@ -107,7 +123,8 @@ def _says_briefly(lot: Locator, api: dict[str, Any], lang: str) -> None:
         assert "Plot" in summary, summary
 
 
-def test_issue_print_revoke_and_resolve(browser: Browser, served: Served, tmp_path: Path) -> None:
+def test_issue_print_revoke_and_resolve(browser: Browser, demo: Served, tmp_path: Path) -> None:
+    served = demo
     page = _office(browser, 390)
     page.goto(served.base + "/app/labels")
     key_id = _import_key(page, served, tmp_path)
@@ -216,8 +233,9 @@ def test_issue_print_revoke_and_resolve(browser: Browser, served: Served, tmp_pa
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_screens_in_both_languages(
-    browser: Browser, served: Served, tmp_path: Path, width: int
+    browser: Browser, demo: Served, tmp_path: Path, width: int
 ) -> None:
+    served = demo
     page = _office(browser, width)
     page.goto(served.base + "/app/labels")
     _import_key(page, served, tmp_path)
