@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 from typing import Literal
 
 __all__ = [
@@ -460,6 +461,15 @@ def kg_to_grams(value: float | int | str) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"expected a number of kg, found {type(value).__name__}")
+    return _grams(type(value).__name__, value)
+
+
+@lru_cache(maxsize=4096)
+def _grams(_kind: str, value: float | int | str) -> int:
+    """:func:`kg_to_grams` of an int, float or str, memoized (keyed by type too, so ``1`` and
+    ``"1"`` stay apart): a replay meets the same few quantities hundreds of thousands of times
+    (a harvest's total, each origin's share, the body model's check) and the exact decimal
+    conversion cost about 10 µs each. Refusals raise and are not memoized."""
     if isinstance(value, str):
         if len(value) > _MAX_STR_LEN or not _JSON_NUMBER.fullmatch(value):
             raise ValueError(f"expected a json number of kg, found {value[:_MAX_STR_LEN]!r}")
