@@ -36,6 +36,7 @@ BENCHMARKS = {
     "webapp": "bench.bench_webapp",
     "sync": "bench.bench_sync",
     "eudr": "bench.bench_eudr",
+    "eudr-screen": "bench.bench_eudr_screen",
     "indicators": "bench.bench_indicators",
 }
 INTRO_MARKER = "bench-intro"
@@ -64,7 +65,7 @@ Regenerate with `make bench` (`python -m bench.run_all --markdown docs/performan
 alone (`python -m bench.bench_ledger`, `bench.bench_proofs`, `bench.bench_supply`,
 `bench.bench_certification`, `bench.bench_labels`, `bench.bench_resolver`,
 `bench.bench_exports`, `bench.bench_http`, `bench.bench_batch`, `bench.bench_sync`,
-`bench.bench_eudr`; `--help` lists their options).
+`bench.bench_eudr`, `bench.bench_eudr_screen`; `--help` lists their options).
 """
 
 

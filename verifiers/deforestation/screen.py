@@ -29,7 +29,13 @@ from typing import Any
 import rasterio
 
 from verifiers.deforestation.footprint import Footprint
-from verifiers.deforestation.layers import LossRaster, LossVector, RasterBaseline, open_loss
+from verifiers.deforestation.layers import (
+    LossRaster,
+    LossVector,
+    PlotCells,
+    RasterBaseline,
+    open_loss,
+)
 
 __all__ = [
     "CUTOFF",
@@ -210,7 +216,8 @@ class Screen:
                 "declaradas alrededor",
             ))  # fmt: skip
         baseline = self.layers.baseline
-        sample = baseline.sample(plot)
+        cells: dict[tuple[Any, ...], PlotCells] = {}  # the plot's pixel masks, per grid
+        sample = baseline.sample(plot, cells)
         tally.cover(baseline.name, sample.covered_share)
         forest: float | None = None
         if sample.values.size:
@@ -223,7 +230,7 @@ class Screen:
             ))  # fmt: skip
         for layer in self.layers.losses:
             if isinstance(layer, LossRaster):
-                self._raster_loss(layer, plot, tally)
+                self._raster_loss(layer, plot, tally, cells)
             else:
                 self._vector_loss(layer, plot, tally)
         if not self.layers.losses and forest:
@@ -236,8 +243,13 @@ class Screen:
         return self._result(plot, sample.covered_share, forest, tally)
 
     @staticmethod
-    def _raster_loss(layer: LossRaster, plot: Footprint, tally: _Tally) -> None:
-        loss = layer.tally(plot)
+    def _raster_loss(
+        layer: LossRaster,
+        plot: Footprint,
+        tally: _Tally,
+        cells: dict[tuple[Any, ...], PlotCells],
+    ) -> None:
+        loss = layer.tally(plot, cells)
         tally.cover(layer.name, loss.covered_share)
         covered_ha = plot.area_ha * loss.covered_share
         after, before = loss.after_share * covered_ha, loss.before_share * covered_ha
