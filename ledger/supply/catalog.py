@@ -8,6 +8,7 @@ from ledger.supply.devices import device_entry_types
 from ledger.supply.lots import lot_entry_types
 from ledger.supply.orgs import org_entry_types
 from ledger.supply.payments import payment_entry_types
+from ledger.supply.price_transparency import transparency_entry_types
 from ledger.supply.producers import producer_entry_types
 from ledger.supply.sales import sale_entry_types
 from ledger.supply.sites import site_entry_types
@@ -27,5 +28,6 @@ def supply_entry_types() -> list[EntryType]:
         *transfer_entry_types(),
         *dds_entry_types(),
         *payment_entry_types(),
+        *transparency_entry_types(),
         *sale_entry_types(),
     ]

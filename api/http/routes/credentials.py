@@ -33,8 +33,8 @@ from api.services.credentials import (
 )
 from api.services.labels import resolver_host
 from api.services.ledger import LedgerService
-from api.services.personal_reads import authenticate_read
 from api.services.placeholders import PlaceholderNameError
+from api.services.signed_reads import authenticate_read
 from ledger.errors import EntryNotFoundError
 from ledger.keys import decode_public_key
 from ledger.read_auth import ReadForbiddenError

@@ -31,6 +31,7 @@ from api.http.responses import error_responses, page_or_json
 from api.web.caching import conditional
 from api.web.negotiation import choose_language, wants_json
 from api.web.origin_view import origin_display
+from api.web.paid_view import paid_figure
 from api.web.resolver_view import label_text, resolver_view
 from api.web.routes.pages import proof_url
 from api.web.scans import ScanReport, not_a_scan
@@ -110,11 +111,16 @@ def _resolve(
             return Markup(html)  # noqa: S704 - rendered by our autoescaping templates
 
         facts_html = web.pages.get(size, ("label-html", text, lang), facts_fragment)
+    paid = None
+    if view["label"] is not None:
+        lot_id = str(view["label"]["lot_id"])
+        paid = web.pages.get(size, ("paid", lot_id), lambda: paid_figure(service, lot_id))
     response = page(
         "resolver.html",
         lang,
         view=view,
         label_facts_html=facts_html,
+        paid=paid,
         text=text,
         scans=scans,
         unit_word=(lot.get("package") or {}).get("unit", "item"),
