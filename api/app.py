@@ -24,6 +24,7 @@ from api.http.routes import credentials as credential_routes
 from api.http.routes import epcis as epcis_routes
 from api.http.routes import eudr as eudr_routes
 from api.http.routes import labels as label_routes
+from api.market import routes as market_routes
 from api.services.checkpointer import Checkpointer
 from api.services.ledger import LedgerService
 from api.services.uploads import UploadGate, UploadPolicy
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.include_router(blobs.router)
     app.include_router(credential_routes.router)
     app.include_router(pages.router)
+    app.include_router(market_routes.router)
     app.include_router(resolver.router)
     app.include_router(label_scans.router)
     app.include_router(credential_pages.router)

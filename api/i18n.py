@@ -295,6 +295,99 @@ _ES: dict[str, str] = {
         "Esta página consultó el registro público de Biotraza; la firma de la etiqueta también "
         "se puede comprobar sin conexión."
     ),
+    # ------------------------------------------------------------- the buyers' market
+    "market.title": "Mercado: lotes a la venta",
+    "market.intro": (
+        "Lotes en existencia de las organizaciones productoras, con su origen, su certificación "
+        "y, cuando la organización lo publica, un precio indicativo. Cada dato se puede "
+        "comprobar con el paquete firmado del lote."
+    ),
+    "market.filter_title": "Revise los filtros",
+    "market.filter_unknown": "«{param}» no es un filtro de esta página.",
+    "market.filter_repeated": "El filtro «{param}» aparece más de una vez.",
+    "market.filter_value": "El valor del filtro «{param}» no es válido.",
+    "market.any": "Todos",
+    "market.eligible_only": "Solo elegibles para el sello",
+    "market.offered_only": "Solo con precio publicado",
+    "market.filter": "Filtrar",
+    "market.count": "Lotes encontrados: {count}",
+    "market.open": "Ver y pedir",
+    "market.sheet": "Hoja de oferta (PDF)",
+    "market.bundle": "Paquete de rastro firmado (JSON, verificable sin conexión)",
+    "market.verifiable": (
+        "Los precios son indicativos; lo verificable es el origen, la certificación y la "
+        "elegibilidad, firmados en el registro."
+    ),
+    "market.back": "Volver al mercado",
+    "market.thanks_title": "Mensaje enviado",
+    "market.thanks": (
+        "{association} recibió su interés por {kg} kg. Le responderá por correo. "
+        "Referencia: {reference}."
+    ),
+    "market.thanks_plain": (
+        "Recibimos su interés; la organización le responderá por correo. No se publica en el "
+        "registro."
+    ),
+    "market.not_in_stock": "Este lote ya no está en existencia.",
+    "market.held_by": "Lo vende",
+    "market.verify_title": "Qué puede comprobar",
+    "market.verify_intro": (
+        "El paquete de rastro contiene las entradas firmadas del lote, sus pruebas de inclusión "
+        "y el punto de control firmado: cualquiera lo verifica sin confiar en este servidor."
+    ),
+    "market.lot_page": "Página técnica del lote (linaje, pruebas, exportaciones)",
+    "market.interest_title": "Me interesa este lote",
+    "market.interest_privacy": (
+        "Sus datos van solo a {association}; no se publican en el registro ni se muestran a "
+        "nadie más."
+    ),
+    "market.err_title": "Revise el formulario",
+    "market.form_name": "Nombre",
+    "market.form_company": "Empresa (opcional)",
+    "market.form_email": "Correo electrónico",
+    "market.form_quantity_kg": "Cantidad que busca (kg)",
+    "market.form_message": "Mensaje (opcional)",
+    "market.send": "Enviar",
+    "market.err_required": "es obligatorio",
+    "market.err_short": "es demasiado corto",
+    "market.err_long": "es demasiado largo",
+    "market.err_invalid": "no es válido",
+    "market.err_email": "no es una dirección de correo (nombre@dominio.mx)",
+    "market.err_quantity_kg": "escriba kilos con hasta 3 decimales, mayor que cero (p. ej. 690)",
+    "market.err_limited": (
+        "Se enviaron demasiados mensajes desde su red en la última hora; intente más tarde."
+    ),
+    "market.eligible": "Elegible para el sello",
+    "market.not_eligible": "No elegible para el sello",
+    "market.no_price": "Sin precio publicado: pregunte a la organización",
+    "market.cert_line": "{title} · {certifier} · hasta el {until} ({state})",
+    "market.cert_current": "vigente",
+    "market.cert_not_current": "vencido",
+    "market.price_line": "{currency} {amount} por kg",
+    "market.remaining": "{kg} kg disponibles",
+    "market.labelled": "{kg} kg ya etiquetados",
+    "market.offer_kg": "Ofrece {kg} kg",
+    "market.min_order": "Pedido mínimo: {kg} kg",
+    "market.offer_until": "Oferta válida hasta el {day}",
+    "market.incoterm": "Entrega: {term}",
+    "sheet.title": "Hoja de oferta: {product}, {form}",
+    "sheet.intro": (
+        "Datos del registro público de Biotraza. Escanee el código para ver el lote y "
+        "descargar las pruebas."
+    ),
+    "sheet.lot": "Lote",
+    "sheet.validity": "Vigencia",
+    "sheet.validity_text": "del {start} al {end} ({state})",
+    "sheet.price": "Precio indicativo",
+    "sheet.offered": "Cantidad ofrecida",
+    "sheet.min_order": "Pedido mínimo",
+    "sheet.until": "Oferta válida hasta",
+    "sheet.lot_and_origin": "Lote y origen",
+    "sheet.price_title": "Oferta",
+    "sheet.verify": "Página del lote: {url}",
+    "sheet.bundle": "Pruebas verificables sin conexión: {path}",
+    "sheet.privacy": "Sin datos personales de productores: solo conteos y superficies.",
+    "sheet.more_reasons": "... y {count} motivos más (ver la página del lote).",
 }
 
 _EN: dict[str, str] = {
@@ -536,6 +629,98 @@ _EN: dict[str, str] = {
         "This page looked up Biotraza's public ledger; the label's signature can also be "
         "checked offline."
     ),
+    # ------------------------------------------------------------- the buyers' market
+    "market.title": "Market: lots for sale",
+    "market.intro": (
+        "Lots in stock at producer organizations, with their origin, their certification and, "
+        "when the organization publishes one, an indicative price. Every fact can be checked "
+        "with the lot's signed bundle."
+    ),
+    "market.filter_title": "Check the filters",
+    "market.filter_unknown": "“{param}” is not a filter of this page.",
+    "market.filter_repeated": "The filter “{param}” is given more than once.",
+    "market.filter_value": "The value of the filter “{param}” is not valid.",
+    "market.any": "Any",
+    "market.eligible_only": "Eligible for the seal only",
+    "market.offered_only": "With a published price only",
+    "market.filter": "Filter",
+    "market.count": "Lots found: {count}",
+    "market.open": "View and ask",
+    "market.sheet": "Offer sheet (PDF)",
+    "market.bundle": "Signed trail bundle (JSON, verifiable offline)",
+    "market.verifiable": (
+        "Prices are indicative; what is verifiable is the origin, the certification and the "
+        "eligibility, signed in the ledger."
+    ),
+    "market.back": "Back to the market",
+    "market.thanks_title": "Message sent",
+    "market.thanks": (
+        "{association} received your interest in {kg} kg and will answer by e-mail. "
+        "Reference: {reference}."
+    ),
+    "market.thanks_plain": (
+        "We received your interest; the organization will answer by e-mail. It is not "
+        "published on the ledger."
+    ),
+    "market.not_in_stock": "This lot is no longer in stock.",
+    "market.held_by": "Sold by",
+    "market.verify_title": "What you can check",
+    "market.verify_intro": (
+        "The trail bundle holds the lot's signed entries, their inclusion proofs and the signed "
+        "checkpoint: anyone verifies it without trusting this server."
+    ),
+    "market.lot_page": "The lot's technical page (lineage, proofs, exports)",
+    "market.interest_title": "I am interested in this lot",
+    "market.interest_privacy": (
+        "Your details go to {association} only; they are not published on the ledger or shown "
+        "to anyone else."
+    ),
+    "market.err_title": "Check the form",
+    "market.form_name": "Name",
+    "market.form_company": "Company (optional)",
+    "market.form_email": "E-mail",
+    "market.form_quantity_kg": "Quantity wanted (kg)",
+    "market.form_message": "Message (optional)",
+    "market.send": "Send",
+    "market.err_required": "is required",
+    "market.err_short": "is too short",
+    "market.err_long": "is too long",
+    "market.err_invalid": "is not valid",
+    "market.err_email": "is not an e-mail address (name@domain.com)",
+    "market.err_quantity_kg": "write kilograms with up to 3 decimals, more than zero (e.g. 690)",
+    "market.err_limited": (
+        "Too many messages were sent from your network in the last hour; please try later."
+    ),
+    "market.eligible": "Eligible for the seal",
+    "market.not_eligible": "Not eligible for the seal",
+    "market.no_price": "No price published: ask the organization",
+    "market.cert_line": "{title} · {certifier} · until {until} ({state})",
+    "market.cert_current": "current",
+    "market.cert_not_current": "expired",
+    "market.price_line": "{currency} {amount} per kg",
+    "market.remaining": "{kg} kg available",
+    "market.labelled": "{kg} kg already labelled",
+    "market.offer_kg": "Offers {kg} kg",
+    "market.min_order": "Minimum order: {kg} kg",
+    "market.offer_until": "Offer valid until {day}",
+    "market.incoterm": "Delivery: {term}",
+    "sheet.title": "Offer sheet: {product}, {form}",
+    "sheet.intro": (
+        "Facts from Biotraza's public ledger. Scan the code to see the lot and download the proofs."
+    ),
+    "sheet.lot": "Lot",
+    "sheet.validity": "Validity",
+    "sheet.validity_text": "{start} to {end} ({state})",
+    "sheet.price": "Indicative price",
+    "sheet.offered": "Quantity offered",
+    "sheet.min_order": "Minimum order",
+    "sheet.until": "Offer valid until",
+    "sheet.lot_and_origin": "Lot and origin",
+    "sheet.price_title": "Offer",
+    "sheet.verify": "The lot's page: {url}",
+    "sheet.bundle": "Proofs verifiable offline: {path}",
+    "sheet.privacy": "No producer's personal data: counts and areas only.",
+    "sheet.more_reasons": "... and {count} more reasons (see the lot's page).",
 }
 
 # Closed vocabularies from the ledger: (kind, value) → (es, en).

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "api.cli.proofs",
     "api.cli.audit",
     "api.cli.indicators",
+    "api.cli.market",
 )
 """Every command module, in the order their commands appear in ``--help``."""
 

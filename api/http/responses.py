@@ -60,6 +60,7 @@ _REASONS: dict[int, str] = {
     413: "Request body over the size limit.",
     415: "Unsupported request content type.",
     422: "Well-formed but refused: schema, signature or rule; `fields` names each bad field.",
+    429: "Too many requests; retry after `Retry-After` seconds.",
     503: "Storage unavailable; retry after `Retry-After` seconds.",
 }
 

@@ -6,6 +6,7 @@ from ledger.registry import EntryType
 from ledger.supply.dds import dds_entry_types
 from ledger.supply.devices import device_entry_types
 from ledger.supply.lots import lot_entry_types
+from ledger.supply.offers import offer_entry_types
 from ledger.supply.orgs import org_entry_types
 from ledger.supply.payments import payment_entry_types
 from ledger.supply.price_transparency import transparency_entry_types
@@ -30,4 +31,5 @@ def supply_entry_types() -> list[EntryType]:
         *payment_entry_types(),
         *transparency_entry_types(),
         *sale_entry_types(),
+        *offer_entry_types(),
     ]

@@ -32,6 +32,8 @@ ALLOWED: dict[str, set[str]] = {
     "api.http": CORE
     | {"api.services", "api.exports", "api.eudr", "api.settings", "api.i18n", "api.error_report"},
     "api.web": CORE | {"api.http", "api.services", "api.exports", "api.settings", "api.i18n"},
+    "api.market": CORE
+    | {"api.http", "api.web", "api.services", "api.exports", "api.settings", "api.i18n"},
     "api.cli": CORE
     | {
         "api.client",
@@ -43,11 +45,11 @@ ALLOWED: dict[str, set[str]] = {
         "api.settings",
         "api.i18n",
     },
-    "api.app": CORE | {"api.http", "api.web", "api.services", "api.settings"},
+    "api.app": CORE | {"api.http", "api.web", "api.market", "api.services", "api.settings"},
 }
 """Folder (or top-level module) → the folders it may import; the table in docs/architecture.md."""
 
-WEB = ("api.http", "api.web", "api.app")
+WEB = ("api.http", "api.web", "api.market", "api.app")
 THIRD_PARTY_ONLY_IN: dict[str, tuple[str, ...]] = {
     "sqlalchemy": ("ledger.storage.sql", "api"),
     "alembic": ("ledger.storage.sql",),

@@ -1,0 +1,53 @@
+"""``biotraza market interest ORG_ID``: buyers' messages about an organization's lots.
+
+Expressions of interest are kept off the ledger, in the local database's private side table
+(``ledger.storage.sql.interest``); like members' personal data, the local CLI reads them
+straight from the database (whoever runs it holds the database), while over HTTP they need
+a request signed by the organization's key (``GET /api/v1/market/interest/{org_id}``).
+
+Left out: offers, which are ordinary signed entries (``biotraza submit lot.offered``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from api.cli.common import app, cli_errors, fail, opened_service, out, settings
+
+__all__ = ["market_app"]
+
+market_app = typer.Typer(no_args_is_help=True, help="The buyers' market: interest in lots.")
+app.add_typer(market_app, name="market")
+
+
+@market_app.command("interest")
+def market_interest(
+    org_id: Annotated[str, typer.Argument(help="The organization holding the lots.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List buyers' messages about an organization's lots, newest first (local database)."""
+    from api.services.market import interests_of
+    from ledger.supply.orgs import ORG_KIND
+
+    cfg = settings()
+    with cli_errors(), opened_service(cfg) as service:
+        if service.store.state_get(ORG_KIND, org_id) is None:
+            fail(f"org_id: no organization {org_id!r} in the ledger")
+        rows = interests_of(service, org_id)
+    if as_json:
+        typer.echo(json.dumps({"data": rows, "count": len(rows)}, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        out.print(f"no messages for {org_id}")
+        return
+    table = Table("received", "lot", "name", "company", "e-mail", "kg", "message")
+    for row in rows:
+        table.add_row(
+            row["received_at"], row["lot_id"], row["name"], row.get("company", ""),
+            row["email"], row["quantity_kg"], row.get("message", "")[:80],
+        )  # fmt: skip
+    out.print(table)

@@ -1,0 +1,451 @@
+"""The buyers' market (issue 21) on the demo ledger, on SQLite and on PostgreSQL.
+
+What each test proves:
+
+* The catalogue lists the lots in stock with the label office's own mass balance, the
+  origin as counts, eligibility and certificates — and nothing that identifies a producer
+  (no producer id, no personal data, no coordinate).
+* Each filter keeps exactly the entries it names (checked against the unfiltered list);
+  unknown, repeated or malformed parameters are a 400 naming ``query.<name>``.
+* ``lot.offered`` is validated at append (custodian only, never more than the lot holds, a
+  withdrawal needs an offer) and its price indication appears as exact decimal strings.
+* An expression of interest is kept off the ledger (the ledger head is unchanged), is
+  validated field by field, bounded per network (429 with ``Retry-After``), and read back
+  only with a request signed by the association (or root).
+* The offer sheet PDF carries the lot's facts in Spanish and English and its QR decodes to
+  the lot's market page.
+* The pages answer in both languages, refuse a bad filter in the reader's language and take
+  the interest form without JavaScript.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from html import unescape
+from typing import Any
+
+import pypdfium2
+import pytest
+import zxingcpp
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.app import create_app
+from api.demo import build_demo
+from api.services.ledger import LedgerService
+from api.services.market import PER_SOURCE_PER_HOUR
+from api.settings import Settings
+from ledger.keystore import KeyStore
+from ledger.read_auth import sign_read
+from ledger.statements import sign_statement
+from tests.api.test_cli import _base_env, run
+from tests.conftest import PG_URL, _schema_url, pg_enabled
+
+PASSPHRASE = "market-test-passphrase"
+LOT = "cs-export-2526-002"
+HTML = {"accept": "text/html"}
+HOLDER = "org-exportadora"
+"""The key of the export lot's custodian (shipped to the exporter): it offers the lot and
+reads buyers' messages about it."""
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, KeyStore]]:
+    """The demo ledger served by the app, once per engine for the module."""
+    data = tmp_path_factory.mktemp(f"market-{request.param}")
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{data / 'ledger.db'}"
+    else:
+        if not pg_enabled():
+            pytest.skip("BIOTRAZA_TEST_PG=0: PostgreSQL tests turned off explicitly")
+        schema = f"bt_{uuid.uuid4().hex[:16]}"
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        url = _schema_url(schema)
+    cfg = Settings(data_dir=data, key_passphrase=PASSPHRASE, database_url=url)
+    build_demo(cfg)
+    service = LedgerService.open(cfg.resolved_database_url)
+    try:
+        with TestClient(create_app(cfg, service)) as client:
+            client.app.state.test_env = {  # type: ignore[attr-defined]
+                **_base_env(), "BIOTRAZA_DATA_DIR": str(data), "BIOTRAZA_DATABASE_URL": url,
+                "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
+            }  # fmt: skip
+            yield client, KeyStore(cfg.key_dir)
+    finally:
+        service.close()
+        if schema is not None:
+            admin = create_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+def _service(client: TestClient) -> LedgerService:
+    found: LedgerService = client.app.state.service  # type: ignore[attr-defined]
+    return found
+
+
+def _lots(client: TestClient, query: str = "") -> list[dict[str, Any]]:
+    response = client.get(f"/api/v1/market/lots{query}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["count"] == len(body["data"])
+    rows: list[dict[str, Any]] = body["data"]
+    return rows
+
+
+def _fields(response: Any) -> list[str]:
+    return [f["field"] for f in response.json()["error"]["fields"]]
+
+
+def _visible(page: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def _offer(keys: KeyStore, body: dict[str, Any], nonce: str, signer: str = HOLDER):  # type: ignore[no-untyped-def]
+    key = keys.load(signer, PASSPHRASE)
+    return sign_statement(key, "lot.offered", body, ts="2026-06-10T12:00:00Z", nonce=nonce)
+
+
+def _post_entry(client: TestClient, statement: Any) -> Any:
+    return client.post("/api/v1/entries", json=statement.model_dump(mode="json"))
+
+
+# ----------------------------------------------------------------------------- catalogue
+
+
+def test_catalogue_lists_stock_with_balance_and_no_personal_data(
+    world: tuple[TestClient, KeyStore],
+) -> None:
+    client, _keys = world
+    rows = _lots(client)
+    assert rows and all(Decimal(r["remaining_kg"]) > 0 for r in rows)
+    office = {lot["lot_id"]: lot for lot in client.get("/api/v1/labels/lots").json()["data"]}
+    entry = next(r for r in rows if r["lot_id"] == LOT)
+    # The label office's mass balance, in kilograms: quantity − consumed, labelled.
+    mass = office[LOT]
+    assert Decimal(entry["remaining_kg"]) * 1000 == mass["quantity_g"] - mass["consumed_g"]
+    assert Decimal(entry["labelled_kg"]) * 1000 == mass["labelled_g"]
+    assert entry["eligibility"]["eligible"] is mass["eligibility"]["eligible"] is True
+    assert entry["origin"]["landscapes"] == ["Sierra Madre de Chiapas"]
+    assert entry["origin"]["producers"] == 10 and entry["origin"]["hectares"] == "11.3"
+    assert {c["standard"]["id"] for c in entry["certificates"]} == {"coffee-ab"}
+    assert entry["links"]["bundle"] == f"/api/v1/lots/{LOT}/trail?format=bundle"
+    bundle = client.get(entry["links"]["bundle"])
+    assert bundle.status_code == 200 and bundle.json()["lot_id"] == LOT
+    # No producer is identifiable: no producer id, no coordinate, no name.
+    text_out = json.dumps(rows)
+    service = _service(client)
+    with service.store.read_state() as state:
+        producers = [key for key, _doc in state.scan("producer")]
+        plots = [doc for _key, doc in state.scan("plot")]
+    assert producers and not any(f'"{p}"' in text_out for p in producers)
+    assert "producer_id" not in text_out and "coordinates" not in text_out
+    for plot in plots[:20]:
+        point = plot["geometry"]["coordinates"]
+        lon = point[0] if isinstance(point[0], float) else point[0][0][0]
+        assert f"{lon:.3f}" not in text_out
+
+
+def test_every_filter_keeps_exactly_what_it_names(world: tuple[TestClient, KeyStore]) -> None:
+    client, _keys = world
+    everything = _lots(client)
+    ids = lambda rows: {r["lot_id"] for r in rows}  # noqa: E731
+    honey = _lots(client, "?product=honey")
+    assert honey and ids(honey) == {r["lot_id"] for r in everything if r["product"] == "honey"}
+    eligible, ineligible = _lots(client, "?eligible=true"), _lots(client, "?eligible=false")
+    assert all(r["eligibility"]["eligible"] for r in eligible)
+    assert not any(r["eligibility"]["eligible"] for r in ineligible)
+    assert ids(eligible) | ids(ineligible) == ids(everything) and eligible and ineligible
+    calakmul = _lots(client, "?landscape=Calakmul")
+    assert calakmul and all("Calakmul" in r["origin"]["landscapes"] for r in calakmul)
+    sierra = _lots(client, "?association=cafe-sierra&standard=coffee-ab&eligible=true")
+    assert ids(sierra) == {
+        r["lot_id"]
+        for r in everything
+        if r["association"]["org_id"] == "cafe-sierra"
+        and r["eligibility"]["eligible"]
+        and any(c["standard"]["id"] == "coffee-ab" for c in r["certificates"])
+    }
+    assert LOT in ids(sierra)
+    assert _lots(client, "?landscape=Nowhere") == []
+    assert _lots(client, "?eligible=") == everything  # an empty value means "any"
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ("?colour=green", ["query.colour"]),
+        ("?product=tea", ["query.product"]),
+        ("?eligible=yes", ["query.eligible"]),
+        ("?offered=1", ["query.offered"]),
+        ("?association=a%20b", ["query.association"]),
+        ("?standard=%3Cx%3E", ["query.standard"]),
+        ("?product=coffee&product=honey", ["query.product"]),
+        ("?landscape=" + "x" * 101, ["query.landscape"]),
+        ("?product=tea&eligible=maybe", ["query.product", "query.eligible"]),
+    ],
+)
+def test_catalogue_refuses_bad_parameters_naming_them(
+    world: tuple[TestClient, KeyStore], query: str, fields: list[str]
+) -> None:
+    client, _keys = world
+    response = client.get(f"/api/v1/market/lots{query}")
+    assert response.status_code == 400
+    assert sorted(_fields(response)) == sorted(fields)
+
+
+# ---------------------------------------------------------------------------------- offers
+
+
+def test_offer_is_validated_at_append_and_shows_its_price(
+    world: tuple[TestClient, KeyStore],
+) -> None:
+    client, keys = world
+    base = {"lot_id": LOT, "available_kg": "276", "price_per_kg_mxn": "128.50",
+            "price_per_kg_usd": "7.1", "min_order_kg": "69", "incoterm": "FCA"}  # fmt: skip
+    too_much = _post_entry(
+        client, _offer(keys, {**base, "available_kg": "415"}, "market-test-offer-big")
+    )
+    assert too_much.status_code in (409, 422)
+    assert "statement.body.available_kg" in _fields(too_much)
+    stranger = _post_entry(
+        client, _offer(keys, base, "market-test-offer-producer", "org-cafe-sierra")
+    )
+    assert stranger.status_code in (403, 409, 422)
+    shape = _post_entry(
+        client, _offer(keys, {**base, "price_per_kg_mxn": "12.345678"}, "market-test-offer-shape")
+    )
+    assert shape.status_code in (400, 422)
+    assert "statement.body.price_per_kg_mxn" in _fields(shape)
+    withdraw_none = _post_entry(
+        client,
+        _offer(
+            keys,
+            {"lot_id": "cs-green-rest", "status": "withdrawn"},
+            "market-test-withdraw",
+            "org-cafe-sierra",
+        ),
+    )
+    assert withdraw_none.status_code in (409, 422)
+    size = _service(client).head().size
+    made = _post_entry(client, _offer(keys, base, "market-test-offer-ok"))
+    assert made.status_code == 201, made.text
+    assert _service(client).head().size == size + 1
+    offered = _lots(client, "?offered=true")
+    assert [r["lot_id"] for r in offered] == [LOT]
+    offer = offered[0]["offer"]
+    assert offer["price_per_kg_mxn"] == "128.50" and offer["price_per_kg_usd"] == "7.1"
+    assert offer["available_kg"] == "276" and offer["incoterm"] == "FCA"
+    assert _lots(client)[0]["lot_id"] == LOT  # offered lots first
+    assert LOT not in {r["lot_id"] for r in _lots(client, "?offered=false")}
+    page = _visible(client.get("/market?lang=es&offered=true", headers=HTML).text)
+    assert "MXN 128.50 por kg" in page and "USD 7.10 por kg" in page
+
+
+def test_offer_sheet_pdf_in_both_languages_with_a_qr_of_the_lot_page(
+    world: tuple[TestClient, KeyStore],
+) -> None:
+    client, _keys = world
+    for lang, words in (
+        ("es", ["Hoja de oferta: Café, café verde (oro)", "Elegible para el sello",
+                "Sierra Madre de Chiapas", "10 familias productoras", "11.3 ha en 10 parcelas"]),
+        ("en", ["Offer sheet: Coffee, green coffee", "Eligible for the seal",
+                "Sierra Madre de Chiapas", "10 producer families", "Certimex"]),
+    ):  # fmt: skip
+        response = client.get(f"/market/lots/{LOT}/offer.pdf?lang={lang}")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        document = pypdfium2.PdfDocument(io.BytesIO(response.content))
+        page = document[0]
+        shown = page.get_textpage().get_text_range()
+        for word in words:
+            assert word in shown, (lang, word)
+        image = page.render(scale=2).to_pil()
+        found = [r.text for r in zxingcpp.read_barcodes(image)]
+        assert found == [f"http://testserver/market/lots/{LOT}"]
+    assert client.get("/market/lots/no-such-lot/offer.pdf").status_code == 404
+    bad = client.get(f"/market/lots/{LOT}/offer.pdf?lang=fr")
+    assert bad.status_code == 400 and _fields(bad) == ["query.lang"]
+
+
+# ----------------------------------------------------------------------- interest, off-ledger
+
+
+def _interest(**override: str) -> dict[str, str]:
+    return {"name": "Ana Compradora", "company": "Tostadores del Norte", "email":
+            "ana@tostadores.example", "quantity_kg": "138", "message": "¿Precio FOB?",
+            **override}  # fmt: skip
+
+
+def test_interest_is_kept_off_the_ledger_and_read_only_when_signed(
+    world: tuple[TestClient, KeyStore],
+) -> None:
+    client, keys = world
+    service = _service(client)
+    head = service.head()
+    sent = client.post(f"/api/v1/market/lots/{LOT}/interest", json=_interest())
+    assert sent.status_code == 201, sent.text
+    assert (
+        sent.json()["org_id"] == "exportadora-soconusco"
+        and "registro" in sent.json()["message"]["es"]
+    )
+    after = service.head()
+    assert (after.size, after.last_hash) == (head.size, head.last_hash)  # not on the ledger
+    path = "/api/v1/market/interest/exportadora-soconusco"
+    unsigned = client.get(path)
+    assert unsigned.status_code == 401 and unsigned.headers["www-authenticate"] == "Biotraza-Read"
+    assert "Ana Compradora" not in unsigned.text
+    holder = keys.load(HOLDER, PASSPHRASE)
+    own = client.get(path, headers={"Authorization": sign_read(holder, path)})
+    assert own.status_code == 200 and own.headers["cache-control"] == "no-store"
+    mine = [row for row in own.json()["data"] if row["interest_id"] == sent.json()["interest_id"]]
+    assert mine and mine[0]["email"] == "ana@tostadores.example" and mine[0]["lot_id"] == LOT
+    root = client.get(path, headers={"Authorization": sign_read(keys.load("root", PASSPHRASE),
+                                                                path)})  # fmt: skip
+    assert root.status_code == 200
+    nowhere = "/api/v1/market/interest/no-such-org"
+    assert client.get(nowhere).status_code == 401
+    root_key = keys.load("root", PASSPHRASE)
+    assert (
+        client.get(nowhere, headers={"Authorization": sign_read(root_key, nowhere)}).status_code
+        == 404
+    )
+    producer_org = keys.load("org-cafe-sierra", PASSPHRASE)
+    other = client.get(path, headers={"Authorization": sign_read(producer_org, path)})
+    assert other.status_code == 403 and "Ana" not in other.text
+    signed_elsewhere = sign_read(holder, "/api/v1/market/interest/miel-calakmul")
+    elsewhere = client.get(path, headers={"Authorization": signed_elsewhere})
+    assert elsewhere.status_code == 401
+
+
+def test_cli_lists_the_messages_of_an_organization(world: tuple[TestClient, KeyStore]) -> None:
+    client, _keys = world
+    sent = client.post(
+        f"/api/v1/market/lots/{LOT}/interest", json=_interest(name="Beto Cliente CLI")
+    )
+    assert sent.status_code == 201
+    env = client.app.state.test_env  # type: ignore[attr-defined]
+    listed = run(env, "market", "interest", "exportadora-soconusco", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)["data"]
+    assert any(r["name"] == "Beto Cliente CLI" and r["lot_id"] == LOT for r in rows)
+    table = run(env, "market", "interest", "exportadora-soconusco")
+    assert table.returncode == 0 and "Beto Cliente CLI" in table.stdout
+    missing = run(env, "market", "interest", "no-such-org")
+    assert missing.returncode == 1 and "org_id" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"email": "ana.example.com"}, "body.email"),
+        ({"email": "ana@localhost"}, "body.email"),
+        ({"quantity_kg": "0"}, "body.quantity_kg"),
+        ({"quantity_kg": "-5"}, "body.quantity_kg"),
+        ({"quantity_kg": "1,000"}, "body.quantity_kg"),
+        ({"quantity_kg": "1.0001"}, "body.quantity_kg"),
+        ({"name": "A"}, "body.name"),
+        ({"name": "x" * 101}, "body.name"),
+        ({"message": "y" * 2001}, "body.message"),
+        ({"company": "z" * 151}, "body.company"),
+        ({"name": "Ana\x00"}, "body.name"),
+    ],
+)
+def test_interest_fields_are_validated(
+    world: tuple[TestClient, KeyStore], override: dict[str, str], field: str
+) -> None:
+    client, _keys = world
+    response = client.post(f"/api/v1/market/lots/{LOT}/interest", json=_interest(**override))
+    assert response.status_code == 400, response.text
+    assert _fields(response) == [field]
+
+
+def test_interest_unknown_lot_and_extra_fields(world: tuple[TestClient, KeyStore]) -> None:
+    client, _keys = world
+    missing = client.post("/api/v1/market/lots/no-such-lot/interest", json=_interest())
+    assert missing.status_code == 404
+    extra = client.post(f"/api/v1/market/lots/{LOT}/interest", json={**_interest(), "x": "1"})
+    assert extra.status_code == 400 and _fields(extra) == ["body.x"]
+
+
+def test_interest_is_bounded_per_network(world: tuple[TestClient, KeyStore]) -> None:
+    client, _keys = world
+    app = client.app
+    network = f"198.51.{uuid.uuid4().int % 200}.7"
+    with TestClient(app, client=(network, 40000)) as flooder:
+        for _ in range(PER_SOURCE_PER_HOUR):
+            ok = flooder.post(f"/api/v1/market/lots/{LOT}/interest", json=_interest())
+            assert ok.status_code == 201
+        refused = flooder.post(f"/api/v1/market/lots/{LOT}/interest", json=_interest())
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "3600"
+        page = flooder.post(f"/market/lots/{LOT}/interest?lang=es", data=_interest(), headers=HTML)
+        assert page.status_code == 429 and "demasiados mensajes" in _visible(page.text)
+
+
+# ----------------------------------------------------------------------------------- pages
+
+
+def test_market_pages_in_both_languages(world: tuple[TestClient, KeyStore]) -> None:
+    client, _keys = world
+    spanish = client.get("/market", headers={**HTML, "accept-language": "es-MX"})
+    assert spanish.status_code == 200 and spanish.headers["content-language"] == "es"
+    body = _visible(spanish.text)
+    assert "Mercado: lotes a la venta" in body and "Elegible para el sello" in body
+    assert "Sierra Madre de Chiapas" in body and "<script" not in spanish.text
+    english = _visible(client.get("/market?lang=en&product=honey", headers=HTML).text)
+    assert "Market: lots for sale" in english and "Honey" in english and "Coffee," not in english
+    bad = client.get("/market?lang=en&product=tea&colour=x", headers=HTML)
+    assert bad.status_code == 400
+    assert "The value of the filter “product” is not valid." in _visible(bad.text)
+    assert "“colour” is not a filter of this page." in _visible(bad.text)
+    lot = client.get(f"/market/lots/{LOT}?lang=en", headers=HTML)
+    assert lot.status_code == 200
+    shown = _visible(lot.text)
+    assert lot.text.index('id="where"') < lot.text.index('id="interest"')
+    assert "10 producer families" in shown and "Its journey" in shown
+    assert f'href="/api/v1/lots/{LOT}/trail?format=bundle"' in lot.text
+    missing = client.get("/market/lots/no-such-lot?lang=en", headers=HTML)
+    assert missing.status_code == 404
+
+
+def test_interest_form_without_javascript(world: tuple[TestClient, KeyStore]) -> None:
+    client, _keys = world
+    with TestClient(client.app, client=("203.0.113.9", 40000)) as buyer:
+        wrong = buyer.post(
+            f"/market/lots/{LOT}/interest?lang=es",
+            data=_interest(email="no-es-correo", quantity_kg="cero"),
+            headers=HTML,
+        )
+        assert wrong.status_code == 400
+        shown = _visible(wrong.text)
+        assert "Correo electrónico: no es una dirección de correo" in shown
+        assert "Cantidad que busca (kg): escriba kilos" in shown
+        assert 'value="Ana Compradora"' in wrong.text  # what was typed is kept
+        done = buyer.post(f"/market/lots/{LOT}/interest?lang=en", data=_interest(), headers=HTML)
+        assert done.status_code == 200
+        assert "received your interest in 138 kg" in _visible(done.text)
+        assert done.headers["cache-control"] == "no-store"
+
+
+def test_market_page_weight_is_small(world: tuple[TestClient, KeyStore]) -> None:
+    client, _keys = world
+    with client.stream(
+        "GET", "/market?lang=es", headers={**HTML, "accept-encoding": "br"}
+    ) as response:
+        raw = b"".join(response.iter_raw())
+    assert response.headers["content-encoding"] == "br"
+    assert len(raw) <= 30 * 1024
