@@ -36,7 +36,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.services.ledger import LedgerService
 from api.services.origin import origin_from_state
-from api.services.personal_reads import authenticate_read
+from api.services.signed_reads import authenticate_read
 from ledger.errors import EntryNotFoundError
 from ledger.read_auth import ReadForbiddenError
 from ledger.state import State
