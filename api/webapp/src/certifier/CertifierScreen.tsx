@@ -17,6 +17,7 @@ import { language, mxDate, mxNumber, t, useLanguage } from "../i18n";
 import { online } from "../shell/status";
 import { useStore } from "../shell/store";
 import { capture } from "../sync/corrections";
+import { reasonMessageKey } from "../sync/messages";
 import { requestEnrolment, session, syncNow } from "../sync/session";
 import type { Criterion, Evaluation, Finding, SubjectKind } from "./evaluate";
 import {
@@ -34,6 +35,9 @@ import {
 import { certifierRole, refreshCertifierRole } from "./role";
 import { CertifierStore, downloadPlan, PlanError, uploadBlobs, type StoredObservation, type StoredPlan } from "./store";
 import "./certifier.css";
+
+/** How long "Send evidence and sign" waits for the ledger to admit the evidence. */
+const EVIDENCE_WAIT_MS = 90_000;
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 const addYear = (day: string): string => `${Number(day.slice(0, 4)) + 1}${day.slice(4)}`;
@@ -412,18 +416,45 @@ function Inspection({ stored, certifierId }: { stored: StoredPlan; certifierId: 
   }, [observations, ticked, unticked]);
   const problems = evaluation ? preSign(plan, certifierId, scope, evaluation, today()) : [];
 
+  const [signing, setSigning] = useState(false);
   const sign = async () => {
+    setSigning(true);
+    try {
+      await signNow();
+    } finally {
+      setSigning(false);
+    }
+  };
+  const signNow = async () => {
     setMessage(null);
     if (!navigator.onLine) return setMessage(t("certifier.sign.offline"));
     const store = await certifierStore();
     const { device } = await session();
     await uploadBlobs(store, device, device.keyId);
-    await syncNow().catch(() => undefined);
-    await reload();
-    const current = await store.observations(stored.key);
-    if (current.some((o) => o.seq === null && scope.some(([k, id]) => k === o.subject_kind && id === o.subject_id))) {
-      return setMessage(t("certifier.sign.waiting"));
+    // The findings name the seq the ledger gives each evidence (docs/certifier-app.md, "Why the
+    // signature waits"): send it and wait here, with progress, until the ledger has admitted
+    // every piece in scope (or refused one, said at once), instead of asking to tap again.
+    const inScope = (o: StoredObservation) => scope.some(([k, id]) => k === o.subject_kind && id === o.subject_id);
+    const { outbox } = await session();
+    let current: StoredObservation[] = [];
+    const deadline = Date.now() + EVIDENCE_WAIT_MS;
+    for (;;) {
+      await syncNow().catch(() => undefined);
+      await reload();
+      current = (await store.observations(stored.key)).filter(inScope);
+      const pending = current.filter((o) => o.seq === null);
+      if (pending.length === 0) break;
+      for (const o of pending) {
+        const item = o.outboxKey === null ? undefined : await outbox.get(o.outboxKey);
+        if (item?.state === "refused") {
+          return setMessage(t("certifier.sign.evidence_refused", { subject: o.subject_id, field: o.field, reason: t(reasonMessageKey(item.refusal?.code ?? "other")) }));
+        }
+      }
+      if (Date.now() > deadline || !navigator.onLine) return setMessage(t("certifier.sign.waiting"));
+      setMessage(t("certifier.sign.sending", { admitted: mxNumber(current.length - pending.length), total: mxNumber(current.length) }));
+      await new Promise((done) => setTimeout(done, 1500));
     }
+    current = await store.observations(stored.key);
     let fresh = plan;
     try {
       fresh = await downloadPlan(fetch, plan.association_id, `${plan.standard.id}@${plan.standard.version}`, plan.product);
@@ -502,7 +533,7 @@ function Inspection({ stored, certifierId }: { stored: StoredPlan; certifierId: 
           <input id="valid-until" value={validUntil} onInput={(e) => setValidUntil(e.currentTarget.value)} />
         </label>
         <p class="muted">{t("certifier.sign.explain")}</p>
-        <button type="button" class="button" id="sign-verification" disabled={problems.length > 0} onClick={() => void sign()}>
+        <button type="button" class="button" id="sign-verification" disabled={problems.length > 0 || signing} onClick={() => void sign()}>
           {t("certifier.sign.button")}
         </button>
       </div>
