@@ -39,7 +39,7 @@ _METHOD_EN = (
     "loss has no date; when a layer does not cover it fully; or, with no loss layer, when it "
     "had forest at the baseline. Plots recorded as points are screened as a circle of their "
     "declared area. The screen is a first filter, not proof: satellite maps miss small "
-    "clearings and mistake shade coffee for forest; check flagged plots in the field."
+    "clearings and can mistake shade coffee for forest; check flagged plots in the field."
 )
 _METHOD_ES = (
     f"Cada parcela se compara con la línea base de cobertura forestal al {CUTOFF:%d/%m/%Y} y "
@@ -49,7 +49,7 @@ _METHOD_ES = (
     "por completo; o, sin capa de pérdida, si tenía bosque en la línea base. Las parcelas "
     "registradas como punto se revisan como un círculo de su área declarada. La revisión es "
     "un primer filtro, no una prueba: los mapas satelitales no ven claros pequeños y "
-    "confunden el café de sombra con bosque; verifique en campo las parcelas señaladas."
+    "pueden confundir el café de sombra con bosque; verifique en campo las parcelas señaladas."
 )
 
 
