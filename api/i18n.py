@@ -172,7 +172,9 @@ _ES: dict[str, str] = {
     "credential.producer": "Productor(a)",
     "credential.signers": "Firmada por",
     "credential.signer.association": "La asociación {name} ({id})",
-    "credential.signer.certifier": "Cofirmada por el certificador {name} ({id}), acreditado en la bitácora",
+    "credential.signer.certifier": (
+        "Cofirmada por el certificador {name} ({id}), acreditado en la bitácora"
+    ),
     "credential.issued": "Emitida el",
     "credential.sites": "Parcelas y apiarios (sin coordenadas)",
     "credential.deliveries": "Entregas por temporada",
@@ -515,7 +517,9 @@ _EN: dict[str, str] = {
     "credential.producer": "Producer",
     "credential.signers": "Signed by",
     "credential.signer.association": "The association {name} ({id})",
-    "credential.signer.certifier": "Co-signed by the certifier {name} ({id}), accredited in the log",
+    "credential.signer.certifier": (
+        "Co-signed by the certifier {name} ({id}), accredited in the log"
+    ),
     "credential.issued": "Issued on",
     "credential.sites": "Plots and apiaries (no coordinates)",
     "credential.deliveries": "Deliveries per season",
