@@ -64,7 +64,9 @@ function rebuild(c: Case, body: JsonObject): JsonObject {
 }
 
 describe("correction drafts", () => {
-  const cases = V.cases.filter((c) => c.body !== undefined && !c.personal_data);
+  // The bodies of the four capture forms (other builders in the file have no correction form).
+  const FORMS = ["member", "plot", "apiary", "delivery"];
+  const cases = V.cases.filter((c) => c.body !== undefined && !c.personal_data && FORMS.includes(c.builder));
   it("covers every form", () => {
     expect(new Set(cases.map((c) => c.builder))).toEqual(new Set(["member", "plot", "apiary", "delivery"]));
   });
