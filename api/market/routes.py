@@ -19,6 +19,7 @@ The catalogue is cached per ledger tree size (``api.web.cache``), like the lot p
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -82,8 +83,15 @@ _HTML_404 = {
 
 def _all(service: LedgerService, web: WebState) -> list[dict[str, Any]]:
     size = service.head().size
-    found: list[dict[str, Any]] = web.pages.get(size, ("market",), lambda: catalogue(service))
+    # Keyed by the day too: an offer's end and a certificate's validity are judged on today.
+    found: list[dict[str, Any]] = web.pages.get(
+        size, ("market", _today()), lambda: catalogue(service)
+    )
     return found
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
 
 
 def _refuse(problems: list[FilterProblem]) -> RequestValidationError:
@@ -247,7 +255,9 @@ def _lot_page(
 ) -> Response:
     size = service.head().size
     try:
-        entry = web.pages.get(size, ("market-lot", lot_id), lambda: lot_entry(service, lot_id))
+        entry = web.pages.get(
+            size, ("market-lot", lot_id, _today()), lambda: lot_entry(service, lot_id)
+        )
     except EntryNotFoundError:
         return page(
             "not_found.html",
