@@ -4,15 +4,17 @@ Purchases and payments are recorded like any entry (``biotraza submit purchase.r
 ``payment.recorded --signer <association>``). ``receipt`` draws the receipt QR of a recorded
 one (PNG or SVG, or its text); ``verify`` checks a receipt offline against a trust list (the
 text, a file holding it, or an image of the QR) and prints the verdict in the reader's
-language; ``balances`` lists what the association owes and has advanced, per producer and
-season.
+language — with ``--ledger``, also whether the producer acknowledged it with her own key
+(optional: the association's signature stands alone); ``acknowledge`` is that acknowledgement
+signed with a producer's key; ``balances`` lists what the association owes and has advanced,
+per producer and season.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -69,6 +71,12 @@ def payment_verify(
         str | None, typer.Option(help="The org id that must have signed it.")
     ] = None,
     root_key: RootKeyOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
+    ledger: Annotated[
+        bool,
+        typer.Option(
+            "--ledger", help="Also look it up in the local ledger: acknowledged by the producer?"
+        ),
+    ] = False,
     as_json: VerdictJsonOpt = False,
     lang: LangOpt = "es",
 ) -> None:
@@ -77,9 +85,13 @@ def payment_verify(
 
     trusted, texts = _trusted_texts(trust_list, root_key, receipt)
     verdicts = [check_payment_receipt(t, trusted, association=association) for t in texts]
-    for verdict in verdicts:
+    acks = _acknowledgements(verdicts) if ledger else [None] * len(verdicts)
+    for verdict, ack in zip(verdicts, acks, strict=True):
         if as_json:
-            typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+            facts = verdict.to_dict()
+            if ledger:
+                facts["acknowledged_by_producer"] = ack
+            typer.echo(json.dumps(facts, ensure_ascii=False))
             continue
         colour = "green" if verdict else "red"
         out.print(f"[bold {colour}]{verdict.status.name}[/]: {verdict.message(lang)}")
@@ -98,10 +110,62 @@ def payment_verify(
                 f"{'productor' if es else 'producer'} {body.get('producer_id')}, "
                 f"{'asociación' if es else 'association'} {facts['association']}, {facts['ts']}",
             ]
+            if ledger:
+                lines.append(_ack_line(ack, es))
             for line in lines:
                 out.print(f"  {line}", markup=False, highlight=False)
     if not all(verdicts):
         raise typer.Exit(1)
+
+
+def _acknowledgements(verdicts: list[Any]) -> list[dict[str, Any] | None]:
+    """For each valid receipt, the producer's acknowledgement in the local ledger (or None)."""
+    from api.services.acknowledgements import acknowledgement
+
+    found: list[dict[str, Any] | None] = []
+    with cli_errors(), opened_service(settings()) as service:
+        for verdict in verdicts:
+            facts = verdict.to_dict()
+            body = facts["body"] or {}
+            kind = "purchase" if facts["type"] == "purchase.recorded" else "payment"
+            record_id = body.get(f"{kind}_id")
+            ack = None
+            if verdict and isinstance(record_id, str):
+                ack = acknowledgement(service, kind, record_id)
+            found.append(ack)
+    return found
+
+
+def _ack_line(ack: dict[str, Any] | None, es: bool) -> str:
+    if ack is None:
+        return (
+            "sin reconocimiento del productor (opcional: basta la firma de la asociación)"
+            if es
+            else "not acknowledged by the producer (optional: the association's signature "
+            "stands alone)"
+        )
+    who = "reconocido por el productor" if es else "acknowledged by the producer"
+    word = "llave" if es else "key"
+    return f"{who} {ack['producer_id']} ({word} {ack['key_id']}, seq {ack['ack_seq']})"
+
+
+@payment_app.command("acknowledge")
+def payment_acknowledge(
+    kind: Annotated[str, typer.Argument(help="purchase or payment")],
+    record_id: Annotated[str, typer.Argument(help="The purchase_id or payment_id.")],
+    key: Annotated[str, typer.Option("--key", help="The producer's stored key.")],
+) -> None:
+    """Acknowledge a purchase or payment with the producer's own key (enrolled for her by the
+    association with producer_key.enrolled): receipt.acknowledged naming the entry's hash."""
+    from api.cli.common import load_key
+    from api.services.acknowledgements import acknowledge
+
+    cfg = settings()
+    with cli_errors():
+        signer = load_key(cfg, key)
+        with opened_service(cfg) as service:
+            result = acknowledge(service, kind, record_id, signer)
+    out.print(f"{kind} {record_id} acknowledged at seq {result.entry.seq}", markup=False)
 
 
 @payment_app.command("balances")

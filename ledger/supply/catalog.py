@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.registry import EntryType
+from ledger.supply.acknowledgements import acknowledgement_entry_types
 from ledger.supply.dds import dds_entry_types
 from ledger.supply.devices import device_entry_types
 from ledger.supply.lots import lot_entry_types
@@ -30,6 +31,7 @@ def supply_entry_types() -> list[EntryType]:
         *dds_entry_types(),
         *payment_entry_types(),
         *transparency_entry_types(),
+        *acknowledgement_entry_types(),
         *sale_entry_types(),
         *offer_entry_types(),
     ]

@@ -248,3 +248,37 @@ def test_certifier_cosigns_and_verify_shows_both_signers(
     (tmp_path / "changed.json").write_text(changed, encoding="utf-8")
     failed = run(env, "credential", "verify", str(tmp_path / "changed.json"), code=1)
     assert "proof.0.proofValue" in failed.stderr
+
+
+def test_producer_acknowledges_a_receipt_from_the_cli(
+    tmp_path: Path, sqlite_demo: tuple[dict[str, str], dict[str, Any]]
+) -> None:
+    """The producer's key (made with ``keys new``, enrolled by the association) acknowledges
+    her purchase; ``payment verify --ledger`` then says so, and said before that the receipt
+    stood alone; another producer's key is refused in one line."""
+    env, _summary = sqlite_demo
+    purchase = {"purchase_id": "cs-buy-ack", "lot_id": "cs-cherry-01a", "producer_id": PRODUCER,
+                "quantity_kg": "10", "price_per_kg_mxn": "11.20", "amount_mxn": "112"}  # fmt: skip
+    run(env, "submit", "purchase.recorded", "--signer", SIGNER, "--body", json.dumps(purchase))
+    trust = tmp_path / "trust.json"
+    run(env, "trustlist", "export", "--out", str(trust))
+    text = run(env, "payment", "receipt", "purchase", "cs-buy-ack").stdout.strip()
+    alone = run(env, "payment", "verify", text, "--trust-list", str(trust), "--ledger")
+    assert "sin reconocimiento del productor (opcional" in alone.stdout
+    keys = {}
+    for name, producer in (("phone-p01", PRODUCER), ("phone-p02", "cs-p02")):
+        made = run(env, "keys", "new", name).stdout
+        keys[name] = re.search(r"public key (\S+)", made).group(1)  # type: ignore[union-attr]
+        body = {"producer_id": producer, "public_key": keys[name]}
+        run(env, "submit", "producer_key.enrolled", "--signer", SIGNER, "--body", json.dumps(body))
+    refused = run(env, "payment", "acknowledge", "purchase", "cs-buy-ack", "--key", "phone-p02",
+                  code=1)  # fmt: skip
+    assert "bound to producer cs-p02" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    run(env, "payment", "acknowledge", "purchase", "cs-buy-ack", "--key", "phone-p01")
+    shown = run(env, "payment", "verify", text, "--trust-list", str(trust), "--ledger",
+                "--lang", "en")  # fmt: skip
+    assert f"acknowledged by the producer {PRODUCER}" in shown.stdout
+    facts = json.loads(run(env, "payment", "verify", text, "--trust-list", str(trust),
+                           "--ledger", "--json").stdout)  # fmt: skip
+    assert facts["acknowledged_by_producer"]["producer_id"] == PRODUCER

@@ -1,0 +1,176 @@
+"""A producer's own acknowledgement of a receipt (optional: for producers with a phone).
+
+The association's signature on a purchase or payment stands alone: the paper receipt
+(``labels.payment_receipt``) proves it offline, and a producer without a phone loses nothing.
+A producer who has one may add her own signature:
+
+* ``producer_key.enrolled`` — signed by the association, like a field device's enrolment
+  (``ledger.supply.devices``): it binds a key made on the producer's phone to one of its
+  members (``scope.producer_id``), role :data:`PRODUCER_ROLE`, able to sign
+  ``receipt.acknowledged`` and nothing else; ``producer_key.revoked`` ends it (a lost phone).
+* ``receipt.acknowledged`` — signed by that key: ``{"kind": "purchase"|"payment",
+  "record_id", "seq", "entry_hash"}`` names the association's entry (its position and RFC 9162
+  entry hash) the producer read on her receipt and agrees with.
+
+The rules refuse an acknowledgement by a key bound to another producer (or by any other key:
+the type's only role is the producer's), of a record that is not at ``seq``, or repeated by
+the same key. The entry hash cannot be read by the rules (they see projections, not entries),
+so it is checked where entries are at hand: :mod:`api.services.acknowledgements` counts an
+acknowledgement only when its ``entry_hash`` is the hash of the entry at ``seq``.
+
+Left out: acknowledging deliveries (their receipts are the device's own signature), and
+disputes (a producer who disagrees does not acknowledge, and tells her association).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from ledger.errors import AuthorizationError
+from ledger.keys import decode_public_key, key_id
+from ledger.registry import AppendContext, EntryType
+from ledger.supply.common import Body, Id, acting_org, require, rule
+from ledger.supply.payments import PAYMENT_KIND, PURCHASE_KIND
+from ledger.supply.producers import PRODUCER_KIND
+from ledger.trust import KEY_KIND, key_document
+
+__all__ = ["ACK_KIND", "PRODUCER_ROLE", "acknowledgement_entry_types"]
+
+PRODUCER_ROLE = "producer"
+"""A producer's own key (on her phone), enrolled by her association for one member."""
+ACK_KIND = "receipt_ack"
+"""Projection: ``<kind>:<record_id>`` → ``{"acks": [{key_id, producer_id, seq, entry_hash,
+ack_seq}]}``."""
+
+
+class ProducerKeyEnrolledBody(Body):
+    """``producer_key.enrolled``: the association binds a producer's phone key to a member."""
+
+    producer_id: Id
+    public_key: str
+    label: str = Field(default="Teléfono del productor", min_length=1, max_length=100)
+
+    @field_validator("public_key")
+    @classmethod
+    def _public_key(cls, value: str) -> str:
+        decode_public_key(value)
+        return value
+
+
+class ProducerKeyRevokedBody(Body):
+    """``producer_key.revoked``: the association ends a producer's key from here on."""
+
+    producer_id: Id
+    key_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    reason: Literal["lost", "stolen", "retired"]
+
+
+class AcknowledgedBody(Body):
+    """``receipt.acknowledged``: the producer agrees with a purchase or payment entry."""
+
+    kind: Literal["purchase", "payment"]
+    record_id: Id
+    seq: int = Field(ge=0)
+    entry_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+def _own_member(ctx: AppendContext, producer_id: str) -> str:
+    actor = ctx.actor or {}
+    if actor.get("role") != "association":
+        raise AuthorizationError(f"key {ctx.statement.actor} is not an association key")
+    org_id = acting_org(ctx)
+    producer = require(
+        ctx.state.get(PRODUCER_KIND, producer_id), f"unknown producer {producer_id}", "producer_id"
+    )
+    rule(producer["org_id"] == org_id, f"producer {producer_id} is not a member", "producer_id")
+    return org_id
+
+
+def _apply_enrolled(ctx: AppendContext, body: ProducerKeyEnrolledBody) -> None:
+    org_id = _own_member(ctx, body.producer_id)
+    kid = key_id(decode_public_key(body.public_key))
+    rule(ctx.state.get(KEY_KIND, kid) is None, f"key {kid} is already registered", "public_key")
+    doc = key_document(
+        name=body.label,
+        public_key=body.public_key,
+        role=PRODUCER_ROLE,
+        seq=ctx.seq,
+        added_by=ctx.statement.actor,
+        scope={"org_id": org_id, "producer_id": body.producer_id},
+    )
+    ctx.state.put(KEY_KIND, kid, doc, ctx.seq)
+
+
+def _apply_revoked(ctx: AppendContext, body: ProducerKeyRevokedBody) -> None:
+    _own_member(ctx, body.producer_id)
+    doc = require(ctx.state.get(KEY_KIND, body.key_id), f"unknown key {body.key_id}", "key_id")
+    rule(
+        doc["role"] == PRODUCER_ROLE and doc["scope"].get("producer_id") == body.producer_id,
+        f"key {body.key_id} is not a key of producer {body.producer_id}",
+        "key_id",
+    )
+    rule(doc["revoked_seq"] is None, f"key {body.key_id} is already revoked", "key_id")
+    revoked = {**doc, "revoked_seq": ctx.seq, "revoked_reason": body.reason}
+    ctx.state.put(KEY_KIND, body.key_id, revoked, ctx.seq)
+
+
+def _apply_acknowledged(ctx: AppendContext, body: AcknowledgedBody) -> None:
+    scope = (ctx.actor or {}).get("scope") or {}
+    kind = PURCHASE_KIND if body.kind == "purchase" else PAYMENT_KIND
+    record = require(
+        ctx.state.get(kind, body.record_id), f"unknown {body.kind} {body.record_id}", "record_id"
+    )
+    if record["producer_id"] != scope.get("producer_id"):
+        raise AuthorizationError(
+            f"key {ctx.statement.actor} is bound to producer {scope.get('producer_id')}, "
+            f"not to {record['producer_id']}, whose {body.kind} this is"
+        )
+    rule(
+        record["recorded_seq"] == body.seq,
+        f"{body.kind} {body.record_id} was recorded at seq {record['recorded_seq']}",
+        "seq",
+    )
+    slot = f"{body.kind}:{body.record_id}"
+    found = ctx.state.get(ACK_KIND, slot) or {"acks": []}
+    rule(
+        all(ack["key_id"] != ctx.statement.actor for ack in found["acks"]),
+        f"this key already acknowledged {body.kind} {body.record_id}",
+        "record_id",
+    )
+    ack = {
+        "key_id": ctx.statement.actor,
+        "producer_id": record["producer_id"],
+        "seq": body.seq,
+        "entry_hash": body.entry_hash,
+        "ack_seq": ctx.seq,
+    }
+    ctx.state.put(ACK_KIND, slot, {"acks": [*found["acks"], ack]}, ctx.seq)
+
+
+def acknowledgement_entry_types() -> list[EntryType]:
+    """A producer's key (enrolled and revoked by the association) and its acknowledgements."""
+    return [
+        EntryType(
+            "producer_key.enrolled",
+            ProducerKeyEnrolledBody,
+            frozenset({"association"}),
+            _apply_enrolled,
+            "An association binds a key on a producer's phone to that member.",
+        ),
+        EntryType(
+            "producer_key.revoked",
+            ProducerKeyRevokedBody,
+            frozenset({"association"}),
+            _apply_revoked,
+            "An association ends a producer's key (lost, stolen or retired phone).",
+        ),
+        EntryType(
+            "receipt.acknowledged",
+            AcknowledgedBody,
+            frozenset({PRODUCER_ROLE}),
+            _apply_acknowledged,
+            "A producer acknowledges a purchase or payment of hers with her own key.",
+        ),
+    ]
