@@ -618,6 +618,10 @@ def test_label_page_locates_no_farm(client: TestClient, labels: dict[str, tuple[
     }
     assert sum(cell["plots"] for cell in cells) == 10
     assert "Its journey" in _visible(page) and "cs-plot" not in page
+    as_json = _get(client, label, JSON).json()
+    assert as_json["origin"]["producers"] == 10 and as_json["origin"]["hectares"] == "11.3"
+    assert as_json["origin"]["sketch"]["cells"] == cells
+    assert as_json["links"]["market_page"] == "/market/lots/cs-export-2526-002"
 
 
 def test_language_switch_keeps_the_label_query(

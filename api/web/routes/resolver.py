@@ -94,7 +94,9 @@ def _resolve(
             background.add_task(web.recorder.write_queued)
     proof = proof_url(int(view["label"]["seq"])) if view["label"] else None
     if wants_json(request.headers.get("accept")):
-        return _json(view, scans, proof, size)
+        label = view["label"]
+        origin = None if label is None else web.origin(service, size, label["lot_id"])
+        return _json(view, scans, proof, size, origin)
     lang = choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
     lot = (view["facts"] or {}).get("lot") or {}
     facts_html = Markup()
@@ -144,7 +146,11 @@ def claimed_label(text: str) -> tuple[int, str] | None:
 
 
 def _json(
-    view: dict[str, Any], scans: ScanReport | None, proof: str | None, size: int
+    view: dict[str, Any],
+    scans: ScanReport | None,
+    proof: str | None,
+    size: int,
+    origin: dict[str, Any] | None,
 ) -> JSONResponse:
     document = view["document"]
     verdict = document["verdict"]
@@ -159,10 +165,13 @@ def _json(
         **document.get("links", {}),
         "proof": proof,
         "lot_page": f"/lots/{lot_id}" if lot_id else None,
+        "market_page": f"/market/lots/{lot_id}" if lot_id else None,
     }
     return JSONResponse(
         {
             **document,
+            # What the page tells first: counts, season, coarse sketch (no coordinate).
+            "origin": origin,
             "scans": None if scans is None else scans.to_dict(),
             "links": links,
             "tree_size": size,
