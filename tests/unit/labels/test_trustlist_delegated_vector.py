@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 
+from labels.errors import TrustListError
 from labels.receipt import encode_receipt
 from labels.receipt_verify import check_receipt
-from labels.trustlist import TrustList, TrustListError, sign_trust_list, verify_trust_list
+from labels.trustlist import TrustList, sign_trust_list, verify_trust_list
 from ledger.catalog import core_registry
 from ledger.keys import decode_public_key, encode_public_key
 from ledger.statements import SignedStatement
