@@ -121,5 +121,8 @@ def test_issue_download_and_revoke(browser: Browser, served: Served, tmp_path: P
     page.get_by_text("Issue credential").first.wait_for()
     assert page.locator("h1").inner_text() == "Credentials"
     assert "Revoked: datos de entregas corregidos" in card.inner_text()
+    # Messages already on screen are said again in the new language.
+    assert "Credential revoked" in card.locator(".credential-message").inner_text()
+    assert "Credential issued" in member.locator(".issue-message").inner_text()
     _no_sideways_overflow(page)
     page.screenshot(path=str(SCREENSHOTS / "issued-en-390.png"), full_page=True)

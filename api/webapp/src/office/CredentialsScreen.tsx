@@ -40,11 +40,18 @@ function save(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function explain(error: unknown): string {
+/** A message said again in the current language at each render (the language may switch). */
+interface Say {
+  readonly say: () => string;
+}
+const say = (text: () => string): Say => ({ say: text });
+
+function explain(error: unknown): Say {
   if (error instanceof CredentialRequestError) {
-    return t("office.credential.failed", { reason: error.field ? `${error.field}: ${error.reason}` : error.reason });
+    const reason = error.field ? `${error.field}: ${error.reason}` : error.reason;
+    return say(() => t("office.credential.failed", { reason }));
   }
-  return t("office.credential.unreachable");
+  return say(() => t("office.credential.unreachable"));
 }
 
 function fileName(issued: Issued, ext: string): string {
@@ -53,11 +60,11 @@ function fileName(issued: Issued, ext: string): string {
 
 function IssuedCard({ issued, keyPair, onChange }: { issued: Issued; keyPair: AssociationKey; onChange: () => void }) {
   const [reason, setReason] = useState("");
-  const [message, setMessage] = useState<string | null>(null);
+  const [message, setMessage] = useState<Say | null>(null);
   const [busy, setBusy] = useState(false);
   const downloadPdf = async (): Promise<void> => {
     setBusy(true);
-    setMessage(t("office.credential.pdf_making"));
+    setMessage(say(() => t("office.credential.pdf_making")));
     try {
       save(await pdf(issued.credential), fileName(issued, "pdf"));
       setMessage(null);
@@ -69,17 +76,18 @@ function IssuedCard({ issued, keyPair, onChange }: { issued: Issued; keyPair: As
   };
   const doRevoke = async (): Promise<void> => {
     const why = reason.trim();
-    if (why.length < 3 || why.length > 200) return setMessage(t("office.credential.reason_length"));
+    if (why.length < 3 || why.length > 200) return setMessage(say(() => t("office.credential.reason_length")));
     setBusy(true);
     const outcome = await revokeCredential(keyPair, issued.credential_id, why);
     setBusy(false);
     if (outcome.kind === "accepted") {
       markRevoked(issued.credential_id, why, outcome.entry.seq);
-      setMessage(t("office.credential.revoked_done", { seq: mxNumber(outcome.entry.seq) }));
+      const seq = outcome.entry.seq;
+      setMessage(say(() => t("office.credential.revoked_done", { seq: mxNumber(seq) })));
       onChange();
     } else {
-      const detail = outcome.kind === "refused" ? `${t(reasonMessageKey(outcome.code))} (${outcome.reason})` : t(reasonMessageKey(outcome.code));
-      setMessage(t("office.credential.revoke_failed", { reason: detail }));
+      const detail = (): string => (outcome.kind === "refused" ? `${t(reasonMessageKey(outcome.code))} (${outcome.reason})` : t(reasonMessageKey(outcome.code)));
+      setMessage(say(() => t("office.credential.revoke_failed", { reason: detail() })));
     }
   };
   const json = (): void =>
@@ -108,7 +116,7 @@ function IssuedCard({ issued, keyPair, onChange }: { issued: Issued; keyPair: As
           </button>
         </div>
       )}
-      {message && <p role="status" class="credential-message">{message}</p>}
+      {message && <p role="status" class="credential-message">{message.say()}</p>}
     </li>
   );
 }
@@ -116,13 +124,13 @@ function IssuedCard({ issued, keyPair, onChange }: { issued: Issued; keyPair: As
 function MemberCard({ member, keyPair, issued, onChange }: { member: Member; keyPair: AssociationKey; issued: Issued[]; onChange: () => void }) {
   const [withName, setWithName] = useState(true);
   const [step, setStep] = useState<IssueStep | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const [message, setMessage] = useState<Say | null>(null);
   const run = async (): Promise<void> => {
     setMessage(null);
     try {
       const made = await issue(keyPair, member.producer_id, withName, setStep);
       remember(made);
-      setMessage(t("office.credential.done", { seq: mxNumber(made.seq) }));
+      setMessage(say(() => t("office.credential.done", { seq: mxNumber(made.seq) })));
       onChange();
     } catch (error) {
       setMessage(explain(error));
@@ -148,7 +156,7 @@ function MemberCard({ member, keyPair, issued, onChange }: { member: Member; key
           <p>{t(`office.credential.step.${step}`, { n: position, total: ISSUE_STEPS.length })}</p>
         </div>
       )}
-      {message && <p role="status" class="issue-message">{message}</p>}
+      {message && <p role="status" class="issue-message">{message.say()}</p>}
       {issued.length > 0 && (
         <ul class="cards issued-list">
           {issued.map((i) => (
@@ -167,7 +175,7 @@ export function CredentialsScreen() {
   const [org, setOrg] = useState<Org | null | undefined>(undefined);
   const [list, setList] = useState<Member[] | null>(null);
   const [issued, setIssued] = useState<Issued[]>(issuedHere());
-  const [failure, setFailure] = useState<string | null>(null);
+  const [failure, setFailure] = useState<Say | null>(null);
   useEffect(() => void loadAssociationKey().then((k) => setKeyPair(k ?? null)), []);
   useEffect(() => {
     if (!keyPair || !isOnline) return;
@@ -189,7 +197,7 @@ export function CredentialsScreen() {
       {!isOnline && <p class="notice" role="status">{t("office.credential.offline")}</p>}
       {keyPair === null && <KeyImport onKey={setKeyPair} help={t("office.credential.key_help")} />}
       {keyPair && org === null && <p class="notice" id="key-no-org">{t("office.key.no_org", { key: keyPair.keyId })}</p>}
-      {failure && <p class="notice" role="status">{failure}</p>}
+      {failure && <p class="notice" role="status">{failure.say()}</p>}
       {keyPair && org && (
         <>
           <p class="muted" id="key-loaded">{t("office.key.loaded", { org: org.name, key: keyPair.keyId.slice(0, 12) })}</p>
