@@ -159,3 +159,14 @@ def test_label_page_shows_the_figure_only_when_opted_in(
     service.submit(sign_statement(key, "transparency.opted", {"opted_in": False}))
     after = _get(client, label, {**HTML, **ES})
     assert 'id="paid-per-kg"' not in after.text
+
+
+def test_replay_rebuilds_the_same_figure(world: tuple[LedgerService, SupplyWorld]) -> None:
+    service, w = world
+    w.submit("coop-a", "transparency.opted", {"opted_in": True})
+    reference = {"product": "coffee", "price_per_kg_mxn": "9.80", "source": "Asamblea"}
+    w.submit("coop-a", "reference_price.recorded", reference)
+    before = _figure(service, "blend-1")
+    service.verify()
+    service.rebuild()
+    assert _figure(service, "blend-1") == before is not None
