@@ -177,7 +177,9 @@ def _by_device(service: LedgerService, key_id: str) -> Counter[str]:
 def _correct_stray_plot(phone: Page) -> None:
     """On the plots form "Corregir" opened: everything as signed, the producer wrong; pick
     the registered member and sign again."""
-    phone.locator("#correcting").wait_for()
+    phone.locator("#correcting .correcting-why").wait_for()
+    why = phone.locator("#correcting").inner_text()
+    assert "El registro no cumple una regla." in why and "statement.body.producer_id" in why
     form = phone.locator("#plot-form")
     assert form.locator("input[name=plot_id]").input_value() == "pl-stray-1"
     form.locator("#plot-captured").wait_for()  # the boundary came along

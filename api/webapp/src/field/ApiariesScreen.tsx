@@ -89,7 +89,7 @@ export function ApiariesScreen() {
 
   return (
     <Screen title={t("shell.apiaries.title")}>
-      <CaptureForm id="apiary-form" legend={t("field.apiaries.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting}
+      <CaptureForm id="apiary-form" legend={t("field.apiaries.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting} correctingWhy={c.correctingWhy}
         onSave={() => void save()} onDiscard={() => { setProblem(null); c.discard(); }}>
         <Input name="apiary_id" label={t("field.apiaries.id")} value={draft.apiaryId} errors={errors} onInput={(v) => update({ apiaryId: v })} />
         <MemberSelect label={t("field.plots.member")} value={draft.producerId} errors={errors} reference={field.reference}

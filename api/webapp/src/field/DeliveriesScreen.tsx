@@ -106,7 +106,7 @@ export function DeliveriesScreen() {
 
   return (
     <Screen title={t("shell.deliveries.title")}>
-      <CaptureForm id="delivery-form" legend={t("field.deliveries.new")} busy={c.busy} saved={c.saved?.message ?? null} failure={c.failure} correcting={c.correcting}
+      <CaptureForm id="delivery-form" legend={t("field.deliveries.new")} busy={c.busy} saved={c.saved?.message ?? null} failure={c.failure} correcting={c.correcting} correctingWhy={c.correctingWhy}
         savedExtra={c.saved && <a class="button show-receipt" {...linkTo(`receipts?lot=${encodeURIComponent(c.saved.lot)}`)}>{t("field.deliveries.receipt")}</a>}
         onSave={() => void save()} onDiscard={c.discard}>
         <Input name="lot_id" label={t("field.deliveries.lot")} value={draft.lotId} errors={errors} onInput={(v) => update({ lotId: v })} />

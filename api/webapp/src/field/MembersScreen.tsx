@@ -65,7 +65,7 @@ export function MembersScreen() {
   const members = field.reference?.members ?? [];
   return (
     <Screen title={t("shell.members.title")}>
-      <CaptureForm id="member-form" legend={t("field.members.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting}
+      <CaptureForm id="member-form" legend={t("field.members.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting} correctingWhy={c.correctingWhy}
         onSave={() => void save()} onDiscard={c.discard}>
         <Input name="producer_id" label={t("field.members.id")} value={draft.producerId} errors={errors} onInput={(v) => update({ producerId: v })} />
         <Input name="community" label={t("field.members.community")} optional value={draft.community} errors={errors} onInput={(v) => update({ community: v })} />

@@ -57,7 +57,7 @@ export function PlotsScreen() {
 
   return (
     <Screen title={t("shell.plots.title")}>
-      <CaptureForm id="plot-form" legend={t("field.plots.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting}
+      <CaptureForm id="plot-form" legend={t("field.plots.new")} busy={c.busy} saved={c.saved} failure={c.failure} correcting={c.correcting} correctingWhy={c.correctingWhy}
         onSave={() => void save()} onDiscard={c.discard}>
         <Input name="plot_id" label={t("field.plots.id")} value={draft.plotId} errors={errors} onInput={(v) => update({ plotId: v })} />
         <MemberSelect label={t("field.plots.member")} value={draft.producerId} errors={errors} reference={field.reference}

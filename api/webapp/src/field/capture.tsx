@@ -10,6 +10,7 @@ import { t } from "../i18n";
 import type { JsonObject } from "../crypto/statements";
 import { capture, correct, type CaptureOptions, type Captured } from "../sync/corrections";
 import { newId, type FieldErrors } from "./bodies";
+import { reasonMessageKey } from "../sync/messages";
 import { correcting, stopCorrecting } from "./correction";
 import { useDraft } from "./drafts";
 import { Actions, memberOptions, NeedsSetup, ReferenceNotice, Saved, Select } from "./Form";
@@ -40,11 +41,21 @@ export interface Capture<T, S> {
   discard: () => void;
   /** The refused outbox item this form corrects ("Corregir" on the Envío screen), or null. */
   correcting: string | null;
+  /** Why the server refused it, in the user's language (with the field it named), or null. */
+  correctingWhy: string | null;
   /**
    * Signs and queues the record: a new capture, or — while correcting — a new statement that
    * supersedes the refused one (which stays in the outbox, marked). Call inside `sign`.
    */
   record: (type: string, body: JsonObject, options?: CaptureOptions) => Promise<Captured>;
+}
+
+/** The refusal of the outbox item `key` in the user's words, with the field it names. */
+function refusalText(field: FieldState, key: string | null): string | null {
+  const refusal = key === null ? null : field.items.find((i) => i.key === key)?.refusal ?? null;
+  if (refusal === null) return null;
+  const why = t(reasonMessageKey(refusal.code));
+  return refusal.field ? `${why} ${t("sync.outbox.field", { field: refusal.field })} · ${refusal.reason}` : `${why} ${refusal.reason}`;
 }
 
 /**
@@ -93,7 +104,7 @@ export function useCapture<T extends object, S = string>(
     setFixing(null);
     return made;
   };
-  return { field, draft, update, errors, setErrors, busy, saved, failure, sign, discard, correcting: fixing, record };
+  return { field, draft, update, errors, setErrors, busy, saved, failure, sign, discard, correcting: fixing, correctingWhy: refusalText(field, fixing), record };
 }
 
 /** A field screen's frame: its heading (focused on navigation) and content. */
@@ -124,8 +135,9 @@ interface CaptureFormProps {
   /** Shown in the saved notice under its message (the delivery's receipt link). */
   savedExtra?: ComponentChildren;
   failure: string | null;
-  /** The refused item the form corrects (a notice says so), or null. */
+  /** The refused item the form corrects (a notice says so, with why), or null. */
   correcting?: string | null;
+  correctingWhy?: string | null;
   onSave: () => void;
   onDiscard: () => void;
   children: ComponentChildren;
@@ -138,7 +150,12 @@ export function CaptureForm(p: CaptureFormProps) {
     <>
       <Saved message={p.saved}>{p.savedExtra}</Saved>
       {p.failure && <p class="notice error" role="alert">{p.failure}</p>}
-      {p.correcting && <p class="notice warning" id="correcting" role="status">{t("field.correcting")}</p>}
+      {p.correcting && (
+        <div class="notice warning" id="correcting" role="status">
+          <p>{t("field.correcting")}</p>
+          {p.correctingWhy && <p class="correcting-why"><strong>{p.correctingWhy}</strong></p>}
+        </div>
+      )}
       <form class="capture" id={p.id} onSubmit={(e) => e.preventDefault()}>
         <fieldset class="form">
           <legend>{p.legend}</legend>
