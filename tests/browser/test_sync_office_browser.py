@@ -204,6 +204,8 @@ def test_offline_capture_sync_refusals_and_revocation(
         key_id = _enrol(office, phone)
         # The phone pinned the log operator's key on its first contact.
         wait_until(phone, "localStorage.getItem('biotraza.operatorKey') !== null")
+        # ... and the root key, from the served trust list's genesis, for offline receipts.
+        wait_until(phone, "localStorage.getItem('biotraza.rootKeys') !== null")
 
         # Offline: capture, then reload, still offline: the outbox is intact.
         phone_context.set_offline(True)

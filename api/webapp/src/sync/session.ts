@@ -97,6 +97,10 @@ export async function startSession(): Promise<void> {
   const { outbox, transport } = await session();
   const start = async (): Promise<void> => {
     const key = await operatorKey(transport);
+    // Pin the root keys at the same first contact (from the served trust list's genesis,
+    // checked against the operator key just pinned), so receipts verify offline later
+    // (`receipts/pinned.ts`). Loaded lazily: it is the Recibos screen's code.
+    void import("../receipts/pinned").then((m) => m.loadTrustedList()).catch(() => undefined);
     auto = startAutoSync(outbox, transport, {
       operatorKey: key,
       onProgress: (p) => syncProgress.set(p.phase === "done" ? null : p),
