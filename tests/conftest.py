@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
+from api.services.ledger import LedgerService
 from ledger.catalog import core_registry
 from ledger.registry import Registry
 from ledger.storage.sql import SqlLedgerStore
@@ -71,3 +72,17 @@ def sql_store(db_url: str) -> Iterator[SqlLedgerStore]:
     """A migrated, empty SQL ledger store."""
     with open_store(db_url) as store:
         yield store
+
+
+@pytest.fixture
+def service(db_url: str) -> Iterator[LedgerService]:
+    """A ledger service over the empty per-engine database, closed after the test.
+
+    The plain service most API and integration tests need; a test module that needs a
+    seeded ledger defines its own ``service`` fixture, which overrides this one.
+    """
+    opened = LedgerService.open(db_url)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -51,15 +51,6 @@ BATCH = "/api/v1/batches"
 
 
 @pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
-
-
-@pytest.fixture
 def client(tmp_path: Path, db_url: str, service: LedgerService) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path, database_url=db_url, max_batch_statements=50)
     with TestClient(create_app(settings, service)) as test_client:

@@ -12,7 +12,6 @@ anonymous, unknown, revoked, replayed, stale and over-quota uploads are in
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,15 +27,6 @@ from tests.supply_factories import SupplyWorld, org_key
 
 REPORT = b"%PDF-1.7\n" + b"analisis de humedad 17.8 %\n" * 500
 DIGEST = hashlib.sha256(REPORT).hexdigest()
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    opened = LedgerService.open(db_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

@@ -86,15 +86,6 @@ SETUP = [
 
 
 @pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
-
-
-@pytest.fixture
 def app_settings(tmp_path: Path, db_url: str) -> Settings:
     return Settings(data_dir=tmp_path, database_url=db_url)
 

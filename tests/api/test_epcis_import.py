@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +58,6 @@ def _document(classes: list[str]) -> dict[str, Any]:
         "creationDate": "2026-03-02T10:00:00Z",
         "epcisBody": {"eventList": [_event(i, c) for i, c in enumerate(classes)]},
     }
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
 
 
 @pytest.fixture

@@ -226,15 +226,6 @@ def test_honey_and_unknown_lots(demo: tuple[dict[str, Any], LedgerService]) -> N
         build_dds(service, "no-such-lot")
 
 
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
-
-
 def _dds_body(lot_id: str, **over: Any) -> dict[str, Any]:
     body = {
         "lot_id": lot_id,

@@ -231,15 +231,6 @@ def _world(service: LedgerService) -> SupplyWorld:
     return SupplyWorld(service.store, service.registry, ("coop-a",))
 
 
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
-
-
 def test_a_5_ha_point_is_refused_by_the_ledger_and_the_exporter(service: LedgerService) -> None:
     w = _world(service)
     w.producer("coop-a", "p1")

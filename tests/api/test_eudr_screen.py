@@ -21,7 +21,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,15 +34,6 @@ from tests.deforestation_maps import SQUARES, build_maps, square_polygon, write_
 from tests.supply_factories import SupplyWorld
 
 BIOTRAZA = Path(sys.executable).with_name("biotraza")
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
 
 
 @pytest.fixture

@@ -56,15 +56,6 @@ def local_is() -> Iterator[LocalIS]:
         stop(service)
 
 
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
-
-
 def _credentials(local_is: LocalIS, key: str | None = None) -> EudrCredentials:
     endpoint, environment = resolve_endpoint(local_is.endpoint)
     return EudrCredentials(local_is.username, key or local_is.auth_key, local_is.client_id,

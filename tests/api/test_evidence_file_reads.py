@@ -16,7 +16,6 @@ is), its bytes are not:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +36,6 @@ from tests.supply_factories import SupplyWorld, org_key
 PHOTO_A = b"\xff\xd8\xff photo of coop-a's shade trees" * 40
 PHOTO_B = b"\xff\xd8\xff photo of coop-b's plot, taken by the certifier" * 40
 CERTIFIER = make_key("certifier-body")
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    opened = LedgerService.open(db_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

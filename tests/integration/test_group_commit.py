@@ -11,10 +11,9 @@ than likely: it holds the writer while callers queue, so they must commit togeth
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.services.ledger import LedgerService
@@ -26,15 +25,6 @@ from tests.integration.test_concurrency import assert_one_chain
 
 THREADS = 8
 PER_THREAD = 30
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    ledger = LedgerService.open(db_url)
-    try:
-        yield ledger
-    finally:
-        ledger.close()
 
 
 def _new_key(keys: Keys, name: str) -> SignedStatement:

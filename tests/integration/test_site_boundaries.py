@@ -8,7 +8,6 @@ still verifies and rebuilds (the rule checks admission, not replay).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,6 @@ OAXACA_SQUARE = {  # about 4.8 ha near Oaxaca de Juárez
         [[-96.72, 17.06], [-96.718, 17.06], [-96.718, 17.062], [-96.72, 17.062], [-96.72, 17.06]]
     ],
 }
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
 
 
 @pytest.fixture

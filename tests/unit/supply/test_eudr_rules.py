@@ -20,7 +20,6 @@ What each test proves:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,15 +142,6 @@ def test_statements_split_by_bytes_and_producers() -> None:
     assert split_statements([25, 1], max_bytes=25) == [[0], [1]]
     with pytest.raises(ValueError, match="at most 25 bytes of geolocation per producer"):
         split_statements([5, 26], max_bytes=25)
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[LedgerService]:
-    svc = LedgerService.open(db_url)
-    try:
-        yield svc
-    finally:
-        svc.close()
 
 
 def test_admission_refuses_a_coffee_plot_broken_by_truncation(service: LedgerService) -> None:
