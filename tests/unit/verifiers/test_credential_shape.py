@@ -27,8 +27,14 @@ TYPES = ["VerifiableCredential", "ProductionHistoryCredential"]
         ),
         (
             {"@context": [VC_CONTEXT], "type": TYPES, "id": "urn:uuid:x",
-             "credentialSubject": {}, "issuer": {}, "proof": [1]},
+             "credentialSubject": {}, "issuer": {}, "proof": 1},
             "proof",
+        ),
+        # A list is a proof set (a certifier's co-signature): each member is named by position.
+        (
+            {"@context": [VC_CONTEXT], "type": TYPES, "id": "urn:uuid:x",
+             "credentialSubject": {}, "issuer": {}, "proof": [1]},
+            "proof.0",
         ),
     ],
 )  # fmt: skip
