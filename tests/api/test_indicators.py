@@ -452,6 +452,28 @@ def test_changed_figure_fails_naming_it(demo_report: tuple[bytes, str]) -> None:
     assert where.endswith(".hectares_verified") and "the ledger gives" in why
 
 
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("eligible_sales_value", lambda v: {**v, "USD": "999999.00"}),
+        ("paid_to_producers_mxn", lambda v: "1.00"),
+        ("premiums_mxn", lambda v: "0.00"),
+        ("training_sessions", lambda v: v + 1),
+        ("trained_producers", lambda v: 15),
+    ],
+)
+def test_changed_sales_money_or_training_figure_fails(
+    demo_report: tuple[bytes, str], name: str, change: Any
+) -> None:
+    report, key = demo_report
+    lines = _lines(report)
+    row = next(r for r in lines[0]["figures"]["landscapes"] if r["product"] == "coffee")
+    row[name] = change(row[name])
+    result = check_report(_join(lines), full_registry(), key)
+    assert not result
+    assert any(where.endswith(f".{name}") for where, _why in result.failures), result.failures
+
+
 def test_changed_entry_fails(demo_report: tuple[bytes, str]) -> None:
     report, key = demo_report
     lines = _lines(report)
