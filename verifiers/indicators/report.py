@@ -60,7 +60,9 @@ __all__ = [
 
 REPORT_FORMAT = "biotraza-indicators"
 REPORT_VERSION = 2
-"""2 added ``people_attestation``; version 1 reports (no people attestation) still read."""
+"""2 added ``people_attestation``. A version 1 header still parses, but its figures lack the
+fields added since (sales, money, training, Indigenous-language speakers) and fail the
+figures step by name."""
 
 CANNOT_CHECK = (
     "people figures (people with data, women, youth, Indigenous-language speakers) come from "
