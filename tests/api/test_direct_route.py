@@ -10,19 +10,13 @@ this route, or if the route drops out of the OpenAPI document.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import APIRouter, Request, Response
 from starlette.exceptions import StarletteDeprecationWarning
 
-from api.app import create_app
 from api.http.direct import DirectRoute
 from api.http.params import check_parameters
-from api.services.ledger import LedgerService
-from api.settings import Settings
-from tests.factories import make_genesis, make_key
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=StarletteDeprecationWarning)
@@ -30,15 +24,8 @@ with warnings.catch_warnings():
 
 
 @pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    service = LedgerService.open(db_url)
-    service.submit(make_genesis(make_key("root"), make_key("operator")))
-    try:
-        app = create_app(Settings(data_dir=tmp_path, database_url=db_url), service)
-        with TestClient(app, raise_server_exceptions=False) as test_client:
-            yield test_client
-    finally:
-        service.close()
+def client(genesis_client: TestClient) -> TestClient:
+    return genesis_client
 
 
 def test_the_only_global_dependency_is_the_one_direct_routes_run(client: TestClient) -> None:

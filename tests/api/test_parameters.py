@@ -10,19 +10,13 @@ length floor. Every answer is a JSON error envelope, 400 naming ``path.<name>`` 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
-from api.app import create_app
 from api.http.params import MAX_PARAM_CHARS
-from api.services.ledger import LedgerService
-from api.settings import Settings
 from tests.api.route_catalog import operations
-from tests.factories import make_genesis, make_key
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=StarletteDeprecationWarning)
@@ -36,15 +30,8 @@ BAD_VALUES = {
 
 
 @pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    service = LedgerService.open(db_url)
-    service.submit(make_genesis(make_key("root"), make_key("operator")))
-    try:
-        app = create_app(Settings(data_dir=tmp_path, database_url=db_url), service)
-        with TestClient(app, raise_server_exceptions=False) as test_client:
-            yield test_client
-    finally:
-        service.close()
+def client(genesis_client: TestClient) -> TestClient:
+    return genesis_client
 
 
 def _assert_names(response: Any, field: str, reason: str) -> None:
