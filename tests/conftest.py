@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -35,9 +36,13 @@ def _schema_url(schema: str) -> str:
     return f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
-@pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A URL whose connections see only a fresh, empty schema; dropped after the test."""
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """A URL whose connections see only a fresh, empty schema; dropped on leaving.
+
+    Skips the calling test when PostgreSQL tests are turned off. Fixtures of any scope use
+    it (a per-test database below, a module's or a session's demo elsewhere).
+    """
     if not pg_enabled():
         pytest.skip("BIOTRAZA_TEST_PG=0: PostgreSQL tests turned off explicitly")
     schema = f"bt_{uuid.uuid4().hex[:16]}"
@@ -50,6 +55,13 @@ def pg_schema_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A URL whose connections see only a fresh, empty schema; dropped after the test."""
+    with fresh_pg_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -25,6 +25,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from decimal import Decimal
 from html import unescape
 from typing import Any
@@ -33,7 +34,6 @@ import pypdfium2
 import pytest
 import zxingcpp
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from api.demo import build_demo
@@ -44,7 +44,7 @@ from ledger.keystore import KeyStore
 from ledger.read_auth import sign_read
 from ledger.statements import sign_statement
 from tests.api.test_cli import _base_env, run
-from tests.conftest import PG_URL, _schema_url, pg_enabled
+from tests.conftest import fresh_pg_schema
 
 PASSPHRASE = "market-test-passphrase"
 LOT = "cs-export-2526-002"
@@ -62,35 +62,23 @@ def world(
 ) -> Iterator[tuple[TestClient, KeyStore]]:
     """The demo ledger served by the app, once per engine for the module."""
     data = tmp_path_factory.mktemp(f"market-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{data / 'ledger.db'}"
-    else:
-        if not pg_enabled():
-            pytest.skip("BIOTRAZA_TEST_PG=0: PostgreSQL tests turned off explicitly")
-        schema = f"bt_{uuid.uuid4().hex[:16]}"
-        admin = create_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        url = _schema_url(schema)
-    cfg = Settings(data_dir=data, key_passphrase=PASSPHRASE, database_url=url)
-    build_demo(cfg)
-    service = LedgerService.open(cfg.resolved_database_url)
-    try:
-        with TestClient(create_app(cfg, service)) as client:
-            client.app.state.test_env = {  # type: ignore[attr-defined]
-                **_base_env(), "BIOTRAZA_DATA_DIR": str(data), "BIOTRAZA_DATABASE_URL": url,
-                "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
-            }  # fmt: skip
-            yield client, KeyStore(cfg.key_dir)
-    finally:
-        service.close()
-        if schema is not None:
-            admin = create_engine(PG_URL)
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    with ExitStack() as schema:
+        if request.param == "sqlite":
+            url = f"sqlite:///{data / 'ledger.db'}"
+        else:
+            url = schema.enter_context(fresh_pg_schema())
+        cfg = Settings(data_dir=data, key_passphrase=PASSPHRASE, database_url=url)
+        build_demo(cfg)
+        service = LedgerService.open(cfg.resolved_database_url)
+        try:
+            with TestClient(create_app(cfg, service)) as client:
+                client.app.state.test_env = {  # type: ignore[attr-defined]
+                    **_base_env(), "BIOTRAZA_DATA_DIR": str(data), "BIOTRAZA_DATABASE_URL": url,
+                    "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
+                }  # fmt: skip
+                yield client, KeyStore(cfg.key_dir)
+        finally:
+            service.close()
 
 
 def _service(client: TestClient) -> LedgerService:

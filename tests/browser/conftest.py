@@ -14,7 +14,6 @@ import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
-from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from api.demo import build_demo
@@ -32,7 +30,7 @@ from api.services.ledger import LedgerService
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.statements import sign_statement
-from tests.conftest import PG_URL, _schema_url, pg_enabled
+from tests.conftest import fresh_pg_schema
 
 CHROMIUM = os.environ.get("BIOTRAZA_CHROMIUM", "/usr/bin/chromium")
 PASSPHRASE = "browser-test-passphrase"
@@ -125,21 +123,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def served_on_postgres(data_dir: Path) -> Iterator[Served]:
     """The demo built on PostgreSQL (a fresh schema of its own, dropped afterwards) and
     served like :func:`served`, for the browser tests that run on both engines."""
-    if not pg_enabled():
-        pytest.skip("BIOTRAZA_TEST_PG=0: PostgreSQL tests turned off explicitly")
-    schema = f"bt_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with fresh_pg_schema() as url:
         port = _free_port()
-        cfg, info = _prepare(data_dir, port, _schema_url(schema))
+        cfg, info = _prepare(data_dir, port, url)
         with serving(cfg, port):
             yield info
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
