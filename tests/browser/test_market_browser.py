@@ -27,6 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response, ViewportSize
 
 from tests.browser.conftest import Served
+from tests.browser.phone import phone_page
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +37,7 @@ BUDGET = 30 * 1024
 
 
 def _page(browser: Browser, locale: str, *, javascript: bool = False) -> Page:
-    context = browser.new_context(
-        locale=locale,
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        java_script_enabled=javascript,
-    )
-    return context.new_page()
+    return phone_page(browser, locale, PHONE, javascript=javascript)
 
 
 def _weight(response: Response | None) -> int:

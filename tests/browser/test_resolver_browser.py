@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
 from tests.browser.conftest import Served
+from tests.browser.phone import phone_page
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +32,7 @@ RED = "rgb(155, 28, 28)"
 
 
 def _page(browser: Browser, locale: str, *, javascript: bool = True) -> Page:
-    context = browser.new_context(
-        locale=locale,
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        java_script_enabled=javascript,
-    )
-    return context.new_page()
+    return phone_page(browser, locale, PHONE, javascript=javascript)
 
 
 def _verdict(page: Page) -> tuple[str, str, str]:
