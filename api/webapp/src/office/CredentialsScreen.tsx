@@ -9,10 +9,9 @@ import { useEffect, useState } from "preact/hooks";
 import { mxDate, mxNumber, t, useLanguage } from "../i18n";
 import { online } from "../shell/status";
 import { useStore } from "../shell/store";
-import { keysChanged } from "../shell/roles";
 import { reasonMessageKey } from "../sync/messages";
-import { associationOf, type Org } from "./api";
-import { forgetAssociationKey, loadAssociationKey, type AssociationKey } from "./associationKey";
+import { type AssociationKey } from "./associationKey";
+import { ForgetKeyButton, KeyLoaded, NoOrgNotice, useAssociation } from "./associationGate";
 import {
   CredentialRequestError,
   ISSUE_STEPS,
@@ -171,18 +170,10 @@ function MemberCard({ member, keyPair, issued, onChange }: { member: Member; key
 export function CredentialsScreen() {
   useLanguage();
   const isOnline = useStore(online);
-  const [keyPair, setKeyPair] = useState<AssociationKey | null | undefined>(undefined);
-  const [org, setOrg] = useState<Org | null | undefined>(undefined);
+  const { keyPair, setKeyPair, org, forget } = useAssociation(isOnline);
   const [list, setList] = useState<Member[] | null>(null);
   const [issued, setIssued] = useState<Issued[]>(issuedHere());
   const [failure, setFailure] = useState<Say | null>(null);
-  useEffect(() => void loadAssociationKey().then((k) => setKeyPair(k ?? null)), []);
-  useEffect(() => {
-    if (!keyPair || !isOnline) return;
-    void associationOf(keyPair.keyId)
-      .then(setOrg)
-      .catch(() => setOrg(undefined));
-  }, [keyPair, isOnline]);
   useEffect(() => {
     if (!org || !isOnline) return;
     void members(org.org_id)
@@ -196,11 +187,11 @@ export function CredentialsScreen() {
       <p class="lead">{t("shell.credentials.about")}</p>
       {!isOnline && <p class="notice" role="status">{t("office.credential.offline")}</p>}
       {keyPair === null && <KeyImport onKey={setKeyPair} help={t("office.credential.key_help")} />}
-      {keyPair && org === null && <p class="notice" id="key-no-org">{t("office.key.no_org", { key: keyPair.keyId })}</p>}
+      <NoOrgNotice keyPair={keyPair} org={org} />
       {failure && <p class="notice" role="status">{failure.say()}</p>}
       {keyPair && org && (
         <>
-          <p class="muted" id="key-loaded">{t("office.key.loaded", { org: org.name, key: keyPair.keyId.slice(0, 12) })}</p>
+          <KeyLoaded keyPair={keyPair} org={org} />
           <p class="muted">{t("office.credential.privacy")}</p>
           {list !== null && list.length === 0 && <p class="muted">{t("office.credential.no_members")}</p>}
           {list !== null && list.length > 0 && (
@@ -212,13 +203,7 @@ export function CredentialsScreen() {
           )}
         </>
       )}
-      {keyPair && (
-        <p>
-          <button type="button" class="button secondary" id="key-forget" onClick={() => void forgetAssociationKey().then(() => (setKeyPair(null), setOrg(undefined), keysChanged()))}>
-            {t("office.key.forget")}
-          </button>
-        </p>
-      )}
+      <ForgetKeyButton keyPair={keyPair} forget={forget} />
     </section>
   );
 }

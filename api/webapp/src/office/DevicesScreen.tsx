@@ -11,8 +11,9 @@ import { reasonMessageKey } from "../sync/messages";
 import type { SubmitOutcome } from "../sync/outcomes";
 import { shortCode } from "../crypto/keys";
 import { keysChanged } from "../shell/roles";
-import { DEVICE_TYPES, associationOf, devices, enrol, findRequest, refusals, revoke, type Device, type DeviceRequest, type Org, type Refusal } from "./api";
-import { KeyFileError, forgetAssociationKey, importAssociationKey, loadAssociationKey, type AssociationKey } from "./associationKey";
+import { DEVICE_TYPES, devices, enrol, findRequest, refusals, revoke, type Device, type DeviceRequest, type Org, type Refusal } from "./api";
+import { KeyFileError, importAssociationKey, type AssociationKey } from "./associationKey";
+import { ForgetKeyButton, KeyLoaded, NoOrgNotice, useAssociation } from "./associationGate";
 
 const CODE = /^[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$/;
 
@@ -188,18 +189,10 @@ function DeviceCard({ device, keyPair, org, refused, onDone }: { device: Device;
 export function DevicesScreen() {
   useLanguage();
   const isOnline = useStore(online);
-  const [keyPair, setKeyPair] = useState<AssociationKey | null | undefined>(undefined);
-  const [org, setOrg] = useState<Org | null | undefined>(undefined);
+  const { keyPair, setKeyPair, org, forget } = useAssociation(isOnline);
   const [list, setList] = useState<Device[]>([]);
   const [refused, setRefused] = useState<Refusal[]>([]);
   const [tick, setTick] = useState(0);
-  useEffect(() => void loadAssociationKey().then((k) => setKeyPair(k ?? null)), []);
-  useEffect(() => {
-    if (!keyPair || !isOnline) return;
-    void associationOf(keyPair.keyId)
-      .then(setOrg)
-      .catch(() => setOrg(undefined));
-  }, [keyPair, isOnline]);
   useEffect(() => {
     if (!org || !isOnline) return;
     void devices(org.org_id).then(setList).catch(() => undefined);
@@ -212,10 +205,10 @@ export function DevicesScreen() {
       <p class="lead">{t("shell.devices.about")}</p>
       {!isOnline && <p class="notice" role="status">{t("office.offline")}</p>}
       {keyPair === null && <KeyImport onKey={setKeyPair} />}
-      {keyPair && org === null && <p class="notice" id="key-no-org">{t("office.key.no_org", { key: keyPair.keyId })}</p>}
+      <NoOrgNotice keyPair={keyPair} org={org} />
       {keyPair && org && (
         <>
-          <p class="muted" id="key-loaded">{t("office.key.loaded", { org: org.name, key: keyPair.keyId.slice(0, 12) })}</p>
+          <KeyLoaded keyPair={keyPair} org={org} />
           <Enrol keyPair={keyPair} org={org} onDone={refresh} />
           <h2>{t("office.devices.title")}</h2>
           {list.length === 0 ? (
@@ -229,13 +222,7 @@ export function DevicesScreen() {
           )}
         </>
       )}
-      {keyPair && (
-        <p>
-          <button type="button" class="button secondary" id="key-forget" onClick={() => void forgetAssociationKey().then(() => (setKeyPair(null), setOrg(undefined), keysChanged()))}>
-            {t("office.key.forget")}
-          </button>
-        </p>
-      )}
+      <ForgetKeyButton keyPair={keyPair} forget={forget} />
     </section>
   );
 }
