@@ -46,11 +46,11 @@ from api.services.market import (
     read_interests,
     record_interest,
 )
-from api.web.negotiation import choose_language
+from api.web.negotiation import request_language
 from api.web.origin_view import origin_display
 from api.web.scans import network_prefix
 from api.web.state import WebState, WebStateDep
-from api.web.templating import page, switch_url
+from api.web.templating import lot_not_found, page, request_switch_url
 from ledger.errors import EntryNotFoundError
 from ledger.storage.sql.interest import InterestLimitError
 from ledger.supply.common import ID_PATTERN
@@ -205,14 +205,6 @@ def get_interest(
 # --------------------------------------------------------------------------------- pages
 
 
-def _lang(request: Request, lang: str | None) -> str:
-    return choose_language(lang, request.headers.get("accept-language"))
-
-
-def _switch(request: Request, lang: str) -> str:
-    return switch_url(request.url.path, request.query_params.multi_items(), lang)
-
-
 def _problem_text(lang: str, problem: FilterProblem) -> str:
     return translate(lang, f"market.filter_{problem.code}", param=problem.param)
 
@@ -222,7 +214,7 @@ def market_page(
     request: Request, service: ServiceDep, web: WebStateDep, lang: LangQuery = None
 ) -> Response:
     """The catalogue as a page: filters (a plain GET form) and one card per lot."""
-    chosen = _lang(request, lang)
+    chosen = request_language(request, lang)
     wanted, problems = parse_filters(request.query_params.multi_items(), page=True)
     everything = _all(service, web)
     rows = [] if problems else [entry for entry in everything if wanted.keeps(entry)]
@@ -234,7 +226,7 @@ def market_page(
         cards=[card(entry, chosen) for entry in rows],
         choices=choices(everything, chosen),
         wanted=wanted if not problems else CatalogueFilter(),
-        switch_url=_switch(request, chosen),
+        switch_url=request_switch_url(request, chosen),
         tree_size=service.head().size,
     )
     response.headers["Cache-Control"] = "no-cache"
@@ -259,14 +251,7 @@ def _lot_page(
             size, ("market-lot", lot_id, _today()), lambda: lot_entry(service, lot_id)
         )
     except EntryNotFoundError:
-        return page(
-            "not_found.html",
-            lang,
-            status_code=404,
-            message=translate(lang, "lot.not_found", lot=lot_id),
-            switch_url=_switch(request, lang),
-            tree_size=size,
-        )
+        return lot_not_found(request, lang, lot_id, size)
     origin = origin_display(web.origin(service, size, lot_id), lang)
     response = page(
         "market_lot.html",
@@ -278,7 +263,7 @@ def _lot_page(
         errors=errors or {},
         values=values or {},
         sent=sent,
-        switch_url=_switch(request, lang),
+        switch_url=request_switch_url(request, lang),
         tree_size=size,
     )
     response.headers["Cache-Control"] = "no-store" if sent or errors else "no-cache"
@@ -295,7 +280,7 @@ def market_lot_page(
 ) -> Response:
     """A lot for buyers: its origin first, what is verifiable, the price indication, the
     offer sheet and an interest form."""
-    return _lot_page(request, service, web, lot_id, _lang(request, lang))
+    return _lot_page(request, service, web, lot_id, request_language(request, lang))
 
 
 def _form_errors(exc: ValidationError, lang: str) -> dict[str, str]:
@@ -348,7 +333,7 @@ async def market_interest_form(
     """The interest form of the lot page, sent without JavaScript (URL-encoded)."""
     body = await request.body()
     fields = dict(parse_qsl(body[:MAX_FORM_BYTES].decode("utf-8", "replace")))
-    chosen = _lang(request, lang or fields.get("lang"))
+    chosen = request_language(request, lang or fields.get("lang"))
     values = {name: fields.get(name, "")[:2000] for name in _FIELDS}
     try:
         form = InterestForm.model_validate({**values, "lang": chosen})

@@ -14,9 +14,11 @@ Left out: the message catalog (``api.i18n``) and building links (``api.web.templ
 
 from __future__ import annotations
 
+from fastapi import Request
+
 from api.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
-__all__ = ["choose_language", "parse_weighted", "wants_json"]
+__all__ = ["choose_language", "parse_weighted", "request_language", "wants_json"]
 
 _MAX_HEADER = 1024
 """Longer headers are cut before parsing: no honest client sends more."""
@@ -59,6 +61,11 @@ def choose_language(query_lang: str | None, accept_language: str | None) -> str:
         if tag == "*":
             return DEFAULT_LANGUAGE
     return DEFAULT_LANGUAGE
+
+
+def request_language(request: Request, query_lang: str | None) -> str:
+    """:func:`choose_language` for ``request``: its ``?lang=``, else its Accept-Language."""
+    return choose_language(query_lang, request.headers.get("accept-language"))
 
 
 def wants_json(accept: str | None) -> bool:

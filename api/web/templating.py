@@ -19,13 +19,21 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from api.i18n import LANGUAGES, term, translate
 
-__all__ = ["CONTENT_SECURITY_POLICY", "page", "render", "switch_url"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "lot_not_found",
+    "page",
+    "render",
+    "request_switch_url",
+    "switch_url",
+]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -61,6 +69,11 @@ def switch_url(path: str, query: list[tuple[str, str]], lang: str) -> str:
     return f"{path}?{urlencode([*kept, ('lang', other)])}"
 
 
+def request_switch_url(request: Request, lang: str) -> str:
+    """The page ``request`` asked for, in the other language (see :func:`switch_url`)."""
+    return switch_url(request.url.path, request.query_params.multi_items(), lang)
+
+
 def render(template: str, lang: str, **context: Any) -> str:
     """Render ``template`` in ``lang``; ``t(key, **params)`` and ``term(kind, value)`` are
     available to it, bound to the language."""
@@ -86,4 +99,17 @@ def page(template: str, lang: str, status_code: int = 200, **context: Any) -> HT
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
         },
+    )
+
+
+def lot_not_found(request: Request, lang: str, lot_id: str, tree_size: int) -> HTMLResponse:
+    """The 404 page of a lot the ledger does not hold, as the lot page and the market's lot
+    page both answer it (same wording, same language switch, the tree size read)."""
+    return page(
+        "not_found.html",
+        lang,
+        status_code=404,
+        message=translate(lang, "lot.not_found", lot=lot_id),
+        switch_url=request_switch_url(request, lang),
+        tree_size=tree_size,
     )

@@ -408,6 +408,7 @@ def test_market_pages_in_both_languages(world: tuple[TestClient, KeyStore]) -> N
     assert f'href="/api/v1/lots/{LOT}/trail?format=bundle"' in lot.text
     missing = client.get("/market/lots/no-such-lot?lang=en", headers=HTML)
     assert missing.status_code == 404
+    assert "There is no lot no-such-lot in the ledger." in _visible(missing.text)
 
 
 def test_interest_form_without_javascript(world: tuple[TestClient, KeyStore]) -> None:

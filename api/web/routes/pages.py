@@ -23,10 +23,10 @@ from api.http.responses import page_or_json
 from api.i18n import term, translate
 from api.services.indicators import Indicators, compute_indicators
 from api.web.lot_view import lot_index
-from api.web.negotiation import choose_language, wants_json
+from api.web.negotiation import request_language, wants_json
 from api.web.programme_view import programme_view
 from api.web.state import WebStateDep
-from api.web.templating import page, switch_url
+from api.web.templating import lot_not_found, page, request_switch_url
 from ledger.errors import CheckpointError, EntryNotFoundError
 
 __all__ = ["router"]
@@ -36,14 +36,6 @@ router = APIRouter(tags=["pages"])
 LangQuery = Annotated[
     str | None, Query(max_length=8, description="Page language: es or en (default: negotiated).")
 ]
-
-
-def _language(request: Request, lang: str | None) -> str:
-    return choose_language(lang, request.headers.get("accept-language"))
-
-
-def _switch(request: Request, lang: str) -> str:
-    return switch_url(request.url.path, request.query_params.multi_items(), lang)
 
 
 def proof_url(seq: int) -> str:
@@ -78,13 +70,13 @@ def index_page(
     rows = web.pages.get(size, ("index",), lambda: lot_index(service))
     if wants_json(request.headers.get("accept")):
         return JSONResponse({"data": rows, "count": len(rows), "tree_size": size})
-    chosen = _language(request, lang)
+    chosen = request_language(request, lang)
     return page(
         "index.html",
         chosen,
         packed=[row for row in rows if row["lot"].get("package")],
         others=[row for row in rows if not row["lot"].get("package")],
-        switch_url=_switch(request, chosen),
+        switch_url=request_switch_url(request, chosen),
         tree_size=size,
     )
 
@@ -135,7 +127,7 @@ def programme_page(
     """Programme indicators by landscape at the latest signed checkpoint, charts in SVG."""
     size = service.head().size
     as_json = wants_json(request.headers.get("accept"))
-    chosen = _language(request, lang)
+    chosen = request_language(request, lang)
     day = _report_date(as_of)
     try:
         found: Indicators = web.pages.get(
@@ -151,7 +143,7 @@ def programme_page(
             status_code=404,
             message=message,
             view=None,
-            switch_url=_switch(request, chosen),
+            switch_url=request_switch_url(request, chosen),
             tree_size=size,
         )
     if as_json:
@@ -164,7 +156,7 @@ def programme_page(
         chosen,
         message=None,
         view=programme_view(found, chosen),
-        switch_url=_switch(request, chosen),
+        switch_url=request_switch_url(request, chosen),
         tree_size=size,
     )
 
@@ -193,20 +185,13 @@ def lot_page(
     """One lot: facts, eligibility and reasons, certification, lineage, proof, exports."""
     size = service.head().size
     as_json = wants_json(request.headers.get("accept"))
-    chosen = _language(request, lang)
+    chosen = request_language(request, lang)
     try:
         facts = web.lot_facts(service, size, lot_id)
     except EntryNotFoundError:
         if as_json:
             raise
-        return page(
-            "not_found.html",
-            chosen,
-            status_code=404,
-            message=translate(chosen, "lot.not_found", lot=lot_id),
-            switch_url=_switch(request, chosen),
-            tree_size=size,
-        )
+        return lot_not_found(request, chosen, lot_id, size)
     exports = _exports(lot_id, chosen)
     proof = proof_url(int(facts["lot"]["created_seq"]))
     if as_json:
@@ -219,6 +204,6 @@ def lot_page(
         lineage_svg=web.lineage_picture(service, size, lot_id, chosen),
         proof_url=proof,
         exports=exports,
-        switch_url=_switch(request, chosen),
+        switch_url=request_switch_url(request, chosen),
         tree_size=size,
     )
