@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
 from tests.browser.conftest import Served
+from tests.browser.phone import phone_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,15 +29,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _page(browser: Browser, locale: str, *, javascript: bool = True) -> Page:
-    context = browser.new_context(
-        locale=locale,
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        java_script_enabled=javascript,
-    )
-    return context.new_page()
+    return phone_page(browser, locale, PHONE, javascript=javascript)
 
 
 @pytest.mark.parametrize(
