@@ -18,6 +18,7 @@ __all__ = [
     "FieldError",
     "binary",
     "error_responses",
+    "json_body",
     "page_or_json",
 ]
 
@@ -86,6 +87,12 @@ def binary(media_type: str, description: str) -> dict[str, Any]:
         "description": description,
         "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
     }
+
+
+def json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The ``openapi_extra=`` of a route that reads its required JSON body itself
+    (``JsonBody``, not a pydantic parameter), so the document still says what it takes."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def page_or_json(description: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.http.body import JsonBody
 from api.http.deps import BlobsDep, ServiceDep
-from api.http.responses import binary, error_responses
+from api.http.responses import binary, error_responses, json_body
 from api.services.credentials import (
     draft_credential,
     issued_body,
@@ -76,12 +76,7 @@ def get_status_list(org_id: OrgPath, request: Request, service: ServiceDep) -> d
     responses=error_responses(
         400, 422, r422="The credential does not verify; `fields` names the member at fault."
     ),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
+    openapi_extra=json_body({"type": "object"}),
 )
 def post_verify(payload: JsonBody, service: ServiceDep) -> dict[str, Any]:
     """Verify a production-history credential against this log: its `eddsa-jcs-2022` proof,
@@ -93,12 +88,7 @@ def post_verify(payload: JsonBody, service: ServiceDep) -> dict[str, Any]:
     return {"valid": True, **asdict(verdict)}
 
 
-_CREDENTIAL_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
-}
+_CREDENTIAL_BODY = json_body({"type": "object"})
 
 
 @router.get(
@@ -162,24 +152,17 @@ def get_draft(
             "its statement; `fields` names the member at fault.",
         ),
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["credential", "statement"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "credential": {"type": "object"},
-                            "statement": {"type": "object"},
-                        },
-                    }
-                }
+    openapi_extra=json_body(
+        {
+            "type": "object",
+            "required": ["credential", "statement"],
+            "additionalProperties": False,
+            "properties": {
+                "credential": {"type": "object"},
+                "statement": {"type": "object"},
             },
         }
-    },
+    ),
 )
 def post_credential(payload: JsonBody, response: Response, service: ServiceDep) -> dict[str, Any]:
     """Record a credential the association signed elsewhere. Body: `{"credential": {the

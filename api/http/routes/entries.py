@@ -14,7 +14,7 @@ from api.http.device_refusals import note_refusal, noting_refusal
 from api.http.direct import DirectRoute
 from api.http.entry_schemas import signed_statement_ref
 from api.http.errors import BatchTooLargeError, error_body
-from api.http.responses import ErrorDetail, error_responses
+from api.http.responses import ErrorDetail, error_responses, json_body
 from api.http.schemas import (
     MAX_SEQ,
     BatchItemPublic,
@@ -80,12 +80,7 @@ router.add_api_route(
             r422="Schema error or bad signature; `fields` names each bad field.",
         ),
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": signed_statement_ref()}},
-        }
-    },
+    openapi_extra=json_body(signed_statement_ref()),
 )
 
 
@@ -124,35 +119,28 @@ BATCH_PATH = "/api/v1/batches"
             r503="Storage unavailable: nothing of the batch was recorded; send it again.",
         ),
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["statements"],
-                        "properties": {
-                            "statements": {
-                                "type": "array",
-                                "description": "Signed statements, in the order to append "
-                                "them; at most `BIOTRAZA_MAX_BATCH_STATEMENTS` (1000).",
-                                # Not the SignedStatement schema: an item that does not
-                                # match it is refused on its own (a per-item 422 in the
-                                # results), not the whole batch.
-                                "items": {
-                                    "description": "A signed statement as `POST "
-                                    "/api/v1/entries` takes it (schema `SignedStatement`); "
-                                    "one that is not is refused in its result."
-                                },
-                            }
-                        },
-                    }
+    openapi_extra=json_body(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["statements"],
+            "properties": {
+                "statements": {
+                    "type": "array",
+                    "description": "Signed statements, in the order to append "
+                    "them; at most `BIOTRAZA_MAX_BATCH_STATEMENTS` (1000).",
+                    # Not the SignedStatement schema: an item that does not
+                    # match it is refused on its own (a per-item 422 in the
+                    # results), not the whole batch.
+                    "items": {
+                        "description": "A signed statement as `POST "
+                        "/api/v1/entries` takes it (schema `SignedStatement`); "
+                        "one that is not is refused in its result."
+                    },
                 }
             },
         }
-    },
+    ),
 )
 async def submit_batch(request: Request) -> Response:
     """Append many signed statements in one request and one transaction.

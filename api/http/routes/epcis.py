@@ -31,7 +31,7 @@ from fastapi.responses import JSONResponse
 from api.http.body import JsonBody
 from api.http.deps import ServiceDep, SettingsDep
 from api.http.entry_schemas import signed_statement_ref
-from api.http.responses import error_responses
+from api.http.responses import error_responses, json_body
 from api.http.schemas import EntryPublic
 from api.services.epcis_import import checked_document, plan_import
 from api.services.ledger import LedgerService
@@ -143,12 +143,7 @@ def captured_document(service: LedgerService, capture_id: str) -> dict[str, Any]
             "EPCIS 2.0.1 schema rejects (`fields`: JSON paths).",
         ),
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": signed_statement_ref(CAPTURE_TYPE)}},
-        }
-    },
+    openapi_extra=json_body(signed_statement_ref(CAPTURE_TYPE)),
 )
 def capture(
     payload: JsonBody,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from api.http.body import JsonBody
 from api.http.deps import ServiceDep
 from api.http.device_refusals import noting_refusal
-from api.http.responses import error_responses
+from api.http.responses import error_responses, json_body
 from api.http.schemas import EntryPublic, producer_request_schema
 from api.services.personal_reads import read_personal_data
 from api.services.supply import document, documents, lineage, register_producer
@@ -96,12 +96,7 @@ def get_personal_data(
             r409="`pii_hash` is not the hash of this data, a nonce reused, or a rule refused it.",
         ),
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": producer_request_schema()}},
-        }
-    },
+    openapi_extra=json_body(producer_request_schema()),
 )
 def post_producer(payload: JsonBody, response: Response, service: ServiceDep) -> EntryPublic:
     """Register a producer and keep its personal data outside the ledger.
