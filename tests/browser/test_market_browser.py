@@ -54,6 +54,16 @@ def _fits(page: Page) -> None:
     assert width <= PHONE["width"], width
 
 
+def _fits_and_close(page: Page, shot: Path, what: str, size: int) -> None:
+    """The page fits the phone; its full-page screenshot is saved (and not blank); the
+    measured weight is printed; the page's context is closed."""
+    _fits(page)
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    print(f"{what}: {size} bytes compressed")  # noqa: T201 - the measured weight
+    page.context.close()
+
+
 @pytest.mark.parametrize(
     ("locale", "title", "eligible"),
     [
@@ -73,12 +83,7 @@ def test_market_on_a_phone(
     assert cards.count() > 0
     assert eligible in page.locator("main").inner_text()
     assert page.locator("#filters select").count() == 4
-    _fits(page)
-    shot = tmp_path / f"market-{locale}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
-    print(f"/market {locale}: {size} bytes compressed")  # noqa: T201 - the measured weight
-    page.context.close()
+    _fits_and_close(page, tmp_path / f"market-{locale}.png", f"/market {locale}", size)
 
 
 def test_buyer_filters_opens_and_asks_without_javascript(
@@ -147,9 +152,4 @@ def test_label_page_tells_the_origin_first(
     text = page.locator("body").inner_text()
     assert "biotraza label verify" not in text  # no command line for shoppers
     assert page.locator("#verdict .code").count() == 0  # no raw result code
-    _fits(page)
-    shot = tmp_path / f"label-{locale}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
-    print(f"label page {locale}: {size} bytes compressed")  # noqa: T201 - the measured weight
-    page.context.close()
+    _fits_and_close(page, tmp_path / f"label-{locale}.png", f"label page {locale}", size)
