@@ -27,8 +27,8 @@ from api.http.deps import BlobsDep, ServiceDep
 from api.http.responses import page_or_json
 from api.i18n import mx_date, mx_money, mx_number, term
 from api.services.credentials import verify_here
-from api.web.negotiation import choose_language, wants_json
-from api.web.templating import page, switch_url
+from api.web.negotiation import request_language, wants_json
+from api.web.templating import page, request_switch_url
 from ledger.canonical import parse_json_strict
 from ledger.errors import EncodingError, EntryNotFoundError, LedgerError
 from verifiers.credentials import CredentialVerdict
@@ -181,8 +181,8 @@ def credential_verify_page(
     sha256: DigestQuery = None,
 ) -> Response:
     """The verifier: a form (paste or upload), or the verdict on a stored credential."""
-    chosen = choose_language(lang, request.headers.get("accept-language"))
-    switch = switch_url(request.url.path, request.query_params.multi_items(), chosen)
+    chosen = request_language(request, lang)
+    switch = request_switch_url(request, chosen)
     text = None
     if sha256 is not None:
         try:
@@ -223,8 +223,8 @@ async def credential_verify_post(
     request: Request, service: ServiceDep, lang: LangQuery = None
 ) -> Response:
     """The verdict on a pasted or uploaded credential (form post)."""
-    chosen = choose_language(lang, request.headers.get("accept-language"))
-    switch = switch_url(request.url.path, request.query_params.multi_items(), chosen)
+    chosen = request_language(request, lang)
+    switch = request_switch_url(request, chosen)
     body = await request.body()
     text = (
         ""

@@ -29,14 +29,14 @@ from api.http.deps import ServiceDep
 from api.http.errors import error_body
 from api.http.responses import error_responses, page_or_json
 from api.web.caching import conditional
-from api.web.negotiation import choose_language, wants_json
+from api.web.negotiation import request_language, wants_json
 from api.web.origin_view import origin_display
 from api.web.paid_view import paid_figure
 from api.web.resolver_view import label_text, resolver_view
 from api.web.routes.pages import proof_url
 from api.web.scans import ScanReport, not_a_scan
 from api.web.state import WebState, WebStateDep
-from api.web.templating import page, render, switch_url
+from api.web.templating import page, render, request_switch_url
 from labels.errors import MalformedLabelError
 from labels.payload import parse_label
 from labels.verify import LabelStatus
@@ -97,7 +97,7 @@ def _resolve(
         label = view["label"]
         origin = None if label is None else web.origin(service, size, label["lot_id"])
         return _json(view, scans, proof, size, origin)
-    lang = choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+    lang = request_language(request, request.query_params.get("lang"))
     lot = (view["facts"] or {}).get("lot") or {}
     facts_html = Markup()
     if view["label"] is not None:
@@ -127,7 +127,7 @@ def _resolve(
         scans=scans,
         unit_word=(lot.get("package") or {}).get("unit", "item"),
         proof_url=proof,
-        switch_url=switch_url(request.url.path, request.query_params.multi_items(), lang),
+        switch_url=request_switch_url(request, lang),
         tree_size=size,
     )
     # Revalidated on every visit (a revocation shows on the next scan, and the visit is
