@@ -114,13 +114,26 @@ def _check_file(path: Path, field: str) -> None:
         raise LayerError(f"{field}: no such file {path}", field)
 
 
-class _Raster:
-    """A georeferenced single-band raster, open for windowed reads (one per layer)."""
+class _LayerFile:
+    """A layer read from one file: its path, the option or field that named it (errors name
+    it), and the name reports show."""
 
     def __init__(self, path: Path | str, field: str) -> None:
         self.path = Path(path)
         self.field = field
         _check_file(self.path, field)
+
+    @property
+    def name(self) -> str:
+        """The file name, as reports show it."""
+        return self.path.name
+
+
+class _Raster(_LayerFile):
+    """A georeferenced single-band raster, open for windowed reads (one per layer)."""
+
+    def __init__(self, path: Path | str, field: str) -> None:
+        super().__init__(path, field)
         try:
             with warnings.catch_warnings():  # said below as a LayerError, not a warning
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
@@ -147,11 +160,6 @@ class _Raster:
         self.nodata = dataset.nodata
         self.resolution = (abs(transform.a), abs(transform.e))
         self._grid = (tuple(transform)[:6], self.crs.to_wkt(), dataset.width, dataset.height)
-
-    @property
-    def name(self) -> str:
-        """The file name, as reports show it."""
-        return self.path.name
 
     def describe(self) -> dict[str, Any]:
         """What the report says about the layer."""
@@ -332,13 +340,11 @@ def _feature_date(properties: Mapping[str, Any]) -> tuple[date | None, str]:
     return None, ""
 
 
-class LossVector:
+class LossVector(_LayerFile):
     """Dated forest-loss polygons (GeoJSON, WGS 84), indexed for lookups by plot."""
 
     def __init__(self, path: Path | str, field: str = "loss") -> None:
-        self.path = Path(path)
-        self.field = field
-        _check_file(self.path, field)
+        super().__init__(path, field)
         try:
             document = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -369,11 +375,6 @@ class LossVector:
             self._dates.append(_feature_date(feature.get("properties") or {}))
         self._shapes = shapes
         self._tree = STRtree(shapes)
-
-    @property
-    def name(self) -> str:
-        """The file name, as reports show it."""
-        return self.path.name
 
     def describe(self) -> dict[str, Any]:
         """What the report says about the layer."""
