@@ -51,8 +51,15 @@ _ES: dict[str, str] = {
     "resolver.title": "Verificación de etiqueta",
     "paid.title": "Lo que se pagó a los productores",
     "paid.figure": "$ {paid} MXN por kg de {form}",
-    "paid.reference": "Precio de referencia de la asociación: $ {reference} MXN por kg ({percent} % de la referencia; fuente: {source}).",
-    "paid.basis": "Calculado de la bitácora: {purchases} compras firmadas por la asociación, {kg} kg de {producers} productores en el origen de este lote (descuentos restados y premios sumados). La asociación eligió mostrarlo.",
+    "paid.reference": (
+        "Precio de referencia de la asociación: $ {reference} MXN por kg ({percent} % de la "
+        "referencia; fuente: {source})."
+    ),
+    "paid.basis": (
+        "Calculado de la bitácora: {purchases} compras firmadas por la asociación, {kg} kg de "
+        "{producers} productores en el origen de este lote (descuentos restados y premios "
+        "sumados). La asociación eligió mostrarlo."
+    ),
     "verdict.genuine": "Etiqueta auténtica",
     "verdict.genuine_untrusted": "Firma auténtica, sitio no oficial",
     "verdict.revoked": "Etiqueta revocada",
@@ -404,8 +411,15 @@ _EN: dict[str, str] = {
     "resolver.title": "Label check",
     "paid.title": "What producers were paid",
     "paid.figure": "$ {paid} MXN per kg of {form}",
-    "paid.reference": "The association's reference price: $ {reference} MXN per kg ({percent} % of the reference; source: {source}).",
-    "paid.basis": "Computed from the log: {purchases} purchases signed by the association, {kg} kg from {producers} producers in this lot's origin (deductions subtracted, premiums added). The association chose to show it.",
+    "paid.reference": (
+        "The association's reference price: $ {reference} MXN per kg ({percent} % of the "
+        "reference; source: {source})."
+    ),
+    "paid.basis": (
+        "Computed from the log: {purchases} purchases signed by the association, {kg} kg from "
+        "{producers} producers in this lot's origin (deductions subtracted, premiums added). "
+        "The association chose to show it."
+    ),
     "verdict.genuine": "Genuine label",
     "verdict.genuine_untrusted": "Genuine signature, unofficial site",
     "verdict.revoked": "Revoked label",
