@@ -32,8 +32,10 @@ from api.cli.labels import LangOpt
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from rich.progress import Progress
 
     from api.settings import Settings
+    from verifiers.indicators.report import IndicatorCheck
 
 __all__ = ["indicators_app"]
 
@@ -108,23 +110,8 @@ def indicators_verify(
 ) -> None:
     """Offline: the checkpoint, every entry, the Merkle root and every figure of a report,
     recomputed. Needs no database."""
-    from api.services.ledger import full_registry
-    from ledger.checkpoints import parse_verifier_key
-    from verifiers.indicators import check_report
-
-    with cli_errors():
-        key = read_text_arg(operator_key)
-        parse_verifier_key(key)
-        if not report.is_file():
-            raise ValueError(f"REPORT: {report} is not a file")
-        with report.open("rb") as handle, progress() as bar:
-            task = bar.add_task("verifying report", total=None)
-            result = check_report(
-                handle,
-                full_registry(),
-                key,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+    with cli_errors(), progress() as bar:
+        result = _checked(report, operator_key, bar)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -152,23 +139,10 @@ def indicators_report(
     """A readable PDF of a report, with charts, in Spanish or English: drawn only after the
     report verifies offline (as `indicators verify`), so it shows recomputed figures."""
     from api.exports.indicators_pdf import indicators_pdf
-    from api.services.ledger import full_registry
-    from ledger.checkpoints import parse_verifier_key
-    from verifiers.indicators import check_report
 
     with cli_errors():
-        key = read_text_arg(operator_key)
-        parse_verifier_key(key)
-        if not report.is_file():
-            raise ValueError(f"REPORT: {report} is not a file")
-        with report.open("rb") as handle, progress() as bar:
-            task = bar.add_task("verifying report", total=None)
-            result = check_report(
-                handle,
-                full_registry(),
-                key,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with progress() as bar:
+            result = _checked(report, operator_key, bar)
             if not result or result.header is None:
                 for where, why in result.failures[:20]:
                     out.print(f"  {where}: {why}", highlight=False, markup=False)
@@ -183,6 +157,31 @@ def indicators_report(
     out.print(
         f"verified report of {result.header.tree_size} entries; PDF ({lang}) written to {pdf}"
     )
+
+
+def _checked(report: Path, operator_key: str, bar: Progress) -> IndicatorCheck:
+    """Check a report offline (``verifiers.indicators.check_report``) with a progress bar:
+    what `indicators verify` prints and what `indicators report` draws only if it passes.
+
+    Raises:
+        ValueError: the operator key does not parse, or REPORT is not a file.
+    """
+    from api.services.ledger import full_registry
+    from ledger.checkpoints import parse_verifier_key
+    from verifiers.indicators import check_report
+
+    key = read_text_arg(operator_key)
+    parse_verifier_key(key)
+    if not report.is_file():
+        raise ValueError(f"REPORT: {report} is not a file")
+    with report.open("rb") as handle:
+        task = bar.add_task("verifying report", total=None)
+        return check_report(
+            handle,
+            full_registry(),
+            key,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
 
 
 def _print_totals(figures: dict[str, Any]) -> None:
