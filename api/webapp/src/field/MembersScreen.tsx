@@ -10,28 +10,12 @@ import { CaptureForm, NotEnrolled, RecordList, Screen, useCapture } from "./capt
 import { Check, Input, Select } from "./Form";
 import { canCapture } from "./hooks";
 import { itemKey } from "../outbox";
+import { EMPTY_MEMBER } from "./memberDraft";
 import { newSalt, personalDataHash, PersonalStore } from "./personal";
-
-/** The draft is exactly what `memberParts` reads. */
-const EMPTY: MemberInput = {
-  producerId: "",
-  community: "",
-  memberSince: "",
-  consentData: false,
-  gender: "undisclosed",
-  birthYear: "",
-  speaker: "",
-  consentStatistics: false,
-  name: "",
-  curp: "",
-  phone: "",
-  email: "",
-  consentPublishName: false,
-};
 
 export function MembersScreen() {
   useLanguage();
-  const c = useCapture<MemberInput>("members", () => ({ ...EMPTY }), { field: "producerId", prefix: "p" });
+  const c = useCapture<MemberInput>("members", () => ({ ...EMPTY_MEMBER }), { field: "producerId", prefix: "p" });
   const { field, draft, update, errors } = c;
 
   if (!canCapture(field.context)) return <NotEnrolled title={t("shell.members.title")} />;

@@ -15,6 +15,7 @@
 import type { JsonObject } from "../crypto/statements";
 import type { OutboxItem } from "../outbox/types";
 import { saveDraft } from "./drafts";
+import { EMPTY_MEMBER } from "./memberDraft";
 
 /** The capture screen (route and draft name) of each statement type the field app signs. */
 export const SCREEN_OF_TYPE: Readonly<Record<string, string>> = {
@@ -44,19 +45,10 @@ export function draftFor(screen: string, body: JsonObject, meta: Readonly<Record
   switch (screen) {
     case "members":
       return {
+        ...EMPTY_MEMBER,
         producerId: text(body["producer_id"]),
         community: text(body["community"]),
         memberSince: text(body["member_since"]),
-        consentData: false,
-        gender: "undisclosed",
-        birthYear: "",
-        speaker: "",
-        consentStatistics: false,
-        name: "",
-        curp: "",
-        phone: "",
-        email: "",
-        consentPublishName: false,
       };
     case "plots":
       return {
