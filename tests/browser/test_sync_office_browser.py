@@ -285,7 +285,8 @@ def test_offline_capture_sync_refusals_and_revocation(
         office.reload()
         device = office.locator(f"#devices li[data-key-id='{key_id}']")
         device.locator(".device-entries").get_by_text("Registros enviados: 8").wait_for()
-        assert device.locator(".refusal[data-code=rule_violation]").count() >= 2
+        # Refusals come from their own request after the device list: wait for two of them.
+        device.locator(".refusal[data-code=rule_violation]").nth(1).wait_for()
         assert "El registro no cumple una regla." in device.inner_text()
 
         # Revoked: the phone cannot sync and says why.
