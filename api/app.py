@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api.http.compression import PageCompressionMiddleware
 from api.http.disconnects import QuietDisconnectMiddleware
 from api.http.docs_ui import install_docs
+from api.http.early_route import EarlyRoute
 from api.http.entry_schemas import add_entry_schemas
 from api.http.errors import install_error_handlers
 from api.http.limits import BodyLimitMiddleware
@@ -131,6 +132,16 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(QuietDisconnectMiddleware)
     app.add_middleware(PageCompressionMiddleware)
+    # Appends skip the framework's routing, with the same limits and error handlers
+    # (api.http.early_route; docs/performance.md, "HTTP appends").
+    app.add_middleware(
+        EarlyRoute,
+        method="POST",
+        path=entries.ENTRIES_PATH,
+        endpoint=entries.submit_entry,
+        limit_for=body_limit,
+        handlers=app.exception_handlers,
+    )
     install_method_not_allowed(app)
     app.include_router(entries.router)
     app.include_router(log.router)

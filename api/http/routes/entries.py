@@ -28,10 +28,13 @@ from ledger.chain import AppendResult, BatchOutcome
 from ledger.errors import LedgerError, SchemaError
 from ledger.statements import SignedStatement
 
-__all__ = ["BATCH_PATH", "batch_statements", "router"]
+__all__ = ["BATCH_PATH", "ENTRIES_PATH", "batch_statements", "router", "submit_entry"]
 
 
 router = APIRouter(prefix="/api/v1", tags=["entries"])
+
+ENTRIES_PATH = "/api/v1/entries"
+"""The append route, which ``api.app`` also answers before routing (``api.http.early_route``)."""
 
 MAX_PAGE = 1000
 
