@@ -21,8 +21,8 @@ from ledger.keys import encode_public_key
 from ledger.state import State
 from tests.factories import make_key
 from tests.supply_factories import Signer, SupplyWorld
-from verifiers.certification import Scope, evidence_for
-from verifiers.rules import evaluate
+from verifiers.certification import EVIDENCE_KIND, Scope, evidence_for
+from verifiers.rules import Evidence, evaluate
 from verifiers.standards.model import Standard, shipped_standards, standard_hash
 
 __all__ = [
@@ -36,8 +36,10 @@ __all__ = [
     "passing_evidence",
     "publish",
     "record_evidence",
+    "recorded",
     "shipped",
     "verification_body",
+    "verification_body_v2",
 ]
 
 CERTIFIER_ID = "certimex"
@@ -204,6 +206,58 @@ def verification_body(
         "scope": dict(scope),
         "standard_hash": standard_hash(shipped(ref)),
         "as_of": as_of,
+        "findings": found["findings"],
+        "result": found["result"],
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+    }
+
+
+def recorded(state: State, evidence_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The recorded evidence documents of ``evidence_ids``, in that order."""
+    docs = []
+    for evidence_id in evidence_ids:
+        doc = state.get(EVIDENCE_KIND, evidence_id)
+        assert doc is not None, f"the test lists unrecorded evidence {evidence_id}"
+        docs.append(doc)
+    return docs
+
+
+def verification_body_v2(
+    verification_id: str,
+    association_id: str,
+    scope: Mapping[str, Any],
+    evidence: Sequence[Mapping[str, Any]],
+    *,
+    ref: str = "coffee-ab@1",
+    as_of: str = "2026-02-01",
+    valid_from: str = "2025-10-01",
+    valid_until: str = "2026-09-30",
+) -> dict[str, Any]:
+    """A version-2 ``verification.issued`` body (``findings_version: 2``) over exactly
+    ``evidence`` (``evidence.recorded`` bodies or their documents), in that order, with the
+    engine's findings: what a device signs offline from the evidence it holds."""
+    subjects = Scope.model_validate(dict(scope)).subjects(association_id)
+    listed = [
+        Evidence(
+            e["subject_kind"],
+            e["subject_id"],
+            e["field"],
+            e["value"],
+            e["observed_on"],
+            evidence_id=e["evidence_id"],
+        )
+        for e in evidence
+    ]
+    found = evaluate(shipped(ref), subjects, listed, as_of, findings_version=2).to_dict()
+    return {
+        "verification_id": verification_id,
+        "association_id": association_id,
+        "scope": dict(scope),
+        "standard_hash": standard_hash(shipped(ref)),
+        "as_of": as_of,
+        "findings_version": 2,
+        "evidence_ids": [e["evidence_id"] for e in evidence],
         "findings": found["findings"],
         "result": found["result"],
         "valid_from": valid_from,

@@ -14,7 +14,11 @@ third party checked it against an exact, published version of a standard.
   rotating a key (add new, revoke old) leaves the old key's verifications valid.
 * ``verification.issued`` (a certifier key): findings and result for an association's plots,
   apiaries or lots. The ledger re-evaluates the recorded evidence with the rule engine and
-  refuses the entry unless the signed findings and result are exactly the engine's.
+  refuses the entry unless the signed findings and result are exactly the engine's. Version 1
+  (no ``findings_version``) evaluates all evidence recorded about the subjects before it, and
+  its findings cite ledger seqs; version 2 (``findings_version: 2``) lists the evidence it
+  evaluated by ``evidence_id`` and is evaluated on exactly that list, so a certifier can sign
+  it offline before its own evidence has a seq (:func:`_listed_evidence`).
 * ``verification.revoked`` (the issuing body's key, or root): with a reason.
 
 Left out: the rule engine (``verifiers.rules``), standards as data (``verifiers.standards``),
@@ -36,7 +40,13 @@ from ledger.supply.lots import LOT_KIND
 from ledger.supply.orgs import ORG_KIND
 from ledger.supply.sites import APIARY_KIND, PLOT_KIND
 from verifiers.errors import FindingsMismatchError, StandardError
-from verifiers.rules import Evidence, describe_findings_difference, evaluate, findings_digest
+from verifiers.rules import (
+    Evidence,
+    FindingsVersion,
+    describe_findings_difference,
+    evaluate,
+    findings_digest,
+)
 from verifiers.standards.model import Standard, load_standard, standard_hash
 
 __all__ = [
@@ -220,6 +230,19 @@ def _apply_evidence(ctx: AppendContext, body: EvidenceBody) -> None:
     ctx.state.link(EVIDENCE_OF, node, body.evidence_id, ctx.seq)
 
 
+def _as_evidence(doc: dict[str, Any]) -> Evidence:
+    """A recorded evidence document as rule-engine input (seq and id both known)."""
+    return Evidence(
+        subject_kind=doc["subject_kind"],
+        subject_id=doc["subject_id"],
+        field=doc["field"],
+        value=doc["value"],
+        observed_on=doc["observed_on"],
+        evidence_seq=int(doc["seq"]),
+        evidence_id=doc["evidence_id"],
+    )
+
+
 def evidence_for(state: State, subjects: list[tuple[str, str]]) -> list[Evidence]:
     """Every recorded evidence about the given subjects, as rule-engine input."""
     found: list[Evidence] = []
@@ -227,16 +250,45 @@ def evidence_for(state: State, subjects: list[tuple[str, str]]) -> list[Evidence
         for evidence_id in state.linked(EVIDENCE_OF, subject_node(kind, subject_id)):
             doc = state.get(EVIDENCE_KIND, evidence_id)
             if doc is not None:
-                found.append(
-                    Evidence(
-                        subject_kind=kind,
-                        subject_id=subject_id,
-                        field=doc["field"],
-                        value=doc["value"],
-                        observed_on=doc["observed_on"],
-                        evidence_seq=int(doc["seq"]),
-                    )
-                )
+                found.append(_as_evidence(doc))
+    return found
+
+
+def _listed_evidence(
+    state: State, evidence_ids: list[str], subjects: list[tuple[str, str]]
+) -> list[Evidence]:
+    """The evidence a version-2 verification lists, in its order, as rule-engine input.
+
+    Each id must name evidence recorded at an earlier position (the state before this entry
+    holds nothing later, so evidence recorded after the verification is unknown here, at
+    admission and on replay alike) about one of the verification's subjects. Its signer was
+    judged when it was admitted (an association for its own subjects, or a certifier key),
+    and a key revoked later does not retract what it signed (docs/entry-format.md), so
+    admitted evidence stays acceptable. Evidence not listed is not read at all: what others
+    record between an offline signature and its upload cannot change the findings.
+
+    Raises:
+        DomainRuleError: an unknown id, or evidence about another subject (field
+            ``evidence_ids.<index>``).
+    """
+    covered = set(subjects)
+    docs = state.get_many(EVIDENCE_KIND, evidence_ids)
+    found: list[Evidence] = []
+    for index, evidence_id in enumerate(evidence_ids):
+        field = f"evidence_ids.{index}"
+        doc = require(
+            docs.get(evidence_id),
+            f"evidence {evidence_id} is not recorded before this verification",
+            field,
+        )
+        subject = (str(doc["subject_kind"]), str(doc["subject_id"]))
+        rule(
+            subject in covered,
+            f"evidence {evidence_id} is about {subject[0]} {subject[1]}, which this "
+            "verification does not cover",
+            field,
+        )
+        found.append(_as_evidence(doc))
     return found
 
 
@@ -343,6 +395,17 @@ class VerificationBody(Body):
     result: Literal["pass", "fail"]
     valid_from: Day
     valid_until: Day
+    findings_version: Literal[2] | None = Field(
+        default=None,
+        description="2: evaluated on exactly evidence_ids, findings cite evidence_id; "
+        "absent: version 1, all recorded evidence, findings cite evidence_seq",
+    )
+    evidence_ids: list[Id] | None = Field(
+        default=None,
+        max_length=100_000,
+        description="version 2: the evidence evaluated, in order (on the same observed_on "
+        "day the later one decides)",
+    )
 
     @model_validator(mode="after")
     def _one_form_of_findings(self) -> VerificationBody:
@@ -350,7 +413,17 @@ class VerificationBody(Body):
         # their digest instead, or the statement would pass the 64 KiB limit.
         if (self.findings is None) == (self.findings_sha256 is None):
             raise ValueError("give exactly one of findings or findings_sha256")
+        if (self.findings_version is None) != (self.evidence_ids is None):
+            raise ValueError("findings_version 2 and evidence_ids go together")
+        ids = self.evidence_ids or []
+        if len(set(ids)) != len(ids):
+            raise ValueError("evidence_ids lists an id twice")
         return self
+
+    @property
+    def version(self) -> FindingsVersion:
+        """The findings version: 2 when the body says so, else 1 (every older entry)."""
+        return 2 if self.findings_version == 2 else 1
 
 
 class VerificationRevokedBody(Body):
@@ -420,13 +493,13 @@ def _apply_verification(ctx: AppendContext, body: VerificationBody) -> None:
                 f"{kind} {subject_id} belongs to {owner}, not {body.association_id}",
                 field,
             )
-    # 3. The findings are exactly what the rule engine finds in the recorded evidence.
-    evaluation = evaluate(
-        standard,
-        subjects,
-        evidence_for(ctx.state, subjects),
-        body.as_of,
-    )
+    # 3. The findings are exactly what the rule engine finds in the recorded evidence: all
+    # of it about the subjects (version 1) or exactly the listed evidence (version 2).
+    if body.evidence_ids is None:
+        evidence = evidence_for(ctx.state, subjects)
+    else:
+        evidence = _listed_evidence(ctx.state, body.evidence_ids, subjects)
+    evaluation = evaluate(standard, subjects, evidence, body.as_of, findings_version=body.version)
     expected = evaluation.to_dict()
     digest = findings_digest(expected["findings"])
     engine_says = f"{expected['result']}, {len(expected['findings'])} findings"
@@ -446,7 +519,10 @@ def _apply_verification(ctx: AppendContext, body: VerificationBody) -> None:
         raise FindingsMismatchError(
             f"signed result {body.result} differs from the rule engine's ({engine_says})"
         )
-    doc = body.model_dump()
+    # A version-1 document keeps exactly the keys it always had (replays compare them).
+    doc = body.model_dump(
+        exclude=None if body.version == 2 else {"findings_version", "evidence_ids"}
+    )
     doc.update(
         findings=expected["findings"],
         findings_sha256=digest,

@@ -11,6 +11,11 @@ Evaluation, in steps (:func:`evaluate`):
    ``as_of`` decides; a later ``observed_on`` wins, then a higher ``evidence_seq`` (a record
    without one ranks below any with one). Two records that tie on both with different values
    are conflicting evidence, and the finding fails. Later evidence is ignored.
+   Findings version 2 (``findings_version=2``, what a certifier signs offline) names evidence
+   by ``evidence_id`` instead of the ledger's seq, which is unknown before admission: every
+   record needs a distinct ``evidence_id``, and on the same ``observed_on`` the record later
+   in the given evidence list wins (the list a v2 verification signs, in its order), so no
+   two records ever tie and there is no conflict.
 4. Check every applicable criterion on every subject of its kind: ``pass``, ``fail`` (value
    does not meet the threshold, or has the wrong type for the operator) or ``missing`` (no
    evidence). Missing evidence never passes.
@@ -64,10 +69,12 @@ from verifiers.standards.model import (
 
 __all__ = [
     "ENGINE",
+    "ENGINE_V2",
     "Evaluation",
     "Evidence",
     "Finding",
     "FindingStatus",
+    "FindingsVersion",
     "Result",
     "RuleViolationError",
     "check_evaluation",
@@ -83,6 +90,12 @@ ENGINE = "biotraza-rules/1"
 
 Bump it when any of these change: recorded findings then compare against the same engine.
 """
+
+ENGINE_V2 = "biotraza-rules/2"
+"""The engine name of findings version 2: findings name ``evidence_id``, not ``evidence_seq``."""
+
+FindingsVersion = Literal[1, 2]
+"""1: findings cite the deciding evidence's ledger seq; 2: its ``evidence_id`` (see step 3)."""
 
 FindingStatus = Literal["pass", "fail", "missing"]
 Result = Literal["pass", "fail"]
@@ -111,6 +124,8 @@ class Evidence:
         value: A JSON scalar (string, number, bool, null) or a list of JSON scalars.
         observed_on: Day of the observation, ``YYYY-MM-DD``.
         evidence_seq: Ledger sequence number of the entry that recorded it, when recorded.
+        evidence_id: The ``evidence_id`` of its ``evidence.recorded`` body, when known; chosen
+            by the signer, so known before admission (findings version 2 cite it).
     """
 
     subject_kind: str
@@ -119,6 +134,7 @@ class Evidence:
     value: Any
     observed_on: str
     evidence_seq: int | None = None
+    evidence_id: str | None = None
 
     def __post_init__(self) -> None:
         """Check the record is well formed.
@@ -141,6 +157,9 @@ class Evidence:
         seq = self.evidence_seq
         if seq is not None and (type(seq) is not int or seq < 0):
             raise ValueError(f"expected evidence_seq as an int >= 0, found {seq!r}")
+        evidence_id = self.evidence_id
+        if evidence_id is not None and (type(evidence_id) is not str or not evidence_id):
+            raise ValueError(f"expected evidence_id as a non-empty string, found {evidence_id!r}")
         value = self.value
         if isinstance(value, list):
             ok = all(_valid_scalar(item) for item in value)
@@ -159,7 +178,15 @@ class Evidence:
         Raises:
             ValueError: a key is missing or unknown, or a value is invalid.
         """
-        known = {"subject_kind", "subject_id", "field", "value", "observed_on", "evidence_seq"}
+        known = {
+            "subject_kind",
+            "subject_id",
+            "field",
+            "value",
+            "observed_on",
+            "evidence_seq",
+            "evidence_id",
+        }
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown evidence keys: {sorted(unknown)}")
@@ -171,6 +198,7 @@ class Evidence:
                 value=data["value"],
                 observed_on=data["observed_on"],
                 evidence_seq=data.get("evidence_seq"),
+                evidence_id=data.get("evidence_id"),
             )
         except KeyError as exc:
             raise ValueError(f"evidence is missing the key {exc.args[0]!r}") from exc
@@ -184,17 +212,19 @@ class Evidence:
             "value": self.value,
             "observed_on": self.observed_on,
             "evidence_seq": self.evidence_seq,
+            "evidence_id": self.evidence_id,
         }
 
 
 class _Conflicted:
     """Stands in the evidence index for records that tie on (day, seq) with different values."""
 
-    __slots__ = ("evidence_seq", "observed_on", "value")
+    __slots__ = ("evidence_id", "evidence_seq", "observed_on", "value")
 
     def __init__(self, observed_on: str, evidence_seq: int | None) -> None:
         self.observed_on = observed_on
         self.evidence_seq = evidence_seq
+        self.evidence_id: str | None = None  # only version 1 has conflicts
         self.value: object = _CONFLICT
 
 
@@ -222,6 +252,8 @@ class Finding:
         observed_on: Day of the deciding evidence (``None`` when missing).
         evidence_seq: Ledger sequence of the deciding evidence, when it has one.
         reason: Why, in English (criterion titles carry es/en).
+        evidence_id: ``evidence_id`` of the deciding evidence, when it has one.
+        findings_version: 1 cites ``evidence_seq`` in :meth:`to_dict`, 2 ``evidence_id``.
     """
 
     criterion_id: str
@@ -233,13 +265,20 @@ class Finding:
     observed_on: str | None
     evidence_seq: int | None
     reason: str
+    evidence_id: str | None = None
+    findings_version: FindingsVersion = 1
 
     def __bool__(self) -> bool:
         """A finding is truthy iff it passed."""
         return self.status == _OK
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, every key present, in a fixed order."""
+        """JSON-ready form, every key of its findings version present, in a fixed order."""
+        cited: tuple[str, Any] = (
+            ("evidence_seq", self.evidence_seq)
+            if self.findings_version == 1
+            else ("evidence_id", self.evidence_id)
+        )
         return {
             "criterion_id": self.criterion_id,
             "subject_kind": self.subject_kind,
@@ -248,7 +287,7 @@ class Finding:
             "severity": self.severity,
             "value": self.value,
             "observed_on": self.observed_on,
-            "evidence_seq": self.evidence_seq,
+            cited[0]: cited[1],
             "reason": self.reason,
         }
 
@@ -543,7 +582,7 @@ class _Outcome:
     passed, and its value is in the evidence column.
     """
 
-    __slots__ = ("by_kind", "evidence", "findings", "nonpass", "subjects")
+    __slots__ = ("by_kind", "evidence", "findings", "nonpass", "subjects", "version")
 
     def __init__(
         self,
@@ -551,11 +590,13 @@ class _Outcome:
         by_kind: dict[str, list[_Compiled]],
         evidence: _EvidenceIndex,
         nonpass: dict[str, list[NonPass]],
+        version: FindingsVersion,
     ) -> None:
         self.subjects = subjects
         self.by_kind = by_kind
         self.evidence = evidence
         self.nonpass = nonpass
+        self.version: FindingsVersion = version
         self.findings: tuple[Finding, ...] | None = None
 
     def build(self) -> tuple[Finding, ...]:
@@ -566,10 +607,11 @@ class _Outcome:
             for compiled, bad in zip(self.by_kind[kind], self.nonpass[kind], strict=True):
                 record = self.evidence.record(kind, compiled.field, pos)
                 status, reason = bad.get(pos, (_OK, compiled.rule))
-                value = observed_on = seq = None
+                value = observed_on = seq = evidence_id = None
                 if record is not None:
                     value = None if record.value is _CONFLICT else record.value
                     observed_on, seq = record.observed_on, record.evidence_seq
+                    evidence_id = record.evidence_id
                 out.append(
                     Finding(
                         compiled.criterion_id,
@@ -581,6 +623,8 @@ class _Outcome:
                         observed_on,
                         seq,
                         reason,
+                        evidence_id,
+                        self.version,
                     )
                 )
         self.findings = tuple(out)
@@ -674,10 +718,15 @@ class Evaluation:
             f"result={self.result}, findings={len(self.findings)})"
         )
 
+    @property
+    def findings_version(self) -> FindingsVersion:
+        """How findings cite their deciding evidence: 1 by ledger seq, 2 by ``evidence_id``."""
+        return self._outcome.version
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, deterministic: equal inputs give equal dicts and bytes."""
         return {
-            "engine": ENGINE,
+            "engine": ENGINE if self._outcome.version == 1 else ENGINE_V2,
             "standard_id": self.standard_id,
             "version": self.version,
             "standard_hash": self.standard_hash,
@@ -761,14 +810,37 @@ class _EvidenceIndex:
         return self.items[index] if index < size else self.extra[index - size]
 
 
+def _check_named(items: list[Evidence]) -> None:
+    """Findings version 2 cites evidence by id: every record has one, each id once.
+
+    Raises:
+        ValueError: a record without ``evidence_id``, or an id given twice.
+    """
+    seen: set[str] = set()
+    for item in items:
+        evidence_id = item.evidence_id
+        if evidence_id is None:
+            raise ValueError("findings version 2 needs an evidence_id on every evidence record")
+        if evidence_id in seen:
+            raise ValueError(f"evidence_id {evidence_id!r} is given twice")
+        seen.add(evidence_id)
+
+
 def _index(
     evidence: Iterable[Evidence],
     scope: list[tuple[str, str]],
     by_kind: dict[str, list[_Compiled]],
     as_of: str,
+    version: FindingsVersion = 1,
 ) -> _EvidenceIndex:
-    """Index the deciding evidence for the subjects in scope and the fields the criteria read."""
+    """Index the deciding evidence for the subjects in scope and the fields the criteria read.
+
+    Version 2 breaks a same-day tie by list position (the later record wins) instead of seq.
+    """
     items = list(evidence)  # a copy: lazy findings must not see later changes to the input
+    by_position = version == 2
+    if by_position:
+        _check_named(items)
     index = _EvidenceIndex(items, by_kind)
     size = len(items)
     slots: dict[str, tuple[dict[str, int], dict[str, tuple[dict[int, int], Column]]]] = {
@@ -802,7 +874,7 @@ def _index(
         old = items[old_at] if old_at < size else index.extra[old_at - size]
         if day < old.observed_on:
             continue
-        if day == old.observed_on:
+        if day == old.observed_on and not by_position:
             new_seq = -1 if item.evidence_seq is None else item.evidence_seq
             old_seq = -1 if old.evidence_seq is None else old.evidence_seq
             if new_seq < old_seq:
@@ -864,6 +936,7 @@ def evaluate(
     evidence: Iterable[Evidence],
     as_of: str,
     product: str | None = None,
+    findings_version: FindingsVersion = 1,
 ) -> Evaluation:
     """Evaluate evidence about subjects against a standard, as of a day.
 
@@ -882,6 +955,8 @@ def evaluate(
         as_of: The evaluation day ``YYYY-MM-DD``; evidence observed on that day counts.
         product: Evaluate only the criteria for this product; ``None`` evaluates every
             criterion of the standard.
+        findings_version: 1 (findings cite ``evidence_seq``; same-day ties by seq) or 2
+            (findings cite ``evidence_id``; same-day ties by list position, see step 3).
 
     Returns:
         The evaluation: the overall result now, findings built on first access.
@@ -889,12 +964,15 @@ def evaluate(
     Raises:
         RuleEvaluationError: no subjects, a product the standard does not cover, or no
             criterion applicable to any subject (fail closed).
-        ValueError: ``as_of`` is not a date, or a subject kind or id is invalid.
+        ValueError: ``as_of`` is not a date, a subject kind or id is invalid, or (version 2)
+            a record has no ``evidence_id`` or shares one with another.
         TypeError: a subject is not a ``(kind, id)`` pair.
     """
     # Step 1: validate the call and compile the applicable criteria, by kind and id.
     if not is_date(as_of):
         raise ValueError(f"expected as_of as YYYY-MM-DD, found {as_of!r}")
+    if findings_version not in (1, 2):
+        raise ValueError(f"expected findings_version 1 or 2, found {findings_version!r}")
     if product is not None and product not in standard.products:
         raise RuleEvaluationError(
             f"standard {standard.key} does not cover product {product!r} "
@@ -919,7 +997,7 @@ def evaluate(
         )
 
     # Step 3: index the deciding evidence per (kind, field, subject).
-    index = _index(evidence, scope, by_kind, as_of)
+    index = _index(evidence, scope, by_kind, as_of, findings_version)
 
     # Step 4: scan each criterion's column; keep only what did not pass. Subjects of one kind
     # are contiguous in the sorted scope, and a column holds only that kind's positions.
@@ -947,7 +1025,7 @@ def evaluate(
             lists.append(bad)
 
     # Step 5: decide.
-    outcome = _Outcome(scope, by_kind, index, nonpass)
+    outcome = _Outcome(scope, by_kind, index, nonpass, findings_version)
     result, reasons, failed = _decide(standard, outcome)
     return Evaluation(
         standard_id=standard.id,

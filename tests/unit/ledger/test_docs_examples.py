@@ -1,4 +1,5 @@
-"""The worked example in docs/entry-format.md is recomputed byte for byte from its seeds."""
+"""The worked examples in docs/entry-format.md are recomputed byte for byte: the genesis entry
+from its seeds, and a findings-version-2 finding from the rule engine."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.canonical import canonicalize
 from ledger.entries import Entry, build_entry
 from ledger.hashing import GENESIS_PREV
 from ledger.keys import encode_public_key, key_id, public_key_bytes
 from ledger.statements import sign_statement
+from verifiers.rules import Evidence, evaluate
+from verifiers.standards import shipped_standards
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "entry-format.md"
 
@@ -29,7 +33,7 @@ def _key(name: str) -> Ed25519PrivateKey:
 
 
 def test_doc_has_every_example() -> None:
-    assert set(_examples()) == {"statement", "sig", "leaf", "entry_hash"}
+    assert set(_examples()) == {"statement", "sig", "leaf", "entry_hash", "finding_v2"}
 
 
 def test_worked_example_recomputes_exactly() -> None:
@@ -60,3 +64,20 @@ def test_leaf_from_doc_parses_and_verifies() -> None:
     entry = Entry.from_leaf_bytes(examples["leaf"].encode())
     assert entry.statement.canonical_bytes.decode() == examples["statement"]
     entry.signed.verify_signature(public_key_bytes(_key("root")))
+
+
+def test_version_2_finding_is_the_engines() -> None:
+    shade = Evidence(
+        "plot", "cs-plot14", "shade_cover_pct", 25, "2026-01-20", evidence_id="ev-cs-plot14-shade"
+    )
+    evaluation = evaluate(
+        shipped_standards()["coffee-ab@1"],
+        [("plot", "cs-plot14")],
+        [shade],
+        "2026-02-01",
+        findings_version=2,
+    )
+    (finding,) = [
+        f for f in evaluation.to_dict()["findings"] if f["criterion_id"] == "CAB-SHADE-COVER"
+    ]
+    assert canonicalize(finding).decode() == _examples()["finding_v2"]
