@@ -8,7 +8,9 @@ writes ``tests/vectors/evaluator/rules.json`` with the engine's answers, which
 both check. The cases cover every operator of the standard model and every edge case of the
 three shipped standards: thresholds met exactly, wrong types, missing and conflicting evidence,
 later evidence, ordering by day and seq, casefolded lists, date limits, the minor tolerance,
-number spelling in reasons and the fail-closed errors.
+number spelling in reasons and the fail-closed errors. Findings version 2 (what a certifier
+signs offline: evidence cited by ``evidence_id``, same-day ties by list order) has its own
+cases, including the two ways its evidence list is refused.
 
 Values pass through RFC 8785 first, as on the ledger (an integral float reaches the engine as
 an int), so both sides see what a signed statement carries.
@@ -126,6 +128,20 @@ def _plot(sid: str, day: str = "2026-01-10", seq: int = 10, **over: Any) -> list
         for i, (field, value) in enumerate(fields.items())
         if value is not _ABSENT
     ]
+
+
+def _v2(rows: list[dict[str, Any]], prefix: str = "ev") -> list[dict[str, Any]]:
+    """Version-2 evidence: each row named by an ``evidence_id`` instead of a seq."""
+    return [
+        {**{k: v for k, v in row.items() if k != "evidence_seq"}, "evidence_id": f"{prefix}-{i}"}
+        for i, row in enumerate(rows)
+    ]
+
+
+def _named(kind: str, sid: str, field: str, value: Any, day: str, eid: str) -> dict[str, Any]:
+    row = _ev(kind, sid, field, value, day, None)
+    del row["evidence_seq"]
+    return {**row, "evidence_id": eid}
 
 
 _ABSENT = object()
@@ -248,6 +264,60 @@ def _coffee_cases() -> list[dict[str, Any]]:
             "name": "coffee: only subjects no criterion applies to fails closed",
             "subjects": [["lot", "l1"], ["apiary", "a1"]],
             "evidence": [],
+        },
+    ]
+
+
+def _v2_cases() -> list[dict[str, Any]]:
+    """Findings version 2 on coffee-ab: ids instead of seqs, list order instead of seq."""
+    return [
+        {
+            "name": "v2: findings cite evidence_id; two plots and the association pass",
+            "findings_version": 2,
+            "subjects": [["plot", "p1"], ["plot", "p2"], ["association", "coop"]],
+            "evidence": _v2(_plot("p1") + _plot("p2", seq=40) + _ASSOC),
+        },
+        {
+            "name": "v2: on the same day the record listed later decides, whatever its id",
+            "findings_version": 2,
+            "subjects": [["plot", "p1"]],
+            "evidence": [
+                *_v2(_plot("p1"), "base"),
+                _named("plot", "p1", "shade_cover_pct", 30, "2026-01-20", "zz-first"),
+                _named("plot", "p1", "shade_cover_pct", 45, "2026-01-20", "aa-second"),
+                _named("plot", "p1", "canopy_height_m", 5, "2026-01-25", "a-later-day"),
+                _named("plot", "p1", "canopy_height_m", 13, "2026-01-24", "b-listed-after"),
+                _named("plot", "p1", "river_buffer_m", 9, "2026-01-22", "c-same-value"),
+                _named("plot", "p1", "river_buffer_m", 9.0, "2026-01-22", "d-same-value"),
+            ],
+        },
+        {
+            "name": "v2: missing evidence cites null; evidence after as_of is ignored",
+            "findings_version": 2,
+            "subjects": [["plot", "p1"], ["association", "coop"]],
+            "evidence": [
+                *_v2(_plot("p1", shade_cover_pct=_ABSENT, leaf_litter_present=False)),
+                _named("plot", "p1", "shade_cover_pct", 60, "2026-02-02", "after-as-of"),
+                _named("plot", "p2", "shade_cover_pct", 60, "2026-01-02", "other-subject"),
+            ],
+        },
+        {
+            "name": "v2: nothing to evaluate still fails closed",
+            "findings_version": 2,
+            "subjects": [["lot", "l1"]],
+            "evidence": [],
+        },
+        {
+            "name": "v2: a record without evidence_id is refused",
+            "findings_version": 2,
+            "subjects": [["plot", "p1"]],
+            "evidence": [*_v2(_plot("p1"))[1:], _ev("plot", "p1", "x", 1, "2026-01-02", 4)],
+        },
+        {
+            "name": "v2: an evidence_id given twice is refused",
+            "findings_version": 2,
+            "subjects": [["plot", "p1"]],
+            "evidence": _v2(_plot("p1")) + _v2(_plot("p1"))[:1],
         },
     ]
 
@@ -493,9 +563,12 @@ def _run(standard: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
             [Evidence.from_dict(row) for row in case["evidence"]],
             case["as_of"],
             case["product"],
+            findings_version=case["findings_version"],
         )
     except RuleEvaluationError as exc:
         return {"error": str(exc)}
+    except ValueError as exc:  # a version-2 evidence list without ids, or with one twice
+        return {"invalid": str(exc)}
     return {"evaluation": evaluation.to_dict()}
 
 
@@ -505,6 +578,7 @@ def build_vectors() -> dict[str, Any]:
     standards["operators-test@1"] = _jcs(_operators_standard())
     groups = [
         ("coffee-ab@1", _coffee_cases()),
+        ("coffee-ab@1", _v2_cases()),
         ("honey-ab@1", _honey_cases()),
         ("cacao-ab@1", _cacao_cases()),
         ("operators-test@1", _operator_cases()),
@@ -517,6 +591,7 @@ def build_vectors() -> dict[str, Any]:
                 "standard": key,
                 "as_of": raw.get("as_of", _AS_OF),
                 "product": raw.get("product"),
+                "findings_version": raw.get("findings_version", 1),
                 "subjects": raw["subjects"],
                 "evidence": _jcs(raw["evidence"]),
             }

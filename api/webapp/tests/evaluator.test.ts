@@ -19,9 +19,10 @@ interface Case {
   standard: string;
   as_of: string;
   product: string | null;
+  findings_version: 1 | 2;
   subjects: [string, string][];
   evidence: EvidenceRecord[];
-  expected: { evaluation?: unknown; error?: string };
+  expected: { evaluation?: unknown; error?: string; invalid?: string };
 }
 
 const VECTORS = readVector<{ standards: Record<string, Standard>; cases: Case[] }>(
@@ -43,15 +44,21 @@ describe("evaluator parity with verifiers/rules.py", () => {
       expect(VECTORS.cases.some((c) => c.standard === key)).toBe(true);
     }
     expect(VECTORS.cases.length).toBeGreaterThan(25);
+    expect(VECTORS.cases.filter((c) => c.findings_version === 2).length).toBe(6);
   });
 
   for (const c of VECTORS.cases) {
     it(c.name, async () => {
       const standard = VECTORS.standards[c.standard] as Standard;
-      const run = evaluate(standard, c.subjects, c.evidence, c.as_of, c.product);
+      const run = evaluate(standard, c.subjects, c.evidence, c.as_of, c.product, c.findings_version);
       if (c.expected.error !== undefined) {
         await expect(run).rejects.toThrow(RuleEvaluationError);
         await expect(run).rejects.toThrow(c.expected.error);
+        return;
+      }
+      if (c.expected.invalid !== undefined) {
+        await expect(run).rejects.toThrow(RangeError);
+        await expect(run).rejects.toThrow(c.expected.invalid);
         return;
       }
       const mine = await run;

@@ -40,7 +40,18 @@ def test_vectors_cover_every_operator_and_shipped_standard() -> None:
         for f in c["expected"]["evaluation"]["findings"]
     }
     assert statuses == {"pass", "fail", "missing"}
-    assert sum("error" in c["expected"] for c in _FILE["cases"]) == 3
+    assert sum("error" in c["expected"] for c in _FILE["cases"]) == 4
+    assert sum("invalid" in c["expected"] for c in _FILE["cases"]) == 2
+    v2 = [c for c in _FILE["cases"] if c["findings_version"] == 2]
+    cited = {
+        key
+        for c in v2
+        if "evaluation" in c["expected"]
+        for f in c["expected"]["evaluation"]["findings"]
+        for key in f
+        if key.startswith("evidence_")
+    }
+    assert len(v2) == 6 and cited == {"evidence_id"}
 
 
 @pytest.mark.parametrize("case", _FILE["cases"], ids=lambda c: c["name"])
@@ -49,10 +60,12 @@ def test_engine_gives_the_vector_answer(case: dict[str, Any]) -> None:
     subjects = [(kind, sid) for kind, sid in case["subjects"]]
     evidence = [Evidence.from_dict(row) for row in case["evidence"]]
     expected = case["expected"]
-    if "error" in expected:
-        with pytest.raises(RuleEvaluationError) as caught:
-            evaluate(standard, subjects, evidence, case["as_of"], case["product"])
-        assert str(caught.value) == expected["error"]
+    version = case["findings_version"]
+    if "error" in expected or "invalid" in expected:
+        error = RuleEvaluationError if "error" in expected else ValueError
+        with pytest.raises(error) as caught:
+            evaluate(standard, subjects, evidence, case["as_of"], case["product"], version)
+        assert str(caught.value) == expected.get("error", expected.get("invalid"))
     else:
-        got = evaluate(standard, subjects, evidence, case["as_of"], case["product"])
+        got = evaluate(standard, subjects, evidence, case["as_of"], case["product"], version)
         assert got.to_dict() == expected["evaluation"]

@@ -12,12 +12,17 @@
  * engine, so reasons spell it without ".0"; other numbers are spelled like Python's repr.
  * Strings in list operators fold with Python's `str.casefold` table (casefold.json), not
  * `toLowerCase`, which differs on several hundred code points.
+ *
+ * Findings version 2 (`biotraza-rules/2`) is what the device signs offline: findings cite the
+ * deciding evidence by `evidence_id` (chosen on the device, unlike the ledger's seq), every
+ * record needs a distinct id, and on the same observed day the record later in the list wins.
  */
 import { canonicalBytes } from "../crypto/jcs";
 import { hexEncode, sha256 } from "../crypto/encoding";
 import FOLDS_FILE from "./casefold.json";
 
 export const ENGINE = "biotraza-rules/1";
+export const ENGINE_V2 = "biotraza-rules/2";
 export const SUBJECT_KINDS = ["plot", "apiary", "lot", "association"] as const;
 export const SEVERITIES = ["critical", "major", "minor"] as const;
 
@@ -26,6 +31,8 @@ export type Severity = (typeof SEVERITIES)[number];
 export type Scalar = string | number | boolean | null;
 export type Value = Scalar | Scalar[];
 export type FindingStatus = "pass" | "fail" | "missing";
+/** 1: findings cite the ledger seq of their evidence; 2: its `evidence_id`. */
+export type FindingsVersion = 1 | 2;
 
 export interface Text {
   es: string;
@@ -60,7 +67,10 @@ export interface EvidenceRecord {
   field: string;
   value: Value;
   observed_on: string;
-  evidence_seq: number | null;
+  /** The ledger's seq, once admitted (version 1 ranks same-day records by it). */
+  evidence_seq?: number | null;
+  /** The `evidence_id` of the `evidence.recorded` body (version 2 cites it). */
+  evidence_id?: string | null;
 }
 
 export interface Finding {
@@ -71,7 +81,10 @@ export interface Finding {
   severity: Severity;
   value: Value;
   observed_on: string | null;
-  evidence_seq: number | null;
+  /** Version 1 only. */
+  evidence_seq?: number | null;
+  /** Version 2 only. */
+  evidence_id?: string | null;
   reason: string;
 }
 
@@ -338,6 +351,7 @@ interface Deciding {
   value: Held;
   observed_on: string;
   evidence_seq: number | null;
+  evidence_id: string | null;
 }
 
 /** SHA-256 (hex) of the standard's RFC 8785 bytes: the hash verifications cite. */
@@ -357,30 +371,51 @@ function subjectsOf(subjects: Iterable<readonly [string, string]>): [string, str
   return [...unique.values()].sort((a, b) => comparePy(a[0], b[0]) || comparePy(a[1], b[1]));
 }
 
+/** Version 2 cites evidence by id: every record has one, each id once (the engine's
+ * ValueError, same message). */
+function checkNamed(evidence: readonly EvidenceRecord[]): void {
+  const seen = new Set<string>();
+  for (const item of evidence) {
+    const id = item.evidence_id;
+    if (id === undefined || id === null) {
+      throw new RangeError("findings version 2 needs an evidence_id on every evidence record");
+    }
+    if (seen.has(id)) throw new RangeError(`evidence_id ${pyRepr(id)} is given twice`);
+    seen.add(id);
+  }
+}
+
 /** Index the deciding record per (kind, subject, field): latest day, then highest seq (none
- * ranks lowest); ties with different values are a conflict, which fails. */
-function indexEvidence(evidence: readonly EvidenceRecord[], asOf: string): Map<string, Deciding> {
+ * ranks lowest); ties with different values are a conflict, which fails. Version 2
+ * (`byPosition`): on the same day the record later in the list wins, so nothing ties. */
+function indexEvidence(
+  evidence: readonly EvidenceRecord[],
+  asOf: string,
+  byPosition: boolean,
+): Map<string, Deciding> {
   const index = new Map<string, Deciding>();
   for (const item of evidence) {
     const day = item.observed_on;
     if (day > asOf) continue;
     const key = `${item.subject_kind}\u0000${item.subject_id}\u0000${item.field}`;
+    const seq = item.evidence_seq ?? null;
+    const id = item.evidence_id ?? null;
     const old = index.get(key);
     if (old !== undefined) {
       if (day < old.observed_on) continue;
-      if (day === old.observed_on) {
-        const newSeq = item.evidence_seq ?? -1;
+      if (day === old.observed_on && !byPosition) {
+        const newSeq = seq ?? -1;
         const oldSeq = old.evidence_seq ?? -1;
         if (newSeq < oldSeq) continue;
         if (newSeq === oldSeq) {
           if (old.value === CONFLICT || !sameValue(old.value, item.value)) {
-            index.set(key, { value: CONFLICT, observed_on: day, evidence_seq: item.evidence_seq });
+            index.set(key, { value: CONFLICT, observed_on: day, evidence_seq: seq, evidence_id: null });
           }
           continue;
         }
       }
     }
-    index.set(key, { value: item.value, observed_on: day, evidence_seq: item.evidence_seq });
+    index.set(key, { value: item.value, observed_on: day, evidence_seq: seq, evidence_id: id });
   }
   return index;
 }
@@ -394,9 +429,11 @@ export async function evaluate(
   evidence: readonly EvidenceRecord[],
   asOf: string,
   product: string | null = null,
+  findingsVersion: FindingsVersion = 1,
 ): Promise<Evaluation> {
   const key = `${standard.id}@${standard.version}`;
   if (!isDate(asOf)) throw new RangeError(`expected as_of as YYYY-MM-DD, found ${pyRepr(asOf)}`);
+  const v2 = findingsVersion === 2;
   if (product !== null && !standard.products.includes(product)) {
     throw new RuleEvaluationError(
       `standard ${key} does not cover product ${pyRepr(product)} (it covers ${standard.products.join(", ")})`,
@@ -425,7 +462,8 @@ export async function evaluate(
     );
   }
   // Steps 3 and 4: the deciding evidence, then every criterion on every subject of its kind.
-  const index = indexEvidence(evidence, asOf);
+  if (v2) checkNamed(evidence);
+  const index = indexEvidence(evidence, asOf, v2);
   const findings: Finding[] = [];
   const bad = new Map<string, { subjects: string[]; missing: number; severity: Severity }>();
   for (const [kind, subjectId] of scope) {
@@ -446,6 +484,9 @@ export async function evaluate(
         if (status === "missing") entry.missing += 1;
         bad.set(compiled.id, entry);
       }
+      const cited = v2
+        ? { evidence_id: record?.evidence_id ?? null }
+        : { evidence_seq: record?.evidence_seq ?? null };
       findings.push({
         criterion_id: compiled.id,
         subject_kind: kind,
@@ -454,7 +495,7 @@ export async function evaluate(
         severity: compiled.severity,
         value: record === undefined || record.value === CONFLICT ? null : record.value,
         observed_on: record?.observed_on ?? null,
-        evidence_seq: record?.evidence_seq ?? null,
+        ...cited,
         reason,
       });
     }
@@ -489,7 +530,7 @@ export async function evaluate(
   }
   const passed = counts.critical === 0 && counts.major === 0 && counts.minor <= tolerance;
   return {
-    engine: ENGINE,
+    engine: v2 ? ENGINE_V2 : ENGINE,
     standard_id: standard.id,
     version: standard.version,
     standard_hash: await standardHash(standard),
