@@ -8,6 +8,7 @@ does this ledger accept" a one-line answer.
 from __future__ import annotations
 
 from ledger.registry import EntryType, Registry
+from ledger.state_commitment import state_commitment_entry_types
 from ledger.supply.catalog import supply_entry_types
 from ledger.trust import trust_entry_types
 
@@ -15,8 +16,8 @@ __all__ = ["core_entry_types", "core_registry"]
 
 
 def core_entry_types() -> list[EntryType]:
-    """Every entry type defined in ``ledger``: trust and supply chain."""
-    return [*trust_entry_types(), *supply_entry_types()]
+    """Every entry type defined in ``ledger``: trust, supply chain and state commitments."""
+    return [*trust_entry_types(), *supply_entry_types(), *state_commitment_entry_types()]
 
 
 def core_registry() -> Registry:

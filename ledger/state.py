@@ -64,6 +64,10 @@ class State(Protocol):
     def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
         """Every link ``(src, dst)`` leaving any of ``nodes``, sorted."""
 
+    def scan_links(self, kind: str) -> list[tuple[str, str]]:
+        """Every link ``(src, dst)`` of a kind, sorted by code point (a state commitment
+        hashes them in this order, ``ledger.state_commitment``)."""
+
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The documents that exist among ``keys``."""
 
@@ -121,6 +125,9 @@ class InMemoryState:
 
     def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
         return sorted((n, d) for n in set(nodes) for d in self.linked(kind, n))
+
+    def scan_links(self, kind: str) -> list[tuple[str, str]]:
+        return sorted((src, dst) for (k, src, dst) in self._links if k == kind)
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
@@ -212,6 +219,10 @@ class StagedState:
 
     def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
         return sorted((n, d) for n in set(nodes) for d in self.linked(kind, n))
+
+    def scan_links(self, kind: str) -> list[tuple[str, str]]:
+        staged = {(src, dst) for (k, src, dst) in self._links if k == kind}
+        return sorted(staged.union(self._base.scan_links(kind)))
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}

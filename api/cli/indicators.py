@@ -1,8 +1,9 @@
 """``biotraza indicators compute|verify``: programme indicators and their offline check.
 
-``compute`` writes the report (figures, signed checkpoint, every entry behind them) and prints
-the landscape totals; ``verify`` opens no database and talks to no server: it needs the
-report and the operator's public key, like ``biotraza audit verify``.
+``compute`` writes the report (figures, signed checkpoint, and as evidence either every entry
+behind them or, with ``--evidence state``, a state commitment and the committed documents
+the figures read) and prints the landscape totals; ``verify`` opens no database and talks to
+no server: it needs the report and the operator's public key, like ``biotraza audit verify``.
 
 Left out: the counting and the checks (``verifiers.indicators``).
 """
@@ -70,23 +71,46 @@ def indicators_compute(
         bool,
         typer.Option(help="Sign a checkpoint with the operator key if the log grew past one."),
     ] = False,
+    evidence: Annotated[
+        str,
+        typer.Option(
+            help="'entries': the report carries every entry (the donor replays them all); "
+            "'state': the operator key signs a state.committed entry and a checkpoint now, "
+            "and the report carries the committed documents the figures read (fast to "
+            "verify; see docs/indicators.md)."
+        ),
+    ] = "entries",
 ) -> None:
     """Figures at the latest signed checkpoint, by association, landscape, product and
-    season, written with the entries a donor needs to recompute them."""
+    season, written with the evidence a donor needs to recompute them."""
     from api.services.indicators import compute_indicators, report_bytes
 
+    if evidence not in ("entries", "state"):
+        out.print(f"--evidence: {evidence!r}, expected 'entries' or 'state'", markup=False)
+        raise typer.Exit(2)
     cfg = settings()
-    with cli_errors(), opened_service(cfg, with_operator=sign_checkpoint) as service:
+    with_operator = sign_checkpoint or evidence == "state"
+    with cli_errors(), opened_service(cfg, with_operator=with_operator) as service:
         day = _as_of(as_of)
         attest = _attesting_key(cfg) if people else None
-        found = compute_indicators(service, as_of=day, with_people=people, attest_with=attest)
-        with output.open("wb") as handle:
-            for chunk in report_bytes(service, found):
-                handle.write(chunk)
+        with progress() as bar:
+            step = bar.add_task("committing state" if evidence == "state" else "figures")
+            found = compute_indicators(
+                service, as_of=day, with_people=people, attest_with=attest, evidence=evidence
+            )
+            bar.update(step, total=1, completed=1)
+            writing = bar.add_task("writing report", total=None)
+            with output.open("wb") as handle:
+                for chunk in report_bytes(
+                    service, found, progress=lambda done: bar.update(writing, completed=done)
+                ):
+                    handle.write(chunk)
     _print_totals(found.header.figures)
+    state = found.header.state_entry
+    what = f"the state committed at entry {state['seq']}" if state else "entries"
     out.print(
-        f"report of {found.header.tree_size} entries, as of {found.header.as_of}, "
-        f"written to {output}"
+        f"report of {found.header.tree_size} entries ({what} as evidence), as of "
+        f"{found.header.as_of}, written to {output}"
     )
 
 
@@ -108,8 +132,9 @@ def indicators_verify(
     operator_key: OperatorKeyOpt,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Offline: the checkpoint, every entry, the Merkle root and every figure of a report,
-    recomputed. Needs no database."""
+    """Offline: the checkpoint, the evidence (every entry and the Merkle root, or the state
+    commitment's inclusion proof and root) and every figure of a report, recomputed. Needs
+    no database."""
     with cli_errors(), progress() as bar:
         result = _checked(report, operator_key, bar)
     if as_json:
@@ -117,7 +142,11 @@ def indicators_verify(
     else:
         verdict = "[bold green]VERIFIED[/]" if result else "[bold red]NOT VERIFIED[/]"
         size = result.header.tree_size if result.header else "?"
-        out.print(f"{verdict} indicator report — {result.entries} entries of {size}")
+        if result.header is not None and result.header.state_entry is not None:
+            checked = f"{result.state_leaves} committed documents and links, log of {size}"
+        else:
+            checked = f"{result.entries} entries of {size}"
+        out.print(f"{verdict} indicator report — {checked}")
         if result.header and result:
             _print_totals(result.header.figures)
         for where, why in result.failures[:20]:

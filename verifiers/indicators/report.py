@@ -15,6 +15,10 @@ ledger's own admission rules (``ledger.chain.verify_stored_leaves``: hashes, cha
 signatures, authorization, every rule), and the figures recomputed from the replayed state
 by the same code that computed them (``verifiers.indicators.figures``).
 
+Version 3 reports may carry shorter evidence instead of the entries: a ``state.committed``
+entry with its inclusion proof in the checkpoint, and the committed projection documents
+the figures read (``verifiers.indicators.state_evidence``); header field ``state_entry``.
+
 People figures drawn from off-ledger personal data (women, youth, Indigenous-language
 speakers) cannot be recomputed from the ledger: the report carries them under an attestation
 signed by the operator key (``verifiers.indicators.attestation``, header field
@@ -47,11 +51,18 @@ from ledger.trust import GENESIS_TYPE, genesis_info
 from verifiers.indicators.attestation import check_people_attestation, check_people_consistency
 from verifiers.indicators.disclosure import PEOPLE_FIELDS, check_disclosure, publish
 from verifiers.indicators.figures import RawFigures, compute_figures
+from verifiers.indicators.state_evidence import (
+    EvidenceError,
+    UncoveredKindError,
+    check_state_entry,
+    committed_state,
+)
 
 __all__ = [
     "CANNOT_CHECK",
     "REPORT_FORMAT",
     "REPORT_VERSION",
+    "STATE_REPORT_VERSION",
     "IndicatorCheck",
     "ReportHeader",
     "check_report",
@@ -63,6 +74,9 @@ REPORT_VERSION = 2
 """2 added ``people_attestation``. A version 1 header still parses, but its figures lack the
 fields added since (sales, money, training, Indigenous-language speakers) and fail the
 figures step by name."""
+
+STATE_REPORT_VERSION = 3
+"""3: the evidence is a state commitment (header ``state_entry``), not every entry."""
 
 CANNOT_CHECK = (
     "people figures (people with data, women, youth, Indigenous-language speakers) come from "
@@ -89,10 +103,15 @@ class ReportHeader:
     people_attestation: dict[str, str] | None = None
     """The operator's signature over the people figures (``None`` when there are none)."""
     version: int = REPORT_VERSION
+    state_entry: dict[str, Any] | None = None
+    """Version 3: ``{seq, leaf, inclusion}`` of the ``state.committed`` entry whose leaves
+    follow the header (``verifiers.indicators.state_evidence``)."""
 
     def to_line(self) -> bytes:
-        """The header line, newline-terminated."""
+        """The header line, newline-terminated (``state_entry`` only in version 3)."""
         doc = {"format": REPORT_FORMAT, **self.__dict__}
+        if self.state_entry is None:
+            del doc["state_entry"]
         return json.dumps(doc, ensure_ascii=False, sort_keys=True).encode() + b"\n"
 
 
@@ -112,6 +131,8 @@ class IndicatorCheck:
     """``(where, why)``, in the order found."""
     header: ReportHeader | None = None
     entries: int = 0
+    state_leaves: int = 0
+    """Committed documents and links checked (version 3 reports; 0 for full replays)."""
     cannot_check: tuple[str, ...] = CANNOT_CHECK
 
     def __bool__(self) -> bool:
@@ -129,13 +150,16 @@ class IndicatorCheck:
             "tree_size": self.header.tree_size if self.header else None,
             "as_of": self.header.as_of if self.header else None,
             "entries": self.entries,
+            "state_leaves": self.state_leaves,
             "figures": self.header.figures if self.header else None,
             "cannot_check": list(self.cannot_check),
         }
 
 
-_HEADER_FIELDS = {"format", *ReportHeader.__dataclass_fields__}
+_STATE_FIELDS = {"format", *ReportHeader.__dataclass_fields__}
+_HEADER_FIELDS = _STATE_FIELDS - {"state_entry"}
 _V1_FIELDS = _HEADER_FIELDS - {"people_attestation"}
+_FIELDS_OF = {1: _V1_FIELDS, REPORT_VERSION: _HEADER_FIELDS, STATE_REPORT_VERSION: _STATE_FIELDS}
 
 
 def _header(line: bytes) -> ReportHeader:
@@ -151,9 +175,9 @@ def _header(line: bytes) -> ReportHeader:
     if not isinstance(doc, dict) or doc.get("format") != REPORT_FORMAT:
         raise ValueError(f"format: not a {REPORT_FORMAT} report")
     version = doc.get("version")
-    if version not in (1, REPORT_VERSION) or isinstance(version, bool):
-        raise ValueError(f"version: {version!r}, this verifier reads 1 and {REPORT_VERSION}")
-    expected = _V1_FIELDS if version == 1 else _HEADER_FIELDS
+    if version not in _FIELDS_OF or isinstance(version, bool):
+        raise ValueError(f"version: {version!r}, this verifier reads {sorted(_FIELDS_OF)}")
+    expected = _FIELDS_OF[version]
     if set(doc) != expected:
         raise ValueError(f"header fields: {sorted(doc)}, expected {sorted(expected)}")
     types = {"origin": str, "operator_key_id": str, "tree_size": int, "checkpoint": str,
@@ -165,7 +189,10 @@ def _header(line: bytes) -> ReportHeader:
     if attestation is not None and not isinstance(attestation, dict):
         raise ValueError("people_attestation: expected an object or null")
     return ReportHeader(
-        **{name: doc[name] for name in types}, people_attestation=attestation, version=version
+        **{name: doc[name] for name in types},
+        people_attestation=attestation,
+        version=version,
+        state_entry=doc.get("state_entry"),
     )
 
 
@@ -236,6 +263,13 @@ def check_report(
     except ValueError:
         check.fail("as_of", f"{header.as_of!r} is not a date (YYYY-MM-DD)")
         return check
+    if header.version == STATE_REPORT_VERSION:
+        raw = _state_figures(check, header, checkpoint.root_hash, stream, as_of, progress)
+        if raw is None:
+            return check
+        _check_figures(check, header, raw)
+        _check_attestation(check, header, public)
+        return check
     try:
         replayed = verify_stored_leaves(
             _leaves(iter(stream.readline, b""), check),
@@ -254,13 +288,45 @@ def check_report(
         check.fail("root", "the entries' Merkle root is not the checkpoint's")
         return check
     _check_figures(check, header, compute_figures(replayed.state, as_of))
+    _check_attestation(check, header, public)
+    return check
+
+
+def _check_attestation(check: IndicatorCheck, header: ReportHeader, public: Any) -> None:
     if not check.failures and any("people" in r for r in header.figures.get("cells", [])):
         for where, why in check_people_attestation(
             header.people_attestation, public_key_bytes(public), header.origin,
             header.tree_size, header.as_of, header.figures,
         ):  # fmt: skip
             check.fail(where, why)
-    return check
+
+
+def _state_figures(
+    check: IndicatorCheck,
+    header: ReportHeader,
+    root_hash: bytes,
+    stream: BinaryIO,
+    as_of: date,
+    progress: ProgressCallback | None,
+) -> RawFigures | None:
+    """Version 3: the state entry is in the signed tree, the carried leaves are exactly the
+    committed ones, and the figures of that state (``None`` after recording a failure)."""
+
+    def counted() -> None:
+        check.state_leaves += 1
+        if progress is not None and check.state_leaves % 1000 == 0:
+            progress(check.state_leaves, None)
+
+    try:
+        _seq, body = check_state_entry(header.state_entry, header.tree_size, root_hash)
+        state = committed_state(iter(stream.readline, b""), body, counted)
+        return compute_figures(state, as_of)
+    except EvidenceError as exc:
+        check.fail(exc.where, str(exc))
+    except UncoveredKindError as exc:
+        check.fail("figures", f"the figures read {exc}, which the state commitment does not "
+                   "cover: compute the report with this version")  # fmt: skip
+    return None
 
 
 def _check_genesis(check: IndicatorCheck, state: State, trusted: str) -> None:

@@ -334,6 +334,12 @@ class SqlState:
         rows = _many(self._cursor, head, "src", [kind], sorted(set(nodes)))
         return sorted((str(s), str(d)) for s, d in rows)
 
+    def scan_links(self, kind: str) -> list[tuple[str, str]]:
+        self.flush()
+        rows = self._cursor.all("SELECT src, dst FROM state_links WHERE kind = ?", (kind,))
+        # Sorted here, not by the database: collations differ (C vs en_US), code points do not.
+        return sorted((str(s), str(d)) for s, d in rows)
+
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         self.flush()
         head = "SELECT key, value, seq, seal FROM state_objects WHERE kind = ?"

@@ -1,0 +1,162 @@
+"""``state.committed``: a Merkle root over chosen projection documents, checked by replay.
+
+A report that must be verifiable without replaying the whole log (programme indicators at a
+million entries: ``docs/indicators.md``) can carry the projection documents its figures read
+instead of the entries that wrote them — if something ties those documents to the log. This
+entry is that tie. Signed by the log operator (or a root key), it names kinds of documents
+and links and states, for the state at its own position (after every entry before it,
+before itself):
+
+* how many documents of each kind and links of each kind there are, and
+* the RFC 9162 Merkle root (``ledger.merkle``, the log's own tree hash) over one leaf per
+  document and per link, each leaf the RFC 8785 bytes of ``["doc", kind, key, document]`` or
+  ``["link", kind, src, dst]``, documents first in (kind, key) order, then links in
+  (kind, src, dst) order, comparing strings by code point.
+
+Admission recomputes both from the state and refuses the entry naming what differs; the
+same rule runs when ``biotraza ledger verify`` replays the log, so a state root that does
+not follow from the entries before it fails verification at that entry for anyone who
+audits the log. A holder of the leaves recomputes the root offline: a withheld, added or
+altered document changes it (completeness as well as integrity). The exact bytes are
+specified in ``docs/entry-format.md``.
+
+Left out: which kinds a report needs (its verifier's choice, e.g. ``verifiers.indicators``)
+and the checkpoint and inclusion proof that tie the entry to a signed tree head.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ledger.canonical import canonicalize
+from ledger.errors import DomainRuleError
+from ledger.hashing import leaf_hash
+from ledger.merkle import root_from_leaf_hashes
+from ledger.registry import AppendContext, EntryType
+from ledger.state import State
+
+__all__ = [
+    "STATE_COMMITMENT_KIND",
+    "STATE_COMMITTED_TYPE",
+    "StateCommittedBody",
+    "state_commitment",
+    "state_commitment_entry_types",
+    "state_leaves",
+]
+
+STATE_COMMITTED_TYPE = "state.committed"
+STATE_COMMITMENT_KIND = "state_commitment"  # key: the entry's seq, as a decimal string
+
+_KIND = r"^[a-z][a-z0-9_.]{0,63}$"
+_MAX_KINDS = 64
+
+
+def _kinds(value: dict[str, int]) -> dict[str, int]:
+    for kind, count in value.items():
+        if not re.fullmatch(_KIND, kind):
+            raise ValueError(f"{kind!r} is not a kind name ({_KIND})")
+        if count < 0:
+            raise ValueError(f"{kind}: a count cannot be negative")
+    return value
+
+
+class StateCommittedBody(BaseModel):
+    """The body of ``state.committed``: what is committed and its root."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    kinds: dict[str, int] = Field(min_length=1, max_length=_MAX_KINDS)
+    """Document kind → number of documents of that kind in the state."""
+    link_kinds: dict[str, int] = Field(max_length=_MAX_KINDS)
+    """Link kind → number of links of that kind in the state."""
+    root: str = Field(pattern="^[0-9a-f]{64}$")
+    """RFC 9162 MTH over the leaves, lowercase hex."""
+
+    _check = field_validator("kinds", "link_kinds")(_kinds)
+
+
+Leaf = tuple[str, str, bytes]
+"""``("doc" | "link", kind, leaf bytes)``."""
+
+
+def state_leaves(state: State, kinds: Iterable[str], link_kinds: Iterable[str]) -> Iterator[Leaf]:
+    """Every leaf of a commitment over these kinds, in order.
+
+    Sorted here by code point, not by the store: SQL collations differ between engines.
+    """
+    for kind in sorted(kinds):
+        for key, doc in sorted(state.scan(kind), key=lambda item: item[0]):
+            yield "doc", kind, canonicalize(["doc", kind, key, doc])
+    for kind in sorted(link_kinds):
+        for src, dst in state.scan_links(kind):
+            yield "link", kind, canonicalize(["link", kind, src, dst])
+
+
+def state_commitment(
+    leaves: Iterable[Leaf], kinds: Iterable[str], link_kinds: Iterable[str]
+) -> dict[str, Any]:
+    """The body a ``state.committed`` entry states for these leaves: counts and root.
+
+    The caller vouches that the leaves are in commitment order (:func:`state_leaves` makes
+    them so); an offline checker gets that for free, since any other order changes the root.
+
+    Raises:
+        KeyError: a leaf of a kind not named in ``kinds`` / ``link_kinds``.
+    """
+    counts = {"doc": dict.fromkeys(sorted(kinds), 0), "link": dict.fromkeys(sorted(link_kinds), 0)}
+    hashes: list[bytes] = []
+    for tag, kind, leaf in leaves:
+        counts[tag][kind] += 1
+        hashes.append(bytes(leaf_hash(leaf)))
+    return {
+        "kinds": counts["doc"],
+        "link_kinds": counts["link"],
+        "root": root_from_leaf_hashes(hashes).hex(),
+    }
+
+
+def _differences(stated: StateCommittedBody, found: Mapping[str, Any]) -> list[str]:
+    out = []
+    for field in ("kinds", "link_kinds"):
+        mine: dict[str, int] = found[field]
+        theirs: dict[str, int] = getattr(stated, field)
+        for kind in sorted(set(mine) | set(theirs)):
+            if mine.get(kind) != theirs.get(kind):
+                out.append(f"{field}.{kind}: the entry says {theirs.get(kind)}, the state has "
+                           f"{mine.get(kind)}")  # fmt: skip
+    if not out and found["root"] != stated.root:
+        out.append(f"root: the entry says {stated.root}, the state gives {found['root']} "
+                   "(same counts: a document or link differs)")  # fmt: skip
+    return out
+
+
+def _apply(ctx: AppendContext, body: StateCommittedBody) -> None:
+    """Recompute the commitment from the state before this entry; refuse any difference."""
+    kinds, link_kinds = list(body.kinds), list(body.link_kinds)
+    found = state_commitment(state_leaves(ctx.state, kinds, link_kinds), kinds, link_kinds)
+    differences = _differences(body, found)
+    if differences:
+        raise DomainRuleError(
+            f"state root at seq {ctx.seq} does not match the state: " + "; ".join(differences),
+            field="statement.body.root",
+        )
+    ctx.state.put(
+        STATE_COMMITMENT_KIND, str(ctx.seq), {**body.model_dump(), "seq": ctx.seq}, ctx.seq
+    )
+
+
+def state_commitment_entry_types() -> list[EntryType]:
+    """``state.committed``, signed by the log operator or a root key."""
+    return [
+        EntryType(
+            name=STATE_COMMITTED_TYPE,
+            body_model=StateCommittedBody,
+            roles=frozenset({"operator", "root"}),
+            apply=_apply,
+            description="A Merkle root over named projection kinds at this position.",
+        )
+    ]

@@ -1,0 +1,285 @@
+"""Indicator reports whose evidence is a state commitment (``state.committed``), not every entry.
+
+What each test proves:
+
+* On the demo ledger, on SQLite and PostgreSQL, a state report verifies offline, its figures
+  equal the full-replay report's, and the log with the ``state.committed`` entry still
+  passes ``ledger verify`` (the replay recomputes the root).
+* The ledger refuses a ``state.committed`` whose counts or root do not follow from its state,
+  naming the kind or the root; a log holding one anyway (written around the ledger's checks)
+  fails ``ledger verify`` at that entry, naming the difference.
+* Offline, a tampered document, a withheld document, a changed figure, a bad inclusion
+  proof and an entry that is not a state commitment all fail naming the step.
+* The CLI writes a state report (``--evidence state``) and verifies it with no database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.demo import build_demo
+from api.services.indicators import compute_indicators, report_bytes
+from api.services.ledger import LedgerService, full_registry
+from api.settings import Settings
+from ledger.chain import verify_stored_leaves
+from ledger.entries import build_entry
+from ledger.errors import DomainRuleError, IntegrityError
+from ledger.keystore import KeyStore
+from ledger.state_commitment import STATE_COMMITTED_TYPE
+from ledger.statements import sign_statement
+from ledger.storage.base import StoredLeaf
+from ledger.storage.sql.store import SqlState
+from ledger.supply.sites import PLOT_KIND
+from verifiers.certification import VERIFICATION_KIND
+from verifiers.indicators import check_report
+from verifiers.indicators.state_evidence import STATE_KINDS, STATE_LINK_KINDS
+
+PASSPHRASE = "demo-test-passphrase"
+AS_OF = date(2026, 6, 30)
+
+
+def _demo(data_dir: Path, database_url: str) -> tuple[Settings, LedgerService]:
+    cfg = Settings(data_dir=data_dir, key_passphrase=PASSPHRASE, database_url=database_url)
+    build_demo(cfg)
+    operator = KeyStore(cfg.key_dir).load(cfg.operator_key_name, PASSPHRASE)
+    service = LedgerService.open(cfg.resolved_database_url, migrate=False, operator_key=operator)
+    return cfg, service
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, LedgerService]]:
+    """The demo ledger on SQLite, built once for the offline tamper tests."""
+    data_dir = tmp_path_factory.mktemp("indicators-state")
+    cfg, service = _demo(data_dir, f"sqlite:///{data_dir / 'ledger.db'}")
+    try:
+        yield cfg, service
+    finally:
+        service.close()
+
+
+@pytest.fixture(scope="module")
+def state_report(demo: tuple[Settings, LedgerService]) -> tuple[bytes, str]:
+    """The demo's state report and the operator key a donor trusts."""
+    _cfg, service = demo
+    found = compute_indicators(service, as_of=AS_OF, evidence="state")
+    return b"".join(report_bytes(service, found)), service.log_info().verifier_key
+
+
+def _failures(report: bytes, key: str) -> list[tuple[str, str]]:
+    return check_report(report, full_registry(), key).failures
+
+
+def _replace_line(report: bytes, index: int, line: bytes | None) -> bytes:
+    lines = report.split(b"\n")
+    if line is None:
+        del lines[index]
+    else:
+        lines[index] = line
+    return b"\n".join(lines)
+
+
+def _line_of(report: bytes, kind: str) -> tuple[int, list[Any]]:
+    for index, line in enumerate(report.split(b"\n")[1:], start=1):
+        doc = json.loads(line)
+        if doc[0] == "doc" and doc[1] == kind:
+            return index, doc
+    raise AssertionError(f"no {kind} document in the report")
+
+
+# --------------------------------------------------------------------------- both engines
+
+
+def test_state_report_verifies_and_equals_full_replay(db_url: str, tmp_path: Path) -> None:
+    _cfg, service = _demo(tmp_path, db_url)
+    try:
+        full = compute_indicators(service, as_of=AS_OF)
+        full_report = b"".join(report_bytes(service, full))
+        fast = compute_indicators(service, as_of=AS_OF, evidence="state")
+        report = b"".join(report_bytes(service, fast))
+        key = service.log_info().verifier_key
+        checked = check_report(report, full_registry(), key)
+        assert checked, checked.failures
+        assert fast.header.version == 3 and fast.header.state_entry is not None
+        assert fast.header.figures == full.header.figures
+        assert checked.state_leaves == report.count(b"\n") - 1 > 0
+        assert check_report(full_report, full_registry(), key)
+        replayed = verify_stored_leaves(service.store.stored_leaves(), full_registry())
+        assert replayed.size == fast.header.tree_size
+    finally:
+        service.close()
+
+
+def _commitment(service: LedgerService) -> dict[str, Any]:
+    from ledger.state_commitment import state_commitment, state_leaves
+
+    with service.store.reading() as cursor:
+        leaves = state_leaves(SqlState(cursor), STATE_KINDS, STATE_LINK_KINDS)
+        return state_commitment(leaves, STATE_KINDS, STATE_LINK_KINDS)
+
+
+def test_ledger_refuses_a_state_root_that_does_not_follow(db_url: str, tmp_path: Path) -> None:
+    _cfg, service = _demo(tmp_path, db_url)
+    try:
+        operator = service.operator_key
+        assert operator is not None
+        body = _commitment(service)
+        wrong_count = {**body, "kinds": {**body["kinds"], PLOT_KIND: body["kinds"][PLOT_KIND] + 1}}
+        with pytest.raises(DomainRuleError, match=r"kinds\.plot: the entry says \d+") as caught:
+            service.submit(sign_statement(operator, STATE_COMMITTED_TYPE, wrong_count))
+        assert caught.value.field == "statement.body.root"
+        wrong_root = {**body, "root": "0" * 64}
+        with pytest.raises(DomainRuleError, match="root: the entry says 0000"):
+            service.submit(sign_statement(operator, STATE_COMMITTED_TYPE, wrong_root))
+        size = service.head().size
+        assert service.submit(sign_statement(operator, STATE_COMMITTED_TYPE, body)).entry.seq == (
+            size
+        )
+    finally:
+        service.close()
+
+
+# --------------------------------------------------------------------------- ledger verify
+
+
+def test_ledger_verify_fails_at_a_forged_state_root(demo: tuple[Settings, LedgerService]) -> None:
+    """An operator who wrote a state.committed around the ledger's checks (straight into the
+    database) is caught by anyone replaying the log."""
+    _cfg, service = demo
+    operator = service.operator_key
+    assert operator is not None
+    leaves = list(service.store.stored_leaves())
+    head = service.head()
+    body = {**_commitment(service), "root": "ab" * 32}
+    forged = build_entry(
+        head.size,
+        head.last_hash,
+        sign_statement(operator, STATE_COMMITTED_TYPE, body),
+        service.entry(head.size - 1).log_time,
+    )
+    leaves.append(StoredLeaf(forged.seq, forged.leaf_bytes, bytes(forged.entry_hash)))
+    with pytest.raises(IntegrityError) as caught:
+        verify_stored_leaves(leaves, full_registry())
+    assert caught.value.seq == head.size
+    message = str(caught.value)
+    assert message.startswith(f"entry {head.size}: state root at seq {head.size}")
+    assert "root: the entry says abab" in message
+
+
+# --------------------------------------------------------------------------- offline tampering
+
+
+def test_state_report_verifies_offline(state_report: tuple[bytes, str]) -> None:
+    report, key = state_report
+    result = check_report(report, full_registry(), key)
+    assert result, result.failures
+    assert result.to_dict()["state_leaves"] == result.state_leaves > 0
+
+
+def test_tampered_document_fails(state_report: tuple[bytes, str]) -> None:
+    report, key = state_report
+    index, doc = _line_of(report, PLOT_KIND)
+    doc[3] = {**doc[3], "area_ha": doc[3]["area_ha"] + 100}
+    line = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    failures = _failures(_replace_line(report, index, line), key)
+    assert [where for where, _why in failures] == ["state.root"]
+    assert "altered, added or withheld" in failures[0][1]
+
+
+def test_withheld_document_fails(state_report: tuple[bytes, str]) -> None:
+    """A withheld verification (or its revocation, which rewrites the same document) would
+    change the hectares under practice: the counts and the root both catch it."""
+    report, key = state_report
+    index, _doc = _line_of(report, VERIFICATION_KIND)
+    failures = _failures(_replace_line(report, index, None), key)
+    assert [where for where, _why in failures] == [f"state.kinds.{VERIFICATION_KIND}"]
+    assert "the report carries" in failures[0][1]
+
+
+def test_changed_figure_fails(state_report: tuple[bytes, str]) -> None:
+    report, key = state_report
+    header = json.loads(report.split(b"\n", 1)[0])
+    header["figures"]["landscapes"][0]["plots"] += 1
+    line = json.dumps(header, ensure_ascii=False, sort_keys=True).encode()
+    failures = _failures(_replace_line(report, 0, line), key)
+    assert [where for where, _why in failures] == ["figures.landscapes[0].plots"]
+
+
+def test_bad_inclusion_proof_fails(state_report: tuple[bytes, str]) -> None:
+    report, key = state_report
+    header = json.loads(report.split(b"\n", 1)[0])
+    proof = header["state_entry"]["inclusion"]
+    proof[0] = ("1" if proof[0][0] == "0" else "0") + proof[0][1:]
+    line = json.dumps(header, ensure_ascii=False, sort_keys=True).encode()
+    failures = _failures(_replace_line(report, 0, line), key)
+    assert [where for where, _why in failures] == ["state_entry.inclusion"]
+    assert "not in the checkpoint's tree" in failures[0][1]
+
+
+def test_another_entry_in_place_of_the_commitment_fails(
+    demo: tuple[Settings, LedgerService], state_report: tuple[bytes, str]
+) -> None:
+    """A genuine entry with a genuine proof, but not a state commitment."""
+    _cfg, service = demo
+    report, key = state_report
+    header = json.loads(report.split(b"\n", 1)[0])
+    size = header["tree_size"]
+    entry = service.entry(1)
+    header["state_entry"] = {
+        "seq": 1,
+        "leaf": entry.leaf_bytes.decode(),
+        "inclusion": service.inclusion(1, size).hashes,
+    }
+    line = json.dumps(header, ensure_ascii=False, sort_keys=True).encode()
+    failures = _failures(_replace_line(report, 0, line), key)
+    assert [where for where, _why in failures] == ["state_entry"]
+    assert STATE_COMMITTED_TYPE in failures[0][1]
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_state_report_compute_and_verify(
+    demo: tuple[Settings, LedgerService], tmp_path: Path
+) -> None:
+    cfg, service = demo
+    env = {
+        "BIOTRAZA_DATA_DIR": str(cfg.data_dir),
+        "BIOTRAZA_DATABASE_URL": cfg.resolved_database_url,
+        "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
+        "PATH": str(Path(sys.executable).parent),
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "COLUMNS": "200",
+    }
+    report = tmp_path / "q2.jsonl"
+    exe = str(Path(sys.executable).parent / "biotraza")
+    compute = [exe, "indicators", "compute", "--as-of", "2026-06-30", "--output", str(report)]
+    done = subprocess.run(  # noqa: S603 - our own console script
+        [*compute, "--evidence", "state"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "the state committed at entry" in done.stdout
+    key = tmp_path / "operator.vkey"
+    key.write_text(service.log_info().verifier_key)
+    offline = {k: env[k] for k in ("PATH", "PYTHONPATH", "COLUMNS")}
+    offline["BIOTRAZA_DATA_DIR"] = str(tmp_path / "nothing-here")
+    verify = [exe, "indicators", "verify", str(report), "--operator-key", str(key)]
+    done = subprocess.run(verify, env=offline, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "VERIFIED" in done.stdout and "committed documents and links" in done.stdout
+    report.write_bytes(_replace_line(report.read_bytes(), 2, None))
+    done = subprocess.run(verify, env=offline, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 1 and "NOT VERIFIED" in done.stdout
+    assert "state.kinds." in done.stdout
+    bad = subprocess.run(  # noqa: S603
+        [*compute, "--evidence", "everything"], env=env, capture_output=True, text=True, check=False
+    )
+    assert bad.returncode != 0 and "--evidence" in bad.stdout + bad.stderr

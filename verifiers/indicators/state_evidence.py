@@ -1,0 +1,237 @@
+"""The short evidence of an indicator report: the committed state, not every entry.
+
+Replaying a million entries (Ed25519 alone ≈ 100 s on one core) cannot meet a 30-second
+offline check, so a report may instead carry (``docs/indicators.md``, "Qué verifica el
+donante"):
+
+* a ``state.committed`` entry (``ledger.state_commitment``) at seq N — a Merkle root over
+  every document and link of the kinds the figures read (:data:`STATE_KINDS`,
+  :data:`STATE_LINK_KINDS`) in the state before N;
+* its RFC 9162 inclusion proof in the operator-signed checkpoint of the report;
+* every leaf of that commitment, one per line.
+
+The donor checks the inclusion proof against the signed root, recomputes the state root and
+counts from the carried leaves (a withheld revocation or an altered document changes them)
+and recomputes the figures from a state holding exactly those documents, with the same code
+that computed them (``verifiers.indicators.figures``). What it no longer re-checks itself is
+that the committed state follows from the entries: the log admitted the entry only after
+recomputing the root from its state, and ``biotraza ledger verify`` recomputes it again for
+anyone who audits the log.
+
+Left out: the checkpoint signature and the figure comparison (``verifiers.indicators.report``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from ledger.entries import Entry
+from ledger.errors import LedgerError
+from ledger.merkle import verify_inclusion
+from ledger.state import InMemoryState
+from ledger.state_commitment import (
+    STATE_COMMITTED_TYPE,
+    Leaf,
+    StateCommittedBody,
+    state_commitment,
+)
+from ledger.supply.lots import LOT_INPUT, LOT_KIND, LOT_ORIGIN
+from ledger.supply.orgs import ORG_KIND
+from ledger.supply.payments import PURCHASE_KIND
+from ledger.supply.sales import SALE_KIND
+from ledger.supply.sites import APIARY_KIND, PLOT_KIND
+from ledger.supply.transfers import SHIPMENT_KIND
+from verifiers.certification import STANDARD_KIND, VERIFICATION_KIND, VERIFIES
+from verifiers.indicators.figures import ISSUANCE_KIND, LABEL_LOT_KIND
+from verifiers.training import TRAINING_KIND
+
+__all__ = [
+    "STATE_KINDS",
+    "STATE_LINK_KINDS",
+    "CoveredState",
+    "EvidenceError",
+    "UncoveredKindError",
+    "check_state_entry",
+    "committed_state",
+]
+
+STATE_KINDS = (
+    APIARY_KIND, ISSUANCE_KIND, LABEL_LOT_KIND, LOT_KIND, ORG_KIND, PLOT_KIND, PURCHASE_KIND,
+    SALE_KIND, SHIPMENT_KIND, STANDARD_KIND, TRAINING_KIND, VERIFICATION_KIND,
+)  # fmt: skip
+"""The document kinds ``compute_figures`` reads (eligibility included)."""
+
+STATE_LINK_KINDS = (LOT_INPUT, LOT_ORIGIN, VERIFIES)
+"""The link kinds it walks: lot lineage, harvest origins, verified subjects."""
+
+
+class EvidenceError(Exception):
+    """The state evidence fails a check: ``where`` names the step, the message says why."""
+
+    def __init__(self, where: str, why: str) -> None:
+        super().__init__(why)
+        self.where = where
+
+
+class UncoveredKindError(LookupError):
+    """The figures read a kind the commitment does not cover (a verifier/report mismatch)."""
+
+
+def check_state_entry(
+    state_entry: Any, tree_size: int, root_hash: bytes
+) -> tuple[int, dict[str, Any]]:
+    """The header's ``state_entry`` is a ``state.committed`` entry included in the
+    checkpoint's tree, committing to every kind the figures read.
+
+    Returns:
+        The entry's seq and body.
+
+    Raises:
+        EvidenceError: naming the field and the reason.
+    """
+    if not isinstance(state_entry, dict) or set(state_entry) != {"seq", "leaf", "inclusion"}:
+        raise EvidenceError("state_entry", "expected {seq, leaf, inclusion}")
+    seq, leaf, proof = state_entry["seq"], state_entry["leaf"], state_entry["inclusion"]
+    if not isinstance(seq, int) or isinstance(seq, bool) or not isinstance(leaf, str):
+        raise EvidenceError("state_entry", "seq must be an integer and leaf a string")
+    if not isinstance(proof, list) or not all(isinstance(h, str) for h in proof):
+        raise EvidenceError("state_entry.inclusion", "expected a list of hex hashes")
+    try:
+        entry = Entry.from_leaf_bytes(leaf.encode("utf-8"))
+        hashes = [bytes.fromhex(h) for h in proof]
+        if entry.seq != seq:
+            raise EvidenceError("state_entry.seq", f"{seq}, the leaf says {entry.seq}")
+        verify_inclusion(bytes(entry.entry_hash), seq, tree_size, hashes, root_hash)
+    except (LedgerError, ValueError) as exc:
+        raise EvidenceError(
+            "state_entry.inclusion", f"entry {seq} is not in the checkpoint's tree: {exc}"
+        ) from exc
+    statement = entry.statement
+    if statement.type != STATE_COMMITTED_TYPE:
+        raise EvidenceError(
+            "state_entry", f"entry {seq} is {statement.type}, not {STATE_COMMITTED_TYPE}"
+        )
+    try:
+        body = StateCommittedBody.model_validate(statement.body).model_dump()
+    except ValidationError as exc:
+        raise EvidenceError("state_entry", f"entry {seq}: not a state commitment ({exc})") from exc
+    missing = sorted(set(STATE_KINDS) - set(body["kinds"]))
+    missing += sorted(set(STATE_LINK_KINDS) - set(body["link_kinds"]))
+    if missing:
+        raise EvidenceError(
+            "state_entry", f"entry {seq} does not commit to {missing}, which the figures read"
+        )
+    return seq, body
+
+
+def _parsed(lines: Iterable[bytes], count: Callable[[], None]) -> Iterator[tuple[Leaf, Any]]:
+    for number, line in enumerate(lines, start=2):
+        leaf = line.rstrip(b"\n")
+        try:
+            doc = json.loads(leaf)
+        except ValueError as exc:
+            raise EvidenceError("state", f"line {number}: not JSON ({exc})") from exc
+        if not (isinstance(doc, list) and len(doc) == 4 and doc[0] in ("doc", "link")
+                and all(isinstance(part, str) for part in doc[1:4 if doc[0] == "link" else 3])
+                and (doc[0] == "link" or isinstance(doc[3], dict))):  # fmt: skip
+            raise EvidenceError("state", f"line {number}: not a state leaf")
+        count()
+        yield (doc[0], doc[1], leaf), doc
+
+
+def committed_state(
+    lines: Iterable[bytes], body: dict[str, Any], count: Callable[[], None]
+) -> CoveredState:
+    """The state the leaves hold, after checking they are exactly the committed ones.
+
+    Raises:
+        EvidenceError: a malformed line, a leaf of a kind the entry does not name, or counts
+            or a root that differ from the entry's (naming the kind that differs).
+    """
+    kinds, link_kinds = dict(body["kinds"]), dict(body["link_kinds"])
+    state = InMemoryState()
+    seq = -1  # no entry wrote these documents here; the figures never read a document's seq
+
+    def stored(parsed: Iterator[tuple[Leaf, Any]]) -> Iterator[Leaf]:
+        for leaf, doc in parsed:
+            if doc[0] == "doc":
+                state.put(doc[1], doc[2], doc[3], seq)
+            else:
+                state.link(doc[1], doc[2], doc[3], seq)
+            yield leaf
+
+    try:
+        found = state_commitment(stored(_parsed(lines, count)), kinds, link_kinds)
+    except KeyError as exc:
+        raise EvidenceError("state", f"a leaf of kind {exc} the entry does not commit to") from exc
+    for name in ("kinds", "link_kinds"):
+        for kind, stated in body[name].items():
+            if found[name].get(kind) != stated:
+                carried = found[name].get(kind)
+                raise EvidenceError(
+                    f"state.{name}.{kind}",
+                    f"the state commitment counts {stated}, the report carries {carried}",
+                )
+    if found["root"] != body["root"]:
+        raise EvidenceError("state.root", "the carried documents' Merkle root is not the "
+                            "committed one: a document was altered, added or withheld")  # fmt: skip
+    return CoveredState(state, set(kinds), set(link_kinds))
+
+
+class CoveredState:
+    """A :class:`ledger.state.State` of committed documents only, read-only: a read of any
+    other kind raises :class:`UncoveredKindError` instead of answering "none"."""
+
+    def __init__(self, inner: InMemoryState, kinds: set[str], link_kinds: set[str]) -> None:
+        self._inner = inner
+        self._kinds = kinds
+        self._link_kinds = link_kinds
+
+    def _doc(self, kind: str) -> InMemoryState:
+        if kind not in self._kinds:
+            raise UncoveredKindError(f"documents of kind {kind!r}")
+        return self._inner
+
+    def _link(self, kind: str) -> InMemoryState:
+        if kind not in self._link_kinds:
+            raise UncoveredKindError(f"links of kind {kind!r}")
+        return self._inner
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        return self._doc(kind).get(kind, key)
+
+    def put(self, kind: str, key: str, value: dict[str, Any], seq: int) -> None:
+        raise TypeError("a committed state is read-only")
+
+    def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        return self._doc(kind).scan(kind)
+
+    def link(self, kind: str, src: str, dst: str, seq: int) -> None:
+        raise TypeError("a committed state is read-only")
+
+    def linked(self, kind: str, node: str, *, reverse: bool = False) -> list[str]:
+        return self._link(kind).linked(kind, node, reverse=reverse)
+
+    def reachable(self, kind: str, start: str, *, reverse: bool = False) -> list[str]:
+        return self._link(kind).reachable(kind, start, reverse=reverse)
+
+    def reachable_edges(
+        self, kind: str, start: str, *, reverse: bool = False
+    ) -> list[tuple[str, str]]:
+        return self._link(kind).reachable_edges(kind, start, reverse=reverse)
+
+    def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
+        return self._link(kind).links_from(kind, nodes)
+
+    def scan_links(self, kind: str) -> list[tuple[str, str]]:
+        return self._link(kind).scan_links(kind)
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return self._doc(kind).get_many(kind, keys)
+
+    def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
+        """In memory: nothing to fetch."""
