@@ -11,7 +11,7 @@ import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +56,7 @@ from ledger.supply.common import grams_to_kg
 from ledger.supply.geo import geodesic_area_ha
 from ledger.supply.identifiers import gtin14_check_digit
 from ledger.supply.producers import PersonalData, personal_data_hash
+from verifiers.certification import ACCREDITATION_KIND, VERIFICATION_KIND
 from verifiers.standards.model import shipped_standards
 
 __all__ = ["build_demo"]
@@ -143,6 +144,8 @@ class _Plan:
     lots: dict[str, str] = field(default_factory=dict)
     personal: dict[str, tuple[str, dict[str, Any], str]] = field(default_factory=dict)
     """Producer id → (association key name, personal-data record, salt): kept off the ledger."""
+    built_on: date = field(default_factory=lambda: datetime.now(UTC).date())
+    """The day the demo is built: certificate windows reach a year past it (``_current_until``)."""
 
     def add(self, ts: str, signer: str, entry_type: str, body: Body, step: str) -> None:
         self.steps.append(_Step(ts, signer, entry_type, body, f"demo-{step}"))
@@ -542,6 +545,28 @@ def _evidence(
     )
 
 
+DEMO_VALIDITY = timedelta(days=366)
+"""How far past the build day the demo's certificate windows reach at least: one annual
+inspection cycle (the standards' yearly surveillance), so a fresh demo never shows an
+expired certificate, whatever the day it is built."""
+
+
+def _current_until(
+    service: LedgerService, kind: str, key: str, scenario_until: str, built_on: date
+) -> str:
+    """The ``valid_until`` of a demo certificate (an accreditation or a verification).
+
+    The scenario's own end date, or a year past the build day when that is later: the story
+    is dated 2026 but a demo built afterwards must not show lapsed certificates. Once the
+    document is recorded its window is reused, so a replay on a later day signs the same
+    statement (a different one under the same nonce would be refused as a replay).
+    """
+    recorded = service.store.state_get(kind, key)
+    if recorded is not None:
+        return str(recorded["valid_until"])
+    return max(scenario_until, (built_on + DEMO_VALIDITY).isoformat())
+
+
 def _verification(
     verification_id: str,
     association_id: str,
@@ -549,10 +574,12 @@ def _verification(
     standard: str,
     as_of: str,
     valid: tuple[str, str],
+    built_on: date,
 ) -> Callable[[LedgerService], dict[str, Any]]:
     """A ``verification.issued`` body whose findings the rule engine computes at submission
     (exactly what the ledger re-checks); the same on a replay, as no evidence about these
-    subjects is recorded after it."""
+    subjects is recorded after it. ``valid`` is the scenario's window; its end moves to
+    stay current on the build day (``_current_until``)."""
 
     def build(service: LedgerService) -> dict[str, Any]:
         preview = evaluation_body(
@@ -571,7 +598,9 @@ def _verification(
             "findings": preview["findings"],
             "result": preview["result"],
             "valid_from": valid[0],
-            "valid_until": valid[1],
+            "valid_until": _current_until(
+                service, VERIFICATION_KIND, verification_id, valid[1], built_on
+            ),
         }
 
     return build
@@ -719,19 +748,28 @@ def _certification(plan: _Plan) -> None:
         },
         f"grant-{CERTIFIER}",
     )
-    plan.add(
-        _ts(date(2026, 1, 15), hour=14),
-        ROOT,
-        "accreditation.granted",
-        {
+
+    def accreditation(service: LedgerService) -> dict[str, Any]:
+        # The log judges each verification on its day of admission (the build day), so the
+        # accreditation must cover that day as well as the verifications' windows.
+        until = _current_until(
+            service, ACCREDITATION_KIND, CERTIFIER_ID, "2028-12-31", plan.built_on
+        )
+        return {
             "certifier_id": CERTIFIER_ID,
             "name": "Certimex, Certificadora Mexicana de Productos y Procesos Ecológicos (demo)",
             "accreditation_ref": "EMA acreditación demo 26-001",
             "products": ["coffee", "honey", "cacao"],
             "standards": [ref.split("@")[0] for ref in DEMO_STANDARDS],
             "valid_from": "2026-01-01",
-            "valid_until": "2028-12-31",
-        },
+            "valid_until": until,
+        }
+
+    plan.add(
+        _ts(date(2026, 1, 15), hour=14),
+        ROOT,
+        "accreditation.granted",
+        accreditation,
         f"accredit-{CERTIFIER_ID}",
     )
 
@@ -798,6 +836,7 @@ def _certification(plan: _Plan) -> None:
                 "coffee-ab@1",
                 "2026-01-23",
                 coffee_valid,
+                plan.built_on,
             ),
             verification_id,
         )
@@ -835,6 +874,7 @@ def _certification(plan: _Plan) -> None:
             "honey-ab@1",
             "2026-02-27",
             ("2026-03-01", "2027-02-28"),
+            plan.built_on,
         ),
         "mc-ver-2026-001",
     )
@@ -870,6 +910,7 @@ def _certification(plan: _Plan) -> None:
             "honey-ab@1",
             "2026-05-29",
             ("2026-05-25", "2027-05-24"),
+            plan.built_on,
         ),
         "mc-ver-2026-002",
     )
@@ -1187,8 +1228,13 @@ def _labels(
 # --------------------------------------------------------------------------- build
 
 
-def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
-    """Create or complete the demo ledger; idempotent.
+def build_demo(
+    cfg: Settings, *, port: int = DEMO_PORT, built_on: date | None = None
+) -> dict[str, Any]:
+    """Create or complete the demo ledger; idempotent (also on a later day).
+
+    ``built_on`` (default today, UTC) is the day certificate windows must stay current past
+    (``_current_until``); a replay keeps the windows recorded by the first build.
 
     Returns:
         ``size`` (entries in the ledger), ``appended`` (entries this run added: 0 on a
@@ -1212,7 +1258,10 @@ def build_demo(cfg: Settings, *, port: int = DEMO_PORT) -> dict[str, Any]:
         name: keys.load(name, secret) for name in [REGISTRAR, CERTIFIER, *DEMO_ORGS]
     }
     signers[ROOT] = root
-    plan = _Plan(public_keys={name: keys.info(name).public_key for name in [*DEMO_ORGS, CERTIFIER]})
+    plan = _Plan(
+        public_keys={name: keys.info(name).public_key for name in [*DEMO_ORGS, CERTIFIER]},
+        built_on=built_on or datetime.now(UTC).date(),
+    )
     _organizations(plan)
     _coffee(plan)
     _cacao(plan)

@@ -15,11 +15,15 @@ What each test proves:
 * Certification: three standards published, Certimex accredited with a scoped key; the main
   coffee export lot is *ineligible* and names the two failing plots, the segregated export lot
   is eligible, the honey drums are eligible (apiary and laboratory verifications).
+* Freshness: on the day it is built the demo has no lapsed accreditation or verification and
+  the market cards call every certificate current; a demo built years after its 2026 story
+  is too, and replaying it on a later day still appends nothing (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,7 @@ import pytest
 
 from api.demo import DEMO_ORGS, build_demo
 from api.services.ledger import LedgerService, full_registry
+from api.services.market import catalogue_entry
 from api.settings import Settings
 from ledger.chain import verify_stored_leaves
 from ledger.storage.sql.store import SqlState
@@ -266,3 +271,38 @@ def test_honey_drums_are_eligible_cacao_is_not(
     cacao = _eligibility(service, summary["cacao_dry_lot"])
     assert not cacao.eligible
     assert {r.code for r in cacao.reasons} == {"input_not_eligible"}
+
+
+def _lapsed(service: LedgerService, day: str) -> dict[str, Any]:
+    """Every certificate window (accreditations and verifications) that does not hold
+    ``day``, and every market-card certificate not called current on it."""
+    windows = {
+        f"{kind}:{key}": (doc["valid_from"], doc["valid_until"])
+        for kind in ("accreditation", "verification")
+        for key, doc in _docs(service, kind).items()
+    }
+    assert len(windows) == 5
+    lapsed: dict[str, Any] = {k: w for k, w in windows.items() if not w[0] <= day <= w[1]}
+    with service.store.read_state() as state:
+        for _key, lot in state.scan("lot"):
+            for cert in catalogue_entry(state, lot, day)["certificates"]:
+                if not cert["current"]:
+                    lapsed[f"card:{lot['lot_id']}:{cert['verification_id']}"] = cert
+    return lapsed
+
+
+def test_fresh_demo_has_no_expired_certificate(service: LedgerService) -> None:
+    assert _lapsed(service, datetime.now(UTC).date().isoformat()) == {}
+
+
+def test_demo_built_later_stays_current_and_replays(tmp_path: Path, db_url: str) -> None:
+    cfg = Settings(data_dir=tmp_path / "data", key_passphrase=PASSPHRASE, database_url=db_url)
+    later = date(2031, 3, 1)
+    build_demo(cfg, built_on=later)
+    again = build_demo(cfg, built_on=later + timedelta(days=400))
+    assert again["appended"] == 0
+    svc = LedgerService.open(db_url, migrate=False)
+    try:
+        assert _lapsed(svc, later.isoformat()) == {}
+    finally:
+        svc.close()
