@@ -15,13 +15,15 @@ route), that answers one method and path, without a query string, by calling the
 own endpoint — the same function the framework route calls, so the work and the answer
 cannot differ. Around it sit the *same* layers the framework path has, as instances of the
 same classes: the disconnect middleware (a client leaving is logged at INFO), the body
-limit middleware (413 before or while the body arrives) and Starlette's exception
-middleware holding the app's exception handlers (every error the same JSON envelope,
-status and headers). What it skips is only what does nothing for this request: page
-compression (HTML and SVG only; the answer is JSON), routing, and the parameter check (no
-path parameters, and a request with a query string is left to the framework, which checks
-it). Any other method on the path (405 with ``Allow``), and the OpenAPI document, stay the
-framework's. ``tests/api/test_early_route.py`` holds the two paths to the same answers.
+limit middleware (413 before or while the body arrives), and for an error the endpoint
+raises, Starlette's exception middleware holding the app's exception handlers (every error
+the same JSON envelope, status and headers; built only when there is an error to render,
+so an append does not pay for its wrappers). What it skips is only what does nothing for
+this request: page compression (HTML and SVG only; the answer is JSON), routing, and the
+parameter check (no path parameters, and a request with a query string is left to the
+framework, which checks it). Any other method on the path (405 with ``Allow``) and the
+OpenAPI document stay the framework's. ``tests/api/test_early_route.py`` holds the two paths
+to the same answers.
 """
 
 from __future__ import annotations
@@ -62,9 +64,9 @@ class EarlyRoute:
         self.method = method
         self.path = path
         self.endpoint = endpoint
-        routed = {k: v for k, v in handlers.items() if k not in (500, Exception)}
+        self.handlers = {k: v for k, v in handlers.items() if k not in (500, Exception)}
         self.early: ASGIApp = QuietDisconnectMiddleware(
-            BodyLimitMiddleware(ExceptionMiddleware(self._answer, handlers=routed), limit_for)
+            BodyLimitMiddleware(self._answer, limit_for)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,5 +81,20 @@ class EarlyRoute:
         await self.app(scope, receive, send)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.endpoint(Request(scope, receive, send))
+        try:
+            response = await self.endpoint(Request(scope, receive, send))
+        except Exception as exc:  # noqa: BLE001 - what the app's handlers do not take goes on
+            # Nothing was sent yet: the exception middleware answers it with the app's
+            # handler, or raises it on to the server-error middleware, as for any route.
+            await ExceptionMiddleware(_raising(exc), handlers=self.handlers)(scope, receive, send)
+            return
         await response(scope, receive, send)
+
+
+def _raising(exc: Exception) -> ASGIApp:
+    """An ASGI app that raises ``exc`` (for the exception middleware to handle)."""
+
+    async def app(_scope: Scope, _receive: Receive, _send: Send) -> None:
+        raise exc
+
+    return app
