@@ -25,7 +25,14 @@ Measured in the same run, in this process, each the median of ``--runs``:
   reference is a raw scan of the same entries (``SELECT`` of every leaf, JSON-decoded) plus
   as many raw Ed25519 verifications, the one cost no verifier can skip;
 * **Ed25519 floor**: those raw verifications alone, one core, scaled to 1,000,000 entries,
-  with the number of cores that would be needed to check them within the verify target.
+  with the number of cores that would be needed to check them within the verify target;
+* **commit state**: ``compute_indicators(evidence="state")`` — the ``state.committed`` entry
+  (its root computed to sign it, then again by admission inside the append), a checkpoint
+  and the figures; once, it appends;
+* **write (state)** and **verify (state)**: the version 3 report (the committed documents
+  instead of the entries) written, and checked offline; the verify's reference is a raw scan
+  of the same file (every line read and JSON-decoded), the least any check of those
+  documents reads. ``--state-only`` skips the full-replay rows (for large ``--chains``).
 
 Targets (issue 21, at 1,000,000 entries): compute < 10 s, verify < 30 s. This benchmark runs
 at a size that takes a few minutes here and extrapolates linearly (both are one pass).
@@ -42,14 +49,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from api.services.indicators import compute_indicators, report_bytes
+from api.services.indicators import Indicators, compute_indicators, report_bytes
 from api.services.ledger import LedgerService, full_registry
 from bench.bench_exports import ed25519_seconds
 from bench.bench_ledger import LedgerKeys
 from bench.bench_supply import HARVEST_G, SupplyScript
-from bench.bulk import LedgerBuilder, load_ledger
+from bench.bulk import BuiltLedger, LedgerBuilder, load_ledger
 from bench.common import (
     Report,
     expect,
@@ -58,6 +67,7 @@ from bench.common import (
     phase,
 )
 from ledger.chain import signature_workers
+from ledger.registry import Registry
 from ledger.statements import SignedStatement
 from verifiers.indicators import check_report
 
@@ -113,6 +123,74 @@ def _scan_entries(service: LedgerService) -> int:
     return found
 
 
+def _scan_lines(path: Path) -> int:
+    found = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            json.loads(line)
+            found += 1
+    return found
+
+
+@dataclass
+class _StateRun:
+    """The state evidence's measurements (``--evidence state``)."""
+
+    found: Indicators
+    commit_s: float
+    write_s: float
+    report_mb: float
+    leaves: int
+    verify_s: float
+    raw_s: float
+
+
+def _measure_state(
+    service: LedgerService, registry: Registry, vkey: str, runs: int, tmp: Path,
+    as_of: date | None = None,
+) -> _StateRun:  # fmt: skip
+    """Commit the state, write the version 3 report and verify it against a raw scan
+    (``as_of``: the full report's date, so the figures can be compared)."""
+    with phase("commit the state (state.committed + checkpoint + figures)"):
+        started = time.perf_counter()
+        found = compute_indicators(service, as_of=as_of, evidence="state")
+        commit_s = time.perf_counter() - started
+    path = tmp / "state-report.jsonl"
+    with phase("write the state report"):
+        write_s = _median(lambda: path.write_bytes(b"".join(report_bytes(service, found))), 1)
+    results = []
+
+    def verify() -> None:
+        with path.open("rb") as handle:
+            results.append(check_report(handle, registry, vkey))
+
+    with phase(f"verify the state report × {runs}, raw scan of its lines × {runs}"):
+        verify_s = _median(verify, runs)
+        raw_s = _median(lambda: _scan_lines(path), runs)
+    expect(all(results), f"the state report does not verify: {results[0].failures[:3]}")
+    return _StateRun(found, commit_s, write_s, path.stat().st_size / 1e6,
+                     results[0].state_leaves, verify_s, raw_s)  # fmt: skip
+
+
+def _state_rows(report: Report, measured: _StateRun, scale: float) -> None:
+    m = measured
+    report.add(
+        "commit state", "state.committed appended (root twice), checkpoint, figures",
+        f"{m.commit_s:.2f}", "", "", f"{m.commit_s * scale:.0f}",
+    )  # fmt: skip
+    report.add(
+        "write (state)", f"report file, {m.report_mb:.1f} MB, {m.leaves:,} leaves",
+        f"{m.write_s:.2f}", "", "", f"{m.write_s * scale:.0f}",
+    )  # fmt: skip
+    report.add(
+        "verify (state)", "offline: inclusion proof, state root, figures", f"{m.verify_s:.2f}",
+        f"{m.raw_s:.2f}", f"{m.verify_s / m.raw_s:.1f}×", f"{m.verify_s * scale:.0f}",
+        target=f"< {VERIFY_TARGET_S:g} s at {TARGET_ENTRIES:,}",
+        met=m.verify_s * scale < VERIFY_TARGET_S,
+        note="reference: raw read + JSON decode of every line of the same state report",
+    )  # fmt: skip
+
+
 def run(argv: Sequence[str] | None = None) -> list[Report]:
     """Build, compute, write and verify; print the table and optionally write it."""
     args = _parse_args(argv)
@@ -142,6 +220,11 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
             service.issue_checkpoint()
         try:
             vkey = service.log_info().verifier_key
+            if args.state_only:
+                state = _measure_state(service, registry, vkey, runs, Path(tmp))
+                _state_rows(report, state, scale)
+                return _finish(report, args, argv, started, facts, size, chains, built, scale,
+                               runs)  # fmt: skip
             with phase(f"compute × {runs}, raw projection scan × {runs}"):
                 found = compute_indicators(service)
                 compute_s = _median(lambda: compute_indicators(service), runs)
@@ -162,6 +245,12 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
                 verify_s = _median(verify, runs)
                 signatures_s = ed25519_seconds(size)
                 raw_s = _median(lambda: _scan_entries(service), runs) + signatures_s
+            day = date.fromisoformat(found.header.as_of)
+            state = _measure_state(service, registry, vkey, runs, Path(tmp), day)
+            expect(
+                state.found.header.figures == found.header.figures,
+                "the state report's figures differ from the full replay's",
+            )
         finally:
             service.close()
     expect(all(results), f"the report does not verify: {results[0].failures[:3]}")
@@ -194,6 +283,15 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
         f"{VERIFY_TARGET_S:g} s only with ≥ {math.ceil(floor_1m / VERIFY_TARGET_S)} cores "
         f"checking signatures and nothing else ({os.cpu_count()} here)",
     )  # fmt: skip
+    _state_rows(report, state, scale)
+    return _finish(report, args, argv, started, facts, size, chains, built, scale, runs)
+
+
+def _finish(
+    report: Report, args: argparse.Namespace, argv: Sequence[str] | None, started: float,
+    facts: dict[str, str], size: int, chains: int, built: BuiltLedger, scale: float, runs: int,
+) -> list[Report]:  # fmt: skip
+    """The notes, the printed table and (with ``--markdown``) its section in the doc."""
     notes = [
         f"Ledger: {size:,} entries ({chains} chains of {HARVESTS_PER_CHAIN} deliveries and "
         f"{args.extra_deliveries} more deliveries per plot), bulk-built in {built.seconds:.1f} s.",
@@ -220,6 +318,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--chains", type=int, default=None, help="shipped chains of 100 deliveries")
     parser.add_argument("--extra-deliveries", type=int, default=7, help="more per plot")
     parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument(
+        "--state-only", action="store_true", help="only the state evidence (large --chains)"
+    )
     parser.add_argument("--markdown", type=Path, default=None)
     parser.add_argument("--no-pg", action="store_true", help="accepted for run_all (SQLite only)")
     return parser.parse_args(argv)

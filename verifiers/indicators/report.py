@@ -312,10 +312,10 @@ def _state_figures(
     """Version 3: the state entry is in the signed tree, the carried leaves are exactly the
     committed ones, and the figures of that state (``None`` after recording a failure)."""
 
-    def counted() -> None:
-        check.state_leaves += 1
-        if progress is not None and check.state_leaves % 1000 == 0:
-            progress(check.state_leaves, None)
+    def counted(done: int) -> None:
+        check.state_leaves = done
+        if progress is not None:
+            progress(done, None)
 
     try:
         _seq, body = check_state_entry(header.state_entry, header.tree_size, root_hash)
