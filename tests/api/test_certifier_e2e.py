@@ -107,6 +107,9 @@ def test_inspection_signed_in_the_browser_is_admitted_and_changes_eligibility(
     ver2 = service.store.state_get("verification", "ver-pl-2")
     assert ver1 is not None and ver2 is not None
     assert (ver1["result"], ver1["status"]) == ("pass", "active")
+    # Signed as findings version 2: the findings cite the device's evidence ids, no seq.
+    assert ver1["findings_version"] == 2 and ver1["evidence_ids"]
+    assert all("evidence_seq" not in f for f in ver1["findings"])
     assert (ver2["result"], ver2["status"]) == ("fail", "revoked")
     assert ver2["revoked_reason"] == "sombra medida antes de la poda"
     assert results["verifications"]["ver-pl-2"]["result"] == "fail"

@@ -5,10 +5,12 @@ A browser asks to be enrolled, the root grants its key the certifier role for ``
 Azul against ``coffee-ab@1``, goes offline and records evidence with a photo for the demo's
 two failing plots: ``cs-plot07`` now at 45 % shade cover (passes), ``cs-plot14`` still at
 25 % (fails); a cold start without network keeps the plan and the observations. The
-findings show on the device; online again the evidence and the photos are
-sent and a verification of ``cs-plot07`` is signed on the device key and admitted by the
-ledger (which recomputed the findings). The export lot ``cs-export-2526-001`` then names only
-``cs-plot14`` among its uncertified plots. Screens in es and en at 390 and 1280 px.
+findings show on the device, and still offline a verification of ``cs-plot07`` is signed on
+the device key (findings version 2: it lists its evidence by id) and waits in the outbox
+behind its evidence. Online again, the sync sends the evidence, the photos and then the
+verification, which the ledger admits (it recomputed the findings from the listed
+evidence). The export lot ``cs-export-2526-001`` then names only ``cs-plot14`` among its
+uncertified plots. Screens in es and en at 390 and 1280 px.
 """
 
 from __future__ import annotations
@@ -192,22 +194,43 @@ def test_an_inspection_offline_signed_on_the_device(
         page.locator("#choose-cs-plot14").uncheck()
         wait_until(page, "document.querySelector('#findings')?.dataset.result === 'pass'")
         assert page.locator("#presign-ok").count() == 1
-        context.set_offline(False)
-        wait_until(page, "navigator.onLine")
         page.locator("#verification-id").fill("cs-ver-browser-07")
         page.locator("#valid-from").fill("2025-12-01")
         page.locator("#valid-until").fill("2026-12-31")
-        # One tap: the device sends the evidence, shows the ledger admitting it, and signs
-        # as soon as every piece has its seq — no "tap again".
+        # Signed with no network at all: no seq is needed, nothing asks for a connection.
         page.locator("#sign-verification").click()
         wait_until(page, "document.querySelector('#certifier-message') !== null")
-        wait_until(
-            page,
-            "document.querySelector('#certifier-message')?.textContent"
-            ".includes('cs-ver-browser-07')",
-            timeout_ms=120_000,
+        message = page.locator("#certifier-message").inner_text()
+        assert "cs-ver-browser-07" in message and "firmada" in message, message
+        assert "en Envío" in message and "señal" in message, message
+        assert "conexión" not in page.locator("#inspection").inner_text()
+        outbox = page.evaluate(
+            """() => new Promise((done, fail) => {
+                const open = indexedDB.open('biotraza-outbox');
+                open.onerror = () => fail(open.error);
+                open.onsuccess = () => {
+                  const items = open.result.transaction('items').objectStore('items');
+                  const read = items.getAll();  // by capture order
+                  read.onsuccess = () => done(read.result.map(
+                    (i) => [i.signed.statement.type, i.signed.statement.body]));
+                };
+              })"""
         )
-        assert "firmada" in page.locator("#certifier-message").inner_text()
+        types = [entry_type for entry_type, _ in outbox]
+        typed = sum(1 for value in PASSING.values() if value)  # an empty box records nothing
+        assert types.count("evidence.recorded") == 2 * typed, types
+        assert types[-1] == "verification.issued", types  # after its evidence
+        signed_body = outbox[-1][1]
+        assert signed_body["findings_version"] == 2
+        listed = set(signed_body["evidence_ids"])
+        mine = {b["evidence_id"] for t, b in outbox if t == "evidence.recorded"}
+        plot07 = {b["evidence_id"] for t, b in outbox[:-1] if b["subject_id"] == "cs-plot07"}
+        assert plot07 <= listed and not (listed & (mine - plot07)), "lists cs-plot07's only"
+        with pytest.raises(urllib.error.HTTPError):
+            _get(served, "/api/v1/verifications/cs-ver-browser-07")
+        # Signal returns: the outbox syncs by itself, the evidence first.
+        context.set_offline(False)
+        wait_until(page, "navigator.onLine")
         deadline = time.monotonic() + 60
         while True:
             try:

@@ -7,6 +7,7 @@ import { canonicalText } from "../src/crypto/jcs";
 import type { Criterion, Standard } from "../src/certifier/evaluate";
 import {
   evidenceBody,
+  evidenceIdsFor,
   findingsFor,
   inspectionEvidence,
   observationFile,
@@ -38,7 +39,7 @@ function plan(over: Partial<Plan> = {}): Plan {
       { applies_to: "association", criteria: COFFEE.criteria.filter((c) => c.applies_to === "association"), subjects: [{ id: "coop" }] },
       { applies_to: "plot", criteria: COFFEE.criteria.filter((c) => c.applies_to === "plot"), subjects: [{ id: "p1" }, { id: "p2" }] },
     ],
-    evidence: [{ subject_kind: "association", subject_id: "coop", field: "organic_certificate_valid", value: true, observed_on: "2026-01-05", evidence_seq: 7 }],
+    evidence: [{ subject_kind: "association", subject_id: "coop", field: "organic_certificate_valid", value: true, observed_on: "2026-01-05", evidence_seq: 7, evidence_id: "ev-coop-organic" }],
     accreditations: [{ certifier_id: "certimex", name: "Certimex", products: ["coffee"], standards: ["coffee-ab"], valid_from: "2025-01-01", valid_until: "2027-12-31", status: "active" }],
     ...over,
   };
@@ -85,12 +86,28 @@ describe("evidence of an observation", () => {
     expect(body["attachments"]).toEqual([{ sha256: "cd".repeat(32), media_type: "image/jpeg", name: "sombra.jpg" }]);
   });
 
-  it("merges observations with the plan's evidence, once each", () => {
-    const p = plan();
-    const mine = observe("p1", { shade_cover_pct: 55 }, 40);
-    expect(inspectionEvidence(p, mine).map((e) => e.evidence_seq)).toEqual([7, 40]);
-    const refreshed = plan({ evidence: [...p.evidence, { ...inspectionEvidence(p, mine)[1]! }] });
-    expect(inspectionEvidence(refreshed, mine)).toHaveLength(2);
+  it("lists the plan's evidence by seq, then this device's, each id once, only in scope", () => {
+    const other = { subject_kind: "plot", subject_id: "p2", field: "shade_cover_pct", value: 50, observed_on: "2026-01-02" };
+    const p = plan({
+      evidence: [
+        { ...other, subject_id: "p1", evidence_seq: 30, evidence_id: "ev-b" },
+        ...plan().evidence,
+        { ...other, evidence_seq: 12, evidence_id: "ev-other-plot" },
+        { ...other, subject_id: "p1", evidence_seq: 9 }, // from a server without ids: not citable
+      ],
+    });
+    const mine = observe("p1", { shade_cover_pct: 55, canopy_height_m: 15 });
+    const chosen = [["plot", "p1"]] as const;
+    expect(inspectionEvidence(p, mine, chosen).map((e) => e.evidence_id)).toEqual([
+      "ev-coop-organic", "ev-b", "ev-p1-shade_cover_pct", "ev-p1-canopy_height_m",
+    ]);
+    // Once admitted, a plan downloaded again holds the device's evidence: listed once.
+    const admitted = { ...inspectionEvidence(p, mine, chosen)[2]!, evidence_seq: 41 };
+    const refreshed = plan({ evidence: [...p.evidence, admitted] });
+    expect(evidenceIdsFor(refreshed, mine, chosen)).toEqual([
+      "ev-coop-organic", "ev-b", "ev-p1-shade_cover_pct", "ev-p1-canopy_height_m",
+    ]);
+    expect(evidenceIdsFor(p, mine, [["plot", "p2"]])).toEqual(["ev-coop-organic", "ev-other-plot"]);
   });
 });
 
@@ -124,15 +141,23 @@ describe("before signing", () => {
   it("builds verification.issued with the findings, or their digest when large", async () => {
     const obs = [...observe("p1", PASS, 20), ...observe("p2", PASS, 40)];
     const evaluation = await findingsFor(plan(), obs, chosen, "2026-01-31");
-    const input = { verificationId: "ver-1", chosen, validFrom: "2026-02-01", validUntil: "2027-01-31" };
+    const evidenceIds = evidenceIdsFor(plan(), obs, chosen);
+    const input = { verificationId: "ver-1", chosen, validFrom: "2026-02-01", validUntil: "2027-01-31", evidenceIds };
     const body = await verificationBody(plan(), evaluation, input);
     expect(body["scope"]).toEqual({ products: ["coffee"], plots: ["p1", "p2"], apiaries: [], lots: [] });
     expect(body["result"]).toBe("pass");
+    expect(body["findings_version"]).toBe(2);
+    expect(body["evidence_ids"]).toEqual(evidenceIds);
+    expect(evidenceIds).toHaveLength(21);
     expect(canonicalText(body["findings"])).toBe(canonicalText(evaluation.findings));
+    // Signed offline: the findings cite ids chosen on the device, never a seq.
+    const shade = evaluation.findings.find((f) => f.criterion_id === "CAB-SHADE-COVER" && f.subject_id === "p2");
+    expect(shade?.evidence_id).toBe("ev-p2-shade_cover_pct");
+    expect(evaluation.findings.every((f) => !("evidence_seq" in f))).toBe(true);
     expect(body["findings_sha256"]).toBeUndefined();
     const many = Array.from({ length: 40 }, (_, i) => ["plot", `p${i}`] as const);
     const big = await findingsFor(plan(), obs, many, "2026-01-31");
-    const digestBody = await verificationBody(plan(), big, { ...input, chosen: many });
+    const digestBody = await verificationBody(plan(), big, { ...input, chosen: many, evidenceIds: evidenceIdsFor(plan(), obs, many) });
     expect(digestBody["findings"]).toBeUndefined();
     expect(digestBody["findings_sha256"]).toMatch(/^[0-9a-f]{64}$/);
   });

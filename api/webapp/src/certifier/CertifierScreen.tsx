@@ -1,8 +1,9 @@
 /**
  * The inspector's screen: enrol the browser as a certifier key, download an inspection plan,
  * record evidence per subject offline (values, a photo, GPS and time), see the findings the
- * ledger will compute and what it would refuse, then sign the verification (once the
- * evidence is admitted) or revoke one with a reason.
+ * ledger will compute and what it would refuse, then sign the verification — offline too: it
+ * lists its evidence by id (findings version 2) and waits in the outbox behind that evidence
+ * — or revoke one with a reason.
  *
  * Shown to every device, acting only for a certifier key: a device whose key is not one sees
  * how to be enrolled (docs/certifier-app.md). Every write is a statement signed on the
@@ -22,6 +23,7 @@ import { requestEnrolment, session, syncNow } from "../sync/session";
 import type { Criterion, Evaluation, Finding, SubjectKind } from "./evaluate";
 import {
   evidenceBody,
+  evidenceIdsFor,
   findingsFor,
   observationFile,
   preSign,
@@ -36,11 +38,22 @@ import { certifierRole, refreshCertifierRole } from "./role";
 import { CertifierStore, downloadPlan, PlanError, uploadBlobs, type StoredObservation, type StoredPlan } from "./store";
 import "./certifier.css";
 
-/** How long "Send evidence and sign" waits for the ledger to admit the evidence. */
-const EVIDENCE_WAIT_MS = 90_000;
-
 const today = (): string => new Date().toISOString().slice(0, 10);
 const addYear = (day: string): string => `${Number(day.slice(0, 4)) + 1}${day.slice(4)}`;
+
+/** Observations in capture order (the time, then the id, which carries the millisecond):
+ * the order a verification lists them in, so on the same day the later one decides. */
+function captureOrder(list: readonly StoredObservation[]): StoredObservation[] {
+  return [...list].sort((a, b) => (a.observedAt < b.observedAt ? -1 : a.observedAt > b.observedAt ? 1 : a.evidence_id < b.evidence_id ? -1 : a.evidence_id > b.evidence_id ? 1 : 0));
+}
+
+/** Files first, then the outbox (evidence before the verification that lists it): what
+ * "Sign" does with signal and what returning signal does by itself. Failures stay pending. */
+async function sendNow(store: CertifierStore): Promise<void> {
+  const { device } = await session();
+  await uploadBlobs(store, device, device.keyId).catch(() => undefined);
+  await syncNow().catch(() => undefined);
+}
 
 let storePromise: Promise<CertifierStore> | null = null;
 function certifierStore(): Promise<CertifierStore> {
@@ -392,7 +405,7 @@ function Inspection({ stored, certifierId }: { stored: StoredPlan; certifierId: 
   const reload = async () => {
     const store = await certifierStore();
     const { outbox } = await session();
-    const list = await store.observations(stored.key);
+    const list = captureOrder(await store.observations(stored.key));
     // Take the ledger's seq from the outbox once the evidence was accepted.
     const withSeqs = await Promise.all(
       list.map(async (o) => {
@@ -408,6 +421,10 @@ function Inspection({ stored, certifierId }: { stored: StoredPlan; certifierId: 
     setObservations(withSeqs);
   };
   useEffect(() => void reload(), [stored.key, isOnline]);
+  // Signal is back: send the files the evidence cites (the outbox syncs by itself).
+  useEffect(() => {
+    if (isOnline) void certifierStore().then(sendNow);
+  }, [isOnline]);
   const observed = new Set(observations.filter((o) => o.subject_kind !== "association").map((o) => `${o.subject_kind}:${o.subject_id}`));
   const chosen = new Set([...observed, ...ticked].filter((s) => !unticked.has(s)));
   const scope = [...chosen].sort().map((s) => s.split(":") as [SubjectKind, string]);
@@ -427,48 +444,27 @@ function Inspection({ stored, certifierId }: { stored: StoredPlan; certifierId: 
   };
   const signNow = async () => {
     setMessage(null);
-    if (!navigator.onLine) return setMessage(t("certifier.sign.offline"));
+    // Everything here runs offline: the findings name evidence by the ids chosen on this
+    // device (findings version 2), the ledger evaluates exactly that list, and the outbox
+    // sends the verification after the evidence it lists (capture order). A refusal comes
+    // back at sync, with its reason, in the outbox and here.
     const store = await certifierStore();
-    const { device } = await session();
-    await uploadBlobs(store, device, device.keyId);
-    // The findings name the seq the ledger gives each evidence (docs/certifier-app.md, "Why the
-    // signature waits"): send it and wait here, with progress, until the ledger has admitted
-    // every piece in scope (or refused one, said at once), instead of asking to tap again.
-    const inScope = (o: StoredObservation) => scope.some(([k, id]) => k === o.subject_kind && id === o.subject_id);
-    const { outbox } = await session();
-    let current: StoredObservation[] = [];
-    const deadline = Date.now() + EVIDENCE_WAIT_MS;
-    for (;;) {
-      await syncNow().catch(() => undefined);
-      await reload();
-      current = (await store.observations(stored.key)).filter(inScope);
-      const pending = current.filter((o) => o.seq === null);
-      if (pending.length === 0) break;
-      for (const o of pending) {
-        const item = o.outboxKey === null ? undefined : await outbox.get(o.outboxKey);
-        if (item?.state === "refused") {
-          return setMessage(t("certifier.sign.evidence_refused", { subject: o.subject_id, field: o.field, reason: t(reasonMessageKey(item.refusal?.code ?? "other")) }));
-        }
-      }
-      if (Date.now() > deadline || !navigator.onLine) return setMessage(t("certifier.sign.waiting"));
-      setMessage(t("certifier.sign.sending", { admitted: mxNumber(current.length - pending.length), total: mxNumber(current.length) }));
-      await new Promise((done) => setTimeout(done, 1500));
-    }
-    current = await store.observations(stored.key);
-    let fresh = plan;
-    try {
-      fresh = await downloadPlan(fetch, plan.association_id, `${plan.standard.id}@${plan.standard.version}`, plan.product);
-      await store.savePlan(fresh);
-    } catch {
-      // The stored plan and this device's accepted evidence are enough to sign.
-    }
-    const evaluation = await findingsFor(fresh, current, scope, today());
-    const left = preSign(fresh, certifierId, scope, evaluation, today());
+    const current = captureOrder(await store.observations(stored.key));
+    const evaluation = await findingsFor(plan, current, scope, today());
+    const left = preSign(plan, certifierId, scope, evaluation, today());
     if (left.length) return setMessage(left.map(problemText).join(" "));
-    const body = await verificationBody(fresh, evaluation, { verificationId, chosen: scope, validFrom, validUntil });
-    await capture("verification.issued", body, { meta: { title: verificationId } });
-    await syncNow().catch(() => undefined);
-    setMessage(t("certifier.sign.done", { id: verificationId, result: t(`certifier.findings.result.${evaluation.result}`) }));
+    const evidenceIds = evidenceIdsFor(plan, current, scope);
+    const body = await verificationBody(plan, evaluation, { verificationId, chosen: scope, validFrom, validUntil, evidenceIds });
+    const captured = await capture("verification.issued", body, { meta: { title: verificationId } });
+    const result = t(`certifier.findings.result.${evaluation.result}`);
+    if (!navigator.onLine) return setMessage(t("certifier.sign.queued", { id: verificationId, result }));
+    await sendNow(store);
+    const { outbox } = await session();
+    const item = await outbox.get(captured.item.key);
+    if (item?.state === "refused") {
+      return setMessage(t("certifier.sign.refused", { id: verificationId, reason: t(reasonMessageKey(item.refusal?.code ?? "other")) }));
+    }
+    setMessage(t("certifier.sign.done", { id: verificationId, result }));
   };
   const revoke = async () => {
     const body = revocationBody(revokeId.trim(), reason);

@@ -10,14 +10,18 @@
  *   time travel as a small JSON attachment (`observation.json`, content-addressed like the
  *   photo): the entry schema has no place for them and none is needed, since the ledger keeps
  *   the file's SHA-256 and the file sits in the blob store next to the photo.
- * - `inspectionEvidence` merges the evidence recorded before the plan was downloaded with this
- *   device's observations: an observation counts with the seq the ledger gave it once
- *   accepted, and as unsequenced (ranking below any recorded one of the same day) before.
+ * - `inspectionEvidence` is the evidence a verification lists and is evaluated on (findings
+ *   version 2, docs/entry-format.md): the plan's recorded evidence about the subjects in
+ *   scope, by seq, then this device's observations about them in capture order, each
+ *   `evidence_id` once. Ids are chosen on the device, so the list, the findings and the
+ *   signature need no connection; the ledger evaluates exactly this list, so evidence others
+ *   record before the upload cannot make it refuse what was signed.
  * - `preSign` lists what the ledger would refuse — accreditation (status, window, standard,
  *   product), scope (subjects outside the association's plan), missing evidence, a future
  *   as-of — before a day's work is signed.
- * - `verificationBody` builds `verification.issued` from the browser evaluator's findings
- *   (full findings up to 48 KiB, their SHA-256 beyond, as the CLI does).
+ * - `verificationBody` builds `verification.issued` (findings version 2, with the evidence ids)
+ *   from the browser evaluator's findings (full findings up to 48 KiB, their SHA-256 beyond,
+ *   as the CLI does).
  */
 import { canonicalBytes } from "../crypto/jcs";
 import { hexEncode, sha256 } from "../crypto/encoding";
@@ -163,45 +167,56 @@ export function evidenceBody(observation: Observation): JsonObject {
   };
 }
 
-/** The evidence the ledger will evaluate: the plan's recorded evidence plus this device's
- * observations (with the seq the ledger gave them, once known). */
-export function inspectionEvidence(plan: Plan, observations: readonly Observation[]): EvidenceRecord[] {
-  const known = new Set(plan.evidence.map((e) => e.evidence_seq));
-  return [
-    ...plan.evidence,
-    ...observations
-      .filter((o) => o.seq === null || !known.has(o.seq))
-      .map((o) => ({
-        subject_kind: o.subject_kind,
-        subject_id: o.subject_id,
-        field: o.field,
-        value: o.value,
-        observed_on: o.observed_on,
-        evidence_seq: o.seq,
-      })),
-  ];
+type Chosen = readonly (readonly [SubjectKind, string])[];
+
+/** The evidence a verification of the chosen subjects lists, in the order the ledger ranks it
+ * (on the same day the later one decides): the plan's recorded evidence by seq, then this
+ * device's observations in the order given (capture order), each id once. Only evidence
+ * about the association and the chosen subjects: the ledger refuses any other. A plan
+ * downloaded before the server sent evidence ids lacks them; its evidence cannot be cited,
+ * shows as missing before signing, and downloading the plan again brings the ids. */
+export function inspectionEvidence(plan: Plan, observations: readonly Observation[], chosen: Chosen): EvidenceRecord[] {
+  const covered = new Set(scopeSubjects(plan, chosen).map(([kind, id]) => `${kind}:${id}`));
+  const about = (e: { subject_kind: string; subject_id: string }): boolean => covered.has(`${e.subject_kind}:${e.subject_id}`);
+  const listed = new Map<string, EvidenceRecord>();
+  const recorded = plan.evidence.filter((e) => typeof e.evidence_id === "string" && about(e));
+  recorded.sort((a, b) => (a.evidence_seq ?? -1) - (b.evidence_seq ?? -1));
+  for (const e of recorded) listed.set(e.evidence_id as string, e);
+  for (const o of observations) {
+    if (!about(o) || listed.has(o.evidence_id)) continue;
+    listed.set(o.evidence_id, {
+      subject_kind: o.subject_kind,
+      subject_id: o.subject_id,
+      field: o.field,
+      value: o.value,
+      observed_on: o.observed_on,
+      evidence_id: o.evidence_id,
+    });
+  }
+  return [...listed.values()];
+}
+
+/** The ids a verification of the chosen subjects lists (`evidence_ids`), in ranking order. */
+export function evidenceIdsFor(plan: Plan, observations: readonly Observation[], chosen: Chosen): string[] {
+  return inspectionEvidence(plan, observations, chosen).map((e) => e.evidence_id as string);
 }
 
 /** The subjects a verification covers: the association and the chosen subjects. */
-export function scopeSubjects(plan: Plan, chosen: readonly (readonly [SubjectKind, string])[]): [SubjectKind, string][] {
+export function scopeSubjects(plan: Plan, chosen: Chosen): [SubjectKind, string][] {
   return [["association", plan.association_id], ...chosen.filter(([kind]) => kind !== "association").map(([k, id]) => [k, id] as [SubjectKind, string])];
 }
 
-/** Evaluate the chosen subjects as the ledger will. */
-export function findingsFor(
-  plan: Plan,
-  observations: readonly Observation[],
-  chosen: readonly (readonly [SubjectKind, string])[],
-  asOf: string,
-): Promise<Evaluation> {
-  return evaluate(plan.standard, scopeSubjects(plan, chosen), inspectionEvidence(plan, observations), asOf);
+/** Evaluate the chosen subjects as the ledger will evaluate the signed list (findings
+ * version 2): no seq, no connection. */
+export function findingsFor(plan: Plan, observations: readonly Observation[], chosen: Chosen, asOf: string): Promise<Evaluation> {
+  return evaluate(plan.standard, scopeSubjects(plan, chosen), inspectionEvidence(plan, observations, chosen), asOf, null, 2);
 }
 
 /** Everything the ledger would refuse in signing this verification today. */
 export function preSign(
   plan: Plan,
   certifierId: string,
-  chosen: readonly (readonly [SubjectKind, string])[],
+  chosen: Chosen,
   evaluation: Evaluation,
   today: string,
 ): Problem[] {
@@ -238,12 +253,16 @@ export const FULL_FINDINGS_LIMIT = 48 * 1024;
 
 export interface VerificationInput {
   readonly verificationId: string;
-  readonly chosen: readonly (readonly [SubjectKind, string])[];
+  readonly chosen: Chosen;
   readonly validFrom: string;
   readonly validUntil: string;
+  /** The evidence the evaluation read, in its order: `evidenceIdsFor(…)` of the same
+   * plan, observations and subjects as `findingsFor`. */
+  readonly evidenceIds: readonly string[];
 }
 
-/** The `verification.issued` body for an evaluation (`biotraza verification issue`'s). */
+/** The `verification.issued` body (findings version 2) for an evaluation made by
+ * `findingsFor` on the evidence `input.evidenceIds` names. */
 export async function verificationBody(plan: Plan, evaluation: Evaluation, input: VerificationInput): Promise<JsonObject> {
   const ids = (kind: SubjectKind): string[] =>
     input.chosen.filter(([k]) => k === kind).map(([, id]) => id);
@@ -258,6 +277,8 @@ export async function verificationBody(plan: Plan, evaluation: Evaluation, input
     result: evaluation.result,
     valid_from: input.validFrom,
     valid_until: input.validUntil,
+    findings_version: 2,
+    evidence_ids: [...input.evidenceIds],
   };
   if (bytes.length > FULL_FINDINGS_LIMIT) body["findings_sha256"] = hexEncode(await sha256(bytes));
   else body["findings"] = findings;

@@ -20,6 +20,7 @@ import { formatTs, signStatement } from "../../src/crypto/statements";
 import type { SubjectKind } from "../../src/certifier/evaluate";
 import {
   evidenceBody,
+  evidenceIdsFor,
   findingsFor,
   observationFile,
   preSign,
@@ -110,7 +111,8 @@ describe.skipIf(!ENABLED)("certifier inspection against the server", () => {
       const chosen: (readonly [SubjectKind, string])[] = [["plot", plot]];
       const evaluation = await findingsFor(plan, withSeqs, chosen, today);
       expect(preSign(plan, "certimex", chosen, evaluation, today)).toEqual([]);
-      const body = await verificationBody(plan, evaluation, { verificationId: id, chosen, validFrom: "2025-10-01", validUntil: "2026-12-31" });
+      const evidenceIds = evidenceIdsFor(plan, withSeqs, chosen);
+      const body = await verificationBody(plan, evaluation, { verificationId: id, chosen, validFrom: "2025-10-01", validUntil: "2026-12-31", evidenceIds });
       const outcome = await transport.submitOne(await signStatement(signer, "verification.issued", body));
       if (outcome.kind !== "accepted") throw new Error(`verification refused: ${JSON.stringify(outcome)}`);
       (results["verifications"] as Record<string, unknown>)[id] = { seq: outcome.entry.seq, result: evaluation.result };
