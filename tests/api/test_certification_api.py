@@ -362,6 +362,8 @@ def test_inspection_plan_holds_what_an_offline_certifier_needs(
     assert plan["accreditations"][0]["valid_until"] == "2027-12-31"
     assert {e["subject_id"] for e in plan["evidence"]} == {"coop-a", "pl-1"}
     assert all(isinstance(e["evidence_seq"], int) for e in plan["evidence"])
+    # The ids let a device list this evidence in a verification it signs offline (v2).
+    assert all(isinstance(e["evidence_id"], str) for e in plan["evidence"])
     # The plan alone gives the findings the ledger would compute (the dry run's).
     subjects = [("association", "coop-a"), ("plot", "pl-1")]
     offline = evaluate(

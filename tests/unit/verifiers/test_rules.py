@@ -447,6 +447,8 @@ def test_bad_arguments() -> None:
         ({"observed_on": "20260101"}, "observed_on"),
         ({"evidence_seq": -1}, "evidence_seq"),
         ({"evidence_seq": True}, "evidence_seq"),
+        ({"evidence_id": ""}, "evidence_id"),
+        ({"evidence_id": 7}, "evidence_id"),
         ({"value": {"a": 1}}, "JSON scalar"),
         ({"value": [[1]]}, "JSON scalar"),
         ({"value": float("nan")}, "JSON scalar"),
@@ -470,6 +472,8 @@ def test_invalid_evidence_is_refused(overrides: dict[str, Any], message: str) ->
 def test_evidence_dict_round_trip() -> None:
     evidence = Evidence("lot", "L-1", "moisture_pct", 18.2, OBSERVED, 12)
     assert Evidence.from_dict(evidence.to_dict()) == evidence
+    named = Evidence("lot", "L-1", "moisture_pct", 18.2, OBSERVED, evidence_id="ev-1")
+    assert Evidence.from_dict(named.to_dict()) == named
     assert Evidence.from_dict({k: v for k, v in evidence.to_dict().items() if k != "evidence_seq"})
     with pytest.raises(ValueError, match="unknown evidence keys"):
         Evidence.from_dict({**evidence.to_dict(), "method": "lab"})
@@ -747,3 +751,22 @@ def test_evidence_may_be_any_iterable_and_is_not_kept_by_reference() -> None:
     again = evaluate(standard, plots, as_list, AS_OF)
     as_list.clear()
     assert again == evaluation
+
+
+def test_findings_version_is_one_or_two() -> None:
+    """A version the ledger does not know is refused, never evaluated as some other one."""
+    standard = SHIPPED["coffee-ab@1"]
+    with pytest.raises(ValueError, match="findings_version 1 or 2"):
+        evaluate(standard, [("plot", "P-1")], [], OBSERVED, findings_version=3)  # type: ignore[arg-type]
+
+
+def test_version_2_cites_ids_and_version_1_seqs_of_the_same_evidence() -> None:
+    standard = SHIPPED["coffee-ab@1"]
+    shade = Evidence("plot", "P-1", "shade_cover_pct", 55, OBSERVED, 9, "ev-shade")
+    one = evaluate(standard, [("plot", "P-1")], [shade], OBSERVED).to_dict()
+    two = evaluate(standard, [("plot", "P-1")], [shade], OBSERVED, findings_version=2).to_dict()
+    (f1,) = [f for f in one["findings"] if f["criterion_id"] == "CAB-SHADE-COVER"]
+    (f2,) = [f for f in two["findings"] if f["criterion_id"] == "CAB-SHADE-COVER"]
+    assert (f1["evidence_seq"], "evidence_id" in f1) == (9, False)
+    assert (f2["evidence_id"], "evidence_seq" in f2) == ("ev-shade", False)
+    assert (one["engine"], two["engine"]) == ("biotraza-rules/1", "biotraza-rules/2")
