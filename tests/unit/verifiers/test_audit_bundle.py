@@ -48,6 +48,8 @@ from tests.cert_factories import (
     issue_verification,
     publish,
     record_evidence,
+    recorded,
+    verification_body_v2,
 )
 from tests.factories import ORIGIN, TS, make_key
 from tests.supply_factories import (
@@ -392,3 +394,25 @@ def test_a_lot_captured_by_a_revoked_field_device_verifies_offline() -> None:
     assert {enrolled, harvest, revoked} <= seqs
     report = verify_bundle(data, REGISTRY, VKEY)
     assert report.ok, report.failures
+
+
+def test_a_version_2_verification_verifies_offline() -> None:
+    """A verification signed offline (findings version 2) lists its evidence by id; the trail
+    carries every evidence about the subjects it covers, so the offline replay re-admits it
+    and the lot is eligible."""
+    store = InMemoryLedgerStore()
+    w = SupplyWorld(store, REGISTRY, {"coop-a": "association"})
+    publish(w, "coffee-ab@1")
+    certifier = add_certifier(w)
+    accredit(w)
+    w.producer("coop-a", "p-1")
+    w.plot("coop-a", "pl-1", "p-1")
+    ids = record_evidence(w, "coop-a", "association", "coop-a")
+    ids += record_evidence(w, certifier, "plot", "pl-1")
+    scope = {"products": ["coffee"], "plots": ["pl-1"]}
+    body = verification_body_v2("v2", "coop-a", scope, recorded(store.projections, ids))
+    w.submit(certifier, "verification.issued", body)
+    w.harvest("coop-a", "h-1", {"pl-1": 1000})
+    report = verify_bundle(_bundle(store, "h-1"), REGISTRY, VKEY)
+    assert report.ok, report.failures
+    assert report.summary["eligibility"]["eligible"] is True
