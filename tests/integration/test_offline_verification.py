@@ -32,6 +32,7 @@ from tests.cert_factories import (
 )
 from tests.supply_factories import SupplyWorld
 from verifiers.errors import FindingsMismatchError
+from verifiers.rules import findings_digest
 
 SCOPE_A: dict[str, Any] = {"products": ["coffee"], "plots": ["pl-a"]}
 
@@ -201,3 +202,18 @@ def test_malformed_v2_bodies_are_refused_by_the_schema(
     body = {k: v for k, v in body.items() if v is not None}
     error = world.refused(SchemaError, world.sign(body))
     assert message in str(error) + repr(getattr(error, "errors", ""))
+
+
+def test_a_v2_digest_is_recomputed_from_the_listed_evidence(world: World) -> None:
+    """A group certificate signs the findings' SHA-256; the ledger recomputes it from the
+    listed evidence and stores the full findings, as for version 1."""
+    body = verification_body_v2("v2", "coop-a", SCOPE_A, world.docs())
+    digest = findings_digest(body.pop("findings"))
+    wrong = {**body, "findings_sha256": "0" * 64}
+    error = world.refused(FindingsMismatchError, world.sign(wrong))
+    assert f"sha256 {digest}" in str(error)
+    assert world.append(world.sign({**body, "findings_sha256": digest})).created
+    doc = world.doc("verification", "v2")
+    assert doc is not None and doc["findings_sha256"] == digest
+    assert findings_digest(doc["findings"]) == digest
+    world.service.verify()
