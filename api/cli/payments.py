@@ -26,7 +26,7 @@ from api.cli.labels import (
     VerdictJsonOpt,
 )
 from api.cli.receipts import ReceiptArg, _trusted_texts
-from api.i18n import mx_money
+from api.i18n import mx_date, mx_money
 
 __all__ = ["payment_app"]
 
@@ -146,7 +146,16 @@ def _ack_line(ack: dict[str, Any] | None, es: bool) -> str:
         )
     who = "reconocido por el productor" if es else "acknowledged by the producer"
     word = "llave" if es else "key"
-    return f"{who} {ack['producer_id']} ({word} {ack['key_id']}, seq {ack['ack_seq']})"
+    line = f"{who} {ack['producer_id']} ({word} {ack['key_id']}, seq {ack['ack_seq']})"
+    revoked_at = ack.get("key_revoked_at")
+    if revoked_at:
+        day, time = mx_date(revoked_at[:10]), revoked_at[11:16]
+        line += (
+            f"; llave revocada después, el {day} a las {time} UTC"
+            if es
+            else f"; key revoked since, on {day} at {time} UTC"
+        )
+    return line
 
 
 @payment_app.command("acknowledge")

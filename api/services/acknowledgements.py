@@ -17,6 +17,7 @@ from ledger.errors import EntryNotFoundError
 from ledger.statements import sign_statement
 from ledger.supply.acknowledgements import ACK_KIND
 from ledger.supply.payments import PAYMENT_KIND, PURCHASE_KIND
+from ledger.trust import KEY_KIND
 
 __all__ = ["acknowledge", "acknowledgement"]
 
@@ -54,7 +55,10 @@ def acknowledge(
 def acknowledgement(service: LedgerService, kind: str, record_id: str) -> dict[str, Any] | None:
     """The producer's acknowledgement of a recorded purchase or payment that names its exact
     entry (``key_id``, ``producer_id``, ``ack_seq``), or ``None``: none yet (optional), or
-    none that names that entry.
+    none that names that entry. ``key_revoked_at`` is the log's time at which her phone's key
+    was revoked since (``producer_key.revoked``), or ``None``: what she signed before stays
+    hers, but whoever reads the acknowledgement should know the phone was lost or retired,
+    as a receipt's reader is told of a revoked field device.
 
     Raises:
         EntryNotFoundError: no such record. ValueError: unknown kind.
@@ -64,5 +68,6 @@ def acknowledgement(service: LedgerService, kind: str, record_id: str) -> dict[s
     actual = service.entry(int(doc["recorded_seq"])).entry_hash.hex()
     for ack in found["acks"]:
         if ack["entry_hash"] == actual and ack["seq"] == doc["recorded_seq"]:
-            return dict(ack)
+            key = service.store.state_get(KEY_KIND, ack["key_id"]) or {}
+            return {**ack, "key_revoked_at": key.get("revoked_at")}
     return None

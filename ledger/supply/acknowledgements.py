@@ -7,7 +7,9 @@ A producer who has one may add her own signature:
 * ``producer_key.enrolled`` — signed by the association, like a field device's enrolment
   (``ledger.supply.devices``): it binds a key made on the producer's phone to one of its
   members (``scope.producer_id``), role :data:`PRODUCER_ROLE`, able to sign
-  ``receipt.acknowledged`` and nothing else; ``producer_key.revoked`` ends it (a lost phone).
+  ``receipt.acknowledged`` and nothing else; ``producer_key.revoked`` ends it (a lost phone),
+  by the same rule as a device's revocation (``ledger.supply.delegated_keys``: ``revoked_at``
+  records the log's time).
 * ``receipt.acknowledged`` — signed by that key: ``{"kind": "purchase"|"payment",
   "record_id", "seq", "entry_hash"}`` names the association's entry (its position and RFC 9162
   entry hash) the producer read on her receipt and agrees with.
@@ -31,7 +33,8 @@ from pydantic import Field, field_validator
 from ledger.errors import AuthorizationError
 from ledger.keys import decode_public_key, key_id
 from ledger.registry import AppendContext, EntryType
-from ledger.supply.common import Body, Id, acting_org, require, rule
+from ledger.supply.common import Body, Id, require, rule
+from ledger.supply.delegated_keys import RevocationReason, association_of, revoke_delegated_key
 from ledger.supply.payments import PAYMENT_KIND, PURCHASE_KIND
 from ledger.supply.producers import PRODUCER_KIND
 from ledger.trust import KEY_KIND, key_document
@@ -64,7 +67,7 @@ class ProducerKeyRevokedBody(Body):
 
     producer_id: Id
     key_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    reason: Literal["lost", "stolen", "retired"]
+    reason: RevocationReason
 
 
 class AcknowledgedBody(Body):
@@ -77,10 +80,7 @@ class AcknowledgedBody(Body):
 
 
 def _own_member(ctx: AppendContext, producer_id: str) -> str:
-    actor = ctx.actor or {}
-    if actor.get("role") != "association":
-        raise AuthorizationError(f"key {ctx.statement.actor} is not an association key")
-    org_id = acting_org(ctx)
+    org_id = association_of(ctx)
     producer = require(
         ctx.state.get(PRODUCER_KIND, producer_id), f"unknown producer {producer_id}", "producer_id"
     )
@@ -105,15 +105,10 @@ def _apply_enrolled(ctx: AppendContext, body: ProducerKeyEnrolledBody) -> None:
 
 def _apply_revoked(ctx: AppendContext, body: ProducerKeyRevokedBody) -> None:
     _own_member(ctx, body.producer_id)
-    doc = require(ctx.state.get(KEY_KIND, body.key_id), f"unknown key {body.key_id}", "key_id")
-    rule(
-        doc["role"] == PRODUCER_ROLE and doc["scope"].get("producer_id") == body.producer_id,
-        f"key {body.key_id} is not a key of producer {body.producer_id}",
-        "key_id",
-    )
-    rule(doc["revoked_seq"] is None, f"key {body.key_id} is already revoked", "key_id")
-    revoked = {**doc, "revoked_seq": ctx.seq, "revoked_reason": body.reason}
-    ctx.state.put(KEY_KIND, body.key_id, revoked, ctx.seq)
+    revoke_delegated_key(
+        ctx, body.key_id, body.reason, role=PRODUCER_ROLE, scope_field="producer_id",
+        scope_value=body.producer_id, what=f"a key of producer {body.producer_id}",
+    )  # fmt: skip
 
 
 def _apply_acknowledged(ctx: AppendContext, body: AcknowledgedBody) -> None:

@@ -8,10 +8,11 @@ device signs those types exactly as the association would — every rule that as
 organization the signer speaks for (``acting_org``) gets the association — and nothing else:
 not another type, not another organization's producers, plots or lots, not enrolments.
 
-``device.revoked`` ends the key at its position in the log, whatever ``ts`` a later
-statement claims, so a thief cannot backdate a capture to before the revocation; what the
-device signed before stays valid (``ledger.timing``). Captures still on a lost phone are
-refused from then on: the office re-captures what it can vouch for.
+``device.revoked`` ends the key at its position in the log (the rule shared with producers'
+phones, ``ledger.supply.delegated_keys``), whatever ``ts`` a later statement claims, so a
+thief cannot backdate a capture to before the revocation; what the device signed before
+stays valid (``ledger.timing``). Captures still on a lost phone are refused from then on:
+the office re-captures what it can vouch for.
 
 Left out: how the authorization is checked at admission (``ledger.trust.check_may_sign``) and
 the office's views (``api.services.devices``).
@@ -27,7 +28,8 @@ from ledger.errors import AuthorizationError
 from ledger.keys import decode_public_key, key_id
 from ledger.registry import AppendContext, EntryType
 from ledger.statements import parse_ts
-from ledger.supply.common import Body, Id, acting_org, require, rule
+from ledger.supply.common import Body, Id, rule
+from ledger.supply.delegated_keys import RevocationReason, association_of, revoke_delegated_key
 from ledger.timing import MAX_OFFLINE_GRACE_DAYS
 from ledger.trust import DEVICE_ROLE, KEY_KIND, key_document
 
@@ -55,8 +57,6 @@ DEVICE_CAPTURE_TYPES: tuple[str, ...] = (
 """What is born in the field: members, plots, apiaries, deliveries and the farm-gate purchase
 of a delivery (price, deductions, premiums, signed at the scale). Payments, processing,
 shipping, evidence and enrolment stay with the office's key."""
-
-RevocationReason = Literal["lost", "stolen", "retired"]
 
 
 class DeviceEnrolledBody(Body):
@@ -102,12 +102,8 @@ class DeviceRevokedBody(Body):
 
 
 def _speaks_for(ctx: AppendContext, org_id: str) -> None:
-    """Only the association's own key manages its devices (never a device key, which the
-    type's roles already exclude; checked again so the rule reads whole here)."""
-    actor = ctx.actor or {}
-    if actor.get("role") != "association":
-        raise AuthorizationError(f"key {ctx.statement.actor} is not an association key")
-    acting = acting_org(ctx)
+    """Only the association's own key manages its devices, and only its own."""
+    acting = association_of(ctx)
     if acting != org_id:
         raise AuthorizationError(f"key {ctx.statement.actor} speaks for {acting}, not {org_id}")
 
@@ -144,26 +140,10 @@ def _apply_enrolled(ctx: AppendContext, body: DeviceEnrolledBody) -> None:
 
 def _apply_revoked(ctx: AppendContext, body: DeviceRevokedBody) -> None:
     _speaks_for(ctx, body.org_id)
-    doc = require(ctx.state.get(KEY_KIND, body.key_id), f"unknown key {body.key_id}", "key_id")
-    rule(
-        doc["role"] == DEVICE_ROLE and doc["scope"].get("org_id") == body.org_id,
-        f"key {body.key_id} is not a device of {body.org_id}",
-        "key_id",
-    )
-    rule(
-        doc["revoked_seq"] is None,
-        f"device {body.key_id} is already revoked (seq {doc['revoked_seq']})",
-        "key_id",
-    )
-    ctx.state.put(
-        KEY_KIND,
-        body.key_id,
-        # revoked_at: when the log admitted the revocation, so an offline verifier holding a
-        # trust list can tell a receipt signed before it from one signed after
-        # (labels.receipt_verify).
-        {**doc, "revoked_seq": ctx.seq, "revoked_reason": body.reason, "revoked_at": ctx.judged_at},
-        ctx.seq,
-    )
+    revoke_delegated_key(
+        ctx, body.key_id, body.reason, role=DEVICE_ROLE, scope_field="org_id",
+        scope_value=body.org_id, what=f"a device of {body.org_id}",
+    )  # fmt: skip
 
 
 def _enrolled_reads(body: DeviceEnrolledBody) -> list[tuple[str, str]]:

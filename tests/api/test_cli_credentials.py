@@ -282,3 +282,11 @@ def test_producer_acknowledges_a_receipt_from_the_cli(
     facts = json.loads(run(env, "payment", "verify", text, "--trust-list", str(trust),
                            "--ledger", "--json").stdout)  # fmt: skip
     assert facts["acknowledged_by_producer"]["producer_id"] == PRODUCER
+    assert facts["acknowledged_by_producer"]["key_revoked_at"] is None
+    # Her phone is lost: the acknowledgement still counts, and says since when.
+    phone_id = json.loads(run(env, "keys", "export", "phone-p01").stdout)["key_id"]
+    lost = {"producer_id": PRODUCER, "key_id": phone_id, "reason": "lost"}
+    run(env, "submit", "producer_key.revoked", "--signer", SIGNER, "--body", json.dumps(lost))
+    later = run(env, "payment", "verify", text, "--trust-list", str(trust), "--ledger")
+    assert f"reconocido por el productor {PRODUCER}" in later.stdout
+    assert "llave revocada después, el " in later.stdout

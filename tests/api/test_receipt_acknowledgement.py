@@ -104,3 +104,38 @@ def test_replay_rebuilds_the_same_acknowledgements(world: World) -> None:  # noq
     service.verify()
     service.rebuild()
     assert acknowledgement(service, "purchase", "c-1") == before is not None
+
+
+def test_both_revocations_record_revoked_at(world: World) -> None:  # noqa: F811
+    """A producer's phone and a field device are revoked by one rule: each key document gets
+    ``revoked_seq``, ``revoked_reason`` and ``revoked_at`` (the log's time at the revocation),
+    a second revocation is refused the same way, and the acknowledgement made before the
+    phone was lost still counts but says since when its key is revoked."""
+    service, w = world
+    w.submit("coop-a", "purchase.recorded", _purchase())
+    _enrol(w, "p-1", MARIA)
+    acknowledge(service, "purchase", "c-1", MARIA)
+    assert acknowledgement(service, "purchase", "c-1")["key_revoked_at"] is None  # type: ignore[index]
+    phone = make_key("device:revoked-at")
+    w.submit("coop-a", "device.enrolled", {"org_id": "coop-a", "label": "Campo",
+             "public_key": encode_public_key(phone), "entry_types": ["lot.harvested"]})  # fmt: skip
+    revocations = {
+        key_id(MARIA): ("producer_key.revoked", {"producer_id": "p-1", "reason": "lost"}),
+        key_id(phone): ("device.revoked", {"org_id": "coop-a", "reason": "stolen"}),
+    }
+    for kid, (entry_type, body) in revocations.items():
+        w.submit("coop-a", entry_type, {**body, "key_id": kid})
+        doc = service.store.state_get("key", kid)
+        assert doc is not None
+        entry = service.entry(int(doc["revoked_seq"]))
+        assert doc["revoked_at"] == (entry.log_time or entry.statement.ts)
+        assert doc["revoked_reason"] == body["reason"]
+        with pytest.raises(DomainRuleError, match=f"key {kid} is already revoked"):
+            w.submit("coop-a", entry_type, {**body, "key_id": kid})
+    shown = acknowledgement(service, "purchase", "c-1")
+    assert shown is not None and shown["key_id"] == key_id(MARIA)
+    assert shown["key_revoked_at"] == service.store.state_get("key", key_id(MARIA))["revoked_at"]  # type: ignore[index]
+    # Each rule reaches only its own kind of key.
+    with pytest.raises(DomainRuleError, match="is not a device of coop-a"):
+        w.submit("coop-a", "device.revoked",
+                 {"org_id": "coop-a", "key_id": key_id(MARIA), "reason": "lost"})  # fmt: skip
