@@ -165,8 +165,10 @@ class _Prefetched:
         }
 
     def linked(self, kind: str, node: str) -> list[str]:
+        """Sorted, as the state answers (the queries above return their pairs sorted); the
+        list is the view's own, for reading only."""
         if (kind, node) in self.known:
-            return sorted(self.links.get((kind, node), []))
+            return self.links.get((kind, node), [])
         return self.state.linked(kind, node)
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -243,7 +245,7 @@ class _Checker:
 
     def lot_criteria(self, lot_id: str, origin: _Origin) -> tuple[list[Reason], set[str]]:
         """Lot-level criteria: the lot or an upstream lot has a passing lot verification."""
-        lot = self.state.get(LOT_KIND, lot_id)
+        lot = self.view.get(LOT_KIND, lot_id)
         if lot is None:
             return [], set()
         needs = any(

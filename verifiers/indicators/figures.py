@@ -34,6 +34,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ledger.gc_pause import paused_cycle_collector
 from ledger.state import State
 from ledger.supply.lots import LOT_KIND, harvest_season
 from ledger.supply.orgs import ORG_KIND
@@ -351,12 +352,13 @@ def compute_figures(
         as_of: the report date: which verifications are current, which season is "now".
         people: consented statistical attributes by producer id (off-ledger), if any.
     """
-    walk = _Walk(state, as_of, people)
-    walk.sites()
-    walk.labels()
-    walk.shipments()
-    walk.sales()
-    walk.purchases()
-    walk.training()
-    walk.demographics()
+    with paused_cycle_collector():  # every document read is freed by reference counting
+        walk = _Walk(state, as_of, people)
+        walk.sites()
+        walk.labels()
+        walk.shipments()
+        walk.sales()
+        walk.purchases()
+        walk.training()
+        walk.demographics()
     return RawFigures(as_of=as_of, cells=dict(sorted(walk.cells.items())))
