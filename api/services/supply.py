@@ -6,6 +6,7 @@ HTTP routes and the CLI call these functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +19,12 @@ from ledger.storage.sql.personal import PersonalDataStore, StoredPersonalData
 from ledger.supply.common import grams_to_kg
 from ledger.supply.lineage import downstream, upstream
 from ledger.supply.lots import LOT_KIND
-from ledger.supply.producers import PersonalData, personal_data_hash
+from ledger.supply.producers import (
+    DISAGGREGATION_FIELDS,
+    PRODUCER_KIND,
+    PersonalData,
+    personal_data_hash,
+)
 
 __all__ = [
     "document",
@@ -29,6 +35,7 @@ __all__ = [
     "lot_public",
     "personal_data",
     "personal_record",
+    "producer_public",
     "published_name",
     "register_producer",
 ]
@@ -43,8 +50,34 @@ def lot_public(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def producer_public(doc: dict[str, Any]) -> dict[str, Any]:
+    """A producer document without personal attributes (gender, year of birth, Indigenous
+    language: ``DISAGGREGATION_FIELDS``).
+
+    Entries recorded before those attributes moved off the ledger may carry a gender, and the
+    projection keeps whatever the entry said (the rules replay history as it was). Serving it
+    would publish, without consent, what a new registration may only put in the off-ledger
+    personal-data record: so it is never served from the projection, old or new; the
+    association reads it, and indicators count it, only through that consented record
+    (``GET /api/v1/producers/{id}/personal-data``, ``api.services.indicators``).
+    """
+    return {k: v for k, v in doc.items() if k not in DISAGGREGATION_FIELDS}
+
+
+_PUBLIC: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    LOT_KIND: lot_public,
+    PRODUCER_KIND: producer_public,
+}
+"""How a projection document of a kind is shown to people and apps (others: as stored)."""
+
+
+def _public(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+    shown = _PUBLIC.get(kind)
+    return doc if shown is None else shown(doc)
+
+
 def document(service: LedgerService, kind: str, key: str) -> dict[str, Any]:
-    """One projection document.
+    """One projection document, as shown to people and apps (``_PUBLIC``).
 
     Raises:
         EntryNotFoundError: nothing of that kind and id was recorded.
@@ -52,11 +85,12 @@ def document(service: LedgerService, kind: str, key: str) -> dict[str, Any]:
     doc = service.store.state_get(kind, key)
     if doc is None:
         raise EntryNotFoundError(f"no {kind} {key!r}")
-    return lot_public(doc) if kind == LOT_KIND else doc
+    return _public(kind, doc)
 
 
 def documents(service: LedgerService, doc_kind: str, **where: str | None) -> list[dict[str, Any]]:
-    """Every document of a kind whose fields equal the given (non-None) values."""
+    """Every document of a kind whose fields equal the given (non-None) values, as shown to
+    people and apps (``_PUBLIC``)."""
     wanted = {k: v for k, v in where.items() if v is not None}
     with service.store.read_state() as state:
         found = [
@@ -64,7 +98,7 @@ def documents(service: LedgerService, doc_kind: str, **where: str | None) -> lis
             for _key, doc in state.scan(doc_kind)
             if all(doc.get(k) == v for k, v in wanted.items())
         ]
-    return [lot_public(doc) for doc in found] if doc_kind == LOT_KIND else found
+    return [_public(doc_kind, doc) for doc in found]
 
 
 def lineage(service: LedgerService, lot_id: str, direction: str = "upstream") -> dict[str, Any]:

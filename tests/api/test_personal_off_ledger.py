@@ -10,6 +10,9 @@ What each test proves, on SQLite and PostgreSQL:
 * Entries recorded under the older rule (which accepted ``gender``) stay history: a ledger
   holding one still verifies from genesis with today's rules.
 * Over HTTP the refusal is a 4xx JSON naming the field, never a 500.
+* ``GET /api/v1/producers`` (and one producer) never serves a gender, year of birth or
+  Indigenous language, not even the gender an old entry recorded on the ledger; the
+  association reads the consented off-ledger record instead.
 """
 
 from __future__ import annotations
@@ -133,6 +136,40 @@ def test_entries_recorded_with_gender_before_the_rule_still_verify(db_url: str) 
         service.issue_checkpoint()
         verified = service.verify()
         assert verified.size == service.head().size
+    finally:
+        service.close()
+
+
+def test_api_never_serves_personal_attributes_of_old_entries(tmp_path: Path, db_url: str) -> None:
+    service = LedgerService.open(db_url, operator_key=make_key("operator"))
+    try:
+        w = SupplyWorld(service.store, _older_rules(), {"coop-a": "association"})
+        w.submit("coop-a", "producer.registered", producer_body("p-old", gender="female"))
+        w.registry = service.registry
+        data = PersonalData.model_validate({
+            "name": "Ana Ruiz", "gender": "female", "birth_year": 1998,
+            "indigenous_language_speaker": True, "consent_to_statistics": True,
+        }).model_dump()  # fmt: skip
+        salt = new_salt()
+        body = producer_body("p-new", pii_hash=personal_data_hash(salt, data))
+        register_producer(service, w.sign("coop-a", "producer.registered", body), data, salt)
+        assert service.store.state_get("producer", "p-old")["gender"] == "female"  # type: ignore[index]
+        cfg = Settings(data_dir=tmp_path, database_url=db_url)
+        with TestClient(create_app(cfg, service)) as client:
+            listed = client.get("/api/v1/producers")
+            assert listed.status_code == 200, listed.text
+            shown = {p["producer_id"]: p for p in listed.json()["data"]}
+            one = client.get("/api/v1/producers/p-old")
+            assert one.status_code == 200, one.text
+        assert set(shown) == {"p-old", "p-new"}
+        personal = {"gender", "birth_year", "year_of_birth", "age", "indigenous_language_speaker",
+                    "indigenous_language"}  # fmt: skip
+        for doc in [*shown.values(), one.json()]:
+            assert personal.isdisjoint(doc), doc
+            assert doc["org_id"] and "registered_seq" in doc
+        # The consented record still holds what statistics may count.
+        stored = personal_data(service, "p-new")
+        assert stored is not None and stored.data["gender"] == "female"
     finally:
         service.close()
 

@@ -44,8 +44,10 @@ def get_org(service: ServiceDep, org_id: IdPath) -> dict[str, Any]:
 
 @router.get("/producers")
 def list_producers(service: ServiceDep, org_id: Filter = None) -> dict[str, Any]:
-    """Producers, pseudonymous (id, association, community, gender, member since, the hash of
-    their personal data), optionally of one association: the field app's member picker."""
+    """Producers, pseudonymous (id, association, community, member since, the hash of their
+    personal data), optionally of one association: the field app's member picker. Never a
+    gender, year of birth or Indigenous language, not even from entries recorded before those
+    moved off the ledger: they are read only from the consented personal-data record."""
     found = documents(service, "producer", org_id=org_id)
     return {"data": found, "count": len(found)}
 
