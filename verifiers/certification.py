@@ -18,7 +18,7 @@ third party checked it against an exact, published version of a standard.
   (no ``findings_version``) evaluates all evidence recorded about the subjects before it, and
   its findings cite ledger seqs; version 2 (``findings_version: 2``) lists the evidence it
   evaluated by ``evidence_id`` and is evaluated on exactly that list, so a certifier can sign
-  it offline before its own evidence has a seq (:func:`_listed_evidence`).
+  it offline before its own evidence has a seq (:func:`listed_evidence`).
 * ``verification.revoked`` (the issuing body's key, or root): with a reason.
 
 Left out: the rule engine (``verifiers.rules``), standards as data (``verifiers.standards``),
@@ -59,7 +59,9 @@ __all__ = [
     "VERIFIES",
     "certification_entry_types",
     "evidence_for",
+    "listed_evidence",
     "standard_from_state",
+    "v2_default_evidence",
     "subject_node",
     "subject_org",
 ]
@@ -254,7 +256,24 @@ def evidence_for(state: State, subjects: list[tuple[str, str]]) -> list[Evidence
     return found
 
 
-def _listed_evidence(
+def v2_default_evidence(
+    state: State, subjects: list[tuple[str, str]], as_of: str
+) -> list[Evidence]:
+    """What a version-2 verification lists when its signer names no evidence: every record
+    about the subjects observed on or before ``as_of``, by ledger seq.
+
+    Seq order is the order the log admitted them, the order the browser lists its plan's
+    evidence in (docs/certifier-app.md), and it makes version 2 decide same-day ties as
+    version 1 does (the higher seq), so the default list changes no finding's status, value
+    or day, only how the deciding evidence is cited. Evidence observed after ``as_of``
+    cannot decide anything (the engine ignores it), so listing it would only cost bytes of
+    the 64 KiB statement.
+    """
+    known = [e for e in evidence_for(state, subjects) if e.observed_on <= as_of]
+    return sorted(known, key=lambda e: e.evidence_seq or 0)
+
+
+def listed_evidence(
     state: State, evidence_ids: list[str], subjects: list[tuple[str, str]]
 ) -> list[Evidence]:
     """The evidence a version-2 verification lists, in its order, as rule-engine input.
@@ -498,7 +517,7 @@ def _apply_verification(ctx: AppendContext, body: VerificationBody) -> None:
     if body.evidence_ids is None:
         evidence = evidence_for(ctx.state, subjects)
     else:
-        evidence = _listed_evidence(ctx.state, body.evidence_ids, subjects)
+        evidence = listed_evidence(ctx.state, body.evidence_ids, subjects)
     evaluation = evaluate(standard, subjects, evidence, body.as_of, findings_version=body.version)
     expected = evaluation.to_dict()
     digest = findings_digest(expected["findings"])

@@ -3,15 +3,17 @@
 Writes (publishing a standard, recording evidence, accrediting, issuing or revoking a
 verification) are signed statements sent to `POST /api/v1/entries`. `POST /api/v1/evaluations`
 is a dry run: it evaluates the recorded evidence exactly as the ledger will when the
-certifier's `verification.issued` arrives, and returns the findings to sign.
+certifier's `verification.issued` arrives, and returns the findings to sign: version 1 over
+every recorded evidence, or version 2 over exactly the `evidence_ids` listed (what a
+certifier signing offline previews once it has signal).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.http.body import StrictJsonRoute
 from api.http.deps import BlobsDep, ServiceDep
@@ -25,7 +27,7 @@ from api.services.certification import (
 )
 from api.services.inspection import inspection_plan
 from api.services.supply import document, documents
-from ledger.supply.common import Day
+from ledger.supply.common import Day, Id
 
 __all__ = ["router"]
 
@@ -55,26 +57,67 @@ def diff_standards_route(service: ServiceDep, a: IdPath, b: IdPath) -> dict[str,
     return {"from": a, "to": b, "changes": changes, "count": len(changes)}
 
 
-class EvaluationRequest(BaseModel):
-    """A dry-run evaluation: which standard, whose subjects, as of when."""
+_PLOT_01: list[JsonValue] = [f"cs-ev-01-{k:02d}" for k in range(1, 11)]
+_EXAMPLE: dict[str, JsonValue] = {
+    "standard": "coffee-ab@1",
+    "association_id": "cafe-sierra",
+    "scope": {"products": ["coffee"], "plots": ["cs-plot01"]},
+    "as_of": "2026-01-23",
+}
 
-    model_config = ConfigDict(extra="forbid")
+
+class EvaluationRequest(BaseModel):
+    """A dry-run evaluation: which standard, whose subjects, as of when, and on which
+    evidence (version 2) or all recorded evidence (version 1)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                _EXAMPLE,
+                {**_EXAMPLE, "evidence_ids": ["cs-ev-org-organic", *_PLOT_01]},
+                {**_EXAMPLE, "findings_version": 2},
+            ]
+        },
+    )
 
     standard: str = Field(description="hash, id@version or id (latest)")
     association_id: str
     scope: dict[str, Any]
     as_of: Day
+    findings_version: Literal[1, 2] | None = Field(
+        default=None,
+        description="1 (the default without evidence_ids): every evidence recorded about the "
+        "subjects, findings cite evidence_seq. 2: exactly evidence_ids, findings cite "
+        "evidence_id; without evidence_ids, every evidence about the subjects observed by "
+        "as_of, in ledger order (the list is answered)",
+    )
+    evidence_ids: list[Id] | None = Field(
+        default=None,
+        max_length=100_000,
+        description="version 2: the evidence to evaluate, in the order the verification "
+        "will list it (on the same observed_on day the later one decides); each id must be "
+        "recorded, about a subject of the scope, and listed once (else 409 or 422 naming "
+        "evidence_ids.<i>)",
+    )
 
 
-@router.post("/evaluations", responses=error_responses(404, 422))
+@router.post("/evaluations", responses=error_responses(404, 409, 422))
 def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str, Any]:
-    """Evaluate the recorded evidence against a standard without recording anything."""
+    """Evaluate evidence against a standard without recording anything. The answer holds
+    the fields a `verification.issued` body signs (for version 2 also `findings_version` and
+    `evidence_ids`); the ledger recomputes exactly these findings when the signed body
+    arrives. An unknown evidence id or one about a subject outside the scope is a 409
+    `rule_violation`, an id listed twice or a list with version 1 a 422 `schema_error`,
+    each naming `evidence_ids.<i>` (or `findings_version`)."""
     return evaluation_body(
         service,
         standard_ref=request.standard,
         association_id=request.association_id,
         scope=request.scope,
         as_of=request.as_of,
+        findings_version=request.findings_version,
+        evidence_ids=request.evidence_ids,
     )
 
 
