@@ -42,13 +42,13 @@ from api.services.market import (
     CatalogueFilter,
     InterestForm,
     catalogue,
+    client_of,
     lot_entry,
     read_interests,
     record_interest,
 )
 from api.web.negotiation import request_language
 from api.web.origin_view import origin_display
-from api.web.scans import network_prefix
 from api.web.state import WebState, WebStateDep
 from api.web.templating import lot_not_found, page, request_switch_url
 from ledger.errors import EntryNotFoundError
@@ -66,7 +66,6 @@ LangQuery = Annotated[
 ]
 MAX_FORM_BYTES = 16_384
 """An interest form is a few fields of text: 2,000 characters of message at most."""
-RETRY_AFTER_S = 3600
 _NO_STORE = {"Cache-Control": "no-store"}
 _FIELDS = ("name", "company", "email", "quantity_kg", "message")
 """The interest form's fields, as the page posts them."""
@@ -152,7 +151,8 @@ def market_lot(service: ServiceDep, lot_id: LotPath) -> dict[str, Any]:
 def _limited(exc: InterestLimitError) -> JSONResponse:
     field = "client" if exc.scope == "source" else "lot_id"
     body = error_body("rate_limited", str(exc), [(field, str(exc))])
-    return JSONResponse(body, status_code=429, headers={"Retry-After": str(RETRY_AFTER_S)})
+    body["error"]["retry_after_s"] = exc.retry_after
+    return JSONResponse(body, status_code=429, headers={"Retry-After": str(exc.retry_after)})
 
 
 @router.post(
@@ -161,8 +161,9 @@ def _limited(exc: InterestLimitError) -> JSONResponse:
     responses=error_responses(
         400, 404, 429,
         r400="A field is missing or malformed; `fields` names it (`body.<field>`).",
-        r429=f"More than {PER_SOURCE_PER_HOUR} messages from this network in an hour, or too "
-        "many for this lot; `Retry-After` says when to try again.",
+        r429=f"More than {PER_SOURCE_PER_HOUR} messages from this client in an hour, or too "
+        "many for this lot; `Retry-After` (and `error.retry_after_s`) says in how many "
+        "seconds a slot frees.",
     ),
 )  # fmt: skip
 def post_interest(
@@ -173,7 +174,7 @@ def post_interest(
     request."""
     client = request.client.host if request.client else None
     try:
-        found = record_interest(service, lot_id, form, network_prefix(client))
+        found = record_interest(service, lot_id, form, client_of(client))
     except InterestLimitError as exc:
         return _limited(exc)
     found["message"] = {lang: translate(lang, "market.thanks_plain") for lang in ("es", "en")}
@@ -344,15 +345,15 @@ async def market_interest_form(
         )  # fmt: skip
     client = request.client.host if request.client else None
     try:
-        found = record_interest(service, lot_id, form, network_prefix(client))
+        found = record_interest(service, lot_id, form, client_of(client))
     except EntryNotFoundError:
         return _lot_page(request, service, web, lot_id, chosen)
-    except InterestLimitError:
+    except InterestLimitError as exc:
         response = _lot_page(
             request, service, web, lot_id, chosen, status_code=429,
             errors={"form": translate(chosen, "market.err_limited")}, values=values,
         )  # fmt: skip
-        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
     sent = {**found, "kg": kg(form.quantity_kg)}
     return _lot_page(request, service, web, lot_id, chosen, sent=sent)

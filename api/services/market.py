@@ -25,6 +25,7 @@ Left out: HTTP and pages (``api.market``), the offer sheet PDF (``api.exports.of
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -58,13 +59,15 @@ __all__ = [
     "catalogue_entry",
     "interest_path",
     "interests_of",
+    "client_of",
     "lot_entry",
     "read_interests",
     "record_interest",
 ]
 
 PER_SOURCE_PER_HOUR = 5
-"""Messages one network (/24 or /48) may leave in an hour: plenty for a buyer, not a flood."""
+"""Messages one client (an IPv4 address, an IPv6 /64) may leave in an hour: plenty for a
+buyer, not a flood."""
 PER_LOT_PER_HOUR = 50
 """Messages one lot may receive in an hour, from everyone."""
 
@@ -302,17 +305,34 @@ class InterestForm(BaseModel):
     lang: str = Field(default="es", pattern=r"^(es|en)$")
 
 
+def client_of(host: str | None) -> str:
+    """The client a message is counted against: its IPv4 address, or the /64 of an IPv6
+    address (one subscriber's prefix; a host may pick any address inside it). IPv4-mapped
+    IPv6 counts as IPv4; anything that is not an address (a test client's name, a unix
+    socket) is one shared ``other`` client."""
+    try:
+        address = ipaddress.ip_address((host or "").split("%", 1)[0])
+    except ValueError:
+        return "other"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def record_interest(
-    service: LedgerService, lot_id: str, form: InterestForm, network: str
+    service: LedgerService, lot_id: str, form: InterestForm, client: str
 ) -> dict[str, Any]:
     """Keep a buyer's interest in ``lot_id`` for its association, off the ledger.
 
-    ``network`` is the sender's coarse network (``api.web.scans.network_prefix``); only its
-    hash is kept, to bound messages per network.
+    ``client`` is the sender (``client_of``); only its hash is kept, to bound messages per
+    client.
 
     Raises:
         EntryNotFoundError: no such lot.
-        InterestLimitError: too many recent messages from this network or for this lot.
+        InterestLimitError: too many recent messages from this client or for this lot
+            (``retry_after`` says when a slot frees).
     """
     lot = service.store.state_get(LOT_KIND, lot_id)
     if lot is None:
@@ -325,7 +345,7 @@ def record_interest(
         data=form.model_dump(),
         received_at=format_ts(now),
     )
-    source = hashlib.sha256(f"biotraza:market:{network}".encode()).hexdigest()[:32]
+    source = hashlib.sha256(f"biotraza:market:{client}".encode()).hexdigest()[:32]
     InterestStore(service.engine).record(
         interest,
         source,

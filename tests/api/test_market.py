@@ -10,8 +10,13 @@ What each test proves:
 * ``lot.offered`` is validated at append (custodian only, never more than the lot holds, a
   withdrawal needs an offer) and its price indication appears as exact decimal strings.
 * An expression of interest is kept off the ledger (the ledger head is unchanged), is
-  validated field by field, bounded per network (429 with ``Retry-After``), and read back
-  only with a request signed by the association (or root).
+  validated field by field, bounded per client — another address of the same network is
+  not refused — with a 429 whose ``Retry-After`` and JSON body say when a slot frees, and
+  read back only with a request signed by the association (or root). The bound is exact:
+  senders racing for the last slot never get more than the limit between them.
+* ``biotraza market purge`` deletes messages past the retention period (180 days by
+  default, or ``--older-than-days``), says how many and up to when, and refuses a negative
+  period in one line.
 * The offer sheet PDF carries the lot's facts in Spanish and English and its QR decodes to
   the lot's market page.
 * The pages answer in both languages, refuse a bad filter in the reader's language and take
@@ -23,9 +28,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 from typing import Any
@@ -37,12 +45,14 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.demo import build_demo
+from api.services.interest_retention import INTEREST_RETENTION_DAYS
 from api.services.ledger import LedgerService
 from api.services.market import PER_SOURCE_PER_HOUR
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.read_auth import sign_read
-from ledger.statements import sign_statement
+from ledger.statements import format_ts, sign_statement
+from ledger.storage.sql.interest import Interest, InterestLimitError, InterestStore
 from tests.api.test_cli import _base_env, run
 from tests.conftest import fresh_pg_schema
 
@@ -370,18 +380,81 @@ def test_interest_unknown_lot_and_extra_fields(world: tuple[TestClient, KeyStore
     assert extra.status_code == 400 and _fields(extra) == ["body.x"]
 
 
-def test_interest_is_bounded_per_network(world: tuple[TestClient, KeyStore]) -> None:
+def test_interest_is_bounded_per_client(world: tuple[TestClient, KeyStore]) -> None:
     client, _keys = world
     app = client.app
-    network = f"198.51.{uuid.uuid4().int % 200}.7"
-    with TestClient(app, client=(network, 40000)) as flooder:
+    network = f"198.51.{uuid.uuid4().int % 200}"
+    with TestClient(app, client=(f"{network}.7", 40000)) as flooder:
         for _ in range(PER_SOURCE_PER_HOUR):
             ok = flooder.post(f"/api/v1/market/lots/{LOT}/interest", json=_interest())
             assert ok.status_code == 201
         refused = flooder.post(f"/api/v1/market/lots/{LOT}/interest", json=_interest())
-        assert refused.status_code == 429 and refused.headers["retry-after"] == "3600"
+        assert refused.status_code == 429, refused.text
+        wait = int(refused.headers["retry-after"])
+        assert 3500 < wait <= 3600  # the first of the five leaves the hour's window then
+        error = refused.json()["error"]
+        assert error["code"] == "rate_limited" and error["retry_after_s"] == wait
+        assert [f["field"] for f in error["fields"]] == ["client"]
         page = flooder.post(f"/market/lots/{LOT}/interest?lang=es", data=_interest(), headers=HTML)
         assert page.status_code == 429 and "demasiados mensajes" in _visible(page.text)
+        assert 3500 < int(page.headers["retry-after"]) <= 3600
+    # A neighbour on the same network is another client, not refused.
+    with TestClient(app, client=(f"{network}.8", 40000)) as neighbour:
+        sent = neighbour.post(f"/api/v1/market/lots/{LOT}/interest", json=_interest())
+        assert sent.status_code == 201, sent.text
+
+
+def test_interest_bound_is_exact_under_concurrency(world: tuple[TestClient, KeyStore]) -> None:
+    """Twelve senders from one client race for three slots: exactly three are kept."""
+    client, _keys = world
+    store = InterestStore(_service(client).engine)
+    source, now = uuid.uuid4().hex, datetime.now(UTC)
+    gate = threading.Barrier(12)
+
+    def send(n: int) -> str:
+        interest = Interest(uuid.uuid4().hex[:16], f"race-{source}", "org-race", {"n": n},
+                            format_ts(now))  # fmt: skip
+        gate.wait()
+        try:
+            store.record(interest, source, since=format_ts(now - timedelta(hours=1)),
+                         per_source=3, per_lot=100)  # fmt: skip
+        except InterestLimitError as exc:
+            assert exc.scope == "source" and exc.retry_after == 3600
+            return "refused"
+        return "kept"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(send, range(12)))
+    assert outcomes.count("kept") == 3 and outcomes.count("refused") == 9
+    assert len(store.for_org("org-race")) == 3
+
+
+def test_cli_purges_messages_past_retention(world: tuple[TestClient, KeyStore]) -> None:
+    client, _keys = world
+    store = InterestStore(_service(client).engine)
+    now = datetime.now(UTC)
+    org = f"org-old-{uuid.uuid4().hex[:8]}"
+    for days in (400, 200, 40, 1):
+        interest = Interest(uuid.uuid4().hex[:16], "lot-old", org, {"days": days},
+                            format_ts(now - timedelta(days=days)))  # fmt: skip
+        store.record(interest, uuid.uuid4().hex, since=format_ts(now - timedelta(hours=1)),
+                     per_source=5, per_lot=10**6)  # fmt: skip
+    env = client.app.state.test_env  # type: ignore[attr-defined]
+    default = run(env, "market", "purge", "--json")
+    assert default.returncode == 0, default.stderr
+    purged = json.loads(default.stdout)
+    assert purged["days"] == INTEREST_RETENTION_DAYS == 180 and purged["deleted"] >= 2
+    assert sorted(i.data["days"] for i in store.for_org(org)) == [1, 40]
+    shorter = run(env, "market", "purge", "--older-than-days", "30", "--lang", "en")
+    assert shorter.returncode == 0, shorter.stderr
+    assert re.search(r"^\d+ buyer messages deleted: those received before \d\d/\d\d/\d{4} at "
+                     r"\d\d:\d\d UTC \(retention 30 days\)$", shorter.stdout.strip())  # fmt: skip
+    assert [i.data["days"] for i in store.for_org(org)] == [1]
+    spanish = run(env, "market", "purge", "--older-than-days", "30")
+    assert "mensajes de compradores borrados" in spanish.stdout
+    bad = run(env, "market", "purge", "--older-than-days", "-1")
+    assert bad.returncode != 0 and "--older-than-days" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 # ----------------------------------------------------------------------------------- pages

@@ -64,8 +64,9 @@ TABLE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # Signed reads: one row per used (key, nonce); rows past the replay horizon are deleted.
     "read_nonces": ("SELECT", "INSERT", "DELETE"),
     # Buyers' expressions of interest (off the ledger): counted for the rate limit, added,
-    # listed for the association; nothing updates or deletes them.
-    "market_interest": ("SELECT", "INSERT"),
+    # listed for the association, deleted past the retention period (``market purge``);
+    # nothing updates them.
+    "market_interest": ("SELECT", "INSERT", "DELETE"),
     # Migrations are the owner's: the service only reads which revision it talks to.
     "alembic_version": ("SELECT",),
 }
