@@ -33,7 +33,7 @@ from ledger.supply.lots import LOT_INPUT, LOT_KIND, LOT_ORIGIN
 from ledger.supply.stock import lot_stock
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, standard_from_state, subject_node
 
-__all__ = ["Eligibility", "Reason", "check_eligibility"]
+__all__ = ["Eligibility", "Reason", "check_eligibility", "is_eligible"]
 
 
 @dataclass(frozen=True)
@@ -179,10 +179,13 @@ class _Prefetched:
 
 
 class _Checker:
-    def __init__(self, state: State, lot_id: str) -> None:
+    def __init__(self, state: State, lot_id: str, *, explain: bool = True) -> None:
         self.state = state
         self.view = _Prefetched(state, lot_id)
         self.memo: dict[str, _Origin] = {}
+        # Without ``explain``, a failing lot is marked not ok and no reason is written: the
+        # sentences and their root causes cost more than the verdict on a failing lineage.
+        self.explain = explain
 
     def origin(self, lot_id: str) -> _Origin:
         """Segregation: the lot's harvests were all certified; walked iteratively, memoized."""
@@ -217,6 +220,8 @@ class _Checker:
                 result.standards.update(v["standard_hash"] for v in covering)
                 if not covering:
                     result.ok = False
+                    if not self.explain:
+                        continue
                     result.reasons.append(Reason(
                         "origin_not_certified", lot_id, node,
                         f"{node} had no valid passing verification for {product} covering the "
@@ -232,6 +237,8 @@ class _Checker:
             result.standards |= upstream.standards
             if not upstream.ok:
                 result.ok = False
+                if not self.explain:
+                    continue
                 result.reasons.append(Reason(
                     "input_not_eligible", lot_id, f"lot:{input_id}",
                     f"input lot {input_id} is not eligible: "
@@ -288,3 +295,12 @@ def check_eligibility(state: State, lot_id: str, *, stock: bool = False) -> Elig
         sorted(origin.verifications | lot_verifications),
         lot_stock(state, lot_id) if stock else None,
     )
+
+
+def is_eligible(state: State, lot_id: str) -> bool:
+    """The verdict of :func:`check_eligibility`, by the same rules, without writing the
+    reasons: what counting needs (``verifiers.indicators`` judges every shipped and sold
+    lot, and on a lineage that fails the sentences cost more than the walk)."""
+    checker = _Checker(state, lot_id, explain=False)
+    origin = checker.origin(lot_id)
+    return origin.ok and not checker.lot_criteria(lot_id, origin)[0]

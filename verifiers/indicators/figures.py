@@ -43,7 +43,7 @@ from ledger.supply.sales import SALE_KIND
 from ledger.supply.sites import APIARY_KIND, PLOT_KIND
 from ledger.supply.transfers import SHIPMENT_KIND
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, subject_node
-from verifiers.eligibility import check_eligibility
+from verifiers.eligibility import is_eligible
 from verifiers.training import TRAINING_KIND
 
 __all__ = [
@@ -268,7 +268,7 @@ class _Walk:
             grams = int(lot["quantity_g"])
             cell.lots_shipped += 1
             cell.shipped_g += grams
-            if check_eligibility(self.state, lot_id).eligible:
+            if is_eligible(self.state, lot_id):
                 cell.eligible_lots_shipped += 1
                 cell.eligible_shipped_g += grams
 
@@ -284,7 +284,7 @@ class _Walk:
                 cell.lots_sold += 1
                 cell.sold_g += int(lot["quantity_g"])
                 cell.sales_cents[currency] = cell.sales_cents.get(currency, 0) + value
-                if check_eligibility(self.state, lot_id).eligible:
+                if is_eligible(self.state, lot_id):
                     cell.eligible_lots_sold += 1
                     cell.eligible_sold_g += int(lot["quantity_g"])
                     cell.eligible_sales_cents[currency] = (
