@@ -5,6 +5,15 @@ server. It reads the body, makes one hop to the loop's executor doing nothing (t
 append runs there, issue 15 item 2: blocking work never runs on the event loop) and answers
 201 with a small JSON body. Its time per request is what any server obeying that rule pays
 before doing any work, so ``library_ms / (library_ms + floor_ms)`` bounds the 1-client ratio.
+
+:func:`create_appending` is the same app whose executor hop does the append itself — the
+strict parse, ``SignedStatement.from_dict`` and ``LedgerService.submit`` on the ledger the
+real server would open (``BIOTRAZA_*`` settings), answering a fixed 201: the cheapest server
+that appends. That bound is lower than the arithmetic one above: on this 2-core VM, the event
+loop's own work for a request costs it about three times more CPU when the executor thread
+between two requests runs a real append instead of nothing (per-thread CPU from
+``/proc/self/task``; docs/performance.md, "HTTP appends"), so the floor app's time cannot
+simply be added to the library's.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["create"]
+__all__ = ["create", "create_appending"]
 
 Message = MutableMapping[str, Any]
 Asgi = Callable[
@@ -34,6 +43,26 @@ def _nothing() -> None:
 
 def create() -> Asgi:
     """The app (a uvicorn ``--factory``)."""
+    return _app(None)
+
+
+def create_appending() -> Asgi:
+    """The app appending each POSTed statement (a uvicorn ``--factory``)."""
+    from api.services.ledger import LedgerService
+    from api.settings import Settings
+    from ledger.canonical import parse_json_strict
+    from ledger.statements import SignedStatement
+
+    service = LedgerService.from_settings(Settings())
+
+    def append(body: bytes) -> None:
+        service.submit(SignedStatement.from_dict(parse_json_strict(body)))
+
+    return _app(append)
+
+
+def _app(work: Callable[[bytes], None] | None) -> Asgi:
+    """The floor app; ``work`` (in the executor) takes each POST's body, else nothing runs."""
 
     async def app(
         scope: MutableMapping[str, Any],
@@ -43,10 +72,16 @@ def create() -> Asgi:
         if scope["type"] != "http":
             return
         more = True
+        chunks = []
         while more:
             message = await receive()
+            chunks.append(message.get("body", b""))
             more = bool(message.get("more_body", False))
-        await asyncio.get_running_loop().run_in_executor(None, _nothing)
+        loop = asyncio.get_running_loop()
+        if work is None or scope["method"] != "POST":
+            await loop.run_in_executor(None, _nothing)
+        else:
+            await loop.run_in_executor(None, work, b"".join(chunks))
         status = 201 if scope["method"] == "POST" else 200
         headers = [
             (b"content-type", b"application/json"),
