@@ -200,6 +200,34 @@ _ES: dict[str, str] = {
     "credential.privacy": (
         "Sin coordenadas de parcelas; el nombre aparece solo si el productor lo consintió."
     ),
+    # ----------------------------------------------------------------- credential PDF
+    "credential_pdf.title": "Constancia de producción y entregas",
+    "credential_pdf.issuer": "Emitida por: {name} ({id})",
+    "credential_pdf.producer": "Productor(a): {name}clave {id}",
+    "credential_pdf.community": "Comunidad: {community}",
+    "credential_pdf.member_since": " · socio(a) desde {day}",
+    "credential_pdf.issued": "Fecha de emisión: {day}",
+    "credential_pdf.hives": "{count} colmenas",
+    "credential_pdf.sites_head": "Clave|Cultivo|Superficie|Paisaje",
+    "credential_pdf.seasons_head": "Temporada|Producto|Forma|Cantidad|Entregas",
+    "credential_pdf.money": "Compras y pagos por temporada (MXN)",
+    "credential_pdf.money_head": "Temporada|Comprado|Pagado|Anticipos",
+    "credential_pdf.certification": "Certificación",
+    "credential_pdf.certification_head": "Estándar|Certificador|Resultado|Vigencia|Estado",
+    "credential_pdf.validity": "{start} a {end}",
+    "credential_pdf.none": "(ninguno)",
+    "credential_pdf.more": "... y {count} más (ver la constancia digital)",
+    "credential_pdf.signed_on": "{who}, llave {kid}, firmó el {day}",
+    "credential_pdf.log": (
+        "Calculada de la bitácora {origin} en su punto de control firmado de {size} entradas; "
+        "cada cifra remite a entradas con prueba de inclusión."
+    ),
+    "credential_pdf.privacy": (
+        "Sin coordenadas de parcelas. El nombre aparece solo con el consentimiento del productor."
+    ),
+    "credential_pdf.id": "Identificador: {id}",
+    "credential_pdf.verify": "Verifique escaneando el código QR o en {url}",
+    "credential_pdf.offline": "o sin conexión con: biotraza credential verify ARCHIVO",
     # ----------------------------------------------------------------- lot page
     "lot.title": "Lote {lot}",
     "lot.eligible": "Elegible para el sello amigable con la biodiversidad",
@@ -550,6 +578,33 @@ _EN: dict[str, str] = {
     "credential.none": "None.",
     "credential.log": "Computed from the ledger {origin} at its checkpoint of {size} entries.",
     "credential.privacy": ("No plot coordinates; the name appears only if the producer consented."),
+    "credential_pdf.title": "Certificate of production and deliveries",
+    "credential_pdf.issuer": "Issued by: {name} ({id})",
+    "credential_pdf.producer": "Producer: {name}id {id}",
+    "credential_pdf.community": "Community: {community}",
+    "credential_pdf.member_since": " · member since {day}",
+    "credential_pdf.issued": "Issued on: {day}",
+    "credential_pdf.hives": "{count} hives",
+    "credential_pdf.sites_head": "Id|Crop|Area|Landscape",
+    "credential_pdf.seasons_head": "Season|Product|Form|Quantity|Deliveries",
+    "credential_pdf.money": "Purchases and payments per season (MXN)",
+    "credential_pdf.money_head": "Season|Purchased|Paid|Advances",
+    "credential_pdf.certification": "Certification",
+    "credential_pdf.certification_head": "Standard|Certifier|Result|Validity|Status",
+    "credential_pdf.validity": "{start} to {end}",
+    "credential_pdf.none": "(none)",
+    "credential_pdf.more": "... and {count} more (see the digital certificate)",
+    "credential_pdf.signed_on": "{who}, key {kid}, signed on {day}",
+    "credential_pdf.log": (
+        "Computed from the ledger {origin} at its signed checkpoint of {size} entries; every "
+        "figure refers to entries with an inclusion proof."
+    ),
+    "credential_pdf.privacy": (
+        "No plot coordinates. The name appears only with the producer's consent."
+    ),
+    "credential_pdf.id": "Identifier: {id}",
+    "credential_pdf.verify": "Verify by scanning the QR code or at {url}",
+    "credential_pdf.offline": "or offline with: biotraza credential verify FILE",
     "lot.title": "Lot {lot}",
     "lot.eligible": "Eligible for the biodiversity-friendly seal",
     "lot.not_eligible": "Not eligible for the biodiversity-friendly seal",

@@ -54,24 +54,45 @@ def verify_url(host: str, digest: str) -> str:
     return f"https://{host}/credentials/verify?sha256={digest}"
 
 
+def _file_and_pdf(
+    cfg: Any, service: Any, credential: dict[str, Any], where: str, pdf: Path | None, lang: str
+) -> bytes:
+    """The credential's JSON file bytes; with ``pdf``, also stores them (the QR's verifier
+    page reads them by SHA-256) and writes the printable page with the signers the local
+    ledger verifies (the association, and any certifier that co-signed)."""
+    from api.cli.evidence import local_blobs
+    from api.exports.credential_pdf import credential_pdf
+    from api.services.credentials import verify_here
+
+    data = json.dumps(credential, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    if pdf is not None:
+        signers = verify_here(service, credential).signers
+        digest = local_blobs(cfg).put_bytes(data).sha256
+        pdf.write_bytes(credential_pdf(credential, verify_url(where, digest), signers, lang))
+    return data
+
+
+PdfOpt = Annotated[
+    Path | None,
+    typer.Option(help="Also write the printable PDF (with QR and who signed it)."),
+]
+
+
 @credential_app.command("issue")
 def credential_issue(
     producer_id: str,
     signer: Annotated[str, typer.Option(help="The association's stored key.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Credential JSON file to write.")],
-    pdf: Annotated[
-        Path | None, typer.Option(help="Also write the printable PDF (Spanish, with QR).")
-    ] = None,
+    pdf: PdfOpt = None,
     no_name: Annotated[
         bool, typer.Option("--no-name", help="Leave the name out even with consent.")
     ] = False,
     host: Annotated[
         str | None, typer.Option(help="Host of the status list and verifier page.")
     ] = None,
+    lang: LangOpt = "es",
 ) -> None:
     """Issue a producer's credential from the local ledger (signed by the association)."""
-    from api.cli.evidence import local_blobs
-    from api.exports.credential_pdf import credential_pdf
     from api.services.credentials import issue_credential
 
     cfg = settings()
@@ -80,11 +101,8 @@ def credential_issue(
         with opened_service(cfg, with_operator=cfg_has_operator(cfg)) as service:
             where = _host(service, host)
             issued = issue_credential(service, producer_id, key, host=where, with_name=not no_name)
-        data = json.dumps(issued.credential, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+            data = _file_and_pdf(cfg, service, issued.credential, where, pdf, lang)
         output.write_bytes(data)
-        if pdf is not None:
-            digest = local_blobs(cfg).put_bytes(data).sha256
-            pdf.write_bytes(credential_pdf(issued.credential, verify_url(where, digest)))
     out.print(
         f"credential {issued.credential['id']} for {producer_id} written to {output} "
         f"(recorded at seq {issued.recorded.entry.seq})",
@@ -100,6 +118,11 @@ def credential_cosign(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write (default: FILE).")
     ] = None,
+    pdf: PdfOpt = None,
+    host: Annotated[
+        str | None, typer.Option(help="Host of the verifier page (for --pdf's QR).")
+    ] = None,
+    lang: LangOpt = "es",
 ) -> None:
     """Co-sign a credential as its certifier: a second, independent proof (a proof set) by an
     accredited certifier key, checked against the local ledger."""
@@ -113,8 +136,9 @@ def credential_cosign(
         signer = load_key(cfg, key)
         with opened_service(cfg, with_operator=cfg_has_operator(cfg)) as service:
             signed = cosign_credential(service, credential, signer)
+            data = _file_and_pdf(cfg, service, signed, _host(service, host), pdf, lang)
     target = output or file
-    target.write_text(json.dumps(signed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    target.write_bytes(data)
     out.print(f"credential {signed['id']} co-signed, written to {target}", markup=False)
 
 

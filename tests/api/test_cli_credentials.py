@@ -238,6 +238,11 @@ def test_certifier_cosigns_and_verify_shows_both_signers(
         "--output", str(signed))  # fmt: skip
     credential = json.loads(signed.read_text(encoding="utf-8"))
     assert isinstance(credential["proof"], list) and len(credential["proof"]) == 2
+    printed = tmp_path / "cofirmada.pdf"
+    run(env, "credential", "cosign", str(file), "--key", "certifier-certimex-2026",
+        "--output", str(tmp_path / "otra.json"), "--pdf", str(printed), "--lang", "en")  # fmt: skip
+    page = pypdfium2.PdfDocument(printed.read_bytes())[0].get_textpage().get_text_range()
+    assert "Co-signed by the certifier" in page and "certimex" in page
     spanish = run(env, "credential", "verify", str(signed))
     assert "firmada por la asociación" in spanish.stdout
     assert "cofirmada por el certificador" in spanish.stdout and "certimex" in spanish.stdout

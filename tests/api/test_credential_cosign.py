@@ -6,15 +6,22 @@ array; each verifies over the document without any proof, as the spec's proof se
 verdict names both signers, association first; one changed character fails *each* proof on
 its own; the association's key, an unaccredited certifier key and a revoked key are refused
 with the reason; a forged registration in the certifier's proof fails offline; a key whose
-accreditation was suspended before the checkpoint fails the ledger-side check.
+accreditation was suspended before the checkpoint fails the ledger-side check; the printed
+constancia (`POST /api/v1/credentials/pdf`, Spanish and English) names the certifier's
+co-signature under the association's signature, and one without it names only the
+association.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
 
 from api.services.credentials import cosign_credential, verify_here
@@ -132,3 +139,35 @@ def test_verifier_page_shows_both_signers(world: World, tmp_path: Any) -> None: 
     assert "Co-signed by the certifier" in english.text
     answer = client.post("/api/v1/credentials/verify", json=credential).json()
     assert [s["role"] for s in answer["signers"]] == ["association", "certifier"]
+
+
+def _pdf_text(content: bytes) -> str:
+    document = pypdfium2.PdfDocument(io.BytesIO(content))
+    try:
+        return re.sub(r"\s+", " ", document[0].get_textpage().get_text_range())
+    finally:
+        document.close()
+
+
+def test_printed_constancia_shows_the_cosignature(world: World, tmp_path: Path) -> None:  # noqa: F811
+    service, _w = world
+    client, _settings = _client(service, tmp_path)
+    alone = _issue(world)
+    cosigned = cosign_credential(service, alone, _certifier(world[1]))
+    certifier = verify_here(service, cosigned).signers[1]
+    shown = {}
+    for lang in ("es", "en"):
+        answer = client.post(f"/api/v1/credentials/pdf?lang={lang}", json=cosigned)
+        assert answer.status_code == 200, answer.text
+        shown[lang] = _pdf_text(answer.content)
+    name, kid = certifier["name"], certifier["key_id"]
+    assert f"Cofirmada por el certificador {name} ({CERTIFIER_ID})" in shown["es"]
+    assert f"llave {kid}, firmó el" in shown["es"]
+    assert "La asociación" in shown["es"] and "Constancia de producción" in shown["es"]
+    assert f"Co-signed by the certifier {name} ({CERTIFIER_ID})" in shown["en"]
+    assert f"key {kid}, signed on" in shown["en"]
+    assert "Certificate of production and deliveries" in shown["en"]
+    single = _pdf_text(client.post("/api/v1/credentials/pdf", json=alone).content)
+    assert "La asociación" in single and "Cofirmada" not in single
+    bad = client.post("/api/v1/credentials/pdf?lang=fr", json=cosigned)
+    assert bad.status_code == 400 and bad.json()["error"]["fields"][0]["field"] == "query.lang"

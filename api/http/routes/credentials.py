@@ -187,24 +187,35 @@ def post_credential(payload: JsonBody, response: Response, service: ServiceDep) 
     "/pdf",
     response_class=Response,
     responses={
-        200: binary("application/pdf", "The one-page constancia (Spanish) with its QR."),
+        200: binary(
+            "application/pdf",
+            "The one-page constancia (Spanish or English) with its QR and who signed it.",
+        ),
         **error_responses(400, 422, r422="The credential does not verify against this log."),
     },
     openapi_extra=_CREDENTIAL_BODY,
 )
-def post_pdf(payload: JsonBody, request: Request, service: ServiceDep, blobs: BlobsDep) -> Response:
-    """The printable constancia of a valid credential. The credential is stored under its
-    SHA-256 (unguessable, never listed) so that the QR opens the verifier page on it, as
-    `biotraza credential issue --pdf` does."""
+def post_pdf(
+    payload: JsonBody,
+    request: Request,
+    service: ServiceDep,
+    blobs: BlobsDep,
+    lang: Annotated[str, Query(pattern=r"^(es|en)$", description="es or en")] = "es",
+) -> Response:
+    """The printable constancia of a valid credential, in Spanish or English, naming who
+    signed it: the association and any certifier that co-signed it (`credential cosign`),
+    as verified here. The credential is stored under its SHA-256 (unguessable, never listed)
+    so that the QR opens the verifier page on it, as `biotraza credential issue --pdf` does."""
     from api.exports.credential_pdf import credential_pdf
     from ledger.canonical import canonicalize
 
     if not isinstance(payload, dict):
         raise CredentialError("body", "a credential is a JSON object")
-    verify_here(service, payload)
+    verdict = verify_here(service, payload)
     digest = blobs.put_bytes(canonicalize(payload)).sha256
     host = status_host(service, request)
-    document = credential_pdf(payload, f"https://{host}/credentials/verify?sha256={digest}")
+    url = f"https://{host}/credentials/verify?sha256={digest}"
+    document = credential_pdf(payload, url, verdict.signers, lang)
     return Response(
         document,
         media_type="application/pdf",
