@@ -10,10 +10,10 @@ before doing any work, so ``library_ms / (library_ms + floor_ms)`` bounds the 1-
 strict parse, ``SignedStatement.from_dict`` and ``LedgerService.submit`` on the ledger the
 real server would open (``BIOTRAZA_*`` settings), answering a fixed 201: the cheapest server
 that appends. That bound is lower than the arithmetic one above: on this 2-core VM, the event
-loop's own work for a request costs it about three times more CPU when the executor thread
-between two requests runs a real append instead of nothing (per-thread CPU from
-``/proc/self/task``; docs/performance.md, "HTTP appends"), so the floor app's time cannot
-simply be added to the library's.
+loop's own work for a request cost it about twice the CPU when the executor thread between
+two requests ran a real append instead of nothing (per-thread CPU from ``/proc/self/task``;
+docs/performance.md, "HTTP appends"), so the floor app's time cannot simply be added to the
+library's.
 """
 
 from __future__ import annotations

@@ -47,9 +47,10 @@ async def submit_entry(request: Request) -> Response:
     status 200 instead of 201. A statement signed by a field device and refused is also kept
     for its association's office (`GET /api/v1/orgs/{org_id}/device-refusals`).
 
-    The hottest route, so it does only what it must on the event loop: it reads the body
-    itself (a :class:`~api.http.direct.DirectRoute`: no per-request dependency solving) and
-    parses it strictly; the append, which
+    The hottest route, so it does only what it must on the event loop: without a query
+    string it is called before routing (``api.http.early_route``), otherwise as a
+    :class:`~api.http.direct.DirectRoute` (no per-request dependency solving); it reads the
+    body itself and parses it strictly; the append, which
     may wait for the ledger's write lock, and the answer's serialization run in one hop on
     the loop's own executor — cheaper than anyio's worker threads, and apart from them, so
     appends queued on the write lock never take the threads that the (sync) read routes
