@@ -19,16 +19,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from ledger.browser_keyfile import seal_for_browser
 from ledger.keystore import KeyStore
 from tests.browser.conftest import PASSPHRASE, Served
+from tests.browser.office_keys import import_browser_key
 from tests.browser.waiting import wait_until
 from verifiers.credentials import verify_credential
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "credentials"
-BROWSER_PASSPHRASE = "frase larga de la oficina de la cooperativa"
 MEMBER = "cs-p01"
 
 
@@ -37,16 +36,6 @@ def _office(browser: Browser) -> Page:
         locale="es-MX", viewport={"width": 390, "height": 844}, accept_downloads=True
     )
     return context.new_page()
-
-
-def _import_key(page: Page, served: Served, tmp_path: Path) -> None:
-    key = KeyStore(served.key_dir).load("org-cafe-sierra", PASSPHRASE)
-    key_file = tmp_path / "org.browser-key.json"
-    key_file.write_bytes(seal_for_browser(key, BROWSER_PASSPHRASE))
-    page.locator("#key-file").set_input_files(str(key_file))
-    page.locator("#key-passphrase").fill(BROWSER_PASSPHRASE)
-    page.locator("#key-import-submit").click()
-    page.locator("#key-loaded").wait_for(timeout=60_000)
 
 
 def _slow_record(route: Route) -> None:
@@ -67,7 +56,8 @@ def test_issue_download_and_revoke(browser: Browser, served: Served, tmp_path: P
     page = _office(browser)
     page.goto(served.base + "/app/credentials")
     assert page.locator("h1").inner_text() == "Constancias"
-    _import_key(page, served, tmp_path)
+    key = KeyStore(served.key_dir).load("org-cafe-sierra", PASSPHRASE)
+    import_browser_key(page, key, tmp_path / "org.browser-key.json")
     member = page.locator(f'li.member[data-id="{MEMBER}"]')
     member.wait_for()
     org_id = page.request.get(f"{served.base}/api/v1/producers/{MEMBER}").json()["org_id"]

@@ -17,7 +17,6 @@ overflows sideways at 390 px.
 from __future__ import annotations
 
 import io
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -32,16 +31,15 @@ from playwright.sync_api import Browser, Locator, Page
 from labels.decode import decode_image
 from labels.trustlist import TrustList, verify_trust_list
 from labels.verify import LabelStatus, check_label
-from ledger.browser_keyfile import seal_for_browser
 from ledger.keys import public_key_bytes
 from ledger.keystore import KeyStore
 from tests.browser.conftest import PASSPHRASE, Served, served_on_postgres
+from tests.browser.office_keys import import_browser_key
 from tests.browser.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "label-office"
-BROWSER_PASSPHRASE = "frase larga del emisor de etiquetas"
 INELIGIBLE = "cs-export-2526-001"
 PHONE_AGENT = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -75,13 +73,9 @@ def _office(browser: Browser, width: int) -> Page:
 
 def _import_key(page: Page, served: Served, tmp_path: Path) -> str:
     key = KeyStore(served.key_dir).load("label-issuer", PASSPHRASE)
-    key_file = tmp_path / "label-issuer.browser-key.json"
-    key_file.write_bytes(seal_for_browser(key, BROWSER_PASSPHRASE))
-    page.locator("#key-file").set_input_files(str(key_file))
-    page.locator("#key-passphrase").fill(BROWSER_PASSPHRASE)
-    page.locator("#key-import-submit").click()
-    page.locator("#issuer-key").wait_for(timeout=60_000)
-    return str(json.loads(key_file.read_text())["key_id"])
+    return import_browser_key(
+        page, key, tmp_path / "label-issuer.browser-key.json", loaded="#issuer-key"
+    )
 
 
 def _qr_texts(pdf: bytes) -> list[str]:

@@ -29,10 +29,10 @@ from api.app import create_app
 from api.services.checkpointer import CheckpointPolicy
 from api.services.ledger import LedgerService, projection_key
 from api.settings import Settings
-from ledger.browser_keyfile import seal_for_browser
 from ledger.keys import encode_public_key
 from ledger.statements import sign_statement
 from tests.api.live_server import serve_in_thread
+from tests.browser.office_keys import import_browser_key
 from tests.browser.waiting import wait_until
 from tests.factories import make_genesis, make_key, make_key_added
 from tests.supply_factories import harvest_body, plot_body, point
@@ -40,7 +40,6 @@ from tests.supply_factories import harvest_body, plot_body, point
 BIOTRAZA = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "biotraza"
 COOP = make_key("org:coop-sync")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "field-app"
-BROWSER_PASSPHRASE = "frase larga de la oficina"
 
 
 @pytest.fixture
@@ -80,19 +79,6 @@ def _open(context: BrowserContext, url: str) -> Page:
     # The service worker controls the page: it can reload offline.
     wait_until(page, "navigator.serviceWorker.controller !== null")
     return page
-
-
-def _import_key(office: Page, tmp_path: Path) -> None:
-    key_file = tmp_path / "coop.browser-key.json"
-    key_file.write_bytes(seal_for_browser(COOP, BROWSER_PASSPHRASE))
-    office.locator("#key-file").set_input_files(str(key_file))
-    office.locator("#key-passphrase").fill("una frase equivocada")
-    office.locator("#key-import-submit").click()
-    office.get_by_text("La frase no es correcta").wait_for()
-    office.locator("#key-passphrase").fill(BROWSER_PASSPHRASE)
-    office.locator("#key-import-submit").click()
-    office.locator("#key-loaded").wait_for(timeout=60_000)
-    assert "Cooperativa Sierra Sync" in office.locator("#key-loaded").inner_text()
 
 
 def _enrol(office: Page, phone: Page) -> str:
@@ -200,7 +186,10 @@ def test_offline_capture_sync_refusals_and_revocation(
     try:
         office = _open(office_context, f"{base}/app/devices")
         phone = _open(phone_context, f"{base}/app/outbox")
-        _import_key(office, tmp_path)
+        import_browser_key(
+            office, COOP, tmp_path / "coop.browser-key.json", wrong_passphrase_first=True
+        )
+        assert "Cooperativa Sierra Sync" in office.locator("#key-loaded").inner_text()
         key_id = _enrol(office, phone)
         # The phone pinned the log operator's key on its first contact.
         wait_until(phone, "localStorage.getItem('biotraza.operatorKey') !== null")
