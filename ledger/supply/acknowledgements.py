@@ -28,16 +28,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from ledger.errors import AuthorizationError
-from ledger.keys import decode_public_key, key_id
 from ledger.registry import AppendContext, EntryType
 from ledger.supply.common import Body, Id, require, rule
-from ledger.supply.delegated_keys import RevocationReason, association_of, revoke_delegated_key
+from ledger.supply.delegated_keys import (
+    DelegatedPublicKey,
+    RevocationReason,
+    association_of,
+    delegated_key,
+    revoke_delegated_key,
+)
 from ledger.supply.payments import PAYMENT_KIND, PURCHASE_KIND
 from ledger.supply.producers import PRODUCER_KIND
-from ledger.trust import KEY_KIND, key_document
+from ledger.trust import KEY_KIND
 
 __all__ = ["ACK_KIND", "PRODUCER_ROLE", "acknowledgement_entry_types"]
 
@@ -52,14 +57,8 @@ class ProducerKeyEnrolledBody(Body):
     """``producer_key.enrolled``: the association binds a producer's phone key to a member."""
 
     producer_id: Id
-    public_key: str
+    public_key: DelegatedPublicKey
     label: str = Field(default="Teléfono del productor", min_length=1, max_length=100)
-
-    @field_validator("public_key")
-    @classmethod
-    def _public_key(cls, value: str) -> str:
-        decode_public_key(value)
-        return value
 
 
 class ProducerKeyRevokedBody(Body):
@@ -90,16 +89,10 @@ def _own_member(ctx: AppendContext, producer_id: str) -> str:
 
 def _apply_enrolled(ctx: AppendContext, body: ProducerKeyEnrolledBody) -> None:
     org_id = _own_member(ctx, body.producer_id)
-    kid = key_id(decode_public_key(body.public_key))
-    rule(ctx.state.get(KEY_KIND, kid) is None, f"key {kid} is already registered", "public_key")
-    doc = key_document(
-        name=body.label,
-        public_key=body.public_key,
-        role=PRODUCER_ROLE,
-        seq=ctx.seq,
-        added_by=ctx.statement.actor,
+    kid, doc = delegated_key(
+        ctx, body.public_key, name=body.label, role=PRODUCER_ROLE,
         scope={"org_id": org_id, "producer_id": body.producer_id},
-    )
+    )  # fmt: skip
     ctx.state.put(KEY_KIND, kid, doc, ctx.seq)
 
 

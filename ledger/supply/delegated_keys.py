@@ -3,28 +3,48 @@
 ``device.enrolled`` (``ledger.supply.devices``) and ``producer_key.enrolled``
 (``ledger.supply.acknowledgements``) both let an association's own key vouch for a key made
 on a phone; ``device.revoked`` and ``producer_key.revoked`` both end such a key at their
-position in the log. The revocation is one rule, kept here so the two cannot drift apart:
+position in the log. Enrolment starts the same way for both (:func:`delegated_key`: a
+public key that decodes, a key id never registered before, the key document) and the
+revocation is one rule, kept here so the two cannot drift apart:
 only the association's key may revoke, the key must be one it delegated of that kind, it is
 revoked once, and the key document records ``revoked_seq``, ``revoked_reason`` and
 ``revoked_at`` (the log's time at admission, ``AppendContext.judged_at``), which an offline
 verifier holding a trust list needs to tell a signature made before the revocation from one
 made after (``labels.receipt_verify``).
 
-Left out: what each kind of key may sign (its role, ``ledger.trust``) and the enrolment
-bodies, which differ (a device lists capture types and may expire; a producer key names a
-member).
+Left out: what each kind of key may sign (its role, ``ledger.trust``) and the rest of the
+enrolment bodies, which differ (a device lists capture types and may expire; a producer key
+names a member).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator
 
 from ledger.errors import AuthorizationError
+from ledger.keys import decode_public_key, key_id
 from ledger.registry import AppendContext
 from ledger.supply.common import acting_org, require, rule
-from ledger.trust import KEY_KIND
+from ledger.trust import KEY_KIND, key_document
 
-__all__ = ["RevocationReason", "association_of", "revoke_delegated_key"]
+__all__ = [
+    "DelegatedPublicKey",
+    "RevocationReason",
+    "association_of",
+    "delegated_key",
+    "revoke_delegated_key",
+]
+
+
+def _decodes(value: str) -> str:
+    decode_public_key(value)
+    return value
+
+
+DelegatedPublicKey = Annotated[str, AfterValidator(_decodes)]
+"""The phone's public key in an enrolment body: refused at parsing unless it decodes."""
 
 RevocationReason = Literal["lost", "stolen", "retired"]
 """Why a phone's key ends: the same three codes for a field device and a producer's phone."""
@@ -38,6 +58,29 @@ def association_of(ctx: AppendContext) -> str:
     if actor.get("role") != "association":
         raise AuthorizationError(f"key {ctx.statement.actor} is not an association key")
     return acting_org(ctx)
+
+
+def delegated_key(
+    ctx: AppendContext, public_key: str, *, name: str, role: str, **extra: Any
+) -> tuple[str, dict[str, Any]]:
+    """The key id and key document of a key an association delegates at this position
+    (``extra``: ``scope``, ``valid_until`` as ``ledger.trust.key_document`` takes them).
+
+    Raises:
+        DomainRuleError: the key id is already registered (field ``public_key``): a key id
+            is introduced once, whoever registered it.
+    """
+    kid = key_id(decode_public_key(public_key))
+    rule(
+        ctx.state.get(KEY_KIND, kid) is None,
+        f"key {kid} is already registered; a key id is introduced once",
+        "public_key",
+    )
+    doc = key_document(
+        name=name, public_key=public_key, role=role, seq=ctx.seq,
+        added_by=ctx.statement.actor, **extra,
+    )  # fmt: skip
+    return kid, doc
 
 
 def revoke_delegated_key(

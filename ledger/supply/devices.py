@@ -29,9 +29,15 @@ from ledger.keys import decode_public_key, key_id
 from ledger.registry import AppendContext, EntryType
 from ledger.statements import parse_ts
 from ledger.supply.common import Body, Id, rule
-from ledger.supply.delegated_keys import RevocationReason, association_of, revoke_delegated_key
+from ledger.supply.delegated_keys import (
+    DelegatedPublicKey,
+    RevocationReason,
+    association_of,
+    delegated_key,
+    revoke_delegated_key,
+)
 from ledger.timing import MAX_OFFLINE_GRACE_DAYS
-from ledger.trust import DEVICE_ROLE, KEY_KIND, key_document
+from ledger.trust import DEVICE_ROLE, KEY_KIND
 
 __all__ = [
     "DEVICE_CAPTURE_TYPES",
@@ -63,19 +69,13 @@ class DeviceEnrolledBody(Body):
     """``device.enrolled``: the association's key authorizes a field device's key."""
 
     org_id: Id
-    public_key: str
+    public_key: DelegatedPublicKey
     label: str = Field(min_length=1, max_length=100, description="e.g. 'Técnico Siltepec 2'")
     entry_types: list[CaptureType] = Field(min_length=1, max_length=len(DEVICE_CAPTURE_TYPES))
     valid_until: str | None = None
     offline_grace_days: int | None = Field(default=None, ge=0, le=MAX_OFFLINE_GRACE_DAYS)
     """Days after ``valid_until`` during which captures signed while valid may still be
     synced (``ledger.timing``). Absent means 0."""
-
-    @field_validator("public_key")
-    @classmethod
-    def _public_key(cls, value: str) -> str:
-        decode_public_key(value)
-        return value
 
     @field_validator("entry_types")
     @classmethod
@@ -110,25 +110,15 @@ def _speaks_for(ctx: AppendContext, org_id: str) -> None:
 
 def _apply_enrolled(ctx: AppendContext, body: DeviceEnrolledBody) -> None:
     _speaks_for(ctx, body.org_id)
-    kid = key_id(decode_public_key(body.public_key))
-    rule(
-        ctx.state.get(KEY_KIND, kid) is None,
-        f"key {kid} is already registered; a key id is introduced once",
-        "public_key",
-    )
+    kid, doc = delegated_key(
+        ctx, body.public_key, name=body.label, role=DEVICE_ROLE,
+        scope={"org_id": body.org_id, "types": list(body.entry_types)},
+        valid_until=body.valid_until,
+    )  # fmt: skip
     rule(
         body.valid_until is None or parse_ts(body.valid_until) > parse_ts(ctx.statement.ts),
         "valid_until must be after the enrolment's ts",
         "valid_until",
-    )
-    doc = key_document(
-        name=body.label,
-        public_key=body.public_key,
-        role=DEVICE_ROLE,
-        seq=ctx.seq,
-        added_by=ctx.statement.actor,
-        scope={"org_id": body.org_id, "types": list(body.entry_types)},
-        valid_until=body.valid_until,
     )
     if ctx.log_time is not None:
         # A capture may not claim a ts before its device was enrolled (ledger.timing).
