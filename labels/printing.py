@@ -36,6 +36,7 @@ __all__ = [
     "label_html",
     "label_pdf",
     "label_svg",
+    "latin1",
     "short_code",
 ]
 
@@ -255,9 +256,10 @@ def label_html(
     )
 
 
-def _latin1(text: str) -> str:
-    # fpdf2's core fonts are Latin-1: Spanish accents fit; anything else is replaced.
-    return text.encode("latin-1", "replace").decode("latin-1")
+def latin1(text: str) -> str:
+    """``text`` as fpdf2's core fonts can draw it: they are Latin-1, so Spanish accents fit,
+    an en dash becomes a hyphen and anything else a question mark."""
+    return text.replace("–", "-").encode("latin-1", "replace").decode("latin-1")
 
 
 def draw_qr_pdf(pdf: Any, qr: LabelQR, x: float, y: float, size_mm: float) -> None:
@@ -326,11 +328,11 @@ def label_pdf(
         for line_text, size, bold in lines:
             points = size * 2.835  # mm → pt
             pdf.set_font("Helvetica", "B" if bold else "", points)
-            while pdf.get_string_width(_latin1(line_text)) > TEXT_MM and points > 3:
+            while pdf.get_string_width(latin1(line_text)) > TEXT_MM and points > 3:
                 points -= 0.25
                 pdf.set_font("Helvetica", "B" if bold else "", points)
-            pdf.text(x + 35, cursor, _latin1(line_text))
+            pdf.text(x + 35, cursor, latin1(line_text))
             cursor += (size + 0.9) * factor
         pdf.set_font("Helvetica", "", 1.9 * 2.835)
-        pdf.text(x + 35, y + HEIGHT_MM - 2.2, _latin1(claims.host))
+        pdf.text(x + 35, y + HEIGHT_MM - 2.2, latin1(claims.host))
     return bytes(pdf.output())

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from api.exports.a4 import a4_document, latin1
 from api.i18n import mx_date, mx_money, mx_number, term, translate
 from labels.printing import draw_qr_pdf
 from labels.render import make_qr
@@ -26,11 +27,6 @@ from labels.render import make_qr
 __all__ = ["credential_pdf"]
 
 _MAX_ROWS = 8
-
-
-def _latin1(text: str) -> str:
-    # fpdf2's core fonts are Latin-1: Spanish accents fit; anything else is replaced.
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _kg(text: str) -> str:
@@ -118,21 +114,21 @@ def _table(
 ) -> None:
     header = translate(lang, head).split("|")
     pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 7, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "B", 9)
     for text, width in zip(header, widths, strict=True):
-        pdf.cell(width, 6, _latin1(text), border="B")
+        pdf.cell(width, 6, latin1(text), border="B")
     pdf.ln()
     pdf.set_font("Helvetica", "", 9)
     none = translate(lang, "credential_pdf.none")
     shown = rows[:_MAX_ROWS] or [[none] + [""] * (len(header) - 1)]
     for row in shown:
         for text, width in zip(row, widths, strict=True):
-            pdf.cell(width, 5.5, _latin1(text))
+            pdf.cell(width, 5.5, latin1(text))
         pdf.ln()
     if len(rows) > _MAX_ROWS:
         more = translate(lang, "credential_pdf.more", count=len(rows) - _MAX_ROWS)
-        pdf.cell(0, 5.5, _latin1(more))
+        pdf.cell(0, 5.5, latin1(more))
         pdf.ln()
     pdf.ln(2)
 
@@ -146,22 +142,13 @@ def credential_pdf(
     """One A4 page in ``lang`` (es or en) summarising ``credential``, with its verified
     ``signers`` (``CredentialVerdict.signers``: association first, then co-signing
     certifiers) and a QR of ``verify_url``."""
-    # Imported here: fpdf2 (with fontTools) costs every CLI command half a second to import.
-    from fpdf import FPDF
-
     subject = credential["credentialSubject"]
     issuer = credential["issuer"]
     evidence = credential["evidence"][0]
     title = translate(lang, "credential_pdf.title")
-    pdf = FPDF(unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_creator("Biotraza")
-    pdf.set_title(_latin1(title))
-    pdf.add_page()
-    pdf.set_margins(15, 15, 15)
-    pdf.set_xy(15, 15)
+    pdf = a4_document(title, lang)
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     name = subject.get("name")
     since = subject.get("memberSince")
@@ -176,7 +163,7 @@ def credential_pdf(
         translate(lang, "credential_pdf.issued", day=mx_date(credential["validFrom"])),
     ]  # fmt: skip
     for line in lines:
-        pdf.cell(125, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(125, 6, latin1(line), new_x="LMARGIN", new_y="NEXT")
     qr = make_qr(verify_url, error="M")
     draw_qr_pdf(pdf, qr, 150, 12, 45)
     pdf.set_xy(15, 50)
@@ -191,10 +178,10 @@ def credential_pdf(
     for title_key, head, key, widths in sections:
         _table(pdf, lang, translate(lang, title_key), head, rows[key], widths)
     pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 7, _latin1(translate(lang, "credential.signers")), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, latin1(translate(lang, "credential.signers")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
     for line in _signature_lines(signers, lang):
-        pdf.multi_cell(180, 4.5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(180, 4.5, latin1(line), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 8)
     notes = [
         translate(lang, "credential_pdf.log", origin=evidence["origin"],
@@ -206,5 +193,5 @@ def credential_pdf(
     ]  # fmt: skip
     pdf.set_xy(15, 250)
     for note in notes:
-        pdf.multi_cell(180, 4, _latin1(note), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(180, 4, latin1(note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from api.exports.a4 import a4_document, latin1
 from api.exports.programme_cards import header_view
 from api.i18n import translate
 from verifiers.indicators import ReportHeader
@@ -30,11 +31,6 @@ _CHART_MM = 110.0
 """Width of a chart on the page."""
 _BOTTOM = 280.0
 """Lowest y (mm) a card may reach on an A4 page before the next one starts."""
-
-
-def _latin1(text: str) -> str:
-    # fpdf2's core fonts are Latin-1: Spanish accents fit; anything else is replaced.
-    return text.replace("–", "-").encode("latin-1", "replace").decode("latin-1")
 
 
 def _chart_mm(svg: str) -> float:
@@ -57,19 +53,11 @@ def indicators_pdf(
         lang: ``es`` or ``en``.
         progress: called with (cards drawn, cards) as the pages are drawn.
     """
-    # Imported here: fpdf2 (with fontTools) costs every CLI command half a second to import.
-    from fpdf import FPDF
-
     view = header_view(header, lang)
     title = translate(lang, "programme.title")
-    pdf = FPDF(unit="mm", format="A4")
-    pdf.set_creator("Biotraza")
-    pdf.set_title(_latin1(title))
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(15, 15, 15)
-    pdf.add_page()
+    pdf = a4_document(title, lang)
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9.5)
     size = header.tree_size
     for line in (
@@ -80,11 +68,11 @@ def indicators_pdf(
         *([translate(lang, "programme.pdf_people")] if header.people_attestation else []),
         translate(lang, "programme.verify"),
     ):
-        pdf.multi_cell(0, 4.8, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.8, latin1(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     cards = view["rows"]
     if not cards:
-        pdf.cell(0, 6, _latin1(translate(lang, "programme.empty")))
+        pdf.cell(0, 6, latin1(translate(lang, "programme.empty")))
     for done, card in enumerate(cards, start=1):
         if pdf.get_y() + _card_height(card) > _BOTTOM:
             pdf.add_page()
@@ -95,20 +83,20 @@ def indicators_pdf(
         pdf.page = page
         pdf.set_xy(15, 287)
         pdf.set_font("Helvetica", "", 8)
-        pdf.cell(0, 4, _latin1(translate(lang, "programme.pdf_page", page=page)), align="R")
+        pdf.cell(0, 4, latin1(translate(lang, "programme.pdf_page", page=page)), align="R")
     return bytes(pdf.output())
 
 
 def _card(pdf: Any, card: dict[str, Any]) -> None:
     pdf.set_font("Helvetica", "B", 11.5)
     heading = f"{card['landscape']} - {card['product']} - {card['season']}"
-    pdf.cell(0, 7, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, latin1(heading), new_x="LMARGIN", new_y="NEXT")
     svg = _TITLE_TAG.sub("", card["chart"])
     top = pdf.get_y()
     pdf.image(io.BytesIO(svg.encode("utf-8")), x=15, y=top, w=_CHART_MM)
     pdf.set_y(top + _chart_mm(svg) + 2)
     pdf.set_font("Helvetica", "", 9)
     for label, value in card["facts"]:
-        pdf.cell(95, 5.5, _latin1(label), border="B")
-        pdf.cell(85, 5.5, _latin1(str(value)), border="B", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(95, 5.5, latin1(label), border="B")
+        pdf.cell(85, 5.5, latin1(str(value)), border="B", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)

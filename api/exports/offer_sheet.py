@@ -19,6 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from api.exports.a4 import a4_document, latin1
 from api.i18n import mx_date, mx_money, mx_number, term, translate
 from labels.printing import draw_qr_pdf
 from labels.render import make_qr
@@ -26,11 +27,6 @@ from labels.render import make_qr
 __all__ = ["offer_sheet_pdf"]
 
 _MAX_REASONS = 6
-
-
-def _latin1(text: str) -> str:
-    # fpdf2's core fonts are Latin-1: Spanish accents fit; anything else is replaced.
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _kg(text: str) -> str:
@@ -115,49 +111,39 @@ def _price_rows(entry: dict[str, Any], lang: str) -> list[tuple[str, str]]:
 
 def _table(pdf: Any, title: str, rows: list[tuple[str, str]]) -> None:
     pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 7, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, latin1(title), new_x="LMARGIN", new_y="NEXT")
     for name, value in rows:
         pdf.set_font("Helvetica", "", 9)
-        pdf.cell(45, 5.5, _latin1(name))
+        pdf.cell(45, 5.5, latin1(name))
         pdf.set_font("Helvetica", "B", 9)
-        pdf.multi_cell(0, 5.5, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.5, latin1(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 
 def offer_sheet_pdf(entry: dict[str, Any], page_url: str, lang: str = "es") -> bytes:
     """One A4 page in ``lang`` about the catalogue ``entry``, with a QR of ``page_url``."""
-    # Imported here: fpdf2 (with fontTools) costs every CLI command half a second to import.
-    from fpdf import FPDF
-
     product = term(lang, "product", entry["product"]).capitalize()
     title = translate(lang, "sheet.title", product=product, form=term(lang, "form", entry["form"]))
-    pdf = FPDF(unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_creator("Biotraza")
-    pdf.set_title(_latin1(title))
-    pdf.set_lang(lang)
-    pdf.add_page()
-    pdf.set_margins(15, 15, 15)
-    pdf.set_xy(15, 15)
+    pdf = a4_document(title, lang)
     pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(125, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(125, 8, latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(125, 5, _latin1(translate(lang, "sheet.intro")), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(125, 5, latin1(translate(lang, "sheet.intro")), new_x="LMARGIN", new_y="NEXT")
     draw_qr_pdf(pdf, make_qr(page_url, error="M"), 150, 12, 45)
     pdf.set_xy(15, 60)
     eligible = entry["eligibility"]["eligible"]
     pdf.set_font("Helvetica", "B", 12)
     pdf.set_text_color(*((30, 107, 53) if eligible else (155, 28, 28)))
     verdict = translate(lang, "market.eligible" if eligible else "market.not_eligible")
-    pdf.cell(0, 8, _latin1(verdict), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, latin1(verdict), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("Helvetica", "", 9)
     reasons = [r[f"message_{lang}"] for r in entry["eligibility"]["reasons"]]
     for reason in reasons[:_MAX_REASONS]:
-        pdf.multi_cell(180, 4.5, _latin1(f"- {reason}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(180, 4.5, latin1(f"- {reason}"), new_x="LMARGIN", new_y="NEXT")
     if len(reasons) > _MAX_REASONS:
         more = translate(lang, "sheet.more_reasons", count=len(reasons) - _MAX_REASONS)
-        pdf.multi_cell(180, 4.5, _latin1(more), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(180, 4.5, latin1(more), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     _table(pdf, translate(lang, "sheet.lot_and_origin"), _rows(entry, lang))
     _table(pdf, translate(lang, "sheet.price_title"), _price_rows(entry, lang))
@@ -171,5 +157,5 @@ def offer_sheet_pdf(entry: dict[str, Any], page_url: str, lang: str = "es") -> b
     ]
     pdf.set_xy(15, 262)
     for note in notes:
-        pdf.multi_cell(180, 4, _latin1(note), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(180, 4, latin1(note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
