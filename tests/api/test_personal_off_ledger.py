@@ -86,17 +86,25 @@ def test_other_disaggregation_attributes_are_refused_naming_them(
     assert name in text and "personal data stays off the ledger" in text
 
 
+def _register_consented(
+    service: LedgerService, w: SupplyWorld, producer_id: str, name: str
+) -> None:
+    """Register a member of coop-a whose off-ledger record holds gender, year of birth and
+    Indigenous language with consent to statistics (the entry carries only its hash)."""
+    data = PersonalData.model_validate({
+        "name": name, "gender": "female", "birth_year": 1998,
+        "indigenous_language_speaker": True, "consent_to_statistics": True,
+    }).model_dump()  # fmt: skip
+    salt = new_salt()
+    body = producer_body(producer_id, pii_hash=personal_data_hash(salt, data))
+    register_producer(service, w.sign("coop-a", "producer.registered", body), data, salt)
+
+
 def test_attributes_go_to_the_consented_off_ledger_record(
     world: tuple[LedgerService, SupplyWorld],
 ) -> None:
     service, w = world
-    data = PersonalData.model_validate({
-        "name": "María López Pérez", "gender": "female", "birth_year": 1998,
-        "indigenous_language_speaker": True, "consent_to_statistics": True,
-    }).model_dump()  # fmt: skip
-    salt = new_salt()
-    body = producer_body("p-2", pii_hash=personal_data_hash(salt, data))
-    register_producer(service, w.sign("coop-a", "producer.registered", body), data, salt)
+    _register_consented(service, w, "p-2", "María López Pérez")
     stored = personal_data(service, "p-2")
     assert stored is not None and stored.data["indigenous_language_speaker"] is True
     producer = service.store.state_get("producer", "p-2")
@@ -146,13 +154,7 @@ def test_api_never_serves_personal_attributes_of_old_entries(tmp_path: Path, db_
         w = SupplyWorld(service.store, _older_rules(), {"coop-a": "association"})
         w.submit("coop-a", "producer.registered", producer_body("p-old", gender="female"))
         w.registry = service.registry
-        data = PersonalData.model_validate({
-            "name": "Ana Ruiz", "gender": "female", "birth_year": 1998,
-            "indigenous_language_speaker": True, "consent_to_statistics": True,
-        }).model_dump()  # fmt: skip
-        salt = new_salt()
-        body = producer_body("p-new", pii_hash=personal_data_hash(salt, data))
-        register_producer(service, w.sign("coop-a", "producer.registered", body), data, salt)
+        _register_consented(service, w, "p-new", "Ana Ruiz")
         assert service.store.state_get("producer", "p-old")["gender"] == "female"  # type: ignore[index]
         cfg = Settings(data_dir=tmp_path, database_url=db_url)
         with TestClient(create_app(cfg, service)) as client:
