@@ -6,10 +6,10 @@ thousands from the imported libraries alone, in a benchmark or a verifier also t
 in memory — and one is triggered every few tens of thousands of objects that survive a young
 collection. Judging eligibility or counting indicators decodes hundreds of thousands of
 projection documents that live a little while and are freed by reference counting, so those
-full collections find nothing and, on the 2-vCPU session machine, took about 40 % of the
-indicators computation at 40,804 entries (two collections of 0.1 s each, 2026-12-07), and more
-as the heap grows. Reference counting still frees every acyclic object while paused; a cycle
-made meanwhile is collected after.
+full collections find nothing and, on the 2-vCPU session machine, took a fifth to a third of
+the indicators computation at 40,804 entries (two collections of about 0.1 s each,
+2026-12-07), and more as the heap grows. Reference counting still frees every acyclic object
+while paused; a cycle made meanwhile is collected after.
 
 Left out: which computations pause (their callers say why).
 """
