@@ -230,6 +230,17 @@ class BiotrazaClient:
             raise IntegrityError(f"file received for {sha256} hashes to something else")
         return data
 
+    def evaluate(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A dry-run evaluation on the server's ledger (``POST /api/v1/evaluations``): the
+        fields a ``verification.issued`` body signs. Records nothing, so retrying is safe.
+
+        Raises:
+            ClientError: the server refused the request, naming the field (e.g.
+                ``evidence_ids.3``).
+        """
+        found: dict[str, Any] = self._request("POST", "/api/v1/evaluations", json=request).json()
+        return found
+
     def device_request(self, short_code: str) -> dict[str, Any]:
         """The enrolment request a browser or phone left under its short code."""
         response = self._request("GET", f"/api/v1/device-requests/{short_code}")

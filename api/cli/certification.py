@@ -117,8 +117,10 @@ def standard_publish(
 ScopeOpts = dict[str, list[str]]
 
 FULL_FINDINGS_LIMIT = 48 * 1024
-"""Findings up to this many canonical bytes are signed in full (the statement must stay under
-64 KiB); beyond it, ``verification issue`` signs their digest (``findings_sha256``)."""
+"""Verification bodies up to this many canonical bytes sign their findings in full (the
+statement must stay under 64 KiB); beyond it, ``verification issue`` signs their digest
+(``findings_sha256``). A version-2 body also lists its evidence ids: one still over it with
+the digest is refused before signing."""
 
 
 def _scope(
@@ -131,15 +133,69 @@ ProductOpt = Annotated[list[str], typer.Option("--product", help="Product in sco
 PlotOpt = Annotated[list[str], typer.Option("--plot", help="Plot in scope (repeat).")]
 ApiaryOpt = Annotated[list[str], typer.Option("--apiary", help="Apiary in scope (repeat).")]
 LotOpt = Annotated[list[str], typer.Option("--lot", help="Lot in scope (repeat).")]
+EvidenceOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--evidence",
+        help="Evidence id to evaluate (repeat; in this order, on the same day the later one "
+        "decides). Default: every evidence about the subjects observed by --as-of, in "
+        "ledger order. Version 2 only.",
+    ),
+]
+FindingsVersionOpt = Annotated[
+    int,
+    typer.Option(
+        "--findings-version",
+        min=1,
+        max=2,
+        help="2 (default): the verification lists its evidence by id and the ledger "
+        "evaluates exactly that list, so evidence recorded meanwhile cannot get it refused. "
+        "1: every evidence recorded before it, cited by seq (for servers older than "
+        "version 2, or more evidence than a statement can list).",
+    ),
+]
 
 
-def _preview(standard: str, association: str, scope: ScopeOpts, as_of: str) -> dict[str, Any]:
-    """The dry-run evaluation both ``evaluate`` and ``verification issue`` show or sign."""
-    from api.services.certification import evaluation_body
+def _preview(
+    standard: str,
+    association: str,
+    scope: ScopeOpts,
+    as_of: str,
+    *,
+    findings_version: int,
+    evidence_ids: list[str],
+    server: str | None = None,
+) -> dict[str, Any]:
+    """The dry-run evaluation both ``evaluate`` and ``verification issue`` show or sign,
+    computed by the ledger that will re-check it: the server's with ``--server``, else the
+    local one (``POST /api/v1/evaluations`` and the CLI call the same service function)."""
+    from api.services.certification import evaluation_body, requested_version
 
+    ids = evidence_ids or None
+    version = requested_version(2 if findings_version == 2 else 1, ids)
+    if server:
+        from api.client import BiotrazaClient
+
+        request: dict[str, Any] = {
+            "standard": standard,
+            "association_id": association,
+            "scope": scope,
+            "as_of": as_of,
+        }
+        # Version 1 is the key's absence: a server older than version 2 understands it.
+        if version == 2:
+            request.update(findings_version=2, evidence_ids=ids)
+        with BiotrazaClient(server) as client:
+            return client.evaluate({k: v for k, v in request.items() if v is not None})
     with opened_service(settings()) as service:
         return evaluation_body(
-            service, standard_ref=standard, association_id=association, scope=scope, as_of=as_of
+            service,
+            standard_ref=standard,
+            association_id=association,
+            scope=scope,
+            as_of=as_of,
+            findings_version=version,
+            evidence_ids=ids,
         )
 
 
@@ -152,11 +208,46 @@ def evaluate_command(
     plot: PlotOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
     apiary: ApiaryOpt = [],  # noqa: B006
     lot: LotOpt = [],  # noqa: B006
+    evidence: EvidenceOpt = [],  # noqa: B006
+    findings_version: FindingsVersionOpt = 2,
 ) -> None:
-    """Dry run: evaluate recorded evidence against a standard (records nothing)."""
+    """Dry run: evaluate recorded evidence against a standard (records nothing), as
+    `verification issue` with the same options would sign it."""
     with cli_errors():
-        body = _preview(standard, association, _scope(product, plot, apiary, lot), as_of)
+        body = _preview(
+            standard,
+            association,
+            _scope(product, plot, apiary, lot),
+            as_of,
+            findings_version=findings_version,
+            evidence_ids=evidence,
+        )
     _echo(body)
+
+
+def _findings_form(body: dict[str, Any], preview: dict[str, Any], digest: bool | None) -> None:
+    """Put the findings (or, when too large or asked for, their digest) into ``body``.
+
+    Raises:
+        ValueError: a version-2 body over :data:`FULL_FINDINGS_LIMIT` even with the digest
+            (too many evidence ids for one statement).
+    """
+    from ledger.canonical import canonicalize
+
+    body["findings"] = preview["findings"]
+    if digest is None:
+        digest = len(canonicalize(body)) > FULL_FINDINGS_LIMIT
+    if digest:
+        del body["findings"]
+        body["findings_sha256"] = preview["findings_sha256"]
+    size = len(canonicalize(body))
+    if "evidence_ids" in body and size > FULL_FINDINGS_LIMIT:
+        raise ValueError(
+            f"{len(body['evidence_ids'])} evidence ids make the verification {size} bytes "
+            f"even with the findings' digest, over the {FULL_FINDINGS_LIMIT} bytes a statement "
+            "leaves for its body: list fewer with --evidence, narrow the scope, or sign "
+            "version 1 (--findings-version 1), which does not list its evidence"
+        )
 
 
 @verification_app.command("issue")
@@ -172,6 +263,8 @@ def verification_issue(
     plot: PlotOpt = [],  # noqa: B006 - typer reads list defaults, never mutates them
     apiary: ApiaryOpt = [],  # noqa: B006
     lot: LotOpt = [],  # noqa: B006
+    evidence: EvidenceOpt = [],  # noqa: B006
+    findings_version: FindingsVersionOpt = 2,
     sign_digest: Annotated[
         bool | None,
         typer.Option(
@@ -182,34 +275,45 @@ def verification_issue(
     ] = None,
     server: ServerOpt = None,
 ) -> None:
-    """Evaluate, sign and record a verification (the ledger re-checks the findings)."""
-    from ledger.canonical import canonicalize
+    """Evaluate, sign and record a verification (the ledger re-checks the findings); with
+    --server, evaluated on that server's ledger.
+
+    Version 2 by default: the body lists the evidence it was evaluated on, so evidence
+    recorded by others between this evaluation and the append cannot make the ledger refuse
+    it, and the certificate says which records it judged.
+    """
     from ledger.statements import sign_statement
 
     cfg = settings()
     with cli_errors():
-        preview = _preview(standard, association, _scope(product, plot, apiary, lot), as_of)
-        if sign_digest is None:
-            sign_digest = len(canonicalize(preview["findings"])) > FULL_FINDINGS_LIMIT
-        findings: dict[str, Any] = (
-            {"findings_sha256": preview["findings_sha256"]}
-            if sign_digest
-            else {"findings": preview["findings"]}
+        preview = _preview(
+            standard,
+            association,
+            _scope(product, plot, apiary, lot),
+            as_of,
+            findings_version=findings_version,
+            evidence_ids=evidence,
+            server=server,
         )
-        body = {
+        body: dict[str, Any] = {
             "verification_id": verification_id,
             "association_id": association,
             "scope": preview["scope"],
             "standard_hash": preview["standard_hash"],
             "as_of": as_of,
-            **findings,
             "result": preview["result"],
             "valid_from": valid_from,
             "valid_until": valid_until,
         }
+        if preview.get("findings_version") == 2:
+            body.update(findings_version=2, evidence_ids=preview["evidence_ids"])
+        _findings_form(body, preview, sign_digest)
         signed = sign_statement(load_key(cfg, signer), "verification.issued", body)
         result = submit(cfg, signed, server)
-    out.print(f"verification {verification_id} ({preview['result']}) at seq {result['seq']}")
+    version = f"version {body.get('findings_version', 1)}"
+    out.print(
+        f"verification {verification_id} ({preview['result']}, {version}) at seq {result['seq']}"
+    )
 
 
 @verification_app.command("revoke")

@@ -33,6 +33,7 @@ __all__ = [
     "eligibility",
     "evaluation_body",
     "published_standards",
+    "requested_version",
     "resolve_standard",
     "standard_diff",
 ]
@@ -121,7 +122,7 @@ def evaluation_body(
         DomainRuleError: a listed id is not recorded, or is about a subject outside the
             scope (field ``evidence_ids.<i>``; the ledger refuses the signed body alike).
     """
-    version = _version(findings_version, evidence_ids)
+    version = requested_version(findings_version, evidence_ids)
     digest, standard = resolve_standard(service, standard_ref)
     try:
         parsed = Scope.model_validate(scope)
@@ -154,7 +155,7 @@ def evaluation_body(
     }
 
 
-def _version(
+def requested_version(
     findings_version: FindingsVersion | None, evidence_ids: list[str] | None
 ) -> FindingsVersion:
     """The findings version a request asks for: a list of evidence means version 2.

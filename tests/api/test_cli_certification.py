@@ -131,7 +131,7 @@ def test_certifier_workflow_from_the_terminal(env: dict[str, str], tmp_path: Pat
     after = _json(env, *evaluate)
     assert after["result"] == "pass"
     issued = ok(env, "verification", "issue", "v-1", *ISSUE).stdout
-    assert "verification v-1 (pass) at seq" in issued
+    assert "verification v-1 (pass, version 2) at seq" in issued
 
     eligible = run(env, "eligibility", "h-1")
     assert eligible.returncode == 0, eligible.stderr
@@ -265,13 +265,16 @@ def test_a_group_certificate_signs_the_findings_digest(tmp_path: Path, db_url: s
     plots = [arg for n in range(30) for arg in ("--plot", f"pl-g{n:02d}")]
     issue = [*ISSUE[: ISSUE.index("--plot")], *plots]
     assert (
-        "verification v-g (pass) at seq" in ok(env, "verification", "issue", "v-g", *issue).stdout
+        "verification v-g (pass, version 2) at seq"
+        in ok(env, "verification", "issue", "v-g", *issue).stdout
     )
     service = LedgerService.open(db_url, migrate=False)
     try:
         entry = service.entry(service.head().size - 1)
         body = entry.statement.body
         assert "findings" not in body and len(body["findings_sha256"]) == 64
+        # Version 2 by default: the digest leaves room for every evidence id of the group.
+        assert body["findings_version"] == 2 and len(body["evidence_ids"]) == 30 * 10 + 1
         doc = service.store.state_get("verification", "v-g")
         assert doc is not None and len(doc["findings"]) == 30 * 10 + 1
     finally:

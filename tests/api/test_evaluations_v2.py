@@ -167,7 +167,7 @@ def test_evidence_about_a_subject_outside_the_scope_is_409(world: World) -> None
     ("over", "status", "code", "field"),
     [
         ({"duplicate": True}, 422, "schema_error", "evidence_ids.3"),
-        ({"findings_version": 1}, 422, "schema_error", "findings_version"),
+        ({"findings_version": 1}, 400, "bad_request", "body.findings_version"),
         (
             {"evidence_ids": ["ok", "-starts-with-a-dash"]},
             400,

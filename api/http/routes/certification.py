@@ -85,20 +85,21 @@ class EvaluationRequest(BaseModel):
     association_id: str
     scope: dict[str, Any]
     as_of: Day
-    findings_version: Literal[1, 2] | None = Field(
+    findings_version: Literal[2] | None = Field(
         default=None,
-        description="1 (the default without evidence_ids): every evidence recorded about the "
-        "subjects, findings cite evidence_seq. 2: exactly evidence_ids, findings cite "
-        "evidence_id; without evidence_ids, every evidence about the subjects observed by "
-        "as_of, in ledger order (the list is answered)",
+        description="2: exactly evidence_ids, findings cite evidence_id; without "
+        "evidence_ids, every evidence about the subjects observed by as_of, in ledger order "
+        "(the list is answered). Absent: version 1 (every evidence recorded about the "
+        "subjects, findings cite evidence_seq) unless evidence_ids is given. As in the "
+        "entry, version 1 is the key's absence",
     )
     evidence_ids: list[Id] | None = Field(
         default=None,
         max_length=100_000,
+        json_schema_extra={"uniqueItems": True},
         description="version 2: the evidence to evaluate, in the order the verification "
         "will list it (on the same observed_on day the later one decides); each id must be "
-        "recorded, about a subject of the scope, and listed once (else 409 or 422 naming "
-        "evidence_ids.<i>)",
+        "recorded and about a subject of the scope (else 409 naming evidence_ids.<i>)",
     )
 
 
@@ -108,8 +109,8 @@ def post_evaluation(service: ServiceDep, request: EvaluationRequest) -> dict[str
     the fields a `verification.issued` body signs (for version 2 also `findings_version` and
     `evidence_ids`); the ledger recomputes exactly these findings when the signed body
     arrives. An unknown evidence id or one about a subject outside the scope is a 409
-    `rule_violation`, an id listed twice or a list with version 1 a 422 `schema_error`,
-    each naming `evidence_ids.<i>` (or `findings_version`)."""
+    `rule_violation`, an id listed twice a 422 `schema_error`, each naming
+    `evidence_ids.<i>`."""
     return evaluation_body(
         service,
         standard_ref=request.standard,
