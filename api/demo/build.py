@@ -120,6 +120,11 @@ def _kg(grams: int) -> float | int:
     return grams_to_kg(grams)
 
 
+def _portions(lots: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Each ``(lot id, grams)`` as a transformation's input or output line, in kilograms."""
+    return [{"lot_id": lot, "quantity_kg": _kg(grams)} for lot, grams in lots]
+
+
 Body = dict[str, Any] | Callable[[LedgerService], dict[str, Any]]
 """A statement body, or a function building it from the ledger at submission time (a
 verification's findings are the rule engine's evaluation of the evidence recorded so far)."""
@@ -149,6 +154,28 @@ class _Plan:
 
     def add(self, ts: str, signer: str, entry_type: str, body: Body, step: str) -> None:
         self.steps.append(_Step(ts, signer, entry_type, body, f"demo-{step}"))
+
+    def transform(
+        self,
+        ts: str,
+        signer: str,
+        transformation_id: str,
+        kind: str,
+        *,
+        inputs: list[dict[str, Any]],
+        outputs: list[dict[str, Any]],
+        performed_on: str,
+    ) -> None:
+        """A ``lot.transformed`` step (process, blend, split or pack), its nonce named after
+        the transformation as every other step is after what it records."""
+        body = {
+            "transformation_id": transformation_id,
+            "kind": kind,
+            "inputs": inputs,
+            "outputs": outputs,
+            "performed_on": performed_on,
+        }
+        self.add(ts, signer, "lot.transformed", body, transformation_id)
 
     def org_id(self, key_name: str) -> str:
         return str(DEMO_ORGS[key_name]["org_id"])
@@ -271,24 +298,20 @@ def _coffee(plan: _Plan) -> None:
             )
             if tag == "b" and i < 8:
                 _purchase(plan, n, cherry_lot, f"cs-p{n}", kg, harvest_ts, paid=i < 5)
-            plan.add(
+            plan.transform(
                 mill_ts,
                 CAFE,
-                "lot.transformed",
-                {
-                    "transformation_id": f"cs-wetmill-{n}{tag}",
-                    "kind": "process",
-                    "inputs": [{"lot_id": cherry_lot, "quantity_kg": kg}],
-                    "outputs": [
-                        {
-                            "lot_id": parchment_lot,
-                            "form": "parchment",
-                            "quantity_kg": _kg(parchment_g),
-                        }
-                    ],
-                    "performed_on": milled_on.isoformat(),
-                },
                 f"cs-wetmill-{n}{tag}",
+                "process",
+                inputs=[{"lot_id": cherry_lot, "quantity_kg": kg}],
+                outputs=[
+                    {
+                        "lot_id": parchment_lot,
+                        "form": "parchment",
+                        "quantity_kg": _kg(parchment_g),
+                    }
+                ],
+                performed_on=milled_on.isoformat(),
             )
             parchment_by_group[group].append((parchment_lot, parchment_g))
 
@@ -299,18 +322,14 @@ def _coffee(plan: _Plan) -> None:
         parchment_g = sum(g for _lot, g in lots)
         green_g = _floor_100g(parchment_g * PARCHMENT_TO_GREEN[0] // PARCHMENT_TO_GREEN[1])
         green_lot = f"cs-green-g{group + 1}"
-        plan.add(
+        plan.transform(
             _ts(hulled_on),
             CAFE,
-            "lot.transformed",
-            {
-                "transformation_id": f"cs-drymill-g{group + 1}",
-                "kind": "process",
-                "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in lots],
-                "outputs": [{"lot_id": green_lot, "form": "green", "quantity_kg": _kg(green_g)}],
-                "performed_on": hulled_on.isoformat(),
-            },
             f"cs-drymill-g{group + 1}",
+            "process",
+            inputs=_portions(lots),
+            outputs=[{"lot_id": green_lot, "form": "green", "quantity_kg": _kg(green_g)}],
+            performed_on=hulled_on.isoformat(),
         )
         green_lots.append((green_lot, green_g))
 
@@ -323,61 +342,49 @@ def _coffee(plan: _Plan) -> None:
     export_g = sacks * SACK_KG * 1000
     rest_g = green_g - export_g
     blend_on = date(2026, 3, 9)
-    plan.add(
+    plan.transform(
         _ts(blend_on),
         CAFE,
-        "lot.transformed",
-        {
-            "transformation_id": "cs-blend-2526",
-            "kind": "blend",
-            "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in green_lots],
-            "outputs": [{"lot_id": "cs-green-blend", "quantity_kg": _kg(green_g)}],
-            "performed_on": blend_on.isoformat(),
-        },
         "cs-blend-2526",
+        "blend",
+        inputs=_portions(green_lots),
+        outputs=[{"lot_id": "cs-green-blend", "quantity_kg": _kg(green_g)}],
+        performed_on=blend_on.isoformat(),
     )
     to_pack = "cs-green-blend"
     if rest_g:
         to_pack = "cs-green-export"
-        plan.add(
+        plan.transform(
             _ts(blend_on, 10),
             CAFE,
-            "lot.transformed",
-            {
-                "transformation_id": "cs-split-2526",
-                "kind": "split",
-                "inputs": [{"lot_id": "cs-green-blend", "quantity_kg": _kg(green_g)}],
-                "outputs": [
-                    {"lot_id": to_pack, "quantity_kg": _kg(export_g)},
-                    {"lot_id": "cs-green-rest", "quantity_kg": _kg(rest_g)},
-                ],
-                "performed_on": blend_on.isoformat(),
-            },
             "cs-split-2526",
+            "split",
+            inputs=[{"lot_id": "cs-green-blend", "quantity_kg": _kg(green_g)}],
+            outputs=[
+                {"lot_id": to_pack, "quantity_kg": _kg(export_g)},
+                {"lot_id": "cs-green-rest", "quantity_kg": _kg(rest_g)},
+            ],
+            performed_on=blend_on.isoformat(),
         )
         plan.lots["coffee_remainder"] = "cs-green-rest"
     export_lot = "cs-export-2526-001"
     gtin_data = "1750123456789"  # indicator 1, GS1 Mexico 750, demo company and item
-    plan.add(
+    plan.transform(
         _ts(date(2026, 3, 10)),
         CAFE,
-        "lot.transformed",
-        {
-            "transformation_id": "cs-pack-2526",
-            "kind": "pack",
-            "inputs": [{"lot_id": to_pack, "quantity_kg": _kg(export_g)}],
-            "outputs": [
-                {
-                    "lot_id": export_lot,
-                    "quantity_kg": _kg(export_g),
-                    "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
-                    "lot_number": "CS2526X001",
-                    "package": {"unit": "sack", "count": sacks, "unit_kg": SACK_KG},
-                }
-            ],
-            "performed_on": "2026-03-10",
-        },
         "cs-pack-2526",
+        "pack",
+        inputs=[{"lot_id": to_pack, "quantity_kg": _kg(export_g)}],
+        outputs=[
+            {
+                "lot_id": export_lot,
+                "quantity_kg": _kg(export_g),
+                "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
+                "lot_number": "CS2526X001",
+                "package": {"unit": "sack", "count": sacks, "unit_kg": SACK_KG},
+            }
+        ],
+        performed_on="2026-03-10",
     )
     plan.add(
         _ts(date(2026, 3, 12), hour=8),
@@ -424,65 +431,53 @@ def _certified_coffee(plan: _Plan, green_lots: list[tuple[str, int]]) -> int:
         lot, grams = green_lots[index]
         part_g = CERTIFIED_SACKS_PER_GROUP * SACK_KG * 1000
         main_lot, part_lot = f"{lot}-main", f"{lot}-ab"
-        plan.add(
+        plan.transform(
             _ts(split_on, 10 * index),
             CAFE,
-            "lot.transformed",
-            {
-                "transformation_id": f"cs-segregate-g{index + 1}",
-                "kind": "split",
-                "inputs": [{"lot_id": lot, "quantity_kg": _kg(grams)}],
-                "outputs": [
-                    {"lot_id": main_lot, "quantity_kg": _kg(grams - part_g)},
-                    {"lot_id": part_lot, "quantity_kg": _kg(part_g)},
-                ],
-                "performed_on": split_on.isoformat(),
-            },
             f"cs-segregate-g{index + 1}",
+            "split",
+            inputs=[{"lot_id": lot, "quantity_kg": _kg(grams)}],
+            outputs=[
+                {"lot_id": main_lot, "quantity_kg": _kg(grams - part_g)},
+                {"lot_id": part_lot, "quantity_kg": _kg(part_g)},
+            ],
+            performed_on=split_on.isoformat(),
         )
         green_lots[index] = (main_lot, grams - part_g)
         parts.append((part_lot, part_g))
     certified_g = sum(g for _lot, g in parts)
     blend_on = date(2026, 3, 9)
-    plan.add(
+    plan.transform(
         _ts(blend_on, -60),
         CAFE,
-        "lot.transformed",
-        {
-            "transformation_id": "cs-blend-2526-ab",
-            "kind": "blend",
-            "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in parts],
-            "outputs": [{"lot_id": "cs-green-ab", "quantity_kg": _kg(certified_g)}],
-            "performed_on": blend_on.isoformat(),
-        },
         "cs-blend-2526-ab",
+        "blend",
+        inputs=_portions(parts),
+        outputs=[{"lot_id": "cs-green-ab", "quantity_kg": _kg(certified_g)}],
+        performed_on=blend_on.isoformat(),
     )
     export_lot = "cs-export-2526-002"
     gtin_data = "1750123456789"
-    plan.add(
+    plan.transform(
         _ts(date(2026, 3, 10), 30),
         CAFE,
-        "lot.transformed",
-        {
-            "transformation_id": "cs-pack-2526-ab",
-            "kind": "pack",
-            "inputs": [{"lot_id": "cs-green-ab", "quantity_kg": _kg(certified_g)}],
-            "outputs": [
-                {
-                    "lot_id": export_lot,
-                    "quantity_kg": _kg(certified_g),
-                    "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
-                    "lot_number": "CS2526X002",
-                    "package": {
-                        "unit": "sack",
-                        "count": certified_g // (SACK_KG * 1000),
-                        "unit_kg": SACK_KG,
-                    },
-                }
-            ],
-            "performed_on": "2026-03-10",
-        },
         "cs-pack-2526-ab",
+        "pack",
+        inputs=[{"lot_id": "cs-green-ab", "quantity_kg": _kg(certified_g)}],
+        outputs=[
+            {
+                "lot_id": export_lot,
+                "quantity_kg": _kg(certified_g),
+                "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
+                "lot_number": "CS2526X002",
+                "package": {
+                    "unit": "sack",
+                    "count": certified_g // (SACK_KG * 1000),
+                    "unit_kg": SACK_KG,
+                },
+            }
+        ],
+        performed_on="2026-03-10",
     )
     plan.add(
         _ts(date(2026, 3, 12), 10, hour=8),
@@ -984,62 +979,50 @@ def _honey(plan: _Plan) -> None:
     drums = filtered_g // (DRUM_KG * 1000)
     drums_g = drums * DRUM_KG * 1000
     rest_g = filtered_g - drums_g
-    plan.add(
+    plan.transform(
         _ts(date(2026, 5, 25), hour=17),
         MIEL,
-        "lot.transformed",
-        {
-            "transformation_id": "mc-filter-2026",
-            "kind": "process",
-            "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in raw_lots],
-            "outputs": [
-                {"lot_id": "mc-filtered-2026", "form": "filtered", "quantity_kg": _kg(filtered_g)}
-            ],
-            "performed_on": "2026-05-25",
-        },
         "mc-filter-2026",
+        "process",
+        inputs=_portions(raw_lots),
+        outputs=[
+            {"lot_id": "mc-filtered-2026", "form": "filtered", "quantity_kg": _kg(filtered_g)}
+        ],
+        performed_on="2026-05-25",
     )
     to_pack = "mc-filtered-2026"
     if rest_g:
         to_pack = "mc-filtered-drums"
-        plan.add(
+        plan.transform(
             _ts(date(2026, 5, 26)),
             MIEL,
-            "lot.transformed",
-            {
-                "transformation_id": "mc-split-2026",
-                "kind": "split",
-                "inputs": [{"lot_id": "mc-filtered-2026", "quantity_kg": _kg(filtered_g)}],
-                "outputs": [
-                    {"lot_id": to_pack, "quantity_kg": _kg(drums_g)},
-                    {"lot_id": "mc-filtered-rest", "quantity_kg": _kg(rest_g)},
-                ],
-                "performed_on": "2026-05-26",
-            },
             "mc-split-2026",
+            "split",
+            inputs=[{"lot_id": "mc-filtered-2026", "quantity_kg": _kg(filtered_g)}],
+            outputs=[
+                {"lot_id": to_pack, "quantity_kg": _kg(drums_g)},
+                {"lot_id": "mc-filtered-rest", "quantity_kg": _kg(rest_g)},
+            ],
+            performed_on="2026-05-26",
         )
         plan.lots["honey_remainder"] = "mc-filtered-rest"
     gtin_data = "1750123456791"
-    plan.add(
+    plan.transform(
         _ts(date(2026, 5, 26), 30),
         MIEL,
-        "lot.transformed",
-        {
-            "transformation_id": "mc-pack-2026",
-            "kind": "pack",
-            "inputs": [{"lot_id": to_pack, "quantity_kg": _kg(drums_g)}],
-            "outputs": [
-                {
-                    "lot_id": "mc-drums-2026-001",
-                    "quantity_kg": _kg(drums_g),
-                    "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
-                    "lot_number": "MC2026D001",
-                    "package": {"unit": "drum", "count": drums, "unit_kg": DRUM_KG},
-                }
-            ],
-            "performed_on": "2026-05-26",
-        },
         "mc-pack-2026",
+        "pack",
+        inputs=[{"lot_id": to_pack, "quantity_kg": _kg(drums_g)}],
+        outputs=[
+            {
+                "lot_id": "mc-drums-2026-001",
+                "quantity_kg": _kg(drums_g),
+                "gtin": f"{gtin_data}{gtin14_check_digit(gtin_data)}",
+                "lot_number": "MC2026D001",
+                "package": {"unit": "drum", "count": drums, "unit_kg": DRUM_KG},
+            }
+        ],
+        performed_on="2026-05-26",
     )
     plan.lots["honey_drums"] = "mc-drums-2026-001"
     plan.kg.update(
@@ -1131,33 +1114,25 @@ def _cacao(plan: _Plan) -> None:
         wet_total += wet_g
         dry_g = _floor_100g(wet_g * WET_TO_DRY[0] // WET_TO_DRY[1])
         dry_lot = f"cc-dry-2026{tag}"
-        plan.add(
+        plan.transform(
             _ts(done_on, hour=17),
             CACAO,
-            "lot.transformed",
-            {
-                "transformation_id": f"cc-ferment-2026{tag}",
-                "kind": "process",
-                "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in lots],
-                "outputs": [{"lot_id": dry_lot, "form": "dry", "quantity_kg": _kg(dry_g)}],
-                "performed_on": done_on.isoformat(),
-            },
             f"cc-ferment-2026{tag}",
+            "process",
+            inputs=_portions(lots),
+            outputs=[{"lot_id": dry_lot, "form": "dry", "quantity_kg": _kg(dry_g)}],
+            performed_on=done_on.isoformat(),
         )
         dry_lots.append((dry_lot, dry_g))
     dry_total = sum(g for _lot, g in dry_lots)
-    plan.add(
+    plan.transform(
         _ts(date(2026, 4, 6)),
         CACAO,
-        "lot.transformed",
-        {
-            "transformation_id": "cc-blend-2026",
-            "kind": "blend",
-            "inputs": [{"lot_id": lot, "quantity_kg": _kg(g)} for lot, g in dry_lots],
-            "outputs": [{"lot_id": "cc-dry-2026", "quantity_kg": _kg(dry_total)}],
-            "performed_on": "2026-04-06",
-        },
         "cc-blend-2026",
+        "blend",
+        inputs=_portions(dry_lots),
+        outputs=[{"lot_id": "cc-dry-2026", "quantity_kg": _kg(dry_total)}],
+        performed_on="2026-04-06",
     )
     plan.lots["cacao_dry"] = "cc-dry-2026"
     plan.kg.update(cacao_wet=_kg(wet_total), cacao_dry=_kg(dry_total))
