@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.services.certification import evaluation_body
 from api.services.ledger import LedgerService
 from ledger.chain import append
 from ledger.errors import DomainRuleError, SchemaError
@@ -216,4 +217,42 @@ def test_a_v2_digest_is_recomputed_from_the_listed_evidence(world: World) -> Non
     doc = world.doc("verification", "v2")
     assert doc is not None and doc["findings_sha256"] == digest
     assert findings_digest(doc["findings"]) == digest
+    world.service.verify()
+
+
+def test_the_default_v2_preview_survives_evidence_recorded_before_its_append(
+    world: World,
+) -> None:
+    """What ``biotraza verification issue`` signs by default (``POST /api/v1/evaluations``
+    with ``findings_version`` 2 and no list): every evidence about the subjects, by seq. A
+    failing shade cover another certifier records between that evaluation and the append
+    does not get it refused, as it would a version-1 body."""
+    preview = evaluation_body(
+        world.service,
+        standard_ref="coffee-ab@1",
+        association_id="coop-a",
+        scope=SCOPE_A,
+        as_of="2026-02-01",
+        findings_version=2,
+    )
+    assert preview["evidence_ids"] == world.evidence_ids  # recorded in this order
+    assert (
+        preview["findings"]
+        == verification_body_v2("v", "coop-a", SCOPE_A, world.docs())["findings"]
+    )
+    keys = ("association_id", "scope", "standard_hash", "as_of", "findings_version")
+    body = {
+        "verification_id": "v2",
+        **{k: preview[k] for k in (*keys, "evidence_ids", "findings", "result")},
+        "valid_from": "2025-10-01",
+        "valid_until": "2026-09-30",
+    }
+    signed = world.sign(body)
+    other = add_certifier(world.w, "certimex-2")
+    record_evidence(
+        world.w, other, "plot", "pl-a", override={"shade_cover_pct": 12}, observed_on="2026-01-20"
+    )
+    assert world.append(signed).created
+    doc = world.doc("verification", "v2")
+    assert doc is not None and (doc["result"], doc["evidence_ids"]) == ("pass", world.evidence_ids)
     world.service.verify()
