@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, Route
 
 from ledger.keystore import KeyStore
 from tests.browser.conftest import PASSPHRASE, Served
+from tests.browser.layout import assert_no_sideways_overflow
 from tests.browser.office_keys import import_browser_key
 from tests.browser.waiting import wait_until
 from verifiers.credentials import verify_credential
@@ -42,14 +43,6 @@ def _slow_record(route: Route) -> None:
     if route.request.method == "POST":
         time.sleep(1.5)  # hold the last step so the progress bar is on screen
     route.continue_()
-
-
-def _no_sideways_overflow(page: Page) -> None:
-    wide = page.evaluate(
-        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
-        " > window.innerWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 8)"
-    )
-    assert not wide, wide
 
 
 def test_issue_download_and_revoke(browser: Browser, served: Served, tmp_path: Path) -> None:
@@ -93,7 +86,7 @@ def test_issue_download_and_revoke(browser: Browser, served: Served, tmp_path: P
     card.locator("input.revoke-reason").fill("no")
     card.locator("button.revoke").click()
     card.get_by_text("de 3 a 200 caracteres").wait_for()
-    _no_sideways_overflow(page)
+    assert_no_sideways_overflow(page)
     page.screenshot(path=str(SCREENSHOTS / "issued-es-390.png"), full_page=True)
 
     card.locator("input.revoke-reason").fill("datos de entregas corregidos")
@@ -114,5 +107,5 @@ def test_issue_download_and_revoke(browser: Browser, served: Served, tmp_path: P
     # Messages already on screen are said again in the new language.
     assert "Credential revoked" in card.locator(".credential-message").inner_text()
     assert "Credential issued" in member.locator(".issue-message").inner_text()
-    _no_sideways_overflow(page)
+    assert_no_sideways_overflow(page)
     page.screenshot(path=str(SCREENSHOTS / "issued-en-390.png"), full_page=True)

@@ -34,6 +34,7 @@ from labels.verify import LabelStatus, check_label
 from ledger.keys import public_key_bytes
 from ledger.keystore import KeyStore
 from tests.browser.conftest import PASSPHRASE, Served, served_on_postgres
+from tests.browser.layout import assert_no_sideways_overflow
 from tests.browser.office_keys import import_browser_key
 from tests.browser.waiting import wait_until
 
@@ -85,14 +86,6 @@ def _qr_texts(pdf: bytes) -> list[str]:
         page.render(scale=300 / 72, grayscale=True).to_pil().save(png, format="PNG")
         found.extend(decode_image(png.getvalue()))
     return sorted(set(found))
-
-
-def _no_sideways_overflow(page: Page) -> None:
-    wide = page.evaluate(
-        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
-        " > window.innerWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 8)"
-    )
-    assert not wide, wide
 
 
 def _root_subjects(api: dict[str, Any]) -> set[str]:
@@ -178,7 +171,7 @@ def test_issue_print_revoke_and_resolve(browser: Browser, demo: Served, tmp_path
         ".every(i => i.complete && i.naturalWidth > 0)",
     )
     page.screenshot(path=str(SCREENSHOTS / "issued-es-390.png"), full_page=True)
-    _no_sideways_overflow(page)
+    assert_no_sideways_overflow(page)
 
     # Print the A4 sheet: both QR codes decode and verify offline against the trust list.
     with page.expect_download() as sheet_download:
@@ -246,7 +239,7 @@ def test_screens_in_both_languages(
         _says_briefly(ineligible, api, lang)
         page.screenshot(path=str(SCREENSHOTS / f"labels-{lang}-{width}.png"), full_page=True)
         ineligible.screenshot(path=str(SCREENSHOTS / f"ineligible-{lang}-{width}.png"))
-        _no_sideways_overflow(page)
+        assert_no_sideways_overflow(page)
     # Every button is a large touch target.
     small = page.evaluate(
         "[...document.querySelectorAll('.label-office button, .label-office a.button')]"
