@@ -392,7 +392,8 @@ _ES: dict[str, str] = {
     "market.err_email": "no es una dirección de correo (nombre@dominio.mx)",
     "market.err_quantity_kg": "escriba kilos con hasta 3 decimales, mayor que cero (p. ej. 690)",
     "market.err_limited": (
-        "Se enviaron demasiados mensajes desde su red en la última hora; intente más tarde."
+        "Se enviaron demasiados mensajes desde su conexión, o sobre este lote, en la última "
+        "hora; intente más tarde."
     ),
     "market.eligible": "Elegible para el sello",
     "market.not_eligible": "No elegible para el sello",
@@ -762,7 +763,8 @@ _EN: dict[str, str] = {
     "market.err_email": "is not an e-mail address (name@domain.com)",
     "market.err_quantity_kg": "write kilograms with up to 3 decimals, more than zero (e.g. 690)",
     "market.err_limited": (
-        "Too many messages were sent from your network in the last hour; please try later."
+        "Too many messages were sent from your connection, or about this lot, in the last "
+        "hour; please try later."
     ),
     "market.eligible": "Eligible for the seal",
     "market.not_eligible": "Not eligible for the seal",

@@ -310,8 +310,8 @@ def _form_errors(exc: ValidationError, lang: str) -> dict[str, str]:
         200: page_or_json("The confirmation, or the form with its problems"),
         404: _HTML_404,
         429: {
-            "description": "Too many messages from this network: the form again, with the "
-            "reason and `Retry-After`.",
+            "description": "Too many messages from this client or for this lot: the form "
+            "again, with the reason and `Retry-After`.",
             "content": {"text/html": {"schema": {"type": "string"}}},
         },
     },

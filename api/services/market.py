@@ -15,7 +15,7 @@ signed trail bundle that lets a buyer check every claim offline.
 **Interest.** A buyer's name, company, e-mail, message and kilograms wanted go to the
 organization holding the lot (its custodian), in ``market_interest`` beside the ledger
 (``ledger.storage.sql.interest``) — never on it, so the ledger head does not move. Bounded per
-sender network and per lot per hour (refused, not stored, beyond). Read back only with a
+sending client and per lot per hour (refused, not stored, beyond). Read back only with a
 request signed by the association's key or root (``ledger.read_auth``, as members' personal
 data is read).
 
