@@ -151,9 +151,9 @@ class _Prefetched:
         origins = state.links_from(LOT_ORIGIN, lots)
         for src, dst in origins:
             self.links.setdefault((LOT_ORIGIN, src), []).append(dst)
-        nodes = sorted(
-            {site for _lot, site in origins} | {subject_node("lot", lot) for lot in lots}
-        )
+        # The origin sites' verifications only: lot-level criteria read the state directly,
+        # for the one lot judged, when its standard has any.
+        nodes = sorted({site for _lot, site in origins})
         verifies = state.links_from(VERIFIES, nodes)
         for src, dst in verifies:
             self.links.setdefault((VERIFIES, src), []).append(dst)
