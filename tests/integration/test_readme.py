@@ -79,7 +79,7 @@ def test_using_it_runs_word_for_word(
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
     assert "Traceback" not in result.stderr
     assert "log ledger.cafe-sierra.mx/log" in out
-    assert "verification ver-001 (pass)" in out
+    assert "verification ver-001 (pass, version 2)" in out
     assert '"eligible": true' in out
     assert "VALID:" in out and "host qr.cafe-sierra.mx" in out
     assert "VERIFIED trail of lot pg-001" in out
