@@ -181,34 +181,35 @@ class SupplyScript:
         """A member and one polygon plot of theirs; returns the plot id."""
         producer_id, plot_id = f"{tag}-p", f"{tag}-pl"
         pii = hashlib.sha256(f"{self.prefix}:{producer_id}".encode()).hexdigest()
+        producer = self.sign(
+            self.coop,
+            "producer.registered",
+            {
+                "producer_id": producer_id,
+                "pii_hash": pii,
+                "community": "Ejido Nueva Esperanza",
+                "member_since": "2019-04-01",
+            },
+        )
+        return [producer, self.plot(plot_id, producer_id)], plot_id
+
+    def plot(self, plot_id: str, producer_id: str) -> SignedStatement:
+        """One more polygon plot of a registered member (some members farm two)."""
         geometry, area = plot_polygon(self._plots)
         self._plots += 1
-        statements = [
-            self.sign(
-                self.coop,
-                "producer.registered",
-                {
-                    "producer_id": producer_id,
-                    "pii_hash": pii,
-                    "community": "Ejido Nueva Esperanza",
-                    "member_since": "2019-04-01",
-                },
-            ),
-            self.sign(
-                self.coop,
-                "plot.registered",
-                {
-                    "plot_id": plot_id,
-                    "producer_id": producer_id,
-                    "product": "coffee",
-                    "area_ha": area,
-                    "geometry": geometry,
-                    "municipality": "Villa Corzo",
-                    "landscape": "La Frailesca",
-                },
-            ),
-        ]
-        return statements, plot_id
+        return self.sign(
+            self.coop,
+            "plot.registered",
+            {
+                "plot_id": plot_id,
+                "producer_id": producer_id,
+                "product": "coffee",
+                "area_ha": area,
+                "geometry": geometry,
+                "municipality": "Villa Corzo",
+                "landscape": "La Frailesca",
+            },
+        )
 
     def harvest(self, lot_id: str, plot_id: str, grams: int = HARVEST_G) -> SignedStatement:
         """A delivery of cherry from one plot."""
@@ -242,11 +243,17 @@ class SupplyScript:
         )
 
     def fan_in(
-        self, lots: Sequence[Lot], tag: str, kind: str, form: str | None, factor: tuple[int, int]
+        self,
+        lots: Sequence[Lot],
+        tag: str,
+        kind: str,
+        form: str | None,
+        factor: tuple[int, int],
+        size: int = FAN_IN,
     ) -> tuple[list[SignedStatement], list[Lot]]:
-        """Groups of ``FAN_IN`` lots, each transformed into one new lot (a trailing group
+        """Groups of ``size`` lots, each transformed into one new lot (a trailing group
         of one joins the previous group, since a blend needs two inputs)."""
-        groups = [list(lots[i : i + FAN_IN]) for i in range(0, len(lots), FAN_IN)]
+        groups = [list(lots[i : i + size]) for i in range(0, len(lots), size)]
         if len(groups) > 1 and len(groups[-1]) == 1:
             groups[-2] += groups.pop()
         statements: list[SignedStatement] = []
@@ -301,18 +308,34 @@ class SupplyScript:
             made, plot_id = self.producer_and_plot(f"{tag}-m{number:05d}")
             statements += made
             plots.append(plot_id)
+        made, export_lot, levels = self.deliver_and_ship(tag, plots, harvests)
+        return statements + made, export_lot, levels
+
+    def deliver_and_ship(
+        self,
+        tag: str,
+        plots: Sequence[str],
+        harvests: int,
+        fan_ins: tuple[int, int] = (FAN_IN, FAN_IN),
+    ) -> tuple[list[SignedStatement], str, list[tuple[str, int]]]:
+        """``harvests`` deliveries spread over ``plots`` in turn, processed to parchment and
+        to green in groups of ``fan_ins``, blended in groups of ``FAN_IN`` down to one lot,
+        packed, shipped and received.
+
+        Returns the statements, the export lot id and each level's name and lot count.
+        """
+        statements: list[SignedStatement] = []
         lots: list[Lot] = []
         for number in range(harvests):
             lot_id = f"{tag}-h{number:05d}"
             statements.append(self.harvest(lot_id, plots[number % len(plots)]))
             lots.append((lot_id, HARVEST_G))
         levels = [("harvest", len(lots))]
-        made, lots = self.fan_in(lots, f"{tag}-pa", "process", "parchment", PARCHMENT_YIELD)
-        statements += made
-        levels.append(("parchment", len(lots)))
-        made, lots = self.fan_in(lots, f"{tag}-gr", "process", "green", GREEN_YIELD)
-        statements += made
-        levels.append(("green", len(lots)))
+        steps = (("pa", "parchment", PARCHMENT_YIELD), ("gr", "green", GREEN_YIELD))
+        for (short, form, factor), size in zip(steps, fan_ins, strict=True):
+            made, lots = self.fan_in(lots, f"{tag}-{short}", "process", form, factor, size)
+            statements += made
+            levels.append((form, len(lots)))
         depth = 0
         while len(lots) > 1:
             made, lots = self.fan_in(lots, f"{tag}-bl{depth}", "blend", None, (1, 1))
