@@ -15,6 +15,7 @@ from api.cli.common import (
     open_service,
     opened_service,
     out,
+    server_option,
     settings,
     submit,
 )
@@ -156,19 +157,30 @@ FindingsVersionOpt = Annotated[
 ]
 
 
+EvaluateServerOpt = Annotated[
+    str | None,
+    server_option(
+        "Evaluate on this Biotraza server's ledger (POST /api/v1/evaluations; http:// or "
+        "https://) instead of the local DB, as `verification issue --server` does before it "
+        "signs."
+    ),
+]
+
+
 def _preview(
     standard: str,
     association: str,
-    scope: ScopeOpts,
     as_of: str,
-    *,
-    findings_version: int,
+    scope: ScopeOpts,
     evidence_ids: list[str],
-    server: str | None = None,
+    findings_version: int,
+    server: str | None,
 ) -> dict[str, Any]:
     """The dry-run evaluation both ``evaluate`` and ``verification issue`` show or sign,
     computed by the ledger that will re-check it: the server's with ``--server``, else the
-    local one (``POST /api/v1/evaluations`` and the CLI call the same service function)."""
+    local one (``POST /api/v1/evaluations`` and the CLI call the same service function).
+    Both commands call this one function with their same options, so what ``evaluate``
+    shows is what ``issue`` would sign, on either ledger."""
     from api.services.certification import evaluation_body, requested_version
 
     ids = evidence_ids or None
@@ -210,18 +222,14 @@ def evaluate_command(
     lot: LotOpt = [],  # noqa: B006
     evidence: EvidenceOpt = [],  # noqa: B006
     findings_version: FindingsVersionOpt = 2,
+    server: EvaluateServerOpt = None,
 ) -> None:
     """Dry run: evaluate recorded evidence against a standard (records nothing), as
-    `verification issue` with the same options would sign it."""
+    `verification issue` with the same options would sign it; with --server, on that
+    server's ledger."""
     with cli_errors():
-        body = _preview(
-            standard,
-            association,
-            _scope(product, plot, apiary, lot),
-            as_of,
-            findings_version=findings_version,
-            evidence_ids=evidence,
-        )
+        scope = _scope(product, plot, apiary, lot)
+        body = _preview(standard, association, as_of, scope, evidence, findings_version, server)
     _echo(body)
 
 
@@ -286,15 +294,8 @@ def verification_issue(
 
     cfg = settings()
     with cli_errors():
-        preview = _preview(
-            standard,
-            association,
-            _scope(product, plot, apiary, lot),
-            as_of,
-            findings_version=findings_version,
-            evidence_ids=evidence,
-            server=server,
-        )
+        scope = _scope(product, plot, apiary, lot)
+        preview = _preview(standard, association, as_of, scope, evidence, findings_version, server)
         body: dict[str, Any] = {
             "verification_id": verification_id,
             "association_id": association,

@@ -35,6 +35,7 @@ __all__ = [
     "OperatorKeyOpt",
     "ProofOpt",
     "ServerOpt",
+    "server_option",
     "app",
     "cli_errors",
     "db_app",
@@ -81,13 +82,16 @@ def _server_option(value: str | None) -> str | None:
         raise ValueError(f"--server {value!r}: {exc}") from None
 
 
+def server_option(help_text: str) -> Any:
+    """A ``--server`` option checked like :data:`ServerOpt`, for commands whose help must
+    say what they do there other than submit (a dry-run evaluation reads, it submits
+    nothing)."""
+    return typer.Option("--server", help=help_text, callback=_server_option)
+
+
 ServerOpt = Annotated[
     str | None,
-    typer.Option(
-        "--server",
-        help="Submit to this Biotraza server (http:// or https://) instead of the local DB.",
-        callback=_server_option,
-    ),
+    server_option("Submit to this Biotraza server (http:// or https://) instead of the local DB."),
 ]
 
 

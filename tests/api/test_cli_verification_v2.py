@@ -124,23 +124,42 @@ def test_refusals_are_one_line(
 def test_through_a_server_the_servers_evidence_is_listed(
     env: dict[str, str], db_url: str, tmp_path: Path
 ) -> None:
-    """With ``--server`` the evaluation is the server's: the local database is never read
-    (here it does not even exist)."""
+    """With ``--server`` the evaluation is the server's, for ``evaluate`` as for ``issue``:
+    the local database is never read (here it does not even exist), the dry run shows what
+    the server's ledger would evaluate and ``issue`` signs exactly those findings."""
     expected = _recorded_in_scope(db_url)
+    local = json.loads(ok(env, "evaluate", *EVALUATE).stdout)
     remote = {**env, "BIOTRAZA_DATABASE_URL": f"sqlite:///{tmp_path}/absent/none.db"}
+    unknown = ("--evidence", expected[0], "--evidence", "ev-nope")
     service = _ledger(db_url)
     try:
         settings = Settings(data_dir=tmp_path / "server", database_url=db_url)
         with serve_in_thread(create_app(settings, service)) as url:
-            refused = run(remote, "verification", "issue", "v-x", *ISSUE, "--server", url,
-                          "--evidence", expected[0], "--evidence", "ev-nope")  # fmt: skip
+            refusals = [
+                run(remote, *command, "--server", url, *unknown)
+                for command in (("evaluate", *EVALUATE), ("verification", "issue", "v-x", *ISSUE))
+            ]
+            previewed = json.loads(ok(remote, "evaluate", *EVALUATE, "--server", url).stdout)
             issued = ok(remote, "verification", "issue", "v-srv", *ISSUE, "--server", url)
     finally:
         service.close()
-    assert refused.returncode == 1 and "HTTP 409" in refused.stderr
-    assert "evidence ev-nope is not recorded" in refused.stderr
+    for refused in refusals:
+        assert refused.returncode == 1 and "HTTP 409" in refused.stderr
+        assert "evidence ev-nope is not recorded" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert not (tmp_path / "absent").exists()
+    assert previewed == local
+    assert (previewed["findings_version"], previewed["evidence_ids"]) == (2, expected)
     assert "verification v-srv (fail, version 2) at seq" in issued.stdout
-    assert _issued_body(db_url)["evidence_ids"] == expected
+    body = _issued_body(db_url)
+    assert body["evidence_ids"] == expected and body["findings"] == previewed["findings"]
+
+
+def test_evaluate_refuses_a_malformed_server_before_evaluating(env: dict[str, str]) -> None:
+    """``evaluate --server`` checks the address as ``issue --server`` does: one line, exit 1."""
+    result = run(env, "evaluate", *EVALUATE, "--server", "ftp://example.org")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "--server" in result.stderr, result.stderr
 
 
 def test_a_list_too_long_for_one_statement_is_refused_before_signing() -> None:
