@@ -28,6 +28,7 @@ from api.http.routes import labels as label_routes
 from api.market import routes as market_routes
 from api.services.checkpointer import Checkpointer
 from api.services.ledger import LedgerService
+from api.services.market import market_source_key
 from api.services.uploads import UploadGate, UploadPolicy
 from api.settings import Settings
 from api.web.app_files import DEFAULT_DIST
@@ -110,6 +111,9 @@ def create_app(settings: Settings | None = None, service: LedgerService | None =
     )
     app.state.settings = settings
     app.state.service = service
+    # Buyers' interest keeps each client only as a keyed hash; the key is a file beside the
+    # other keys, made at the first start and read at every one after (the bound survives).
+    app.state.market_source_key = market_source_key(settings.data_dir)
     app.state.blobs = BlobStore(settings.blob_dir, settings.max_blob_bytes)
     upload_policy = UploadPolicy(
         settings.upload_window_seconds,

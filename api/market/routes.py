@@ -148,6 +148,17 @@ def market_lot(service: ServiceDep, lot_id: LotPath) -> dict[str, Any]:
     return lot_entry(service, lot_id)
 
 
+def _record(
+    request: Request, service: LedgerService, lot_id: str, form: InterestForm
+) -> dict[str, Any]:
+    """Keep a buyer's interest sent by this request's client, counted under the key the app
+    read from its data directory at start (``api.app``), for the JSON route and the page's
+    form alike."""
+    client = client_of(request.client.host if request.client else None)
+    key: bytes = request.app.state.market_source_key
+    return record_interest(service, lot_id, form, client, key)
+
+
 def _limited(exc: InterestLimitError) -> JSONResponse:
     field = "client" if exc.scope == "source" else "lot_id"
     body = error_body("rate_limited", str(exc), [(field, str(exc))])
@@ -172,9 +183,8 @@ def post_interest(
     """Send the association holding the lot a buyer's interest (name, company, e-mail,
     kilograms, message). Kept off the public ledger; the association reads it with a signed
     request."""
-    client = request.client.host if request.client else None
     try:
-        found = record_interest(service, lot_id, form, client_of(client))
+        found = _record(request, service, lot_id, form)
     except InterestLimitError as exc:
         return _limited(exc)
     found["message"] = {lang: translate(lang, "market.thanks_plain") for lang in ("es", "en")}
@@ -343,9 +353,8 @@ async def market_interest_form(
             request, service, web, lot_id, chosen, status_code=400,
             errors=_form_errors(exc, chosen), values=values,
         )  # fmt: skip
-    client = request.client.host if request.client else None
     try:
-        found = record_interest(service, lot_id, form, client_of(client))
+        found = _record(request, service, lot_id, form)
     except EntryNotFoundError:
         return _lot_page(request, service, web, lot_id, chosen)
     except InterestLimitError as exc:

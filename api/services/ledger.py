@@ -76,6 +76,7 @@ __all__ = [
     "PROJECTION_KEY_FILE",
     "LedgerService",
     "LogInfo",
+    "deployment_secret",
     "full_registry",
     "projection_key",
 ]
@@ -100,18 +101,19 @@ def full_registry() -> Registry:
 PROJECTION_KEY_FILE = "projection.key"
 
 
-def projection_key(data_dir: Path) -> bytes:
-    """The deployment's projection seal secret, ``<data_dir>/projection.key``: created on
-    first use (32 random bytes, mode 0600, directory 0700), read afterwards.
+def deployment_secret(data_dir: Path, file_name: str, what: str) -> bytes:
+    """A secret of this deployment kept in ``<data_dir>/<file_name>``: created on first use
+    (32 random bytes, mode 0600, directory 0700), read afterwards — where the operator key
+    and the projection seal key live, never in the database or on the ledger, so read access
+    to either does not reveal it.
 
-    Every server appending to one database must hold the same file (copy it as you would
-    the operator key); the database never holds it, so write access to the database alone
-    cannot forge a sealed row.
+    Every server on one database must hold the same file (copy it as you would the operator
+    key).
 
     Raises:
-        KeyStoreError: the file exists but is not a seal key.
+        KeyStoreError: the file exists but is not a 32-byte secret (``what`` names it).
     """
-    path = data_dir / PROJECTION_KEY_FILE
+    path = data_dir / file_name
     if not path.exists():
         private_dir(data_dir)
         try:
@@ -123,8 +125,19 @@ def projection_key(data_dir: Path) -> bytes:
                 handle.write(secrets.token_bytes(SEAL_KEY_BYTES))
     key = path.read_bytes()
     if len(key) != SEAL_KEY_BYTES:
-        raise KeyStoreError(f"{path} is not a {SEAL_KEY_BYTES}-byte projection seal key")
+        raise KeyStoreError(f"{path} is not a {SEAL_KEY_BYTES}-byte {what}")
     return key
+
+
+def projection_key(data_dir: Path) -> bytes:
+    """The deployment's projection seal secret, ``<data_dir>/projection.key``
+    (:func:`deployment_secret`). The database never holds it, so write access to the
+    database alone cannot forge a sealed row.
+
+    Raises:
+        KeyStoreError: the file exists but is not a seal key.
+    """
+    return deployment_secret(data_dir, PROJECTION_KEY_FILE, "projection seal key")
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,12 @@ signed trail bundle that lets a buyer check every claim offline.
 **Interest.** A buyer's name, company, e-mail, message and kilograms wanted go to the
 organization holding the lot (its custodian), in ``market_interest`` beside the ledger
 (``ledger.storage.sql.interest``) — never on it, so the ledger head does not move. Bounded per
-sending client and per lot per hour (refused, not stored, beyond). Read back only with a
-request signed by the association's key or root (``ledger.read_auth``, as members' personal
-data is read).
+sending client and per lot per hour (refused, not stored, beyond). The client is kept only as
+a keyed hash (:func:`source_of`, HMAC-SHA-256 under the deployment's
+``market-source.key``): a plain hash of an IPv4 address is reversed by hashing all 2³²
+addresses, a keyed one only by whoever also holds the key file. Read back only with a request
+signed by the association's key or root (``ledger.read_auth``, as members' personal data is
+read).
 
 Left out: HTTP and pages (``api.market``), the offer sheet PDF (``api.exports.offer_sheet``).
 """
@@ -25,17 +28,19 @@ Left out: HTTP and pages (``api.market``), the offer sheet PDF (``api.exports.of
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.services.ledger import LedgerService
+from api.services.ledger import LedgerService, deployment_secret
 from api.services.origin import origin_from_state
 from api.services.signed_reads import authenticate_read
 from ledger.errors import EntryNotFoundError
@@ -51,6 +56,7 @@ from verifiers.certification import ACCREDITATION_KIND, VERIFICATION_KIND, stand
 from verifiers.eligibility import check_eligibility
 
 __all__ = [
+    "MARKET_SOURCE_KEY_FILE",
     "PER_LOT_PER_HOUR",
     "PER_SOURCE_PER_HOUR",
     "CatalogueFilter",
@@ -61,8 +67,10 @@ __all__ = [
     "interests_of",
     "client_of",
     "lot_entry",
+    "market_source_key",
     "read_interests",
     "record_interest",
+    "source_of",
 ]
 
 PER_SOURCE_PER_HOUR = 5
@@ -70,6 +78,8 @@ PER_SOURCE_PER_HOUR = 5
 buyer, not a flood."""
 PER_LOT_PER_HOUR = 50
 """Messages one lot may receive in an hour, from everyone."""
+MARKET_SOURCE_KEY_FILE = "market-source.key"
+"""The secret :func:`source_of` keys its hash with, in the data directory."""
 
 
 @dataclass(frozen=True)
@@ -321,13 +331,33 @@ def client_of(host: str | None) -> str:
     return str(address)
 
 
+def market_source_key(data_dir: Path) -> bytes:
+    """The key of :func:`source_of`, ``<data_dir>/market-source.key``: made once, then read
+    at every start, so a client's key — and with it the hourly bound — survives a restart.
+    Servers sharing one database must share the file, or each counts a client apart.
+
+    Raises:
+        KeyStoreError: the file exists but is not a 32-byte key.
+    """
+    return deployment_secret(data_dir, MARKET_SOURCE_KEY_FILE, "market source key")
+
+
+def source_of(client: str, key: bytes) -> str:
+    """What ``market_interest.source`` keeps of a client (``client_of``): HMAC-SHA-256 under
+    the deployment's :func:`market_source_key`, hex. The same client always gives the same
+    value (the per-client bound counts it), but the value names no address to whoever reads
+    the table without the key file — a plain SHA-256 would, since all 2³² IPv4 addresses
+    hash in minutes."""
+    return hmac.new(key, f"biotraza:market:{client}".encode(), hashlib.sha256).hexdigest()
+
+
 def record_interest(
-    service: LedgerService, lot_id: str, form: InterestForm, client: str
+    service: LedgerService, lot_id: str, form: InterestForm, client: str, source_key: bytes
 ) -> dict[str, Any]:
     """Keep a buyer's interest in ``lot_id`` for its association, off the ledger.
 
-    ``client`` is the sender (``client_of``); only its hash is kept, to bound messages per
-    client.
+    ``client`` is the sender (``client_of``); only its keyed hash (:func:`source_of` under
+    ``source_key``) is kept, to bound messages per client.
 
     Raises:
         EntryNotFoundError: no such lot.
@@ -345,10 +375,9 @@ def record_interest(
         data=form.model_dump(),
         received_at=format_ts(now),
     )
-    source = hashlib.sha256(f"biotraza:market:{client}".encode()).hexdigest()[:32]
     InterestStore(service.engine).record(
         interest,
-        source,
+        source_of(client, source_key),
         since=format_ts(now - timedelta(hours=1)),
         per_source=PER_SOURCE_PER_HOUR,
         per_lot=PER_LOT_PER_HOUR,

@@ -13,7 +13,11 @@ What each test proves:
   validated field by field, bounded per client — another address of the same network is
   not refused — with a 429 whose ``Retry-After`` and JSON body say when a slot frees, and
   read back only with a request signed by the association (or root). The bound is exact:
-  senders racing for the last slot never get more than the limit between them.
+  senders racing for the last slot never get more than the limit between them. The client
+  is kept as HMAC-SHA-256 under the data directory's ``market-source.key``, never a plain
+  SHA-256 of its address: the same client gives the same value (also after a restart, so
+  the bound holds across it), another key another value; migration 0013 overwrites the
+  plain hashes stored before it.
 * ``biotraza market purge`` deletes messages past the retention period (180 days by
   default, or ``--older-than-days``), says how many and up to when, and refuses a negative
   period in one line.
@@ -25,6 +29,8 @@ What each test proves:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import re
@@ -36,23 +42,27 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pypdfium2
 import pytest
 import zxingcpp
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from api.app import create_app
 from api.demo import build_demo
 from api.services.interest_retention import INTEREST_RETENTION_DAYS
 from api.services.ledger import LedgerService
-from api.services.market import PER_SOURCE_PER_HOUR
+from api.services.market import MARKET_SOURCE_KEY_FILE, PER_SOURCE_PER_HOUR
 from api.settings import Settings
 from ledger.keystore import KeyStore
 from ledger.read_auth import sign_read
 from ledger.statements import format_ts, sign_statement
+from ledger.storage.sql import create_ledger_engine, upgrade_database
 from ledger.storage.sql.interest import Interest, InterestLimitError, InterestStore
+from ledger.storage.sql.migrate import current_revision
 from tests.api.test_cli import _base_env, run
 from tests.conftest import fresh_pg_schema
 
@@ -402,6 +412,96 @@ def test_interest_is_bounded_per_client(world: tuple[TestClient, KeyStore]) -> N
     with TestClient(app, client=(f"{network}.8", 40000)) as neighbour:
         sent = neighbour.post(f"/api/v1/market/lots/{LOT}/interest", json=_interest())
         assert sent.status_code == 201, sent.text
+
+
+def _sources(client: TestClient, interest_ids: list[str]) -> list[str]:
+    """The stored ``source`` of each message, in the order asked."""
+    with _service(client).engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT interest_id, source FROM market_interest")).all())
+    return [str(rows[interest_id]) for interest_id in interest_ids]
+
+
+def _other_lot(client: TestClient) -> str:
+    """A lot in stock other than :data:`LOT`, whose hourly bound the other tests spend."""
+    return next(row["lot_id"] for row in _lots(client) if row["lot_id"] != LOT)
+
+
+def _send(app: Any, address: str, lot_id: str) -> Any:
+    with TestClient(app, client=(address, 40000)) as sender:
+        return sender.post(f"/api/v1/market/lots/{lot_id}/interest", json=_interest())
+
+
+def test_the_client_is_kept_as_a_keyed_hash(
+    world: tuple[TestClient, KeyStore], tmp_path: Path
+) -> None:
+    """Same address, same value; the value is the HMAC under the data directory's key and
+    not a plain SHA-256 of the address (which all 2³² IPv4 addresses would reverse); an app
+    with another key file stores another value for the same address."""
+    client, _keys = world
+    lot = _other_lot(client)
+    address = f"203.0.113.{uuid.uuid4().int % 250}"
+    sent = [_send(client.app, address, lot) for _ in range(2)]
+    assert [r.status_code for r in sent] == [201, 201], sent[-1].text
+    first, second = _sources(client, [r.json()["interest_id"] for r in sent])
+    assert first == second
+
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+    key_file = settings.data_dir / MARKET_SOURCE_KEY_FILE
+    key = key_file.read_bytes()
+    assert len(key) == 32 and key_file.stat().st_mode & 0o777 == 0o600
+    keyed = hmac.new(key, f"biotraza:market:{address}".encode(), hashlib.sha256).hexdigest()
+    assert first == keyed
+    unkeyed = {
+        hashlib.sha256(text_.encode()).hexdigest()[:length]
+        for text_ in (address, f"biotraza:market:{address}")
+        for length in (32, 64)
+    }
+    assert first not in unkeyed
+
+    other_settings = Settings(data_dir=tmp_path / "other", database_url=settings.database_url)
+    elsewhere = _send(create_app(other_settings, _service(client)), address, lot)
+    assert elsewhere.status_code == 201, elsewhere.text
+    other_key = (tmp_path / "other" / MARKET_SOURCE_KEY_FILE).read_bytes()
+    assert other_key != key
+    assert _sources(client, [elsewhere.json()["interest_id"]]) != [first]
+
+
+def test_the_bound_per_client_holds_across_a_restart(world: tuple[TestClient, KeyStore]) -> None:
+    """A new app on the same data directory reads the same key: the client it counted before
+    the restart is still counted."""
+    client, _keys = world
+    octet = uuid.uuid4().int % 250
+    lot, address, neighbour = _other_lot(client), f"192.0.2.{octet}", f"192.0.2.{octet + 1}"
+    for _ in range(PER_SOURCE_PER_HOUR):
+        assert _send(client.app, address, lot).status_code == 201
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+    restarted = create_app(settings, _service(client))
+    refused = _send(restarted, address, lot)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["fields"][0]["field"] == "client"
+    assert _send(restarted, neighbour, lot).status_code == 201  # another client
+
+
+def test_migration_0013_forgets_the_unkeyed_hashes(db_url: str) -> None:
+    """Rows stored with a plain SHA-256 of the client cannot be converted to the keyed
+    value; 0013 overwrites them with ``unkeyed`` and keeps the messages."""
+    engine = create_ledger_engine(db_url)
+    try:
+        upgrade_database(engine, "0012")
+        plain = hashlib.sha256(b"biotraza:market:198.51.100.9").hexdigest()[:32]
+        with engine.connect() as conn, conn.begin():
+            conn.execute(
+                text("INSERT INTO market_interest (interest_id, lot_id, org_id, data, source, "
+                     "received_at) VALUES ('old-1', 'lot-1', 'org-1', '{}', :s, :t)"),
+                {"s": plain, "t": format_ts(datetime.now(UTC))},
+            )  # fmt: skip
+        upgrade_database(engine)
+        assert current_revision(engine) == "0013"
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT interest_id, source FROM market_interest")).all()
+        assert [tuple(row) for row in rows] == [("old-1", "unkeyed")]
+    finally:
+        engine.dispose()
 
 
 def test_interest_bound_is_exact_under_concurrency(world: tuple[TestClient, KeyStore]) -> None:

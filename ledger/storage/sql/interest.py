@@ -3,9 +3,11 @@
 Kept beside the ledger, never in it: a buyer's name, company, e-mail and message are a
 stranger's personal data addressed to one association, not a public fact. Rows are written
 by the market's public form and read only through a signed read by the association that
-holds the lot (or root) — ``api.services.market``. ``source`` (a hash of the sending
-client) and ``received_at`` let the writer count recent messages per client and per lot in
-the same transaction that inserts, so a flood is refused, not stored.
+holds the lot (or root) — ``api.services.market``. ``source`` (a keyed hash of the sending
+client, ``api.services.market.source_of``: this module never sees an address) and
+``received_at`` let the writer count recent messages per client and per lot in the same
+transaction that inserts, so a flood is refused, not stored. Rows from before migration 0013
+hold ``unkeyed`` there (their plain hashes were overwritten).
 
 The limit is exact, not a soft bound: the count and the insert run under a lock (SQLite's
 write lock, taken at ``BEGIN IMMEDIATE``; on PostgreSQL transaction-scoped advisory locks on
