@@ -233,7 +233,11 @@ def _apply_evidence(ctx: AppendContext, body: EvidenceBody) -> None:
 
 
 def _as_evidence(doc: dict[str, Any]) -> Evidence:
-    """A recorded evidence document as rule-engine input (seq and id both known)."""
+    """A recorded evidence document as rule-engine input (seq and id both known).
+
+    Not :meth:`Evidence.from_dict`, which reads the wire form and refuses any other key: a
+    stored document also carries who recorded it and its ``seq`` (the wire's
+    ``evidence_seq``)."""
     return Evidence(
         subject_kind=doc["subject_kind"],
         subject_id=doc["subject_id"],
