@@ -15,7 +15,9 @@ rejected by the encoder, as RFC 8785 §3.2.2.3 requires).
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
+from collections.abc import Callable
 from typing import Any
 
 import rfc8785
@@ -25,44 +27,115 @@ from ledger.errors import EncodingError
 __all__ = ["canonicalize", "parse_canonical", "parse_json_strict", "strict_json_decoder"]
 
 
-def _fast_jcs(value: Any) -> bytes:
-    # Equal to RFC 8785 output for documents WITHOUT floats, with integers in the I-JSON
-    # range and with object keys free of characters beyond U+FFFF: then the number, string
-    # escaping and key-order rules of json.dumps coincide with JCS (tested property-wise
-    # against rfc8785 in tests/unit/ledger/test_canonical.py). Callers check those
-    # conditions; everything else goes through rfc8785.
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_C_ENCODE: Callable[[Any, int], list[str]] | None = (
+    None
+    if json.encoder.c_make_encoder is None  # type: ignore[attr-defined]
+    else json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, False
     )
+)
+"""``_ENCODER.encode`` without its wrapper: ``json.dumps`` with these options builds a new
+encoder, and ``encode`` a new C encoder, on every call (a third of the cost of a small
+document). No circular-reference markers: :func:`_fast_safe` refuses anything nested deeper
+than ``_MAX_DEPTH`` before it gets here."""
+
+
+def _fast_jcs(value: Any) -> bytes:
+    # Equal to RFC 8785 output for the documents _fast_safe accepts: then the number, string
+    # escaping and key-order rules of json.dumps coincide with JCS (tested property-wise
+    # against rfc8785 in tests/unit/ledger/test_canonical.py). Everything else goes through
+    # rfc8785.
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value).encode("utf-8")
+    return "".join(_C_ENCODE(value, 0)).encode("utf-8")
 
 
 _SAFE_INT = 2**53 - 1
+_MAX_DEPTH = 100
+
+
+def _plain(number: float) -> bool:
+    """Whether ``repr`` (what ``json.dumps`` writes) spells this float as JCS does.
+
+    A finite, non-integral float with 1e-4 <= |x| < 1e16 is written by ``repr`` in plain
+    decimal notation with the shortest round-trip digits and no trailing ``.0``, which is what
+    ECMAScript's Number-to-String (RFC 8785 §3.2.2.3) writes for it, and ``rfc8785`` writes
+    exactly ``str(x)`` there. Integral floats (``1.0``, JCS ``1``), -0.0, tiny and huge
+    magnitudes (exponents) and NaN/infinity (every comparison false) are left to the reference.
+    """
+    return 1e-4 <= abs(number) < 1e16 and not number.is_integer()
 
 
 def _fast_safe(value: Any, depth: int = 0) -> bool:
-    """Whether ``json.dumps`` with sorted keys writes exactly what JCS writes for ``value``."""
-    if value is None or value is True or value is False or isinstance(value, str):
+    """Whether ``json.dumps`` with sorted keys writes exactly what JCS writes for ``value``.
+
+    Exact built-in types only, but for str (other subclasses, tuples and the rest go to
+    the reference encoder, which decides and reports); keys free of characters beyond
+    U+FFFF (JCS sorts keys by UTF-16 code units, ``json.dumps`` by code points: the two
+    orders differ only there); integers in the I-JSON range; floats where :func:`_plain`.
+    Written as loops with the scalars tested inline: the walk runs over every document the
+    state commitment hashes and cost more than the encoding itself as generator expressions.
+    """
+    kind = type(value)
+    if kind is dict:
+        if depth > _MAX_DEPTH:
+            return False
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+                return False
+            item_kind = type(item)
+            if item_kind is str or item is None or item_kind is bool:
+                continue
+            if item_kind is int:
+                if -_SAFE_INT <= item <= _SAFE_INT:
+                    continue
+                return False
+            if item_kind is float:
+                if _plain(item):
+                    continue
+                return False
+            if not _fast_safe(item, depth + 1):
+                return False
         return True
-    if type(value) is int:
-        return -_SAFE_INT <= value <= _SAFE_INT
-    if depth > 100:
-        return False
-    if type(value) is list:
-        return all(_fast_safe(item, depth + 1) for item in value)
-    if type(value) is dict:
-        return all(
-            type(key) is str and (not key or max(key) <= "\uffff") and _fast_safe(item, depth + 1)
-            for key, item in value.items()
-        )
-    return False  # floats, tuples, subclasses…: the reference encoder decides
+    if kind is list:
+        if depth > _MAX_DEPTH:
+            return False
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str or item is None or item_kind is bool:
+                continue
+            if item_kind is int:
+                if -_SAFE_INT <= item <= _SAFE_INT:
+                    continue
+                return False
+            if item_kind is float:
+                if _plain(item):
+                    continue
+                return False
+            if not _fast_safe(item, depth + 1):
+                return False
+        return True
+    if isinstance(value, str) or value is None or kind is bool:
+        return True  # a str subclass (StrEnum) is written as its text by both encoders
+    if kind is int:
+        return bool(-_SAFE_INT <= value <= _SAFE_INT)
+    if kind is float:
+        return _plain(value)
+    return False  # tuples, subclasses…: the reference encoder decides
 
 
 def canonicalize(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 encoding of a JSON value.
 
-    Values without floats, with integers in the I-JSON range and with BMP-only keys are
-    written by the C JSON encoder, whose output coincides with JCS there (a property test
-    compares both on generated documents); everything else goes through ``rfc8785``.
+    Values of the built-in JSON types with integers in the I-JSON range, floats in plain
+    decimal range (``_plain``: plot coordinates and areas) and BMP-only keys are written by
+    the C JSON encoder, whose output coincides with JCS there (property tests compare both on
+    generated documents); everything else goes through ``rfc8785``.
 
     Args:
         value: dicts with str keys, lists, str, int, float, bool and None.

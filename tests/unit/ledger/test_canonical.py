@@ -121,3 +121,78 @@ def test_plain_coordinates_need_no_reference_encoder(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("ledger.canonical.canonicalize", refuse)
     data = b'{"area_ha":1.25,"coordinates":[[-92.7234567,15.1234567],[-92.72,15.5]]}'
     assert parse_canonical(data)["coordinates"][0] == [-92.7234567, 15.1234567]
+
+
+# Floats from every range JCS spells differently: tiny and huge exponents, integral values,
+# negative zero, both sides of the plain-notation bounds, and ordinary coordinates.
+edge_floats = st.sampled_from(
+    [0.0, -0.0, 1.0, -1.0, 1e-4, 9.999999999999999e-05, 1.0000000000000002e-4, 1e-7, 1e-6,
+     5e-324, 1e15 + 0.5, 9007199254740991.0, 2.0**53, 1e16, 1e21, 1e22, 0.1, 123.456,
+     -92.7234567, 1.7976931348623157e308]
+)  # fmt: skip
+all_floats = finite_floats | edge_floats | st.floats(1e-6, 1e17) | st.floats(-1e17, -1e-6)
+escapes = st.text(st.sampled_from('"\\/\b\f\n\r\t\x00\x1f\x7f é€\u2028\ufeff😀𝄞'), max_size=8)
+astral_keys = st.text(st.sampled_from("a\uffff\ue000😀𝄞\U0010fffd"), max_size=3)
+documents = json_values(
+    any_keys | astral_keys | escapes,
+    scalars_no_float | all_floats | escapes | st.integers(-(2**60), 2**60),
+)
+
+
+def _reference(value: Any) -> bytes | type[Exception]:
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError):
+        return EncodingError
+
+
+def _ours(value: Any) -> bytes | type[Exception]:
+    try:
+        return canonicalize(value)
+    except EncodingError:
+        return EncodingError
+
+
+@settings(max_examples=2000, deadline=None)
+@given(documents)
+def test_canonicalize_equals_rfc8785_on_any_document(value: Any) -> None:
+    """Floats, Unicode, escapes, astral keys, out-of-range integers, nesting: the fast path
+    writes what the reference writes, or refuses what it refuses, byte for byte."""
+    assert _ours(value) == _reference(value)
+    assert _ours(["doc", "plot", "k", value]) == _reference(["doc", "plot", "k", value])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": 1.0}, {"a": -0.0}, {"a": 1e-5}, {"a": 1e16}, {"a": 1e21}, {"a": 2.0**53},
+        {"a": 9.999999999999999e-05}, {"a": float("nan")}, {"a": float("inf")},
+        {"a": 2**53}, {"a": -(2**53)}, {1: "a"}, {"a": (1, 2.5)}, {"a": {"😀": 1, "\uffff": 2}},
+        {"a": "\ud800"}, {"a": b"x"}, [[[[1.5]]]], "é\u2028", 0.5, True, None,
+    ],
+)  # fmt: skip
+def test_canonicalize_edges_equal_rfc8785(value: Any) -> None:
+    assert _ours(value) == _reference(value)
+
+
+def test_deep_nesting_goes_to_the_reference() -> None:
+    value: Any = 1.5
+    for _ in range(150):
+        value = [value]
+    assert canonicalize(value) == rfc8785.dumps(value)
+
+
+def test_plain_floats_are_encoded_without_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plot documents (coordinates, areas, fractional kilograms) take the C encoder: the
+    reference encoder is pure Python, and the state commitment encodes every plot."""
+
+    def refuse(value: Any) -> bytes:
+        raise AssertionError("the reference encoder was used")
+
+    plain = {"area_ha": 8.125, "coordinates": [[-92.7234567, 16.2015], [-93.5, 16.5]]}
+    integral = {"area_ha": 8.0, "coordinates": [[-92.7234567, 16.2015]]}
+    expected = rfc8785.dumps({"quantity_kg": 73.6, "doc": plain})
+    monkeypatch.setattr("ledger.canonical.rfc8785.dumps", refuse)
+    assert canonicalize({"quantity_kg": 73.6, "doc": plain}) == expected
+    with pytest.raises(AssertionError, match="reference"):
+        canonicalize(integral)  # JCS writes 8, repr 8.0: the reference decides
