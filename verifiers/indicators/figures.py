@@ -43,7 +43,7 @@ from ledger.supply.sales import SALE_KIND
 from ledger.supply.sites import APIARY_KIND, PLOT_KIND
 from ledger.supply.transfers import SHIPMENT_KIND
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, subject_node
-from verifiers.eligibility import is_eligible
+from verifiers.eligibility import eligible_lots
 from verifiers.training import TRAINING_KIND
 
 __all__ = [
@@ -180,6 +180,10 @@ class _Walk:
         self.people = people
         self.cells: defaultdict[CellKey, Cell] = defaultdict(Cell)
         self.orgs = dict(state.scan(ORG_KIND))
+        # Filled by ``verdicts``: what shipments and sales count, and which lots are eligible.
+        self.shipped: list[str] = []
+        self.sold: list[tuple[str, dict[str, Any]]] = []
+        self.eligible: dict[str, bool] = {}
 
     def landscape(self, org_id: str, own: object = None) -> str:
         if isinstance(own, str) and own:
@@ -255,27 +259,34 @@ class _Walk:
             else:
                 cell.labels_revoked += 1
 
-    def shipments(self) -> None:
-        shipped: list[str] = []
+    def verdicts(self) -> None:
+        """Judge every lot shipped by an association or sold, together
+        (``verifiers.eligibility.eligible_lots``): the inputs, plots and verifications they
+        share are read and judged once."""
         for _key, shipment in self.state.scan(SHIPMENT_KIND):
             sender = self.orgs.get(shipment["from_org"]) or {}
             if sender.get("kind") == "association":
-                shipped += shipment["lot_ids"]
-        lots = self.state.get_many(LOT_KIND, sorted(set(shipped)))
-        for lot_id in sorted(set(shipped)):
+                self.shipped += shipment["lot_ids"]
+        self.sold = list(self.state.scan(SALE_KIND))
+        judged = {lot_id for _key, sale in self.sold for lot_id in sale["value_cents"]}
+        self.eligible = eligible_lots(self.state, judged.union(self.shipped))
+
+    def shipments(self) -> None:
+        lots = self.state.get_many(LOT_KIND, sorted(set(self.shipped)))
+        for lot_id in sorted(set(self.shipped)):
             lot = lots[lot_id]
             cell = self.lot_cell(lot)
             grams = int(lot["quantity_g"])
             cell.lots_shipped += 1
             cell.shipped_g += grams
-            if is_eligible(self.state, lot_id):
+            if self.eligible[lot_id]:
                 cell.eligible_lots_shipped += 1
                 cell.eligible_shipped_g += grams
 
     def sales(self) -> None:
         """Lots sold (``sale.recorded``) in their harvest season's cell, and which were
         eligible, judged like shipments (``verifiers.eligibility``)."""
-        for _key, sale in self.state.scan(SALE_KIND):
+        for _key, sale in self.sold:
             currency = sale["currency"]
             lots = self.state.get_many(LOT_KIND, sorted(sale["value_cents"]))
             for lot_id, value in sorted(sale["value_cents"].items()):
@@ -284,7 +295,7 @@ class _Walk:
                 cell.lots_sold += 1
                 cell.sold_g += int(lot["quantity_g"])
                 cell.sales_cents[currency] = cell.sales_cents.get(currency, 0) + value
-                if is_eligible(self.state, lot_id):
+                if self.eligible[lot_id]:
                     cell.eligible_lots_sold += 1
                     cell.eligible_sold_g += int(lot["quantity_g"])
                     cell.eligible_sales_cents[currency] = (
@@ -356,6 +367,7 @@ def compute_figures(
         walk = _Walk(state, as_of, people)
         walk.sites()
         walk.labels()
+        walk.verdicts()
         walk.shipments()
         walk.sales()
         walk.purchases()

@@ -2,20 +2,32 @@
 reason names the input; harvest windows, revocations, failing verifications and lot-level
 criteria (honey lab results) each change the answer as DESIGN §7 says.
 
-In-memory ledgers; statements at 2026-03-01, coffee harvested 2026-01-15, evidence observed
-2026-01-10, verifications valid 2025-10-01..2026-09-30 unless a test says otherwise.
+Every answer is also checked against the verdicts alone: ``is_eligible`` and the batch
+``eligible_lots`` over every lot of the ledger (what the indicators count) agree with
+``check_eligibility`` on every lot, in memory, on SQLite and on PostgreSQL.
+
+Statements at 2026-03-01, coffee harvested 2026-01-15, evidence observed 2026-01-10,
+verifications valid 2025-10-01..2026-09-30 unless a test says otherwise.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.services.ledger import full_registry
+from ledger.state import State
 from ledger.storage import InMemoryLedgerStore
+from ledger.storage.base import LedgerStore
+from ledger.storage.sql import SqlLedgerStore
+from ledger.storage.sql.store import SqlState
+from ledger.supply.lots import LOT_KIND
 from tests.cert_factories import (
     accredit,
     add_certifier,
@@ -23,10 +35,25 @@ from tests.cert_factories import (
     publish,
     record_evidence,
 )
+from tests.helpers_storage import open_store
 from tests.supply_factories import SupplyWorld
-from verifiers.eligibility import Eligibility, check_eligibility, is_eligible
+from verifiers.eligibility import Eligibility, check_eligibility, eligible_lots, is_eligible
 
 COFFEE = {"products": ["coffee"]}
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LedgerStore]:
+    """An empty ledger store: in memory, or a migrated SQL database of each engine."""
+    if request.param == "memory":
+        yield InMemoryLedgerStore()
+        return
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/ledger.db"
+    else:
+        url = request.getfixturevalue("pg_schema_url")
+    with open_store(url) as sql:
+        yield sql
 
 
 @dataclass
@@ -34,14 +61,31 @@ class Chain:
     w: SupplyWorld
     key: Ed25519PrivateKey
 
-    @property
-    def state(self) -> Any:
-        return self.w.store.projections  # type: ignore[attr-defined]
+    @contextmanager
+    def state(self) -> Iterator[State]:
+        """The projections, as the readers of each store see them."""
+        store = self.w.store
+        if isinstance(store, SqlLedgerStore):
+            with store.reading() as cursor:
+                yield SqlState(cursor)
+        else:
+            yield store.projections  # type: ignore[attr-defined]
+
+    def doc(self, kind: str, key: str) -> dict[str, Any] | None:
+        with self.state() as state:
+            return state.get(kind, key)
 
     def check(self, lot_id: str) -> Eligibility:
-        answer = check_eligibility(self.state, lot_id)
-        # The verdict without the reasons (what the indicators count) agrees in every case.
-        assert is_eligible(self.state, lot_id) is answer.eligible
+        with self.state() as state:
+            answer = check_eligibility(state, lot_id)
+            # The verdicts without the reasons (what the indicators count) agree on every
+            # lot: one at a time, and all of them judged together with their shared inputs.
+            lots = [key for key, _doc in state.scan(LOT_KIND)]
+            together = eligible_lots(state, [*lots, lot_id])
+            assert together[lot_id] is answer.eligible
+            for other in lots:
+                verdict = check_eligibility(state, other).eligible
+                assert together[other] is is_eligible(state, other) is verdict, other
         return answer
 
     def verify(self, verification_id: str, scope: dict[str, Any], **over: Any) -> None:
@@ -52,8 +96,8 @@ class Chain:
         self.w.submit(self.key, "verification.revoked", body)
 
 
-def _world() -> tuple[SupplyWorld, Ed25519PrivateKey]:
-    w = SupplyWorld(InMemoryLedgerStore(), full_registry(), ["coop-a"])
+def _world(store: LedgerStore) -> tuple[SupplyWorld, Ed25519PrivateKey]:
+    w = SupplyWorld(store, full_registry(), ["coop-a"])
     w.producer("coop-a", "p-1")
     w.producer("coop-a", "p-2")
     publish(w, "coffee-ab@1")
@@ -64,12 +108,12 @@ def _world() -> tuple[SupplyWorld, Ed25519PrivateKey]:
 
 
 @pytest.fixture
-def coffee() -> Chain:
+def coffee(store: LedgerStore) -> Chain:
     """Two plots with passing evidence; each harvest processed to parchment, then blended.
 
     Nothing is verified yet.
     """
-    w, key = _world()
+    w, key = _world(store)
     record_evidence(w, "coop-a", "association", "coop-a")
     for n in ("1", "2"):
         w.plot("coop-a", f"pl-{n}", f"p-{n}")
@@ -189,7 +233,7 @@ def test_revoking_makes_previously_eligible_lots_ineligible(coffee: Chain) -> No
 def test_failing_verification_does_not_count(coffee: Chain) -> None:
     record_evidence(coffee.w, "coop-a", "plot", "pl-2", override={"shade_cover_pct": 25})
     coffee.verify("v-fail", {**COFFEE, "plots": ["pl-2"]})
-    assert coffee.state.get("verification", "v-fail")["result"] == "fail"
+    assert coffee.doc("verification", "v-fail")["result"]  # type: ignore[index] == "fail"
     result = coffee.check("h-2")
     assert _codes(result) == [("origin_not_certified", "h-2", "plot:pl-2")]
 
@@ -213,6 +257,51 @@ def test_coffee_needs_no_lot_verification(coffee: Chain) -> None:
     assert [r.code for r in coffee.check("bl").reasons] == []
 
 
+def test_lots_sharing_inputs_judged_together_before_and_after_a_revocation(
+    coffee: Chain,
+) -> None:
+    """Three export lots split from one blend and a fourth blended from one of them with a
+    third plot's parchment: judged together they share every input, and revoking the
+    second plot's verification spoils exactly the lots downstream of it."""
+    coffee.w.plot("coop-a", "pl-3", "p-1")
+    record_evidence(coffee.w, "coop-a", "plot", "pl-3")
+    coffee.w.harvest("coop-a", "h-3", {"pl-3": 1000})
+    coffee.w.transform("coop-a", "wet-3", "process", [("h-3", 1000)], [("pa-3", 220)],
+                       form="parchment")  # fmt: skip
+    coffee.verify("v1", {**COFFEE, "plots": ["pl-1", "pl-3"]})
+    coffee.verify("v2", {**COFFEE, "plots": ["pl-2"]})
+    coffee.w.transform("coop-a", "cut", "split", [("bl", 440)],
+                       [("ex-1", 150), ("ex-2", 150), ("ex-3", 140)])  # fmt: skip
+    coffee.w.transform("coop-a", "mix", "blend", [("ex-3", 140), ("pa-3", 220)], [("ex-4", 360)])
+    shipped = ["ex-1", "ex-2", "ex-3", "ex-4", "pa-3"]
+    with coffee.state() as state:
+        assert eligible_lots(state, shipped) == dict.fromkeys(shipped, True)
+    assert coffee.check("ex-4").verifications == ["v1", "v2"]
+
+    coffee.revoke("v2")
+    with coffee.state() as state:
+        assert eligible_lots(state, shipped) == {**dict.fromkeys(shipped[:4], False), "pa-3": True}
+    assert _codes(coffee.check("ex-4")) == [("input_not_eligible", "ex-4", "lot:ex-3")]
+    assert coffee.check("ex-4").reasons[0].causes[0].subject == "plot:pl-2"
+
+
+def test_a_lot_reached_directly_and_through_another_input(coffee: Chain) -> None:
+    """A blend of a harvest's remainder and of a split of that same harvest: the harvest is
+    judged before both lots made from it (it once was judged after the split, and the
+    check failed with a KeyError)."""
+    coffee.verify("v1", {**COFFEE, "plots": ["pl-1"]})
+    coffee.w.harvest("coop-a", "b-h", {"pl-1": 1000})
+    coffee.w.transform("coop-a", "t-cut", "split", [("b-h", 500)], [("a-x", 250), ("c-y", 250)])
+    coffee.w.transform("coop-a", "t-mix", "blend", [("a-x", 250), ("b-h", 500)], [("r", 750)])
+    result = coffee.check("r")
+    assert result.eligible and result.verifications == ["v1"]
+    coffee.revoke("v1")
+    assert _codes(coffee.check("r")) == [
+        ("input_not_eligible", "r", "lot:a-x"),
+        ("input_not_eligible", "r", "lot:b-h"),
+    ]
+
+
 # --------------------------------------------------------------------------- honey
 
 
@@ -220,9 +309,9 @@ HONEY = {"products": ["honey"]}
 
 
 @pytest.fixture
-def honey() -> Chain:
+def honey(store: LedgerStore) -> Chain:
     """Two certified apiaries; raw lots filtered together, split, the drum part packed."""
-    w, key = _world()
+    w, key = _world(store)
     for n in ("1", "2"):
         w.apiary("coop-a", f"ap-{n}", f"p-{n}")
         record_evidence(w, "coop-a", "apiary", f"ap-{n}", ref="honey-ab@1")
@@ -249,7 +338,7 @@ def test_drums_need_a_lab_verification_upstream(honey: Chain) -> None:
 
     record_evidence(honey.w, "coop-a", "lot", "filtered", ref="honey-ab@1")
     honey.verify("v-lab", {**HONEY, "lots": ["filtered"]}, ref="honey-ab@1")
-    assert honey.state.get("verification", "v-lab")["result"] == "pass"
+    assert honey.doc("verification", "v-lab")["result"]  # type: ignore[index] == "pass"
     result = honey.check("drums")
     assert result.eligible, result.reasons
     assert result.verifications == ["v-api", "v-lab"]
@@ -262,7 +351,7 @@ def test_failing_lab_verification_does_not_count(honey: Chain) -> None:
         honey.w, "coop-a", "lot", "filtered", ref="honey-ab@1", override={"moisture_pct": 21.5}
     )
     honey.verify("v-lab", {**HONEY, "lots": ["filtered"]}, ref="honey-ab@1")
-    assert honey.state.get("verification", "v-lab")["result"] == "fail"
+    assert honey.doc("verification", "v-lab")["result"]  # type: ignore[index] == "fail"
     assert [r.code for r in honey.check("drums").reasons] == ["lot_criteria_unverified"]
 
 
