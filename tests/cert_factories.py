@@ -31,6 +31,7 @@ __all__ = [
     "PASSING_VALUES",
     "accredit",
     "add_certifier",
+    "certifier_ready",
     "evaluation",
     "issue_verification",
     "passing_evidence",
@@ -132,6 +133,16 @@ def accredit(
     )
 
 
+def certifier_ready(w: SupplyWorld) -> Ed25519PrivateKey:
+    """``coffee-ab@1`` published, the ``certimex`` certifier key added and accredited (coffee,
+    2025–2027): what most certification tests set up before recording evidence; returns the
+    certifier's key."""
+    publish(w)
+    key = add_certifier(w)
+    accredit(w)
+    return key
+
+
 def passing_evidence(standard: Standard, applies_to: str) -> dict[str, Any]:
     """Field → passing value for every criterion of ``standard`` that applies to the kind."""
     return {
@@ -200,12 +211,31 @@ def verification_body(
 ) -> dict[str, Any]:
     """A ``verification.issued`` body whose findings and result are the engine's."""
     found = evaluation(state, ref, association_id, scope, as_of)
+    return _verification(verification_id, association_id, scope, ref, as_of, found,
+                         valid_from, valid_until)  # fmt: skip
+
+
+def _verification(
+    verification_id: str,
+    association_id: str,
+    scope: Mapping[str, Any],
+    ref: str,
+    as_of: str,
+    found: Mapping[str, Any],
+    valid_from: str,
+    valid_until: str,
+    listed: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """A ``verification.issued`` body around the engine's evaluation ``found``: version 1, or
+    version 2 over the evidence ids ``listed``."""
+    version = {} if listed is None else {"findings_version": 2, "evidence_ids": list(listed)}
     return {
         "verification_id": verification_id,
         "association_id": association_id,
         "scope": dict(scope),
         "standard_hash": standard_hash(shipped(ref)),
         "as_of": as_of,
+        **version,
         "findings": found["findings"],
         "result": found["result"],
         "valid_from": valid_from,
@@ -250,19 +280,9 @@ def verification_body_v2(
         for e in evidence
     ]
     found = evaluate(shipped(ref), subjects, listed, as_of, findings_version=2).to_dict()
-    return {
-        "verification_id": verification_id,
-        "association_id": association_id,
-        "scope": dict(scope),
-        "standard_hash": standard_hash(shipped(ref)),
-        "as_of": as_of,
-        "findings_version": 2,
-        "evidence_ids": [e["evidence_id"] for e in evidence],
-        "findings": found["findings"],
-        "result": found["result"],
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-    }
+    ids = [e["evidence_id"] for e in evidence]
+    return _verification(verification_id, association_id, scope, ref, as_of, found,
+                         valid_from, valid_until, ids)  # fmt: skip
 
 
 def issue_verification(

@@ -36,10 +36,8 @@ from api.services.supply import register_producer
 from ledger.errors import AuthorizationError, DomainRuleError
 from ledger.supply.producers import new_salt, personal_data_hash
 from tests.cert_factories import (
-    accredit,
-    add_certifier,
+    certifier_ready,
     issue_verification,
-    publish,
     record_evidence,
 )
 from tests.factories import make_key
@@ -84,9 +82,7 @@ def world(db_url: str) -> Iterator[tuple[LedgerService, SupplyWorld]]:
         w.submit("coop-a", "payment.recorded", {
             "payment_id": "x-1", "producer_id": "p-1", "kind": "cash", "amount_mxn": "3000.5",
             "paid_on": "2026-02-01", "purchase_ids": ["c-1"]})  # fmt: skip
-        publish(w)
-        certifier = add_certifier(w)
-        accredit(w)
+        certifier = certifier_ready(w)
         record_evidence(w, "coop-a", "association", "coop-a")
         record_evidence(w, "coop-a", "plot", "pl-1")
         issue_verification(

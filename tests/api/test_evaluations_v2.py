@@ -25,9 +25,7 @@ from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
 from tests.cert_factories import (
     OBSERVED_ON,
-    accredit,
-    add_certifier,
-    publish,
+    certifier_ready,
     record_evidence,
     recorded,
     verification_body_v2,
@@ -72,9 +70,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         w.producer("coop-a", "p-1")
         w.plot("coop-a", "pl-1", "p-1")
         w.plot("coop-a", "pl-2", "p-1")
-        publish(w)
-        key = add_certifier(w)
-        accredit(w)
+        key = certifier_ready(w)
         ids = record_evidence(w, "coop-a", "association", "coop-a")
         ids += record_evidence(w, "coop-a", "plot", "pl-1")
         foreign = record_evidence(w, "coop-a", "plot", "pl-2")

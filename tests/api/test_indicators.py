@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -33,7 +30,6 @@ from typing import Any
 import pypdfium2
 import pytest
 
-from api.demo import build_demo
 from api.services.indicators import compute_indicators, report_bytes
 from api.services.ledger import LedgerService, full_registry
 from api.services.supply import register_producer
@@ -41,14 +37,14 @@ from api.settings import Settings
 from ledger.canonical import canonicalize
 from ledger.entries import Entry
 from ledger.keys import decode_public_key, key_id
-from ledger.keystore import KeyStore
 from ledger.storage.sql.personal import PersonalDataStore
 from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
+from tests.api.operated_demo import demo_env, offline_env, operated_demo
+from tests.api.test_cli import run
 from tests.factories import make_key
 from tests.supply_factories import SupplyWorld, producer_body
 from verifiers.indicators import check_disclosure, check_report
 
-PASSPHRASE = "demo-test-passphrase"
 AS_OF = date(2026, 6, 30)
 
 
@@ -58,19 +54,8 @@ AS_OF = date(2026, 6, 30)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, LedgerService]]:
     """The demo ledger, built once for the module."""
-    data_dir = tmp_path_factory.mktemp("indicators-demo")
-    cfg = Settings(
-        data_dir=data_dir,
-        key_passphrase=PASSPHRASE,
-        database_url=f"sqlite:///{data_dir / 'ledger.db'}",
-    )
-    build_demo(cfg)
-    operator = KeyStore(cfg.key_dir).load(cfg.operator_key_name, PASSPHRASE)
-    service = LedgerService.open(cfg.resolved_database_url, migrate=False, operator_key=operator)
-    try:
-        yield cfg, service
-    finally:
-        service.close()
+    with operated_demo(tmp_path_factory.mktemp("indicators-demo")) as opened:
+        yield opened
 
 
 def _recompute(entries: list[Entry], as_of: date) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -568,45 +553,25 @@ def test_cli_compute_and_verify_offline(
     demo: tuple[Settings, LedgerService], tmp_path: Path
 ) -> None:
     cfg, service = demo
-    env = {
-        "BIOTRAZA_DATA_DIR": str(cfg.data_dir),
-        "BIOTRAZA_DATABASE_URL": cfg.resolved_database_url,
-        "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
-        "PATH": str(Path(sys.executable).parent),
-        # The code under test, not whichever checkout the console script was installed from.
-        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
-        "COLUMNS": "200",
-    }
     report = tmp_path / "q2.jsonl"
-    exe = str(Path(sys.executable).parent / "biotraza")
-    done = subprocess.run(  # noqa: S603 - our own console script
-        [exe, "indicators", "compute", "--as-of", "2026-06-30", "--output", str(report)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    compute = ("indicators", "compute", "--as-of", "2026-06-30", "--output", str(report))
+    done = run(demo_env(cfg), *compute)
     assert done.returncode == 0, done.stderr
     assert "Sierra Madre" in done.stdout
     key = tmp_path / "operator.vkey"
     key.write_text(service.log_info().verifier_key)
-    offline = {
-        "PATH": env["PATH"],
-        "PYTHONPATH": env["PYTHONPATH"],
-        "COLUMNS": "200",
-        "BIOTRAZA_DATA_DIR": str(tmp_path / "nothing-here"),
-    }
-    verify = [exe, "indicators", "verify", str(report), "--operator-key", str(key), "--json"]
-    done = subprocess.run(verify, env=offline, capture_output=True, text=True, check=False)  # noqa: S603
+    offline = offline_env(tmp_path / "nothing-here")
+    verify = ("indicators", "verify", str(report), "--operator-key", str(key), "--json")
+    done = run(offline, *verify)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["verified"] is True
     lines = _lines(report.read_bytes())
     lines[0]["figures"]["products"][0]["labels_issued"] += 1
     report.write_bytes(_join(lines))
-    done = subprocess.run(verify[:-1], env=offline, capture_output=True, text=True, check=False)  # noqa: S603
+    done = run(offline, *verify[:-1])
     assert done.returncode == 1
     assert "labels_issued" in done.stdout and "NOT VERIFIED" in done.stdout
-    bad = subprocess.run(  # noqa: S603
-        [exe, "indicators", "compute", "--as-of", "June", "--output", str(report)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    bad = run(demo_env(cfg), "indicators", "compute", "--as-of", "June", "--output", str(report))
     assert bad.returncode != 0 and "--as-of" in bad.stdout + bad.stderr
 
 
@@ -711,13 +676,10 @@ def test_cli_report_pdf_in_both_languages(
     source, pdf = tmp_path / "q2.jsonl", tmp_path / f"q2-{lang}.pdf"
     source.write_bytes(report)
     (tmp_path / "operator.vkey").write_text(key)
-    env = {"PATH": str(Path(sys.executable).parent), "COLUMNS": "200",
-           "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
-           "BIOTRAZA_DATA_DIR": str(tmp_path / "nothing-here")}  # fmt: skip
-    exe = str(Path(sys.executable).parent / "biotraza")
-    command = [exe, "indicators", "report", str(source), "--operator-key",
-               str(tmp_path / "operator.vkey"), "--pdf", str(pdf), "--lang", lang]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    env = offline_env(tmp_path / "nothing-here")
+    command = ("indicators", "report", str(source), "--operator-key",
+               str(tmp_path / "operator.vkey"), "--pdf", str(pdf), "--lang", lang)  # fmt: skip
+    done = run(env, *command)
     assert done.returncode == 0, done.stdout + done.stderr
     text = " ".join(_pdf_text(pdf.read_bytes()).split())
     for word in words:
@@ -728,6 +690,6 @@ def test_cli_report_pdf_in_both_languages(
     lines[0]["figures"]["landscapes"][0]["plots"] += 1
     source.write_bytes(_join(lines))
     pdf.unlink()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    done = run(env, *command)
     assert done.returncode == 1
     assert "does not verify" in done.stdout + done.stderr and not pdf.exists()

@@ -16,9 +16,6 @@ What each test proves:
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,44 +23,31 @@ from typing import Any
 
 import pytest
 
-from api.demo import build_demo
 from api.services.indicators import compute_indicators, report_bytes
 from api.services.ledger import LedgerService, full_registry
 from api.settings import Settings
 from ledger.chain import verify_stored_leaves
 from ledger.entries import build_entry
 from ledger.errors import DomainRuleError, IntegrityError
-from ledger.keystore import KeyStore
 from ledger.state_commitment import STATE_COMMITTED_TYPE
 from ledger.statements import sign_statement
 from ledger.storage.base import StoredLeaf
 from ledger.storage.sql.store import SqlState
 from ledger.supply.sites import PLOT_KIND
+from tests.api.operated_demo import demo_env, offline_env, operated_demo
+from tests.api.test_cli import run
 from verifiers.certification import VERIFICATION_KIND
 from verifiers.indicators import check_report
 from verifiers.indicators.state_evidence import STATE_KINDS, STATE_LINK_KINDS
 
-PASSPHRASE = "demo-test-passphrase"
 AS_OF = date(2026, 6, 30)
-
-
-def _demo(data_dir: Path, database_url: str) -> tuple[Settings, LedgerService]:
-    cfg = Settings(data_dir=data_dir, key_passphrase=PASSPHRASE, database_url=database_url)
-    build_demo(cfg)
-    operator = KeyStore(cfg.key_dir).load(cfg.operator_key_name, PASSPHRASE)
-    service = LedgerService.open(cfg.resolved_database_url, migrate=False, operator_key=operator)
-    return cfg, service
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, LedgerService]]:
     """The demo ledger on SQLite, built once for the offline tamper tests."""
-    data_dir = tmp_path_factory.mktemp("indicators-state")
-    cfg, service = _demo(data_dir, f"sqlite:///{data_dir / 'ledger.db'}")
-    try:
-        yield cfg, service
-    finally:
-        service.close()
+    with operated_demo(tmp_path_factory.mktemp("indicators-state")) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +83,7 @@ def _line_of(report: bytes, kind: str) -> tuple[int, list[Any]]:
 
 
 def test_state_report_verifies_and_equals_full_replay(db_url: str, tmp_path: Path) -> None:
-    _cfg, service = _demo(tmp_path, db_url)
-    try:
+    with operated_demo(tmp_path, db_url) as (_cfg, service):
         full = compute_indicators(service, as_of=AS_OF)
         full_report = b"".join(report_bytes(service, full))
         fast = compute_indicators(service, as_of=AS_OF, evidence="state")
@@ -114,8 +97,6 @@ def test_state_report_verifies_and_equals_full_replay(db_url: str, tmp_path: Pat
         assert check_report(full_report, full_registry(), key)
         replayed = verify_stored_leaves(service.store.stored_leaves(), full_registry())
         assert replayed.size == fast.header.tree_size
-    finally:
-        service.close()
 
 
 def _commitment(service: LedgerService) -> dict[str, Any]:
@@ -127,8 +108,7 @@ def _commitment(service: LedgerService) -> dict[str, Any]:
 
 
 def test_ledger_refuses_a_state_root_that_does_not_follow(db_url: str, tmp_path: Path) -> None:
-    _cfg, service = _demo(tmp_path, db_url)
-    try:
+    with operated_demo(tmp_path, db_url) as (_cfg, service):
         operator = service.operator_key
         assert operator is not None
         body = _commitment(service)
@@ -143,8 +123,6 @@ def test_ledger_refuses_a_state_root_that_does_not_follow(db_url: str, tmp_path:
         assert service.submit(sign_statement(operator, STATE_COMMITTED_TYPE, body)).entry.seq == (
             size
         )
-    finally:
-        service.close()
 
 
 # --------------------------------------------------------------------------- ledger verify
@@ -251,35 +229,21 @@ def test_cli_state_report_compute_and_verify(
     demo: tuple[Settings, LedgerService], tmp_path: Path
 ) -> None:
     cfg, service = demo
-    env = {
-        "BIOTRAZA_DATA_DIR": str(cfg.data_dir),
-        "BIOTRAZA_DATABASE_URL": cfg.resolved_database_url,
-        "BIOTRAZA_KEY_PASSPHRASE": PASSPHRASE,
-        "PATH": str(Path(sys.executable).parent),
-        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
-        "COLUMNS": "200",
-    }
     report = tmp_path / "q2.jsonl"
-    exe = str(Path(sys.executable).parent / "biotraza")
-    compute = [exe, "indicators", "compute", "--as-of", "2026-06-30", "--output", str(report)]
-    done = subprocess.run(  # noqa: S603 - our own console script
-        [*compute, "--evidence", "state"], env=env, capture_output=True, text=True, check=False
-    )
+    compute = ("indicators", "compute", "--as-of", "2026-06-30", "--output", str(report))
+    done = run(demo_env(cfg), *compute, "--evidence", "state")
     assert done.returncode == 0, done.stderr
     assert "the state committed at entry" in done.stdout
     key = tmp_path / "operator.vkey"
     key.write_text(service.log_info().verifier_key)
-    offline = {k: env[k] for k in ("PATH", "PYTHONPATH", "COLUMNS")}
-    offline["BIOTRAZA_DATA_DIR"] = str(tmp_path / "nothing-here")
-    verify = [exe, "indicators", "verify", str(report), "--operator-key", str(key)]
-    done = subprocess.run(verify, env=offline, capture_output=True, text=True, check=False)  # noqa: S603
+    offline = offline_env(tmp_path / "nothing-here")
+    verify = ("indicators", "verify", str(report), "--operator-key", str(key))
+    done = run(offline, *verify)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and "committed documents and links" in done.stdout
     report.write_bytes(_replace_line(report.read_bytes(), 2, None))
-    done = subprocess.run(verify, env=offline, capture_output=True, text=True, check=False)  # noqa: S603
+    done = run(offline, *verify)
     assert done.returncode == 1 and "NOT VERIFIED" in done.stdout
     assert "state.kinds." in done.stdout
-    bad = subprocess.run(  # noqa: S603
-        [*compute, "--evidence", "everything"], env=env, capture_output=True, text=True, check=False
-    )
+    bad = run(demo_env(cfg), *compute, "--evidence", "everything")
     assert bad.returncode != 0 and "--evidence" in bad.stdout + bad.stderr

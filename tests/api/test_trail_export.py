@@ -28,8 +28,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app, load_operator_key
-from api.demo import build_demo
+from api.app import create_app
 from api.exports.csv_events import BOM, COLUMNS
 from api.exports.trail import TRAIL_EXTENSIONS, collect_trail
 from api.services.ledger import LedgerService
@@ -37,18 +36,16 @@ from api.services.supply import register_producer
 from api.settings import Settings
 from ledger.chain import verify_stored_leaves
 from ledger.supply.producers import PersonalData, new_salt, personal_data_hash
+from tests.api.operated_demo import operated_demo
 from tests.cert_factories import (
-    accredit,
-    add_certifier,
+    certifier_ready,
     issue_verification,
-    publish,
     record_evidence,
 )
 from tests.factories import make_key
 from tests.supply_factories import SupplyWorld, producer_body
 from verifiers.audit import AuditReport, check_bundle, trail_scope
 
-PASSPHRASE = "trail-export-passphrase"
 DEMO_LOTS = {
     "cs-export-2526-002": True,
     "cs-export-2526-001": False,
@@ -76,20 +73,8 @@ def _entries(bundle: bytes) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LedgerService, TestClient]]:
     """The demo ledger behind an app whose service holds the operator key."""
-    data_dir = tmp_path_factory.mktemp("demo")
-    cfg = Settings(
-        data_dir=data_dir,
-        key_passphrase=PASSPHRASE,
-        database_url=f"sqlite:///{data_dir / 'ledger.db'}",
-    )
-    build_demo(cfg)
-    service = LedgerService.open(
-        cfg.resolved_database_url, migrate=False, operator_key=load_operator_key(cfg)
-    )
-    try:
+    with operated_demo(tmp_path_factory.mktemp("demo")) as (cfg, service):
         yield service, TestClient(create_app(cfg, service))
-    finally:
-        service.close()
 
 
 @pytest.mark.parametrize("lot_id", sorted(DEMO_LOTS))
@@ -149,9 +134,7 @@ def world(db_url: str) -> Iterator[tuple[LedgerService, SupplyWorld]]:
     """A certified coffee chain on SQL with one producer's personal data on record."""
     service = LedgerService.open(db_url, operator_key=make_key("operator"))
     w = SupplyWorld(service.store, service.registry, {"coop-a": "association", "exp": "exporter"})
-    publish(w)
-    certifier = add_certifier(w)
-    accredit(w)
+    certifier = certifier_ready(w)
     record_evidence(w, "coop-a", "association", "coop-a")
     personal = PersonalData(name=NAME, curp=CURP, consent_to_publish_name=False).model_dump()
     salt = new_salt()

@@ -23,9 +23,8 @@ from ledger.chain import append
 from ledger.errors import DomainRuleError, SchemaError
 from ledger.statements import SignedStatement
 from tests.cert_factories import (
-    accredit,
     add_certifier,
-    publish,
+    certifier_ready,
     record_evidence,
     recorded,
     verification_body,
@@ -76,9 +75,7 @@ def world(service: LedgerService) -> Iterator[World]:
     w.producer("coop-b", "p-b")
     w.plot("coop-a", "pl-a", "p-a")
     w.plot("coop-b", "pl-b", "p-b")
-    publish(w)
-    key = add_certifier(w)
-    accredit(w)
+    key = certifier_ready(w)
     ids = record_evidence(w, "coop-a", "plot", "pl-a")
     ids += record_evidence(w, "coop-a", "association", "coop-a")
     yield World(service, w, key, ids)

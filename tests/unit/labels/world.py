@@ -22,10 +22,8 @@ from ledger.entries import Entry
 from ledger.keys import encode_public_key
 from ledger.storage.base import LedgerStore
 from tests.cert_factories import (
-    accredit,
-    add_certifier,
+    certifier_ready,
     issue_verification,
-    publish,
     record_evidence,
 )
 from tests.factories import make_key
@@ -45,9 +43,7 @@ class LabelWorld:
     def __init__(self, store: LedgerStore, *, nonce_prefix: str = "lw") -> None:
         w = SupplyWorld(store, full_registry(), ["coop-a"], nonce_prefix=nonce_prefix)
         self.w = w
-        publish(w, "coffee-ab@1")
-        self.certifier = add_certifier(w)
-        accredit(w)
+        self.certifier = certifier_ready(w)
         record_evidence(w, "coop-a", "association", "coop-a")
         for n in ("1", "2", "3"):
             w.producer("coop-a", f"p-{n}")

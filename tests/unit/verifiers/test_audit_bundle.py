@@ -43,10 +43,8 @@ from ledger.statements import sign_statement
 from ledger.storage import InMemoryLedgerStore
 from ledger.transparency import issue_checkpoint
 from tests.cert_factories import (
-    accredit,
-    add_certifier,
+    certifier_ready,
     issue_verification,
-    publish,
     record_evidence,
     recorded,
     verification_body_v2,
@@ -84,9 +82,7 @@ class World:
 def _world() -> World:
     store = InMemoryLedgerStore()
     w = SupplyWorld(store, REGISTRY, {"coop-a": "association", "exp-b": "exporter"})
-    publish(w, "coffee-ab@1")
-    certifier = add_certifier(w)
-    accredit(w)
+    certifier = certifier_ready(w)
     record_evidence(w, "coop-a", "association", "coop-a")
     lots: dict[str, int] = {}
     for n in "1234":
@@ -402,9 +398,7 @@ def test_a_version_2_verification_verifies_offline() -> None:
     and the lot is eligible."""
     store = InMemoryLedgerStore()
     w = SupplyWorld(store, REGISTRY, {"coop-a": "association"})
-    publish(w, "coffee-ab@1")
-    certifier = add_certifier(w)
-    accredit(w)
+    certifier = certifier_ready(w)
     w.producer("coop-a", "p-1")
     w.plot("coop-a", "pl-1", "p-1")
     ids = record_evidence(w, "coop-a", "association", "coop-a")

@@ -32,7 +32,7 @@ FORGOTTEN = "unkeyed"
 
 
 def upgrade() -> None:
-    op.execute(f"UPDATE market_interest SET source = '{FORGOTTEN}'")  # noqa: S608 - a constant
+    op.execute(f"UPDATE market_interest SET source = '{FORGOTTEN}'")
 
 
 def downgrade() -> None:
