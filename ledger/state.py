@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-__all__ = ["InMemoryState", "StagedState", "State", "state_json"]
+__all__ = ["InMemoryState", "StagedState", "State", "field_names", "fields_of", "state_json"]
 
 
 def state_json(value: dict[str, Any]) -> str:
@@ -70,6 +70,18 @@ class State(Protocol):
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The documents that exist among ``keys``."""
+
+    def get_fields(
+        self, kind: str, keys: list[str] | None, paths: list[str]
+    ) -> dict[str, list[Any]]:
+        """Of each document among ``keys`` (every one of the kind, ordered as ``scan``
+        orders them, with ``None``), the values at ``paths`` in their order: dotted member
+        names such as ``harvest.from``, each value ``None`` where its path leads nowhere.
+
+        What a reader needs of many large documents (a plot's polygon, a lot's history)
+        without decoding them whole: the SQL store extracts the values in the database,
+        and checks each row's seal as ``get`` does.
+        """
 
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """A hint: these ``(kind, key)`` documents are about to be read.
@@ -132,6 +144,11 @@ class InMemoryState:
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
 
+    def get_fields(
+        self, kind: str, keys: list[str] | None, paths: list[str]
+    ) -> dict[str, list[Any]]:
+        return fields_of(self, kind, keys, paths)
+
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """In memory: nothing to fetch."""
 
@@ -150,6 +167,37 @@ class InMemoryState:
     def link_rows(self) -> list[tuple[str, str, str, int]]:
         """``(kind, src, dst, seq)`` sorted: the shape ``SqlLedgerStore.link_rows`` has."""
         return [(k, src, dst, seq) for (k, src, dst), seq in sorted(self._links.items())]
+
+
+def field_names(path: str) -> list[str]:
+    """The member names of a ``get_fields`` path (letters, digits and ``_`` only, so a SQL
+    store can quote them into a JSON path).
+
+    Raises:
+        ValueError: an empty name or another character.
+    """
+    names = path.split(".")
+    if not all(name and name.replace("_", "a").isalnum() and name.isascii() for name in names):
+        raise ValueError(f"a field path is dotted names of letters, digits and _: {path!r}")
+    return names
+
+
+def fields_of(
+    state: State, kind: str, keys: list[str] | None, paths: list[str]
+) -> dict[str, list[Any]]:
+    """``State.get_fields`` from whole documents (what a store in memory answers)."""
+    split = [field_names(path) for path in paths]
+    docs = state.scan(kind) if keys is None else state.get_many(kind, keys).items()
+    found: dict[str, list[Any]] = {}
+    for key, doc in docs:
+        values = []
+        for names in split:
+            value: Any = doc
+            for name in names:
+                value = value.get(name) if isinstance(value, dict) else None
+            values.append(value)
+        found[key] = values
+    return found
 
 
 def _edges(state: State, kind: str, start: str, reverse: bool) -> list[tuple[str, str]]:
@@ -226,6 +274,11 @@ class StagedState:
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
+
+    def get_fields(
+        self, kind: str, keys: list[str] | None, paths: list[str]
+    ) -> dict[str, list[Any]]:
+        return fields_of(self, kind, keys, paths)
 
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """What is not staged is the base's to fetch (a no-op in memory)."""

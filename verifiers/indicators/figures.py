@@ -195,32 +195,34 @@ class _Walk:
         return self.cells[CellKey(org_id, landscape, product, season)]
 
     def sites(self) -> None:
-        plots = list(self.state.scan(PLOT_KIND))
-        verified = self._verified_nodes([subject_node("plot", key) for key, _doc in plots])
-        for key, plot in plots:
-            product = plot["product"]
+        """Plots, hectares and producers per cell: the few fields read without decoding
+        the sites' documents whole (a plot's polygon is most of it)."""
+        fields = ["product", "org_id", "landscape", "producer_id", "area_ha"]
+        plots = self.state.get_fields(PLOT_KIND, None, fields)
+        verified = self._verified_nodes([subject_node("plot", key) for key in plots])
+        for key, (product, org_id, landscape, producer_id, area_ha) in plots.items():
             cell = self.cell(
-                plot["org_id"],
-                self.landscape(plot["org_id"], plot.get("landscape")),
+                org_id,
+                self.landscape(org_id, landscape),
                 product,
                 harvest_season(product, self.day),
             )
-            area = Decimal(str(plot["area_ha"]))
+            area = Decimal(str(area_ha))
             cell.plots += 1
             cell.hectares += area
-            cell.producers.add(plot["producer_id"])
+            cell.producers.add(producer_id)
             if product in verified.get(subject_node("plot", key), set()):
                 cell.plots_verified += 1
                 cell.hectares_verified += area
-        for _key, apiary in self.state.scan(APIARY_KIND):
-            product = apiary["product"]
+        apiaries = self.state.get_fields(APIARY_KIND, None, fields[:4])
+        for product, org_id, landscape, producer_id in apiaries.values():
             cell = self.cell(
-                apiary["org_id"],
-                self.landscape(apiary["org_id"], apiary.get("landscape")),
+                org_id,
+                self.landscape(org_id, landscape),
                 product,
                 harvest_season(product, self.day),
             )
-            cell.producers.add(apiary["producer_id"])
+            cell.producers.add(producer_id)
 
     def _verified_nodes(self, nodes: list[str]) -> dict[str, set[str]]:
         """Per subject node, the products a passing verification covers on the report date."""

@@ -243,5 +243,10 @@ class CoveredState:
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         return self._doc(kind).get_many(kind, keys)
 
+    def get_fields(
+        self, kind: str, keys: list[str] | None, paths: list[str]
+    ) -> dict[str, list[Any]]:
+        return self._doc(kind).get_fields(kind, keys, paths)
+
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """In memory: nothing to fetch."""

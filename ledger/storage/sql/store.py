@@ -47,7 +47,7 @@ from ledger.merkle import (
     stored_nodes_completed_by_append,
 )
 from ledger.seals import ProjectionSealer
-from ledger.state import State, state_json
+from ledger.state import State, field_names, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import is_sqlite
 from ledger.storage.sql.pg_append import PgAppendSession, PgWrite
@@ -175,16 +175,20 @@ decode hundreds of thousands of)."""
 
 def _document(text: str) -> dict[str, Any]:
     """A stored projection document, parsed: a new dict on every read, so two readers never
-    share one (the stored text is always a JSON object, as written, with nothing around it;
-    any other text goes through ``json.loads``, which parses or raises as before)."""
+    share one (the stored text is always a JSON object, as written, with nothing around it)."""
+    parsed: dict[str, Any] = _parsed(text)
+    return parsed
+
+
+def _parsed(text: str) -> Any:
+    """JSON text with nothing around it (a stored document, the array of values the
+    database extracted for ``get_fields``), parsed by the C scanner; any other text goes
+    through ``json.loads``, which parses or raises as before."""
     try:
-        document, end = _SCAN_JSON(text, 0)
+        value, end = _SCAN_JSON(text, 0)
     except StopIteration:
         end = -1
-    if end != len(text):
-        document = json.loads(text)
-    parsed: dict[str, Any] = document
-    return parsed
+    return value if end == len(text) else json.loads(text)
 
 
 class SqlState:
@@ -362,6 +366,44 @@ class SqlState:
             str(k): _document(self._checked((kind, str(k)), str(v), int(q), seal))
             for k, v, q, seal in rows
         }
+
+    def get_fields(
+        self, kind: str, keys: list[str] | None, paths: list[str]
+    ) -> dict[str, list[Any]]:
+        """The values extracted by the database (SQLite's ``json_extract``, PostgreSQL's
+        ``#>``), each number as its stored text, read back by ``json``; with a sealer, each
+        row's whole text is read too and its seal checked first."""
+        self.flush()
+        if not paths:
+            docs = self.scan(kind) if keys is None else self.get_many(kind, keys).items()
+            return {key: [] for key, _doc in docs}
+        split = [field_names(path) for path in paths]
+        if self._cursor.sqlite:
+            # Two paths or more make json_extract answer a JSON array (one would not).
+            marks = ", ".join("?" * max(len(split), 2))
+            expression = f"json_extract(value, {marks})"
+            params: list[Any] = ["$" + "".join(f'."{n}"' for n in names) for names in split]
+            params += params[:1] if len(split) == 1 else []
+        else:
+            expression = "json_build_array({})".format(
+                ", ".join(["value::json #> CAST(? AS text[])"] * len(split))
+            )
+            params = list(split)
+        sealed = self._sealer is not None
+        head = f"SELECT key, {expression}{', value, seq, seal' if sealed else ''} "  # noqa: S608
+        head += "FROM state_objects WHERE kind = ?"
+        if keys is None:
+            rows = self._cursor.all(f"{head} ORDER BY key", [*params, kind])
+        else:
+            rows = _many(self._cursor, head, "key", [*params, kind], sorted(set(keys)))
+        found: dict[str, list[Any]] = {}
+        for row in rows:
+            key = str(row[0])
+            if sealed:
+                self._checked((kind, key), str(row[2]), int(row[3]), row[4])
+            values = _parsed(row[1]) if isinstance(row[1], str) else row[1]
+            found[key] = values[: len(split)]
+        return found
 
 
 _FLUSH_AT = 200
