@@ -47,6 +47,18 @@ class State(Protocol):
     def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Yield every ``(key, document)`` of a kind, ordered by key."""
 
+    def scan_written(self, kind: str) -> Iterator[tuple[str, dict[str, Any], int]]:
+        """Yield every ``(key, document, seq)`` of a kind, ``seq`` the entry that last wrote
+        the document, read together (in any order)."""
+
+    def written_seqs(self, kind: str) -> Iterator[tuple[str, int]]:
+        """Yield every ``(key, seq)`` of a kind without reading the documents (in any order).
+
+        A committed entry's writes never change again, and a later write carries a later
+        seq: an unchanged ``(kind, key, seq)`` is an unchanged document, which is what lets
+        a state commitment reuse the leaf hashes it computed moments earlier
+        (``ledger.state_commitment.reusing``)."""
+
     def link(self, kind: str, src: str, dst: str, seq: int) -> None:
         """Record the link ``src`` → ``dst`` (idempotent)."""
 
@@ -115,6 +127,15 @@ class InMemoryState:
         keys = sorted(k for (kd, k) in self._docs if kd == kind)
         for key in keys:
             yield key, self._docs[(kind, key)][0]
+
+    def scan_written(self, kind: str) -> Iterator[tuple[str, dict[str, Any], int]]:
+        for (found, key), (doc, seq) in self._docs.items():
+            if found == kind:
+                yield key, doc, seq
+
+    def written_seqs(self, kind: str) -> Iterator[tuple[str, int]]:
+        for key, _doc, seq in self.scan_written(kind):
+            yield key, seq
 
     def link(self, kind: str, src: str, dst: str, seq: int) -> None:
         if (kind, src, dst) in self._links:
@@ -246,6 +267,21 @@ class StagedState:
         merged.update({k: v[0] for (kd, k), v in self._writes.items() if kd == kind})
         for key in sorted(merged):
             yield key, merged[key]
+
+    def scan_written(self, kind: str) -> Iterator[tuple[str, dict[str, Any], int]]:
+        staged = {k: v for (kd, k), v in self._writes.items() if kd == kind}
+        for key, doc, seq in self._base.scan_written(kind):
+            if key not in staged:
+                yield key, doc, seq
+        for key, (doc, seq) in staged.items():
+            yield key, doc, seq
+
+    def written_seqs(self, kind: str) -> Iterator[tuple[str, int]]:
+        staged = {k: v[1] for (kd, k), v in self._writes.items() if kd == kind}
+        for key, seq in self._base.written_seqs(kind):
+            if key not in staged:
+                yield key, seq
+        yield from staged.items()
 
     def link(self, kind: str, src: str, dst: str, seq: int) -> None:
         self._links.setdefault((kind, src, dst), seq)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -42,7 +44,10 @@ from ledger.state import State
 __all__ = [
     "STATE_COMMITMENT_KIND",
     "STATE_COMMITTED_TYPE",
+    "KnownLeaves",
     "StateCommittedBody",
+    "remembered_commitment",
+    "reusing",
     "state_commitment",
     "state_commitment_entry_types",
     "state_leaves",
@@ -82,6 +87,11 @@ class StateCommittedBody(BaseModel):
 Leaf = tuple[str, str, bytes]
 """``("doc" | "link", kind, leaf bytes)``."""
 
+KnownLeaves = dict[tuple[str, str, int], bytes]
+"""Leaf hashes of documents by ``(kind, key, seq of the entry that last wrote it)``."""
+
+_KNOWN: ContextVar[KnownLeaves | None] = ContextVar("state_commitment_known", default=None)
+
 
 def state_leaves(state: State, kinds: Iterable[str], link_kinds: Iterable[str]) -> Iterator[Leaf]:
     """Every leaf of a commitment over these kinds, in order.
@@ -91,9 +101,37 @@ def state_leaves(state: State, kinds: Iterable[str], link_kinds: Iterable[str]) 
     for kind in sorted(kinds):
         for key, doc in sorted(state.scan(kind), key=lambda item: item[0]):
             yield "doc", kind, canonicalize(["doc", kind, key, doc])
+    yield from _link_leaves(state, link_kinds)
+
+
+def _link_leaves(state: State, link_kinds: Iterable[str]) -> Iterator[Leaf]:
     for kind in sorted(link_kinds):
         for src, dst in state.scan_links(kind):
             yield "link", kind, canonicalize(["link", kind, src, dst])
+
+
+HashedLeaf = tuple[str, str, bytes]
+"""``("doc" | "link", kind, leaf hash)``."""
+
+
+def _hashed(leaves: Iterable[Leaf]) -> Iterator[HashedLeaf]:
+    for tag, kind, leaf in leaves:
+        yield tag, kind, bytes(leaf_hash(leaf))
+
+
+def _commitment(
+    hashed: Iterable[HashedLeaf], kinds: Iterable[str], link_kinds: Iterable[str]
+) -> dict[str, Any]:
+    counts = {"doc": dict.fromkeys(sorted(kinds), 0), "link": dict.fromkeys(sorted(link_kinds), 0)}
+    hashes: list[bytes] = []
+    for tag, kind, digest in hashed:
+        counts[tag][kind] += 1
+        hashes.append(digest)
+    return {
+        "kinds": counts["doc"],
+        "link_kinds": counts["link"],
+        "root": root_from_leaf_hashes(hashes).hex(),
+    }
 
 
 def state_commitment(
@@ -107,16 +145,71 @@ def state_commitment(
     Raises:
         KeyError: a leaf of a kind not named in ``kinds`` / ``link_kinds``.
     """
-    counts = {"doc": dict.fromkeys(sorted(kinds), 0), "link": dict.fromkeys(sorted(link_kinds), 0)}
-    hashes: list[bytes] = []
-    for tag, kind, leaf in leaves:
-        counts[tag][kind] += 1
-        hashes.append(bytes(leaf_hash(leaf)))
-    return {
-        "kinds": counts["doc"],
-        "link_kinds": counts["link"],
-        "root": root_from_leaf_hashes(hashes).hex(),
-    }
+    return _commitment(_hashed(leaves), kinds, link_kinds)
+
+
+def remembered_commitment(
+    state: State, kinds: Iterable[str], link_kinds: Iterable[str]
+) -> tuple[dict[str, Any], KnownLeaves]:
+    """:func:`state_commitment` of :func:`state_leaves`, and each document's leaf hash by
+    ``(kind, key, seq)``, for the admission of the entry to reuse (:func:`reusing`).
+
+    Each document is read with its seq in one row, so a hash is never filed under the seq
+    of a later version of its document.
+    """
+    known: KnownLeaves = {}
+
+    def documents() -> Iterator[HashedLeaf]:
+        for kind in sorted(kinds):
+            for key, doc, seq in sorted(state.scan_written(kind), key=lambda item: item[0]):
+                digest = bytes(leaf_hash(canonicalize(["doc", kind, key, doc])))
+                known[(kind, key, seq)] = digest
+                yield "doc", kind, digest
+        yield from _hashed(_link_leaves(state, link_kinds))
+
+    return _commitment(documents(), kinds, link_kinds), known
+
+
+@contextmanager
+def reusing(known: KnownLeaves) -> Iterator[None]:
+    """While inside, the admission of a ``state.committed`` entry takes a document's leaf
+    hash from ``known`` when the document's ``(kind, key, seq)`` is there, instead of
+    reading, encoding and hashing the document again.
+
+    The admission still recomputes the counts and the root from the state it admits at
+    (every key, every link, and every document written since ``known`` was made, since a
+    write carries a later seq): a root that does not follow from that state is refused
+    as before. What is reused is only the ledger's own hash of a document version that a
+    committed entry wrote and no entry can change again; the statement's root is never
+    trusted. ``known`` comes from :func:`remembered_commitment` in this process; a replay
+    (``biotraza ledger verify``) runs without it and recomputes everything.
+
+    A context variable, so only this thread's appends see it (a group commit led by another
+    thread admits the entry without it, recomputing everything: slower, not different).
+    """
+    token = _KNOWN.set(known)
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
+
+
+def _admitted_leaves(
+    state: State, kinds: Iterable[str], link_kinds: Iterable[str]
+) -> Iterator[HashedLeaf]:
+    """The hashed leaves of the state being admitted at, reusing :func:`reusing`'s hashes."""
+    known = _KNOWN.get()
+    if known is None:
+        yield from _hashed(state_leaves(state, kinds, link_kinds))
+        return
+    for kind in sorted(kinds):
+        for key, seq in sorted(state.written_seqs(kind), key=lambda item: item[0]):
+            digest = known.get((kind, key, seq))
+            if digest is None:  # written since: read, encode and hash it here
+                doc = state.get(kind, key)
+                digest = bytes(leaf_hash(canonicalize(["doc", kind, key, doc])))
+            yield "doc", kind, digest
+    yield from _hashed(_link_leaves(state, link_kinds))
 
 
 def _differences(stated: StateCommittedBody, found: Mapping[str, Any]) -> list[str]:
@@ -137,7 +230,7 @@ def _differences(stated: StateCommittedBody, found: Mapping[str, Any]) -> list[s
 def _apply(ctx: AppendContext, body: StateCommittedBody) -> None:
     """Recompute the commitment from the state before this entry; refuse any difference."""
     kinds, link_kinds = list(body.kinds), list(body.link_kinds)
-    found = state_commitment(state_leaves(ctx.state, kinds, link_kinds), kinds, link_kinds)
+    found = _commitment(_admitted_leaves(ctx.state, kinds, link_kinds), kinds, link_kinds)
     differences = _differences(body, found)
     if differences:
         raise DomainRuleError(

@@ -33,7 +33,12 @@ from api.services.ledger import LedgerService
 from api.services.supply import committed_on_ledger
 from ledger.entries import Entry
 from ledger.errors import CheckpointError, DomainRuleError
-from ledger.state_commitment import STATE_COMMITTED_TYPE, state_commitment, state_leaves
+from ledger.state_commitment import (
+    STATE_COMMITTED_TYPE,
+    remembered_commitment,
+    reusing,
+    state_leaves,
+)
 from ledger.statements import sign_statement
 from ledger.storage.base import StoredCheckpoint
 from ledger.storage.sql.personal import PersonalDataStore
@@ -117,10 +122,14 @@ def commit_state(service: LedgerService) -> Entry:
         )
     for _attempt in range(_ATTEMPTS):
         with service.store.reading() as cursor:
-            leaves = state_leaves(SqlState(cursor), STATE_KINDS, STATE_LINK_KINDS)
-            body = state_commitment(leaves, STATE_KINDS, STATE_LINK_KINDS)
+            body, known = remembered_commitment(SqlState(cursor), STATE_KINDS, STATE_LINK_KINDS)
         try:
-            return service.submit(sign_statement(key, STATE_COMMITTED_TYPE, body)).entry
+            # The admission recomputes the root inside the append (the writer lock): with
+            # the hashes of the documents no entry has rewritten since, it reads only keys
+            # and seqs for those (ledger.state_commitment.reusing).
+            with reusing(known):
+                signed = sign_statement(key, STATE_COMMITTED_TYPE, body)
+                return service.submit(signed).entry
         except DomainRuleError:
             continue  # an append changed the state between the read and the admission
     raise CheckpointError("the ledger kept changing while its state was committed; try again")

@@ -29,7 +29,8 @@ from api.settings import Settings
 from ledger.chain import verify_stored_leaves
 from ledger.entries import build_entry
 from ledger.errors import DomainRuleError, IntegrityError
-from ledger.state_commitment import STATE_COMMITTED_TYPE
+from ledger.state import state_json
+from ledger.state_commitment import STATE_COMMITTED_TYPE, remembered_commitment, reusing
 from ledger.statements import sign_statement
 from ledger.storage.base import StoredLeaf
 from ledger.storage.sql.store import SqlState
@@ -123,6 +124,43 @@ def test_ledger_refuses_a_state_root_that_does_not_follow(db_url: str, tmp_path:
         assert service.submit(sign_statement(operator, STATE_COMMITTED_TYPE, body)).entry.seq == (
             size
         )
+
+
+def test_reused_hashes_never_admit_a_root_the_state_does_not_give(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The admission reuses the leaf hashes of documents no entry rewrote since they were
+    computed (``ledger.state_commitment.reusing``); a document written since (a later seq)
+    is read and hashed again. So the root computed before that write is refused, with the
+    old hashes in hand, and the root of the state as it now is, admitted."""
+    with operated_demo(tmp_path, db_url) as (_cfg, service):
+        operator = service.operator_key
+        assert operator is not None
+        with service.store.reading() as cursor:
+            stale, known = remembered_commitment(SqlState(cursor), STATE_KINDS, STATE_LINK_KINDS)
+        assert stale == _commitment(service)
+        assert len(known) == sum(stale["kinds"].values()) > 0
+        # A later entry rewriting one plot, as far as the projections show: same counts,
+        # another document, a later seq (written here directly; nothing is sealed).
+        with service.store.reading() as cursor:
+            key, value = cursor.all(
+                "SELECT key, value FROM state_objects WHERE kind = ? ORDER BY key", (PLOT_KIND,)
+            )[0]
+        changed = {**json.loads(value), "area_ha": 123.5}
+        with service.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE state_objects SET value = %s, seq = %s WHERE kind = %s AND key = %s"
+                if connection.dialect.name == "postgresql"
+                else "UPDATE state_objects SET value = ?, seq = ? WHERE kind = ? AND key = ?",
+                (state_json(changed), service.head().size - 1, PLOT_KIND, key),
+            )
+        fresh = _commitment(service)
+        assert fresh["kinds"] == stale["kinds"] and fresh["root"] != stale["root"]
+        with reusing(known), pytest.raises(DomainRuleError, match="root: the entry says"):
+            service.submit(sign_statement(operator, STATE_COMMITTED_TYPE, stale))
+        with reusing(known):
+            admitted = service.submit(sign_statement(operator, STATE_COMMITTED_TYPE, fresh))
+        assert admitted.entry.statement.body["root"] == fresh["root"]
 
 
 # --------------------------------------------------------------------------- ledger verify

@@ -220,6 +220,12 @@ class CoveredState:
     def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         return self._doc(kind).scan(kind)
 
+    def scan_written(self, kind: str) -> Iterator[tuple[str, dict[str, Any], int]]:
+        return self._doc(kind).scan_written(kind)
+
+    def written_seqs(self, kind: str) -> Iterator[tuple[str, int]]:
+        return self._doc(kind).written_seqs(kind)
+
     def link(self, kind: str, src: str, dst: str, seq: int) -> None:
         raise TypeError("a committed state is read-only")
 

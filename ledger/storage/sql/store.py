@@ -126,6 +126,7 @@ _INSERT_ENTRY = (
 )
 _STATE_GET = "SELECT value, seq, seal FROM state_objects WHERE kind = ? AND key = ?"
 _STATE_SCAN = "SELECT key, value, seq, seal FROM state_objects WHERE kind = ? ORDER BY key"
+_STATE_SEQS = "SELECT key, seq FROM state_objects WHERE kind = ?"
 _LINKED = "SELECT dst FROM state_links WHERE kind = ? AND src = ? ORDER BY dst"
 _LINKED_REVERSE = "SELECT src FROM state_links WHERE kind = ? AND dst = ? ORDER BY src"
 # UNION (not UNION ALL) removes duplicates, so the walk ends even on a cyclic graph.
@@ -322,6 +323,17 @@ class SqlState:
         self.flush()
         for key, value, seq, seal in self._cursor.all(_STATE_SCAN, (kind,)):
             yield key, _document(self._checked((kind, str(key)), str(value), int(seq), seal))
+
+    def scan_written(self, kind: str) -> Iterator[tuple[str, dict[str, Any], int]]:
+        self.flush()
+        for key, value, seq, seal in self._cursor.all(_STATE_SCAN, (kind,)):
+            text = self._checked((kind, str(key)), str(value), int(seq), seal)
+            yield str(key), _document(text), int(seq)
+
+    def written_seqs(self, kind: str) -> Iterator[tuple[str, int]]:
+        self.flush()
+        for key, seq in self._cursor.all(_STATE_SEQS, (kind,)):
+            yield str(key), int(seq)
 
     def link(self, kind: str, src: str, dst: str, seq: int) -> None:
         self._links.setdefault((kind, src, dst), seq)
