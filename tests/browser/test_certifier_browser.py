@@ -11,6 +11,10 @@ behind its evidence. Online again, the sync sends the evidence, the photos and t
 verification, which the ledger admits (it recomputed the findings from the listed
 evidence). The export lot ``cs-export-2526-001`` then names only ``cs-plot14`` among its
 uncertified plots. Screens in es and en at 390 and 1280 px.
+
+On a phone the findings fold per plot: only the plot being inspected is open, each other one
+is a large header button (``aria-expanded``, keyboard operable, es/en) that says how many of
+its findings fail, lack evidence and pass; the page's height is measured folded and opened.
 """
 
 from __future__ import annotations
@@ -269,7 +273,7 @@ def test_an_inspection_offline_signed_on_the_device(
             assert widths[0] <= widths[1], f"overflows at {width}px: {widths}"
             assert "certifier." not in page.locator("body").inner_text()
             wait_until(page, "document.querySelector('#findings [data-subject]') !== null")
-            cards = page.locator("#findings .finding-cards")
+            cards = page.locator("#findings .finding-groups")
             table = page.locator("#findings table.findings")
             assert (cards.is_visible(), table.is_visible()) == (width < 768, width >= 768)
             passing = "[data-criterion='CAB-SHADE-COVER'][data-subject='cs-plot07']"
@@ -281,5 +285,98 @@ def test_an_inspection_offline_signed_on_the_device(
             page.screenshot(
                 path=str(SCREENSHOTS / f"inspection-{lang}-{width}.png"), full_page=True
             )
+    finally:
+        context.close()
+
+
+def _height(page: Page) -> int:
+    return int(page.evaluate("document.documentElement.scrollHeight"))
+
+
+def test_findings_fold_per_plot_on_a_phone(
+    browser: Browser, own_demo: Served, tmp_path: Path
+) -> None:
+    """Three plots inspected at 390 px: the last one inspected is open, the two others are
+    folded; opening them by keyboard (Enter, Space) grows the page by their cards and
+    folding them back returns it to its height. The heights are written next to the
+    screenshots (``heights.json``)."""
+    served = own_demo
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = _context(browser, 390)
+    try:
+        page = context.new_page()
+        page.goto(f"{served.base}/app/inspection")
+        _enrol(page, served)
+        page.locator("#plan-association").fill(CAFE)
+        page.locator("#plan-submit").click()
+        wait_until(page, "document.querySelector('#inspection') !== null")
+        plots = ("cs-plot03", "cs-plot05", "cs-plot09")
+        for plot in plots[:-1]:
+            _record(page, plot, PASSING, None)
+        _record(page, plots[-1], {**PASSING, "shade_cover_pct": "25"}, None)
+        for plot in plots:  # the forms fold again: only the findings are measured
+            page.locator(f"#subject-plot-{plot} summary").click()
+        wait_until(page, "document.querySelectorAll('#findings .finding-group').length >= 3")
+        toggles = {plot: page.locator(f"#toggle-plot-{plot}") for plot in plots}
+        wait_until(page, f"document.querySelector('#toggle-plot-{plots[-1]}') !== null")
+        expanded = {plot: toggle.get_attribute("aria-expanded") for plot, toggle in toggles.items()}
+        assert expanded == {plots[0]: "false", plots[1]: "false", plots[2]: "true"}, expanded
+        cards = "#finding-group-plot-{} li.finding-card"
+        assert page.locator(cards.format(plots[2])).first.is_visible()
+        assert not page.locator(cards.format(plots[0])).first.is_visible()
+        header = toggles[plots[2]].inner_text()
+        assert "Parcela cs-plot09" in header and "No cumple: 1" in header, header
+        assert "Cumple: 9" in header and "Falta" not in header, header  # the demo's survey
+        box = toggles[plots[0]].bounding_box()
+        assert box is not None and box["height"] >= 48 and box["width"] >= 300, box
+        folded = _height(page)
+        page.screenshot(path=str(SCREENSHOTS / "folded-es-390.png"), full_page=True)
+
+        toggles[plots[0]].focus()
+        page.keyboard.press("Enter")
+        wait_until(page, f"document.querySelector('#toggle-plot-{plots[0]}')"
+                         ".getAttribute('aria-expanded') === 'true'")  # fmt: skip
+        toggles[plots[1]].focus()
+        page.keyboard.press("Space")
+        wait_until(page, f"document.querySelector('#toggle-plot-{plots[1]}')"
+                         ".getAttribute('aria-expanded') === 'true'")  # fmt: skip
+        assert page.locator(cards.format(plots[0])).first.is_visible()
+        opened = _height(page)
+        per_card = page.locator(cards.format(plots[0])).first.bounding_box()
+        assert per_card is not None
+        shown = page.locator(cards.format(plots[0])).count()
+        assert shown >= 9
+        # Two plots' cards appear: the page grows by at least their height.
+        assert opened - folded >= 2 * shown * per_card["height"], (folded, opened)
+        page.screenshot(path=str(SCREENSHOTS / "opened-es-390.png"), full_page=True)
+        for plot in plots[:2]:
+            toggles[plot].click()
+        wait_until(page, "document.querySelectorAll('[aria-expanded=true].finding-toggle')"
+                         ".length === 1")  # fmt: skip
+        assert _height(page) == folded
+
+        page.evaluate("localStorage.setItem('biotraza.lang', 'en')")
+        page.reload()
+        wait_until(page, "document.querySelector('#stored-plans') !== null")
+        page.locator("#stored-plans button").first.click()
+        wait_until(page, f"document.querySelector('#toggle-plot-{plots[0]}') !== null")
+        english = toggles[plots[0]].inner_text()
+        assert "Plot cs-plot03" in english and "Pass: 10" in english, english
+        assert toggles[plots[0]].get_attribute("aria-expanded") == "false"
+        assert "certifier." not in page.locator("body").inner_text()
+        widths = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1], f"overflows at 390px: {widths}"
+        (SCREENSHOTS / "heights.json").write_text(
+            json.dumps(
+                {
+                    "folded_px": folded,
+                    "opened_two_px": opened,
+                    "card_px": per_card["height"],
+                    "cards_per_plot": shown,
+                }
+            )  # fmt: skip
+        )
     finally:
         context.close()

@@ -8,7 +8,9 @@ import type { Criterion, Standard } from "../src/certifier/evaluate";
 import {
   evidenceBody,
   evidenceIdsFor,
+  findingGroups,
   findingsFor,
+  inspectedSubject,
   inspectionEvidence,
   observationFile,
   preSign,
@@ -165,5 +167,35 @@ describe("before signing", () => {
   it("revocation needs a reason", () => {
     expect(revocationBody("ver-1", " x ")).toBeNull();
     expect(revocationBody("ver-1", " sombra mal medida ")).toEqual({ verification_id: "ver-1", reason: "sombra mal medida" });
+  });
+});
+
+describe("the findings folded per subject", () => {
+  const chosen = [["plot", "p1"], ["plot", "p2"]] as const;
+
+  it("groups each subject's findings in order, counting each status", async () => {
+    const obs = [...observe("p1", PASS), ...observe("p2", { ...PASS, shade_cover_pct: 25, leaf_litter_present: undefined })];
+    const evaluation = await findingsFor(plan(), obs.filter((o) => o.value !== undefined), chosen, "2026-01-31");
+    const groups = findingGroups(evaluation.findings);
+    expect(groups.map((g) => g.key)).toEqual(["association:coop", "plot:p1", "plot:p2"]);
+    expect(groups.flatMap((g) => g.findings)).toEqual(evaluation.findings);
+    const p2 = groups[2];
+    expect(p2?.counts).toEqual({ pass: p2!.findings.length - 2, fail: 1, missing: 1 });
+    expect(groups[1]?.counts.fail).toBe(0);
+  });
+
+  it("opens the subject of the latest observation, else the first with unanswered criteria", async () => {
+    const obs = [...observe("p2", PASS), ...observe("p1", { shade_cover_pct: 55 })];
+    const evaluation = await findingsFor(plan(), obs, chosen, "2026-01-31");
+    const groups = findingGroups(evaluation.findings);
+    expect(inspectedSubject(groups, obs)).toBe("plot:p1");
+    expect(inspectedSubject(groups, [...obs, ...observe("p2", { river_buffer_m: 12 })])).toBe("plot:p2");
+    // Nothing observed on this device: the first subject still missing evidence opens.
+    const none = findingGroups((await findingsFor(plan(), [], chosen, "2026-01-31")).findings);
+    expect(inspectedSubject(none, [])).toBe("plot:p1");
+    // An observation about a subject outside the findings does not choose.
+    expect(inspectedSubject(groups.slice(0, 2), observe("p9", PASS))).toBe("plot:p1");
+    const passing = findingGroups((await findingsFor(plan(), [...observe("p1", PASS), ...observe("p2", PASS)], chosen, "2026-01-31")).findings);
+    expect(inspectedSubject(passing, [])).toBeNull();
   });
 });

@@ -24,13 +24,16 @@ import type { Criterion, Evaluation, Finding, SubjectKind } from "./evaluate";
 import {
   evidenceBody,
   evidenceIdsFor,
+  findingGroups,
   findingsFor,
+  inspectedSubject,
   observationFile,
   preSign,
   readValue,
   revocationBody,
   verificationBody,
   type Attachment,
+  type FindingGroup,
   type Plan,
   type Problem,
 } from "./inspection";
@@ -317,12 +320,34 @@ function Status({ status }: { status: string }) {
 
 /**
  * The findings: cards on a phone (each says subject, criterion, result, measured against the
- * threshold, nothing cut off at 360 px), a table from 768 px (`certifier.css` shows one).
+ * threshold, nothing cut off at 360 px), folded per subject so a plan of many plots stays a
+ * short page; a table from 768 px (`certifier.css` shows one).
  */
-function Findings({ plan, evaluation, problems }: { plan: Plan; evaluation: Evaluation; problems: Problem[] }) {
+interface FindingsProps {
+  plan: Plan;
+  evaluation: Evaluation;
+  problems: Problem[];
+  observations: readonly StoredObservation[];
+}
+
+/** A folded subject's header: how many findings fail, lack evidence and pass, with the
+ * status words of the cards (`No cumple: 1 · Cumple: 9`). */
+function GroupCounts({ group }: { group: FindingGroup }) {
+  const parts = (["fail", "missing", "pass"] as const)
+    .filter((status) => group.counts[status] > 0)
+    .map((status) => `${t(`certifier.status.${status}`)}: ${mxNumber(group.counts[status])}`);
+  return <span class="finding-counts">{parts.join(" · ")}</span>;
+}
+
+function Findings({ plan, evaluation, problems, observations }: FindingsProps) {
   const lang = language();
   const criteria = new Map(plan.standard.criteria.map((c) => [c.id, c]));
   const shown = evaluation.findings.filter((f) => f.subject_kind !== "association" || f.status !== "pass");
+  // On a phone each subject's cards fold under a header; the one being inspected opens by
+  // itself, the others when the inspector says (the table from 768 px shows everything).
+  const groups = findingGroups(shown);
+  const inspected = inspectedSubject(groups, observations);
+  const [toggled, setToggled] = useState<Record<string, boolean>>({});
   const title = (f: Finding) => criteria.get(f.criterion_id)?.title[lang] ?? f.criterion_id;
   const threshold = (f: Finding) => {
     const c = criteria.get(f.criterion_id);
@@ -334,22 +359,48 @@ function Findings({ plan, evaluation, problems }: { plan: Plan; evaluation: Eval
       <p id="findings-result" class={`result-${evaluation.result}`}>
         <span aria-hidden="true">{evaluation.result === "pass" ? "✓" : "✗"}</span> {t(`certifier.findings.result.${evaluation.result}`)}
       </p>
-      <ul class="finding-cards">
-        {shown.map((f) => (
-          <li class="finding-card" key={`${f.subject_id}-${f.criterion_id}`} data-subject={f.subject_id} data-criterion={f.criterion_id} data-status={f.status}>
-            <p class="finding-head">
-              <strong class="finding-subject">{f.subject_id}</strong>
-              <Status status={f.status} />
-            </p>
-            <p class="finding-criterion">{title(f)}</p>
-            <dl class="finding-figures">
-              <dt>{t("certifier.findings.measured")}</dt>
-              <dd class="finding-measured">{measured(f, criteria.get(f.criterion_id))}</dd>
-              <dt>{t("certifier.findings.threshold")}</dt>
-              <dd class="finding-threshold">{threshold(f)}</dd>
-            </dl>
-          </li>
-        ))}
+      <ul class="finding-groups">
+        {groups.map((g) => {
+          const open = toggled[g.key] ?? g.key === inspected;
+          const listId = `finding-group-${g.subjectKind}-${g.subjectId}`;
+          return (
+            <li class="finding-group" key={g.key} data-subject={g.subjectId} data-open={open ? "true" : "false"}>
+              <h3 class="finding-group-head">
+                <button
+                  type="button"
+                  class="finding-toggle"
+                  id={`toggle-${g.subjectKind}-${g.subjectId}`}
+                  aria-expanded={open}
+                  aria-controls={listId}
+                  onClick={() => setToggled({ ...toggled, [g.key]: !open })}
+                >
+                  <span class="finding-toggle-mark" aria-hidden="true">{open ? "▾" : "▸"}</span>
+                  <span class="finding-toggle-text">
+                    <strong>{t(`certifier.kind.${g.subjectKind}`)} {g.subjectId}</strong>
+                    <GroupCounts group={g} />
+                  </span>
+                </button>
+              </h3>
+              <ul class="finding-cards" id={listId} hidden={!open}>
+                {g.findings.map((f) => (
+                  <li class="finding-card" key={`${f.subject_id}-${f.criterion_id}`} data-subject={f.subject_id} data-criterion={f.criterion_id} data-status={f.status}>
+                    <p class="finding-head">
+                      <strong class="finding-subject">{f.subject_id}</strong>
+                      <Status status={f.status} />
+                    </p>
+                    <p class="finding-criterion">{title(f)}</p>
+                    <dl class="finding-figures">
+                      <dt>{t("certifier.findings.measured")}</dt>
+                      <dd class="finding-measured">{measured(f, criteria.get(f.criterion_id))}</dd>
+                      <dt>{t("certifier.findings.threshold")}</dt>
+                      <dd class="finding-threshold">{threshold(f)}</dd>
+                    </dl>
+                  </li>
+                ))}
+              </ul>
+            </li>
+          );
+        })}
       </ul>
       <table class="findings">
         <thead>
@@ -513,7 +564,7 @@ function Inspection({ stored, certifierId }: { stored: StoredPlan; certifierId: 
           ))}
         </section>
       ))}
-      {evaluation && <Findings plan={plan} evaluation={evaluation} problems={problems} />}
+      {evaluation && <Findings plan={plan} evaluation={evaluation} problems={problems} observations={observations} />}
       <div class="card" id="sign">
         <h2>{t("certifier.sign.title")}</h2>
         <label>

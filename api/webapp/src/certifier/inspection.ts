@@ -22,6 +22,8 @@
  * - `verificationBody` builds `verification.issued` (findings version 2, with the evidence ids)
  *   from the browser evaluator's findings (full findings up to 48 KiB, their SHA-256 beyond,
  *   as the CLI does).
+ * - `findingGroups` and `inspectedSubject` fold the findings per subject on a phone: a plan
+ *   of twenty plots lists ten findings each, and only the plot in hand needs to be open.
  */
 import { canonicalBytes } from "../crypto/jcs";
 import { hexEncode, sha256 } from "../crypto/encoding";
@@ -32,6 +34,8 @@ import {
   type Criterion,
   type Evaluation,
   type EvidenceRecord,
+  type Finding,
+  type FindingStatus,
   type Standard,
   type SubjectKind,
   type Value,
@@ -290,4 +294,48 @@ export function revocationBody(verificationId: string, reason: string): JsonObje
   const trimmed = reason.trim();
   if (trimmed.length < 2 || trimmed.length > 500) return null;
   return { verification_id: verificationId, reason: trimmed };
+}
+
+/** One subject's findings, for the per-subject fold of the findings on a phone. */
+export interface FindingGroup {
+  /** `kind:id`, as the scope names subjects. */
+  readonly key: string;
+  readonly subjectKind: string;
+  readonly subjectId: string;
+  readonly findings: readonly Finding[];
+  /** How many findings of each status: the fold's header says them, so a closed subject
+   * still shows what fails and what has no evidence. */
+  readonly counts: Readonly<Record<FindingStatus, number>>;
+}
+
+/** The findings grouped per subject, subjects in the order their first finding comes (the
+ * evaluator's: association, then each subject of the scope), findings in their order. */
+export function findingGroups(findings: readonly Finding[]): FindingGroup[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = `${f.subject_kind}:${f.subject_id}`;
+    const list = groups.get(key);
+    if (list) list.push(f);
+    else groups.set(key, [f]);
+  }
+  return [...groups].map(([key, list]) => {
+    const counts: Record<FindingStatus, number> = { pass: 0, fail: 0, missing: 0 };
+    for (const f of list) counts[f.status] += 1;
+    const first = list[0] as Finding;
+    return { key, subjectKind: first.subject_kind, subjectId: first.subject_id, findings: list, counts };
+  });
+}
+
+/** The subject whose findings open by themselves: the one being inspected — the subject of
+ * the latest observation (capture order) that has findings here — else the first subject
+ * whose criteria are still unanswered (a `missing` finding), else none. Every other subject
+ * stays folded until the inspector opens it. */
+export function inspectedSubject(groups: readonly FindingGroup[], observations: readonly Observation[]): string | null {
+  const keys = new Set(groups.map((g) => g.key));
+  for (let i = observations.length - 1; i >= 0; i -= 1) {
+    const o = observations[i] as Observation;
+    const key = `${o.subject_kind}:${o.subject_id}`;
+    if (keys.has(key)) return key;
+  }
+  return groups.find((g) => g.counts.missing > 0)?.key ?? null;
 }
