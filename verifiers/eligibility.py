@@ -139,7 +139,7 @@ def _lots(state: State, lot_ids: list[str]) -> dict[str, _Lot]:
     }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Origin:
     """Whether every harvest behind a lot was certified (memoized per lot)."""
 
@@ -276,18 +276,28 @@ class _Checker:
     def origin(self, lot_id: str) -> _Origin:
         """Segregation: the lot's harvests were all certified; walked iteratively in
         post-order (every input judged before the lots made from it, even one reached
-        both directly and through another input), memoized."""
-        entered: set[str] = set()
-        pending = [(lot_id, False)]
+        both directly and through another input), memoized.
+
+        Raises:
+            ValueError: the lineage loops (no ledger records one: a lot's inputs exist
+                before it).
+        """
+        memo, entered, pending = self.memo, set(), [lot_id]
         while pending:
-            current, inputs_done = pending.pop()
-            if inputs_done:
-                self.memo[current] = self._origin_of(current)
-            elif current not in entered and current not in self.memo:
+            current = pending[-1]
+            if current in memo:
+                pending.pop()
+                continue
+            waiting = [i for i in self.view.linked(LOT_INPUT, current) if i not in memo]
+            if not waiting:
+                pending.pop()
+                memo[current] = self._origin_of(current)
+            elif current in entered:  # its inputs were walked and are still not judged
+                raise ValueError(f"the lineage of lot {lot_id} loops through lot {current}")
+            else:
                 entered.add(current)
-                pending.append((current, True))
-                pending.extend((i, False) for i in self.view.linked(LOT_INPUT, current))
-        return self.memo[lot_id]
+                pending += waiting
+        return memo[lot_id]
 
     def _passing(self, node: str, product: str) -> list[dict[str, Any]]:
         """The node's active passing verifications for ``product`` (memoized)."""

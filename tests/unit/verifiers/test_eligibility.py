@@ -22,12 +22,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.services.ledger import full_registry
-from ledger.state import State
+from ledger.state import InMemoryState, State
 from ledger.storage import InMemoryLedgerStore
 from ledger.storage.base import LedgerStore
 from ledger.storage.sql import SqlLedgerStore
 from ledger.storage.sql.store import SqlState
-from ledger.supply.lots import LOT_KIND
+from ledger.supply.lots import LOT_INPUT, LOT_KIND
 from tests.cert_factories import (
     accredit,
     add_certifier,
@@ -370,3 +370,18 @@ def test_revoked_apiary_verification_spoils_the_drums(honey: Chain) -> None:
     result = honey.check("drums")
     assert [r.code for r in result.reasons] == ["input_not_eligible"]
     assert result.reasons[0].subject == "lot:to-drum"
+
+
+def test_a_looping_lineage_is_refused_not_walked_forever() -> None:
+    """No ledger records a loop (a lot's inputs exist before it), but projections changed
+    behind the ledger's back could: the walk says so instead of looping or failing on a
+    lot it never judged."""
+    state = InMemoryState()
+    for lot_id, other in (("a", "b"), ("b", "a")):
+        lot = {"created_by": "t-1", "product": "coffee", "harvest": {"from": "2026-01-15",
+               "to": "2026-01-15"}}  # fmt: skip
+        state.put(LOT_KIND, lot_id, lot, 1)
+        state.link(LOT_INPUT, lot_id, other, 1)
+    for judge in (check_eligibility, is_eligible):
+        with pytest.raises(ValueError, match="the lineage of lot a loops through lot a"):
+            judge(state, "a")
