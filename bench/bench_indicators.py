@@ -28,8 +28,9 @@ Measured in the same run, in this process, each the median of ``--runs``:
 * **Ed25519 floor**: those raw verifications alone, one core, scaled to 1,000,000 entries,
   with the number of cores that would be needed to check them within the verify target;
 * **commit state**: ``compute_indicators(evidence="state")`` — the ``state.committed`` entry
-  (its root computed to sign it, then again by admission inside the append), a checkpoint
-  and the figures; once, it appends;
+  (its root computed to sign it, then recomputed by the admission inside the append, which
+  reuses the hashes of documents unchanged since), a checkpoint and the figures; once (each
+  ``--million`` round once), it appends;
 * **write (state)** and **verify (state)**: the version 3 report (the committed documents
   instead of the entries) written, and checked offline; the verify's reference is a raw scan
   of the same file (every line read and JSON-decoded), the least any check of those
@@ -316,7 +317,9 @@ def _measure_state(
                      results[0].state_leaves, verify_s, cpu, raw_s)  # fmt: skip
 
 
-_COMMIT_WHAT = "state.committed appended (root twice), checkpoint, figures"
+_COMMIT_WHAT = (
+    "state.committed appended (root computed, then checked by the admission), checkpoint, figures"
+)
 _VERIFY_WHAT = "offline: inclusion proof, state root, figures"
 _VERIFY_REFERENCE = "reference: raw read + JSON decode of every line of the same state report"
 
