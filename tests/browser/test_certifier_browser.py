@@ -329,6 +329,14 @@ def test_findings_fold_per_plot_on_a_phone(
         assert "Cumple: 9" in header and "Falta" not in header, header  # the demo's survey
         box = toggles[plots[0]].bounding_box()
         assert box is not None and box["height"] >= 48 and box["width"] >= 300, box
+        # Each plot of the plan is one row: its include box (named for the plot, a 48 px
+        # target) left of its folded form.
+        include = page.get_by_label(f"Incluir {plots[0]} en la verificación")
+        assert include.is_checked()  # observed, so included
+        target = page.locator(f"label:has(#choose-{plots[0]})").bounding_box()
+        assert target is not None and min(target["width"], target["height"]) >= 48, target
+        row = page.locator("#inspection .subject-row").nth(3).bounding_box()
+        assert row is not None and row["height"] <= 110, row
         folded = _height(page)
         page.screenshot(path=str(SCREENSHOTS / "folded-es-390.png"), full_page=True)
 
@@ -368,15 +376,8 @@ def test_findings_fold_per_plot_on_a_phone(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
         assert widths[0] <= widths[1], f"overflows at 390px: {widths}"
-        (SCREENSHOTS / "heights.json").write_text(
-            json.dumps(
-                {
-                    "folded_px": folded,
-                    "opened_two_px": opened,
-                    "card_px": per_card["height"],
-                    "cards_per_plot": shown,
-                }
-            )  # fmt: skip
-        )
+        measured = {"folded_px": folded, "opened_two_px": opened, "row_px": row["height"],
+                    "card_px": per_card["height"], "cards_per_plot": shown}  # fmt: skip
+        (SCREENSHOTS / "heights.json").write_text(json.dumps(measured))
     finally:
         context.close()

@@ -533,6 +533,7 @@ function Inspection({ stored, certifierId }: { stored: StoredPlan; certifierId: 
       {plan.sections.map((section) => (
         <section key={section.applies_to}>
           <h2>{t(`certifier.kinds.${section.applies_to}`)}</h2>
+          {section.applies_to !== "association" && <p class="muted choose-hint">{t("certifier.subject.include_hint")}</p>}
           {section.subjects.map((s) => (
             <div key={s.id} class="subject-row">
               {section.applies_to !== "association" && (
@@ -556,7 +557,7 @@ function Inspection({ stored, certifierId }: { stored: StoredPlan; certifierId: 
                       setUnticked(off);
                     }}
                   />
-                  {t("certifier.subject.include")}
+                  <span class="sr-only">{t("certifier.subject.include_one", { subject: s.id })}</span>
                 </label>
               )}
               <SubjectForm plan={stored} kind={section.applies_to} subjectId={s.id} criteria={section.criteria} observations={observations} onSaved={() => void reload()} />
