@@ -172,13 +172,15 @@ class _Verifications:
         missing = sorted({v for _node, v in pairs if v not in self.docs})
         self.docs.update(self.state.get_many(VERIFICATION_KIND, missing))
 
+    def ids(self, node: str) -> list[str]:
+        """The verifications naming the node (through the state for a node not fetched)."""
+        found = self.links.get(node)
+        return self.state.linked(VERIFIES, node) if found is None else found
+
     def of(self, node: str) -> list[dict[str, Any]]:
-        """The node's verification documents (through the state for a node not fetched)."""
-        ids = self.links.get(node)
-        if ids is None:
-            ids = self.state.linked(VERIFIES, node)
+        """The node's verification documents."""
         found = []
-        for verification_id in ids:
+        for verification_id in self.ids(node):
             doc = self.docs.get(verification_id) or self.state.get(
                 VERIFICATION_KIND, verification_id
             )
@@ -193,7 +195,14 @@ class _Prefetched:
     A lot of 10,000 upstream lots would otherwise cost tens of thousands of round trips to
     PostgreSQL; this answers ``linked`` and the lots' facts from memory and falls back to
     the state. Lots already judged (``judged``) are not fetched again, so a lot sharing
-    inputs with one judged before reads only its new lots' origins and documents.
+    inputs with one judged before reads only its new lots' origins and facts.
+
+    Only what a judgement reads is fetched. A lot with inputs is a transformation's output
+    (``lot.transformed`` links its new outputs, and only them, to their inputs; a harvest
+    links its new lot to its sites): it is judged by its inputs, with no origins and no
+    facts of its own. Without reasons to write (``verdicts``), a harvest lot with a site
+    that no verification names fails whatever its product and harvest window, so its
+    facts are not read either.
 
     One lot at a time, even when many are judged (``eligible_lots``): on SQLite one
     recursive query per lot reads a lineage faster than one set query per level of many
@@ -201,19 +210,28 @@ class _Prefetched:
     """
 
     def __init__(
-        self, state: State, lot_id: str, judged: Container[str], sites: _Verifications
+        self,
+        state: State,
+        lot_id: str,
+        judged: Container[str],
+        sites: _Verifications,
+        *,
+        verdicts: bool,
     ) -> None:
         self.state = state
         edges = state.reachable_edges(LOT_INPUT, lot_id)
         lots = sorted({lot_id} | {dst for _src, dst in edges})
         self.inputs = _successors(lots, edges)
-        new = [lot for lot in lots if lot not in judged]
-        origins = state.links_from(LOT_ORIGIN, new)
-        self.origins = _successors(new, origins)
-        self.lots = _lots(state, new)
+        leaves = [lot for lot in lots if lot not in judged and not self.inputs[lot]]
+        origins = state.links_from(LOT_ORIGIN, leaves)
+        self.origins = _successors(leaves, origins)
         # The origin sites' verifications; lot verifications only when a standard with
         # lot-level criteria asks for them (``_Checker.lot_criteria``).
         sites.fetch(sorted({site for _lot_id, site in origins}))
+        if verdicts:
+            leaves = [lot for lot in leaves if all(map(sites.ids, self.origins[lot]))]
+        self.read = set(leaves)
+        self.lots = _lots(state, leaves)
 
     def linked(self, kind: str, node: str) -> list[str]:
         """``State.linked`` of ``LOT_INPUT`` or ``LOT_ORIGIN`` (sorted); the list is the
@@ -222,9 +240,9 @@ class _Prefetched:
         return self.state.linked(kind, node) if found is None else found
 
     def lot(self, lot_id: str) -> _Lot | None:
+        """The lot's facts, ``None`` if it is not recorded."""
         found = self.lots.get(lot_id)
-        # Every lot fetched above, recorded or not, has its origins fetched too.
-        if found is None and lot_id not in self.origins:
+        if found is None and lot_id not in self.read:
             return _lots(self.state, [lot_id]).get(lot_id)
         return found
 
@@ -269,8 +287,11 @@ class _Checker:
 
     def judge(self, lot_id: str) -> tuple[_Origin, list[Reason], set[str]]:
         """The lot's origins, and its lot-level criteria's reasons and verifications."""
-        self.view = _Prefetched(self.state, lot_id, self.memo, self.verified)
+        verdicts = not self.explain
+        self.view = _Prefetched(self.state, lot_id, self.memo, self.verified, verdicts=verdicts)
         origin = self.origin(lot_id)
+        if verdicts and not origin.ok:
+            return origin, [], set()  # not eligible, whatever the lot-level criteria say
         return origin, *self.lot_criteria(lot_id, origin)
 
     def origin(self, lot_id: str) -> _Origin:
@@ -312,37 +333,48 @@ class _Checker:
         return found
 
     def _origin_of(self, lot_id: str) -> _Origin:
+        inputs = self.view.linked(LOT_INPUT, lot_id)
+        if inputs:
+            return self._inputs_of(lot_id, inputs)
+        origins = self.view.linked(LOT_ORIGIN, lot_id)
+        if not self.explain and not all(map(self.verified.ids, origins)):
+            return self._settled(_Origin(False, [], set(), set()))  # see ``_Prefetched``
         lot = self.view.lot(lot_id)
         if lot is None:
             return _Origin(False, [Reason(
                 "unknown_lot", lot_id, f"lot:{lot_id}",
                 f"lot {lot_id} is not recorded", f"el lote {lot_id} no está registrado",
             )], set(), set())  # fmt: skip
+        if not lot.harvest:
+            return self._inputs_of(lot_id, [])
         result = _Origin(True, [], set(), set())
-        if lot.harvest:
-            for node in self.view.linked(LOT_ORIGIN, lot_id):
-                covering = [
-                    v for v in self._passing(node, lot.product)
-                    if v["valid_from"] <= lot.start and lot.end <= v["valid_until"]
-                ]  # fmt: skip
-                for verification in covering:
-                    if self.explain:
-                        result.verifications.add(verification["verification_id"])
-                    result.standards.add(verification["standard_hash"])
-                if not covering:
-                    result.ok = False
-                    if not self.explain:
-                        continue
-                    result.reasons.append(Reason(
-                        "origin_not_certified", lot_id, node,
-                        f"{node} had no valid passing verification for {lot.product} covering "
-                        f"the harvest {lot.start}..{lot.end}",
-                        f"{node} no tenía una verificación aprobada y vigente para "
-                        f"{lot.product} durante la cosecha {lot.start}..{lot.end}",
-                        {"product": lot.product, "from": lot.start, "to": lot.end},
-                    ))  # fmt: skip
-            return self._settled(result)
-        for input_id in self.view.linked(LOT_INPUT, lot_id):
+        for node in origins:
+            covering = [
+                v for v in self._passing(node, lot.product)
+                if v["valid_from"] <= lot.start and lot.end <= v["valid_until"]
+            ]  # fmt: skip
+            for verification in covering:
+                if self.explain:
+                    result.verifications.add(verification["verification_id"])
+                result.standards.add(verification["standard_hash"])
+            if not covering:
+                result.ok = False
+                if not self.explain:
+                    continue
+                result.reasons.append(Reason(
+                    "origin_not_certified", lot_id, node,
+                    f"{node} had no valid passing verification for {lot.product} covering "
+                    f"the harvest {lot.start}..{lot.end}",
+                    f"{node} no tenía una verificación aprobada y vigente para "
+                    f"{lot.product} durante la cosecha {lot.start}..{lot.end}",
+                    {"product": lot.product, "from": lot.start, "to": lot.end},
+                ))  # fmt: skip
+        return self._settled(result)
+
+    def _inputs_of(self, lot_id: str, inputs: list[str]) -> _Origin:
+        """A transformation's output: eligible when every input is (all judged already)."""
+        result = _Origin(True, [], set(), set())
+        for input_id in inputs:
             upstream = self.memo[input_id]
             result.verifications |= upstream.verifications
             result.standards |= upstream.standards
@@ -381,10 +413,10 @@ class _Checker:
 
     def lot_criteria(self, lot_id: str, origin: _Origin) -> tuple[list[Reason], set[str]]:
         """Lot-level criteria: the lot or an upstream lot has a passing lot verification."""
-        lot = self.view.lot(lot_id)
-        if lot is None:
-            return [], set()
         if not any(self._has_lot_criteria(digest) for digest in sorted(origin.standards)):
+            return [], set()
+        lot = self.view.lot(lot_id)  # recorded: its standards come from its harvests
+        if lot is None:
             return [], set()
         chain = [lot_id, *self.view.upstream(lot_id)]
         self.verified.fetch([subject_node("lot", candidate) for candidate in chain])
