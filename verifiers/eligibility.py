@@ -279,7 +279,7 @@ class _Checker:
         self.verified = _Verifications(state)
         self.passing: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.lot_level: dict[str, bool] = {}
-        # Verdicts only (see ``_origin_of``): one shared answer per outcome.
+        # Verdicts only (``_settled``): one shared answer per outcome.
         self.outcomes: dict[tuple[bool, frozenset[str]], _Origin] = {}
         # Without ``explain``, a failing lot is marked not ok and no reason is written: the
         # sentences and their root causes cost more than the verdict on a failing lineage.
