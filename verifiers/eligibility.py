@@ -303,16 +303,17 @@ class _Checker:
             ValueError: the lineage loops (no ledger records one: a lot's inputs exist
                 before it).
         """
-        memo, entered, pending = self.memo, set(), [lot_id]
+        memo, entered, pending, linked = self.memo, set(), [lot_id], self.view.linked
         while pending:
             current = pending[-1]
             if current in memo:
                 pending.pop()
                 continue
-            waiting = [i for i in self.view.linked(LOT_INPUT, current) if i not in memo]
+            inputs = linked(LOT_INPUT, current)
+            waiting = [i for i in inputs if i not in memo] if inputs else inputs
             if not waiting:
                 pending.pop()
-                memo[current] = self._origin_of(current)
+                memo[current] = self._origin_of(current, inputs)
             elif current in entered:  # its inputs were walked and are still not judged
                 raise ValueError(f"the lineage of lot {lot_id} loops through lot {current}")
             else:
@@ -332,8 +333,8 @@ class _Checker:
             self.passing[(node, product)] = found
         return found
 
-    def _origin_of(self, lot_id: str) -> _Origin:
-        inputs = self.view.linked(LOT_INPUT, lot_id)
+    def _origin_of(self, lot_id: str, inputs: list[str]) -> _Origin:
+        """One lot's answer, its ``inputs`` all judged."""
         if inputs:
             return self._inputs_of(lot_id, inputs)
         origins = self.view.linked(LOT_ORIGIN, lot_id)
