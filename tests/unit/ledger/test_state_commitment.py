@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from ledger.state import InMemoryState, StagedState
-from ledger.state_commitment import state_commitment, state_leaves
+from ledger.state_commitment import reusing, state_commitment, state_leaves
 
 ROOT = "3744e0ba01ce1886f6737db4eda621b51961342d48b5396f4406d996f8e75d51"
 
@@ -50,3 +50,24 @@ def test_staged_links_count_once_with_the_base() -> None:
     staged.link("verifies", "plot:pl-1", "v-1", 7)  # already in the base
     staged.link("verifies", "lot:l-1", "v-2", 7)
     assert staged.scan_links("verifies") == [("lot:l-1", "v-2"), ("plot:pl-1", "v-1")]
+
+
+def test_reused_hashes_follow_staged_writes() -> None:
+    """With a state's leaf hashes remembered, the admission's view over staged writes (an
+    earlier statement of the same group) reads the rewritten and the new documents and
+    reuses only the unchanged: the same counts and root as recomputing everything."""
+    from ledger.state_commitment import _admitted_leaves, _commitment, remembered_commitment
+
+    base = _state()
+    kinds, link_kinds = ["plot", "org"], ["verifies"]
+    body, known = remembered_commitment(base, kinds, link_kinds)
+    assert body == state_commitment(state_leaves(base, kinds, link_kinds), kinds, link_kinds)
+    assert set(known) == {("org", "coop-a", 1), ("plot", "pl-1", 3)}
+    staged = StagedState(base)
+    staged.put("plot", "pl-1", {"area_ha": 2.5, "org_id": "coop-a", "product": "coffee"}, 8)
+    staged.put("plot", "pl-2", {"area_ha": 0.75, "org_id": "coop-a", "product": "cacao"}, 8)
+    staged.link("verifies", "plot:pl-2", "v-2", 8)
+    full = state_commitment(state_leaves(staged, kinds, link_kinds), kinds, link_kinds)
+    assert full["kinds"] == {"org": 1, "plot": 2} and full["root"] != body["root"]
+    with reusing(known):
+        assert _commitment(_admitted_leaves(staged, kinds, link_kinds), kinds, link_kinds) == full
