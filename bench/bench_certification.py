@@ -31,9 +31,14 @@ from typing import Any
 
 from api.services.certification import eligibility
 from api.services.ledger import LedgerService, full_registry
-from bench.bench_ledger import derive_key
 from bench.bench_proofs import database
-from bench.bench_supply import SupplyScript
+from bench.bench_supply import (
+    AS_OF,
+    OBSERVED,
+    PLOTS_PER_VERIFICATION,
+    CertificationScript,
+    SupplyScript,
+)
 from bench.bulk import LedgerBuilder, load_ledger
 from bench.common import (
     DEFAULT_PG_URL,
@@ -45,22 +50,15 @@ from bench.common import (
     print_report,
     publish_reports,
 )
-from ledger.keys import encode_public_key
-from ledger.statements import SignedStatement
 from ledger.supply.lineage import upstream
 from tests.unit.verifiers.builders import failing_value, passing_value
-from verifiers.certification import evidence_for
-from verifiers.rules import Evidence, evaluate, findings_digest
-from verifiers.standards.model import OPERATORS, Standard, load_standard, shipped_standards
+from verifiers.rules import Evidence, evaluate
+from verifiers.standards.model import OPERATORS, Standard, load_standard
 
 MARKDOWN_MARKER = "bench-certification"
 EVAL_TARGET = 20_000.0
 ELIGIBILITY_TARGET_MS = 500.0
 RUNS = 5
-AS_OF = "2026-02-01"
-OBSERVED = "2026-01-10"
-CERTIFIER_ID = "certimex-bench"
-PLOTS_PER_VERIFICATION = 1_000
 
 # --------------------------------------------------------------------------- evaluation
 
@@ -248,102 +246,6 @@ def evaluation_report(plot_count: int) -> tuple[Report, list[str]]:
 
 
 # --------------------------------------------------------------------------- eligibility
-
-
-class CertificationScript:
-    """Signs the certification layer over a ``SupplyScript`` chain: standard, certifier,
-    accreditation, passing evidence for every plot and verifications covering them."""
-
-    def __init__(self, supply: SupplyScript) -> None:
-        self.supply = supply
-        self.certifier = derive_key("bench-certifier")
-        self.standard = shipped_standards()["coffee-ab@1"]
-
-    def setup(self) -> list[SignedStatement]:
-        """Standard, certifier key and accreditation (all root-signed)."""
-        root = self.supply.keys.root
-        return [
-            self.supply.sign(root, "standard.published", {"standard": self.standard.to_dict()}),
-            self.supply.sign(
-                root,
-                "key.added",
-                {
-                    "name": "certifier-bench",
-                    "public_key": encode_public_key(self.certifier),
-                    "role": "certifier",
-                    "scope": {"certifier_id": CERTIFIER_ID},
-                },
-            ),
-            self.supply.sign(
-                root,
-                "accreditation.granted",
-                {
-                    "certifier_id": CERTIFIER_ID,
-                    "name": "Certificadora de banco de pruebas",
-                    "products": ["coffee"],
-                    "standards": [self.standard.id],
-                    "valid_from": "2025-01-01",
-                    "valid_until": "2027-12-31",
-                },
-            ),
-        ]
-
-    def evidence(self, association: str, plots: Sequence[str]) -> list[SignedStatement]:
-        """Passing evidence for the association and every plot, signed by the association."""
-        statements = []
-        subjects = [("association", association), *(("plot", p) for p in plots)]
-        for kind, subject_id in subjects:
-            for criterion in self.standard.criteria:
-                if criterion.applies_to != kind:
-                    continue
-                statements.append(
-                    self.supply.sign(
-                        self.supply.coop,
-                        "evidence.recorded",
-                        {
-                            "evidence_id": f"ev-{subject_id}-{criterion.field}"[:64],
-                            "subject_kind": kind,
-                            "subject_id": subject_id,
-                            "field": criterion.field,
-                            "value": passing_value(criterion),
-                            "observed_on": OBSERVED,
-                            "method": "benchmark survey",
-                        },
-                    )
-                )
-        return statements
-
-    def verifications(self, builder: LedgerBuilder, association: str, plots: Sequence[str]) -> int:
-        """Admit group certificates over ``PLOTS_PER_VERIFICATION`` plots each, signing the
-        digest of the engine's findings over the admitted evidence (eleven findings per coffee
-        plot would not fit a 64 KiB statement in full); how many were issued."""
-        batches = [
-            plots[i : i + PLOTS_PER_VERIFICATION]
-            for i in range(0, len(plots), PLOTS_PER_VERIFICATION)
-        ]
-        for number, batch in enumerate(batches):
-            scope = {"products": ["coffee"], "plots": list(batch), "apiaries": [], "lots": []}
-            subjects = [("association", association), *(("plot", p) for p in batch)]
-            found = evaluate(self.standard, subjects, evidence_for(builder.state, subjects), AS_OF)
-            engine = found.to_dict()
-            builder.add(
-                self.supply.sign(
-                    self.certifier,
-                    "verification.issued",
-                    {
-                        "verification_id": f"ver-bench-{number:04d}",
-                        "association_id": association,
-                        "scope": scope,
-                        "standard_hash": engine["standard_hash"],
-                        "as_of": AS_OF,
-                        "findings_sha256": findings_digest(engine["findings"]),
-                        "result": engine["result"],
-                        "valid_from": "2025-10-01",
-                        "valid_until": "2026-09-30",
-                    },
-                )
-            )
-        return len(batches)
 
 
 def eligibility_report(

@@ -10,9 +10,14 @@ The ledger (SQLite) is ``bench.bench_supply``'s coffee chains — members with a
 harvest deliveries fanned in through parchment, green and blends into one shipped export lot
 per chain — plus ``--extra-deliveries`` further deliveries per plot, so deliveries outnumber
 producers about 10 : 1 as in the issue's target ledger (50,000 producers, 60,000 plots,
-500,000 deliveries in 1,000,000 entries). It is built through the bulk path (every statement
-signed and admitted by the full registry in memory) and a checkpoint is signed, as a server
-has one.
+500,000 deliveries in 1,000,000 entries). Its plots are certified as an association's are: the
+``coffee-ab`` standard published, a certifier accredited, each plot's ten criteria surveyed
+(``evidence.recorded``) and one group certificate per chain (``verification.issued``,
+version 2, naming every plot), except that one chain in five leaves a plot uninspected, so
+about 80 % of the shipped lots are eligible and every lineage is walked to its plots
+(``--no-certification``: none, so no lot is eligible and the walk stops at the first plot).
+It is built through the bulk path (every statement signed and admitted by the full registry
+in memory) and a checkpoint is signed, as a server has one.
 
 Measured in the same run, in this process, each the median of ``--runs``:
 
@@ -36,24 +41,26 @@ Measured in the same run, in this process, each the median of ``--runs``:
   of the same file (every line read and JSON-decoded), the least any check of those
   documents reads. ``--state-only`` skips the full-replay rows (for large ``--chains``);
 * **compute (larger)**: compute and its raw scan again on a second ledger of
-  ``--larger-chains`` chains (about 204,000 entries by default; built with progress in a
-  few minutes here), so the linear extrapolation to 1,000,000 is checked against a
-  measurement five times larger.
+  ``--larger-chains`` chains (about 305,000 entries by default, 204,000 without
+  certification; built with progress in a few minutes here), so the linear extrapolation to
+  1,000,000 is checked against a measurement five times larger.
 
 Targets (issue 21, at 1,000,000 entries): compute < 10 s, verify < 30 s. This benchmark runs
 at a size that takes a few minutes here and extrapolates linearly (both are one pass).
 
 ``--million`` measures instead of extrapolating: it builds a real ledger of the issue's
 composition — 1,000 units of 50 producers with 60 plots and 500 deliveries, milled in pairs
-to parchment and to green, blended in tens, packed, shipped and received: 1,004,004 entries
-(50,000 producers, 60,000 plots, 500,000 deliveries, 392,000 transformations, 1,000
-shipments and receipts), signed and admitted in memory batch by batch with progress and
+to parchment and to green, blended in tens, packed, shipped and received (50,000 producers,
+60,000 plots, 500,000 deliveries, 392,000 transformations, 1,000 shipments and receipts:
+1,004,004 entries), each unit certified as above (598,000 plot surveys and 1,000 group
+certificates more: 1,603,008 entries; the supply is the issue's, the surveys come on top),
+signed and admitted in memory batch by batch with progress and
 peak memory logged (several minutes and several GB here) — and prints min / median / max
 over ``--runs`` rounds of compute (wall and CPU) against the raw projection scan, and of
 commit state, write (state) and verify (state) against the raw scan of the report's lines,
 with the targets judged on the medians. The full-replay verify is left out there: it is
 bound by Ed25519 (the floor row of the default mode). ``--scale 0.05`` runs the same
-composition at about 50,000 entries in about a minute, without a verdict.
+composition at about 80,000 entries in about a minute, without a verdict.
 """
 
 from __future__ import annotations
@@ -71,13 +78,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from api.services.indicators import Indicators, compute_indicators, report_bytes
 from api.services.ledger import LedgerService, full_registry
 from bench.bench_exports import ed25519_seconds
 from bench.bench_ledger import LedgerKeys
-from bench.bench_supply import HARVEST_G, SupplyScript
+from bench.bench_supply import COOP, HARVEST_G, CertificationScript, SupplyScript
 from bench.bulk import BATCH_ROWS, BuiltLedger, LedgerBuilder, load_ledger
 from bench.common import (
     Report,
@@ -100,7 +109,8 @@ DEFAULT_CHAINS = 200
 DEFAULT_LARGER_CHAINS = 1000
 HARVESTS_PER_CHAIN = 100
 MILLION_UNITS = 1000
-"""Units of the ``--million`` ledger at ``--scale 1``: 1,000 × 1,004 entries after the setup."""
+"""Units of the ``--million`` ledger at ``--scale 1``: 1,000 × 1,004 supply entries after the
+setup, and each unit's certification (:func:`_certified`)."""
 UNIT_PRODUCERS = 50
 UNIT_SECOND_PLOTS = 10
 """Members of a unit with a second plot: 60 plots per 50 producers, as in the issue."""
@@ -108,32 +118,56 @@ UNIT_DELIVERIES = 500
 UNIT_FAN_INS = (2, 2)
 """Deliveries milled to parchment in pairs, parchment to green in pairs (then blends of 10):
 392 transformations per 500 deliveries, which brings a unit to 1,004 entries."""
+UNCERTIFIED_EVERY = 5
+"""One chain or unit in five has a plot without a certificate, so its shipped lot is not
+eligible: about 80 % of the shipped lots are."""
 _KINDS = ("plot", "apiary", "lot", "shipment", "label_issuance", "verification", "org")
 
 
-def _batches(chains: int, extra: int) -> Iterator[list[SignedStatement]]:
+def _certified(cert: CertificationScript, tag: str, number: int,
+               plots: list[str]) -> list[SignedStatement]:  # fmt: skip
+    """Passing evidence for the plots and a group certificate over them: all of them, or
+    for one chain or unit in ``UNCERTIFIED_EVERY`` all but the last (a member whose plot
+    was not inspected yet), whose blend of every delivery is then not eligible."""
+    inspected = plots[:-1] if number % UNCERTIFIED_EVERY == UNCERTIFIED_EVERY - 1 else plots
+    evidence = cert.evidence(None, inspected)
+    return [*evidence, cert.group_certificate(f"ver-{tag}", COOP, evidence)]
+
+
+def _certification_setup(script: SupplyScript) -> tuple[CertificationScript,
+                                                        list[SignedStatement]]:  # fmt: skip
+    """The standard, the accredited certifier and the association's own evidence."""
+    cert = CertificationScript(script)
+    return cert, [*cert.setup(), *cert.evidence(COOP, [])]
+
+
+def _batches(chains: int, extra: int, certified: bool = True) -> Iterator[list[SignedStatement]]:
     """The setup, then each of ``chains`` shipped chains with ``extra`` more deliveries per
-    plot, one batch each."""
+    plot and (``certified``) its plots' certification (:func:`_certified`), one batch each."""
     script = SupplyScript("indicators")
-    yield script.setup()
+    cert, setup = _certification_setup(script)
+    yield script.setup() + (setup if certified else [])
     for number in range(chains):
-        made, _export, _levels = script.chain(f"c{number:04d}", HARVESTS_PER_CHAIN)
+        tag = f"c{number:04d}"
+        made, _export, _levels = script.chain(tag, HARVESTS_PER_CHAIN)
         plots = sorted({s.statement.body["plot_id"] for s in made
                         if s.statement.type == "plot.registered"})  # fmt: skip
         for plot_id in plots:
             for delivery in range(extra):
-                lot_id = f"c{number:04d}-{plot_id}-d{delivery}"
+                lot_id = f"{tag}-{plot_id}-d{delivery}"
                 made.append(script.harvest(lot_id, plot_id, HARVEST_G // 10))
-        yield made
+        yield made + (_certified(cert, tag, number, plots) if certified else [])
 
 
-def _million_batches(units: int) -> Iterator[list[SignedStatement]]:
+def _million_batches(units: int, certified: bool = True) -> Iterator[list[SignedStatement]]:
     """The setup, then ``units`` cooperatives' seasons of the issue's composition, one batch
     each: ``UNIT_PRODUCERS`` members with a plot each, ``UNIT_SECOND_PLOTS`` of them with a
     second, ``UNIT_DELIVERIES`` deliveries over those plots in turn, milled in pairs to
-    parchment and to green, blended in tens to one lot, packed, shipped and received."""
+    parchment and to green, blended in tens to one lot, packed, shipped and received; and
+    (``certified``) the plots' certification (:func:`_certified`)."""
     script = SupplyScript("million")
-    yield script.setup()
+    cert, setup = _certification_setup(script)
+    yield script.setup() + (setup if certified else [])
     for number in range(units):
         tag = f"u{number:04d}"
         made: list[SignedStatement] = []
@@ -149,7 +183,35 @@ def _million_batches(units: int) -> Iterator[list[SignedStatement]]:
         shipped, _export, _levels = script.deliver_and_ship(
             tag, plots, UNIT_DELIVERIES, UNIT_FAN_INS
         )
-        yield made + shipped
+        yield made + shipped + (_certified(cert, tag, number, plots) if certified else [])
+
+
+_CERTIFICATION = ("evidence.recorded", "verification.issued")
+
+
+def _certification_entries(types: Counter[str]) -> str:
+    """How many entries certify the plots, which compute does not read (its cost follows the
+    supply entries)."""
+    count = sum(types[name] for name in _CERTIFICATION)
+    return f"{count:,} of them certification ({', '.join(_CERTIFICATION)})"
+
+
+def certified_share(figures: dict[str, Any]) -> str:
+    """How much of the ledger the figures found certified: verified plots and hectares, and
+    eligible shipped lots (a ledger with none would time a walk that stops at the first
+    plot, not the indicators' real work)."""
+    cells = figures["cells"]
+
+    def total(name: str) -> Decimal:
+        return sum((Decimal(cell[name]) for cell in cells), Decimal(0))
+
+    shipped, eligible = total("lots_shipped"), total("eligible_lots_shipped")
+    share = f" ({eligible / shipped:.0%})" if shipped else ""
+    return (
+        f"Certified: {total('plots_verified'):,} of {total('plots'):,} plots "
+        f"({total('hectares_verified'):,} of {total('hectares'):,} ha) verified on the report "
+        f"date; {eligible:,} of {shipped:,} shipped lots eligible{share}."
+    )
 
 
 def _peak_rss_mb() -> float:
@@ -186,8 +248,8 @@ def _measure_larger(registry: Registry, keys: LedgerKeys, args: argparse.Namespa
                     runs: int) -> _Larger:  # fmt: skip
     """Build ``--larger-chains`` chains, then compute and the raw projection scan there."""
     with phase(f"sign and admit {args.larger_chains} chains in memory (the larger ledger)"):
-        built = _build(registry, _batches(args.larger_chains, args.extra_deliveries),
-                       args.larger_chains, "chains")  # fmt: skip
+        batches = _batches(args.larger_chains, args.extra_deliveries, not args.no_certification)
+        built = _build(registry, batches, args.larger_chains, "chains")
     with tempfile.TemporaryDirectory(prefix="biotraza-bench-indicators-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'ledger.db'}"
         with phase(f"load the {built.size:,}-entry ledger and sign a checkpoint"):
@@ -370,7 +432,7 @@ def _run_million(args: argparse.Namespace, argv: Sequence[str] | None) -> list[R
     registry = full_registry()
     keys = LedgerKeys.make()
     with phase(f"sign and admit {units:,} units of 50 producers in memory"):
-        built = _build(registry, _million_batches(units), units, "units")
+        built = _build(registry, _million_batches(units, not args.no_certification), units, "units")
     size, build_s = built.size, built.seconds
     types = Counter(row[3] for row in built.entries)
     verdict = args.scale >= 1  # the targets are stated at 1,000,000 entries
@@ -390,6 +452,9 @@ def _run_million(args: argparse.Namespace, argv: Sequence[str] | None) -> list[R
             with phase(f"compute × {runs} (after a warm-up), raw projection scan × {runs}"):
                 compute_s, compute_cpu_s = _compute_rounds(service, runs)
                 scan_s = _timed(lambda: _scan_projections(service), runs)
+            # The ledger's own report date (its last entry's day): the state commits below
+            # append today, after the certificates' validity.
+            certified = certified_share(compute_indicators(service).header.figures)
             state = _measure_state(service, registry, vkey, runs, Path(tmp), commits=runs)
         finally:
             service.close()
@@ -423,6 +488,7 @@ def _run_million(args: argparse.Namespace, argv: Sequence[str] | None) -> list[R
         f"in pairs to parchment and to green, blended in tens, packed, shipped and received; "
         f"after a setup): {counts}. Bulk-built in {build_s:.0f} s, peak RSS "
         f"{_peak_rss_mb():,.0f} MB.",
+        certified,
         f"Measured at this size, not extrapolated: min / median / max of {runs} rounds in one "
         f"process; each commit round appends one more state.committed entry. "
         + ("" if verdict else "No verdict below --scale 1: the targets are stated at "
@@ -454,7 +520,8 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
     keys = LedgerKeys.make()
     workers = signature_workers(TARGET_ENTRIES)  # what `indicators verify` starts on a big report
     with phase(f"sign and admit {chains} chains in memory"):
-        built = _build(registry, _batches(chains, args.extra_deliveries), chains, "chains")
+        built = _build(registry, _batches(chains, args.extra_deliveries, not args.no_certification),
+                       chains, "chains")  # fmt: skip
     size = built.size
     scale = TARGET_ENTRIES / size
     report = Report(
@@ -474,7 +541,7 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
                 state = _measure_state(service, registry, vkey, runs, Path(tmp))
                 _state_rows(report, state, scale)
                 return _finish(report, args, argv, started, facts, size, chains, built, scale,
-                               runs)  # fmt: skip
+                               runs, state.found.header.figures)  # fmt: skip
             with phase(f"compute × {runs}, raw projection scan × {runs}"):
                 found = compute_indicators(service)
                 compute_s, compute_cpu_s = _compute_times(service, runs)
@@ -548,17 +615,22 @@ def run(argv: Sequence[str] | None = None) -> list[Report]:
             f" CPU µs per entry {compute_cpu_s / size * 1e6:.1f} at {size:,}, "
             f"{larger.compute_cpu_s / larger.size * 1e6:.1f} at {larger.size:,}",
         )  # fmt: skip
-    return _finish(report, args, argv, started, facts, size, chains, built, scale, runs)
+    return _finish(report, args, argv, started, facts, size, chains, built, scale, runs,
+                   found.header.figures)  # fmt: skip
 
 
 def _finish(
     report: Report, args: argparse.Namespace, argv: Sequence[str] | None, started: float,
     facts: dict[str, str], size: int, chains: int, built: BuiltLedger, scale: float, runs: int,
+    figures: dict[str, Any],
 ) -> list[Report]:  # fmt: skip
     """The notes, the printed table and (with ``--markdown``) its section in the doc."""
     notes = [
         f"Ledger: {size:,} entries ({chains} chains of {HARVESTS_PER_CHAIN} deliveries and "
-        f"{args.extra_deliveries} more deliveries per plot), bulk-built in {built.seconds:.1f} s.",
+        f"{args.extra_deliveries} more deliveries per plot; "
+        f"{_certification_entries(Counter(row[3] for row in built.entries))}), bulk-built in "
+        f"{built.seconds:.1f} s.",
+        certified_share(figures),
         f"Seconds are the median of {runs} runs in one process; the last column scales them "
         f"linearly by {scale:.1f} (compute reads every projection document once, verify every "
         "entry once).",
@@ -584,7 +656,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument(
         "--larger-chains", type=int, default=None,
-        help="also compute on a ledger of this many chains (1000, about 204,000 entries; "
+        help="also compute on a ledger of this many chains (1000, about 305,000 entries; "
         "0 with --quick)",
     )  # fmt: skip
     parser.add_argument(
@@ -593,12 +665,16 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--million", action="store_true",
         help="measure compute and the state evidence on a real ledger of the issue's "
-        "composition (about 1,004,000 entries: 50,000 producers, 60,000 plots, 500,000 "
-        "deliveries), nothing extrapolated",
+        "composition (50,000 producers, 60,000 plots, 500,000 deliveries: 1,004,004 "
+        "entries, and 599,004 of their certification), nothing extrapolated",
     )  # fmt: skip
     parser.add_argument(
         "--scale", type=float, default=1.0,
-        help="with --million: that ledger scaled (0.05: about 50,000 entries, a quick check)",
+        help="with --million: that ledger scaled (0.05: about 80,000 entries, a quick check)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-certification", action="store_true",
+        help="no evidence and no verifications (the ledgers before 2026-12-07: no lot eligible)",
     )  # fmt: skip
     parser.add_argument("--markdown", type=Path, default=None)
     parser.add_argument("--no-pg", action="store_true", help="accepted for run_all (SQLite only)")

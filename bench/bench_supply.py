@@ -69,6 +69,10 @@ from ledger.storage.sql import SqlLedgerStore, create_ledger_engine, upgrade_dat
 from ledger.supply.geo import geodesic_area_ha
 from ledger.supply.lineage import Lineage, upstream
 from ledger.supply.lots import LOT_INPUT
+from tests.unit.verifiers.builders import passing_value
+from verifiers.certification import evidence_for
+from verifiers.rules import Evidence, evaluate, findings_digest
+from verifiers.standards.model import shipped_standards
 
 MARKDOWN_MARKER = "bench-supply"
 LINEAGE_TARGET_MS = 300.0
@@ -83,6 +87,12 @@ HARVEST_G = 100_000
 PARCHMENT_YIELD = (23, 100)
 GREEN_YIELD = (80, 100)
 SACK_KG = 69
+AS_OF = "2026-02-01"
+"""The day certificates evaluate the evidence on."""
+OBSERVED = "2026-01-10"
+"""The day plots were surveyed (before the harvests of 2026-01-15 and the statements' ts)."""
+CERTIFIER_ID = "certimex-bench"
+PLOTS_PER_VERIFICATION = 1_000
 
 
 # --------------------------------------------------------------------------- statements
@@ -346,6 +356,145 @@ class SupplyScript:
         statements += made
         levels.append(("pack", 1))
         return statements, export_lot, levels
+
+
+class CertificationScript:
+    """Signs the certification layer over a ``SupplyScript`` chain: standard, certifier,
+    accreditation, passing evidence for every plot and verifications covering them."""
+
+    def __init__(self, supply: SupplyScript) -> None:
+        self.supply = supply
+        self.certifier = derive_key("bench-certifier")
+        self.standard = shipped_standards()["coffee-ab@1"]
+        self.signed: dict[str, list[SignedStatement]] = {}
+        """The evidence signed about each association, which its certificates list."""
+
+    def setup(self) -> list[SignedStatement]:
+        """Standard, certifier key and accreditation (all root-signed)."""
+        root = self.supply.keys.root
+        return [
+            self.supply.sign(root, "standard.published", {"standard": self.standard.to_dict()}),
+            self.supply.sign(
+                root,
+                "key.added",
+                {
+                    "name": "certifier-bench",
+                    "public_key": encode_public_key(self.certifier),
+                    "role": "certifier",
+                    "scope": {"certifier_id": CERTIFIER_ID},
+                },
+            ),
+            self.supply.sign(
+                root,
+                "accreditation.granted",
+                {
+                    "certifier_id": CERTIFIER_ID,
+                    "name": "Certificadora de banco de pruebas",
+                    "products": ["coffee"],
+                    "standards": [self.standard.id],
+                    "valid_from": "2025-01-01",
+                    "valid_until": "2027-12-31",
+                },
+            ),
+        ]
+
+    def evidence(self, association: str | None, plots: Sequence[str]) -> list[SignedStatement]:
+        """Passing evidence for the association (unless ``None``: recorded once, it serves
+        every later verification) and every plot, signed by the association."""
+        statements = []
+        subjects = [*([("association", association)] if association else []),
+                    *(("plot", p) for p in plots)]  # fmt: skip
+        for kind, subject_id in subjects:
+            for criterion in self.standard.criteria:
+                if criterion.applies_to != kind:
+                    continue
+                statements.append(
+                    self.supply.sign(
+                        self.supply.coop,
+                        "evidence.recorded",
+                        {
+                            "evidence_id": f"ev-{subject_id}-{criterion.field}"[:64],
+                            "subject_kind": kind,
+                            "subject_id": subject_id,
+                            "field": criterion.field,
+                            "value": passing_value(criterion),
+                            "observed_on": OBSERVED,
+                            "method": "benchmark survey",
+                        },
+                    )
+                )
+                if kind == "association":
+                    self.signed.setdefault(subject_id, []).append(statements[-1])
+        return statements
+
+    def verifications(self, builder: LedgerBuilder, association: str, plots: Sequence[str]) -> int:
+        """Admit group certificates over ``PLOTS_PER_VERIFICATION`` plots each, signing the
+        digest of the engine's findings over the admitted evidence (eleven findings per coffee
+        plot would not fit a 64 KiB statement in full); how many were issued."""
+        batches = [
+            plots[i : i + PLOTS_PER_VERIFICATION]
+            for i in range(0, len(plots), PLOTS_PER_VERIFICATION)
+        ]
+        for number, batch in enumerate(batches):
+            scope = {"products": ["coffee"], "plots": list(batch), "apiaries": [], "lots": []}
+            subjects = [("association", association), *(("plot", p) for p in batch)]
+            found = evaluate(self.standard, subjects, evidence_for(builder.state, subjects), AS_OF)
+            engine = found.to_dict()
+            builder.add(
+                self.supply.sign(
+                    self.certifier,
+                    "verification.issued",
+                    {
+                        "verification_id": f"ver-bench-{number:04d}",
+                        "association_id": association,
+                        "scope": scope,
+                        "standard_hash": engine["standard_hash"],
+                        "as_of": AS_OF,
+                        "findings_sha256": findings_digest(engine["findings"]),
+                        "result": engine["result"],
+                        "valid_from": "2025-10-01",
+                        "valid_until": "2026-09-30",
+                    },
+                )
+            )
+        return len(batches)
+
+    def group_certificate(
+        self, verification_id: str, association: str, evidence: Sequence[SignedStatement]
+    ) -> SignedStatement:
+        """A version-2 group certificate (ICS certification of an association's members)
+        over the plots of ``evidence`` (plot ``evidence.recorded`` statements signed by
+        :meth:`evidence`), listing also the association's own evidence signed before; signed
+        offline: version 2 lists the evidence by id and cites it by id, so the findings'
+        digest is known before any of it has a seq, and a benchmark can sign it in the same
+        batch as the evidence."""
+        own = self.signed.get(association, [])
+        bodies = [signed.statement.body for signed in [*own, *evidence]]
+        plots = sorted({b["subject_id"] for b in bodies if b["subject_kind"] == "plot"})
+        subjects = [("association", association), *(("plot", p) for p in plots)]
+        listed = [
+            Evidence(b["subject_kind"], b["subject_id"], b["field"], b["value"],
+                     b["observed_on"], evidence_id=b["evidence_id"])
+            for b in bodies
+        ]  # fmt: skip
+        found = evaluate(self.standard, subjects, listed, AS_OF, findings_version=2).to_dict()
+        return self.supply.sign(
+            self.certifier,
+            "verification.issued",
+            {
+                "verification_id": verification_id,
+                "association_id": association,
+                "scope": {"products": ["coffee"], "plots": plots, "apiaries": [], "lots": []},
+                "standard_hash": found["standard_hash"],
+                "as_of": AS_OF,
+                "findings_version": 2,
+                "evidence_ids": [b["evidence_id"] for b in bodies],
+                "findings_sha256": findings_digest(found["findings"]),
+                "result": found["result"],
+                "valid_from": "2025-10-01",
+                "valid_until": "2026-09-30",
+            },
+        )
 
 
 # --------------------------------------------------------------------------- lineage
