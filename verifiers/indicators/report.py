@@ -320,12 +320,18 @@ def _state_figures(
 
     # Millions of small dicts and lists that form no cycles: with the collector on, its
     # full passes over the growing heap made loading superlinear (140 s instead of 38 s at
-    # 1,000,000 entries, bench.bench_indicators).
+    # 1,000,000 entries, bench.bench_indicators). The state is freed inside the pause: every
+    # object allocated during it is still in the youngest generation, and the first
+    # allocation after re-enabling would collect that generation whole (0.22 s of 1.3 at
+    # 50,204 entries, growing with them) to find nothing; freed by reference counting
+    # first, they leave it empty.
     with paused_cycle_collector():
         try:
             _seq, body = check_state_entry(header.state_entry, header.tree_size, root_hash)
             state = committed_state(iter(stream.readline, b""), body, counted)
-            return compute_figures(state, as_of)
+            raw = compute_figures(state, as_of)
+            del state
+            return raw
         except EvidenceError as exc:
             check.fail(exc.where, str(exc))
         except UncoveredKindError as exc:
