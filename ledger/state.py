@@ -108,39 +108,50 @@ Link = tuple[str, str, str]
 
 
 class InMemoryState:
-    """State held in dicts: for unit tests and for verifying exported entries offline."""
+    """State held in dicts: for unit tests and for verifying exported entries offline.
+
+    Documents and links are filed by kind first: the figures scan one kind many times
+    over a state of millions of documents of a dozen kinds (an indicator report's short
+    evidence, ``verifiers.indicators.state_evidence``), and a scan then reads its own
+    kind only.
+    """
 
     def __init__(self) -> None:
-        self._docs: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
-        self._links: dict[Link, int] = {}
+        self._docs: dict[str, dict[str, tuple[dict[str, Any], int]]] = {}
+        self._links: dict[str, dict[tuple[str, str], int]] = {}
         self._out: dict[tuple[str, str], set[str]] = {}
         self._in: dict[tuple[str, str], set[str]] = {}
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
-        found = self._docs.get((kind, key))
+        found = self._docs.get(kind, _NONE).get(key)
         return None if found is None else found[0]
 
     def put(self, kind: str, key: str, value: dict[str, Any], seq: int) -> None:
-        self._docs[(kind, key)] = (value, seq)
+        docs = self._docs.get(kind)
+        if docs is None:
+            docs = self._docs[kind] = {}
+        docs[key] = (value, seq)
 
     def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        keys = sorted(k for (kd, k) in self._docs if kd == kind)
-        for key in keys:
-            yield key, self._docs[(kind, key)][0]
+        docs = self._docs.get(kind, _NONE)
+        for key in sorted(docs):
+            yield key, docs[key][0]
 
     def scan_written(self, kind: str) -> Iterator[tuple[str, dict[str, Any], int]]:
-        for (found, key), (doc, seq) in self._docs.items():
-            if found == kind:
-                yield key, doc, seq
+        for key, (doc, seq) in self._docs.get(kind, _NONE).items():
+            yield key, doc, seq
 
     def written_seqs(self, kind: str) -> Iterator[tuple[str, int]]:
-        for key, _doc, seq in self.scan_written(kind):
+        for key, (_doc, seq) in self._docs.get(kind, _NONE).items():
             yield key, seq
 
     def link(self, kind: str, src: str, dst: str, seq: int) -> None:
-        if (kind, src, dst) in self._links:
+        links = self._links.get(kind)
+        if links is None:
+            links = self._links[kind] = {}
+        if (src, dst) in links:
             return
-        self._links[(kind, src, dst)] = seq
+        links[(src, dst)] = seq
         self._out.setdefault((kind, src), set()).add(dst)
         self._in.setdefault((kind, dst), set()).add(src)
 
@@ -160,10 +171,11 @@ class InMemoryState:
         return sorted((n, d) for n in set(nodes) for d in self.linked(kind, n))
 
     def scan_links(self, kind: str) -> list[tuple[str, str]]:
-        return sorted((src, dst) for (k, src, dst) in self._links if k == kind)
+        return sorted(self._links.get(kind, _NONE))
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
-        return {k: doc for k in keys if (doc := self.get(kind, k)) is not None}
+        docs = self._docs.get(kind, _NONE)
+        return {k: found[0] for k in keys if (found := docs.get(k)) is not None}
 
     def get_fields(
         self, kind: str, keys: list[str] | None, paths: list[str]
@@ -175,19 +187,26 @@ class InMemoryState:
 
     def dump(self) -> dict[tuple[str, str], tuple[dict[str, Any], int]]:
         """Every document with the seq that wrote it, for replay-equality checks."""
-        return dict(self._docs)
+        return {
+            (kind, key): found for kind, docs in self._docs.items() for key, found in docs.items()
+        }
 
     def dump_links(self) -> dict[Link, int]:
         """Every link with the seq that wrote it."""
-        return dict(self._links)
+        return {(kind, src, dst): seq for kind, links in self._links.items()
+                for (src, dst), seq in links.items()}  # fmt: skip
 
     def rows(self) -> list[tuple[str, str, str, int]]:
         """``(kind, key, JSON, seq)`` sorted: the shape ``SqlLedgerStore.projection_rows`` has."""
-        return [(k, key, state_json(v), s) for (k, key), (v, s) in sorted(self._docs.items())]
+        return [(k, key, state_json(v), s) for (k, key), (v, s) in sorted(self.dump().items())]
 
     def link_rows(self) -> list[tuple[str, str, str, int]]:
         """``(kind, src, dst, seq)`` sorted: the shape ``SqlLedgerStore.link_rows`` has."""
-        return [(k, src, dst, seq) for (k, src, dst), seq in sorted(self._links.items())]
+        return [(k, src, dst, seq) for (k, src, dst), seq in sorted(self.dump_links().items())]
+
+
+_NONE: dict[Any, Any] = {}
+"""The documents or links of a kind with none (never written to)."""
 
 
 def field_names(path: str) -> list[str]:
