@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -42,8 +43,10 @@ from ledger.registry import AppendContext, EntryType
 from ledger.state import State
 
 __all__ = [
+    "BLOCK_LEAVES",
     "STATE_COMMITMENT_KIND",
     "STATE_COMMITTED_TYPE",
+    "BlockRoots",
     "KnownLeaves",
     "StateCommittedBody",
     "remembered_commitment",
@@ -146,6 +149,67 @@ def state_commitment(
         KeyError: a leaf of a kind not named in ``kinds`` / ``link_kinds``.
     """
     return _commitment(_hashed(leaves), kinds, link_kinds)
+
+
+BLOCK_LEAVES = 8192
+"""Leaves per block of :class:`BlockRoots`: a power of two, so each full block is one
+complete subtree of the RFC 9162 tree, a few megabytes of leaf lines."""
+
+
+def block_root(lines: bytes) -> bytes:
+    """The RFC 9162 Merkle root of the leaves of a block: each line of ``lines`` without
+    its newline (the last may lack one) is a leaf's bytes. A worker's task."""
+    leaves = lines.split(b"\n")
+    if leaves[-1] == b"":
+        leaves.pop()
+    return bytes(root_from_leaf_hashes([leaf_hash(leaf) for leaf in leaves]))
+
+
+class BlockRoots:
+    """The root of a tree of leaf lines handed over in order, :data:`BLOCK_LEAVES` at a
+    time, hashed here or in worker processes while the caller decodes the same lines.
+
+    Every block but the last is a complete subtree starting at a multiple of its size, and
+    the last (shorter) one is the ragged right edge, so the level-by-level root over the
+    block roots (``ledger.merkle.root_from_leaf_hashes``) is the tree's root: the bytes
+    hashed are the caller's, never read again, and the answer is the same either way.
+    With ``workers`` (``ledger.chain.signature_workers`` decides how many, as for a
+    replay's signatures), at most a few blocks per worker wait in memory.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._pool = ProcessPoolExecutor(workers) if workers > 0 else None
+        self._limit = 4 * workers
+        self._roots: list[bytes | Future[bytes]] = []
+        self._waiting = 0  # index of the first root that may still be a future
+
+    def add(self, lines: bytes) -> None:
+        """The next block: :data:`BLOCK_LEAVES` leaf lines, fewer only for the last."""
+        if self._pool is None:
+            self._roots.append(block_root(lines))
+            return
+        self._roots.append(self._pool.submit(block_root, lines))
+        while len(self._roots) - self._waiting > self._limit:
+            self._settle()
+
+    def _settle(self) -> None:
+        found = self._roots[self._waiting]
+        if isinstance(found, Future):
+            self._roots[self._waiting] = found.result()
+        self._waiting += 1
+
+    def root(self) -> str:
+        """The tree's root, lowercase hex, once every block is hashed."""
+        while self._waiting < len(self._roots):
+            self._settle()
+        roots = [r for r in self._roots if isinstance(r, bytes)]
+        return root_from_leaf_hashes(roots).hex()
+
+    def close(self) -> None:
+        """Stop the workers (dropping blocks not yet hashed, after a failure)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 def remembered_commitment(

@@ -10,6 +10,9 @@ What each test proves:
   fails ``ledger verify`` at that entry, naming the difference.
 * Offline, a tampered document, a withheld document, a changed figure, a bad inclusion
   proof and an entry that is not a state commitment all fail naming the step.
+* With the leaves hashed in a worker process, block by block, the honest report verifies
+  and every tampered one (altered, withheld, added, malformed line, an uncommitted kind, a
+  last line without its newline) fails exactly as when hashed in this one.
 * The CLI writes a state report (``--evidence state``) and verifies it with no database.
 """
 
@@ -38,7 +41,7 @@ from ledger.supply.sites import PLOT_KIND
 from tests.api.operated_demo import demo_env, offline_env, operated_demo
 from tests.api.test_cli import run
 from verifiers.certification import VERIFICATION_KIND
-from verifiers.indicators import check_report
+from verifiers.indicators import check_report, state_evidence
 from verifiers.indicators.state_evidence import STATE_KINDS, STATE_LINK_KINDS
 
 AS_OF = date(2026, 6, 30)
@@ -258,6 +261,53 @@ def test_another_entry_in_place_of_the_commitment_fails(
     failures = _failures(_replace_line(report, 0, line), key)
     assert [where for where, _why in failures] == ["state_entry"]
     assert STATE_COMMITTED_TYPE in failures[0][1]
+
+
+def _tampered(report: bytes) -> dict[str, bytes]:
+    """The honest report and one of each kind of tampering with its leaf lines."""
+    plot_index, plot = _line_of(report, PLOT_KIND)
+    plot[3] = {**plot[3], "area_ha": plot[3]["area_ha"] + 100}
+    altered = json.dumps(plot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    verification_index, _doc = _line_of(report, VERIFICATION_KIND)
+    lines = report.split(b"\n")
+    return {
+        "honest": report,
+        "altered": _replace_line(report, plot_index, altered.encode()),
+        "withheld": _replace_line(report, verification_index, None),
+        "added": _replace_line(report, 3, lines[3] + b"\n" + lines[3]),
+        "spaced": _replace_line(report, 5, lines[5].replace(b",", b", ", 1)),
+        "malformed": _replace_line(report, len(lines) - 3, b'["doc",'),
+        "uncommitted": _replace_line(report, 7, b'["doc","nonsense","k",{}]'),
+        "unterminated": report.rstrip(b"\n"),
+    }
+
+
+def test_leaves_hashed_in_a_worker_fail_as_inline(
+    state_report: tuple[bytes, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of 16 leaves, so that even the demo's report is many blocks and a ragged last
+    one; the verdicts of one process are the reference."""
+    report, key = state_report
+    monkeypatch.setattr(state_evidence, "BLOCK_LEAVES", 16)
+    assert report.count(b"\n") > 100
+    added_kind = json.loads(report.split(b"\n")[3])[1]  # line 3 twice: one too many
+    verdicts = {}
+    for name, tampered in _tampered(report).items():
+        inline = check_report(tampered, full_registry(), key, workers=0)
+        hashed = check_report(tampered, full_registry(), key, workers=1)
+        assert hashed.failures == inline.failures, name
+        assert hashed.state_leaves == inline.state_leaves, name
+        verdicts[name] = [where for where, _why in inline.failures]
+    assert verdicts == {
+        "honest": [],
+        "altered": ["state.root"],
+        "withheld": [f"state.kinds.{VERIFICATION_KIND}"],
+        "added": [f"state.kinds.{added_kind}"],
+        "spaced": ["state.root"],
+        "malformed": ["state"],
+        "uncommitted": ["state"],
+        "unterminated": [],
+    }
 
 
 # --------------------------------------------------------------------------- CLI

@@ -233,9 +233,10 @@ def check_report(
         source: the report's bytes, or a binary file positioned at its start.
         registry: the entry types to judge entries by (the deployment's full registry).
         operator_key: the log operator's C2SP verifier key string (``origin+id+key``).
-        workers: processes that check signatures beside the replay (0: in this one; by
-            default ``ledger.chain.signature_workers`` of the tree size, as ``biotraza
-            ledger verify`` does).
+        workers: processes that check signatures beside the replay, or hash the leaves of
+            the short evidence beside their decoding (0: in this one; by default
+            ``ledger.chain.signature_workers`` of the tree size or of the leaves, as
+            ``biotraza ledger verify`` does).
         progress: called with (entries done, entries in the tree).
 
     Raises:
@@ -265,7 +266,7 @@ def check_report(
         check.fail("as_of", f"{header.as_of!r} is not a date (YYYY-MM-DD)")
         return check
     if header.version == STATE_REPORT_VERSION:
-        raw = _state_figures(check, header, checkpoint.root_hash, stream, as_of, progress)
+        raw = _state_figures(check, header, checkpoint.root_hash, stream, as_of, progress, workers)
         if raw is None:
             return check
         _check_figures(check, header, raw)
@@ -309,9 +310,14 @@ def _state_figures(
     stream: BinaryIO,
     as_of: date,
     progress: ProgressCallback | None,
+    workers: int | None,
 ) -> RawFigures | None:
     """Version 3: the state entry is in the signed tree, the carried leaves are exactly the
-    committed ones, and the figures of that state (``None`` after recording a failure)."""
+    committed ones, and the figures of that state (``None`` after recording a failure).
+
+    The leaves are hashed in worker processes as a replay's signatures are checked (as
+    many, by default, for as many leaves as the commitment counts), from the bytes this
+    process reads: so a report on a pipe is split as a file is."""
 
     def counted(done: int) -> None:
         check.state_leaves = done
@@ -328,7 +334,11 @@ def _state_figures(
     with paused_cycle_collector():
         try:
             _seq, body = check_state_entry(header.state_entry, header.tree_size, root_hash)
-            state = committed_state(iter(stream.readline, b""), body, counted)
+            if workers is None:
+                workers = signature_workers(
+                    sum(body["kinds"].values()) + sum(body["link_kinds"].values())
+                )
+            state = committed_state(iter(stream.readline, b""), body, counted, workers=workers)
             raw = compute_figures(state, as_of)
             del state
             return raw

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from ledger.state import InMemoryState, StagedState
-from ledger.state_commitment import reusing, state_commitment, state_leaves
+from ledger.state_commitment import BlockRoots, reusing, state_commitment, state_leaves
 
 ROOT = "3744e0ba01ce1886f6737db4eda621b51961342d48b5396f4406d996f8e75d51"
 
@@ -71,3 +71,26 @@ def test_reused_hashes_follow_staged_writes() -> None:
     assert full["kinds"] == {"org": 1, "plot": 2} and full["root"] != body["root"]
     with reusing(known):
         assert _commitment(_admitted_leaves(staged, kinds, link_kinds), kinds, link_kinds) == full
+
+
+def _mth(hashes: list[bytes]) -> bytes:
+    """RFC 9162 §2.1.1 by its recursion: split at the largest power of two below n."""
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1 << ((len(hashes) - 1).bit_length() - 1)
+    return _h(b"\x01", _mth(hashes[:k]), _mth(hashes[k:]))
+
+
+def test_block_roots_give_the_tree_root_inline_and_in_a_worker() -> None:
+    """Blocks of 4 leaves: sizes on, around and far from the block boundaries."""
+    for workers in (0, 1):
+        for size in (1, 3, 4, 5, 8, 9, 13, 16, 17, 31):
+            leaves = [f'["doc","plot","k{i}",{{}}]'.encode() for i in range(size)]
+            roots = BlockRoots(workers)
+            try:
+                for start in range(0, size, 4):
+                    roots.add(b"".join(leaf + b"\n" for leaf in leaves[start : start + 4]))
+                found = roots.root()
+            finally:
+                roots.close()
+            assert found == _mth([_h(b"\x00", leaf) for leaf in leaves]).hex(), (workers, size)
