@@ -11,8 +11,9 @@ What each test proves:
 * Offline, a tampered document, a withheld document, a changed figure, a bad inclusion
   proof and an entry that is not a state commitment all fail naming the step.
 * With the leaves hashed in a worker process, block by block, the honest report verifies
-  and every tampered one (altered, withheld, added, malformed line, an uncommitted kind, a
-  last line without its newline) fails exactly as when hashed in this one.
+  and every tampered one (altered, withheld, added, re-spaced, indented, trailing or
+  malformed line, an uncommitted kind) fails exactly as when hashed in this one, naming
+  the step; a last line without its newline changes nothing.
 * The CLI writes a state report (``--evidence state``) and verifies it with no database.
 """
 
@@ -276,6 +277,8 @@ def _tampered(report: bytes) -> dict[str, bytes]:
         "withheld": _replace_line(report, verification_index, None),
         "added": _replace_line(report, 3, lines[3] + b"\n" + lines[3]),
         "spaced": _replace_line(report, 5, lines[5].replace(b",", b", ", 1)),
+        "indented": _replace_line(report, 6, b" " + lines[6]),
+        "trailing": _replace_line(report, 6, lines[6] + b" 1"),
         "malformed": _replace_line(report, len(lines) - 3, b'["doc",'),
         "uncommitted": _replace_line(report, 7, b'["doc","nonsense","k",{}]'),
         "unterminated": report.rstrip(b"\n"),
@@ -298,12 +301,16 @@ def test_leaves_hashed_in_a_worker_fail_as_inline(
         assert hashed.failures == inline.failures, name
         assert hashed.state_leaves == inline.state_leaves, name
         verdicts[name] = [where for where, _why in inline.failures]
+        if name == "trailing":  # the message json.loads gives, though the scanner read first
+            assert "line 7: not a state leaf (Extra data: line 1" in inline.failures[0][1]
     assert verdicts == {
         "honest": [],
         "altered": ["state.root"],
         "withheld": [f"state.kinds.{VERIFICATION_KIND}"],
         "added": [f"state.kinds.{added_kind}"],
         "spaced": ["state.root"],
+        "indented": ["state.root"],  # still JSON, but not the committed bytes
+        "trailing": ["state"],
         "malformed": ["state"],
         "uncommitted": ["state"],
         "unterminated": [],
