@@ -35,7 +35,14 @@ from ledger.supply.lots import LOT_INPUT, LOT_KIND, LOT_ORIGIN
 from ledger.supply.stock import lot_stock
 from verifiers.certification import VERIFICATION_KIND, VERIFIES, standard_from_state, subject_node
 
-__all__ = ["Eligibility", "Reason", "check_eligibility", "eligible_lots", "is_eligible"]
+__all__ = [
+    "Eligibility",
+    "Reason",
+    "check_eligibility",
+    "eligible_lots",
+    "is_eligible",
+    "verification_facts",
+]
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,11 @@ class Eligibility:
         return found
 
 
+WHOLE_GRAPH_AT = 50
+"""Lots judged together from which :func:`eligible_lots` reads the whole lot graph in scans
+instead of each lineage by a recursive query (measured in docs/indicators.md)."""
+
+
 class _Lot(NamedTuple):
     """What eligibility reads of a lot document."""
 
@@ -139,6 +151,39 @@ def _lots(state: State, lot_ids: list[str]) -> dict[str, _Lot]:
     }
 
 
+class _Verification(NamedTuple):
+    """What eligibility reads of a verification document: a group certificate's document
+    also holds every finding (tens of kilobytes for an association's plots), which no
+    verdict reads."""
+
+    verification_id: str
+    passing: bool
+    """Active (not revoked) and passed."""
+    products: list[str]
+    valid_from: str
+    valid_until: str
+    standard_hash: str
+
+
+_VERIFICATION_FIELDS = [
+    "verification_id", "status", "result", "scope.products", "valid_from", "valid_until",
+    "standard_hash",
+]  # fmt: skip
+
+
+def verification_facts(state: State, ids: list[str] | None) -> dict[str, _Verification]:
+    """The facts of the recorded verifications among ``ids`` (every one with ``None``), read
+    without decoding their findings (``State.get_fields``)."""
+    return {
+        key: _Verification(
+            vid, status == "active" and result == "pass", products, start, end, digest
+        )  # fmt: skip
+        for key, (vid, status, result, products, start, end, digest) in state.get_fields(
+            VERIFICATION_KIND, ids, _VERIFICATION_FIELDS
+        ).items()
+    }
+
+
 @dataclass(slots=True)
 class _Origin:
     """Whether every harvest behind a lot was certified (memoized per lot)."""
@@ -157,10 +202,21 @@ class _Verifications:
     def __init__(self, state: State) -> None:
         self.state = state
         self.links: dict[str, list[str]] = {}
-        self.docs: dict[str, dict[str, Any]] = {}
+        self.docs: dict[str, _Verification] = {}
+        self.complete = False
+        """Every ``VERIFIES`` link was read (:meth:`fetch_all`): a node without one has none."""
+
+    def fetch_all(self) -> None:
+        """Read every ``VERIFIES`` link and the facts of every verification, in two scans."""
+        for node, verification_id in self.state.scan_links(VERIFIES):  # sorted
+            self.links.setdefault(node, []).append(verification_id)
+        self.docs.update(verification_facts(self.state, None))
+        self.complete = True
 
     def fetch(self, nodes: list[str]) -> None:
         """Fetch the ``VERIFIES`` links of the nodes not fetched yet, and their documents."""
+        if self.complete:
+            return
         wanted = [node for node in nodes if node not in self.links]
         if not wanted:
             return
@@ -170,23 +226,22 @@ class _Verifications:
         for node, verification_id in pairs:  # sorted, so each node's list is too
             self.links[node].append(verification_id)
         missing = sorted({v for _node, v in pairs if v not in self.docs})
-        self.docs.update(self.state.get_many(VERIFICATION_KIND, missing))
+        self.docs.update(verification_facts(self.state, missing))
 
     def ids(self, node: str) -> list[str]:
         """The verifications naming the node (through the state for a node not fetched)."""
         found = self.links.get(node)
-        return self.state.linked(VERIFIES, node) if found is None else found
-
-    def of(self, node: str) -> list[dict[str, Any]]:
-        """The node's verification documents."""
-        found = []
-        for verification_id in self.ids(node):
-            doc = self.docs.get(verification_id) or self.state.get(
-                VERIFICATION_KIND, verification_id
-            )
-            if doc is not None:
-                found.append(doc)
+        if found is None:
+            return [] if self.complete else self.state.linked(VERIFIES, node)
         return found
+
+    def of(self, node: str) -> list[_Verification]:
+        """The facts of the node's verifications."""
+        ids = self.ids(node)
+        missing = [v for v in ids if v not in self.docs]
+        if missing:
+            self.docs.update(verification_facts(self.state, missing))
+        return [self.docs[v] for v in ids if v in self.docs]
 
 
 class _Prefetched:
@@ -258,6 +313,54 @@ class _Prefetched:
         return sorted(seen)
 
 
+class _Whole(_Prefetched):
+    """What judging many lots reads, for all of them at once: every lot's inputs and every
+    harvest's origins in one scan each (no recursive query per lot), every verification in
+    two, then the facts of the harvests the lots rest on whose sites a verification names,
+    in one set query.
+
+    When the lots judged are every shipped and sold lot (the indicators), their lineages
+    are most of the lot graph, and a scan reads it for less than a recursive query per lot
+    (docs/indicators.md); the walk then runs in Python over the same memo.
+    """
+
+    def __init__(self, state: State, lot_ids: list[str], sites: _Verifications) -> None:
+        self.state = state
+        self.inputs = _grouped(state.scan_links(LOT_INPUT))
+        origins = _grouped(state.scan_links(LOT_ORIGIN))
+        sites.fetch_all()
+        seen: set[str] = set()
+        pending = list(lot_ids)
+        leaves: list[str] = []
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            inputs = self.inputs.get(current)
+            if inputs:
+                pending += inputs
+            else:
+                leaves.append(current)
+        self.origins = origins
+        # Verdicts only: a harvest whose sites some verification names needs its facts.
+        leaves = [lot for lot in leaves if all(map(sites.ids, origins.get(lot, ())))]
+        self.read = set(leaves)
+        self.lots = _lots(state, sorted(leaves))
+
+    def linked(self, kind: str, node: str) -> list[str]:
+        """``State.linked`` of ``LOT_INPUT`` or ``LOT_ORIGIN``: every link was read."""
+        return (self.inputs if kind == LOT_INPUT else self.origins).get(node, [])
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each source's destinations among ``pairs`` (sorted pairs give sorted lists)."""
+    found: dict[str, list[str]] = {}
+    for src, dst in pairs:
+        found.setdefault(src, []).append(dst)
+    return found
+
+
 def _successors(nodes: list[str], pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     """Each node's successors among ``pairs`` (sorted pairs give sorted lists), ``[]`` for
     a node with none."""
@@ -277,18 +380,24 @@ class _Checker:
         self.state = state
         self.memo: dict[str, _Origin] = {}
         self.verified = _Verifications(state)
-        self.passing: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.passing: dict[tuple[str, str], list[_Verification]] = {}
         self.lot_level: dict[str, bool] = {}
         # Verdicts only (``_settled``): one shared answer per outcome.
         self.outcomes: dict[tuple[bool, frozenset[str]], _Origin] = {}
+        self.harvests: dict[tuple[Any, ...], _Origin] = {}
         # Without ``explain``, a failing lot is marked not ok and no reason is written: the
         # sentences and their root causes cost more than the verdict on a failing lineage.
         self.explain = explain
+        self.whole: _Whole | None = None
+        """The whole lot graph, when many lots are judged (:func:`eligible_lots`)."""
+        self.view: _Prefetched
 
     def judge(self, lot_id: str) -> tuple[_Origin, list[Reason], set[str]]:
         """The lot's origins, and its lot-level criteria's reasons and verifications."""
         verdicts = not self.explain
-        self.view = _Prefetched(self.state, lot_id, self.memo, self.verified, verdicts=verdicts)
+        self.view = self.whole or _Prefetched(
+            self.state, lot_id, self.memo, self.verified, verdicts=verdicts
+        )
         origin = self.origin(lot_id)
         if verdicts and not origin.ok:
             return origin, [], set()  # not eligible, whatever the lot-level criteria say
@@ -321,15 +430,11 @@ class _Checker:
                 pending += waiting
         return memo[lot_id]
 
-    def _passing(self, node: str, product: str) -> list[dict[str, Any]]:
+    def _passing(self, node: str, product: str) -> list[_Verification]:
         """The node's active passing verifications for ``product`` (memoized)."""
         found = self.passing.get((node, product))
         if found is None:
-            found = [
-                doc for doc in self.verified.of(node)
-                if doc["status"] == "active" and doc["result"] == "pass"
-                and product in doc["scope"]["products"]
-            ]  # fmt: skip
+            found = [v for v in self.verified.of(node) if v.passing and product in v.products]
             self.passing[(node, product)] = found
         return found
 
@@ -348,16 +453,27 @@ class _Checker:
             )], set(), set())  # fmt: skip
         if not lot.harvest:
             return self._inputs_of(lot_id, [])
+        if self.explain:
+            return self._harvest(lot_id, lot, origins)
+        # Verdicts: every harvest of the same sites, product and window has the same answer.
+        key = (lot, *origins)
+        found = self.harvests.get(key)
+        if found is None:
+            found = self.harvests[key] = self._harvest(lot_id, lot, origins)
+        return found
+
+    def _harvest(self, lot_id: str, lot: _Lot, origins: list[str]) -> _Origin:
+        """A harvest lot's answer: each of its sites certified for its product and window."""
         result = _Origin(True, [], set(), set())
         for node in origins:
             covering = [
                 v for v in self._passing(node, lot.product)
-                if v["valid_from"] <= lot.start and lot.end <= v["valid_until"]
+                if v.valid_from <= lot.start and lot.end <= v.valid_until
             ]  # fmt: skip
             for verification in covering:
                 if self.explain:
-                    result.verifications.add(verification["verification_id"])
-                result.standards.add(verification["standard_hash"])
+                    result.verifications.add(verification.verification_id)
+                result.standards.add(verification.standard_hash)
             if not covering:
                 result.ok = False
                 if not self.explain:
@@ -424,7 +540,7 @@ class _Checker:
         for candidate in chain:
             found = self._passing(subject_node("lot", candidate), lot.product)
             if found:
-                return [], {v["verification_id"] for v in found}
+                return [], {v.verification_id for v in found}
         return [Reason(
             "lot_criteria_unverified", lot_id, f"lot:{lot_id}",
             "the standard has lot-level criteria (e.g. lab results) and no passing "
@@ -464,16 +580,21 @@ def is_eligible(state: State, lot_id: str) -> bool:
     return eligible_lots(state, [lot_id])[lot_id]
 
 
-def eligible_lots(state: State, lot_ids: Iterable[str]) -> dict[str, bool]:
+def eligible_lots(
+    state: State, lot_ids: Iterable[str], *, whole: bool | None = None
+) -> dict[str, bool]:
     """:func:`is_eligible` for each of ``lot_ids``, judged together.
 
-    What counting needs: ``verifiers.indicators`` judges every shipped and sold lot. Their
-    lineages are fetched in one pass (a query per level, not a recursive query and three
-    lookups per lot) and judged with one memo, so a harvest, blend or certified plot that
-    several lots share is read and judged once.
+    What counting needs: ``verifiers.indicators`` judges every shipped and sold lot. They
+    are judged with one memo, so a harvest, blend or certified plot that several lots share
+    is read and judged once. From ``WHOLE_GRAPH_AT`` lots on (``whole`` says it instead),
+    the lot graph and every verification are read in a few scans (``_Whole``); fewer lots
+    are read lineage by lineage (``_Prefetched``).
     """
     lots = sorted(set(lot_ids))
     if not lots:
         return {}
     checker = _Checker(state, explain=False)
+    if len(lots) >= WHOLE_GRAPH_AT if whole is None else whole:
+        checker.whole = _Whole(state, lots, checker.verified)
     return {lot_id: checker.verdict(lot_id) for lot_id in lots}

@@ -42,8 +42,8 @@ from ledger.supply.payments import PURCHASE_KIND, cents
 from ledger.supply.sales import SALE_KIND
 from ledger.supply.sites import APIARY_KIND, PLOT_KIND
 from ledger.supply.transfers import SHIPMENT_KIND
-from verifiers.certification import VERIFICATION_KIND, VERIFIES, subject_node
-from verifiers.eligibility import eligible_lots
+from verifiers.certification import VERIFIES, subject_node
+from verifiers.eligibility import eligible_lots, verification_facts
 from verifiers.training import TRAINING_KIND
 
 __all__ = [
@@ -227,14 +227,14 @@ class _Walk:
     def _verified_nodes(self, nodes: list[str]) -> dict[str, set[str]]:
         """Per subject node, the products a passing verification covers on the report date."""
         links = self.state.links_from(VERIFIES, nodes)
-        docs = self.state.get_many(VERIFICATION_KIND, sorted({v for _n, v in links}))
+        facts = verification_facts(self.state, sorted({v for _n, v in links}))
         found: dict[str, set[str]] = {}
         for node, verification_id in links:
-            doc = docs.get(verification_id)
-            if doc is None or doc["status"] != "active" or doc["result"] != "pass":
+            fact = facts.get(verification_id)
+            if fact is None or not fact.passing:
                 continue
-            if doc["valid_from"] <= self.day <= doc["valid_until"]:
-                found.setdefault(node, set()).update(doc["scope"]["products"])
+            if fact.valid_from <= self.day <= fact.valid_until:
+                found.setdefault(node, set()).update(fact.products)
         return found
 
     def lot_cell(self, lot: dict[str, Any]) -> Cell:
