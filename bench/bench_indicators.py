@@ -338,8 +338,9 @@ class _StateRun:
     leaves: int
     verify_s: list[float]
     verify_cpu_s: list[float]
-    """CPU seconds of this process per verify: what an idle machine's wall time would be
-    (the check runs in one process), when other jobs share the cores."""
+    """CPU seconds of this process per verify: what an idle machine's wall time would be,
+    when other jobs share the cores (from 20,000 leaves a worker process hashes them beside
+    this one, which decodes them and computes the figures: the longer of the two)."""
     raw_s: list[float]
 
 
