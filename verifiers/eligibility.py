@@ -117,11 +117,6 @@ class Eligibility:
         return found
 
 
-WHOLE_GRAPH_AT = 50
-"""Lots judged together from which :func:`eligible_lots` reads the whole lot graph in scans
-instead of each lineage by a recursive query (measured in docs/indicators.md)."""
-
-
 class _Lot(NamedTuple):
     """What eligibility reads of a lot document."""
 
@@ -171,9 +166,9 @@ _VERIFICATION_FIELDS = [
 ]  # fmt: skip
 
 
-def verification_facts(state: State, ids: list[str] | None) -> dict[str, _Verification]:
-    """The facts of the recorded verifications among ``ids`` (every one with ``None``), read
-    without decoding their findings (``State.get_fields``)."""
+def verification_facts(state: State, ids: list[str]) -> dict[str, _Verification]:
+    """The facts of the recorded verifications among ``ids``, read without decoding their
+    findings (``State.get_fields``)."""
     return {
         key: _Verification(
             vid, status == "active" and result == "pass", products, start, end, digest
@@ -203,20 +198,9 @@ class _Verifications:
         self.state = state
         self.links: dict[str, list[str]] = {}
         self.docs: dict[str, _Verification] = {}
-        self.complete = False
-        """Every ``VERIFIES`` link was read (:meth:`fetch_all`): a node without one has none."""
-
-    def fetch_all(self) -> None:
-        """Read every ``VERIFIES`` link and the facts of every verification, in two scans."""
-        for node, verification_id in self.state.scan_links(VERIFIES):  # sorted
-            self.links.setdefault(node, []).append(verification_id)
-        self.docs.update(verification_facts(self.state, None))
-        self.complete = True
 
     def fetch(self, nodes: list[str]) -> None:
         """Fetch the ``VERIFIES`` links of the nodes not fetched yet, and their documents."""
-        if self.complete:
-            return
         wanted = [node for node in nodes if node not in self.links]
         if not wanted:
             return
@@ -231,9 +215,7 @@ class _Verifications:
     def ids(self, node: str) -> list[str]:
         """The verifications naming the node (through the state for a node not fetched)."""
         found = self.links.get(node)
-        if found is None:
-            return [] if self.complete else self.state.linked(VERIFIES, node)
-        return found
+        return self.state.linked(VERIFIES, node) if found is None else found
 
     def of(self, node: str) -> list[_Verification]:
         """The facts of the node's verifications."""
@@ -313,54 +295,6 @@ class _Prefetched:
         return sorted(seen)
 
 
-class _Whole(_Prefetched):
-    """What judging many lots reads, for all of them at once: every lot's inputs and every
-    harvest's origins in one scan each (no recursive query per lot), every verification in
-    two, then the facts of the harvests the lots rest on whose sites a verification names,
-    in one set query.
-
-    When the lots judged are every shipped and sold lot (the indicators), their lineages
-    are most of the lot graph, and a scan reads it for less than a recursive query per lot
-    (docs/indicators.md); the walk then runs in Python over the same memo.
-    """
-
-    def __init__(self, state: State, lot_ids: list[str], sites: _Verifications) -> None:
-        self.state = state
-        self.inputs = _grouped(state.scan_links(LOT_INPUT))
-        origins = _grouped(state.scan_links(LOT_ORIGIN))
-        sites.fetch_all()
-        seen: set[str] = set()
-        pending = list(lot_ids)
-        leaves: list[str] = []
-        while pending:
-            current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            inputs = self.inputs.get(current)
-            if inputs:
-                pending += inputs
-            else:
-                leaves.append(current)
-        self.origins = origins
-        # Verdicts only: a harvest whose sites some verification names needs its facts.
-        leaves = [lot for lot in leaves if all(map(sites.ids, origins.get(lot, ())))]
-        self.read = set(leaves)
-        self.lots = _lots(state, sorted(leaves))
-
-    def linked(self, kind: str, node: str) -> list[str]:
-        """``State.linked`` of ``LOT_INPUT`` or ``LOT_ORIGIN``: every link was read."""
-        return (self.inputs if kind == LOT_INPUT else self.origins).get(node, [])
-
-
-def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """Each source's destinations among ``pairs`` (sorted pairs give sorted lists)."""
-    found: dict[str, list[str]] = {}
-    for src, dst in pairs:
-        found.setdefault(src, []).append(dst)
-    return found
-
-
 def _successors(nodes: list[str], pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     """Each node's successors among ``pairs`` (sorted pairs give sorted lists), ``[]`` for
     a node with none."""
@@ -388,16 +322,11 @@ class _Checker:
         # Without ``explain``, a failing lot is marked not ok and no reason is written: the
         # sentences and their root causes cost more than the verdict on a failing lineage.
         self.explain = explain
-        self.whole: _Whole | None = None
-        """The whole lot graph, when many lots are judged (:func:`eligible_lots`)."""
-        self.view: _Prefetched
 
     def judge(self, lot_id: str) -> tuple[_Origin, list[Reason], set[str]]:
         """The lot's origins, and its lot-level criteria's reasons and verifications."""
         verdicts = not self.explain
-        self.view = self.whole or _Prefetched(
-            self.state, lot_id, self.memo, self.verified, verdicts=verdicts
-        )
+        self.view = _Prefetched(self.state, lot_id, self.memo, self.verified, verdicts=verdicts)
         origin = self.origin(lot_id)
         if verdicts and not origin.ok:
             return origin, [], set()  # not eligible, whatever the lot-level criteria say
@@ -413,12 +342,15 @@ class _Checker:
                 before it).
         """
         memo, entered, pending, linked = self.memo, set(), [lot_id], self.view.linked
+        fetched = self.view.inputs  # every lot of the lineage: ``linked`` without a call
         while pending:
             current = pending[-1]
             if current in memo:
                 pending.pop()
                 continue
-            inputs = linked(LOT_INPUT, current)
+            inputs = fetched.get(current)
+            if inputs is None:
+                inputs = linked(LOT_INPUT, current)
             waiting = [i for i in inputs if i not in memo] if inputs else inputs
             if not waiting:
                 pending.pop()
@@ -490,6 +422,11 @@ class _Checker:
 
     def _inputs_of(self, lot_id: str, inputs: list[str]) -> _Origin:
         """A transformation's output: eligible when every input is (all judged already)."""
+        if not self.explain and inputs:
+            # Verdicts: inputs sharing one answer (most blends) give the blend that answer.
+            first = self.memo[inputs[0]]
+            if all(self.memo[input_id] is first for input_id in inputs):
+                return first
         result = _Origin(True, [], set(), set())
         for input_id in inputs:
             upstream = self.memo[input_id]
@@ -580,21 +517,17 @@ def is_eligible(state: State, lot_id: str) -> bool:
     return eligible_lots(state, [lot_id])[lot_id]
 
 
-def eligible_lots(
-    state: State, lot_ids: Iterable[str], *, whole: bool | None = None
-) -> dict[str, bool]:
+def eligible_lots(state: State, lot_ids: Iterable[str]) -> dict[str, bool]:
     """:func:`is_eligible` for each of ``lot_ids``, judged together.
 
     What counting needs: ``verifiers.indicators`` judges every shipped and sold lot. They
     are judged with one memo, so a harvest, blend or certified plot that several lots share
-    is read and judged once. From ``WHOLE_GRAPH_AT`` lots on (``whole`` says it instead),
-    the lot graph and every verification are read in a few scans (``_Whole``); fewer lots
-    are read lineage by lineage (``_Prefetched``).
+    is read and judged once. Each lineage is read by its own recursive query
+    (``_Prefetched``): reading the whole lot graph in scans instead was slower on the
+    indicators' benchmark ledgers but one (docs/indicators.md).
     """
     lots = sorted(set(lot_ids))
     if not lots:
         return {}
     checker = _Checker(state, explain=False)
-    if len(lots) >= WHOLE_GRAPH_AT if whole is None else whole:
-        checker.whole = _Whole(state, lots, checker.verified)
     return {lot_id: checker.verdict(lot_id) for lot_id in lots}

@@ -81,9 +81,7 @@ class Chain:
             # The verdicts without the reasons (what the indicators count) agree on every
             # lot: one at a time, and all of them judged together with their shared inputs.
             lots = [key for key, _doc in state.scan(LOT_KIND)]
-            together = eligible_lots(state, [*lots, lot_id], whole=False)
-            # ... and judged from the whole lot graph read in scans (many lots at once).
-            assert eligible_lots(state, [*lots, lot_id], whole=True) == together
+            together = eligible_lots(state, [*lots, lot_id])
             assert together[lot_id] is answer.eligible
             for other in lots:
                 verdict = check_eligibility(state, other).eligible
@@ -384,7 +382,6 @@ def test_a_looping_lineage_is_refused_not_walked_forever() -> None:
                "to": "2026-01-15"}}  # fmt: skip
         state.put(LOT_KIND, lot_id, lot, 1)
         state.link(LOT_INPUT, lot_id, other, 1)
-    for judge in (check_eligibility, is_eligible,
-                  lambda state, lot: eligible_lots(state, [lot], whole=True)):  # fmt: skip
+    for judge in (check_eligibility, is_eligible):
         with pytest.raises(ValueError, match="the lineage of lot a loops through lot a"):
             judge(state, "a")
