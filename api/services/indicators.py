@@ -29,8 +29,10 @@ from itertools import takewhile
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.services.eligibility_workers import SharedJudge, shareable_url
 from api.services.ledger import LedgerService
 from api.services.supply import committed_on_ledger
+from ledger.chain import signature_workers
 from ledger.entries import Entry
 from ledger.errors import CheckpointError, DomainRuleError
 from ledger.state_commitment import (
@@ -142,6 +144,7 @@ def compute_indicators(
     with_people: bool = True,
     attest_with: Ed25519PrivateKey | None = None,
     evidence: str = "entries",
+    workers: int | None = None,
 ) -> Indicators:
     """The figures at the checkpoint that covers the ledger now.
 
@@ -156,6 +159,9 @@ def compute_indicators(
         evidence: ``"entries"`` (the report carries every entry; the donor replays them) or
             ``"state"`` (a state commitment appended now, its inclusion proof and the
             committed documents; needs the operator key in ``service``).
+        workers: processes judging eligibility beside this one
+            (``api.services.eligibility_workers``); by default one per extra core once the
+            ledger is large enough to repay starting them (``ledger.chain.signature_workers``).
 
     Raises:
         CheckpointError: no checkpoint covers the head and none can be signed here, or the
@@ -182,8 +188,12 @@ def compute_indicators(
             checkpoint = _covering(service)
         size = checkpoint.tree_size
         day = as_of or _last_day(service, size)
+        judge = SharedJudge(
+            shareable_url(service.engine),
+            signature_workers(size) if workers is None else workers,
+        )
         with service.store.reading() as cursor:
-            raw = compute_figures(SqlState(cursor), day, people)
+            raw = compute_figures(SqlState(cursor), day, people, judge)
         if service.head().size == size:  # nothing was appended while the state was read
             info = service.log_info()
             figures = publish(raw, has_people=people is not None)

@@ -28,7 +28,7 @@ Left out: which figures may be shown (``verifiers.indicators.disclosure``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -48,6 +48,7 @@ from verifiers.training import TRAINING_KIND
 
 __all__ = [
     "YOUTH_MAX_AGE",
+    "Judge",
     "Cell",
     "CellKey",
     "Person",
@@ -55,6 +56,11 @@ __all__ = [
     "compute_figures",
     "is_youth",
 ]
+
+Judge = Callable[[State, Iterable[str]], dict[str, bool]]
+"""What judges the shipped and sold lots: ``verifiers.eligibility.eligible_lots``, or the
+same verdicts judged on more cores (``api.services.eligibility_workers``) where a database
+other processes can open holds the state."""
 
 YOUTH_MAX_AGE = 29
 """Youth: at most 29 years old in the report's year (Mexico's Ley del Instituto Mexicano de
@@ -173,8 +179,11 @@ class RawFigures:
 class _Walk:
     """One computation: the state, the date and the cells filled so far."""
 
-    def __init__(self, state: State, as_of: date, people: Mapping[str, Person] | None) -> None:
+    def __init__(
+        self, state: State, as_of: date, people: Mapping[str, Person] | None, judge: Judge
+    ) -> None:
         self.state = state
+        self.judge = judge
         self.as_of = as_of
         self.day = as_of.isoformat()
         self.people = people
@@ -263,15 +272,16 @@ class _Walk:
 
     def verdicts(self) -> None:
         """Judge every lot shipped by an association or sold, together
-        (``verifiers.eligibility.eligible_lots``): the inputs, plots and verifications they
-        share are read and judged once."""
+        (``verifiers.eligibility.eligible_lots`` by default): the inputs, plots and
+        verifications they share are read and judged once. Nine tenths of the computation on
+        a large ledger (docs/indicators.md), hence the ``judge`` that can share it out."""
         for _key, shipment in self.state.scan(SHIPMENT_KIND):
             sender = self.orgs.get(shipment["from_org"]) or {}
             if sender.get("kind") == "association":
                 self.shipped += shipment["lot_ids"]
         self.sold = list(self.state.scan(SALE_KIND))
         judged = {lot_id for _key, sale in self.sold for lot_id in sale["value_cents"]}
-        self.eligible = eligible_lots(self.state, judged.union(self.shipped))
+        self.eligible = self.judge(self.state, judged.union(self.shipped))
 
     def shipments(self) -> None:
         lots = self.state.get_many(LOT_KIND, sorted(set(self.shipped)))
@@ -356,7 +366,10 @@ class _Walk:
 
 
 def compute_figures(
-    state: State, as_of: date, people: Mapping[str, Person] | None = None
+    state: State,
+    as_of: date,
+    people: Mapping[str, Person] | None = None,
+    judge: Judge = eligible_lots,
 ) -> RawFigures:
     """Every cell's raw counts in ``state`` on the report date ``as_of``.
 
@@ -364,9 +377,11 @@ def compute_figures(
         state: the ledger's projections at the report's position (live or replayed).
         as_of: the report date: which verifications are current, which season is "now".
         people: consented statistical attributes by producer id (off-ledger), if any.
+        judge: what judges the shipped and sold lots' eligibility; any judge gives the
+            verdicts of ``eligible_lots`` over ``state``.
     """
     with paused_cycle_collector():  # every document read is freed by reference counting
-        walk = _Walk(state, as_of, people)
+        walk = _Walk(state, as_of, people, judge)
         walk.sites()
         walk.labels()
         walk.verdicts()
