@@ -4,7 +4,7 @@ Usage::
 
     python -m bench.bench_indicators [--quick] [--chains 200] [--extra-deliveries 7]
                                      [--markdown docs/performance.md]
-    python -m bench.bench_indicators --million [--scale 1] [--runs 3]
+    python -m bench.bench_indicators --million [--scale 1] [--runs 3] [--postgres]
 
 The ledger (SQLite) is ``bench.bench_supply``'s coffee chains — members with a polygon plot,
 harvest deliveries fanned in through parchment, green and blends into one shipped export lot
@@ -76,6 +76,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -89,10 +90,13 @@ from bench.bench_ledger import LedgerKeys
 from bench.bench_supply import COOP, HARVEST_G, CertificationScript, SupplyScript
 from bench.bulk import BATCH_ROWS, BuiltLedger, LedgerBuilder, load_ledger
 from bench.common import (
+    DEFAULT_PG_URL,
     Report,
     expect,
     finish_report,
     machine_facts,
+    pg_schema,
+    pg_server_version,
     phase,
     progress,
 )
@@ -432,11 +436,23 @@ def _tick(table: str, done: int, total: int) -> None:
         progress.log(f"  {table}: {done:,}/{total:,} rows")
 
 
+@contextmanager
+def _million_database(postgres: bool, tmp: Path) -> Iterator[str]:
+    """The URL the ``--million`` ledger is loaded into: a SQLite file in ``tmp``, or with
+    ``--postgres`` a fresh schema of the benchmarks' PostgreSQL database (dropped after)."""
+    if postgres:
+        with pg_schema(DEFAULT_PG_URL, "indicators") as schema:
+            yield schema.url
+    else:
+        yield f"sqlite:///{tmp / 'ledger.db'}"
+
+
 def _run_million(args: argparse.Namespace, argv: Sequence[str] | None) -> list[Report]:
     """``--million``: build the issue's ledger (scaled by ``--scale``) and measure compute
     and the state evidence on it, every figure over ``--runs`` rounds, nothing extrapolated."""
     started = time.perf_counter()
-    facts = machine_facts(None)
+    engine = "PostgreSQL" if args.postgres else "SQLite"
+    facts = machine_facts(pg_server_version(DEFAULT_PG_URL) if args.postgres else None)
     units = max(round(MILLION_UNITS * args.scale), 1)
     runs = args.runs or 3
     registry = full_registry()
@@ -447,12 +463,14 @@ def _run_million(args: argparse.Namespace, argv: Sequence[str] | None) -> list[R
     types = Counter(row[3] for row in built.entries)
     verdict = args.scale >= 1  # the targets are stated at 1,000,000 entries
     report = Report(
-        f"Programme indicators measured at {size:,} entries (SQLite), {runs} rounds",
+        f"Programme indicators measured at {size:,} entries ({engine}), {runs} rounds",
         ("Measure", "What", "Min s", "Median s", "Max s", "Reference median s", "Ratio"),
     )
-    with tempfile.TemporaryDirectory(prefix="biotraza-bench-indicators-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'ledger.db'}"
-        with phase(f"load the {size:,}-entry ledger and sign a checkpoint"):
+    with (
+        tempfile.TemporaryDirectory(prefix="biotraza-bench-indicators-") as tmp,
+        _million_database(args.postgres, Path(tmp)) as url,
+    ):
+        with phase(f"load the {size:,}-entry ledger into {engine} and sign a checkpoint"):
             load_ledger(url, built, tick=_tick)
             del built  # the in-memory rows: gigabytes at 1,000,000 entries
             service = LedgerService.open(url, migrate=False, operator_key=keys.operator)
@@ -508,8 +526,9 @@ def _run_million(args: argparse.Namespace, argv: Sequence[str] | None) -> list[R
         report,
         args.markdown,
         module="bench.bench_indicators",
-        title="Programme indicators, measured on the issue's ledger (--million)",
-        marker=MILLION_MARKER,
+        title="Programme indicators, measured on the issue's ledger (--million"
+        + (" --postgres)" if args.postgres else ")"),
+        marker=MILLION_MARKER + ("-pg" if args.postgres else ""),
         facts=facts,
         notes=notes,
         argv=argv,
@@ -686,9 +705,15 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--no-certification", action="store_true",
         help="no evidence and no verifications (the ledgers before 2026-12-07: no lot eligible)",
     )  # fmt: skip
+    parser.add_argument(
+        "--postgres", action="store_true",
+        help="with --million: load the ledger into a fresh PostgreSQL schema instead of SQLite",
+    )  # fmt: skip
     parser.add_argument("--markdown", type=Path, default=None)
     parser.add_argument("--no-pg", action="store_true", help="accepted for run_all (SQLite only)")
     args = parser.parse_args(argv)
+    if args.postgres and not args.million:
+        parser.error("--postgres: only with --million")
     if args.larger_chains is None:
         args.larger_chains = 0 if args.quick else DEFAULT_LARGER_CHAINS
     return args
