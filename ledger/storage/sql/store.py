@@ -47,7 +47,7 @@ from ledger.merkle import (
     stored_nodes_completed_by_append,
 )
 from ledger.seals import ProjectionSealer
-from ledger.state import State, field_names, state_json
+from ledger.state import State, field_names, fields_of, state_json
 from ledger.storage.base import Head, StoredCheckpoint, StoredLeaf
 from ledger.storage.sql.engine import is_sqlite
 from ledger.storage.sql.pg_append import PgAppendSession, PgWrite
@@ -382,28 +382,27 @@ class SqlState:
     def get_fields(
         self, kind: str, keys: list[str] | None, paths: list[str]
     ) -> dict[str, list[Any]]:
-        """The values extracted by the database (SQLite's ``json_extract``, PostgreSQL's
-        ``#>``), each number as its stored text, read back by ``json``; with a sealer, each
-        row's whole text is read too and its seal checked first."""
+        """On SQLite the values extracted by ``json_extract`` (one parse per row in C, each
+        number as its stored text, read back by ``json``); with a sealer, each row's whole
+        text is read too and its seal checked first.
+
+        On PostgreSQL the documents are read whole and the values picked here
+        (``ledger.state.fields_of``): its ``json`` operators parse the stored text once per
+        path: seven fields of a 188 KB group certificate took 17 ms of the server's CPU,
+        against 2.0 ms to parse the document here, and four of a 340-byte lot 11 µs against
+        7 µs (PostgreSQL 15, docs/performance.md); a cast to ``jsonb`` parses once, in
+        2.9 ms."""
         self.flush()
-        if not paths:
-            docs = self.scan(kind) if keys is None else self.get_many(kind, keys).items()
-            return {key: [] for key, _doc in docs}
+        if not paths or not self._cursor.sqlite:
+            return fields_of(self, kind, keys, paths)
         split = [field_names(path) for path in paths]
-        if self._cursor.sqlite:
-            # Two paths or more make json_extract answer a JSON array (one would not).
-            marks = ", ".join("?" * max(len(split), 2))
-            expression = f"json_extract(value, {marks})"
-            params: list[Any] = ["$" + "".join(f'."{n}"' for n in names) for names in split]
-            params += params[:1] if len(split) == 1 else []
-        else:
-            expression = "json_build_array({})".format(
-                ", ".join(["value::json #> CAST(? AS text[])"] * len(split))
-            )
-            params = list(split)
+        # Two paths or more make json_extract answer a JSON array (one would not).
+        marks = ", ".join("?" * max(len(split), 2))
+        params: list[Any] = ["$" + "".join(f'."{n}"' for n in names) for names in split]
+        params += params[:1] if len(split) == 1 else []
         sealed = self._sealer is not None
-        head = f"SELECT key, {expression}{', value, seq, seal' if sealed else ''} "  # noqa: S608
-        head += "FROM state_objects WHERE kind = ?"
+        head = f"SELECT key, json_extract(value, {marks})"
+        head += f"{', value, seq, seal' if sealed else ''} FROM state_objects WHERE kind = ?"
         if keys is None:
             rows = self._cursor.all(f"{head} ORDER BY key", [*params, kind])
         else:
@@ -413,8 +412,7 @@ class SqlState:
             key = str(row[0])
             if sealed:
                 self._checked((kind, key), str(row[2]), int(row[3]), row[4])
-            values = _parsed(row[1]) if isinstance(row[1], str) else row[1]
-            found[key] = values[: len(split)]
+            found[key] = _parsed(row[1])[: len(split)]
         return found
 
 
@@ -443,11 +441,15 @@ SELECT src, dst FROM walk
 def _many(
     cursor: SqlCursor, head: str, column: str, params: list[Any], keys: list[str]
 ) -> list[Any]:
-    """Rows of ``head WHERE … AND column IN keys``: an array on PostgreSQL, chunks on SQLite."""
+    """Rows of ``head WHERE … AND column IN keys``: an array on PostgreSQL, chunks on SQLite.
+
+    The array goes in binary (psycopg's ``%b``, left alone by ``SqlCursor``): psycopg writes
+    a list of 500 keys as text in 1.5 ms of Python, in binary in 0.5 ms, and the indicators
+    send hundreds of such lists."""
     if not keys:
         return []
     if not cursor.sqlite:
-        return cursor.all(f"{head} AND {column} = ANY(?)", [*params, list(keys)])
+        return cursor.all(f"{head} AND {column} = ANY(%b)", [*params, list(keys)])
     rows: list[Any] = []
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
