@@ -31,7 +31,7 @@ import sys
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from ledger.gc_pause import paused_cycle_collector
 from ledger.state import State
@@ -43,6 +43,14 @@ from verifiers.eligibility import eligible_lots
 MIN_SHARE = 16
 """Fewer lots than this per process are judged in one: starting an interpreter (about half
 a second here) costs more than a few lineages."""
+
+
+WHOLE_GRAPH_FROM = 100
+"""From this many lots judged, on PostgreSQL, each process reads the lot graph's links
+whole (``eligible_lots(..., whole_graph=True)``: two scans, about 1.5 s on the 1.6-million-
+entry benchmark ledger) rather than by a recursive query per lot (about 13 ms of the
+server's time for a lineage of 891 links). SQLite answers its queries in-process and is no
+faster with scans (docs/indicators.md)."""
 
 
 class WorkerFailedError(RuntimeError):
@@ -58,28 +66,34 @@ def shareable_url(engine: Engine) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
-def judge_share(database_url: str, lot_ids: list[str]) -> dict[str, bool]:
+def judge_share(
+    database_url: str, lot_ids: list[str], *, whole_graph: bool = False
+) -> dict[str, bool]:
     """``eligible_lots`` over one read of the database at ``database_url`` (what a worker
     runs)."""
     engine = create_ledger_engine(database_url)
     try:
         store = SqlLedgerStore(engine)
         with store.reading() as cursor, paused_cycle_collector():
-            return eligible_lots(SqlState(cursor), lot_ids)
+            return eligible_lots(SqlState(cursor), lot_ids, whole_graph=whole_graph)
     finally:
         engine.dispose()
 
 
-def _judge_in_worker(database_url: str, lot_ids: list[str]) -> dict[str, bool]:
+def _judge_in_worker(database_url: str, lot_ids: list[str], whole_graph: bool) -> dict[str, bool]:
     """Run a worker process for ``lot_ids`` and return its verdicts.
 
     Raises:
         WorkerFailedError: it failed, or answered other lots or non-boolean verdicts.
     """
-    request = json.dumps({"database_url": database_url, "lot_ids": lot_ids}).encode()
+    request = {"database_url": database_url, "lot_ids": lot_ids, "whole_graph": whole_graph}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
     done = subprocess.run(  # noqa: S603 - this interpreter running this module
-        [sys.executable, "-m", __name__], input=request, capture_output=True, env=env, check=False
+        [sys.executable, "-m", __name__],
+        input=json.dumps(request).encode(),
+        capture_output=True,
+        env=env,
+        check=False,
     )
     if done.returncode != 0:
         last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
@@ -103,34 +117,40 @@ class SharedJudge:
 
     ``judged_elsewhere`` counts the verdicts workers returned and ``failures`` the workers'
     errors (their shares judged here instead): what a test checks to know where the work
-    was done."""
+    was done. ``whole_graph`` says whether, from ``WHOLE_GRAPH_FROM`` lots, every process
+    reads the lot graph whole (on PostgreSQL)."""
 
     def __init__(self, database_url: str | None, workers: int, min_share: int | None = None):
         self.database_url = database_url
         self.workers = workers if database_url is not None else 0
         self.min_share = max(MIN_SHARE if min_share is None else min_share, 1)
+        self.whole_graph = (
+            database_url is not None and make_url(database_url).get_backend_name() == "postgresql"
+        )
         self.judged_elsewhere = 0
         self.failures: list[str] = []
 
     def __call__(self, state: State, lot_ids: Iterable[str]) -> dict[str, bool]:
         lots = sorted(set(lot_ids))
+        whole = self.whole_graph and len(lots) >= WHOLE_GRAPH_FROM
         processes = min(self.workers + 1, len(lots) // self.min_share)
         if processes < 2 or self.database_url is None:
-            return eligible_lots(state, lots)
+            return eligible_lots(state, lots, whole_graph=whole)
         shares = [lots[i * len(lots) // processes : (i + 1) * len(lots) // processes]
                   for i in range(processes)]  # fmt: skip
         with ThreadPoolExecutor(processes - 1) as threads:  # each waits on one worker
             pending: list[tuple[list[str], Future[dict[str, bool]]]] = [
-                (share, threads.submit(_judge_in_worker, self.database_url, share))
+                (share, threads.submit(_judge_in_worker, self.database_url, share, whole))
                 for share in shares[1:]
             ]
-            found = eligible_lots(state, shares[0])
+            found = eligible_lots(state, shares[0], whole_graph=whole)
             for share, future in pending:
                 try:
                     theirs = future.result()
                 except (WorkerFailedError, OSError) as exc:
                     self.failures.append(str(exc))
-                    found.update(eligible_lots(state, share))  # the same verdicts, or error
+                    # The same verdicts, or the same error.
+                    found.update(eligible_lots(state, share, whole_graph=whole))
                     continue
                 self.judged_elsewhere += len(theirs)
                 found.update(theirs)
@@ -138,9 +158,12 @@ class SharedJudge:
 
 
 def _main() -> None:
-    """Worker: read ``{"database_url", "lot_ids"}`` on stdin, write the verdicts on stdout."""
+    """Worker: read ``{"database_url", "lot_ids", "whole_graph"}`` on stdin, write the
+    verdicts on stdout."""
     request = json.load(sys.stdin)
-    verdicts = judge_share(request["database_url"], list(request["lot_ids"]))
+    verdicts = judge_share(
+        request["database_url"], list(request["lot_ids"]), whole_graph=request["whole_graph"]
+    )
     json.dump(verdicts, sys.stdout, separators=(",", ":"))
 
 

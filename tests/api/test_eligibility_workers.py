@@ -71,6 +71,33 @@ def test_workers_judge_as_one_process(service: LedgerService) -> None:
     assert judge.judged_elsewhere == 4  # shares of 1, 2 and 2 lots: the last two from workers
 
 
+def test_postgres_reads_the_whole_lot_graph_from_many_lots(
+    service: LedgerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``WHOLE_GRAPH_FROM`` lots each process on PostgreSQL reads the lot graph whole
+    (the flag goes to the workers too); SQLite, and fewer lots, keep a query per lineage.
+    The verdicts are the same either way."""
+    lots = _lineage_lots(service)
+    postgres = service.engine.url.get_backend_name() == "postgresql"
+    asked: list[bool] = []
+
+    def recording(state: SqlState, lot_ids: list[str], *, whole_graph: bool) -> dict[str, bool]:
+        asked.append(whole_graph)
+        return eligible_lots(state, lot_ids, whole_graph=whole_graph)
+
+    monkeypatch.setattr(workers_module, "eligible_lots", recording)
+    with service.store.reading() as cursor:
+        state = SqlState(cursor)
+        alone = eligible_lots(state, lots)
+        few = SharedJudge(shareable_url(service.engine), workers=0)
+        assert few(state, lots) == alone and asked == [False]
+        monkeypatch.setattr(workers_module, "WHOLE_GRAPH_FROM", len(lots))
+        many = SharedJudge(shareable_url(service.engine), workers=1, min_share=1)
+        assert many.whole_graph is postgres
+        assert many(state, lots) == alone
+    assert asked == [False, postgres] and many.judged_elsewhere == 3 and many.failures == []
+
+
 def test_a_worker_that_cannot_read_has_its_share_judged_here(
     service: LedgerService, tmp_path: Path
 ) -> None:

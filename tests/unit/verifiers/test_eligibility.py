@@ -3,8 +3,9 @@ reason names the input; harvest windows, revocations, failing verifications and 
 criteria (honey lab results) each change the answer as DESIGN §7 says.
 
 Every answer is also checked against the verdicts alone: ``is_eligible`` and the batch
-``eligible_lots`` over every lot of the ledger (what the indicators count) agree with
-``check_eligibility`` on every lot, in memory, on SQLite and on PostgreSQL.
+``eligible_lots`` over every lot of the ledger (what the indicators count), its lineages
+read by query or with the whole lot graph, agree with ``check_eligibility`` on every lot, in
+memory, on SQLite and on PostgreSQL.
 
 Statements at 2026-03-01, coffee harvested 2026-01-15, evidence observed 2026-01-10,
 verifications valid 2025-10-01..2026-09-30 unless a test says otherwise.
@@ -83,6 +84,8 @@ class Chain:
             lots = [key for key, _doc in state.scan(LOT_KIND)]
             together = eligible_lots(state, [*lots, lot_id])
             assert together[lot_id] is answer.eligible
+            # The same verdicts with the lot graph's links read whole (PostgreSQL's way).
+            assert eligible_lots(state, [*lots, lot_id], whole_graph=True) == together
             for other in lots:
                 verdict = check_eligibility(state, other).eligible
                 assert together[other] is is_eligible(state, other) is verdict, other
