@@ -227,48 +227,71 @@ class _Verifications:
 
 
 class _Links(Protocol):
-    """Where a judgement reads lineages and origins: the state (a query per lot), or
-    :class:`_LotGraph` (every link read once)."""
+    """Where a judgement reads lineages and origins: the state (:class:`_QueriedLinks`, a
+    query or two per lot), or :class:`_LotGraph` (every link read once)."""
 
-    def reachable_edges(self, kind: str, start: str) -> list[tuple[str, str]]: ...
+    def lineage(self, lot_id: str) -> dict[str, list[str]]:
+        """Every lot of ``lot_id``'s lineage (itself included) with its inputs, sorted."""
+        ...
 
-    def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]: ...
+    def origins(self, lots: list[str]) -> dict[str, list[str]]:
+        """Each of ``lots`` with its origin sites, sorted (``[]`` for none)."""
+        ...
+
+
+class _QueriedLinks:
+    """Lineages and origins queried from the state: one recursive query per lineage
+    (``State.reachable_edges``) and one set query for its harvests' origins."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def lineage(self, lot_id: str) -> dict[str, list[str]]:
+        edges = self.state.reachable_edges(LOT_INPUT, lot_id)
+        return _successors(sorted({lot_id} | {dst for _src, dst in edges}), edges)
+
+    def origins(self, lots: list[str]) -> dict[str, list[str]]:
+        return _successors(lots, self.state.links_from(LOT_ORIGIN, lots))
 
 
 class _LotGraph:
     """The ``LOT_INPUT`` and ``LOT_ORIGIN`` links, read in one scan each and walked here
-    (``eligible_lots(..., whole_graph=True)``): the same answers as the state's queries."""
+    (``eligible_lots(..., whole_graph=True)``): the same answers as :class:`_QueriedLinks`."""
 
     def __init__(self, state: State) -> None:
-        self.out: dict[str, dict[str, list[str]]] = {}
-        for kind in (LOT_INPUT, LOT_ORIGIN):
-            out: dict[str, list[str]] = {}
-            for src, dst in state.scan_links(kind):  # sorted, so each list is too
-                found = out.get(src)
-                if found is None:
-                    out[src] = [dst]
-                else:
-                    found.append(dst)
-            self.out[kind] = out
+        self.inputs = _adjacency(state.scan_links(LOT_INPUT))
+        self.sites = _adjacency(state.scan_links(LOT_ORIGIN))
 
-    def reachable_edges(self, kind: str, start: str) -> list[tuple[str, str]]:
-        """``State.reachable_edges``: every link on the walk from ``start``, sorted."""
-        out = self.out[kind]
-        edges: list[tuple[str, str]] = []
-        seen, pending = {start}, [start]
+    def lineage(self, lot_id: str) -> dict[str, list[str]]:
+        inputs, none = self.inputs, _NONE
+        found = {lot_id: inputs.get(lot_id, none)}
+        pending = [lot_id]
         while pending:
-            node = pending.pop()
-            for dst in out.get(node, ()):
-                edges.append((node, dst))
-                if dst not in seen:
-                    seen.add(dst)
-                    pending.append(dst)
-        return sorted(edges)
+            for input_id in found[pending.pop()]:
+                if input_id not in found:
+                    found[input_id] = inputs.get(input_id, none)
+                    pending.append(input_id)
+        return {lot: found[lot] for lot in sorted(found)}
 
-    def links_from(self, kind: str, nodes: list[str]) -> list[tuple[str, str]]:
-        """``State.links_from``: every link leaving any of ``nodes``, sorted."""
-        out = self.out[kind]
-        return sorted((node, dst) for node in set(nodes) for dst in out.get(node, ()))
+    def origins(self, lots: list[str]) -> dict[str, list[str]]:
+        sites, none = self.sites, _NONE
+        return {lot: sites.get(lot, none) for lot in lots}
+
+
+_NONE: list[str] = []
+"""The inputs or sites of a lot with none (shared: the lists are read, never changed)."""
+
+
+def _adjacency(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each source's destinations (sorted pairs give sorted lists)."""
+    found: dict[str, list[str]] = {}
+    for src, dst in pairs:
+        listed = found.get(src)
+        if listed is None:
+            found[src] = [dst]
+        else:
+            listed.append(dst)
+    return found
 
 
 class _Prefetched:
@@ -302,15 +325,12 @@ class _Prefetched:
         links: _Links,
     ) -> None:
         self.state = state
-        edges = links.reachable_edges(LOT_INPUT, lot_id)
-        lots = sorted({lot_id} | {dst for _src, dst in edges})
-        self.inputs = _successors(lots, edges)
-        leaves = [lot for lot in lots if lot not in judged and not self.inputs[lot]]
-        origins = links.links_from(LOT_ORIGIN, leaves)
-        self.origins = _successors(leaves, origins)
+        self.inputs = links.lineage(lot_id)
+        leaves = [lot for lot, inputs in self.inputs.items() if not inputs and lot not in judged]
+        self.origins = links.origins(leaves)
         # The origin sites' verifications; lot verifications only when a standard with
         # lot-level criteria asks for them (``_Checker.lot_criteria``).
-        sites.fetch(sorted({site for _lot_id, site in origins}))
+        sites.fetch(sorted({site for found in self.origins.values() for site in found}))
         if verdicts:
             leaves = [lot for lot in leaves if all(map(sites.ids, self.origins[lot]))]
         self.read = set(leaves)
@@ -358,7 +378,7 @@ class _Checker:
 
     def __init__(self, state: State, *, explain: bool = True, links: _Links | None = None) -> None:
         self.state = state
-        self.links: _Links = state if links is None else links
+        self.links: _Links = _QueriedLinks(state) if links is None else links
         self.memo: dict[str, _Origin] = {}
         self.verified = _Verifications(state)
         self.passing: dict[tuple[str, str], list[_Verification]] = {}
