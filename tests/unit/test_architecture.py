@@ -53,6 +53,7 @@ WEB = ("api.http", "api.web", "api.market", "api.app")
 THIRD_PARTY_ONLY_IN: dict[str, tuple[str, ...]] = {
     "sqlalchemy": ("ledger.storage.sql", "api"),
     "alembic": ("ledger.storage.sql",),
+    "msgspec": ("ledger.storage.sql",),
     "fastapi": WEB,
     "starlette": WEB,
     "jinja2": ("api.web",),

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import pytest
+
 from api.services.ledger import full_registry
-from bench.bench_indicators import _batches, _million_batches, certified_share
+from bench.bench_indicators import _batches, _million_batches, _parse_args, certified_share
 from bench.bulk import LedgerBuilder
 from ledger.statements import SignedStatement
 from verifiers.indicators import compute_figures
@@ -80,3 +82,13 @@ def test_four_chains_in_five_ship_an_eligible_lot() -> None:
 def test_without_certification_no_lot_is_eligible() -> None:
     totals = _totals(_published(_batches(2, 1, certified=False)))
     assert totals == Counter(plots=20, lots_shipped=2)
+
+
+def test_postgres_only_with_the_million_ledger(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--postgres`` loads the ``--million`` ledger into PostgreSQL; alone it is refused
+    with a message naming the option (argparse's exit 2), not silently run on SQLite."""
+    with pytest.raises(SystemExit) as refused:
+        _parse_args(["--postgres"])
+    assert refused.value.code == 2
+    assert "--postgres: only with --million" in capsys.readouterr().err
+    assert _parse_args(["--million", "--postgres", "--scale", "0.05"]).postgres is True
