@@ -235,17 +235,12 @@ def field_names(path: str) -> list[str]:
 
 def fields_picker(paths: list[str]) -> Callable[[dict[str, Any]], list[Any]]:
     """What takes the values at ``paths`` out of one document (``State.get_fields``), each
-    path's names looked up in turn, ``None`` where one leads nowhere; a path of one name is
-    a plain ``dict.get`` (lots, plots and verifications are read hundreds of thousands of
-    times by the indicators).
+    path's names looked up in turn, ``None`` where one leads nowhere.
 
     Raises:
         ValueError: a path that is not dotted names (``field_names``).
     """
     split = [field_names(path) for path in paths]
-    if all(len(names) == 1 for names in split):
-        getters = [names[0] for names in split]
-        return lambda doc: [doc.get(name) for name in getters]
 
     def pick(doc: dict[str, Any]) -> list[Any]:
         values = []
