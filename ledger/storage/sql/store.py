@@ -126,7 +126,6 @@ _INSERT_ENTRY = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _STATE_GET = "SELECT value, seq, seal FROM state_objects WHERE kind = ? AND key = ?"
-_STATE_SCAN = "SELECT key, value, seq, seal FROM state_objects WHERE kind = ? ORDER BY key"
 _STATE_SEQS = "SELECT key, seq FROM state_objects WHERE kind = ?"
 _LINKED = "SELECT dst FROM state_links WHERE kind = ? AND src = ? ORDER BY dst"
 _LINKED_REVERSE = "SELECT src FROM state_links WHERE kind = ? AND dst = ? ORDER BY src"
@@ -322,12 +321,12 @@ class SqlState:
 
     def scan(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         self.flush()
-        for key, value, seq, seal in self._cursor.all(_STATE_SCAN, (kind,)):
+        for key, value, seq, seal in self._rows(kind, None):
             yield key, _document(self._checked((kind, str(key)), str(value), int(seq), seal))
 
     def scan_written(self, kind: str) -> Iterator[tuple[str, dict[str, Any], int]]:
         self.flush()
-        for key, value, seq, seal in self._cursor.all(_STATE_SCAN, (kind,)):
+        for key, value, seq, seal in self._rows(kind, None):
             text = self._checked((kind, str(key)), str(value), int(seq), seal)
             yield str(key), _document(text), int(seq)
 
@@ -378,13 +377,19 @@ class SqlState:
             for k, v, q, seal in self._rows(kind, keys)
         }
 
-    def _rows(self, kind: str, keys: list[str] | None) -> list[Any]:
-        """The rows ``(key, value, seq, seal)`` of the documents among ``keys``, or of every
-        document of the kind ordered as ``scan`` orders them."""
+    def _rows(
+        self,
+        kind: str,
+        keys: list[str] | None,
+        columns: str = "key, value, seq, seal",
+        params: Sequence[Any] = (),
+    ) -> list[Any]:
+        """The rows of ``columns`` (whose ``?`` take ``params``) of the documents among
+        ``keys``, or of every document of the kind ordered as ``scan`` orders them."""
+        head = f"SELECT {columns} FROM state_objects WHERE kind = ?"  # noqa: S608 - our columns
         if keys is None:
-            return self._cursor.all(_STATE_SCAN, (kind,))
-        head = "SELECT key, value, seq, seal FROM state_objects WHERE kind = ?"
-        return _many(self._cursor, head, "key", [kind], sorted(set(keys)))
+            return self._cursor.all(f"{head} ORDER BY key", [*params, kind])
+        return _many(self._cursor, head, "key", [*params, kind], sorted(set(keys)))
 
     def get_fields(
         self, kind: str, keys: list[str] | None, paths: list[str]
@@ -414,14 +419,9 @@ class SqlState:
         params: list[Any] = ["$" + "".join(f'."{n}"' for n in names) for names in split]
         params += params[:1] if len(split) == 1 else []
         sealed = self._sealer is not None
-        head = f"SELECT key, json_extract(value, {marks})"
-        head += f"{', value, seq, seal' if sealed else ''} FROM state_objects WHERE kind = ?"
-        if keys is None:
-            rows = self._cursor.all(f"{head} ORDER BY key", [*params, kind])
-        else:
-            rows = _many(self._cursor, head, "key", [*params, kind], sorted(set(keys)))
+        columns = f"key, json_extract(value, {marks}){', value, seq, seal' if sealed else ''}"
         found: dict[str, list[Any]] = {}
-        for row in rows:
+        for row in self._rows(kind, keys, columns, params):
             key = str(row[0])
             if sealed:
                 self._checked((kind, key), str(row[2]), int(row[3]), row[4])
